@@ -1,0 +1,29 @@
+//! rollwatch: a terminal UI for on-call engineers watching AWS Lambda releases that CodeDeploy
+//! shifts gradually (canary / linear / all-at-once) on a weighted alias.
+//!
+//! Module map (data flows one way, as owned values):
+//!
+//! ```text
+//!  AWS APIs (or sandbox) ──► aws/      SDK adapter: batched calls, classified errors, budgets
+//!                               │ domain values
+//!                               ▼
+//!                          engine/   what to fetch and when; assembles the complete picture
+//!                               │ owned Picture
+//!                               ▼
+//!                          headless/ `snapshot` (table or JSON)
+//! ```
+//!
+//! - [`domain`] is pure: deployments, traffic plans and their schedule, alias weights, alarms,
+//!   per-version metrics, AppSpec parsing. No tokio, no ratatui, no aws-sdk.
+//! - [`aws`] is the only module that imports `aws-sdk-*`.
+//! - [`engine`] owns network IO and the clock.
+//! - [`headless`] renders pictures for scripts and terminals without the TUI.
+//! - [`sandbox`] is an AWS-compatible emulator; nothing else knows it exists.
+//! - [`cli`] defines the command line.
+
+pub mod aws;
+pub mod cli;
+pub mod domain;
+pub mod engine;
+pub mod headless;
+pub mod sandbox;
