@@ -41,7 +41,7 @@ pub enum Command {
 }
 
 /// `rollwatch snapshot` options.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct SnapshotArgs {
     /// Print the documented JSON document instead of a table.
     #[arg(long)]
@@ -49,6 +49,15 @@ pub struct SnapshotArgs {
     /// Minutes of per-version metrics to include.
     #[arg(long, default_value_t = 15)]
     pub minutes: u32,
+}
+
+impl Default for SnapshotArgs {
+    fn default() -> Self {
+        Self {
+            json: false,
+            minutes: 15,
+        }
+    }
 }
 
 /// `rollwatch demo` options.

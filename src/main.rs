@@ -1,30 +1,34 @@
 //! The `rollwatch` binary: parses the command line and hands over to the library.
 
-use clap::Parser;
-use rollwatch::cli::{Cli, Command};
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
+use clap::Parser;
+use rollwatch::cli::{Cli, Command, SnapshotArgs};
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("rollwatch: cannot start the async runtime: {err}");
-            return std::process::ExitCode::from(3);
+            return ExitCode::from(1);
         }
     };
     runtime.block_on(async move {
         match cli.command {
+            Some(Command::Snapshot(args)) => {
+                rollwatch::headless::run_snapshot(&cli.aws, &args).await
+            }
+            Some(Command::Demo(args)) => rollwatch::headless::run_demo(&args).await,
             Some(Command::Sandbox(args)) => match rollwatch::sandbox::run(args).await {
-                Ok(()) => std::process::ExitCode::SUCCESS,
+                Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("rollwatch sandbox: {err:#}");
-                    std::process::ExitCode::from(2)
+                    ExitCode::from(1)
                 }
             },
-            _ => {
-                eprintln!("rollwatch: not built yet");
-                std::process::ExitCode::from(3)
-            }
+            // Until the TUI lands, plain `rollwatch` prints the picture.
+            None => rollwatch::headless::run_snapshot(&cli.aws, &SnapshotArgs::default()).await,
         }
     })
 }

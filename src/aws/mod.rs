@@ -1,1 +1,104 @@
-//! aws
+//! The only module that imports `aws-sdk-*`. [`DeploymentReader`] is the read side, returning
+//! domain values and classified [`Failure`]s; [`AwsReader`] implements it with the SDK, one per
+//! region, with per-service budgets, cached configs and groups, and the service's clock.
+
+mod budget;
+mod clock;
+mod codedeploy;
+mod connect;
+mod convert;
+mod errors;
+mod lambda_cw;
+mod metrics;
+mod reader;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+pub use budget::{Budget, Budgets};
+pub use clock::ServiceClock;
+pub use codedeploy::{BATCH_LIMIT, Listing};
+pub use connect::{ConnectOptions, connect};
+pub use errors::kind_of_code;
+pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
+pub use reader::AwsReader;
+
+use crate::domain::{
+    Alarm, AliasWeights, AppSpec, ClockSource, Deployment, DeploymentConfig, Failure,
+    GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Revision, VersionMetrics,
+};
+
+/// Everything rollwatch reads from AWS in one region.
+pub trait DeploymentReader: Send + Sync + 'static {
+    /// The region these reads go to.
+    fn region(&self) -> &str;
+
+    /// "Now" on the service's clock (or this machine's until a response has been seen).
+    fn now(&self) -> (DateTime<Utc>, ClockSource);
+
+    /// Deployment ids across all applications.
+    fn list_deployments(
+        &self,
+        listing: Listing,
+    ) -> impl Future<Output = Result<Vec<String>, Failure>> + Send;
+
+    /// The Lambda deployments among `ids` (others are dropped).
+    fn deployments(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Deployment>, Failure>> + Send;
+
+    /// The deployment's target ids (empty until CodeDeploy has created them).
+    fn target_ids(
+        &self,
+        deployment_id: &str,
+    ) -> impl Future<Output = Result<Vec<String>, Failure>> + Send;
+
+    /// The deployment's Lambda target among `target_ids`.
+    fn lambda_target(
+        &self,
+        deployment_id: &str,
+        target_ids: &[String],
+    ) -> impl Future<Output = Result<Option<LambdaTarget>, Failure>> + Send;
+
+    /// The AppSpec of an AppSpec-content revision.
+    fn appspec(
+        &self,
+        application: &str,
+        revision: &Revision,
+    ) -> impl Future<Output = Result<AppSpec, Failure>> + Send;
+
+    /// A deployment config (predefined ones need no call; custom ones are cached for good).
+    fn deployment_config(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<DeploymentConfig, Failure>> + Send;
+
+    /// A deployment group's settings (cached for a while).
+    fn group_settings(
+        &self,
+        application: &str,
+        group: &str,
+    ) -> impl Future<Output = Result<GroupSettings, Failure>> + Send;
+
+    /// Takes up to `wanted` Lambda control-plane permits without waiting.
+    fn lambda_permits(&self, wanted: usize) -> usize;
+
+    /// The live alias (spend a permit from [`Self::lambda_permits`] first).
+    fn alias(
+        &self,
+        function: &str,
+        alias: &str,
+    ) -> impl Future<Output = Result<AliasWeights, Failure>> + Send;
+
+    /// The named alarms, metric and composite.
+    fn alarms(&self, names: &[String]) -> impl Future<Output = Result<Vec<Alarm>, Failure>> + Send;
+
+    /// Per-version series for each request, in order.
+    fn version_metrics(
+        &self,
+        requests: &[MetricsRequest],
+        window: MetricWindow,
+    ) -> impl Future<Output = Result<Vec<Vec<VersionMetrics>>, Failure>> + Send;
+}

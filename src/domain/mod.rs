@@ -1,1 +1,44 @@
-//! domain
+//! The pure domain: deployments, deployment configs and the traffic plan they imply, alias
+//! weights, lifecycle events, alarms, per-version metrics, AppSpec parsing, classified failures,
+//! warnings and the complete picture. No tokio, no ratatui, no aws-sdk: plain values and
+//! functions, tested on their own.
+
+mod alarm;
+mod appspec;
+mod deployment;
+mod failure;
+mod lifecycle;
+mod metrics;
+mod picture;
+mod plan;
+mod warnings;
+mod weights;
+
+pub use alarm::{Alarm, AlarmKind, AlarmMeasure, AlarmState, DeploymentAlarm, worst_state};
+pub use appspec::{AppSpec, AppSpecError, parse_appspec};
+pub use deployment::{
+    Creator, Deployment, DeploymentError, DeploymentStatus, FunctionTarget, Revision, RollbackLinks,
+};
+pub use failure::{Failure, FailureKind};
+pub use lifecycle::{EventStatus, HOOK_TIME_LIMIT, LambdaTarget, LifecycleEvent};
+pub use metrics::{
+    LOW_TRAFFIC_INVOCATIONS, MetricTotals, MetricWindow, MetricsRequest, MinutePoint,
+    VersionMetrics,
+};
+pub use picture::{
+    ClockSource, Completeness, DeploymentView, GroupSettings, Part, Picture, RegionPicture,
+    ScheduleStatus,
+};
+pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
+pub use warnings::warnings_for;
+pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};
+
+/// A 0.0–1.0 share as a percentage for people: `10%`, `33.3%`.
+pub fn normalize_pct(share: f64) -> String {
+    let pct = share * 100.0;
+    if (pct - pct.round()).abs() < 0.05 {
+        format!("{}%", pct.round())
+    } else {
+        format!("{pct:.1}%")
+    }
+}

@@ -59,9 +59,12 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// Starts the server and the simulation; returns once it accepts connections.
+    #[allow(clippy::unused_async)]
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         let _ = config;
-        Err(SandboxError::NotReady("the sandbox is not built yet".into()))
+        Err(SandboxError::NotReady(
+            "the sandbox is not built yet".into(),
+        ))
     }
 
     /// `http://127.0.0.1:PORT`, to use as `AWS_ENDPOINT_URL`.
@@ -75,10 +78,12 @@ impl Sandbox {
     }
 
     /// Stops the server and waits for it to finish.
+    #[allow(clippy::unused_async)]
     pub async fn shutdown(self) {}
 }
 
 /// `rollwatch sandbox`: runs until Ctrl-C.
+#[allow(clippy::unused_async)]
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let _ = args;
     anyhow::bail!("the sandbox is not built yet")

@@ -1,0 +1,118 @@
+//! Building the SDK clients: profile, one client set per region, an optional endpoint (the
+//! sandbox, moto), static credentials for the demo, timeouts, and the service-clock
+//! interceptor.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+
+use super::budget::Budgets;
+use super::clock::ServiceClock;
+use super::reader::AwsReader;
+use crate::domain::{Failure, FailureKind};
+
+/// How to reach AWS.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub profile: Option<String>,
+    /// Empty: the profile's (or environment's) region.
+    pub regions: Vec<String>,
+    pub endpoint_url: Option<String>,
+    /// Use fixed fake credentials (the demo against the built-in sandbox).
+    pub static_credentials: bool,
+    /// Largest burst of Lambda control-plane calls.
+    pub lambda_burst: u32,
+}
+
+/// One reader per region.
+pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure> {
+    let mut regions = options.regions.clone();
+    regions.retain(|r| !r.trim().is_empty());
+    if regions.is_empty() {
+        let base = loader(options, None).load().await;
+        let Some(region) = base.region() else {
+            let what = match &options.profile {
+                Some(p) => format!("profile {p} does not exist or sets no region"),
+                None => "no region is configured".to_string(),
+            };
+            return Err(Failure::new(
+                FailureKind::BadConfiguration,
+                "config",
+                "region",
+                format!("{what}: pass --region (e.g. --region us-east-1) or set AWS_REGION"),
+                options.profile.as_deref(),
+            ));
+        };
+        regions.push(region.to_string());
+    }
+    let mut readers = Vec::new();
+    for region in regions {
+        let config = loader(options, Some(region.trim().to_string()))
+            .load()
+            .await;
+        readers.push(reader(&config, region.trim(), options));
+    }
+    Ok(readers)
+}
+
+fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if options.static_credentials {
+        loader = loader.credentials_provider(Credentials::new(
+            "rollwatch-demo",
+            "rollwatch-demo",
+            None,
+            None,
+            "rollwatch-demo",
+        ));
+    }
+    loader
+}
+
+fn reader(config: &SdkConfig, region: &str, options: &ConnectOptions) -> AwsReader {
+    let clock = ServiceClock::default();
+    let codedeploy = aws_sdk_codedeploy::Client::from_conf(
+        aws_sdk_codedeploy::config::Builder::from(config)
+            .interceptor(clock.interceptor())
+            .build(),
+    );
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(config)
+            .interceptor(clock.interceptor())
+            .build(),
+    );
+    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::config::Builder::from(config)
+            .interceptor(clock.interceptor())
+            .build(),
+    );
+    AwsReader::new(
+        region.to_string(),
+        options.profile.clone(),
+        codedeploy,
+        lambda,
+        cloudwatch,
+        clock,
+        Budgets::new(options.lambda_burst.max(1)),
+    )
+}

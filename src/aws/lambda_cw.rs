@@ -1,0 +1,131 @@
+//! Lambda and CloudWatch reads: the live alias, the group alarms (≤ 100 names per call,
+//! metric and composite), and the per-version metrics (≤ 500 queries per call, calls in
+//! parallel).
+
+use aws_sdk_cloudwatch::types::AlarmType;
+use futures::future::try_join_all;
+
+use super::budget::Budget;
+use super::convert::{self, smithy_time};
+use super::errors::{CallSite, classify};
+use super::metrics::{Collected, build_queries};
+use crate::domain::{Alarm, AliasWeights, Failure, MetricWindow, MetricsRequest, VersionMetrics};
+
+/// DescribeAlarms takes at most 100 names.
+pub const ALARM_NAMES_PER_CALL: usize = 100;
+
+/// The live weights of `function:alias` (the caller has already taken a Lambda permit).
+pub async fn get_alias(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+    alias: &str,
+    profile: Option<&str>,
+) -> Result<AliasWeights, Failure> {
+    let out = client
+        .get_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+        .map_err(|e| {
+            classify(
+                &e,
+                CallSite {
+                    service: "lambda",
+                    operation: "GetAlias",
+                    profile,
+                },
+            )
+        })?;
+    Ok(convert::alias_weights(function, alias, &out))
+}
+
+/// CloudWatch reads with their budget.
+pub struct CloudWatch<'a> {
+    pub client: &'a aws_sdk_cloudwatch::Client,
+    pub budget: &'a Budget,
+    pub profile: Option<&'a str>,
+}
+
+impl CloudWatch<'_> {
+    fn site(&self, operation: &'static str) -> CallSite<'_> {
+        CallSite {
+            service: "cloudwatch",
+            operation,
+            profile: self.profile,
+        }
+    }
+
+    /// Metric and composite alarms named `names`.
+    pub async fn alarms(&self, names: &[String]) -> Result<Vec<Alarm>, Failure> {
+        let calls = names.chunks(ALARM_NAMES_PER_CALL).map(|chunk| async move {
+            let mut alarms = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                self.budget.wait().await;
+                let out = self
+                    .client
+                    .describe_alarms()
+                    .set_alarm_names(Some(chunk.to_vec()))
+                    .alarm_types(AlarmType::MetricAlarm)
+                    .alarm_types(AlarmType::CompositeAlarm)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| classify(&e, self.site("DescribeAlarms")))?;
+                alarms.extend(out.metric_alarms().iter().map(convert::metric_alarm));
+                alarms.extend(out.composite_alarms().iter().map(convert::composite_alarm));
+                token = out
+                    .next_token()
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string);
+                if token.is_none() {
+                    return Ok::<_, Failure>(alarms);
+                }
+            }
+        });
+        Ok(try_join_all(calls).await?.into_iter().flatten().collect())
+    }
+
+    /// Per-version series for every request, in request order.
+    pub async fn version_metrics(
+        &self,
+        requests: &[MetricsRequest],
+        window: MetricWindow,
+    ) -> Result<Vec<Vec<VersionMetrics>>, Failure> {
+        let calls = build_queries(requests)
+            .into_iter()
+            .map(|queries| async move {
+                let mut collected = Collected::default();
+                let mut token: Option<String> = None;
+                loop {
+                    self.budget.wait().await;
+                    let out = self
+                        .client
+                        .get_metric_data()
+                        .set_metric_data_queries(Some(queries.clone()))
+                        .start_time(smithy_time(window.start))
+                        .end_time(smithy_time(window.end))
+                        .set_next_token(token.clone())
+                        .send()
+                        .await
+                        .map_err(|e| classify(&e, self.site("GetMetricData")))?;
+                    for result in out.metric_data_results() {
+                        collected.add(result);
+                    }
+                    token = out
+                        .next_token()
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string);
+                    if token.is_none() {
+                        return Ok::<_, Failure>(collected);
+                    }
+                }
+            });
+        let mut all = Collected::default();
+        for part in try_join_all(calls).await? {
+            all.merge(part);
+        }
+        Ok(all.into_metrics(requests, window))
+    }
+}

@@ -1,0 +1,219 @@
+//! Per-version metric queries: every series of every deployment in as few GetMetricData calls
+//! as possible (≤ 500 queries each), with the exact dimension set Lambda publishes per version
+//! (FunctionName + Resource=`fn:alias` + ExecutedVersion), and an error rate by metric math that
+//! keeps minutes without invocations (`IF(inv > 0, …, 0)`).
+
+use std::collections::HashMap;
+
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use chrono::{DateTime, Utc};
+
+use super::convert::time;
+use crate::domain::{MetricWindow, MetricsRequest, MinutePoint, VersionMetrics};
+
+/// GetMetricData's fixed limit of queries per call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;
+
+/// The series fetched for each version: (id suffix, metric, statistic).
+const SERIES: [(&str, &str, &str); 6] = [
+    ("inv", "Invocations", "Sum"),
+    ("err", "Errors", "Sum"),
+    ("thr", "Throttles", "Sum"),
+    ("avg", "Duration", "Average"),
+    ("p50", "Duration", "p50"),
+    ("p99", "Duration", "p99"),
+];
+
+/// Queries per version: the six series plus the error-rate expression.
+pub const QUERIES_PER_VERSION: usize = SERIES.len() + 1;
+
+/// The query id prefix of request `r`, version `v`.
+fn prefix(r: usize, v: usize) -> String {
+    format!("r{r}v{v}")
+}
+
+/// All queries for `requests`, split into calls of at most [`MAX_QUERIES_PER_CALL`]; a
+/// version's queries never straddle two calls (the expression needs its inputs in its call).
+pub fn build_queries(requests: &[MetricsRequest]) -> Vec<Vec<MetricDataQuery>> {
+    let mut calls: Vec<Vec<MetricDataQuery>> = Vec::new();
+    let mut current = Vec::new();
+    for (r, req) in requests.iter().enumerate() {
+        for (v, version) in req.versions.iter().enumerate() {
+            if current.len() + QUERIES_PER_VERSION > MAX_QUERIES_PER_CALL {
+                calls.push(std::mem::take(&mut current));
+            }
+            current.extend(version_queries(&prefix(r, v), req, version));
+        }
+    }
+    if !current.is_empty() {
+        calls.push(current);
+    }
+    calls
+}
+
+fn version_queries(prefix: &str, req: &MetricsRequest, version: &str) -> Vec<MetricDataQuery> {
+    let dims = [
+        ("FunctionName", req.function.clone()),
+        ("Resource", format!("{}:{}", req.function, req.alias)),
+        ("ExecutedVersion", version.to_string()),
+    ];
+    let dimensions: Vec<Dimension> = dims
+        .iter()
+        .map(|(n, v)| Dimension::builder().name(*n).value(v).build())
+        .collect();
+    let mut out: Vec<MetricDataQuery> = SERIES
+        .iter()
+        .map(|(suffix, metric, stat)| {
+            let metric = Metric::builder()
+                .namespace("AWS/Lambda")
+                .metric_name(*metric)
+                .set_dimensions(Some(dimensions.clone()))
+                .build();
+            MetricDataQuery::builder()
+                .id(format!("{prefix}_{suffix}"))
+                .metric_stat(
+                    MetricStat::builder()
+                        .metric(metric)
+                        .period(60)
+                        .stat(*stat)
+                        .build(),
+                )
+                .return_data(true)
+                .build()
+        })
+        .collect();
+    out.push(
+        MetricDataQuery::builder()
+            .id(format!("{prefix}_rate"))
+            .expression(format!(
+                "IF({prefix}_inv > 0, 100 * FILL({prefix}_err, 0) / {prefix}_inv, 0)"
+            ))
+            .label(format!("{} v{version} error rate %", req.function))
+            .return_data(true)
+            .build(),
+    );
+    out
+}
+
+/// Collected points: query id → (timestamp → value).
+#[derive(Debug, Default)]
+pub struct Collected {
+    series: HashMap<String, HashMap<i64, f64>>,
+}
+
+impl Collected {
+    /// Adds one result page.
+    pub fn add(&mut self, result: &aws_sdk_cloudwatch::types::MetricDataResult) {
+        let Some(id) = result.id() else { return };
+        let entry = self.series.entry(id.to_string()).or_default();
+        for (t, v) in result.timestamps().iter().zip(result.values()) {
+            if let Some(t) = time(t) {
+                entry.insert(t.timestamp(), *v);
+            }
+        }
+    }
+
+    /// Adds everything another call collected.
+    pub fn merge(&mut self, other: Collected) {
+        for (id, points) in other.series {
+            self.series.entry(id).or_default().extend(points);
+        }
+    }
+
+    fn value(&self, id: &str, at: DateTime<Utc>) -> Option<f64> {
+        self.series.get(id)?.get(&at.timestamp()).copied()
+    }
+
+    /// Dense per-minute series for every request and version, in request order.
+    pub fn into_metrics(
+        self,
+        requests: &[MetricsRequest],
+        window: MetricWindow,
+    ) -> Vec<Vec<VersionMetrics>> {
+        requests
+            .iter()
+            .enumerate()
+            .map(|(r, req)| {
+                req.versions
+                    .iter()
+                    .enumerate()
+                    .map(|(v, version)| {
+                        let p = prefix(r, v);
+                        let get = |s: &str, at| self.value(&format!("{p}_{s}"), at);
+                        let points = window
+                            .minutes()
+                            .map(|at| MinutePoint {
+                                at,
+                                invocations: get("inv", at),
+                                errors: get("err", at),
+                                throttles: get("thr", at),
+                                error_rate: get("rate", at),
+                                duration_avg_ms: get("avg", at),
+                                duration_p50_ms: get("p50", at),
+                                duration_p99_ms: get("p99", at),
+                            })
+                            .collect();
+                        VersionMetrics {
+                            version: version.clone(),
+                            points,
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(n: usize) -> MetricsRequest {
+        MetricsRequest {
+            function: format!("fn{n}"),
+            alias: "live".into(),
+            versions: vec!["1".into(), "2".into()],
+        }
+    }
+
+    #[test]
+    fn queries_use_the_exact_dimension_set_and_unique_ids() {
+        let calls = build_queries(&[request(0)]);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].len(), 2 * QUERIES_PER_VERSION);
+        let first = &calls[0][0];
+        let dims = first
+            .metric_stat()
+            .and_then(|m| m.metric())
+            .map(|m| m.dimensions().to_vec());
+        let names: Vec<_> = dims
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.name().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(names, ["FunctionName", "Resource", "ExecutedVersion"]);
+        let mut ids: Vec<_> = calls[0].iter().filter_map(|q| q.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), calls[0].len());
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with(|c: char| c.is_ascii_lowercase()))
+        );
+        let rate = calls[0]
+            .iter()
+            .find_map(|q| q.expression())
+            .unwrap_or_default();
+        assert!(rate.starts_with("IF(r0v0_inv > 0"), "{rate}");
+    }
+
+    #[test]
+    fn many_deployments_fit_in_few_calls() {
+        let requests: Vec<_> = (0..100).map(request).collect();
+        let calls = build_queries(&requests);
+        // 100 deployments × 2 versions × 7 queries = 1400 queries → 3 calls.
+        assert_eq!(calls.len(), 3);
+        assert!(calls.iter().all(|c| c.len() <= MAX_QUERIES_PER_CALL));
+        assert_eq!(calls.iter().map(Vec::len).sum::<usize>(), 1400);
+    }
+}

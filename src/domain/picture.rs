@@ -1,0 +1,213 @@
+//! The complete picture: every active Lambda deployment of every region with everything known
+//! about it, each part either present, failed (with the classified failure) or not fetched
+//! (with the reason). This is what front ends render and `snapshot --json` prints.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{
+    Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, Failure,
+    LambdaTarget, TargetWeight, TrafficPlan, VersionMetrics,
+};
+
+/// One part of the picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Part<T> {
+    /// Fetched.
+    Ok { value: T },
+    /// The call failed; the failure says what to do.
+    Failed { failure: Failure },
+    /// Deliberately not fetched (e.g. over the Lambda budget, or nothing to fetch).
+    Skipped { reason: String },
+}
+
+impl<T> Part<T> {
+    /// The value, if fetched.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Self::Ok { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The failure, if the call failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Self::Failed { failure } => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// A part from a call's result.
+    pub fn from_result(result: Result<T, Failure>) -> Self {
+        match result {
+            Ok(value) => Self::Ok { value },
+            Err(failure) => Self::Failed { failure },
+        }
+    }
+
+    /// A part that was not fetched, and why.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Self::Skipped {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Deployment-group settings that decide what CodeDeploy does on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct GroupSettings {
+    pub alarms_enabled: bool,
+    pub alarm_names: Vec<String>,
+    /// CodeDeploy continues when it cannot read the alarms.
+    pub ignore_poll_alarm_failure: bool,
+    pub auto_rollback_enabled: bool,
+    /// `DEPLOYMENT_FAILURE`, `DEPLOYMENT_STOP_ON_ALARM`, `DEPLOYMENT_STOP_ON_REQUEST`.
+    pub auto_rollback_events: Vec<String>,
+}
+
+/// Where the deployment is in its plan at the picture's time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduleStatus {
+    /// 1-based number of the last step taken (0 before the first shift).
+    pub step: usize,
+    pub steps_total: usize,
+    /// The target's share the plan predicts now (0.0–1.0).
+    pub expected_weight: f64,
+    pub next_shift_at: Option<DateTime<Utc>>,
+    pub next_shift_weight: Option<f64>,
+    /// When traffic shifting is expected to complete.
+    pub eta: DateTime<Utc>,
+}
+
+impl ScheduleStatus {
+    /// The status of `plan` at `now`.
+    pub fn of(plan: &TrafficPlan, now: DateTime<Utc>) -> Self {
+        let next = plan.next_shift(now);
+        Self {
+            step: plan.current_step(now).map_or(0, |i| i + 1),
+            steps_total: plan.steps.len(),
+            expected_weight: plan.expected_weight(now),
+            next_shift_at: next.map(|s| s.at),
+            next_shift_weight: next.map(|s| s.weight),
+            eta: plan.shifting_ends,
+        }
+    }
+}
+
+/// Everything known about one deployment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentView {
+    pub deployment: Deployment,
+    pub config: Part<DeploymentConfig>,
+    pub target: Part<LambdaTarget>,
+    pub appspec: Part<AppSpec>,
+    pub group: Part<GroupSettings>,
+    pub alias: Part<AliasWeights>,
+    /// The target version's share as shown, labelled with its source.
+    pub weight: Option<TargetWeight>,
+    /// Set when traffic shifting has started and the config is known.
+    pub plan: Option<TrafficPlan>,
+    pub schedule: Option<ScheduleStatus>,
+    pub alarms: Part<Vec<DeploymentAlarm>>,
+    /// Current version first, then the target version.
+    pub metrics: Part<Vec<VersionMetrics>>,
+    pub warnings: Vec<String>,
+}
+
+impl DeploymentView {
+    /// The alarms, if fetched, as plain alarms.
+    pub fn alarm_list(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.value().into_iter().flatten().map(|a| &a.alarm)
+    }
+}
+
+/// Everything known in one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionPicture {
+    pub region: String,
+    /// Active deployments; empty when `listing` failed.
+    pub deployments: Vec<DeploymentView>,
+    /// Whether listing active deployments worked at all.
+    pub listing: Part<usize>,
+    /// Deployments finished in the last 24 hours, newest first.
+    pub recent: Part<Vec<Deployment>>,
+}
+
+/// How much of the picture could be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completeness {
+    Complete,
+    Partial,
+    Nothing,
+}
+
+/// The complete picture across regions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Picture {
+    /// Version of this document's shape.
+    pub schema_version: u32,
+    /// "Now", on the service's clock when a response carried one.
+    pub taken_at: DateTime<Utc>,
+    /// Whether `taken_at` is the service's clock (`Date` headers) or this machine's.
+    pub clock: ClockSource,
+    pub regions: Vec<RegionPicture>,
+}
+
+/// Where "now" came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockSource {
+    Service,
+    Local,
+}
+
+impl Picture {
+    /// Complete when every call worked; nothing when no region could list deployments.
+    pub fn completeness(&self) -> Completeness {
+        if self.regions.iter().all(|r| r.listing.failure().is_some()) {
+            return Completeness::Nothing;
+        }
+        let region_ok = |r: &RegionPicture| {
+            r.listing.failure().is_none()
+                && r.recent.failure().is_none()
+                && r.deployments.iter().all(view_complete)
+        };
+        if self.regions.iter().all(region_ok) {
+            Completeness::Complete
+        } else {
+            Completeness::Partial
+        }
+    }
+
+    /// Every failure in the picture, for a summary on stderr.
+    pub fn failures(&self) -> Vec<&Failure> {
+        let mut out = Vec::new();
+        for region in &self.regions {
+            out.extend(region.listing.failure());
+            out.extend(region.recent.failure());
+            for v in &region.deployments {
+                out.extend(v.config.failure());
+                out.extend(v.target.failure());
+                out.extend(v.appspec.failure());
+                out.extend(v.group.failure());
+                out.extend(v.alias.failure());
+                out.extend(v.alarms.failure());
+                out.extend(v.metrics.failure());
+            }
+        }
+        out
+    }
+}
+
+fn view_complete(v: &DeploymentView) -> bool {
+    v.config.failure().is_none()
+        && v.target.failure().is_none()
+        && v.appspec.failure().is_none()
+        && v.group.failure().is_none()
+        && v.alias.failure().is_none()
+        && v.alarms.failure().is_none()
+        && v.metrics.failure().is_none()
+}

@@ -1,0 +1,93 @@
+//! Warnings that matter on call, derived from a deployment's view: a split alias with nothing
+//! in progress, alarm monitoring that cannot stop a bad release, an alarm that was already
+//! firing, CodeDeploy's record disagreeing with the alias, too little traffic to judge.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    DeploymentStatus, DeploymentView, LOW_TRAFFIC_INVOCATIONS, WeightSource, normalize_pct,
+};
+
+/// The warnings for `view`, most severe first.
+pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    let d = &view.deployment;
+    if let Some(alias) = view.alias.value() {
+        if alias.is_split() && !d.status.is_active() {
+            let split: Vec<String> =
+                std::iter::once((alias.primary_version.clone(), alias.primary_weight()))
+                    .chain(alias.additional.iter().cloned())
+                    .map(|(v, w)| format!("v{v} {}", normalize_pct(w)))
+                    .collect();
+            out.push(format!(
+                "alias {}:{} is left split ({}) with no deployment in progress: later deployments \
+                 of {} will fail until the alias is reset",
+                alias.function,
+                alias.alias,
+                split.join(" / "),
+                alias.function
+            ));
+        }
+    }
+    for alarm in view.alarms.value().into_iter().flatten() {
+        if alarm.firing_before_deployment && d.status.is_active() {
+            out.push(format!(
+                "alarm {} was already in ALARM before this deployment began: CodeDeploy will stop \
+                 it on its first alarm poll",
+                alarm.alarm.name
+            ));
+        }
+    }
+    if let Some(group) = view.group.value() {
+        if d.status.is_active() {
+            if !group.alarms_enabled || group.alarm_names.is_empty() {
+                out.push(
+                    "the deployment group watches no alarms: CodeDeploy will not stop a bad \
+                     release on its own"
+                        .to_string(),
+                );
+            } else if group.ignore_poll_alarm_failure {
+                out.push(
+                    "the deployment group ignores alarm poll failures: if CodeDeploy cannot read \
+                     the alarms, the release continues"
+                        .to_string(),
+                );
+            }
+        }
+    }
+    if let (Some(alias), Some(target)) = (view.alias.value(), view.target.value()) {
+        let live = alias.weight_of(&target.function.target_version);
+        if d.status == DeploymentStatus::InProgress && (live - target.recorded_weight).abs() > 0.011
+        {
+            out.push(format!(
+                "the live alias gives v{} {} but CodeDeploy's record says {}",
+                target.function.target_version,
+                normalize_pct(live),
+                normalize_pct(target.recorded_weight)
+            ));
+        }
+    }
+    if let Some(new_version) = view.metrics.value().and_then(|m| m.get(1)) {
+        let weight_live = view
+            .weight
+            .is_some_and(|w| w.weight > 0.0 && w.source == WeightSource::LiveAlias);
+        let totals = new_version.totals();
+        if d.status.is_active() && weight_live && totals.invocations < LOW_TRAFFIC_INVOCATIONS {
+            out.push(format!(
+                "only {} invocations on v{} so far: too little traffic for its numbers to mean much",
+                totals.invocations, new_version.version
+            ));
+        }
+    }
+    if view.schedule.as_ref().is_some_and(|s| s.eta < now)
+        && d.status == DeploymentStatus::InProgress
+    {
+        // Past the predicted end: usually an AfterAllowTraffic hook still running.
+        if view.target.value().and_then(|t| t.running_hook()).is_none() {
+            out.push(
+                "past the predicted end of traffic shifting and still in progress".to_string(),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,162 @@
+//! Turning what the rounds of calls fetched into one [`DeploymentView`]: which deployments are
+//! watched, which weight is shown (live alias, else CodeDeploy's record, labelled), the plan and
+//! schedule, the alarms that concern the deployment, and its warnings.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentStatus,
+    DeploymentView, Failure, FunctionTarget, GroupSettings, LambdaTarget, Part, ScheduleModel,
+    ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics, WeightSource, warnings_for,
+};
+
+/// What the rounds fetched for one deployment.
+#[derive(Debug)]
+pub struct Fetched {
+    pub target_ids: Result<Vec<String>, Failure>,
+    /// None when the target ids could not be listed.
+    pub target: Option<Result<Option<LambdaTarget>, Failure>>,
+    pub appspec: Part<AppSpec>,
+    pub config: Part<DeploymentConfig>,
+    pub group: Part<GroupSettings>,
+    pub alias: Option<Part<AliasWeights>>,
+    /// Every alarm of every watched group (filtered per deployment here).
+    pub alarms: Option<Result<Vec<Alarm>, Failure>>,
+    pub metrics: Option<Part<Vec<VersionMetrics>>>,
+}
+
+impl Default for Fetched {
+    fn default() -> Self {
+        Self {
+            target_ids: Ok(Vec::new()),
+            target: None,
+            appspec: Part::skipped("not fetched"),
+            config: Part::skipped("not fetched"),
+            group: Part::skipped("not fetched"),
+            alias: None,
+            alarms: None,
+            metrics: None,
+        }
+    }
+}
+
+/// The deployments worth a full view: every active one, and every stopped one that no later
+/// deployment of its group superseded and that caused no rollback (its alias may be split).
+pub fn watched(all: &[Deployment]) -> Vec<Deployment> {
+    let superseded = |d: &Deployment| {
+        all.iter().any(|o| {
+            o.id != d.id
+                && o.application == d.application
+                && o.group == d.group
+                && o.create_time > d.create_time
+        })
+    };
+    let mut out: Vec<Deployment> = all
+        .iter()
+        .filter(|d| {
+            d.status.is_active()
+                || (d.status == DeploymentStatus::Stopped
+                    && d.rollback.rollback_deployment_id.is_none()
+                    && !d.creator.is_rollback()
+                    && !superseded(d))
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| {
+        (!a.status.is_active(), b.create_time).cmp(&(!b.status.is_active(), a.create_time))
+    });
+    out
+}
+
+/// The view of `deployment` from what was fetched, at `now`.
+pub fn assemble_view(
+    mut deployment: Deployment,
+    fetched: Fetched,
+    now: DateTime<Utc>,
+    model: ScheduleModel,
+) -> DeploymentView {
+    let target = match (fetched.target, fetched.target_ids) {
+        (Some(Ok(Some(t))), _) => Part::Ok { value: t },
+        (Some(Ok(None)), _) => {
+            Part::skipped("CodeDeploy has not created the deployment target yet")
+        }
+        (Some(Err(failure)), _) | (None, Err(failure)) => Part::Failed { failure },
+        (None, Ok(_)) => Part::skipped("not fetched"),
+    };
+    deployment.target = target.value().map(|t| t.function.clone()).or_else(|| {
+        fetched.appspec.value().map(|a| FunctionTarget {
+            function: a.function.clone(),
+            alias: a.alias.clone(),
+            current_version: a.current_version.clone(),
+            target_version: a.target_version.clone(),
+        })
+    });
+    let alias = fetched.alias.unwrap_or_else(|| {
+        Part::skipped("the function and alias are unknown (no readable AppSpec)")
+    });
+    let weight = weight_shown(&deployment, alias.value(), target.value());
+    let plan = match (
+        fetched.config.value(),
+        target.value().and_then(LambdaTarget::traffic_start),
+    ) {
+        (Some(config), Some(t0)) if deployment.status.is_active() => {
+            Some(TrafficPlan::new(config.routing, t0, model))
+        }
+        _ => None,
+    };
+    let schedule = plan.as_ref().map(|p| ScheduleStatus::of(p, now));
+    let start = deployment.start_time.or(deployment.create_time);
+    let alarms = match (fetched.group.value(), fetched.alarms) {
+        (Some(group), Some(Ok(all))) => Part::Ok {
+            value: all
+                .into_iter()
+                .filter(|a| group.alarm_names.contains(&a.name))
+                .map(|a| DeploymentAlarm::new(a, start))
+                .collect(),
+        },
+        (Some(_), Some(Err(failure))) => Part::Failed { failure },
+        (Some(_), None) => Part::skipped("not fetched"),
+        (None, _) => Part::skipped("the deployment group's settings are unavailable"),
+    };
+    let metrics = fetched
+        .metrics
+        .unwrap_or_else(|| Part::skipped("the versions are unknown"));
+    let mut view = DeploymentView {
+        deployment,
+        config: fetched.config,
+        target,
+        appspec: fetched.appspec,
+        group: fetched.group,
+        alias,
+        weight,
+        plan,
+        schedule,
+        alarms,
+        metrics,
+        warnings: Vec::new(),
+    };
+    view.warnings = warnings_for(&view, now);
+    view
+}
+
+/// The live alias's share for the target version, else CodeDeploy's record.
+fn weight_shown(
+    deployment: &Deployment,
+    alias: Option<&AliasWeights>,
+    target: Option<&LambdaTarget>,
+) -> Option<TargetWeight> {
+    let version = deployment
+        .target
+        .as_ref()
+        .map(|t| t.target_version.as_str())?;
+    if let Some(alias) = alias {
+        return Some(TargetWeight {
+            weight: alias.weight_of(version),
+            source: WeightSource::LiveAlias,
+        });
+    }
+    target.map(|t| TargetWeight {
+        weight: t.recorded_weight,
+        source: WeightSource::CodeDeployRecord,
+    })
+}

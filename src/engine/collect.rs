@@ -1,0 +1,293 @@
+//! One complete picture, region by region, in four dependent rounds of calls:
+//!
+//! 1. list active and recently finished deployment ids;
+//! 2. batch-get them (25 per call, in parallel);
+//! 3. per watched deployment, in parallel: target ids, AppSpec, config, group (deduplicated);
+//! 4. in parallel: target details, live aliases (within the Lambda budget, by priority), all
+//!    group alarms, all per-version metrics.
+//!
+//! Nothing is fetched one deployment after another. A failing call marks its part; the rest of
+//! the picture is still made.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Duration;
+use futures::future::join_all;
+
+use super::assemble::{Fetched, assemble_view, watched};
+use crate::aws::{DeploymentReader, Listing};
+use crate::domain::{
+    ClockSource, Deployment, Failure, MetricWindow, MetricsRequest, Part, Picture, RegionPicture,
+    ScheduleModel,
+};
+
+/// What a picture covers.
+#[derive(Debug, Clone, Copy)]
+pub struct PictureOptions {
+    /// Minutes of per-version metrics.
+    pub metric_minutes: u32,
+    /// How far back "recently finished" goes.
+    pub recent_hours: i64,
+    pub schedule: ScheduleModel,
+}
+
+impl Default for PictureOptions {
+    fn default() -> Self {
+        Self {
+            metric_minutes: 15,
+            recent_hours: 24,
+            schedule: ScheduleModel::default(),
+        }
+    }
+}
+
+/// The complete picture across `readers` (one per region), regions in parallel.
+pub async fn collect_picture<R: DeploymentReader>(
+    readers: &[R],
+    options: PictureOptions,
+) -> Picture {
+    let regions = join_all(readers.iter().map(|r| collect_region(r, options))).await;
+    let (taken_at, clock) = readers
+        .iter()
+        .map(DeploymentReader::now)
+        .find(|(_, source)| *source == ClockSource::Service)
+        .or_else(|| readers.first().map(DeploymentReader::now))
+        .unwrap_or_else(|| (chrono::Utc::now(), ClockSource::Local));
+    Picture {
+        schema_version: 1,
+        taken_at,
+        clock,
+        regions,
+    }
+}
+
+async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions) -> RegionPicture {
+    let region = reader.region().to_string();
+    // Round 1: the lists.
+    let since = reader.now().0 - Duration::hours(options.recent_hours);
+    let (active, finished) = futures::join!(
+        reader.list_deployments(Listing::Active),
+        reader.list_deployments(Listing::FinishedSince(since))
+    );
+    let active_ids = match active {
+        Ok(ids) => ids,
+        Err(failure) => {
+            return RegionPicture {
+                region,
+                deployments: Vec::new(),
+                listing: Part::Failed { failure },
+                recent: Part::skipped("listing active deployments failed"),
+            };
+        }
+    };
+    // Round 2: every deployment, active and finished, in one set of batch calls.
+    let mut all_ids = active_ids.clone();
+    let finished_ids = finished.clone().unwrap_or_default();
+    all_ids.extend(finished_ids.iter().cloned());
+    let fetched = match reader.deployments(&all_ids).await {
+        Ok(d) => d,
+        Err(failure) => {
+            return RegionPicture {
+                region,
+                deployments: Vec::new(),
+                listing: Part::Failed { failure },
+                recent: Part::skipped("getting the deployments failed"),
+            };
+        }
+    };
+    let watch = watched(&fetched);
+    let mut recent: Vec<Deployment> = fetched
+        .iter()
+        .filter(|d| !d.status.is_active() && !watch.iter().any(|w| w.id == d.id))
+        .cloned()
+        .collect();
+    recent.sort_by(|a, b| {
+        b.complete_time
+            .or(b.create_time)
+            .cmp(&a.complete_time.or(a.create_time))
+    });
+    let recent = match finished {
+        Ok(_) => Part::Ok { value: recent },
+        Err(failure) => Part::Failed { failure },
+    };
+    let fetched = round_three_and_four(reader, &watch, options).await;
+    let now = reader.now().0;
+    let deployments = watch
+        .into_iter()
+        .zip(fetched)
+        .map(|(d, f)| assemble_view(d, f, now, options.schedule))
+        .collect();
+    RegionPicture {
+        region,
+        deployments,
+        listing: Part::Ok {
+            value: active_ids.len(),
+        },
+        recent,
+    }
+}
+
+/// Rounds 3 and 4 for the watched deployments, returned in the same order.
+async fn round_three_and_four<R: DeploymentReader>(
+    reader: &R,
+    watch: &[Deployment],
+    options: PictureOptions,
+) -> Vec<Fetched> {
+    // Round 3: per deployment target ids, AppSpec and config; groups deduplicated.
+    let groups: BTreeSet<(String, String)> = watch
+        .iter()
+        .map(|d| (d.application.clone(), d.group.clone()))
+        .collect();
+    let (per_deployment, group_results) = futures::join!(
+        join_all(watch.iter().map(|d| async move {
+            let appspec = async {
+                match &d.revision {
+                    Some(rev) if rev.kind == "AppSpecContent" || rev.kind == "String" => {
+                        Part::from_result(reader.appspec(&d.application, rev).await)
+                    }
+                    Some(rev) => Part::skipped(format!(
+                        "AppSpec is a {} revision{}; its hooks are not shown",
+                        rev.kind,
+                        rev.location
+                            .as_deref()
+                            .map(|l| format!(" ({l})"))
+                            .unwrap_or_default()
+                    )),
+                    None => Part::skipped("the deployment has no revision"),
+                }
+            };
+            futures::join!(
+                reader.target_ids(&d.id),
+                appspec,
+                reader.deployment_config(&d.config_name)
+            )
+        })),
+        join_all(
+            groups
+                .iter()
+                .map(|(app, group)| reader.group_settings(app, group))
+        )
+    );
+    let groups: HashMap<(String, String), Result<_, Failure>> =
+        groups.into_iter().zip(group_results).collect();
+    let mut fetched: Vec<Fetched> = watch
+        .iter()
+        .zip(per_deployment)
+        .map(|(d, (ids, appspec, config))| Fetched {
+            target_ids: ids,
+            appspec,
+            config: Part::from_result(config),
+            group: Part::from_result(
+                groups
+                    .get(&(d.application.clone(), d.group.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        Err(Failure::new(
+                            crate::domain::FailureKind::Other,
+                            "codedeploy",
+                            "GetDeploymentGroup",
+                            "not fetched",
+                            None,
+                        ))
+                    }),
+            ),
+            ..Fetched::default()
+        })
+        .collect();
+    round_four(reader, watch, &mut fetched, options).await;
+    fetched
+}
+
+async fn round_four<R: DeploymentReader>(
+    reader: &R,
+    watch: &[Deployment],
+    fetched: &mut [Fetched],
+    options: PictureOptions,
+) {
+    // Which function:alias each deployment moves, from its AppSpec (the target comes later).
+    let subjects: Vec<Option<(String, String, String, String)>> = fetched
+        .iter()
+        .map(|f| {
+            f.appspec.value().map(|a| {
+                (
+                    a.function.clone(),
+                    a.alias.clone(),
+                    a.current_version.clone(),
+                    a.target_version.clone(),
+                )
+            })
+        })
+        .collect();
+    // The Lambda budget, spent by priority: in progress first, then stopped (split check).
+    let mut order: Vec<usize> = (0..watch.len())
+        .filter(|i| subjects[*i].is_some())
+        .collect();
+    order.sort_by_key(|i| !watch[*i].status.is_active());
+    let granted = reader.lambda_permits(order.len());
+    let alarm_names: Vec<String> = fetched
+        .iter()
+        .filter_map(|f| f.group.value())
+        .flat_map(|g| g.alarm_names.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let requests: Vec<MetricsRequest> = subjects
+        .iter()
+        .flatten()
+        .map(|(function, alias, current, target)| MetricsRequest {
+            function: function.clone(),
+            alias: alias.clone(),
+            versions: vec![current.clone(), target.clone()],
+        })
+        .collect();
+    let window = MetricWindow::last_minutes(reader.now().0, options.metric_minutes);
+    let (targets, aliases, alarms, metrics) = futures::join!(
+        join_all(watch.iter().zip(fetched.iter()).map(|(d, f)| async move {
+            match &f.target_ids {
+                Ok(ids) => Some(reader.lambda_target(&d.id, ids).await),
+                Err(_) => None,
+            }
+        })),
+        join_all(order.iter().take(granted).map(|i| {
+            let (function, alias, _, _) = subjects[*i].clone().unwrap_or_default();
+            async move { (*i, reader.alias(&function, &alias).await) }
+        })),
+        async {
+            if alarm_names.is_empty() {
+                Ok(Vec::new())
+            } else {
+                reader.alarms(&alarm_names).await
+            }
+        },
+        async {
+            if requests.is_empty() {
+                Ok(Vec::new())
+            } else {
+                reader.version_metrics(&requests, window).await
+            }
+        }
+    );
+    for (f, target) in fetched.iter_mut().zip(targets) {
+        f.target = target;
+    }
+    for (i, result) in aliases {
+        fetched[i].alias = Some(Part::from_result(result));
+    }
+    for i in order.iter().skip(granted) {
+        fetched[*i].alias = Some(Part::skipped(
+            "over this refresh's Lambda budget (protects CodeDeploy's own alias updates); \
+             showing CodeDeploy's recorded weight",
+        ));
+    }
+    let mut metrics_iter = match metrics {
+        Ok(all) => all.into_iter().map(Ok).collect::<Vec<_>>(),
+        Err(failure) => vec![Err(failure); requests.len()],
+    }
+    .into_iter();
+    for (f, subject) in fetched.iter_mut().zip(&subjects) {
+        f.alarms = Some(alarms.clone());
+        if subject.is_some() {
+            f.metrics = metrics_iter.next().map(Part::from_result);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `rollwatch snapshot`: connect, collect one complete picture, print it (table or JSON), and
+//! exit with a code that says how complete it was. Also the interim `rollwatch demo`.
+
+use std::io::Write as _;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::aws::{AwsReader, ConnectOptions, connect};
+use crate::cli::{AwsArgs, DemoArgs, SnapshotArgs};
+use crate::domain::{Completeness, Picture};
+use crate::engine::{PictureOptions, collect_picture};
+use crate::sandbox::{Sandbox, SandboxConfig};
+
+/// Documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: every call worked.
+    Complete = 0,
+    /// 3: a picture was made, but some parts failed (marked in it).
+    Partial = 3,
+    /// 4: no region could list its deployments (credentials, network, permissions).
+    Nothing = 4,
+}
+
+/// The exit status for a picture.
+pub fn exit_status(picture: &Picture) -> ExitStatus {
+    match picture.completeness() {
+        Completeness::Complete => ExitStatus::Complete,
+        Completeness::Partial => ExitStatus::Partial,
+        Completeness::Nothing => ExitStatus::Nothing,
+    }
+}
+
+fn connect_options(aws: &AwsArgs) -> ConnectOptions {
+    ConnectOptions {
+        profile: aws.profile.clone(),
+        regions: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+        static_credentials: false,
+        lambda_burst: aws.lambda_burst,
+    }
+}
+
+/// `rollwatch snapshot`.
+pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs) -> ExitCode {
+    let readers = match connect(&connect_options(aws)).await {
+        Ok(r) => r,
+        Err(failure) => {
+            eprintln!("rollwatch: {}", failure.one_line());
+            return ExitCode::from(ExitStatus::Nothing as u8);
+        }
+    };
+    let options = PictureOptions {
+        metric_minutes: args.minutes.clamp(1, 1440),
+        ..PictureOptions::default()
+    };
+    let picture = collect_picture(&readers, options).await;
+    print_picture(&picture, args.json)
+}
+
+/// Prints `picture` (and its failures on stderr); returns the documented exit code.
+pub fn print_picture(picture: &Picture, json: bool) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let written = if json {
+        serde_json::to_string_pretty(picture)
+            .map_err(std::io::Error::other)
+            .and_then(|text| writeln!(stdout, "{text}"))
+    } else {
+        write!(stdout, "{}", super::render(picture))
+    };
+    if let Err(err) = written {
+        eprintln!("rollwatch: cannot write the picture: {err}");
+        return ExitCode::from(1);
+    }
+    let failures = picture.failures();
+    for failure in failures.iter().take(10) {
+        eprintln!("rollwatch: {}", failure.one_line());
+    }
+    if failures.len() > 10 {
+        eprintln!(
+            "rollwatch: … and {} more failures (see the picture)",
+            failures.len() - 10
+        );
+    }
+    ExitCode::from(exit_status(picture) as u8)
+}
+
+/// `rollwatch demo` (until the TUI lands): the built-in sandbox, and the picture refreshed.
+pub async fn run_demo(args: &DemoArgs) -> ExitCode {
+    let config = SandboxConfig {
+        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        scenario: args.scenario.clone(),
+        speed: args.speed,
+        faults: None,
+        seed: 1,
+        allow_remote: false,
+    };
+    let sandbox = match Sandbox::start(config).await {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("rollwatch demo: cannot start the sandbox: {err}");
+            return ExitCode::from(ExitStatus::Nothing as u8);
+        }
+    };
+    let options = ConnectOptions {
+        regions: vec![sandbox.region().to_string()],
+        endpoint_url: Some(sandbox.endpoint()),
+        static_credentials: true,
+        lambda_burst: 10,
+        ..ConnectOptions::default()
+    };
+    let readers: Vec<AwsReader> = match connect(&options).await {
+        Ok(r) => r,
+        Err(failure) => {
+            eprintln!("rollwatch demo: {}", failure.one_line());
+            return ExitCode::from(ExitStatus::Nothing as u8);
+        }
+    };
+    loop {
+        let picture = collect_picture(&readers, PictureOptions::default()).await;
+        print!("\x1b[2J\x1b[H{}", super::render(&picture));
+        println!(
+            "\n(demo: scenario {}, {}x speed — Ctrl-C to quit)",
+            args.scenario, args.speed
+        );
+        let _ = std::io::stdout().flush();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            () = tokio::time::sleep(Duration::from_secs(args.every.max(1))) => {}
+        }
+    }
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}

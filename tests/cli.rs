@@ -1,0 +1,169 @@
+//! The `rollwatch` binary as a user runs it: `snapshot --json` against moto's server (a real
+//! third-party AWS emulator, started on a free loopback port), and the clear errors a user gets
+//! with no credentials, an unknown profile or an endpoint that refuses connections.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::moto::Moto;
+use serde_json::Value;
+
+fn rollwatch(args: &[&str], env: &[(&str, &str)], home: &std::path::Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollwatch"));
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run rollwatch")
+}
+
+fn closed_port_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+const FAKE_CREDS: [(&str, &str); 2] = [
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+];
+
+#[test]
+fn unreachable_endpoint_is_one_clear_line_and_exit_4() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = closed_port_endpoint();
+    let out = rollwatch(
+        &[
+            "snapshot",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &FAKE_CREDS,
+        home.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
+    assert!(stderr.contains("endpoint unreachable"), "{stderr}");
+    assert!(
+        stderr.contains("--endpoint-url"),
+        "says what to check: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn missing_credentials_say_how_to_log_in() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = closed_port_endpoint();
+    let out = rollwatch(
+        &[
+            "snapshot",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &[],
+        home.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
+    assert!(stderr.contains("no valid credentials"), "{stderr}");
+    assert!(stderr.contains("aws sso login"), "{stderr}");
+}
+
+#[test]
+fn unknown_profile_names_the_profile() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rollwatch(&["snapshot", "--profile", "nope"], &[], home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
+    assert!(stderr.contains("profile nope"), "{stderr}");
+    assert!(stderr.contains("--region"), "{stderr}");
+}
+
+#[test]
+fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed() {
+    let Some(moto) = Moto::start() else { return };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let deployment_id = rt.block_on(common::moto::seed_canary(&moto.endpoint));
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rollwatch(
+        &[
+            "snapshot",
+            "--json",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &moto.endpoint,
+        ],
+        &FAKE_CREDS,
+        home.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "partial picture; stderr: {stderr}\n{stdout}"
+    );
+    let doc: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(doc["schema_version"], 1);
+    let region = &doc["regions"][0];
+    assert_eq!(region["region"], "us-east-1");
+    let view = region["deployments"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .find(|v| v["deployment"]["id"] == deployment_id.as_str())
+        .unwrap_or_else(|| panic!("deployment {deployment_id} missing: {stdout}"));
+    let target = &view["deployment"]["target"];
+    assert_eq!(target["function"], "orders");
+    assert_eq!(target["alias"], "live");
+    assert_eq!(target["current_version"], "1");
+    assert_eq!(target["target_version"], "2");
+    // The live alias, read from moto's Lambda.
+    assert_eq!(view["alias"]["state"], "ok", "{view}");
+    assert_eq!(view["alias"]["value"]["primary_version"], "1");
+    assert_eq!(view["alias"]["value"]["additional"][0][0], "2");
+    assert_eq!(view["alias"]["value"]["additional"][0][1], 0.1);
+    assert_eq!(view["weight"]["source"], "live_alias");
+    assert_eq!(view["weight"]["weight"], 0.1);
+    assert_eq!(
+        view["config"]["value"]["routing"]["type"],
+        "TimeBasedCanary"
+    );
+    // moto has no CloudWatch over CBOR: the metrics are marked failed, with the reason.
+    assert_eq!(view["metrics"]["state"], "failed", "{view}");
+    assert_eq!(view["metrics"]["failure"]["service"], "cloudwatch");
+    assert_eq!(view["metrics"]["failure"]["operation"], "GetMetricData");
+    let message = view["metrics"]["failure"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("HTTP 404"), "{view}");
+    // moto implements no deployment targets: that part fails alone, not the picture.
+    assert_eq!(view["target"]["state"], "failed");
+    assert_eq!(
+        view["target"]["failure"]["kind"], "other",
+        "not misread as credentials"
+    );
+    // moto's GetDeploymentGroup drops the alarm configuration, so no alarm is watched, and
+    // rollwatch says what that means.
+    assert_eq!(view["alarms"]["state"], "ok");
+    let warnings = view["warnings"].to_string();
+    assert!(warnings.contains("watches no alarms"), "{warnings}");
+    assert!(
+        stderr.contains("cloudwatch:GetMetricData"),
+        "summarized on stderr: {stderr}"
+    );
+}
