@@ -52,6 +52,14 @@ impl ServiceClock {
         }
     }
 
+    /// How fast the service's clock runs against this machine's (1 for AWS).
+    pub fn rate(&self) -> f64 {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map_or(1.0, |r| r.rate)
+    }
+
     /// Whether a response has set the clock.
     pub fn is_known(&self) -> bool {
         self.state

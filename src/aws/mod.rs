@@ -14,8 +14,6 @@ mod reader;
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
-
 pub use budget::{Budget, Budgets};
 pub use clock::ServiceClock;
 pub use codedeploy::{BATCH_LIMIT, Listing};
@@ -25,7 +23,7 @@ pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
 pub use reader::AwsReader;
 
 use crate::domain::{
-    Alarm, AliasWeights, AppSpec, ClockSource, Deployment, DeploymentConfig, Failure,
+    Alarm, AliasWeights, AppSpec, ClockReading, Deployment, DeploymentConfig, Failure,
     GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Revision, VersionMetrics,
 };
 
@@ -35,7 +33,7 @@ pub trait DeploymentReader: Send + Sync + 'static {
     fn region(&self) -> &str;
 
     /// "Now" on the service's clock (or this machine's until a response has been seen).
-    fn now(&self) -> (DateTime<Utc>, ClockSource);
+    fn clock(&self) -> ClockReading;
 
     /// Deployment ids across all applications.
     fn list_deployments(

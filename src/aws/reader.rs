@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-
 use super::budget::Budgets;
 
 use super::DeploymentReader;
@@ -14,7 +12,7 @@ use super::clock::ServiceClock as Clock;
 use super::codedeploy::{CodeDeploy, Listing};
 use super::lambda_cw::{CloudWatch, get_alias};
 use crate::domain::{
-    Alarm, AliasWeights, AppSpec, ClockSource, Deployment, DeploymentConfig, Failure,
+    Alarm, AliasWeights, AppSpec, ClockReading, ClockSource, Deployment, DeploymentConfig, Failure,
     GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Revision, VersionMetrics,
 };
 
@@ -84,13 +82,17 @@ impl DeploymentReader for AwsReader {
         &self.region
     }
 
-    fn now(&self) -> (DateTime<Utc>, ClockSource) {
+    fn clock(&self) -> ClockReading {
         let source = if self.clock.is_known() {
             ClockSource::Service
         } else {
             ClockSource::Local
         };
-        (self.clock.now(), source)
+        ClockReading {
+            now: self.clock.now(),
+            rate: self.clock.rate(),
+            source,
+        }
     }
 
     async fn list_deployments(&self, listing: Listing) -> Result<Vec<String>, Failure> {

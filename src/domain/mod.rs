@@ -26,8 +26,8 @@ pub use metrics::{
     VersionMetrics,
 };
 pub use picture::{
-    ClockSource, Completeness, DeploymentView, GroupSettings, Part, Picture, RegionPicture,
-    ScheduleStatus,
+    ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Part,
+    Picture, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
 pub use warnings::warnings_for;

@@ -114,6 +114,7 @@ pub struct DeploymentView {
     /// Current version first, then the target version.
     pub metrics: Part<Vec<VersionMetrics>>,
     pub warnings: Vec<String>,
+    pub freshness: ViewFreshness,
 }
 
 impl DeploymentView {
@@ -133,6 +134,8 @@ pub struct RegionPicture {
     pub listing: Part<usize>,
     /// Deployments finished in the last 24 hours, newest first.
     pub recent: Part<Vec<Deployment>>,
+    /// Freshness of the list of deployments.
+    pub listing_freshness: Freshness,
 }
 
 /// How much of the picture could be made.
@@ -162,6 +165,61 @@ pub struct Picture {
 pub enum ClockSource {
     Service,
     Local,
+}
+
+/// A reading of the service's clock: front ends extrapolate "now" between pictures with it
+/// (`now + elapsed local time × rate`; the rate is 1 against AWS, higher against an
+/// accelerated sandbox).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ClockReading {
+    pub now: DateTime<Utc>,
+    pub rate: f64,
+    pub source: ClockSource,
+}
+
+/// How fresh one part of the picture is: when it was last fetched successfully (service
+/// clock), how often it should be, and the last failure if the latest attempt failed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Freshness {
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// The refresh interval this part is held to (0: fetched once, as by `snapshot`).
+    pub interval_secs: u32,
+    /// Set while the latest attempt failed (the last good data is kept).
+    pub last_error: Option<Failure>,
+}
+
+impl Freshness {
+    /// Fetched at `at`, due every `interval_secs`.
+    pub fn fetched(at: DateTime<Utc>, interval_secs: u32) -> Self {
+        Self {
+            fetched_at: Some(at),
+            interval_secs,
+            last_error: None,
+        }
+    }
+
+    /// Seconds since the last successful fetch.
+    pub fn age_secs(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.fetched_at.map(|at| (now - at).num_seconds().max(0))
+    }
+
+    /// Older than three intervals (never for parts fetched once).
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        self.interval_secs > 0
+            && self
+                .age_secs(now)
+                .is_none_or(|age| age > 3 * i64::from(self.interval_secs))
+    }
+}
+
+/// Freshness of each panel of a deployment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ViewFreshness {
+    /// The deployment record and its target (status, hooks, CodeDeploy's weight).
+    pub deployment: Freshness,
+    pub alias: Freshness,
+    pub alarms: Freshness,
+    pub metrics: Freshness,
 }
 
 impl Picture {

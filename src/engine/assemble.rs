@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentStatus,
-    DeploymentView, Failure, FunctionTarget, GroupSettings, LambdaTarget, Part, ScheduleModel,
-    ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics, WeightSource, warnings_for,
+    DeploymentView, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget, Part,
+    ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics, ViewFreshness,
+    WeightSource, warnings_for,
 };
 
 /// What the rounds fetched for one deployment.
@@ -134,9 +135,28 @@ pub fn assemble_view(
         alarms,
         metrics,
         warnings: Vec::new(),
+        freshness: ViewFreshness::default(),
+    };
+    view.freshness = ViewFreshness {
+        deployment: Freshness::fetched(now, 0),
+        alias: freshness_of(&view.alias, now),
+        alarms: freshness_of(&view.alarms, now),
+        metrics: freshness_of(&view.metrics, now),
     };
     view.warnings = warnings_for(&view, now);
     view
+}
+
+/// Freshness of a part fetched once at `now`.
+fn freshness_of<T>(part: &Part<T>, now: DateTime<Utc>) -> Freshness {
+    match part {
+        Part::Ok { .. } => Freshness::fetched(now, 0),
+        Part::Failed { failure } => Freshness {
+            last_error: Some(failure.clone()),
+            ..Freshness::default()
+        },
+        Part::Skipped { .. } => Freshness::default(),
+    }
 }
 
 /// The live alias's share for the target version, else CodeDeploy's record.

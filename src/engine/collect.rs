@@ -17,8 +17,8 @@ use futures::future::join_all;
 use super::assemble::{Fetched, assemble_view, watched};
 use crate::aws::{DeploymentReader, Listing};
 use crate::domain::{
-    ClockSource, Deployment, Failure, MetricWindow, MetricsRequest, Part, Picture, RegionPicture,
-    ScheduleModel,
+    ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Part,
+    Picture, RegionPicture, ScheduleModel,
 };
 
 /// What a picture covers.
@@ -47,12 +47,8 @@ pub async fn collect_picture<R: DeploymentReader>(
     options: PictureOptions,
 ) -> Picture {
     let regions = join_all(readers.iter().map(|r| collect_region(r, options))).await;
-    let (taken_at, clock) = readers
-        .iter()
-        .map(DeploymentReader::now)
-        .find(|(_, source)| *source == ClockSource::Service)
-        .or_else(|| readers.first().map(DeploymentReader::now))
-        .unwrap_or_else(|| (chrono::Utc::now(), ClockSource::Local));
+    let reading = service_clock(readers);
+    let (taken_at, clock) = (reading.now, reading.source);
     Picture {
         schema_version: 1,
         taken_at,
@@ -61,10 +57,24 @@ pub async fn collect_picture<R: DeploymentReader>(
     }
 }
 
+/// The first reader that has seen the service's clock, else this machine's clock.
+pub fn service_clock<R: DeploymentReader>(readers: &[R]) -> ClockReading {
+    readers
+        .iter()
+        .map(DeploymentReader::clock)
+        .find(|c| c.source == ClockSource::Service)
+        .or_else(|| readers.first().map(DeploymentReader::clock))
+        .unwrap_or_else(|| ClockReading {
+            now: chrono::Utc::now(),
+            rate: 1.0,
+            source: ClockSource::Local,
+        })
+}
+
 async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions) -> RegionPicture {
     let region = reader.region().to_string();
     // Round 1: the lists.
-    let since = reader.now().0 - Duration::hours(options.recent_hours);
+    let since = reader.clock().now - Duration::hours(options.recent_hours);
     let (active, finished) = futures::join!(
         reader.list_deployments(Listing::Active),
         reader.list_deployments(Listing::FinishedSince(since))
@@ -75,6 +85,7 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
             return RegionPicture {
                 region,
                 deployments: Vec::new(),
+                listing_freshness: failed_freshness(&failure),
                 listing: Part::Failed { failure },
                 recent: Part::skipped("listing active deployments failed"),
             };
@@ -90,6 +101,7 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
             return RegionPicture {
                 region,
                 deployments: Vec::new(),
+                listing_freshness: failed_freshness(&failure),
                 listing: Part::Failed { failure },
                 recent: Part::skipped("getting the deployments failed"),
             };
@@ -111,7 +123,7 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
         Err(failure) => Part::Failed { failure },
     };
     let fetched = round_three_and_four(reader, &watch, options).await;
-    let now = reader.now().0;
+    let now = reader.clock().now;
     let deployments = watch
         .into_iter()
         .zip(fetched)
@@ -124,6 +136,14 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
             value: active_ids.len(),
         },
         recent,
+        listing_freshness: Freshness::fetched(now, 0),
+    }
+}
+
+fn failed_freshness(failure: &Failure) -> Freshness {
+    Freshness {
+        last_error: Some(failure.clone()),
+        ..Freshness::default()
     }
 }
 
@@ -240,7 +260,7 @@ async fn round_four<R: DeploymentReader>(
             versions: vec![current.clone(), target.clone()],
         })
         .collect();
-    let window = MetricWindow::last_minutes(reader.now().0, options.metric_minutes);
+    let window = MetricWindow::last_minutes(reader.clock().now, options.metric_minutes);
     let (targets, aliases, alarms, metrics) = futures::join!(
         join_all(watch.iter().zip(fetched.iter()).map(|(d, f)| async move {
             match &f.target_ids {

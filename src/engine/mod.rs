@@ -1,8 +1,13 @@
 //! The engine owns network IO and the clock: it decides what to fetch and when, and hands
 //! owned domain values to the front ends. [`collect_picture`] builds one complete picture in at
-//! most four dependent rounds of calls, whatever the number of deployments.
+//! most four dependent rounds of calls, whatever the number of deployments; [`spawn`] runs the
+//! live refresh loop for interactive front ends.
 
 mod assemble;
 mod collect;
+mod config;
+mod live;
 
-pub use collect::{PictureOptions, collect_picture};
+pub use collect::{PictureOptions, collect_picture, service_clock};
+pub use config::EngineConfig;
+pub use live::{Command, EngineHandle, MetricSpan, Update, spawn};
