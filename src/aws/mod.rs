@@ -100,3 +100,79 @@ pub trait DeploymentReader: Send + Sync + 'static {
         window: MetricWindow,
     ) -> impl Future<Output = Result<Vec<Vec<VersionMetrics>>, Failure>> + Send;
 }
+
+/// A shared reader reads like the reader it shares (tests keep a handle on the one the engine
+/// owns).
+impl<T: DeploymentReader> DeploymentReader for std::sync::Arc<T> {
+    fn region(&self) -> &str {
+        T::region(self)
+    }
+    fn clock(&self) -> ClockReading {
+        T::clock(self)
+    }
+    fn list_deployments(
+        &self,
+        listing: Listing,
+    ) -> impl Future<Output = Result<Vec<String>, Failure>> + Send {
+        T::list_deployments(self, listing)
+    }
+    fn deployments(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Deployment>, Failure>> + Send {
+        T::deployments(self, ids)
+    }
+    fn target_ids(
+        &self,
+        deployment_id: &str,
+    ) -> impl Future<Output = Result<Vec<String>, Failure>> + Send {
+        T::target_ids(self, deployment_id)
+    }
+    fn lambda_target(
+        &self,
+        deployment_id: &str,
+        target_ids: &[String],
+    ) -> impl Future<Output = Result<Option<LambdaTarget>, Failure>> + Send {
+        T::lambda_target(self, deployment_id, target_ids)
+    }
+    fn appspec(
+        &self,
+        application: &str,
+        revision: &Revision,
+    ) -> impl Future<Output = Result<AppSpec, Failure>> + Send {
+        T::appspec(self, application, revision)
+    }
+    fn deployment_config(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<DeploymentConfig, Failure>> + Send {
+        T::deployment_config(self, name)
+    }
+    fn group_settings(
+        &self,
+        application: &str,
+        group: &str,
+    ) -> impl Future<Output = Result<GroupSettings, Failure>> + Send {
+        T::group_settings(self, application, group)
+    }
+    fn lambda_permits(&self, wanted: usize) -> usize {
+        T::lambda_permits(self, wanted)
+    }
+    fn alias(
+        &self,
+        function: &str,
+        alias: &str,
+    ) -> impl Future<Output = Result<AliasWeights, Failure>> + Send {
+        T::alias(self, function, alias)
+    }
+    fn alarms(&self, names: &[String]) -> impl Future<Output = Result<Vec<Alarm>, Failure>> + Send {
+        T::alarms(self, names)
+    }
+    fn version_metrics(
+        &self,
+        requests: &[MetricsRequest],
+        window: MetricWindow,
+    ) -> impl Future<Output = Result<Vec<Vec<VersionMetrics>>, Failure>> + Send {
+        T::version_metrics(self, requests, window)
+    }
+}

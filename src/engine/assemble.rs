@@ -96,15 +96,7 @@ pub fn assemble_view(
         Part::skipped("the function and alias are unknown (no readable AppSpec)")
     });
     let weight = weight_shown(&deployment, alias.value(), target.value());
-    let plan = match (
-        fetched.config.value(),
-        target.value().and_then(LambdaTarget::traffic_start),
-    ) {
-        (Some(config), Some(t0)) if deployment.status.is_active() => {
-            Some(TrafficPlan::new(config.routing, t0, model))
-        }
-        _ => None,
-    };
+    let plan = plan_for(&deployment, &fetched.config, target.value(), model);
     let schedule = plan.as_ref().map(|p| ScheduleStatus::of(p, now));
     let start = deployment.start_time.or(deployment.create_time);
     let alarms = match (fetched.group.value(), fetched.alarms) {
@@ -157,6 +149,22 @@ fn freshness_of<T>(part: &Part<T>, now: DateTime<Utc>) -> Freshness {
         },
         Part::Skipped { .. } => Freshness::default(),
     }
+}
+
+/// The predicted plan of an active deployment whose config is known and whose traffic shifting
+/// has started.
+pub fn plan_for(
+    deployment: &Deployment,
+    config: &Part<DeploymentConfig>,
+    target: Option<&LambdaTarget>,
+    model: ScheduleModel,
+) -> Option<TrafficPlan> {
+    let t0 = target?.traffic_start()?;
+    let config = config.value()?;
+    deployment
+        .status
+        .is_active()
+        .then(|| TrafficPlan::new(config.routing, t0, model))
 }
 
 /// The live alias's share for the target version, else CodeDeploy's record.

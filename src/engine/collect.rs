@@ -9,12 +9,13 @@
 //! Nothing is fetched one deployment after another. A failing call marks its part; the rest of
 //! the picture is still made.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::Duration;
 use futures::future::join_all;
 
 use super::assemble::{Fetched, assemble_view, watched};
+use super::tasks::adopt;
 use crate::aws::{DeploymentReader, Listing};
 use crate::domain::{
     ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Part,
@@ -47,7 +48,7 @@ pub async fn collect_picture<R: DeploymentReader>(
     options: PictureOptions,
 ) -> Picture {
     let regions = join_all(readers.iter().map(|r| collect_region(r, options))).await;
-    let reading = service_clock(readers);
+    let reading = service_clock(readers.iter().map(DeploymentReader::clock));
     let (taken_at, clock) = (reading.now, reading.source);
     Picture {
         schema_version: 1,
@@ -57,18 +58,20 @@ pub async fn collect_picture<R: DeploymentReader>(
     }
 }
 
-/// The first reader that has seen the service's clock, else this machine's clock.
-pub fn service_clock<R: DeploymentReader>(readers: &[R]) -> ClockReading {
-    readers
-        .iter()
-        .map(DeploymentReader::clock)
-        .find(|c| c.source == ClockSource::Service)
-        .or_else(|| readers.first().map(DeploymentReader::clock))
-        .unwrap_or_else(|| ClockReading {
-            now: chrono::Utc::now(),
-            rate: 1.0,
-            source: ClockSource::Local,
-        })
+/// The first reading taken from the service's clock, else this machine's clock.
+pub fn service_clock(readings: impl IntoIterator<Item = ClockReading>) -> ClockReading {
+    let mut first = None;
+    for reading in readings {
+        if reading.source == ClockSource::Service {
+            return reading;
+        }
+        first.get_or_insert(reading);
+    }
+    first.unwrap_or_else(|| ClockReading {
+        now: chrono::Utc::now(),
+        rate: 1.0,
+        source: ClockSource::Local,
+    })
 }
 
 async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions) -> RegionPicture {
@@ -153,64 +156,14 @@ async fn round_three_and_four<R: DeploymentReader>(
     watch: &[Deployment],
     options: PictureOptions,
 ) -> Vec<Fetched> {
-    // Round 3: per deployment target ids, AppSpec and config; groups deduplicated.
-    let groups: BTreeSet<(String, String)> = watch
-        .iter()
-        .map(|d| (d.application.clone(), d.group.clone()))
-        .collect();
-    let (per_deployment, group_results) = futures::join!(
-        join_all(watch.iter().map(|d| async move {
-            let appspec = async {
-                match &d.revision {
-                    Some(rev) if rev.kind == "AppSpecContent" || rev.kind == "String" => {
-                        Part::from_result(reader.appspec(&d.application, rev).await)
-                    }
-                    Some(rev) => Part::skipped(format!(
-                        "AppSpec is a {} revision{}; its hooks are not shown",
-                        rev.kind,
-                        rev.location
-                            .as_deref()
-                            .map(|l| format!(" ({l})"))
-                            .unwrap_or_default()
-                    )),
-                    None => Part::skipped("the deployment has no revision"),
-                }
-            };
-            futures::join!(
-                reader.target_ids(&d.id),
-                appspec,
-                reader.deployment_config(&d.config_name)
-            )
-        })),
-        join_all(
-            groups
-                .iter()
-                .map(|(app, group)| reader.group_settings(app, group))
-        )
-    );
-    let groups: HashMap<(String, String), Result<_, Failure>> =
-        groups.into_iter().zip(group_results).collect();
-    let mut fetched: Vec<Fetched> = watch
-        .iter()
-        .zip(per_deployment)
-        .map(|(d, (ids, appspec, config))| Fetched {
-            target_ids: ids,
-            appspec,
-            config: Part::from_result(config),
-            group: Part::from_result(
-                groups
-                    .get(&(d.application.clone(), d.group.clone()))
-                    .cloned()
-                    .unwrap_or_else(|| {
-                        Err(Failure::new(
-                            crate::domain::FailureKind::Other,
-                            "codedeploy",
-                            "GetDeploymentGroup",
-                            "not fetched",
-                            None,
-                        ))
-                    }),
-            ),
+    let mut fetched: Vec<Fetched> = adopt(reader, watch.to_vec())
+        .await
+        .into_iter()
+        .map(|a| Fetched {
+            target_ids: a.target_ids,
+            appspec: a.appspec,
+            config: a.config,
+            group: a.group,
             ..Fetched::default()
         })
         .collect();

@@ -6,8 +6,17 @@
 mod assemble;
 mod collect;
 mod config;
+#[cfg(test)]
+mod fake;
 mod live;
+mod pace;
+mod planner;
+mod state;
+mod tasks;
 
 pub use collect::{PictureOptions, collect_picture, service_clock};
 pub use config::EngineConfig;
 pub use live::{Command, EngineHandle, MetricSpan, Update, spawn};
+
+#[cfg(test)]
+mod live_tests;

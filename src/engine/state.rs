@@ -1,0 +1,401 @@
+//! The live engine's memory of one region: every tracked deployment with the last good value of
+//! each part and its freshness. Outcomes of tasks are applied here (a failure keeps the last
+//! good data and records the error), and the picture is rebuilt from it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::assemble::{Fetched, assemble_view, watched};
+use super::tasks::Adopted;
+use crate::domain::{
+    Alarm, AliasWeights, Deployment, DeploymentView, Failure, FailureKind, Freshness, LambdaTarget,
+    Part, RegionPicture, ScheduleModel, VersionMetrics, ViewFreshness,
+};
+
+/// A deployment the engine follows, with the last good value of each part.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub adopted: Adopted,
+    pub target: Option<Result<Option<LambdaTarget>, Failure>>,
+    pub alias: Option<AliasWeights>,
+    pub alias_error: Option<Failure>,
+    /// When the alias was last read (service clock).
+    pub alias_read_at: Option<DateTime<Utc>>,
+    pub metrics: Option<Vec<VersionMetrics>>,
+    pub metrics_error: Option<Failure>,
+    pub freshness: ViewFreshness,
+}
+
+impl Tracked {
+    fn new(adopted: Adopted, now: DateTime<Utc>, intervals: &Intervals) -> Self {
+        Self {
+            adopted,
+            target: None,
+            alias: None,
+            alias_error: None,
+            alias_read_at: None,
+            metrics: None,
+            metrics_error: None,
+            freshness: ViewFreshness {
+                deployment: Freshness::fetched(now, intervals.details),
+                alias: Freshness {
+                    interval_secs: intervals.alias,
+                    ..Freshness::default()
+                },
+                alarms: Freshness {
+                    interval_secs: intervals.alarms,
+                    ..Freshness::default()
+                },
+                metrics: Freshness {
+                    interval_secs: intervals.metrics,
+                    ..Freshness::default()
+                },
+            },
+        }
+    }
+
+    /// The last good deployment target.
+    pub fn last_target(&self) -> Option<&LambdaTarget> {
+        self.target
+            .as_ref()
+            .and_then(|t| t.as_ref().ok())
+            .and_then(Option::as_ref)
+    }
+
+    /// The function and alias this deployment moves, once known.
+    pub fn subject(&self) -> Option<(String, String, String, String)> {
+        let from_target = self
+            .target
+            .as_ref()
+            .and_then(|t| t.as_ref().ok())
+            .and_then(Option::as_ref);
+        if let Some(t) = from_target {
+            let f = &t.function;
+            return Some((
+                f.function.clone(),
+                f.alias.clone(),
+                f.current_version.clone(),
+                f.target_version.clone(),
+            ));
+        }
+        self.adopted.appspec.value().map(|a| {
+            (
+                a.function.clone(),
+                a.alias.clone(),
+                a.current_version.clone(),
+                a.target_version.clone(),
+            )
+        })
+    }
+}
+
+/// The intervals each part is held to (for staleness).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Intervals {
+    pub discovery: u32,
+    pub details: u32,
+    pub alias: u32,
+    pub alarms: u32,
+    pub metrics: u32,
+}
+
+/// One region's state.
+#[derive(Debug, Default)]
+pub struct RegionState {
+    pub name: String,
+    pub listing: Option<Result<usize, Failure>>,
+    pub listing_freshness: Freshness,
+    pub recent: Option<Result<Vec<Deployment>, Failure>>,
+    pub tracked: BTreeMap<String, Tracked>,
+    pub alarms: Option<Vec<Alarm>>,
+    pub alarms_error: Option<Failure>,
+    pub alarms_fetched: Option<DateTime<Utc>>,
+    pub intervals: Intervals,
+}
+
+fn note(freshness: &mut Freshness, now: DateTime<Utc>, error: Option<&Failure>) {
+    match error {
+        None => {
+            freshness.fetched_at = Some(now);
+            freshness.last_error = None;
+        }
+        Some(f) => freshness.last_error = Some(f.clone()),
+    }
+}
+
+impl RegionState {
+    /// A new region's state.
+    pub fn new(name: &str, intervals: Intervals) -> Self {
+        Self {
+            name: name.to_string(),
+            intervals,
+            ..Self::default()
+        }
+    }
+
+    /// Deployments listed active; `adopted` are the new ones with their round-3 parts.
+    pub fn discovered(&mut self, active: &[String], adopted: Vec<Adopted>, now: DateTime<Utc>) {
+        self.listing = Some(Ok(active.len()));
+        note(&mut self.listing_freshness, now, None);
+        self.listing_freshness.interval_secs = self.intervals.discovery;
+        for a in adopted {
+            let id = a.deployment.id.clone();
+            let tracked = Tracked::new(a, now, &self.intervals);
+            self.tracked.entry(id).or_insert(tracked);
+        }
+    }
+
+    /// Finished deployments adopted after the fact (stopped with a split alias).
+    pub fn discovered_extra(&mut self, adopted: Vec<Adopted>, now: DateTime<Utc>) {
+        for a in adopted {
+            let id = a.deployment.id.clone();
+            let tracked = Tracked::new(a, now, &self.intervals);
+            self.tracked.entry(id).or_insert(tracked);
+        }
+    }
+
+    /// Listing failed: keep what is known, record the error.
+    pub fn listing_failed(&mut self, failure: Failure) {
+        self.listing_freshness.last_error = Some(failure.clone());
+        if self.listing.is_none() {
+            self.listing = Some(Err(failure));
+        }
+    }
+
+    /// Fresh deployment records and targets.
+    pub fn details(
+        &mut self,
+        deployments: Result<Vec<Deployment>, Failure>,
+        targets: Vec<(String, Result<Option<LambdaTarget>, Failure>)>,
+        now: DateTime<Utc>,
+    ) {
+        let error = deployments.as_ref().err().cloned();
+        for d in deployments.unwrap_or_default() {
+            if let Some(t) = self.tracked.get_mut(&d.id) {
+                t.adopted.deployment = d;
+            }
+        }
+        for (id, target) in targets {
+            if let Some(t) = self.tracked.get_mut(&id) {
+                let failed = target.as_ref().err().cloned();
+                match (&t.target, &target) {
+                    // Keep the last good target when a refresh fails.
+                    (Some(Ok(_)), Err(_)) => {}
+                    _ => t.target = Some(target),
+                }
+                note(
+                    &mut t.freshness.deployment,
+                    now,
+                    error.as_ref().or(failed.as_ref()),
+                );
+            }
+        }
+        if let Some(e) = &error {
+            for t in self.tracked.values_mut() {
+                t.freshness.deployment.last_error = Some(e.clone());
+            }
+        }
+        self.retire();
+    }
+
+    /// Finished deployments of the last 24 h; stopped ones left split get adopted by the caller.
+    pub fn recent(&mut self, result: Result<Vec<Deployment>, Failure>) {
+        match result {
+            Ok(list) => self.recent = Some(Ok(list)),
+            Err(failure) => {
+                if !matches!(self.recent, Some(Ok(_))) {
+                    self.recent = Some(Err(failure));
+                }
+            }
+        }
+        self.retire();
+    }
+
+    /// Finished deployments the engine should adopt (stopped, split, not superseded).
+    pub fn to_adopt(&self) -> Vec<Deployment> {
+        let Some(Ok(recent)) = &self.recent else {
+            return Vec::new();
+        };
+        let mut all: Vec<Deployment> = recent.clone();
+        all.extend(self.tracked.values().map(|t| t.adopted.deployment.clone()));
+        watched(&all)
+            .into_iter()
+            .filter(|d| !self.tracked.contains_key(&d.id))
+            .collect()
+    }
+
+    /// Stops following finished deployments that no longer need a full view.
+    fn retire(&mut self) {
+        let mut all: Vec<Deployment> = self
+            .tracked
+            .values()
+            .map(|t| t.adopted.deployment.clone())
+            .collect();
+        if let Some(Ok(recent)) = &self.recent {
+            all.extend(
+                recent
+                    .iter()
+                    .filter(|d| !self.tracked.contains_key(&d.id))
+                    .cloned(),
+            );
+        }
+        let keep: Vec<String> = watched(&all).into_iter().map(|d| d.id).collect();
+        self.tracked.retain(|id, _| keep.contains(id));
+    }
+
+    /// Live alias reads.
+    pub fn aliases(
+        &mut self,
+        results: Vec<(String, Result<AliasWeights, Failure>)>,
+        now: DateTime<Utc>,
+    ) {
+        for (id, result) in results {
+            let Some(t) = self.tracked.get_mut(&id) else {
+                continue;
+            };
+            t.alias_read_at = Some(now);
+            match result {
+                Ok(alias) => {
+                    t.alias = Some(alias);
+                    t.alias_error = None;
+                    note(&mut t.freshness.alias, now, None);
+                }
+                Err(failure) => {
+                    note(&mut t.freshness.alias, now, Some(&failure));
+                    t.alias_error = Some(failure);
+                }
+            }
+        }
+    }
+
+    /// Group alarms.
+    pub fn alarms(&mut self, result: Result<Vec<Alarm>, Failure>, now: DateTime<Utc>) {
+        let error = result.as_ref().err().cloned();
+        match result {
+            Ok(alarms) => {
+                self.alarms = Some(alarms);
+                self.alarms_error = None;
+                self.alarms_fetched = Some(now);
+            }
+            Err(failure) => self.alarms_error = Some(failure),
+        }
+        for t in self.tracked.values_mut() {
+            note(&mut t.freshness.alarms, now, error.as_ref());
+        }
+    }
+
+    /// Per-version metrics.
+    pub fn metrics(
+        &mut self,
+        result: Result<Vec<(String, Vec<VersionMetrics>)>, Failure>,
+        now: DateTime<Utc>,
+    ) {
+        match result {
+            Ok(series) => {
+                for (id, metrics) in series {
+                    if let Some(t) = self.tracked.get_mut(&id) {
+                        t.metrics = Some(metrics);
+                        t.metrics_error = None;
+                        note(&mut t.freshness.metrics, now, None);
+                    }
+                }
+            }
+            Err(failure) => {
+                for t in self.tracked.values_mut() {
+                    note(&mut t.freshness.metrics, now, Some(&failure));
+                    t.metrics_error = Some(failure.clone());
+                }
+            }
+        }
+    }
+
+    /// This region's part of the picture at `now`.
+    pub fn picture(&self, now: DateTime<Utc>, model: ScheduleModel) -> RegionPicture {
+        let mut deployments: Vec<DeploymentView> = self
+            .tracked
+            .values()
+            .map(|t| {
+                let mut view =
+                    assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, model);
+                view.freshness = t.freshness.clone();
+                view
+            })
+            .collect();
+        deployments.sort_by(|a, b| {
+            let key = |v: &DeploymentView| {
+                (
+                    !v.deployment.status.is_active(),
+                    std::cmp::Reverse(v.deployment.create_time),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let listing = match &self.listing {
+            Some(Ok(n)) => Part::Ok { value: *n },
+            Some(Err(f)) => Part::Failed { failure: f.clone() },
+            None => Part::skipped("listing deployments…"),
+        };
+        let recent = match &self.recent {
+            Some(Ok(list)) => {
+                let mut list: Vec<Deployment> = list
+                    .iter()
+                    .filter(|d| !self.tracked.contains_key(&d.id))
+                    .cloned()
+                    .collect();
+                list.sort_by(|a, b| {
+                    b.complete_time
+                        .or(b.create_time)
+                        .cmp(&a.complete_time.or(a.create_time))
+                });
+                Part::Ok { value: list }
+            }
+            Some(Err(f)) => Part::Failed { failure: f.clone() },
+            None => Part::skipped("listing recently finished deployments…"),
+        };
+        RegionPicture {
+            region: self.name.clone(),
+            deployments,
+            listing,
+            recent,
+            listing_freshness: self.listing_freshness.clone(),
+        }
+    }
+
+    fn fetched(&self, t: &Tracked) -> Fetched {
+        let alias = match (&t.alias, &t.alias_error) {
+            (_, Some(f)) if t.alias.is_none() => Some(Part::Failed { failure: f.clone() }),
+            (Some(a), _) => Some(Part::Ok { value: a.clone() }),
+            (None, _) if t.subject().is_some() => Some(Part::skipped(
+                "waiting for the Lambda budget (protects CodeDeploy's own alias updates); \
+                 showing CodeDeploy's recorded weight",
+            )),
+            (None, _) => None,
+        };
+        let metrics = match (&t.metrics, &t.metrics_error) {
+            (Some(m), _) => Some(Part::Ok { value: m.clone() }),
+            (None, Some(f)) => Some(Part::Failed { failure: f.clone() }),
+            (None, None) => t.subject().map(|_| Part::skipped("fetching metrics…")),
+        };
+        let alarms = match (&self.alarms, &self.alarms_error) {
+            (Some(a), _) => Some(Ok(a.clone())),
+            (None, Some(f)) => Some(Err(f.clone())),
+            (None, None) => None,
+        };
+        Fetched {
+            target_ids: t.adopted.target_ids.clone(),
+            target: t.target.clone(),
+            appspec: t.adopted.appspec.clone(),
+            config: t.adopted.config.clone(),
+            group: t.adopted.group.clone(),
+            alias,
+            alarms,
+            metrics,
+        }
+    }
+}
+
+/// Whether any failure in `results` is AWS throttling.
+pub fn throttled<'a>(mut failures: impl Iterator<Item = &'a Failure>) -> bool {
+    failures.any(|f| f.kind == FailureKind::Throttled)
+}
