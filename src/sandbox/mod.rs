@@ -8,6 +8,7 @@
 
 pub mod cloudwatch;
 pub mod logs;
+pub mod wire;
 
 use std::net::SocketAddr;
 
