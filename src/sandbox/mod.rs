@@ -1,4 +1,4 @@
-//! The sandbox: an AWS-compatible emulator of CodeDeploy, Lambda, CloudWatch and CloudWatch Logs
+//! The sandbox: an AWS-compatible emulator of `CodeDeploy`, Lambda, `CloudWatch` and `CloudWatch` Logs
 //! on a real HTTP server, simulating what those services do during a gradual Lambda deployment.
 //!
 //! It is a separate concern: nothing outside this module knows it exists (rollwatch reaches it
@@ -48,8 +48,8 @@ pub struct SandboxArgs {
     /// the scope). SCOPE is a service (codedeploy, lambda, cloudwatch, logs), an operation, or
     /// `service:Operation`. Example:
     /// `throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05,deny=StopDeployment,throttle@lambda:GetAlias=0.5`.
-    /// Errors use each service's real shapes (CodeDeploy ThrottlingException, Lambda 429
-    /// TooManyRequestsException, CloudWatch Throttling, Logs ThrottlingException, AccessDenied 403).
+    /// Errors use each service's real shapes (`CodeDeploy` `ThrottlingException`, Lambda 429
+    /// `TooManyRequestsException`, `CloudWatch` Throttling, Logs `ThrottlingException`, `AccessDenied` 403).
     #[arg(long)]
     pub faults: Option<String>,
     /// Seed for traffic and fault randomness (runs are reproducible).

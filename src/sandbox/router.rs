@@ -31,7 +31,7 @@ pub struct Classified {
 const CW_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
 
 /// Classifies a request from its method, path and `X-Amz-Target`; an unknown one gets the
-/// protocol's UnknownOperation error.
+/// protocol's `UnknownOperation` error.
 pub fn classify(method: &str, path: &str, amz_target: Option<&str>) -> Result<Classified, Reply> {
     let mk = |service, operation: &str, target| {
         Ok(Classified {

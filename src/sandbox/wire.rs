@@ -11,7 +11,7 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-/// `Content-Type` of awsJson1.1 services (CodeDeploy, Logs).
+/// `Content-Type` of awsJson1.1 services (`CodeDeploy`, Logs).
 pub const AWS_JSON_11: &str = "application/x-amz-json-1.1";
 
 impl Reply {

@@ -1,9 +1,9 @@
-//! Lambda AppSpec parsing (YAML or JSON, keys case-insensitive) into the function, alias,
+//! Lambda `AppSpec` parsing (YAML or JSON, keys case-insensitive) into the function, alias,
 //! versions and hooks a deployment acts on.
 
 use serde_yaml_ng::Value;
 
-/// What a Lambda AppSpec says.
+/// What a Lambda `AppSpec` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSpec {
     pub function: String,
@@ -29,7 +29,7 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-/// Parses AppSpec content; the error says what is wrong.
+/// Parses `AppSpec` content; the error says what is wrong.
 pub fn parse(content: &str) -> Result<AppSpec, String> {
     let doc: Value = serde_yaml_ng::from_str(content)
         .map_err(|e| format!("the AppSpec is not valid YAML or JSON: {e}"))?;
@@ -64,7 +64,7 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
     Ok(spec)
 }
 
-/// The JSON AppSpec for a function (what scenarios and rollbacks submit).
+/// The JSON `AppSpec` for a function (what scenarios and rollbacks submit).
 pub fn render(spec: &AppSpec) -> String {
     let mut hooks = Vec::new();
     if let Some(h) = &spec.before_hook {

@@ -86,7 +86,7 @@ pub fn predefined() -> Vec<DeployConfig> {
 }
 
 /// The shift plan: `(seconds after AllowTraffic starts, target percent)` for each shift, and
-/// when AllowTraffic ends (the last shift, or one interval later with
+/// when `AllowTraffic` ends (the last shift, or one interval later with
 /// `hold_at_100_for_one_interval` on a linear config).
 pub fn schedule(routing: Routing, hold_at_100: bool) -> (Vec<(f64, f64)>, f64) {
     match routing {
@@ -111,7 +111,7 @@ pub fn schedule(routing: Routing, hold_at_100: bool) -> (Vec<(f64, f64)>, f64) {
     }
 }
 
-/// `deploymentConfigInfo` of GetDeploymentConfig.
+/// `deploymentConfigInfo` of `GetDeploymentConfig`.
 pub fn config_json(c: &DeployConfig) -> Value {
     let routing = match c.routing {
         Routing::AllAtOnce => json!({"type": "AllAtOnce"}),
@@ -133,7 +133,7 @@ pub fn config_json(c: &DeployConfig) -> Value {
     })
 }
 
-/// Parses CreateDeploymentConfig's `trafficRoutingConfig`.
+/// Parses `CreateDeploymentConfig`'s `trafficRoutingConfig`.
 pub fn parse_routing(v: &Value) -> Result<Routing, String> {
     let int = |obj: &str, key: &str| -> Result<u32, String> {
         v.get(obj)

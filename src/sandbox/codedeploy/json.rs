@@ -1,4 +1,4 @@
-//! CodeDeploy response shapes (DeploymentInfo, DeploymentGroupInfo, LambdaTarget) with the
+//! `CodeDeploy` response shapes (`DeploymentInfo`, `DeploymentGroupInfo`, `LambdaTarget`) with the
 //! botocore member names; timestamps are epoch-second numbers with millisecond precision.
 
 use serde_json::{Value, json};
@@ -28,12 +28,12 @@ fn revision(d: &Deployment, with_content: bool) -> Value {
     }
 }
 
-/// A revision location for GetApplicationRevision (content included, as the real service does).
+/// A revision location for `GetApplicationRevision` (content included, as the real service does).
 pub fn revision_with_content(d: &Deployment) -> Value {
     revision(d, true)
 }
 
-/// `deploymentInfo` (GetDeployment / BatchGetDeployments): `appSpecContent.content` is null.
+/// `deploymentInfo` (`GetDeployment` / BatchGetDeployments): `appSpecContent.content` is null.
 pub fn deployment_info(d: &Deployment, group: Option<&Group>) -> Value {
     let count = |s: &str| i64::from(d.target_status == s);
     let mut v = json!({
@@ -89,7 +89,7 @@ pub fn deployment_info(d: &Deployment, group: Option<&Group>) -> Value {
     v
 }
 
-/// `deploymentGroupInfo` (GetDeploymentGroup).
+/// `deploymentGroupInfo` (`GetDeploymentGroup`).
 pub fn group_info(g: &Group, last: impl Fn(&str) -> Option<Value>) -> Value {
     let mut v = json!({
         "applicationName": g.application,

@@ -1,12 +1,15 @@
-//! Simulated CodeDeploy for the Lambda compute platform: applications, deployment groups,
+//! Simulated `CodeDeploy` for the Lambda compute platform: applications, deployment groups,
 //! configurations and deployments that really progress (hooks, shifts, alarms, rollbacks) on the
 //! simulated clock. [`ops`] and [`ops_read`] are the awsJson1.1 API, [`sim`] the state machine.
 
 pub mod appspec;
 pub mod config;
+pub mod control;
+pub mod hooks;
 pub mod json;
 pub mod ops;
 pub mod ops_read;
+pub mod outcome;
 pub mod sim;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,11 +85,11 @@ pub struct Lifecycle {
 pub enum Phase {
     /// Created; starts at `phase_at`.
     Pending,
-    /// Waiting for the BeforeAllowTraffic hook.
+    /// Waiting for the `BeforeAllowTraffic` hook.
     BeforeHook,
-    /// Shifting traffic (AllowTraffic).
+    /// Shifting traffic (`AllowTraffic`).
     Shifting,
-    /// Waiting for the AfterAllowTraffic hook.
+    /// Waiting for the `AfterAllowTraffic` hook.
     AfterHook,
     /// Succeeds at `phase_at`.
     Finishing,
@@ -97,7 +100,7 @@ pub enum Phase {
 #[derive(Debug, Clone)]
 pub struct HookRun {
     pub execution_id: String,
-    /// Index into `Deployment::lifecycle` (0 = BeforeAllowTraffic, 2 = AfterAllowTraffic).
+    /// Index into `Deployment::lifecycle` (0 = `BeforeAllowTraffic`, 2 = `AfterAllowTraffic`).
     pub event: usize,
     /// When the simulated hook reports, and with which outcome (None: it never reports).
     pub reports: Option<(f64, bool)>,
@@ -138,7 +141,7 @@ pub struct Deployment {
     pub lifecycle: Vec<Lifecycle>,
     pub target_status: &'static str,
     pub target_updated: f64,
-    /// CodeDeploy's own record of the target share, 0–100.
+    /// `CodeDeploy`'s own record of the target share, 0–100.
     pub weight_pct: f64,
     pub phase: Phase,
     pub phase_at: f64,
@@ -148,18 +151,18 @@ pub struct Deployment {
     pub allow_end: f64,
     pub next_poll: f64,
     pub hook: Option<HookRun>,
-    /// Scenario-scripted StopDeployment: (when, autoRollbackEnabled).
+    /// Scenario-scripted `StopDeployment`: (when, autoRollbackEnabled).
     pub planned_stop: Option<(f64, bool)>,
 }
 
 impl Deployment {
-    /// Whether the deployment is still running (Created or InProgress).
+    /// Whether the deployment is still running (Created or `InProgress`).
     pub fn is_active(&self) -> bool {
         !self.status.is_terminal()
     }
 }
 
-/// How a hook function behaves when CodeDeploy invokes it.
+/// How a hook function behaves when `CodeDeploy` invokes it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum HookBehavior {
     Succeed {
@@ -168,7 +171,7 @@ pub enum HookBehavior {
     Fail {
         after_secs: f64,
     },
-    /// Never reports: someone must call PutLifecycleEventHookExecutionStatus (or it times out).
+    /// Never reports: someone must call `PutLifecycleEventHookExecutionStatus` (or it times out).
     Wait,
 }
 
@@ -178,7 +181,7 @@ pub struct Settings {
     pub alarm_poll_secs: f64,
     pub hold_at_100_for_one_interval: bool,
     pub hook_timeout_secs: f64,
-    /// Gap between CreateDeployment and the deployment starting.
+    /// Gap between `CreateDeployment` and the deployment starting.
     pub start_delay_secs: f64,
 }
 
@@ -193,7 +196,7 @@ impl Default for Settings {
     }
 }
 
-/// All simulated CodeDeploy state.
+/// All simulated `CodeDeploy` state.
 #[derive(Debug)]
 pub struct CodeDeploy {
     pub applications: BTreeMap<String, Application>,

@@ -1,14 +1,14 @@
-//! CodeDeploy's awsJson1.1 API: request decoding, dispatch, and the mutating operations
-//! (CreateApplication, CreateDeploymentGroup, CreateDeploymentConfig, CreateDeployment,
-//! StopDeployment, ContinueDeployment, PutLifecycleEventHookExecutionStatus).
+//! `CodeDeploy`'s awsJson1.1 API: request decoding, dispatch, and the mutating operations
+//! (`CreateApplication`, `CreateDeploymentGroup`, `CreateDeploymentConfig`, `CreateDeployment`,
+//! `StopDeployment`, `ContinueDeployment`, `PutLifecycleEventHookExecutionStatus`).
 
 use serde_json::{Value, json};
 
 use super::appspec;
 use super::config::{DeployConfig, parse_routing};
-use super::ops_read;
-use super::sim::{self, SimCtx, fresh_lifecycle, sha256_hex};
+use super::sim::{SimCtx, fresh_lifecycle, sha256_hex};
 use super::{CodeDeploy, Deployment, Group, Phase, Revision, Status};
+use super::{control, ops_read};
 use crate::sandbox::wire::Reply;
 
 /// A 400 awsJson1.1 error.
@@ -24,7 +24,7 @@ pub fn s(v: &Value, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Handles one CodeDeploy request (`X-Amz-Target: CodeDeploy_20141006.<op>`).
+/// Handles one `CodeDeploy` request (`X-Amz-Target: CodeDeploy_20141006.<op>`).
 pub fn handle(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, op: &str, body: &[u8]) -> Reply {
     let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
@@ -50,9 +50,9 @@ pub fn handle(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, op: &str, body: &[u8]) 
         "CreateDeploymentGroup" => create_group(cd, &input),
         "CreateDeploymentConfig" => create_config(cd, ctx.now, &input),
         "CreateDeployment" => create_deployment(cd, ctx, &input),
-        "StopDeployment" => stop_deployment(cd, ctx, &input),
-        "ContinueDeployment" => continue_deployment(cd, &input),
-        "PutLifecycleEventHookExecutionStatus" => put_hook_status(cd, ctx, &input),
+        "StopDeployment" => control::stop_deployment(cd, ctx, &input),
+        "ContinueDeployment" => control::continue_deployment(cd, &input),
+        "PutLifecycleEventHookExecutionStatus" => control::put_hook_status(cd, ctx, &input),
         _ => ops_read::handle(cd, op, &input),
     };
     match result {
@@ -61,7 +61,7 @@ pub fn handle(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, op: &str, body: &[u8]) 
     }
 }
 
-/// The named application, or ApplicationDoesNotExistException.
+/// The named application, or `ApplicationDoesNotExistException`.
 pub fn need_app(cd: &CodeDeploy, input: &Value) -> Result<String, Reply> {
     let name = s(input, "applicationName").ok_or_else(|| {
         err(
@@ -238,7 +238,7 @@ fn create_config(cd: &mut CodeDeploy, now: f64, input: &Value) -> Result<Value, 
     Ok(json!({"deploymentConfigId": id}))
 }
 
-/// What CreateDeployment (or a scenario) asks for.
+/// What `CreateDeployment` (or a scenario) asks for.
 #[derive(Debug, Clone)]
 pub struct NewDeployment {
     pub application: String,
@@ -252,7 +252,7 @@ pub struct NewDeployment {
     pub planned_stop: Option<(f64, bool)>,
 }
 
-/// Creates a deployment (validated as CreateDeployment does); returns its id.
+/// Creates a deployment (validated as `CreateDeployment` does); returns its id.
 pub fn new_deployment(cd: &mut CodeDeploy, now: f64, req: NewDeployment) -> Result<String, Reply> {
     let Some(group) = cd.groups.get(&(req.application.clone(), req.group.clone())) else {
         return Err(err(
@@ -318,7 +318,7 @@ pub fn new_deployment(cd: &mut CodeDeploy, now: f64, req: NewDeployment) -> Resu
     Ok(id)
 }
 
-/// Reads a RevisionLocation (AppSpecContent or String).
+/// Reads a `RevisionLocation` (`AppSpecContent` or String).
 pub fn parse_revision(v: Option<&Value>) -> Result<Revision, Reply> {
     let v = v.ok_or_else(|| {
         err(
@@ -383,106 +383,4 @@ fn create_deployment(
     };
     let id = new_deployment(cd, ctx.now, req)?;
     Ok(json!({"deploymentId": id}))
-}
-
-fn stop_deployment(
-    cd: &mut CodeDeploy,
-    ctx: &mut SimCtx<'_>,
-    input: &Value,
-) -> Result<Value, Reply> {
-    let d = need_deployment(cd, input)?;
-    if !d.is_active() {
-        return Err(err(
-            "DeploymentAlreadyCompletedException",
-            &format!("The deployment {} has already completed.", d.id),
-        ));
-    }
-    let id = d.id.clone();
-    let rollback = match input.get("autoRollbackEnabled").and_then(Value::as_bool) {
-        Some(explicit) => explicit,
-        None => sim::rollback_on(cd, d, "DEPLOYMENT_STOP_ON_REQUEST"),
-    };
-    sim::with_deployment(cd, ctx, &id, |cd, ctx, d| {
-        sim::stop(
-            cd,
-            ctx,
-            d,
-            "MANUAL_STOP",
-            "The deployment was stopped by a user request.",
-            rollback,
-        );
-    });
-    let deployments = &cd.deployments;
-    cd.active
-        .retain(|id| deployments.get(id).is_some_and(Deployment::is_active));
-    Ok(json!({"status": "Succeeded", "statusMessage": format!("Deployment {id} stopped")}))
-}
-
-/// Lambda deployments never enter the Ready state, so ContinueDeployment is refused the way
-/// CodeDeploy refuses it for a deployment that is not waiting: DeploymentIsNotInReadyStateException
-/// (DeploymentAlreadyCompletedException once it has ended).
-fn continue_deployment(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
-    let d = need_deployment(cd, input)?;
-    if !d.is_active() {
-        return Err(err(
-            "DeploymentAlreadyCompletedException",
-            &format!("The deployment {} has already completed.", d.id),
-        ));
-    }
-    Err(err(
-        "DeploymentIsNotInReadyStateException",
-        &format!(
-            "The deployment {} is not in the Ready state: Lambda deployments never wait for ContinueDeployment.",
-            d.id
-        ),
-    ))
-}
-
-fn put_hook_status(
-    cd: &mut CodeDeploy,
-    ctx: &mut SimCtx<'_>,
-    input: &Value,
-) -> Result<Value, Reply> {
-    let d = need_deployment(cd, input)?;
-    let exec = s(input, "lifecycleEventHookExecutionId").ok_or_else(|| {
-        err(
-            "InvalidLifecycleEventHookExecutionIdException",
-            "The lifecycle event hook execution ID was not specified.",
-        )
-    })?;
-    let ok = match s(input, "status").as_deref() {
-        Some("Succeeded") => true,
-        Some("Failed") => false,
-        _ => {
-            return Err(err(
-                "InvalidLifecycleEventHookExecutionStatusException",
-                "The status must be Succeeded or Failed.",
-            ));
-        }
-    };
-    let Some(run) = d.hook.clone().filter(|h| h.execution_id == exec) else {
-        let known = cd.hook_executions.contains(&exec);
-        return Err(if known || !d.is_active() {
-            err(
-                "LifecycleEventAlreadyCompletedException",
-                "The lifecycle event has already completed.",
-            )
-        } else {
-            err(
-                "InvalidLifecycleEventHookExecutionIdException",
-                &format!(
-                    "The lifecycle event hook execution ID {exec} is not valid for this deployment."
-                ),
-            )
-        });
-    };
-    let id = d.id.clone();
-    sim::with_deployment(cd, ctx, &id, |cd, ctx, d| {
-        let why = (!ok).then_some("The lifecycle event hook reported Failed.");
-        sim::hook_done(cd, ctx, d, run.event, ok, why);
-    });
-    let deployments = &cd.deployments;
-    cd.active
-        .retain(|id| deployments.get(id).is_some_and(Deployment::is_active));
-    Ok(json!({"lifecycleEventHookExecutionId": exec}))
 }

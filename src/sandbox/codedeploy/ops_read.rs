@@ -1,5 +1,5 @@
-//! CodeDeploy's read operations: Get/List/BatchGet of applications, groups, configs,
-//! deployments, revisions and targets, with ListDeployments' filters and pagination.
+//! `CodeDeploy`'s read operations: Get/List/BatchGet of applications, groups, configs,
+//! deployments, revisions and targets, with `ListDeployments`' filters and pagination.
 
 use serde_json::{Value, json};
 
@@ -11,10 +11,22 @@ use super::json::{
 use super::ops::{err, need_app, need_deployment, s};
 use crate::sandbox::wire::{Reply, epoch_ms};
 
-/// Items per ListDeployments page.
+/// Items per `ListDeployments` page.
 const PAGE: usize = 100;
 
-/// Dispatches a read operation (UnknownOperationException for anything else).
+/// Every `DeploymentStatus` value (`includeOnlyStatuses` accepts all eight).
+const STATUSES: [&str; 8] = [
+    "Created",
+    "Queued",
+    "InProgress",
+    "Baking",
+    "Succeeded",
+    "Failed",
+    "Stopped",
+    "Ready",
+];
+
+/// Dispatches a read operation (`UnknownOperationException` for anything else).
 pub fn handle(cd: &CodeDeploy, op: &str, input: &Value) -> Result<Value, Reply> {
     match op {
         "ListApplications" => {
@@ -196,16 +208,6 @@ fn list_deployments(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
         }
         (None, None) => {}
     }
-    const STATUSES: [&str; 8] = [
-        "Created",
-        "Queued",
-        "InProgress",
-        "Baking",
-        "Succeeded",
-        "Failed",
-        "Stopped",
-        "Ready",
-    ];
     let statuses: Vec<&str> = input
         .get("includeOnlyStatuses")
         .and_then(Value::as_array)

@@ -1,4 +1,4 @@
-//! The deployment state machine, stepped once per simulated second: start and AppSpec
+//! The deployment state machine, stepped once per simulated second: start and `AppSpec`
 //! validation, hooks (succeed / fail / wait, 1 h timeout), shifts per the config's schedule,
 //! alarm polling (periodic and before each shift), stops and rollback deployments.
 
@@ -7,15 +7,16 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use sha2::Digest;
 
-use super::appspec::{self, AppSpec};
 use super::config::schedule;
-use super::{CodeDeploy, Deployment, HookBehavior, HookRun, Lifecycle, Phase, Revision, Status};
+use super::hooks::{begin_hook, step_hook};
+use super::outcome::{finish, rollback_on, stop};
+use super::{CodeDeploy, Deployment, Lifecycle, Phase, Status};
 use crate::sandbox::cloudwatch::{AlarmState, CloudWatch};
 use crate::sandbox::lambda::Lambda;
 use crate::sandbox::logs::Logs;
 use crate::sandbox::observe::Observer;
 
-/// What the CodeDeploy simulation touches outside CodeDeploy.
+/// What the `CodeDeploy` simulation touches outside `CodeDeploy`.
 pub struct SimCtx<'a> {
     pub now: f64,
     pub lambda: &'a mut Lambda,
@@ -37,7 +38,7 @@ pub fn fresh_lifecycle() -> Vec<Lifecycle> {
         .collect()
 }
 
-/// Hex SHA-256 of AppSpec content.
+/// Hex SHA-256 of `AppSpec` content.
 pub fn sha256_hex(content: &str) -> String {
     hex::encode(sha2::Sha256::digest(content.as_bytes()))
 }
@@ -72,7 +73,7 @@ pub fn with_deployment<R>(
     Some(out)
 }
 
-fn status_event(ctx: &mut SimCtx<'_>, d: &Deployment) {
+pub(super) fn status_event(ctx: &mut SimCtx<'_>, d: &Deployment) {
     let detail = json!({
         "status": d.status.as_str(),
         "error": d.error.as_ref().map(|(c, m)| json!({"code": c, "message": m})),
@@ -87,7 +88,12 @@ fn status_event(ctx: &mut SimCtx<'_>, d: &Deployment) {
     );
 }
 
-fn lifecycle(ctx: &mut SimCtx<'_>, d: &mut Deployment, idx: usize, status: &'static str) {
+pub(super) fn lifecycle(
+    ctx: &mut SimCtx<'_>,
+    d: &mut Deployment,
+    idx: usize,
+    status: &'static str,
+) {
     let now = ctx.now;
     let Some(e) = d.lifecycle.get_mut(idx) else {
         return;
@@ -223,125 +229,6 @@ fn start(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment) {
     begin_hook(cd, ctx, d, 0);
 }
 
-fn begin_hook(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment, idx: usize) {
-    let now = ctx.now;
-    lifecycle(ctx, d, idx, "InProgress");
-    let hook_fn = if idx == 0 {
-        d.appspec.before_hook.clone()
-    } else {
-        d.appspec.after_hook.clone()
-    };
-    let Some(hook_fn) = hook_fn else {
-        hook_done(cd, ctx, d, idx, true, None);
-        return;
-    };
-    let execution_id = cd.ids.uuid();
-    cd.hook_executions.insert(execution_id.clone());
-    let payload =
-        json!({"DeploymentId": d.id, "LifecycleEventHookExecutionId": execution_id}).to_string();
-    let (group, stream) = ctx.lambda.log_stream(&hook_fn, "$LATEST", now);
-    let request_id = ctx.lambda.ids.uuid();
-    let ts = (now * 1000.0) as i64;
-    let stamp = chrono::DateTime::from_timestamp_millis(ts)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default();
-    ctx.logs.append(
-        &group,
-        &stream,
-        ts,
-        format!("START RequestId: {request_id} Version: $LATEST\n"),
-    );
-    ctx.logs.append(
-        &group,
-        &stream,
-        ts,
-        format!("{stamp}\t{request_id}\tINFO\t{payload}\n"),
-    );
-    ctx.logs.append(
-        &group,
-        &stream,
-        ts + 40,
-        format!("END RequestId: {request_id}\n"),
-    );
-    ctx.logs.append(&group, &stream, ts + 40, format!("REPORT RequestId: {request_id}\tDuration: 38.12 ms\tBilled Duration: 39 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n"));
-    let detail = json!({"event": d.lifecycle.get(idx).map(|e| e.name), "hook_function": hook_fn, "execution_id": execution_id});
-    ctx.obs
-        .event(now, "hook_invoked", Some(&d.id), Some(&hook_fn), detail);
-    let reports = match cd.hook_behavior(&hook_fn) {
-        HookBehavior::Succeed { after_secs } => Some((now + after_secs.max(0.0), true)),
-        HookBehavior::Fail { after_secs } => Some((now + after_secs.max(0.0), false)),
-        HookBehavior::Wait => None,
-    };
-    d.hook = Some(HookRun {
-        execution_id,
-        event: idx,
-        reports,
-        deadline: now + cd.settings.hook_timeout_secs,
-    });
-}
-
-/// Completes the running hook of `d` (from the simulated hook function, a timeout, or
-/// PutLifecycleEventHookExecutionStatus).
-pub fn hook_done(
-    cd: &mut CodeDeploy,
-    ctx: &mut SimCtx<'_>,
-    d: &mut Deployment,
-    idx: usize,
-    ok: bool,
-    why: Option<&str>,
-) {
-    d.hook = None;
-    if !ok {
-        lifecycle(ctx, d, idx, "Failed");
-        let msg = why.unwrap_or(
-            "The deployment failed because a specified lifecycle event hook failed or timed out.",
-        );
-        let msg = msg.to_owned();
-        finish(
-            cd,
-            ctx,
-            d,
-            Status::Failed,
-            Some(("HOOK_EXECUTION_FAILURE".to_owned(), msg)),
-        );
-        return;
-    }
-    lifecycle(ctx, d, idx, "Succeeded");
-    if idx == 0 {
-        d.phase = Phase::Shifting;
-        d.t0 = Some(ctx.now + 1.0);
-    } else {
-        d.phase = Phase::Finishing;
-        d.phase_at = ctx.now + 1.0;
-    }
-}
-
-fn step_hook(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment) -> bool {
-    let now = ctx.now;
-    let idx = if d.phase == Phase::BeforeHook { 0 } else { 2 };
-    match d.hook.clone() {
-        None if now >= d.phase_at
-            && d.lifecycle.get(idx).is_some_and(|e| e.status == "Pending") =>
-        {
-            begin_hook(cd, ctx, d, idx);
-            true
-        }
-        None => false,
-        Some(run) => match run.reports {
-            Some((at, ok)) if now >= at => {
-                hook_done(cd, ctx, d, idx, ok, None);
-                true
-            }
-            _ if now >= run.deadline => {
-                let why = "The lifecycle event hook did not report a status within 1 hour.";
-                hook_done(cd, ctx, d, idx, false, Some(why));
-                true
-            }
-            _ => false,
-        },
-    }
-}
-
 fn step_shift(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment) -> bool {
     let now = ctx.now;
     let Some(t0) = d.t0 else { return false };
@@ -414,161 +301,4 @@ fn stop_if_alarm(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment) 
     let rollback = rollback_on(cd, d, "DEPLOYMENT_STOP_ON_ALARM");
     stop(cd, ctx, d, "ALARM_ACTIVE", &msg, rollback);
     true
-}
-
-/// Whether the deployment's (or its group's) auto-rollback covers `event`.
-pub fn rollback_on(cd: &CodeDeploy, d: &Deployment, event: &str) -> bool {
-    let group = cd.groups.get(&(d.application.clone(), d.group.clone()));
-    d.auto_rollback_override
-        .as_ref()
-        .or(group.and_then(|g| g.auto_rollback.as_ref()))
-        .is_some_and(|events| events.iter().any(|e| e == event))
-}
-
-/// Stops a deployment (alias left as it is), then rolls back if asked.
-pub fn stop(
-    cd: &mut CodeDeploy,
-    ctx: &mut SimCtx<'_>,
-    d: &mut Deployment,
-    code: &str,
-    message: &str,
-    rollback: bool,
-) {
-    if let Some(idx) = d.lifecycle.iter().position(|e| e.status == "InProgress") {
-        lifecycle(ctx, d, idx, "Failed");
-    }
-    d.hook = None;
-    finish(
-        cd,
-        ctx,
-        d,
-        Status::Stopped,
-        Some((code.to_owned(), message.to_owned())),
-    );
-    if rollback {
-        create_rollback(cd, ctx, d);
-    }
-}
-
-fn finish(
-    cd: &mut CodeDeploy,
-    ctx: &mut SimCtx<'_>,
-    d: &mut Deployment,
-    status: Status,
-    error: Option<(String, String)>,
-) {
-    let now = ctx.now;
-    d.status = status;
-    d.error = error;
-    d.complete_time = Some(now);
-    d.phase = Phase::Done;
-    d.target_status = if status == Status::Succeeded {
-        "Succeeded"
-    } else {
-        "Failed"
-    };
-    d.target_updated = now;
-    for e in &mut d.lifecycle {
-        if e.status == "Pending" {
-            e.status = "Skipped";
-        }
-    }
-    if let Some(g) = cd.groups.get_mut(&(d.application.clone(), d.group.clone())) {
-        if status == Status::Succeeded {
-            g.last_successful = Some(d.id.clone());
-        }
-    }
-    status_event(ctx, d);
-    let hook_failed = d
-        .error
-        .as_ref()
-        .is_some_and(|e| e.0 == "HOOK_EXECUTION_FAILURE");
-    if status == Status::Failed && hook_failed && rollback_on(cd, d, "DEPLOYMENT_FAILURE") {
-        create_rollback(cd, ctx, d);
-    }
-}
-
-/// Creates the rollback deployment of `d`: the alias returns to 100% of the current version at
-/// once, and the new deployment (creator codeDeployRollback) succeeds a second later.
-fn create_rollback(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment) {
-    let now = ctx.now;
-    let id = cd.new_deployment_id();
-    let spec = AppSpec {
-        current: d.appspec.target.clone(),
-        target: d.appspec.current.clone(),
-        before_hook: None,
-        after_hook: None,
-        ..d.appspec.clone()
-    };
-    let original = d.appspec.clone();
-    ctx.lambda.set_routing(
-        ctx.obs,
-        now,
-        &original.function,
-        &original.alias,
-        &original.current,
-        BTreeMap::new(),
-        "codedeploy-rollback",
-        Some(&id),
-    );
-    let content = appspec::render(&spec);
-    let creator = if d.creator.starts_with("CloudFormation") {
-        "CloudFormationRollback"
-    } else {
-        "codeDeployRollback"
-    };
-    let mut lifecycle = fresh_lifecycle();
-    for e in &mut lifecycle {
-        e.status = "Succeeded";
-        e.start = Some(now);
-        e.end = Some(now);
-    }
-    let rb = Deployment {
-        id: id.clone(),
-        creator: creator.to_owned(),
-        description: Some(format!("Rollback of {}", d.id)),
-        external_id: None,
-        status: Status::InProgress,
-        create_time: now,
-        start_time: Some(now),
-        complete_time: None,
-        revision: Revision {
-            kind: d.revision.kind.clone(),
-            sha256: sha256_hex(&content),
-            content,
-        },
-        appspec: spec,
-        error: None,
-        rollback_deployment_id: None,
-        rollback_triggering_id: Some(d.id.clone()),
-        rollback_message: Some(format!("Rollback deployment of {}", d.id)),
-        auto_rollback_override: None,
-        lifecycle,
-        target_status: "InProgress",
-        target_updated: now,
-        weight_pct: 100.0,
-        phase: Phase::Finishing,
-        phase_at: now + 1.0,
-        t0: Some(now),
-        next_step: 0,
-        schedule: Vec::new(),
-        allow_end: 0.0,
-        next_poll: f64::INFINITY,
-        hook: None,
-        planned_stop: None,
-        ..d.clone()
-    };
-    d.rollback_deployment_id = Some(id.clone());
-    d.rollback_message = Some(format!("Rolled back by deployment {id}"));
-    ctx.obs.event(
-        now,
-        "rollback_created",
-        Some(&d.id),
-        Some(&original.function),
-        json!({"rollback_deployment_id": id}),
-    );
-    status_event(ctx, &rb);
-    cd.order.push(id.clone());
-    cd.active.push(id.clone());
-    cd.deployments.insert(id, rb);
 }

@@ -1,4 +1,4 @@
-//! Lambda response shapes (FunctionConfiguration, AliasConfiguration) as the botocore model names
+//! Lambda response shapes (`FunctionConfiguration`, `AliasConfiguration`) as the botocore model names
 //! their members.
 
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ pub fn last_modified(epoch_secs: f64) -> String {
         .unwrap_or_default()
 }
 
-/// FunctionConfiguration of `$LATEST` (`version == None`) or of a published version.
+/// `FunctionConfiguration` of `$LATEST` (`version == None`) or of a published version.
 pub fn function_configuration(f: &Function, version: Option<u64>) -> Value {
     let (ver, arn, description, sha, revision, modified) =
         match version.and_then(|n| f.versions.get(&n)) {
@@ -58,7 +58,7 @@ pub fn function_configuration(f: &Function, version: Option<u64>) -> Value {
     })
 }
 
-/// AliasConfiguration. `RoutingConfig` is present only when the alias has weights.
+/// `AliasConfiguration`. `RoutingConfig` is present only when the alias has weights.
 pub fn alias_configuration(f: &Function, alias: &Alias) -> Value {
     let mut value = json!({
         "AliasArn": format!("{}:{}", f.arn(), alias.name),

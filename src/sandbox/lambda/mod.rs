@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod ops;
+pub mod write;
 
 use std::collections::BTreeMap;
 
@@ -82,7 +83,7 @@ pub struct Lambda {
     streams: BTreeMap<(String, String), String>,
 }
 
-/// What a scenario or CreateFunction supplies for a new function.
+/// What a scenario or `CreateFunction` supplies for a new function.
 #[derive(Debug, Clone, Default)]
 pub struct NewFunction {
     pub name: String,
@@ -102,7 +103,7 @@ impl Lambda {
     pub fn new(seed: u64) -> Self {
         Self {
             functions: BTreeMap::new(),
-            ids: IdGen::new(seed ^ 0x1a3b_da),
+            ids: IdGen::new(seed ^ 0x001a_3bda),
             streams: BTreeMap::new(),
         }
     }
@@ -154,7 +155,7 @@ impl Lambda {
         Some(number)
     }
 
-    /// Sets an alias's routing (creating the alias if `create`), with a new RevisionId, and
+    /// Sets an alias's routing (creating the alias if `create`), with a new `RevisionId`, and
     /// records a `weight` ground-truth event tagged with `source` (`api`, `codedeploy`, ...).
     #[allow(clippy::too_many_arguments)]
     pub fn set_routing(
@@ -179,7 +180,7 @@ impl Lambda {
             description: String::new(),
             revision: String::new(),
         });
-        entry.function_version = version.to_owned();
+        version.clone_into(&mut entry.function_version);
         entry.weights = weights;
         entry.revision = revision;
         obs.event(
@@ -221,18 +222,17 @@ impl Lambda {
     }
 }
 
-/// Splits a FunctionName path label (name, full or partial ARN, or `name:qualifier`) into the
+/// Splits a `FunctionName` path label (name, full or partial ARN, or `name:qualifier`) into the
 /// function name and an optional qualifier.
 pub fn parse_function_name(raw: &str) -> (String, Option<String>) {
     let parts: Vec<&str> = raw.split(':').collect();
     match parts.as_slice() {
-        ["arn", _, "lambda", _, _, "function", name] => ((*name).to_owned(), None),
-        ["arn", _, "lambda", _, _, "function", name, q] => {
+        ["arn", _, "lambda", _, _, "function", name] | [_, "function", name] => {
+            ((*name).to_owned(), None)
+        }
+        ["arn", _, "lambda", _, _, "function", name, q] | [_, "function", name, q] | [name, q] => {
             ((*name).to_owned(), Some((*q).to_owned()))
         }
-        [_, "function", name] => ((*name).to_owned(), None),
-        [_, "function", name, q] => ((*name).to_owned(), Some((*q).to_owned())),
-        [name, q] => ((*name).to_owned(), Some((*q).to_owned())),
         _ => (raw.to_owned(), None),
     }
 }

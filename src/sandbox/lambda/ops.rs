@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::Digest;
 
 use super::json::{alias_configuration, function_configuration};
-use super::{Lambda, NewFunction, parse_function_name};
+use super::{Lambda, parse_function_name, write};
 use crate::sandbox::observe::Observer;
 use crate::sandbox::wire::Reply;
 
@@ -71,7 +70,7 @@ pub fn query_map(query: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn not_found(what: &str) -> Reply {
+pub(super) fn not_found(what: &str) -> Reply {
     Reply::rest_json_error(
         "ResourceNotFoundException",
         &format!("{what} not found"),
@@ -79,11 +78,11 @@ fn not_found(what: &str) -> Reply {
     )
 }
 
-fn invalid(message: &str) -> Reply {
+pub(super) fn invalid(message: &str) -> Reply {
     Reply::rest_json_error("InvalidParameterValueException", message, 400)
 }
 
-fn parse_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<T, Reply> {
+pub(super) fn parse_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<T, Reply> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -92,7 +91,7 @@ fn parse_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<T, 
 }
 
 /// Pages `items` with a numeric `Marker` and `MaxItems` (default 50).
-fn page(items: Vec<Value>, q: &BTreeMap<String, String>, key: &str) -> Result<Reply, Reply> {
+fn page(items: &[Value], q: &BTreeMap<String, String>, key: &str) -> Result<Reply, Reply> {
     let start: usize = match q.get("Marker") {
         Some(m) => m.parse().map_err(|_| invalid("Invalid Marker"))?,
         None => 0,
@@ -115,33 +114,33 @@ fn page(items: Vec<Value>, q: &BTreeMap<String, String>, key: &str) -> Result<Re
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-struct CreateFunctionIn {
-    function_name: Option<String>,
-    role: Option<String>,
-    runtime: Option<String>,
-    handler: Option<String>,
-    description: Option<String>,
-    timeout: Option<u32>,
-    memory_size: Option<u32>,
-    publish: Option<bool>,
-    code: Option<Value>,
-    logging_config: Option<Value>,
+pub(super) struct CreateFunctionIn {
+    pub(super) function_name: Option<String>,
+    pub(super) role: Option<String>,
+    pub(super) runtime: Option<String>,
+    pub(super) handler: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) timeout: Option<u32>,
+    pub(super) memory_size: Option<u32>,
+    pub(super) publish: Option<bool>,
+    pub(super) code: Option<Value>,
+    pub(super) logging_config: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-struct AliasIn {
-    name: Option<String>,
-    function_version: Option<String>,
-    description: Option<String>,
-    routing_config: Option<RoutingIn>,
-    revision_id: Option<String>,
+pub(super) struct AliasIn {
+    pub(super) name: Option<String>,
+    pub(super) function_version: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) routing_config: Option<RoutingIn>,
+    pub(super) revision_id: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-struct RoutingIn {
-    additional_version_weights: Option<BTreeMap<String, f64>>,
+pub(super) struct RoutingIn {
+    pub(super) additional_version_weights: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -166,36 +165,36 @@ pub fn handle(
 }
 
 fn dispatch(
-    l: &mut Lambda,
+    lambda: &mut Lambda,
     obs: &mut Observer,
     now: f64,
-    r: &Route,
+    route: &Route,
     query: &str,
     body: &[u8],
 ) -> Result<Reply, Reply> {
-    let q = query_map(query);
-    if r.op == "CreateFunction" {
-        return create_function(l, now, body);
+    let params = query_map(query);
+    if route.op == "CreateFunction" {
+        return write::create_function(lambda, now, body);
     }
-    if r.op == "ListFunctions" {
-        let items = l
+    if route.op == "ListFunctions" {
+        let items: Vec<Value> = lambda
             .functions
             .values()
             .map(|f| function_configuration(f, None))
             .collect();
-        return page(items, &q, "Functions");
+        return page(&items, &params, "Functions");
     }
-    let (name, qualifier) = parse_function_name(r.function.as_deref().unwrap_or_default());
-    if !l.functions.contains_key(&name) {
+    let (name, qualifier) = parse_function_name(route.function.as_deref().unwrap_or_default());
+    if !lambda.functions.contains_key(&name) {
         return Err(not_found(&format!(
             "Function not found: {}",
             super::function_arn(&name)
         )));
     }
-    match r.op {
+    match route.op {
         "GetFunction" | "GetFunctionConfiguration" => {
-            let qualifier = q.get("Qualifier").cloned().or(qualifier);
-            let f = &l.functions[&name];
+            let qualifier = params.get("Qualifier").cloned().or(qualifier);
+            let f = &lambda.functions[&name];
             let version = match qualifier.as_deref() {
                 None | Some("$LATEST") => None,
                 Some(qual) => match qual.parse::<u64>() {
@@ -220,7 +219,7 @@ fn dispatch(
             let conf = function_configuration(f, version);
             Ok(Reply::rest_json(
                 200,
-                &if r.op == "GetFunction" {
+                &if route.op == "GetFunction" {
                     json!({"Configuration": conf})
                 } else {
                     conf
@@ -230,51 +229,55 @@ fn dispatch(
         "PublishVersion" => {
             let input: PublishIn = parse_body(body)?;
             if let Some(rev) = input.revision_id {
-                if rev != l.functions[&name].revision {
+                if rev != lambda.functions[&name].revision {
                     return Err(precondition());
                 }
             }
-            let n = l
+            let n = lambda
                 .publish(&name, input.description, now)
                 .ok_or_else(|| not_found(&name))?;
             Ok(Reply::rest_json(
                 201,
-                &function_configuration(&l.functions[&name], Some(n)),
+                &function_configuration(&lambda.functions[&name], Some(n)),
             ))
         }
         "ListVersionsByFunction" => {
-            let f = &l.functions[&name];
-            let items = std::iter::once(function_configuration(f, None))
+            let f = &lambda.functions[&name];
+            let items: Vec<Value> = std::iter::once(function_configuration(f, None))
                 .chain(
                     f.versions
                         .keys()
                         .map(|n| function_configuration(f, Some(*n))),
                 )
                 .collect();
-            page(items, &q, "Versions")
+            page(&items, &params, "Versions")
         }
         "ListAliases" => {
-            let f = &l.functions[&name];
-            let items = f
+            let f = &lambda.functions[&name];
+            let items: Vec<Value> = f
                 .aliases
                 .values()
                 .filter(|a| {
-                    q.get("FunctionVersion")
+                    params
+                        .get("FunctionVersion")
                         .is_none_or(|v| *v == a.function_version)
                 })
                 .map(|a| alias_configuration(f, a))
                 .collect();
-            page(items, &q, "Aliases")
+            page(&items, &params, "Aliases")
         }
-        "CreateAlias" => upsert_alias(l, obs, now, &name, None, body),
-        "UpdateAlias" => upsert_alias(l, obs, now, &name, r.alias.as_deref(), body),
+        "CreateAlias" => write::upsert_alias(lambda, obs, now, &name, None, body),
+        "UpdateAlias" => write::upsert_alias(lambda, obs, now, &name, route.alias.as_deref(), body),
         "GetAlias" | "DeleteAlias" => {
-            let alias = r.alias.clone().unwrap_or_default();
-            let f = l.functions.get_mut(&name).ok_or_else(|| not_found(&name))?;
+            let alias = route.alias.clone().unwrap_or_default();
+            let f = lambda
+                .functions
+                .get_mut(&name)
+                .ok_or_else(|| not_found(&name))?;
             let Some(a) = f.aliases.get(&alias) else {
                 return Err(not_found(&format!("Alias not found: {}:{alias}", f.arn())));
             };
-            if r.op == "GetAlias" {
+            if route.op == "GetAlias" {
                 return Ok(Reply::rest_json(200, &alias_configuration(f, a)));
             }
             f.aliases.remove(&alias);
@@ -292,7 +295,7 @@ fn dispatch(
     }
 }
 
-fn precondition() -> Reply {
+pub(super) fn precondition() -> Reply {
     Reply::rest_json_error(
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
@@ -300,156 +303,10 @@ fn precondition() -> Reply {
     )
 }
 
-fn create_function(l: &mut Lambda, now: f64, body: &[u8]) -> Result<Reply, Reply> {
-    let input: CreateFunctionIn = parse_body(body)?;
-    let name = input
-        .function_name
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| invalid("FunctionName is required"))?;
-    if name.contains(':') || name.len() > 64 {
-        return Err(invalid(&format!("Invalid function name: {name}")));
-    }
-    let code = input.code.unwrap_or(Value::Null);
-    let bytes = match code.get("ZipFile").and_then(Value::as_str) {
-        Some(b64) => base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64)
-            .map_err(|_| invalid("Code.ZipFile is not valid base64"))?,
-        None => code.to_string().into_bytes(),
-    };
-    let sha = base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        sha2::Sha256::digest(&bytes),
-    );
-    let spec = NewFunction {
-        name: name.clone(),
-        runtime: input.runtime,
-        role: input.role,
-        handler: input.handler,
-        description: input.description,
-        memory: input.memory_size,
-        timeout: input.timeout,
-        code_sha: sha,
-        code_size: bytes.len() as u64,
-        log_group: input
-            .logging_config
-            .and_then(|c| c.get("LogGroup").and_then(Value::as_str).map(str::to_owned)),
-    };
-    if !l.create_function(spec, now) {
-        return Err(Reply::rest_json_error(
-            "ResourceConflictException",
-            &format!("Function already exist: {name}"),
-            409,
-        ));
-    }
-    let version = if input.publish == Some(true) {
-        l.publish(&name, None, now)
-    } else {
-        None
-    };
-    Ok(Reply::rest_json(
-        201,
-        &function_configuration(&l.functions[&name], version),
-    ))
-}
-
-fn upsert_alias(
-    l: &mut Lambda,
-    obs: &mut Observer,
-    now: f64,
-    name: &str,
-    update: Option<&str>,
-    body: &[u8],
-) -> Result<Reply, Reply> {
-    let input: AliasIn = parse_body(body)?;
-    let f = l.functions.get(name).ok_or_else(|| not_found(name))?;
-    let alias_name = match update {
-        Some(a) => a.to_owned(),
-        None => input
-            .name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| invalid("Name is required"))?,
-    };
-    let existing = f.aliases.get(&alias_name);
-    match (update, existing) {
-        (None, Some(_)) => {
-            return Err(Reply::rest_json_error(
-                "ResourceConflictException",
-                &format!("Alias already exists: {}:{alias_name}", f.arn()),
-                409,
-            ));
-        }
-        (Some(_), None) => {
-            return Err(not_found(&format!(
-                "Alias not found: {}:{alias_name}",
-                f.arn()
-            )));
-        }
-        _ => {}
-    }
-    if let (Some(rev), Some(a)) = (&input.revision_id, existing) {
-        if *rev != a.revision {
-            return Err(precondition());
-        }
-    }
-    let version = match (input.function_version.clone(), existing) {
-        (Some(v), _) => v,
-        (None, Some(a)) => a.function_version.clone(),
-        (None, None) => return Err(invalid("FunctionVersion is required")),
-    };
-    let weights = match (input.routing_config, existing) {
-        (Some(rc), _) => rc.additional_version_weights.unwrap_or_default(),
-        (None, Some(a)) => a.weights.clone(),
-        (None, None) => BTreeMap::new(),
-    };
-    let version_exists =
-        |v: &str| v == "$LATEST" || v.parse::<u64>().is_ok_and(|n| f.versions.contains_key(&n));
-    if !version_exists(&version) {
-        return Err(not_found(&format!(
-            "Function not found: {}:{version}",
-            f.arn()
-        )));
-    }
-    if weights.len() > 1 {
-        return Err(invalid(
-            "Number of items in AdditionalVersionWeights cannot be greater than 1",
-        ));
-    }
-    for (v, w) in &weights {
-        if !(0.0..=1.0).contains(w) || !w.is_finite() {
-            return Err(invalid(&format!(
-                "Invalid weight {w} for version {v}: must be between 0.0 and 1.0"
-            )));
-        }
-        if *v == version || v == "$LATEST" || !version_exists(v) {
-            return Err(invalid(&format!(
-                "Invalid function version {v} in AdditionalVersionWeights"
-            )));
-        }
-    }
-    let description = input
-        .description
-        .or_else(|| existing.map(|a| a.description.clone()))
-        .unwrap_or_default();
-    l.set_routing(obs, now, name, &alias_name, &version, weights, "api", None);
-    let f = l.functions.get_mut(name).ok_or_else(|| not_found(name))?;
-    if let Some(a) = f.aliases.get_mut(&alias_name) {
-        a.description = description;
-    }
-    let f = &*f;
-    let a = f
-        .aliases
-        .get(&alias_name)
-        .ok_or_else(|| not_found(&alias_name))?;
-    let reply = alias_configuration(f, a);
-    Ok(Reply::rest_json(
-        if update.is_some() { 200 } else { 201 },
-        &reply,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::lambda::NewFunction;
 
     #[test]
     fn routes_decode_arn_labels() {

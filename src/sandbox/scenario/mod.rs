@@ -84,7 +84,7 @@ pub struct FunctionSpec {
     pub p50_ms: f64,
     #[serde(default = "default_p99")]
     pub p99_ms: f64,
-    /// `succeed`, `fail` or `wait`: what the function does when CodeDeploy invokes it as a hook.
+    /// `succeed`, `fail` or `wait`: what the function does when `CodeDeploy` invokes it as a hook.
     pub hook: Option<Spanned<String>>,
     #[serde(default = "default_hook_delay")]
     pub hook_delay_secs: f64,
@@ -93,7 +93,7 @@ pub struct FunctionSpec {
     pub change: Vec<ChangeSpec>,
 }
 
-/// A CloudWatch metric alarm.
+/// A `CloudWatch` metric alarm.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmSpecToml {
@@ -117,7 +117,7 @@ pub struct AlarmSpecToml {
     pub treat_missing_data: String,
 }
 
-/// A CodeDeploy application.
+/// A `CodeDeploy` application.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationSpec {

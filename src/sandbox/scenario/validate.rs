@@ -22,6 +22,9 @@ const EVENTS: [&str; 3] = [
 ];
 const CREATORS: [&str; 3] = ["user", "CloudFormation", "CodeDeploy"];
 
+/// One deployment's estimated run: (start, end, index), in scenario seconds.
+type Run = (f64, f64, usize);
+
 struct Checker<'a> {
     file: &'a str,
     source: &'a str,
@@ -223,7 +226,7 @@ pub fn validate(file: &str, source: &str, s: &Scenario) -> Result<(), ScenarioEr
             g.config.as_ref().map(|c| c.get_ref().as_str()),
         );
     }
-    let mut by_group: BTreeMap<(&str, &str), Vec<(f64, f64, usize)>> = BTreeMap::new();
+    let mut by_group: BTreeMap<(&str, &str), Vec<Run>> = BTreeMap::new();
     for (i, d) in s.deployment.iter().enumerate() {
         let key = (d.application.get_ref().as_str(), d.group.get_ref().as_str());
         c.check(
