@@ -162,14 +162,3 @@ pub(super) fn alarm_state_reason(
         )
     })
 }
-
-#[cfg(test)]
-pub(super) fn evaluate_one(
-    cw: &super::CloudWatch,
-    name: &str,
-    now: f64,
-) -> Option<super::alarms::Outcome> {
-    cw.alarms
-        .get(name)
-        .and_then(|a| super::alarms::evaluate(a, &cw.store, now))
-}
