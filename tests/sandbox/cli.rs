@@ -18,23 +18,32 @@ fn aws_cli() -> Option<String> {
 }
 
 async fn run(cli: &str, endpoint: &str, args: &[&str]) -> serde_json::Value {
-    let output = Command::new(cli)
-        .args(args)
-        .args([
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .output()
-        .unwrap();
+    let (cli, owned): (String, Vec<String>) = (
+        cli.to_owned(),
+        args.iter().map(|a| (*a).to_owned()).collect(),
+    );
+    let endpoint = endpoint.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(cli)
+            .args(&owned)
+            .args([
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
