@@ -1,5 +1,5 @@
-//! The simulated `CloudWatch` (Smithy RPC v2 CBOR) and `CloudWatch` Logs (`awsJson1.1`) through the
-//! real Rust SDK clients over HTTP: every reply must decode in the SDK, with the values a user
+//! The simulated `CloudWatch` (Smithy RPC v2 CBOR) and `CloudWatch` Logs (`awsJson1.1`) through
+//! the real Rust SDK clients over HTTP: every reply must decode in the SDK, with the values a user
 //! would see. Scenario `failing-canary`, clock frozen (speed 0) and advanced by hand.
 
 use aws_config::BehaviorVersion;
@@ -272,7 +272,12 @@ async fn filter_log_events_through_the_rust_sdk() {
         .await
         .unwrap();
     let events: Vec<_> = pages.iter().flat_map(|p| p.events()).collect();
-    assert!(pages.len() > 1, "paginated: {} pages, {} events", pages.len(), events.len());
+    assert!(
+        pages.len() > 1,
+        "paginated: {} pages, {} events",
+        pages.len(),
+        events.len()
+    );
     assert!(
         events
             .iter()
