@@ -1,14 +1,20 @@
-//! Metric alarm evaluation with `CloudWatch`'s semantics: the `EvaluationPeriods` (N) most recent
-//! *complete* periods at `now`, "M out of N" with `DatapointsToAlarm`, the four threshold
-//! comparisons, and `TreatMissingData`:
-//! - `missing`: missing periods count neither way; all N missing → `INSUFFICIENT_DATA`;
-//! - `notBreaching` / `breaching`: missing periods count as good / bad;
-//! - `ignore`: like `missing`, but all N missing keeps the current state.
+//! Metric alarm evaluation with `CloudWatch`'s semantics, at `now`, over complete periods only.
 //!
-//! ALARM when at least M periods breach, OK otherwise. The state reason is the text `CloudWatch`
-//! writes ("Threshold Crossed: 2 out of the last 3 datapoints [...] were greater than the
-//! threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).") and the reason data the
-//! JSON document it attaches.
+//! Like `CloudWatch`, an evaluation looks at an *evaluation range* a little longer than
+//! `EvaluationPeriods` (N + 2 periods here; `CloudWatch` documents "more than N" without a number)
+//! and takes the N most recent datapoints present in it; "M out of N" (`DatapointsToAlarm`) is
+//! then judged on those. Only when fewer than N datapoints exist does `TreatMissingData` apply
+//! to the missing ones:
+//! - `notBreaching` / `breaching`: they count as good / bad;
+//! - `missing`: they count neither way; none at all → `INSUFFICIENT_DATA`;
+//! - `ignore`: like `missing`, but none at all keeps the current state.
+//!
+//! With `missing` / `ignore`, when every datapoint present breaches but there are fewer than M
+//! of them, the state is kept ("avoiding premature transitions to alarm state").
+//! ALARM when at least M datapoints breach, OK otherwise. The state reason is the text
+//! `CloudWatch` writes ("Threshold Crossed: 2 out of the last 3 datapoints [...] were greater
+//! than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).") and the reason
+//! data the JSON document it attaches.
 
 use chrono::DateTime;
 use serde_json::json;
@@ -23,6 +29,9 @@ pub const COMPARISONS: [&str; 4] = [
     "LessThanThreshold",
     "LessThanOrEqualToThreshold",
 ];
+
+/// Periods the evaluation range holds beyond `EvaluationPeriods`.
+const EXTRA_PERIODS: usize = 2;
 
 /// The `TreatMissingData` values.
 pub const TREAT_MISSING: [&str; 4] = ["missing", "notBreaching", "breaching", "ignore"];
@@ -147,28 +156,20 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let n = spec.evaluation_periods.max(1) as usize;
     let m = (spec.datapoints_to_alarm.max(1) as usize).min(n);
     let end = (now.floor() as i64).div_euclid(period) * period;
-    let start = end - period * n as i64;
+    let start = end - period * (n + EXTRA_PERIODS) as i64;
     let key = MetricKey::new(
         &spec.namespace,
         &spec.metric_name,
         spec.dimensions.iter().cloned(),
     );
     let stat = Stat::parse(&spec.statistic).unwrap_or(Stat::Average);
-    let aggs = store.aggregate(&key, start, end, period);
-    // Newest first: (period start, value, sample count).
-    let points: Vec<(i64, Option<(f64, f64)>)> = (0..n as i64)
-        .map(|k| {
-            let t = end - period * (k + 1);
-            let found = aggs
-                .iter()
-                .find(|(b, _)| *b == t)
-                .and_then(|(_, a)| a.stat(&stat).map(|v| (v, a.count)));
-            (t, found)
-        })
-        .collect();
-    let present: Vec<(i64, f64, f64)> = points
+    // Newest first: (period start, value, sample count) of the N most recent datapoints.
+    let present: Vec<(i64, f64, f64)> = store
+        .aggregate(&key, start, end, period)
         .iter()
-        .filter_map(|(t, p)| p.map(|(v, c)| (*t, v, c)))
+        .rev()
+        .filter_map(|(t, a)| a.stat(&stat).map(|v| (*t, v, a.count)))
+        .take(n)
         .collect();
     let missing = n - present.len();
     let bad: Vec<&(i64, f64, f64)> = present
@@ -184,7 +185,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let data = json!({
         "version": "1.0",
         "queryDate": long_date(now),
-        "startDate": long_date(start as f64),
+        "startDate": long_date(present.last().map_or(end - period * n as i64, |p| p.0) as f64),
         "statistic": spec.statistic,
         "period": period,
         "recentDatapoints": present.iter().rev().map(|p| p.1).collect::<Vec<_>>(),
@@ -222,7 +223,11 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
             reason_data: data,
         });
     }
-    if present.is_empty() && matches!(spec.treat_missing_data.as_str(), "missing" | "ignore" | "") {
+    let counts_missing = matches!(spec.treat_missing_data.as_str(), "missing" | "ignore" | "");
+    if counts_missing && !present.is_empty() && present.len() < m && bad.len() == present.len() {
+        return None;
+    }
+    if present.is_empty() && counts_missing {
         if spec.treat_missing_data == "ignore" {
             return None;
         }

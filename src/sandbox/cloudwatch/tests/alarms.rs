@@ -66,11 +66,31 @@ fn treat_missing_data_modes() {
         InsufficientData,
         "ignore keeps the initial state"
     );
+    // One breaching datapoint, fewer than M: `missing` / `ignore` keep the state (no premature
+    // ALARM), the other modes count the two missing datapoints.
     let one_bad = [Some(5.0), None, None];
-    assert_eq!(state_after(3, 2, "missing", &one_bad), Ok);
+    assert_eq!(state_after(3, 2, "missing", &one_bad), InsufficientData);
     assert_eq!(state_after(3, 2, "notBreaching", &one_bad), Ok);
     assert_eq!(state_after(3, 2, "breaching", &one_bad), Alarm);
-    assert_eq!(state_after(3, 2, "ignore", &one_bad), Ok);
+    assert_eq!(state_after(3, 2, "ignore", &one_bad), InsufficientData);
+    let one_good = [Some(0.0), None, None];
+    assert_eq!(state_after(3, 2, "missing", &one_good), Ok);
+    assert_eq!(state_after(3, 2, "breaching", &one_good), Alarm);
+}
+
+#[test]
+fn the_evaluation_range_skips_gaps_when_enough_datapoints_exist() {
+    use AlarmState::{Alarm, Ok};
+    // 3 of 3 over five minutes "0 - X - X": the three most recent datapoints are 0, X, X.
+    let gappy = [Some(0.0), None, Some(5.0), None, Some(5.0)];
+    for treat in ["missing", "notBreaching", "breaching", "ignore"] {
+        assert_eq!(state_after(3, 3, treat, &gappy), Ok, "{treat}");
+    }
+    // "0 X X - X": the three most recent datapoints all breach.
+    let breach = [Some(0.0), Some(5.0), Some(5.0), None, Some(5.0)];
+    for treat in ["missing", "notBreaching", "breaching", "ignore"] {
+        assert_eq!(state_after(3, 3, treat, &breach), Alarm, "{treat}");
+    }
 }
 
 #[test]
