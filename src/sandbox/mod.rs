@@ -265,7 +265,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     println!("  export AWS_ENDPOINT_URL={endpoint}");
     println!("  export AWS_ACCESS_KEY_ID=test");
     println!("  export AWS_SECRET_ACCESS_KEY=test");
-    println!("  export AWS_REGION=us-east-1");
+    println!("  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1");
     println!();
     println!(
         "Ground truth: {endpoint}/_sandbox/events   stats: {endpoint}/_sandbox/stats   clock: POST {endpoint}/_sandbox/clock"

@@ -190,6 +190,16 @@ fn bad_scenarios_name_the_file_line_and_field() {
     assert!(e.message.contains("unknown field `colour`"), "{e}");
     assert_eq!(e.line, 6, "{e}");
     assert!(e.to_string().starts_with("bad.toml:6: colour:"), "{e}");
+    let e = rejected(&BASE.replace("history_minutes = 0", "history_minutes = 1e9"));
+    assert_eq!((e.line, e.field.as_str()), (1, "history_minutes"), "{e}");
+    let e = rejected(&format!(
+        "{BASE}\n[[alarm]]\nname = \"a\"\nmetric = \"Errors\"\nthreshold = 1\nperiod_secs = 45\n"
+    ));
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (18, "alarm[0].period_secs"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -330,5 +340,43 @@ async fn events_endpoint_is_the_ground_truth() {
     assert!(v["events"][1]["wall_time"].as_f64().unwrap() > 1.0e9);
     let (status, _, _) = raw(&sandbox, "GET", "/_sandbox/nope", &[], b"").await;
     assert_eq!(status, 404);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn latency_and_reset_faults_delay_and_break_calls() {
+    let mut cfg = config("calm");
+    cfg.faults = Some(
+        "latency@lambda:GetFunctionConfiguration=300ms,reset@lambda:ListVersionsByFunction=1"
+            .into(),
+    );
+    let sandbox = Sandbox::start(cfg).await.unwrap();
+    let started = std::time::Instant::now();
+    let (status, _, _) = raw(
+        &sandbox,
+        "GET",
+        "/2015-03-31/functions/orders-api/configuration",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "the reply was delayed"
+    );
+    let l = lambda(&sandbox).await;
+    let err = l
+        .list_versions_by_function()
+        .function_name("orders-api")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.as_service_error().is_none(),
+        "a reset is a transport failure, not a service error: {err:?}"
+    );
+    let (status, _, _) = raw(&sandbox, "GET", "/_sandbox/stats", &[], b"").await;
+    assert_eq!(status, 200, "faults never touch /_sandbox/*");
     sandbox.shutdown().await;
 }

@@ -295,3 +295,89 @@ fn get_revision(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
         },
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::handle;
+    use crate::sandbox::codedeploy::appspec::{AppSpec, render};
+    use crate::sandbox::codedeploy::ops::{NewDeployment, new_deployment};
+    use crate::sandbox::codedeploy::{CodeDeploy, Group, Revision, Settings};
+
+    fn with_deployments(count: u32) -> CodeDeploy {
+        let mut cd = CodeDeploy::new(1, Settings::default());
+        cd.create_application("app", 0.0);
+        let group = Group {
+            application: "app".into(),
+            name: "g".into(),
+            id: "gid".into(),
+            config_name: "CodeDeployDefault.LambdaAllAtOnce".into(),
+            service_role: "role".into(),
+            alarms_enabled: false,
+            ignore_poll_alarm_failure: false,
+            alarms: Vec::new(),
+            auto_rollback: None,
+            last_attempted: None,
+            last_successful: None,
+        };
+        cd.groups.insert(("app".into(), "g".into()), group);
+        let spec = AppSpec {
+            function: "f".into(),
+            alias: "live".into(),
+            current: "1".into(),
+            target: "2".into(),
+            before_hook: None,
+            after_hook: None,
+        };
+        for i in 0..count {
+            let req = NewDeployment {
+                application: "app".into(),
+                group: "g".into(),
+                config_name: None,
+                revision: Revision {
+                    kind: "AppSpecContent".into(),
+                    content: render(&spec),
+                    sha256: "x".into(),
+                },
+                creator: "user".into(),
+                description: None,
+                external_id: None,
+                auto_rollback_override: None,
+                planned_stop: None,
+            };
+            new_deployment(&mut cd, f64::from(i), req).expect("created");
+            cd.active.clear(); // pretend it finished, so the group takes the next one
+        }
+        cd
+    }
+
+    #[test]
+    fn list_deployments_pages_and_filters_by_create_time() {
+        let cd = with_deployments(150);
+        let first = handle(&cd, "ListDeployments", &json!({})).expect("page 1");
+        assert_eq!(first["deployments"].as_array().map(Vec::len), Some(100));
+        let token = first["nextToken"].as_str().expect("token").to_owned();
+        let second = handle(&cd, "ListDeployments", &json!({"nextToken": token})).expect("page 2");
+        assert_eq!(second["deployments"].as_array().map(Vec::len), Some(50));
+        assert!(
+            second.get("nextToken").is_none(),
+            "the last page has no token"
+        );
+        let ranged = handle(
+            &cd,
+            "ListDeployments",
+            &json!({"createTimeRange": {"start": 10.0, "end": 19.0}}),
+        )
+        .expect("range");
+        assert_eq!(ranged["deployments"].as_array().map(Vec::len), Some(10));
+        let bad = handle(&cd, "ListDeployments", &json!({"nextToken": "garbage"}))
+            .expect_err("bad token");
+        assert!(String::from_utf8_lossy(&bad.body).contains("InvalidNextTokenException"));
+        let half = handle(&cd, "ListDeployments", &json!({"applicationName": "app"}))
+            .expect_err("group missing");
+        assert!(
+            String::from_utf8_lossy(&half.body).contains("DeploymentGroupNameRequiredException")
+        );
+    }
+}

@@ -1,6 +1,71 @@
 //! Scenarios: TOML files (built in from assets/scenarios, or a path) describing functions,
 //! traffic, alarms, applications, groups and deployments (past ones replay as history). A file
 //! that does not parse or is inconsistent is rejected with its file, line and field.
+//!
+//! Format (every table is optional; minute 0 is when the sandbox starts, negative minutes are
+//! history replayed at start-up, so dashboards have data and past deployments):
+//!
+//! ```toml
+//! description = "what this scenario shows"
+//! history_minutes = 60                 # simulated minutes replayed before minute 0 (≤ 10080)
+//! [settings]
+//! alarm_poll_secs = 60                 # CodeDeploy's alarm poll period (also polled before each shift)
+//! hold_at_100_for_one_interval = false # linear: wait one more interval after the flip ("10 waits")
+//! hook_timeout_secs = 3600             # a hook that never reports fails after this
+//!
+//! [[function]]                         # versions 1..=versions are published
+//! name = "checkout"
+//! alias = "live"                       # functions without an alias get no traffic (e.g. hooks)
+//! versions = 2
+//! alias_version = 1                    # default: the last version
+//! alias_weights = { "2" = 0.1 }        # a split alias at start (0..=1)
+//! rpm = 600                            # requests per minute through the alias
+//! error_rate = 0.002                   # per version unless changed below
+//! p50_ms = 60
+//! p99_ms = 240                         # lognormal latency with these percentiles
+//! hook = "succeed"                     # when invoked as a hook: succeed | fail | wait
+//! hook_delay_secs = 3                  # ...after this long (wait: never, until PutLifecycle...)
+//! log_group = "/custom/group"          # LoggingConfig.LogGroup (default /aws/lambda/<name>)
+//! [[function.change]]                  # from minute 2 on, version 2 fails 30% of requests
+//! at_min = 2
+//! version = "2"                        # omit: every version
+//! error_rate = 0.3                     # and/or p50_ms, p99_ms
+//!
+//! [[alarm]]                            # a CloudWatch metric alarm
+//! name = "checkout-live-errors"
+//! metric = "Errors"                    # namespace defaults to AWS/Lambda
+//! dimensions = { FunctionName = "checkout", Resource = "checkout:live" }
+//! statistic = "Sum"                    # or Average, Maximum, p99, ...
+//! period_secs = 60
+//! evaluation_periods = 1
+//! datapoints_to_alarm = 1
+//! threshold = 10
+//! comparison = "GreaterThanThreshold"
+//! treat_missing_data = "notBreaching"
+//!
+//! [[application]]
+//! name = "storefront"
+//! [[group]]
+//! application = "storefront"
+//! name = "checkout-live"
+//! config = "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+//! alarms = ["checkout-live-errors"]
+//! auto_rollback = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+//!
+//! [[deployment]]
+//! application = "storefront"
+//! group = "checkout-live"
+//! function = "checkout"                # alias: the function's
+//! current = 1
+//! target = 2
+//! at_min = 0
+//! config = "..."                       # default: the group's
+//! creator = "user"                     # or CloudFormation (gets an externalId), CodeDeploy
+//! before_hook = "CodeDeployHook_pre"   # hook functions, declared as [[function]]
+//! after_hook = "CodeDeployHook_post"
+//! stop_at_min = 3                      # someone calls StopDeployment then...
+//! stop_rollback = false                # ...with autoRollbackEnabled = this
+//! ```
 
 pub mod apply;
 pub mod validate;

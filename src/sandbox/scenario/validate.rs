@@ -65,6 +65,29 @@ fn known<'a>(set: &BTreeSet<&str>, value: &'a Spanned<String>) -> (&'a str, bool
 /// Validates `s`; the first problem found is returned.
 pub fn validate(file: &str, source: &str, s: &Scenario) -> Result<(), ScenarioError> {
     let c = Checker { file, source };
+    let key_span = |key: &str| {
+        let at = source.find(&format!("\n{key}")).map_or(0, |i| i + 1);
+        at..at
+    };
+    let h = s.history_minutes;
+    c.check(
+        (0.0..=10_080.0).contains(&h),
+        key_span("history_minutes"),
+        || "history_minutes".into(),
+        || format!("{h} must be between 0 and 10080 (one week)"),
+    )?;
+    let positive = |v: Option<f64>| v.is_none_or(|v| v.is_finite() && v > 0.0);
+    for (key, v) in [
+        ("alarm_poll_secs", s.settings.alarm_poll_secs),
+        ("hook_timeout_secs", s.settings.hook_timeout_secs),
+    ] {
+        c.check(
+            positive(v),
+            key_span(key),
+            || format!("settings.{key}"),
+            || "must be a positive number of seconds".into(),
+        )?;
+    }
     let mut functions: BTreeMap<&str, u64> = BTreeMap::new();
     for (i, f) in s.function.iter().enumerate() {
         let name = f.name.get_ref().as_str();
@@ -155,6 +178,29 @@ pub fn validate(file: &str, source: &str, s: &Scenario) -> Result<(), ScenarioEr
     let mut alarms = BTreeSet::new();
     for (i, a) in s.alarm.iter().enumerate() {
         alarms.insert(a.name.get_ref().as_str());
+        let span = a.name.span();
+        let period_ok =
+            [10, 30].contains(&a.period_secs) || (a.period_secs >= 60 && a.period_secs % 60 == 0);
+        c.check(
+            period_ok,
+            span.clone(),
+            || format!("alarm[{i}].period_secs"),
+            || format!("{} is not 10, 30 or a multiple of 60", a.period_secs),
+        )?;
+        let dta = a.datapoints_to_alarm.unwrap_or(a.evaluation_periods);
+        let counts_ok = a.evaluation_periods >= 1 && (1..=a.evaluation_periods).contains(&dta);
+        c.check(
+            counts_ok,
+            span.clone(),
+            || format!("alarm[{i}].datapoints_to_alarm"),
+            || "need 1 <= datapoints_to_alarm <= evaluation_periods".into(),
+        )?;
+        c.check(
+            a.threshold.is_finite(),
+            span,
+            || format!("alarm[{i}].threshold"),
+            || "must be a finite number".into(),
+        )?;
         if let Some(fname) = a.dimensions.get("FunctionName") {
             let (name, ok) = known(&function_set, fname);
             c.check(
@@ -290,7 +336,22 @@ pub fn validate(file: &str, source: &str, s: &Scenario) -> Result<(), ScenarioEr
                 format!("unknown deployment config `{config}`"),
             ));
         };
-        let start = d.at_min.get_ref() * 60.0;
+        let at = *d.at_min.get_ref();
+        c.check(
+            at.is_finite() && at.abs() <= 10_080.0,
+            d.at_min.span(),
+            || format!("deployment[{i}].at_min"),
+            || "must be a number of minutes within a week of the start".into(),
+        )?;
+        if let Some(stop) = &d.stop_at_min {
+            c.check(
+                stop.get_ref().is_finite() && *stop.get_ref() > at,
+                stop.span(),
+                || format!("deployment[{i}].stop_at_min"),
+                || "must come after at_min".into(),
+            )?;
+        }
+        let start = at * 60.0;
         let hooks = [&d.before_hook, &d.after_hook]
             .iter()
             .filter(|h| h.is_some())
