@@ -15,14 +15,14 @@ use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
 async fn start() -> (Sandbox, aws_config::SdkConfig) {
     let config = SandboxConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
+        listen: "127.0.0.1:0".parse().expect("loopback address"),
         scenario: "failing-canary".to_owned(),
         speed: 0.0,
         faults: None,
         seed: 7,
         allow_remote: false,
     };
-    let sandbox = Sandbox::start(config).await.unwrap();
+    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(sandbox.endpoint())
         .region(Region::new("us-east-1"))
@@ -122,7 +122,9 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
     assert_eq!(results[1].label(), Some("twice"));
     assert_eq!(results[1].values(), &[12.0, 4.0]);
     assert_eq!(
-        results[0].status_code().map(|s| s.as_str()),
+        results[0]
+            .status_code()
+            .map(aws_sdk_cloudwatch::types::StatusCode::as_str),
         Some("Complete")
     );
 
@@ -271,7 +273,12 @@ async fn filter_log_events_through_the_rust_sdk() {
         .collect::<Result<Vec<_>, _>>()
         .await
         .unwrap();
-    let events: Vec<_> = pages.iter().flat_map(|p| p.events()).collect();
+    let events: Vec<_> = pages
+        .iter()
+        .flat_map(
+            aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput::events,
+        )
+        .collect();
     assert!(
         pages.len() > 1,
         "paginated: {} pages, {} events",
