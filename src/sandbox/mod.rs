@@ -1,4 +1,4 @@
-//! The sandbox: an AWS-compatible emulator of CodeDeploy, Lambda, CloudWatch and CloudWatch Logs
+//! The sandbox: an AWS-compatible emulator of `CodeDeploy`, Lambda, `CloudWatch` and `CloudWatch` Logs
 //! on a real HTTP server, simulating what those services do during a gradual Lambda deployment.
 //!
 //! It is a separate concern: nothing outside this module knows it exists (rollwatch reaches it
@@ -6,10 +6,30 @@
 //! `crate::domain`, so a mistake in rollwatch's schedule or alarm math shows up as a disagreement
 //! in tests instead of being copied into the emulator.
 
+pub mod clock;
 pub mod cloudwatch;
+pub mod codedeploy;
+pub mod faults;
+pub mod ids;
+pub mod lambda;
 pub mod logs;
+pub mod observe;
+pub mod router;
+pub mod scenario;
+pub mod server;
+pub mod traffic;
+pub mod wire;
+pub mod world;
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use clock::SimClock;
+use server::Shared;
+use world::World;
 
 /// `rollwatch sandbox` command-line options.
 #[derive(clap::Args, Debug, Clone)]
@@ -23,7 +43,13 @@ pub struct SandboxArgs {
     /// Simulated seconds per real second (60 = one simulated minute per second).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Fault injection, e.g. `throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05,deny=StopDeployment`.
+    /// Fault injection: comma-separated `KIND[@SCOPE]=VALUE` rules. KIND is throttle, error5xx or
+    /// reset (VALUE = probability 0-1), latency (VALUE = `50ms..2s` or `300ms`) or deny (VALUE =
+    /// the scope). SCOPE is a service (codedeploy, lambda, cloudwatch, logs), an operation, or
+    /// `service:Operation`. Example:
+    /// `throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05,deny=StopDeployment,throttle@lambda:GetAlias=0.5`.
+    /// Errors use each service's real shapes (`CodeDeploy` `ThrottlingException`, Lambda 429
+    /// `TooManyRequestsException`, `CloudWatch` Throttling, Logs `ThrottlingException`, `AccessDenied` 403).
     #[arg(long)]
     pub faults: Option<String>,
     /// Seed for traffic and fault randomness (runs are reproducible).
@@ -45,26 +71,126 @@ pub struct SandboxConfig {
     pub allow_remote: bool,
 }
 
+impl From<SandboxArgs> for SandboxConfig {
+    fn from(a: SandboxArgs) -> Self {
+        Self {
+            listen: a.listen,
+            scenario: a.scenario,
+            speed: a.speed,
+            faults: a.faults,
+            seed: a.seed,
+            allow_remote: a.allow_remote,
+        }
+    }
+}
+
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("{0}")]
     NotReady(String),
+    #[error("refusing to listen on {0}: not a loopback address (pass --allow-remote to allow it)")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("invalid --faults: {0}")]
+    Faults(String),
+    #[error("invalid scenario: {0}")]
+    Scenario(#[from] scenario::ScenarioError),
+    #[error("invalid --speed {0}: must be a finite number >= 0")]
+    Speed(f64),
 }
 
 /// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops the server.
 pub struct Sandbox {
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    ticker: JoinHandle<()>,
 }
+
+/// Real-time period of the simulation task.
+const TICK: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Sandbox {
     /// Starts the server and the simulation; returns once it accepts connections.
-    #[allow(clippy::unused_async)]
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
-        let _ = config;
-        Err(SandboxError::NotReady(
-            "the sandbox is not built yet".into(),
-        ))
+        if !config.allow_remote && !config.listen.ip().is_loopback() {
+            return Err(SandboxError::NotLoopback(config.listen));
+        }
+        if !config.speed.is_finite() || config.speed < 0.0 {
+            return Err(SandboxError::Speed(config.speed));
+        }
+        let faults = match &config.faults {
+            Some(spec) => faults::Faults::parse(spec, config.seed).map_err(SandboxError::Faults)?,
+            None => faults::Faults::none(config.seed),
+        };
+        let loaded = scenario::load(&config.scenario)?;
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let base = (wall / 60.0).floor() * 60.0;
+        let start = base - (loaded.scenario.history_minutes.max(0.0) * 60.0).round();
+        let settings = scenario::apply::settings(&loaded.scenario);
+        let mut world = World::new(
+            start,
+            SimClock::new(base, config.speed),
+            config.seed,
+            settings,
+            faults,
+        );
+        scenario::apply::apply(&loaded.scenario, &mut world, start, base);
+        world.obs.event(
+            start,
+            "scenario",
+            None,
+            None,
+            serde_json::json!({"file": loaded.file, "description": loaded.scenario.description}),
+        );
+        world.advance_to(base);
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = server::app(shared.clone());
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!("sandbox server stopped: {e}");
+            }
+        });
+        let tick_shared = shared.clone();
+        let ticker = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                interval.tick().await;
+                tick_shared.lock().sync();
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            stop: Some(stop),
+            server: Some(server),
+            ticker,
+        })
     }
 
     /// `http://127.0.0.1:PORT`, to use as `AWS_ENDPOINT_URL`.
@@ -77,14 +203,75 @@ impl Sandbox {
         "us-east-1"
     }
 
+    /// Current simulated epoch seconds.
+    pub fn now(&self) -> f64 {
+        self.shared.lock().clock.now()
+    }
+
+    /// Pauses simulated time (tests).
+    pub fn pause(&self) {
+        self.shared.lock().clock.pause();
+    }
+
+    /// Lets simulated time run again.
+    pub fn resume(&self) {
+        self.shared.lock().clock.resume();
+    }
+
+    /// Advances simulated time by `secs` and runs the simulation up to it.
+    pub fn advance(&self, secs: f64) {
+        let mut world = self.shared.lock();
+        world.clock.advance(secs);
+        world.sync();
+    }
+
+    /// The ground-truth events so far (as `GET /_sandbox/events` returns them).
+    pub fn events(&self) -> Vec<observe::Event> {
+        self.shared.lock().obs.events_since(0).cloned().collect()
+    }
+
     /// Stops the server and waits for it to finish.
-    #[allow(clippy::unused_async)]
-    pub async fn shutdown(self) {}
+    pub async fn shutdown(mut self) {
+        self.ticker.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.ticker.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
 }
 
 /// `rollwatch sandbox`: runs until Ctrl-C.
-#[allow(clippy::unused_async)]
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("the sandbox is not built yet")
+    let scenario = args.scenario.clone();
+    let sandbox = Sandbox::start(args.into()).await?;
+    let endpoint = sandbox.endpoint();
+    println!("rollwatch sandbox: scenario {scenario} on {endpoint}");
+    println!("Simulated CodeDeploy, Lambda, CloudWatch and CloudWatch Logs. To use it:");
+    println!();
+    println!("  export AWS_ENDPOINT_URL={endpoint}");
+    println!("  export AWS_ACCESS_KEY_ID=test");
+    println!("  export AWS_SECRET_ACCESS_KEY=test");
+    println!("  export AWS_REGION=us-east-1");
+    println!();
+    println!(
+        "Ground truth: {endpoint}/_sandbox/events   stats: {endpoint}/_sandbox/stats   clock: POST {endpoint}/_sandbox/clock"
+    );
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(())
 }

@@ -1,2 +1,289 @@
-//! Simulated CloudWatch: metric store, GetMetricData (with metric math), alarms evaluated with
-//! CloudWatch's semantics, and the two wire codecs (Smithy RPC v2 CBOR and awsJson1.0).
+//! Simulated `CloudWatch`: metric store, `GetMetricData` (with metric math), alarms evaluated with
+//! `CloudWatch`'s semantics, and the two wire codecs (Smithy RPC v2 CBOR and awsJson1.0).
+//!
+//! The public types and methods below are the interface the sandbox's server and simulation
+//! use; the submodules hold the codecs ([`codec`], [`model`]), the metric store ([`store`]),
+//! `GetMetricData` and metric math ([`query`], [`math`]), alarm evaluation ([`alarms`]), alarm
+//! history ([`history`]) and the API operations ([`api`]).
+
+mod alarm_io;
+mod alarms;
+mod api;
+pub mod codec;
+mod history;
+mod math;
+pub mod model;
+mod query;
+mod store;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use crate::sandbox::wire::Reply;
+use alarms::Alarm;
+use history::{History, StateUpdate};
+use store::{MetricKey, Store};
+
+/// Which wire protocol a `CloudWatch` request arrived in (the reply uses the same one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// Smithy RPC v2 CBOR (the Rust SDK).
+    Cbor,
+    /// awsJson1.0 with query-compatible errors (the AWS CLI, boto3).
+    Json,
+}
+
+/// Alarm state, as `CloudWatch` names it on the wire (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+/// One aggregated observation of a metric at a timestamp (like `PutMetricData`'s `StatisticValues`),
+/// plus raw samples for percentile statistics (may be a bounded subset of all samples).
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    pub sample_count: f64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    pub samples: &'a [f64],
+}
+
+/// A metric alarm definition (what `PutMetricAlarm` takes), for scenarios.
+#[derive(Debug, Clone)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    /// `Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount` or an extended statistic like `p99`.
+    pub statistic: String,
+    pub period_secs: u32,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+    pub threshold: f64,
+    /// e.g. `GreaterThanThreshold`.
+    pub comparison: String,
+    /// `missing`, `notBreaching`, `breaching` or `ignore`.
+    pub treat_missing_data: String,
+}
+
+/// A state transition produced by alarm evaluation (for the sandbox's ground-truth event log).
+#[derive(Debug, Clone)]
+pub struct AlarmChange {
+    pub name: String,
+    pub from: AlarmState,
+    pub to: AlarmState,
+    pub reason: String,
+    /// Simulated epoch seconds.
+    pub at: f64,
+}
+
+/// All simulated `CloudWatch` state of one sandbox.
+#[derive(Debug)]
+pub struct CloudWatch {
+    store: Store,
+    alarms: BTreeMap<String, Alarm>,
+    history: History,
+    /// Transitions made through the API (`SetAlarmState`), for [`CloudWatch::take_api_changes`].
+    api_changes: Vec<AlarmChange>,
+}
+
+impl Default for CloudWatch {
+    /// A store keeping one simulated day of metric data.
+    fn default() -> Self {
+        Self::new(86_400)
+    }
+}
+
+impl CloudWatch {
+    /// An empty store keeping metric data for `retention_secs` of simulated time.
+    pub fn new(retention_secs: u64) -> Self {
+        Self {
+            store: Store::new(retention_secs),
+            alarms: BTreeMap::new(),
+            history: History::default(),
+            api_changes: Vec::new(),
+        }
+    }
+
+    /// Records an observation (simulated epoch seconds) for a metric identity.
+    pub fn record(
+        &mut self,
+        namespace: &str,
+        metric: &str,
+        dimensions: &[(&str, &str)],
+        timestamp: f64,
+        observation: Observation<'_>,
+    ) {
+        let key = MetricKey::new(
+            namespace,
+            metric,
+            dimensions
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        self.store.record(key, timestamp, observation);
+    }
+
+    /// Creates or replaces a metric alarm (state `INSUFFICIENT_DATA` until evaluated; replacing
+    /// an alarm keeps its state, as `PutMetricAlarm` does).
+    pub fn put_alarm(&mut self, spec: AlarmSpec, now: f64) {
+        self.put_alarm_full(Alarm::new(spec, now), now);
+    }
+
+    fn put_alarm_full(&mut self, mut alarm: Alarm, now: f64) {
+        let name = alarm.spec.name.clone();
+        let created = match self.alarms.get(&name) {
+            Some(old) => {
+                alarm.state = old.state;
+                alarm.reason.clone_from(&old.reason);
+                alarm.reason_data.clone_from(&old.reason_data);
+                alarm.updated = old.updated;
+                alarm.transitioned = old.transitioned;
+                false
+            }
+            None => true,
+        };
+        self.history.configuration_update(&name, created, now);
+        self.alarms.insert(name, alarm);
+    }
+
+    /// Forces an alarm's state, as `SetAlarmState` does. Returns false if there is no such alarm.
+    /// The state holds until the alarm's next evaluation (the next simulated minute).
+    pub fn set_alarm_state(
+        &mut self,
+        name: &str,
+        state: AlarmState,
+        reason: &str,
+        now: f64,
+    ) -> bool {
+        self.set_state(name, state, reason, None, now)
+    }
+
+    fn set_state(
+        &mut self,
+        name: &str,
+        state: AlarmState,
+        reason: &str,
+        data: Option<String>,
+        now: f64,
+    ) -> bool {
+        let Some(alarm) = self.alarms.get_mut(name) else {
+            return false;
+        };
+        let change = AlarmChange {
+            name: name.to_owned(),
+            from: alarm.state,
+            to: state,
+            reason: reason.to_owned(),
+            at: now,
+        };
+        self.history.state_update(&StateUpdate {
+            alarm: name,
+            from: (alarm.state, &alarm.reason),
+            to: (state, reason),
+            reason_data: data.as_deref(),
+            at: now,
+        });
+        if alarm.state != state {
+            alarm.transitioned = now;
+        }
+        alarm.state = state;
+        reason.clone_into(&mut alarm.reason);
+        alarm.reason_data = data;
+        alarm.updated = now;
+        if change.from != change.to {
+            self.api_changes.push(change);
+        }
+        true
+    }
+
+    /// Evaluates every metric alarm at simulated time `now` (each alarm at most once per
+    /// simulated minute, as `CloudWatch` does); returns the transitions. Also prunes metric data
+    /// that left the retention window.
+    pub fn evaluate_alarms(&mut self, now: f64) -> Vec<AlarmChange> {
+        self.store.prune(now);
+        let minute = (now / 60.0).floor() as i64;
+        let mut changes = Vec::new();
+        for alarm in self.alarms.values_mut() {
+            if alarm.last_eval_minute == Some(minute) {
+                continue;
+            }
+            alarm.last_eval_minute = Some(minute);
+            let Some(outcome) = alarms::evaluate(alarm, &self.store, now) else {
+                continue;
+            };
+            if outcome.state == alarm.state {
+                continue;
+            }
+            self.history.state_update(&StateUpdate {
+                alarm: &alarm.spec.name,
+                from: (alarm.state, &alarm.reason),
+                to: (outcome.state, &outcome.reason),
+                reason_data: Some(&outcome.reason_data),
+                at: now,
+            });
+            changes.push(AlarmChange {
+                name: alarm.spec.name.clone(),
+                from: alarm.state,
+                to: outcome.state,
+                reason: outcome.reason.clone(),
+                at: now,
+            });
+            alarm.state = outcome.state;
+            alarm.reason = outcome.reason;
+            alarm.reason_data = Some(outcome.reason_data);
+            alarm.updated = now;
+            alarm.transitioned = now;
+        }
+        changes
+    }
+
+    /// State changes made through the API (`SetAlarmState`) since the last call, for the
+    /// sandbox's event log ([`CloudWatch::evaluate_alarms`] returns its own).
+    pub fn take_api_changes(&mut self) -> Vec<AlarmChange> {
+        std::mem::take(&mut self.api_changes)
+    }
+
+    /// The current state of an alarm, if it exists.
+    pub fn alarm_state(&self, name: &str) -> Option<AlarmState> {
+        self.alarms.get(name).map(|a| a.state)
+    }
+
+    /// Number of stored metric points (to check that memory stays bounded).
+    pub fn metric_point_count(&self) -> usize {
+        self.store.point_count()
+    }
+
+    /// Handles one `CloudWatch` API request (operation name, protocol, raw body already
+    /// gunzipped) at simulated time `now`, returning the wire reply in the same protocol.
+    pub fn handle(&mut self, operation: &str, codec: Codec, body: &[u8], now: f64) -> Reply {
+        match operation {
+            "PutMetricData" => self.put_metric_data(codec, body, now),
+            "GetMetricData" => self.get_metric_data(codec, body),
+            "ListMetrics" => self.list_metrics(codec, body, now),
+            "PutMetricAlarm" => self.put_metric_alarm(codec, body, now),
+            "DescribeAlarms" => self.describe_alarms(codec, body),
+            "SetAlarmState" => self.set_alarm_state_api(codec, body, now),
+            "DeleteAlarms" => self.delete_alarms(codec, body),
+            "DescribeAlarmHistory" => self.describe_alarm_history(codec, body),
+            _ => error(
+                codec,
+                "UnknownOperation",
+                &format!("The operation {operation} is not supported by the sandbox."),
+                400,
+            ),
+        }
+    }
+}
+
+/// A `CloudWatch` error reply in `codec`, with the query-compatible `x-amzn-query-error` header
+/// (`query_code;Sender` for 4xx, `;Receiver` for 5xx), e.g. `Throttling` / 400.
+pub fn error(codec: Codec, query_code: &str, message: &str, status: u16) -> Reply {
+    codec::error(codec, query_code, message, status)
+}

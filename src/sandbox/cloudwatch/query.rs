@@ -1,0 +1,319 @@
+//! `GetMetricData`: validates the queries (≤ 500, Ids starting with a lowercase letter, exactly
+//! one of `MetricStat` and Expression, known statistics), computes `MetricStat` series from the
+//! store rolled up to their Period over `[StartTime, EndTime)` (`StartTime` aligned down to the
+//! period, `EndTime` exclusive), evaluates Expression queries with metric math, and returns the
+//! `ReturnData` results in request order, sorted per `ScanBy` (default `TimestampDescending`),
+//! paginated by `MaxDatapoints` with an offset `NextToken`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::codec::Ts;
+use super::math::{self, Context, Expr, Value};
+use super::model::{
+    GetMetricDataInput, GetMetricDataOutput, MetricDataQuery, MetricDataResult, MetricStat,
+};
+use super::store::{MetricKey, Stat, Store};
+
+/// A `GetMetricData` failure: `(query code, message, status)`.
+pub type Failure = (&'static str, String, u16);
+
+fn validation(message: String) -> Failure {
+    ("ValidationError", message, 400)
+}
+
+const MAX_QUERIES: usize = 500;
+const DEFAULT_MAX_DATAPOINTS: usize = 100_800;
+
+enum Source {
+    Stat(MetricKey, Stat, i64),
+    Expr(Expr),
+}
+
+struct Eval<'a> {
+    store: &'a Store,
+    sources: HashMap<String, Source>,
+    cache: HashMap<String, Value>,
+    active: Vec<String>,
+    start: i64,
+    end: i64,
+    grid: Vec<i64>,
+}
+
+impl Context for Eval<'_> {
+    fn resolve(&mut self, id: &str) -> Result<Value, String> {
+        if let Some(v) = self.cache.get(id) {
+            return Ok(v.clone());
+        }
+        if self.active.iter().any(|a| a == id) {
+            return Err(format!("Circular reference to {id}"));
+        }
+        let value = match self.sources.get(id) {
+            None => return Err(format!("Unrecognized metric or expression id {id}")),
+            Some(Source::Stat(key, stat, period)) => {
+                let start = self.start.div_euclid(*period) * period;
+                let series: BTreeMap<i64, f64> = self
+                    .store
+                    .aggregate(key, start, self.end, *period)
+                    .into_iter()
+                    .filter_map(|(t, agg)| agg.stat(stat).filter(|v| v.is_finite()).map(|v| (t, v)))
+                    .collect();
+                Value::Series(series)
+            }
+            Some(Source::Expr(expr)) => {
+                let expr = expr.clone();
+                self.active.push(id.to_owned());
+                let v = math::eval(&expr, self);
+                self.active.pop();
+                v?
+            }
+        };
+        self.cache.insert(id.to_owned(), value.clone());
+        Ok(value)
+    }
+    fn grid(&self) -> &[i64] {
+        &self.grid
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn stat_source(index: usize, ms: &MetricStat) -> Result<Source, Failure> {
+    let member = format!("MetricDataQueries.member.{index}.MetricStat");
+    let stat_name = ms.stat.as_deref().ok_or_else(|| {
+        (
+            "MissingParameter",
+            format!("The parameter {member}.Stat is required."),
+            400,
+        )
+    })?;
+    let stat = Stat::parse(stat_name).ok_or_else(|| {
+        (
+            "InvalidParameterValue",
+            format!("The value {stat_name} for parameter {member}.Stat is not a valid statistic."),
+            400,
+        )
+    })?;
+    let period = ms.period.ok_or_else(|| {
+        (
+            "MissingParameter",
+            format!("The parameter {member}.Period is required."),
+            400,
+        )
+    })?;
+    if period < 1
+        || (period >= 60 && period % 60 != 0)
+        || (period < 60 && ![1, 5, 10, 20, 30].contains(&period))
+    {
+        return Err(validation(format!(
+            "The value {period} for parameter {member}.Period must be 1, 5, 10, 20, 30, 60 or a multiple of 60."
+        )));
+    }
+    let m = &ms.metric;
+    let (Some(ns), Some(name)) = (m.namespace.as_deref(), m.metric_name.as_deref()) else {
+        return Err((
+            "MissingParameter",
+            format!("{member}.Metric needs Namespace and MetricName."),
+            400,
+        ));
+    };
+    let dims = m
+        .dimensions
+        .iter()
+        .flatten()
+        .map(|d| (d.name.clone(), d.value.clone()));
+    Ok(Source::Stat(MetricKey::new(ns, name, dims), stat, period))
+}
+
+/// Runs `GetMetricData` against `store`.
+pub fn get_metric_data(
+    store: &Store,
+    input: &GetMetricDataInput,
+) -> Result<GetMetricDataOutput, Failure> {
+    let queries = &input.metric_data_queries;
+    if queries.is_empty() {
+        return Err((
+            "MissingParameter",
+            "The parameter MetricDataQueries is required.".to_owned(),
+            400,
+        ));
+    }
+    if queries.len() > MAX_QUERIES {
+        return Err(validation(format!(
+            "1 validation error detected: Value at 'metricDataQueries' failed to satisfy constraint: Member must have length less than or equal to {MAX_QUERIES}"
+        )));
+    }
+    let (Some(start), Some(end)) = (input.start_time, input.end_time) else {
+        return Err((
+            "MissingParameter",
+            "The parameters StartTime and EndTime are required.".to_owned(),
+            400,
+        ));
+    };
+    if !(start.0.is_finite() && end.0.is_finite()) || end.0 <= start.0 {
+        return Err(validation(
+            "The parameter StartTime must be less than the parameter EndTime.".to_owned(),
+        ));
+    }
+    let descending = match input.scan_by.as_deref() {
+        None | Some("TimestampDescending") => true,
+        Some("TimestampAscending") => false,
+        Some(other) => {
+            return Err(validation(format!(
+                "The value {other} for parameter ScanBy is not valid."
+            )));
+        }
+    };
+    let max_points = match input.max_datapoints {
+        None => DEFAULT_MAX_DATAPOINTS,
+        Some(n) if n >= 1 => usize::try_from(n).unwrap_or(DEFAULT_MAX_DATAPOINTS),
+        Some(n) => {
+            return Err(validation(format!(
+                "The value {n} for parameter MaxDatapoints must be positive."
+            )));
+        }
+    };
+    let mut sources = HashMap::new();
+    let mut min_period: Option<i64> = None;
+    for (i, q) in queries.iter().enumerate() {
+        if !valid_id(&q.id) {
+            return Err(validation(format!(
+                "The value {} for parameter MetricDataQueries.member.{}.Id is not valid: it must start with a lowercase letter and contain only letters, numbers and underscores.",
+                q.id,
+                i + 1
+            )));
+        }
+        let source = match (&q.metric_stat, &q.expression) {
+            (Some(ms), None) => {
+                let s = stat_source(i + 1, ms)?;
+                if let Source::Stat(_, _, p) = &s {
+                    min_period = Some(min_period.map_or(*p, |m| m.min(*p)));
+                }
+                s
+            }
+            (None, Some(e)) => Source::Expr(
+                math::parse(e)
+                    .map_err(|m| validation(format!("Error in expression {}: {m}", q.id)))?,
+            ),
+            _ => {
+                return Err(validation(format!(
+                    "Exactly one of MetricStat and Expression must be set in MetricDataQueries.member.{}.",
+                    i + 1
+                )));
+            }
+        };
+        if sources.insert(q.id.clone(), source).is_some() {
+            return Err(validation(format!(
+                "The value {} for parameter MetricDataQueries.member.{}.Id is not unique.",
+                q.id,
+                i + 1
+            )));
+        }
+    }
+    let period = queries
+        .iter()
+        .find_map(|q| q.period.filter(|p| *p > 0))
+        .or(min_period)
+        .unwrap_or(60);
+    let (start, end) = (start.0.floor() as i64, end.0.ceil() as i64);
+    let aligned = start.div_euclid(period) * period;
+    let grid: Vec<i64> = (0..)
+        .map(|k| aligned + k * period)
+        .take_while(|t| *t < end)
+        .take(DEFAULT_MAX_DATAPOINTS)
+        .collect();
+    let mut eval = Eval {
+        store,
+        sources,
+        cache: HashMap::new(),
+        active: Vec::new(),
+        start,
+        end,
+        grid,
+    };
+    let mut results = Vec::new();
+    for q in queries.iter().filter(|q| q.return_data != Some(false)) {
+        let series = match eval
+            .resolve(&q.id)
+            .map_err(|m| validation(format!("Error in expression {}: {m}", q.id)))?
+        {
+            Value::Series(s) => s,
+            Value::Scalar(x) => eval
+                .grid
+                .iter()
+                .map(|&t| (t, x))
+                .filter(|(_, v)| v.is_finite())
+                .collect(),
+        };
+        let mut points: Vec<(i64, f64)> = series.into_iter().collect();
+        if descending {
+            points.reverse();
+        }
+        results.push((q, points));
+    }
+    paginate(results, input.next_token.as_deref(), max_points)
+}
+
+fn label(q: &MetricDataQuery) -> String {
+    q.label.clone().unwrap_or_else(|| match &q.metric_stat {
+        Some(ms) => ms
+            .metric
+            .metric_name
+            .clone()
+            .unwrap_or_else(|| q.id.clone()),
+        None => q.id.clone(),
+    })
+}
+
+fn paginate(
+    results: Vec<(&MetricDataQuery, Vec<(i64, f64)>)>,
+    token: Option<&str>,
+    max_points: usize,
+) -> Result<GetMetricDataOutput, Failure> {
+    let total: usize = results.iter().map(|(_, p)| p.len()).sum();
+    let offset = match token {
+        None => 0,
+        Some(t) => t
+            .strip_prefix("gmd-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= total)
+            .ok_or_else(|| {
+                (
+                    "InvalidNextToken",
+                    format!("The service cannot process the NextToken {t}."),
+                    400,
+                )
+            })?,
+    };
+    let page_end = offset.saturating_add(max_points).min(total);
+    let mut seen = 0;
+    let mut out = Vec::new();
+    for (q, points) in results {
+        let (first, last) = (seen, seen + points.len());
+        seen = last;
+        let from = offset.clamp(first, last) - first;
+        let to = page_end.clamp(first, last) - first;
+        let page = points.get(from..to).unwrap_or_default();
+        out.push(MetricDataResult {
+            id: q.id.clone(),
+            label: label(q),
+            timestamps: page.iter().map(|(t, _)| Ts(*t as f64)).collect(),
+            values: page.iter().map(|(_, v)| *v).collect(),
+            status_code: if to < points.len() {
+                "PartialData"
+            } else {
+                "Complete"
+            }
+            .to_owned(),
+            messages: Vec::new(),
+        });
+    }
+    let next_token = (page_end < total).then(|| format!("gmd-{page_end}"));
+    Ok(GetMetricDataOutput {
+        metric_data_results: out,
+        next_token,
+        messages: Vec::new(),
+    })
+}

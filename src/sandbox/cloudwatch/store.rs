@@ -1,0 +1,241 @@
+//! The metric store: one series per exact metric identity (namespace, name, sorted dimension
+//! set — `{FunctionName, ExecutedVersion}` is a different metric from
+//! `{FunctionName, Resource, ExecutedVersion}`, as in `CloudWatch`), one aggregate per whole
+//! second (count, sum, min, max) plus raw samples for percentiles, and a retention window in
+//! simulated time: points older than `latest timestamp seen - retention` are pruned on insert
+//! and by [`Store::prune`], and series left empty are dropped, so memory stays bounded.
+//!
+//! Percentile approximation: each per-second point keeps at most [`SAMPLE_CAP`] raw samples.
+//! Past the cap it keeps an evenly strided subset (every 2nd, then every 4th, ... sample that
+//! arrived), so percentiles over very dense points are estimates from that subset.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::Observation;
+
+/// Most raw samples kept per metric per second.
+pub const SAMPLE_CAP: usize = 512;
+
+/// Exact metric identity; `dims` is sorted by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricKey {
+    pub namespace: String,
+    pub name: String,
+    pub dims: Vec<(String, String)>,
+}
+
+impl MetricKey {
+    /// Builds a key, sorting the dimensions (the wire order does not matter to `CloudWatch`).
+    pub fn new(
+        namespace: &str,
+        name: &str,
+        dims: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        let mut dims: Vec<(String, String)> = dims.into_iter().collect();
+        dims.sort();
+        dims.dedup_by(|a, b| a.0 == b.0);
+        Self {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            dims,
+        }
+    }
+}
+
+/// Aggregate of the samples of one point or of one period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Agg {
+    pub count: f64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    pub samples: Vec<f64>,
+    stride: u64,
+    seen: u64,
+    filled: bool,
+}
+
+impl Agg {
+    /// Merges an observation (aggregates plus raw samples) into this aggregate.
+    pub fn add(&mut self, count: f64, sum: f64, min: f64, max: f64, samples: &[f64]) {
+        if self.filled {
+            self.min = self.min.min(min);
+            self.max = self.max.max(max);
+        } else {
+            self.filled = true;
+            self.min = min;
+            self.max = max;
+        }
+        self.count += count;
+        self.sum += sum;
+        if self.stride == 0 {
+            self.stride = 1;
+        }
+        for &s in samples {
+            self.seen += 1;
+            if self.seen % self.stride == 0 {
+                self.samples.push(s);
+            }
+            if self.samples.len() > SAMPLE_CAP {
+                let mut i = 0;
+                self.samples.retain(|_| {
+                    i += 1;
+                    i % 2 == 0
+                });
+                self.stride *= 2;
+            }
+        }
+    }
+
+    /// Merges another aggregate (used to roll seconds up to a period).
+    pub fn merge(&mut self, other: &Agg) {
+        self.add(other.count, other.sum, other.min, other.max, &other.samples);
+    }
+
+    /// The value of `stat` (`Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount`, `pNN(.N)`),
+    /// or `None` when it has no value (no samples for a percentile).
+    pub fn stat(&self, stat: &Stat) -> Option<f64> {
+        match stat {
+            Stat::Sum => Some(self.sum),
+            Stat::Average => (self.count > 0.0).then(|| self.sum / self.count),
+            Stat::Minimum => Some(self.min),
+            Stat::Maximum => Some(self.max),
+            Stat::SampleCount => Some(self.count),
+            Stat::Percentile(p) => percentile(&self.samples, *p),
+        }
+    }
+}
+
+/// Nearest-rank percentile of `samples` (`p` in 0..=100).
+pub fn percentile(samples: &[f64], p: f64) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+/// A statistic `CloudWatch` can compute on the sandbox's data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stat {
+    Sum,
+    Average,
+    Minimum,
+    Maximum,
+    SampleCount,
+    Percentile(f64),
+}
+
+impl Stat {
+    /// Parses a statistic name as `CloudWatch` spells it; `None` if unsupported.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "Sum" => Some(Self::Sum),
+            "Average" => Some(Self::Average),
+            "Minimum" => Some(Self::Minimum),
+            "Maximum" => Some(Self::Maximum),
+            "SampleCount" => Some(Self::SampleCount),
+            _ => {
+                let rest = s.strip_prefix('p').or_else(|| s.strip_prefix('P'))?;
+                let p: f64 = rest.parse().ok()?;
+                (rest.chars().all(|c| c.is_ascii_digit() || c == '.') && (0.0..=100.0).contains(&p))
+                    .then_some(Self::Percentile(p))
+            }
+        }
+    }
+}
+
+/// All metric data of one sandbox.
+#[derive(Debug, Default)]
+pub struct Store {
+    retention: f64,
+    latest: f64,
+    series: HashMap<MetricKey, BTreeMap<i64, Agg>>,
+}
+
+impl Store {
+    /// An empty store keeping `retention_secs` of simulated time.
+    pub fn new(retention_secs: u64) -> Self {
+        Self {
+            retention: retention_secs as f64,
+            latest: f64::MIN,
+            series: HashMap::new(),
+        }
+    }
+
+    fn cutoff(&self) -> i64 {
+        (self.latest - self.retention).floor() as i64
+    }
+
+    /// Records an observation at `timestamp` (epoch seconds); ignores points already outside
+    /// the retention window and non-finite timestamps.
+    pub fn record(&mut self, key: MetricKey, timestamp: f64, o: Observation<'_>) {
+        if !timestamp.is_finite() {
+            return;
+        }
+        if timestamp > self.latest {
+            self.latest = timestamp;
+        }
+        let cutoff = self.cutoff();
+        let second = timestamp.floor() as i64;
+        if second < cutoff {
+            return;
+        }
+        let points = self.series.entry(key).or_default();
+        points
+            .entry(second)
+            .or_default()
+            .add(o.sample_count, o.sum, o.min, o.max, o.samples);
+        while points.first_key_value().is_some_and(|(&t, _)| t < cutoff) {
+            points.pop_first();
+        }
+    }
+
+    /// Drops every point outside the retention window as of `now`, and empty series.
+    pub fn prune(&mut self, now: f64) {
+        if now > self.latest {
+            self.latest = now;
+        }
+        let cutoff = self.cutoff();
+        self.series.retain(|_, points| {
+            while points.first_key_value().is_some_and(|(&t, _)| t < cutoff) {
+                points.pop_first();
+            }
+            !points.is_empty()
+        });
+    }
+
+    /// The data of `key` in `[start, end)` rolled up to `period`-second buckets aligned to
+    /// `start`; returns `(bucket start, aggregate)` in ascending time order.
+    pub fn aggregate(&self, key: &MetricKey, start: i64, end: i64, period: i64) -> Vec<(i64, Agg)> {
+        let Some(points) = self.series.get(key) else {
+            return Vec::new();
+        };
+        if period <= 0 || end <= start {
+            return Vec::new();
+        }
+        let mut out: Vec<(i64, Agg)> = Vec::new();
+        for (&t, agg) in points.range(start..end) {
+            let bucket = start + (t - start).div_euclid(period) * period;
+            match out.last_mut() {
+                Some((b, acc)) if *b == bucket => acc.merge(agg),
+                _ => out.push((bucket, agg.clone())),
+            }
+        }
+        out
+    }
+
+    /// Every metric identity currently held, with its newest timestamp.
+    pub fn keys(&self) -> impl Iterator<Item = (&MetricKey, i64)> {
+        self.series
+            .iter()
+            .filter_map(|(k, p)| p.last_key_value().map(|(&t, _)| (k, t)))
+    }
+
+    /// Number of stored points (for tests and memory checks).
+    pub fn point_count(&self) -> usize {
+        self.series.values().map(BTreeMap::len).sum()
+    }
+}

@@ -1,0 +1,149 @@
+//! Observability for tests and benchmarks: the ground-truth event log (every weight, alarm, hook
+//! and status change, with simulated and wall-clock time) and per-operation call statistics.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// How many ground-truth events are kept (oldest dropped first).
+const MAX_EVENTS: usize = 50_000;
+
+/// One ground-truth event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    /// Simulated epoch seconds.
+    pub sim_time: f64,
+    /// Real (wall-clock) epoch seconds.
+    pub wall_time: f64,
+    /// `weight`, `deployment_status`, `lifecycle_event`, `hook_invoked`, `alarm_state`,
+    /// `rollback_created`, `clock`, `scenario`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    pub detail: Value,
+}
+
+/// Calls to one operation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OpStats {
+    pub calls: u64,
+    pub mutating: bool,
+    pub faults: u64,
+}
+
+/// The event log and call statistics.
+#[derive(Debug, Default)]
+pub struct Observer {
+    events: VecDeque<Event>,
+    next_seq: u64,
+    ops: BTreeMap<(String, String), OpStats>,
+}
+
+/// Whether an operation name changes state (anything but Get/List/Describe/BatchGet/Filter).
+pub fn is_mutating(operation: &str) -> bool {
+    !["Get", "List", "Describe", "BatchGet", "Filter"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+}
+
+impl Observer {
+    /// Records a ground-truth event at simulated time `sim_time`.
+    pub fn event(
+        &mut self,
+        sim_time: f64,
+        kind: &'static str,
+        deployment_id: Option<&str>,
+        function: Option<&str>,
+        detail: Value,
+    ) {
+        let wall_time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        self.events.push_back(Event {
+            seq: self.next_seq,
+            sim_time,
+            wall_time,
+            kind,
+            deployment_id: deployment_id.map(str::to_owned),
+            function: function.map(str::to_owned),
+            detail,
+        });
+        self.next_seq += 1;
+        while self.events.len() > MAX_EVENTS {
+            self.events.pop_front();
+        }
+    }
+
+    /// Events with `seq >= since`.
+    pub fn events_since(&self, since: u64) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.seq >= since)
+    }
+
+    /// Counts one call (and whether a fault answered it).
+    pub fn call(&mut self, service: &str, operation: &str, faulted: bool) {
+        let entry = self
+            .ops
+            .entry((service.to_owned(), operation.to_owned()))
+            .or_default();
+        entry.calls += 1;
+        entry.mutating = is_mutating(operation);
+        if faulted {
+            entry.faults += 1;
+        }
+    }
+
+    /// `GET /_sandbox/stats`: totals, then per service and operation.
+    pub fn stats_json(&self) -> Value {
+        let mut services: BTreeMap<&str, Value> = BTreeMap::new();
+        let (mut total, mut total_mutating) = (0u64, 0u64);
+        for ((service, op), stats) in &self.ops {
+            let entry = services.entry(service.as_str()).or_insert_with(
+                || json!({"calls": 0, "mutating": 0, "read": 0, "faults": 0, "operations": {}}),
+            );
+            let bump = |v: &mut Value, key: &str, n: u64| {
+                v[key] = json!(v[key].as_u64().unwrap_or(0) + n);
+            };
+            bump(entry, "calls", stats.calls);
+            bump(
+                entry,
+                if stats.mutating { "mutating" } else { "read" },
+                stats.calls,
+            );
+            bump(entry, "faults", stats.faults);
+            entry["operations"][op.as_str()] = json!(stats);
+            total += stats.calls;
+            if stats.mutating {
+                total_mutating += stats.calls;
+            }
+        }
+        json!({
+            "calls": total,
+            "mutating": total_mutating,
+            "read": total - total_mutating,
+            "services": services,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_split_mutating_and_read_calls() {
+        let mut obs = Observer::default();
+        obs.call("lambda", "GetAlias", false);
+        obs.call("lambda", "UpdateAlias", true);
+        let stats = obs.stats_json();
+        assert_eq!(stats["calls"], 2);
+        assert_eq!(stats["services"]["lambda"]["mutating"], 1);
+        assert_eq!(
+            stats["services"]["lambda"]["operations"]["UpdateAlias"]["faults"],
+            1
+        );
+    }
+}

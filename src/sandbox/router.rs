@@ -1,0 +1,229 @@
+//! Tells the four services apart on one endpoint (wire-protocols.md §1) and dispatches a
+//! request to the right simulated service, under the world lock, at the simulated time.
+
+use std::io::Read;
+
+use crate::sandbox::cloudwatch::{self, Codec};
+use crate::sandbox::codedeploy::{self, sim::SimCtx};
+use crate::sandbox::faults::Outcome;
+use crate::sandbox::lambda::{self, ops::Route};
+use crate::sandbox::logs;
+use crate::sandbox::wire::Reply;
+use crate::sandbox::world::World;
+
+/// Which service (and protocol) a request is for.
+#[derive(Debug, Clone)]
+pub enum Target {
+    CodeDeploy,
+    Lambda(Route),
+    CloudWatch(Codec),
+    Logs,
+}
+
+/// A classified request: service name (for stats and faults), operation and target.
+#[derive(Debug, Clone)]
+pub struct Classified {
+    pub service: &'static str,
+    pub operation: String,
+    pub target: Target,
+}
+
+const CW_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
+
+/// Classifies a request from its method, path and `X-Amz-Target`; an unknown one gets the
+/// protocol's `UnknownOperation` error.
+pub fn classify(method: &str, path: &str, amz_target: Option<&str>) -> Result<Classified, Reply> {
+    let mk = |service, operation: &str, target| {
+        Ok(Classified {
+            service,
+            operation: operation.to_owned(),
+            target,
+        })
+    };
+    if let Some(op) = path.strip_prefix(CW_PATH) {
+        if op.is_empty() || op.contains('/') {
+            return Err(cloudwatch::error(
+                Codec::Cbor,
+                "UnknownOperation",
+                "Unknown operation",
+                404,
+            ));
+        }
+        return mk("cloudwatch", op, Target::CloudWatch(Codec::Cbor));
+    }
+    if path.starts_with("/2015-03-31/") {
+        return match lambda::ops::route(method, path) {
+            Some(route) => mk("lambda", route.op, Target::Lambda(route)),
+            None => Err(Reply::rest_json_error(
+                "UnknownOperationException",
+                &format!("Unknown operation {method} {path}"),
+                404,
+            )),
+        };
+    }
+    let Some(target) = amz_target else {
+        return Err(Reply::aws_json_error(
+            "UnknownOperationException",
+            &format!(
+                "No service handles {method} {path}: send X-Amz-Target or a Lambda/CloudWatch path"
+            ),
+            404,
+        ));
+    };
+    let (prefix, op) = target.split_once('.').unwrap_or((target, ""));
+    match prefix {
+        "CodeDeploy_20141006" => mk("codedeploy", op, Target::CodeDeploy),
+        "Logs_20140328" => mk("logs", op, Target::Logs),
+        "GraniteServiceVersion20100801" => mk("cloudwatch", op, Target::CloudWatch(Codec::Json)),
+        _ => Err(Reply::aws_json_error(
+            "UnknownOperationException",
+            &format!("Unknown X-Amz-Target {target}"),
+            400,
+        )),
+    }
+}
+
+/// Gunzips a `Content-Encoding: gzip` body (bounded to 32 MiB).
+pub fn gunzip(body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .take(32 << 20)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("the gzip body could not be decompressed: {e}"))?;
+    Ok(out)
+}
+
+/// The error reply a fault produces, in the service's own shape.
+pub fn fault_reply(c: &Classified, outcome: Outcome) -> Reply {
+    let denied = format!(
+        "User: arn:aws:sts::123456789012:assumed-role/sandbox is not authorized to perform: {}:{} (sandbox fault injection)",
+        c.service, c.operation
+    );
+    match (&c.target, outcome) {
+        (_, Outcome::Reset) => Reply::aws_json_error("InternalFailure", "connection reset", 500),
+        (Target::CodeDeploy, Outcome::Throttle) => {
+            Reply::aws_json_error("ThrottlingException", "Rate exceeded", 400)
+        }
+        (Target::CodeDeploy, Outcome::Error5xx) => Reply::aws_json_error(
+            "InternalFailure",
+            "We encountered an internal error. Please try again.",
+            500,
+        ),
+        (Target::CodeDeploy, Outcome::Deny) => {
+            Reply::aws_json_error("AccessDeniedException", &denied, 403)
+        }
+        (Target::Lambda(_), Outcome::Throttle) => {
+            let mut r = Reply::rest_json(
+                429,
+                &serde_json::json!({"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}),
+            );
+            r.headers
+                .push(("X-Amzn-ErrorType".into(), "TooManyRequestsException".into()));
+            r.with_header("Retry-After", "1")
+        }
+        (Target::Lambda(_), Outcome::Error5xx) => Reply::rest_json_error(
+            "ServiceException",
+            "Lambda was unable to process the request.",
+            500,
+        ),
+        (Target::Lambda(_), Outcome::Deny) => {
+            Reply::rest_json_error("AccessDeniedException", &denied, 403)
+        }
+        (Target::CloudWatch(codec), Outcome::Throttle) => {
+            cloudwatch::error(*codec, "Throttling", "Rate exceeded", 400)
+        }
+        (Target::CloudWatch(codec), Outcome::Error5xx) => cloudwatch::error(
+            *codec,
+            "InternalServiceError",
+            "Internal service error",
+            500,
+        ),
+        (Target::CloudWatch(codec), Outcome::Deny) => {
+            cloudwatch::error(*codec, "AccessDenied", &denied, 403)
+        }
+        (Target::Logs, Outcome::Throttle) => {
+            logs::error("ThrottlingException", "Rate exceeded", 400)
+        }
+        (Target::Logs, Outcome::Error5xx) => logs::error(
+            "ServiceUnavailableException",
+            "The service cannot complete the request.",
+            503,
+        ),
+        (Target::Logs, Outcome::Deny) => logs::error("AccessDeniedException", &denied, 403),
+    }
+}
+
+/// Runs a classified request against the world (already synced to the clock).
+pub fn dispatch(world: &mut World, c: &Classified, query: &str, body: &[u8]) -> Reply {
+    let now = world.now;
+    match &c.target {
+        Target::CodeDeploy => {
+            let mut ctx = SimCtx {
+                now,
+                lambda: &mut world.lambda,
+                cloudwatch: &world.cloudwatch,
+                logs: &mut world.logs,
+                obs: &mut world.obs,
+            };
+            codedeploy::ops::handle(&mut world.codedeploy, &mut ctx, &c.operation, body)
+        }
+        Target::Lambda(route) => {
+            lambda::ops::handle(&mut world.lambda, &mut world.obs, now, route, query, body)
+        }
+        Target::CloudWatch(codec) => world.cloudwatch.handle(&c.operation, *codec, body, now),
+        Target::Logs => world.logs.handle(&c.operation, body, now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_service_is_recognised() {
+        let c = classify("POST", "/", Some("CodeDeploy_20141006.GetDeployment")).expect("cd");
+        assert_eq!(
+            (c.service, c.operation.as_str()),
+            ("codedeploy", "GetDeployment")
+        );
+        let c = classify(
+            "POST",
+            "/service/GraniteServiceVersion20100801/operation/GetMetricData",
+            None,
+        )
+        .expect("cw");
+        assert!(matches!(c.target, Target::CloudWatch(Codec::Cbor)));
+        let c = classify(
+            "POST",
+            "/",
+            Some("GraniteServiceVersion20100801.DescribeAlarms"),
+        )
+        .expect("cw json");
+        assert!(matches!(c.target, Target::CloudWatch(Codec::Json)));
+        assert_eq!(
+            classify("GET", "/2015-03-31/functions/f/aliases/live", None)
+                .expect("lambda")
+                .operation,
+            "GetAlias"
+        );
+        assert_eq!(
+            classify("POST", "/", Some("Logs_20140328.FilterLogEvents"))
+                .expect("logs")
+                .service,
+            "logs"
+        );
+    }
+
+    #[test]
+    fn unknown_requests_get_protocol_errors() {
+        let r = classify("POST", "/", Some("Nope_2020.Do")).expect_err("unknown");
+        assert_eq!(r.status, 400);
+        assert!(String::from_utf8_lossy(&r.body).contains("UnknownOperationException"));
+        assert_eq!(
+            classify("GET", "/index.html", None)
+                .expect_err("no target")
+                .status,
+            404
+        );
+    }
+}

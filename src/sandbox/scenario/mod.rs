@@ -1,0 +1,292 @@
+//! Scenarios: TOML files (built in from assets/scenarios, or a path) describing functions,
+//! traffic, alarms, applications, groups and deployments (past ones replay as history). A file
+//! that does not parse or is inconsistent is rejected with its file, line and field.
+
+pub mod apply;
+pub mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Built-in scenarios: (name, TOML).
+pub const BUILT_IN: [(&str, &str); 6] = [
+    ("calm", include_str!("../../../assets/scenarios/calm.toml")),
+    (
+        "failing-canary",
+        include_str!("../../../assets/scenarios/failing-canary.toml"),
+    ),
+    (
+        "slow-canary",
+        include_str!("../../../assets/scenarios/slow-canary.toml"),
+    ),
+    (
+        "hook-failure",
+        include_str!("../../../assets/scenarios/hook-failure.toml"),
+    ),
+    (
+        "stuck-split",
+        include_str!("../../../assets/scenarios/stuck-split.toml"),
+    ),
+    (
+        "fleet",
+        include_str!("../../../assets/scenarios/fleet.toml"),
+    ),
+];
+
+/// Why a scenario was rejected: where, which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {field}: {message}")]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// Simulation tunables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsSpec {
+    pub alarm_poll_secs: Option<f64>,
+    pub hold_at_100_for_one_interval: Option<bool>,
+    pub hook_timeout_secs: Option<f64>,
+}
+
+/// A traffic change from minute `at_min` on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSpec {
+    pub at_min: f64,
+    pub version: Option<Spanned<String>>,
+    pub error_rate: Option<Spanned<f64>>,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// A function, its versions, alias and traffic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSpec {
+    pub name: Spanned<String>,
+    pub alias: Option<String>,
+    #[serde(default = "one")]
+    pub versions: u64,
+    pub alias_version: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub alias_weights: BTreeMap<String, Spanned<f64>>,
+    #[serde(default)]
+    pub rpm: f64,
+    #[serde(default = "default_error_rate")]
+    pub error_rate: Spanned<f64>,
+    #[serde(default = "default_p50")]
+    pub p50_ms: f64,
+    #[serde(default = "default_p99")]
+    pub p99_ms: f64,
+    /// `succeed`, `fail` or `wait`: what the function does when `CodeDeploy` invokes it as a hook.
+    pub hook: Option<Spanned<String>>,
+    #[serde(default = "default_hook_delay")]
+    pub hook_delay_secs: f64,
+    pub log_group: Option<String>,
+    #[serde(default)]
+    pub change: Vec<ChangeSpec>,
+}
+
+/// A `CloudWatch` metric alarm.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmSpecToml {
+    pub name: Spanned<String>,
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    pub metric: String,
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, Spanned<String>>,
+    #[serde(default = "default_statistic")]
+    pub statistic: String,
+    #[serde(default = "sixty")]
+    pub period_secs: u32,
+    #[serde(default = "one32")]
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: Option<u32>,
+    pub threshold: f64,
+    #[serde(default = "default_comparison")]
+    pub comparison: Spanned<String>,
+    #[serde(default = "default_missing")]
+    pub treat_missing_data: String,
+}
+
+/// A `CodeDeploy` application.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSpec {
+    pub name: Spanned<String>,
+}
+
+/// A deployment group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    pub application: Spanned<String>,
+    pub name: Spanned<String>,
+    pub config: Option<Spanned<String>>,
+    #[serde(default)]
+    pub alarms: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub auto_rollback: Vec<Spanned<String>>,
+}
+
+/// A deployment (negative `at_min`: in the past, replayed as history).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub application: Spanned<String>,
+    pub group: Spanned<String>,
+    pub function: Spanned<String>,
+    pub alias: Option<String>,
+    pub current: u64,
+    pub target: Spanned<u64>,
+    pub at_min: Spanned<f64>,
+    pub config: Option<Spanned<String>>,
+    #[serde(default = "default_creator")]
+    pub creator: Spanned<String>,
+    pub description: Option<String>,
+    pub before_hook: Option<Spanned<String>>,
+    pub after_hook: Option<Spanned<String>>,
+    pub stop_at_min: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub stop_rollback: bool,
+}
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub description: String,
+    /// Simulated minutes replayed before "now" (history for dashboards).
+    #[serde(default = "default_history")]
+    pub history_minutes: f64,
+    #[serde(default)]
+    pub settings: SettingsSpec,
+    #[serde(default)]
+    pub function: Vec<FunctionSpec>,
+    #[serde(default)]
+    pub alarm: Vec<AlarmSpecToml>,
+    #[serde(default)]
+    pub application: Vec<ApplicationSpec>,
+    #[serde(default)]
+    pub group: Vec<GroupSpec>,
+    #[serde(default)]
+    pub deployment: Vec<DeploymentSpec>,
+}
+
+fn one() -> u64 {
+    1
+}
+fn one32() -> u32 {
+    1
+}
+fn sixty() -> u32 {
+    60
+}
+fn default_error_rate() -> Spanned<f64> {
+    Spanned::new(0..0, 0.001)
+}
+fn default_p50() -> f64 {
+    45.0
+}
+fn default_p99() -> f64 {
+    180.0
+}
+fn default_hook_delay() -> f64 {
+    3.0
+}
+fn default_namespace() -> String {
+    "AWS/Lambda".into()
+}
+fn default_statistic() -> String {
+    "Sum".into()
+}
+fn default_comparison() -> Spanned<String> {
+    Spanned::new(0..0, "GreaterThanThreshold".into())
+}
+fn default_missing() -> String {
+    "notBreaching".into()
+}
+fn default_creator() -> Spanned<String> {
+    Spanned::new(0..0, "user".into())
+}
+fn default_history() -> f64 {
+    60.0
+}
+
+/// A parsed scenario and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub file: String,
+    pub source: String,
+    pub scenario: Scenario,
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(source: &str, offset: usize) -> usize {
+    source
+        .get(..offset.min(source.len()))
+        .map_or(1, |s| s.matches('\n').count() + 1)
+}
+
+/// Loads a built-in scenario by name, or a TOML file by path, and validates it.
+pub fn load(name_or_path: &str) -> Result<Loaded, ScenarioError> {
+    let (file, source) = match BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+        Some((name, toml)) => (format!("assets/scenarios/{name}.toml"), (*toml).to_owned()),
+        None => match std::fs::read_to_string(name_or_path) {
+            Ok(text) => (name_or_path.to_owned(), text),
+            Err(e) => {
+                let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+                return Err(ScenarioError {
+                    file: name_or_path.to_owned(),
+                    line: 0,
+                    field: "scenario".into(),
+                    message: format!(
+                        "not a built-in scenario ({}) nor a readable file: {e}",
+                        names.join(", ")
+                    ),
+                });
+            }
+        },
+    };
+    parse(&file, &source)
+}
+
+/// Parses and validates scenario text.
+pub fn parse(file: &str, source: &str) -> Result<Loaded, ScenarioError> {
+    let scenario: Scenario = toml::from_str(source).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let line = line_of(source, offset);
+        let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let field = text
+            .split_once('=')
+            .map_or(text, |(k, _)| k)
+            .trim()
+            .to_owned();
+        let message = e.message().trim().to_owned();
+        ScenarioError {
+            file: file.to_owned(),
+            line,
+            field: if field.is_empty() {
+                "(document)".into()
+            } else {
+                field
+            },
+            message,
+        }
+    })?;
+    validate::validate(file, source, &scenario)?;
+    Ok(Loaded {
+        file: file.to_owned(),
+        source: source.to_owned(),
+        scenario,
+    })
+}

@@ -1,0 +1,218 @@
+//! The HTTP server: one axum fallback handler reads the request, applies faults (never to
+//! `/_sandbox/*`), dispatches under the world lock (never held across `.await`), and stamps every
+//! reply with the simulated `Date` and an `x-amzn-RequestId`. Also the `/_sandbox/*` endpoints.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::sandbox::faults::Outcome;
+use crate::sandbox::lambda::ops::query_map;
+use crate::sandbox::router::{Target, classify, dispatch, fault_reply, gunzip};
+use crate::sandbox::wire::{Reply, http_date};
+use crate::sandbox::world::World;
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 64 << 20;
+
+/// State shared by every connection and the simulation task.
+#[derive(Debug)]
+pub struct Shared {
+    pub world: Mutex<World>,
+}
+
+impl Shared {
+    /// Locks the world (a panic elsewhere never makes the sandbox unusable).
+    pub fn lock(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The axum router: everything goes to [`handle`].
+pub fn app(shared: Arc<Shared>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(shared)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        let reply = Reply::aws_json_error(
+            "SerializationException",
+            "The request body could not be read (too large or truncated)",
+            400,
+        );
+        return finish(&shared, reply);
+    };
+    if let Some(rest) = path.strip_prefix("/_sandbox/") {
+        let reply = control(&shared, parts.method.as_str(), rest, &query, &bytes);
+        return finish(&shared, reply);
+    }
+    let c = match classify(
+        parts.method.as_str(),
+        &path,
+        header("x-amz-target").as_deref(),
+    ) {
+        Ok(c) => c,
+        Err(reply) => return finish(&shared, reply),
+    };
+    let (delay, outcome) = shared.lock().faults.decide(c.service, &c.operation);
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    let gzipped =
+        header("content-encoding").is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+    let body = if gzipped {
+        match gunzip(&bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                let reply = match c.target {
+                    Target::CloudWatch(codec) => {
+                        crate::sandbox::cloudwatch::error(codec, "InvalidParameterValue", &e, 400)
+                    }
+                    _ => Reply::aws_json_error("SerializationException", &e, 400),
+                };
+                return finish(&shared, reply);
+            }
+        }
+    } else {
+        bytes.to_vec()
+    };
+    let reply = {
+        let mut world = shared.lock();
+        world.sync();
+        world.obs.call(c.service, &c.operation, outcome.is_some());
+        match outcome {
+            Some(Outcome::Reset) => None,
+            Some(o) => Some(fault_reply(&c, o)),
+            None => Some(dispatch(&mut world, &c, &query, &body)),
+        }
+    };
+    match reply {
+        Some(reply) => finish(&shared, reply),
+        None => reset(&shared),
+    }
+}
+
+/// A 500 whose body breaks off: the client sees the connection die mid-response.
+fn reset(shared: &Shared) -> Response<Body> {
+    let broken = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox fault: reset",
+        ))
+    });
+    let mut response = finish(
+        shared,
+        Reply {
+            status: 500,
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+    );
+    *response.body_mut() = Body::from_stream(broken);
+    response
+}
+
+/// Converts a reply, adding `Date` (simulated clock) and `x-amzn-RequestId`.
+fn finish(shared: &Shared, reply: Reply) -> Response<Body> {
+    let (now, request_id) = {
+        let mut world = shared.lock();
+        (world.clock.now(), world.request_ids.uuid())
+    };
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.append(n, v);
+        }
+    }
+    if let Ok(v) = HeaderValue::try_from(http_date(now)) {
+        headers.insert("date", v);
+    }
+    if let Ok(v) = HeaderValue::try_from(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    response
+}
+
+fn control_error(status: u16, message: &str) -> Reply {
+    Reply::json_with(status, "application/json", &json!({"error": message}))
+}
+
+/// `/_sandbox/stats`, `/_sandbox/events`, `/_sandbox/clock`.
+fn control(shared: &Shared, method: &str, rest: &str, query: &str, body: &[u8]) -> Reply {
+    let mut world = shared.lock();
+    world.sync();
+    match (method, rest.trim_end_matches('/')) {
+        ("GET", "stats") => Reply::json_with(200, "application/json", &world.obs.stats_json()),
+        ("GET", "events") => {
+            let q = query_map(query);
+            let since = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let kind = q.get("kind");
+            let deployment = q.get("deployment_id");
+            let events: Vec<_> = world
+                .obs
+                .events_since(since)
+                .filter(|e| kind.is_none_or(|k| k == e.kind))
+                .filter(|e| deployment.is_none_or(|d| e.deployment_id.as_ref() == Some(d)))
+                .collect();
+            let next = events.last().map_or(since, |e| e.seq + 1);
+            Reply::json_with(
+                200,
+                "application/json",
+                &json!({"events": events, "next": next}),
+            )
+        }
+        ("GET", "clock") => Reply::json_with(200, "application/json", &world.clock_json()),
+        ("POST", "clock") => {
+            let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
+                json!({})
+            } else {
+                match serde_json::from_slice(body) {
+                    Ok(v @ Value::Object(_)) => v,
+                    _ => {
+                        return control_error(
+                            400,
+                            "expected a JSON object like {\"pause\":true}, {\"advance_secs\":60}, {\"resume\":true}, {\"speed\":60}",
+                        );
+                    }
+                }
+            };
+            if input.get("pause").and_then(Value::as_bool) == Some(true) {
+                world.clock.pause();
+            }
+            if let Some(speed) = input.get("speed").and_then(Value::as_f64) {
+                world.clock.set_speed(speed);
+            }
+            if let Some(secs) = input.get("advance_secs").and_then(Value::as_f64) {
+                if !(0.0..=366.0 * 86400.0).contains(&secs) {
+                    return control_error(400, "advance_secs must be between 0 and one year");
+                }
+                world.clock.advance(secs);
+            }
+            if input.get("resume").and_then(Value::as_bool) == Some(true) {
+                world.clock.resume();
+            }
+            world.sync();
+            Reply::json_with(200, "application/json", &world.clock_json())
+        }
+        _ => control_error(
+            404,
+            "unknown sandbox endpoint: use GET /_sandbox/stats, GET /_sandbox/events, GET|POST /_sandbox/clock",
+        ),
+    }
+}

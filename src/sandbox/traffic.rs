@@ -1,0 +1,314 @@
+//! Synthetic traffic: each function has requests per minute and, per version, an error
+//! probability and a lognormal latency (p50/p99 targets) that can change over time. Every
+//! simulated minute the alias's invocations are split by its current weights and turned into
+//! 1-minute AWS/Lambda metrics (three dimension sets) and START/END/REPORT/ERROR log lines.
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Binomial, Distribution, LogNormal, Poisson};
+
+use crate::sandbox::cloudwatch::{CloudWatch, Observation};
+use crate::sandbox::lambda::Lambda;
+use crate::sandbox::logs::Logs;
+
+/// Raw duration samples kept per metric per minute (percentiles use them).
+const MAX_SAMPLES: usize = 200;
+/// Invocations per version per minute that get START/END/REPORT lines.
+const MAX_LOGGED: u64 = 3;
+/// ERROR lines per version per minute.
+const MAX_ERROR_LINES: u64 = 5;
+/// z-score of the 99th percentile of a normal distribution.
+const Z99: f64 = 2.326_347_874;
+
+/// Error rate and latency of one version.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    pub error_rate: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// A change of profile from simulated time `from` on (for one version, or all if `None`).
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub from: f64,
+    pub version: Option<String>,
+    pub error_rate: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// Traffic of one function through one alias.
+#[derive(Debug, Clone)]
+pub struct FunctionTraffic {
+    pub function: String,
+    pub alias: String,
+    pub rpm: f64,
+    pub base: Profile,
+    pub changes: Vec<Change>,
+}
+
+impl FunctionTraffic {
+    /// The profile of `version` at time `t` (changes apply in order).
+    pub fn profile(&self, version: &str, t: f64) -> Profile {
+        let mut p = self.base;
+        for c in self
+            .changes
+            .iter()
+            .filter(|c| c.from <= t && c.version.as_deref().is_none_or(|v| v == version))
+        {
+            p.error_rate = c.error_rate.unwrap_or(p.error_rate);
+            p.p50_ms = c.p50_ms.unwrap_or(p.p50_ms);
+            p.p99_ms = c.p99_ms.unwrap_or(p.p99_ms);
+        }
+        p
+    }
+}
+
+/// Everything that generates traffic.
+#[derive(Debug)]
+pub struct Traffic {
+    pub functions: Vec<FunctionTraffic>,
+    rng: SmallRng,
+}
+
+/// One version's share of one minute.
+struct Slice {
+    version: String,
+    invocations: u64,
+    errors: u64,
+    sum_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    samples: Vec<f64>,
+}
+
+impl Traffic {
+    /// No traffic yet.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            functions: Vec::new(),
+            rng: SmallRng::seed_from_u64(seed),
+        }
+    }
+
+    /// Generates the minute starting at `start` (simulated epoch seconds) for every function.
+    pub fn minute(
+        &mut self,
+        start: f64,
+        lambda: &mut Lambda,
+        cw: &mut CloudWatch,
+        logs: &mut Logs,
+    ) {
+        for i in 0..self.functions.len() {
+            let Some(ft) = self.functions.get(i).cloned() else {
+                continue;
+            };
+            let Some(alias) = lambda
+                .functions
+                .get(&ft.function)
+                .and_then(|f| f.alias(&ft.alias))
+                .cloned()
+            else {
+                continue;
+            };
+            let total = if ft.rpm > 0.0 {
+                Poisson::new(ft.rpm).map_or(0.0, |d| d.sample(&mut self.rng)) as u64
+            } else {
+                0
+            };
+            let extra: f64 = alias.weights.values().sum();
+            let mut shares: Vec<(String, f64)> =
+                vec![(alias.function_version.clone(), (1.0 - extra).max(0.0))];
+            shares.extend(alias.weights.iter().map(|(v, w)| (v.clone(), *w)));
+            let mut remaining = total;
+            let mut left_share = 1.0f64;
+            let mut slices = Vec::new();
+            for (idx, (version, share)) in shares.iter().enumerate() {
+                let n = if idx + 1 == shares.len() || left_share <= 0.0 {
+                    remaining
+                } else {
+                    let p = (share / left_share).clamp(0.0, 1.0);
+                    Binomial::new(remaining, p).map_or(0, |d| d.sample(&mut self.rng))
+                };
+                remaining -= n;
+                left_share -= share;
+                slices.push(self.slice(version, n, ft.profile(version, start)));
+            }
+            record(cw, &ft, &slices, start);
+            self.write_logs(lambda, logs, &ft.function, &slices, start);
+        }
+    }
+
+    fn slice(&mut self, version: &str, n: u64, p: Profile) -> Slice {
+        let errors =
+            Binomial::new(n, p.error_rate.clamp(0.0, 1.0)).map_or(0, |d| d.sample(&mut self.rng));
+        let mu = p.p50_ms.max(0.01).ln();
+        let sigma = ((p.p99_ms.max(p.p50_ms) / p.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
+        let take = (n as usize).min(MAX_SAMPLES);
+        let samples: Vec<f64> = match LogNormal::new(mu, sigma) {
+            Ok(dist) => (0..take)
+                .map(|_| (dist.sample(&mut self.rng) * 100.0).round() / 100.0)
+                .collect(),
+            Err(_) => vec![p.p50_ms; take],
+        };
+        let mean = if samples.is_empty() {
+            0.0
+        } else {
+            samples.iter().sum::<f64>() / samples.len() as f64
+        };
+        Slice {
+            version: version.to_owned(),
+            invocations: n,
+            errors,
+            sum_ms: mean * n as f64,
+            min_ms: samples.iter().copied().fold(f64::INFINITY, f64::min),
+            max_ms: samples.iter().copied().fold(0.0, f64::max),
+            samples,
+        }
+    }
+
+    fn write_logs(
+        &mut self,
+        lambda: &mut Lambda,
+        logs: &mut Logs,
+        function: &str,
+        slices: &[Slice],
+        start: f64,
+    ) {
+        for s in slices.iter().filter(|s| s.invocations > 0) {
+            let (group, stream) = lambda.log_stream(function, &s.version, start);
+            let base_ms = (start * 1000.0) as i64;
+            for k in 0..s.invocations.min(MAX_LOGGED) {
+                let ts = base_ms + self.rng.random_range(0..59_000);
+                let id = lambda.ids.uuid();
+                let ms = s.samples.get(k as usize).copied().unwrap_or(10.0);
+                logs.append(
+                    &group,
+                    &stream,
+                    ts,
+                    format!("START RequestId: {id} Version: {}\n", s.version),
+                );
+                logs.append(
+                    &group,
+                    &stream,
+                    ts + ms as i64,
+                    format!("END RequestId: {id}\n"),
+                );
+                let billed = ms.ceil();
+                logs.append(&group, &stream, ts + ms as i64, format!("REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\t\n"));
+            }
+            for _ in 0..s.errors.min(MAX_ERROR_LINES) {
+                let ts = base_ms + self.rng.random_range(0..59_000);
+                let id = lambda.ids.uuid();
+                let stamp = chrono::DateTime::from_timestamp_millis(ts)
+                    .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                    .unwrap_or_default();
+                logs.append(&group, &stream, ts, format!("{stamp}\t{id}\tERROR\tInvoke Error \t{{\"errorType\":\"Error\",\"errorMessage\":\"simulated failure in version {}\"}}\n", s.version));
+            }
+        }
+    }
+}
+
+fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
+    let resource = format!("{}:{}", ft.function, ft.alias);
+    let fname = ft.function.as_str();
+    let mut all = Slice {
+        version: String::new(),
+        invocations: 0,
+        errors: 0,
+        sum_ms: 0.0,
+        min_ms: f64::INFINITY,
+        max_ms: 0.0,
+        samples: Vec::new(),
+    };
+    for s in slices.iter().filter(|s| s.invocations > 0) {
+        let dims = [
+            ("FunctionName", fname),
+            ("Resource", resource.as_str()),
+            ("ExecutedVersion", s.version.as_str()),
+        ];
+        record_slice(cw, &dims, s, t);
+        all.invocations += s.invocations;
+        all.errors += s.errors;
+        all.sum_ms += s.sum_ms;
+        all.min_ms = all.min_ms.min(s.min_ms);
+        all.max_ms = all.max_ms.max(s.max_ms);
+        let room = MAX_SAMPLES.saturating_sub(all.samples.len());
+        all.samples.extend(
+            s.samples
+                .iter()
+                .take(room.max(MAX_SAMPLES / slices.len().max(1))),
+        );
+    }
+    if all.invocations == 0 {
+        return;
+    }
+    record_slice(
+        cw,
+        &[("FunctionName", fname), ("Resource", resource.as_str())],
+        &all,
+        t,
+    );
+    record_slice(cw, &[("FunctionName", fname)], &all, t);
+}
+
+fn record_slice(cw: &mut CloudWatch, dims: &[(&str, &str)], s: &Slice, t: f64) {
+    let n = s.invocations as f64;
+    let e = s.errors as f64;
+    let count = |sum: f64, min: f64, max: f64| Observation {
+        sample_count: n,
+        sum,
+        min,
+        max,
+        samples: &[],
+    };
+    cw.record("AWS/Lambda", "Invocations", dims, t, count(n, 1.0, 1.0));
+    let err_min = if s.errors == s.invocations { 1.0 } else { 0.0 };
+    cw.record(
+        "AWS/Lambda",
+        "Errors",
+        dims,
+        t,
+        count(e, err_min, if s.errors > 0 { 1.0 } else { 0.0 }),
+    );
+    cw.record("AWS/Lambda", "Throttles", dims, t, count(0.0, 0.0, 0.0));
+    let duration = Observation {
+        sample_count: n,
+        sum: s.sum_ms,
+        min: s.min_ms,
+        max: s.max_ms,
+        samples: &s.samples,
+    };
+    cw.record("AWS/Lambda", "Duration", dims, t, duration);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_changes_override_earlier_ones_per_version() {
+        let base = Profile {
+            error_rate: 0.01,
+            p50_ms: 50.0,
+            p99_ms: 200.0,
+        };
+        let ft = FunctionTraffic {
+            function: "f".into(),
+            alias: "live".into(),
+            rpm: 100.0,
+            base,
+            changes: vec![Change {
+                from: 60.0,
+                version: Some("2".into()),
+                error_rate: Some(0.5),
+                p50_ms: None,
+                p99_ms: None,
+            }],
+        };
+        assert!((ft.profile("2", 30.0).error_rate - 0.01).abs() < 1e-12);
+        assert!((ft.profile("2", 60.0).error_rate - 0.5).abs() < 1e-12);
+        assert!((ft.profile("1", 90.0).error_rate - 0.01).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,567 @@
+//! Every CodeDeploy and Lambda operation through the real Rust SDK clients.
+
+use aws_sdk_codedeploy::types::{
+    Alarm, AlarmConfiguration, AppSpecContent, AutoRollbackConfiguration, AutoRollbackEvent,
+    ComputePlatform, DeploymentStatus, LifecycleEventStatus, RevisionLocation,
+    RevisionLocationType, TimeBasedLinear, TrafficRoutingConfig, TrafficRoutingType,
+};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
+
+use crate::common::{codedeploy, lambda, start_toml};
+
+const EMPTY: &str = "description = \"empty\"\nhistory_minutes = 0\n";
+
+fn appspec(function: &str, current: &str, target: &str) -> RevisionLocation {
+    let content = format!(
+        r#"{{"version":0.0,"Resources":[{{"{function}":{{"Type":"AWS::Lambda::Function","Properties":{{"Name":"{function}","Alias":"live","CurrentVersion":"{current}","TargetVersion":"{target}"}}}}}}]}}"#
+    );
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(
+            AppSpecContent::builder()
+                .content(content)
+                .sha256(format!("sha-{function}-{target}"))
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn lambda_operations_round_trip_through_the_sdk() {
+    let (sandbox, _file) = start_toml(EMPTY).await;
+    let l = lambda(&sandbox).await;
+    let created = l
+        .create_function()
+        .function_name("f")
+        .role("arn:aws:iam::123456789012:role/r")
+        .runtime(Runtime::Python312)
+        .handler("app.handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(b"PK fake zip".to_vec()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.version(), Some("$LATEST"));
+    assert_eq!(
+        l.publish_version()
+            .function_name("f")
+            .send()
+            .await
+            .unwrap()
+            .version(),
+        Some("1")
+    );
+    assert_eq!(
+        l.publish_version()
+            .function_name("f")
+            .send()
+            .await
+            .unwrap()
+            .version(),
+        Some("2")
+    );
+    let alias = l
+        .create_alias()
+        .function_name("f")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        alias.alias_arn(),
+        Some("arn:aws:lambda:us-east-1:123456789012:function:f:live")
+    );
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    let got = l
+        .get_alias()
+        .function_name(arn)
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.function_version(), Some("1"));
+    let routing = AliasRoutingConfiguration::builder()
+        .additional_version_weights("2", 0.25)
+        .build();
+    let updated = l
+        .update_alias()
+        .function_name("f")
+        .name("live")
+        .revision_id(got.revision_id().unwrap())
+        .routing_config(routing)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        updated.revision_id(),
+        got.revision_id(),
+        "every change gets a new RevisionId"
+    );
+    let weights = updated
+        .routing_config()
+        .and_then(|r| r.additional_version_weights())
+        .unwrap();
+    assert!((weights["2"] - 0.25).abs() < 1e-9);
+    let stale = l
+        .update_alias()
+        .function_name("f")
+        .name("live")
+        .revision_id(got.revision_id().unwrap())
+        .function_version("2")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        stale
+            .into_service_error()
+            .is_precondition_failed_exception(),
+        "stale RevisionId must be a 412 PreconditionFailedException"
+    );
+    let conf = l
+        .get_function_configuration()
+        .function_name("f")
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conf.version(), Some("1"));
+    assert_eq!(
+        conf.logging_config().and_then(|c| c.log_group()),
+        Some("/aws/lambda/f")
+    );
+    assert!(conf.last_modified().unwrap().ends_with("+0000"));
+    let versions = l
+        .list_versions_by_function()
+        .function_name("f")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version())
+        .collect();
+    assert_eq!(names, ["$LATEST", "1", "2"]);
+    assert_eq!(
+        l.list_aliases()
+            .function_name("f")
+            .send()
+            .await
+            .unwrap()
+            .aliases()
+            .len(),
+        1
+    );
+    assert_eq!(
+        l.list_functions().send().await.unwrap().functions().len(),
+        1
+    );
+    let missing = l
+        .get_alias()
+        .function_name("f")
+        .name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .into_service_error()
+            .is_resource_not_found_exception()
+    );
+    let dup = l
+        .create_alias()
+        .function_name("f")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(dup.into_service_error().is_resource_conflict_exception());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn codedeploy_operations_round_trip_through_the_sdk() {
+    let (sandbox, _file) = start_toml(EMPTY).await;
+    let l = lambda(&sandbox).await;
+    let cd = codedeploy(&sandbox).await;
+    l.create_function()
+        .function_name("f")
+        .role("arn:aws:iam::123456789012:role/r")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(b"x".to_vec()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        l.publish_version().function_name("f").send().await.unwrap();
+    }
+    l.create_alias()
+        .function_name("f")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+
+    cd.create_application()
+        .application_name("app")
+        .compute_platform(ComputePlatform::Lambda)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cd.list_applications().send().await.unwrap().applications(),
+        ["app"]
+    );
+    let linear = TrafficRoutingConfig::builder()
+        .r#type(TrafficRoutingType::TimeBasedLinear)
+        .time_based_linear(
+            TimeBasedLinear::builder()
+                .linear_percentage(30)
+                .linear_interval(5)
+                .build(),
+        )
+        .build();
+    cd.create_deployment_config()
+        .deployment_config_name("Linear30Every5")
+        .compute_platform(ComputePlatform::Lambda)
+        .traffic_routing_config(linear)
+        .send()
+        .await
+        .unwrap();
+    let config = cd
+        .get_deployment_config()
+        .deployment_config_name("Linear30Every5")
+        .send()
+        .await
+        .unwrap();
+    let routing = config
+        .deployment_config_info()
+        .and_then(|c| c.traffic_routing_config())
+        .unwrap();
+    assert_eq!(
+        routing
+            .time_based_linear()
+            .map(|t| (t.linear_percentage, t.linear_interval)),
+        Some((30, 5))
+    );
+    let canary = cd
+        .get_deployment_config()
+        .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent30Minutes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        canary
+            .deployment_config_info()
+            .and_then(|c| c.traffic_routing_config())
+            .and_then(|r| r.time_based_canary())
+            .map(|c| c.canary_interval),
+        Some(30)
+    );
+
+    cd.create_deployment_group()
+        .application_name("app")
+        .deployment_group_name("dg")
+        .service_role_arn("arn:aws:iam::123456789012:role/cd")
+        .deployment_config_name("Linear30Every5")
+        .alarm_configuration(
+            AlarmConfiguration::builder()
+                .enabled(true)
+                .alarms(Alarm::builder().name("f-errors").build())
+                .build(),
+        )
+        .auto_rollback_configuration(
+            AutoRollbackConfiguration::builder()
+                .enabled(true)
+                .events(AutoRollbackEvent::DeploymentStopOnAlarm)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cd.list_deployment_groups()
+            .application_name("app")
+            .send()
+            .await
+            .unwrap()
+            .deployment_groups(),
+        ["dg"]
+    );
+    let group = cd
+        .get_deployment_group()
+        .application_name("app")
+        .deployment_group_name("dg")
+        .send()
+        .await
+        .unwrap();
+    let info = group.deployment_group_info().unwrap();
+    assert_eq!(
+        info.alarm_configuration().map(|a| a.alarms().len()),
+        Some(1)
+    );
+    assert_eq!(info.compute_platform(), Some(&ComputePlatform::Lambda));
+
+    let id = cd
+        .create_deployment()
+        .application_name("app")
+        .deployment_group_name("dg")
+        .revision(appspec("f", "1", "2"))
+        .send()
+        .await
+        .unwrap()
+        .deployment_id
+        .unwrap();
+    let busy = cd
+        .create_deployment()
+        .application_name("app")
+        .deployment_group_name("dg")
+        .revision(appspec("f", "1", "3"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        busy.into_service_error()
+            .is_deployment_limit_exceeded_exception(),
+        "one deployment per group at a time"
+    );
+    let early = cd
+        .list_deployment_targets()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        early
+            .into_service_error()
+            .is_deployment_not_started_exception()
+    );
+
+    sandbox.advance(2.0); // start + 1 s, AllowTraffic 1 s later: 30% on the target
+    let alias = l
+        .get_alias()
+        .function_name("f")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        alias.function_version(),
+        Some("1"),
+        "the old version stays primary during the shift"
+    );
+    assert!(
+        (alias
+            .routing_config()
+            .unwrap()
+            .additional_version_weights()
+            .unwrap()["2"]
+            - 0.3)
+            .abs()
+            < 1e-9
+    );
+    let got = cd.get_deployment().deployment_id(&id).send().await.unwrap();
+    let d = got.deployment_info().unwrap();
+    assert_eq!(d.status(), Some(&DeploymentStatus::InProgress));
+    assert_eq!(
+        d.revision()
+            .and_then(|r| r.app_spec_content())
+            .and_then(|c| c.content()),
+        None,
+        "GetDeployment hides the AppSpec content like CodeDeploy"
+    );
+    let revision = cd
+        .get_application_revision()
+        .application_name("app")
+        .revision(appspec("f", "1", "2"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        revision
+            .revision()
+            .and_then(|r| r.app_spec_content())
+            .and_then(|c| c.content())
+            .unwrap()
+            .contains("\"TargetVersion\":\"2\"")
+    );
+
+    let targets = cd
+        .list_deployment_targets()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .target_ids
+        .unwrap();
+    let batch = cd
+        .batch_get_deployment_targets()
+        .deployment_id(&id)
+        .set_target_ids(Some(targets))
+        .send()
+        .await
+        .unwrap();
+    let target = batch.deployment_targets()[0].lambda_target().unwrap();
+    let info = target.lambda_function_info().unwrap();
+    assert_eq!(
+        (
+            info.current_version(),
+            info.target_version(),
+            info.target_version_weight
+        ),
+        (Some("1"), Some("2"), 30.0)
+    );
+    let events: Vec<_> = target
+        .lifecycle_events()
+        .iter()
+        .map(|e| {
+            (
+                e.lifecycle_event_name().unwrap(),
+                e.status().unwrap().as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("BeforeAllowTraffic", "Succeeded"),
+            ("AllowTraffic", "InProgress"),
+            ("AfterAllowTraffic", "Pending")
+        ]
+    );
+
+    sandbox.advance(300.0);
+    let alias = l
+        .get_alias()
+        .function_name("f")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        (alias
+            .routing_config()
+            .unwrap()
+            .additional_version_weights()
+            .unwrap()["2"]
+            - 0.6)
+            .abs()
+            < 1e-9
+    );
+
+    let cont = cd
+        .continue_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        cont.into_service_error()
+            .is_deployment_is_not_in_ready_state_exception()
+    );
+    let bad_hook = cd
+        .put_lifecycle_event_hook_execution_status()
+        .deployment_id(&id)
+        .lifecycle_event_hook_execution_id("nope")
+        .status(LifecycleEventStatus::Succeeded)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        bad_hook
+            .into_service_error()
+            .is_invalid_lifecycle_event_hook_execution_id_exception()
+    );
+
+    let stop = cd
+        .stop_deployment()
+        .deployment_id(&id)
+        .auto_rollback_enabled(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stop.status().map(|s| s.as_str()), Some("Succeeded"));
+    sandbox.advance(60.0);
+    let alias = l
+        .get_alias()
+        .function_name("f")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        (alias
+            .routing_config()
+            .unwrap()
+            .additional_version_weights()
+            .unwrap()["2"]
+            - 0.6)
+            .abs()
+            < 1e-9,
+        "a stop without rollback leaves the split"
+    );
+    let again = cd
+        .stop_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .into_service_error()
+            .is_deployment_already_completed_exception()
+    );
+
+    let listed = cd
+        .list_deployments()
+        .application_name("app")
+        .deployment_group_name("dg")
+        .include_only_statuses(DeploymentStatus::Stopped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.deployments(), [id.clone()]);
+    let none = cd
+        .list_deployments()
+        .include_only_statuses(DeploymentStatus::InProgress)
+        .send()
+        .await
+        .unwrap();
+    assert!(none.deployments().is_empty());
+    let batch = cd
+        .batch_get_deployments()
+        .deployment_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    let d = &batch.deployments_info()[0];
+    assert_eq!(d.status(), Some(&DeploymentStatus::Stopped));
+    assert_eq!(
+        d.error_information()
+            .and_then(|e| e.code())
+            .map(|c| c.as_str()),
+        Some("MANUAL_STOP")
+    );
+    let too_many = cd
+        .batch_get_deployments()
+        .set_deployment_ids(Some((0..26).map(|i| format!("d-{i:09}")).collect()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        too_many
+            .into_service_error()
+            .is_batch_limit_exceeded_exception()
+    );
+    sandbox.shutdown().await;
+}

@@ -1,0 +1,155 @@
+//! An independent client: the AWS CLI (`ROLLWATCH_AWS_CLI=/path/to/aws`) against the sandbox,
+//! parsing its JSON output. Skipped, with the reason printed, when the variable is unset.
+
+use std::process::Command;
+
+use crate::common::start;
+
+fn aws_cli() -> Option<String> {
+    match std::env::var("ROLLWATCH_AWS_CLI") {
+        Ok(path) if !path.is_empty() => Some(path),
+        _ => {
+            eprintln!(
+                "skipped: set ROLLWATCH_AWS_CLI=/path/to/aws (pip install awscli) to run the AWS CLI tests"
+            );
+            None
+        }
+    }
+}
+
+async fn run(cli: &str, endpoint: &str, args: &[&str]) -> serde_json::Value {
+    let (cli, owned): (String, Vec<String>) = (
+        cli.to_owned(),
+        args.iter().map(|a| (*a).to_owned()).collect(),
+    );
+    let endpoint = endpoint.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(cli)
+            .args(&owned)
+            .args([
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "aws {args:?} failed: {}{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("aws {args:?}: not JSON ({e}): {stdout}"))
+}
+
+#[tokio::test]
+async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
+    let Some(cli) = aws_cli() else { return };
+    let sandbox = start("failing-canary").await;
+    sandbox.advance(3.0 * 60.0);
+    let endpoint = sandbox.endpoint();
+    let listed = run(
+        &cli,
+        &endpoint,
+        &[
+            "deploy",
+            "list-deployments",
+            "--application-name",
+            "storefront",
+            "--deployment-group-name",
+            "checkout-live",
+        ],
+    )
+    .await;
+    let ids: Vec<&str> = listed["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(ids.len(), 1, "{listed}");
+    let batch = run(
+        &cli,
+        &endpoint,
+        &[
+            "deploy",
+            "batch-get-deployments",
+            "--deployment-ids",
+            ids[0],
+        ],
+    )
+    .await;
+    let info = &batch["deploymentsInfo"][0];
+    assert_eq!(info["status"], "InProgress", "{batch}");
+    assert_eq!(info["computePlatform"], "Lambda");
+    assert!(info["createTime"].is_string() || info["createTime"].is_number());
+    let alias = run(
+        &cli,
+        &endpoint,
+        &[
+            "lambda",
+            "get-alias",
+            "--function-name",
+            "checkout",
+            "--name",
+            "live",
+        ],
+    )
+    .await;
+    assert_eq!(alias["FunctionVersion"], "1");
+    assert_eq!(alias["RoutingConfig"]["AdditionalVersionWeights"]["2"], 0.1);
+    let alarms = run(
+        &cli,
+        &endpoint,
+        &[
+            "cloudwatch",
+            "describe-alarms",
+            "--alarm-names",
+            "checkout-live-errors",
+        ],
+    )
+    .await;
+    assert_eq!(
+        alarms["MetricAlarms"][0]["AlarmName"], "checkout-live-errors",
+        "{alarms}"
+    );
+    let now = sandbox.now() as i64;
+    let queries = r#"[{"Id":"inv","MetricStat":{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Invocations","Dimensions":[{"Name":"FunctionName","Value":"checkout"},{"Name":"Resource","Value":"checkout:live"},{"Name":"ExecutedVersion","Value":"2"}]},"Period":60,"Stat":"Sum"}}]"#;
+    let (start_t, end_t) = ((now - 600).to_string(), now.to_string());
+    let data = run(
+        &cli,
+        &endpoint,
+        &[
+            "cloudwatch",
+            "get-metric-data",
+            "--metric-data-queries",
+            queries,
+            "--start-time",
+            &start_t,
+            "--end-time",
+            &end_t,
+        ],
+    )
+    .await;
+    let values = data["MetricDataResults"][0]["Values"].as_array().unwrap();
+    assert!(!values.is_empty(), "the canary version got traffic: {data}");
+    assert!(
+        values
+            .iter()
+            .all(|v| v.as_f64().unwrap() > 0.0 && v.as_f64().unwrap() < 200.0),
+        "about 10% of 600 rpm: {data}"
+    );
+    sandbox.shutdown().await;
+}
