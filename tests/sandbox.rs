@@ -12,7 +12,7 @@ mod cli;
 mod common;
 #[path = "sandbox/errors.rs"]
 mod errors;
-#[path = "sandbox/telemetry.rs"]
-mod telemetry;
 #[path = "sandbox/sim.rs"]
 mod sim;
+#[path = "sandbox/telemetry.rs"]
+mod telemetry;
