@@ -1,0 +1,401 @@
+//! The steps of each action, in order, every call recorded:
+//!
+//! - roll back: StopDeployment(autoRollbackEnabled=true); follow the deployment until it names its
+//!   rollback deployment; follow that to its end; check the alias is 100% on the old version;
+//! - stop: StopDeployment(autoRollbackEnabled=false); follow until Stopped; report the split;
+//! - continue: ContinueDeployment, or PutLifecycleEventHookExecutionStatus, or promote now (stop
+//!   without rollback, follow until Stopped, GetAlias, UpdateAlias to 100% old guarded by the
+//!   RevisionId, CreateDeployment of the same AppSpec all at once, follow it to Succeeded, check
+//!   the alias is 100% on the new version);
+//! - resolve a split: UpdateAlias guarded by the RevisionId read when the action was prepared.
+
+use serde_json::json;
+
+use super::executor::Follow;
+use super::prepare::Prepared;
+use super::record::Recorder;
+use crate::aws::{DeploymentWriter, NewDeployment};
+use crate::domain::{
+    ALL_AT_ONCE, Action, AliasWeights, Deployment, DeploymentStatus, Failure, SplitResolution,
+    appspec_content, normalize_pct,
+};
+
+/// How a step sequence ended badly: what to tell people, and the failure if a call failed.
+pub type StepError = (String, Option<Failure>);
+
+fn failed(what: &str, f: Failure) -> StepError {
+    (format!("{what}: {}", f.one_line()), Some(f))
+}
+
+fn weights_text(a: &AliasWeights) -> String {
+    std::iter::once((a.primary_version.clone(), a.primary_weight()))
+        .chain(a.additional.iter().cloned())
+        .map(|(v, w)| format!("v{v} {}", normalize_pct(w)))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// Runs `action` for `prepared`; the message says what was reached.
+pub async fn run_steps<W: DeploymentWriter>(
+    w: &W,
+    p: &Prepared,
+    action: &Action,
+    rec: &mut Recorder,
+    follow: &Follow,
+) -> Result<String, StepError> {
+    let id = p.deployment.id.as_str();
+    match action {
+        Action::Rollback => rollback(w, p, rec, follow).await,
+        Action::Stop => {
+            stop(w, id, false, rec).await?;
+            let d = follow_until(w, id, rec, follow, |d| !d.status.is_active()).await?;
+            let split = match subject(p) {
+                Some((f, a)) => read_alias(w, &f, &a, rec)
+                    .await
+                    .map_or_else(|_| "unknown".into(), |a| weights_text(&a)),
+                None => "unknown".into(),
+            };
+            Ok(format!(
+                "{id} {}; the alias stays split ({split}): later deployments will fail until you \
+                 resolve it (alias back to the old version, or forward to the new one)",
+                d.status.as_str()
+            ))
+        }
+        Action::ContinueReady => {
+            rec.call(
+                "codedeploy:ContinueDeployment",
+                json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}),
+                w.continue_deployment(id),
+                |()| json!({}),
+            )
+            .await
+            .map_err(|f| failed("ContinueDeployment failed", f))?;
+            Ok(format!("{id} continues: traffic is being rerouted"))
+        }
+        Action::HookVerdict {
+            event,
+            execution_id,
+            approve,
+        } => {
+            let status = if *approve { "Succeeded" } else { "Failed" };
+            rec.call(
+                "codedeploy:PutLifecycleEventHookExecutionStatus",
+                json!({"deploymentId": id, "lifecycleEventHookExecutionId": execution_id, "status": status}),
+                w.put_hook_status(id, execution_id, *approve),
+                |()| json!({"lifecycleEventHookExecutionId": execution_id}),
+            )
+            .await
+            .map_err(|f| failed("the hook verdict was not accepted", f))?;
+            Ok(format!("{event} hook of {id} reported {status}"))
+        }
+        Action::PromoteNow => promote(w, p, rec, follow).await,
+        Action::ResolveSplit { to } => resolve(w, p, *to, rec).await,
+    }
+}
+
+fn subject(p: &Prepared) -> Option<(String, String)> {
+    p.deployment
+        .target
+        .as_ref()
+        .map(|t| (t.function.clone(), t.alias.clone()))
+        .or_else(|| {
+            p.appspec
+                .as_ref()
+                .map(|a| (a.function.clone(), a.alias.clone()))
+        })
+}
+
+fn versions(p: &Prepared) -> Option<(String, String)> {
+    p.deployment
+        .target
+        .as_ref()
+        .map(|t| (t.current_version.clone(), t.target_version.clone()))
+        .or_else(|| {
+            p.appspec
+                .as_ref()
+                .map(|a| (a.current_version.clone(), a.target_version.clone()))
+        })
+}
+
+async fn stop<W: DeploymentWriter>(
+    w: &W,
+    id: &str,
+    auto_rollback: bool,
+    rec: &mut Recorder,
+) -> Result<(), StepError> {
+    rec.call(
+        "codedeploy:StopDeployment",
+        json!({"deploymentId": id, "autoRollbackEnabled": auto_rollback}),
+        w.stop(id, auto_rollback),
+        |s| json!(s),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|f| failed("StopDeployment failed", f))
+}
+
+async fn read_alias<W: DeploymentWriter>(
+    w: &W,
+    function: &str,
+    alias: &str,
+    rec: &mut Recorder,
+) -> Result<AliasWeights, StepError> {
+    rec.call(
+        "lambda:GetAlias",
+        json!({"FunctionName": function, "Name": alias}),
+        w.alias(function, alias),
+        |a| json!(a),
+    )
+    .await
+    .map_err(|f| failed("GetAlias failed", f))
+}
+
+/// Polls GetDeployment until `done`; records only status changes. Gives up after
+/// `follow.max_polls` or five failed polls in a row.
+async fn follow_until<W: DeploymentWriter>(
+    w: &W,
+    id: &str,
+    rec: &mut Recorder,
+    follow: &Follow,
+    done: impl Fn(&Deployment) -> bool,
+) -> Result<Deployment, StepError> {
+    let mut last: Option<(DeploymentStatus, Option<String>)> = None;
+    let mut errors = 0;
+    for _ in 0..follow.max_polls.max(1) {
+        let seen = last.clone();
+        let polled = rec
+            .poll(
+                "codedeploy:GetDeployment",
+                json!({"deploymentId": id}),
+                w.deployment(id),
+                |d| json!({"status": d.status.as_str(), "rollbackDeploymentId": d.rollback.rollback_deployment_id}),
+                |d| seen != Some((d.status.clone(), d.rollback.rollback_deployment_id.clone())),
+            )
+            .await;
+        match polled {
+            Ok(d) => {
+                errors = 0;
+                if done(&d) {
+                    return Ok(d);
+                }
+                last = Some((d.status.clone(), d.rollback.rollback_deployment_id.clone()));
+            }
+            Err(f) => {
+                errors += 1;
+                if errors >= 5 {
+                    return Err(failed(&format!("lost track of {id}"), f));
+                }
+            }
+        }
+        follow.pause.pause().await;
+    }
+    let status = last.map_or("unknown".to_string(), |(s, _)| s.as_str().to_string());
+    Err((
+        format!("gave up following {id} (last seen {status}): check it in the console"),
+        None,
+    ))
+}
+
+async fn rollback<W: DeploymentWriter>(
+    w: &W,
+    p: &Prepared,
+    rec: &mut Recorder,
+    follow: &Follow,
+) -> Result<String, StepError> {
+    let id = p.deployment.id.as_str();
+    stop(w, id, true, rec).await?;
+    let d = follow_until(w, id, rec, follow, |d| {
+        d.rollback.rollback_deployment_id.is_some() || !d.status.is_active()
+    })
+    .await?;
+    let rb = match d.rollback.rollback_deployment_id {
+        Some(rb) => rb,
+        None => {
+            // Stopped before the rollback link showed up: give CodeDeploy a few more polls.
+            let again = follow_until(w, id, rec, &short(follow), |d| {
+                d.rollback.rollback_deployment_id.is_some()
+            })
+            .await
+            .map_err(|_| {
+                (
+                    format!(
+                        "{id} {} but CodeDeploy started no rollback deployment: the alias may be \
+                         split — resolve it (alias back to the old version)",
+                        d.status.as_str()
+                    ),
+                    None,
+                )
+            })?;
+            again.rollback.rollback_deployment_id.unwrap_or_default()
+        }
+    };
+    let r = follow_until(w, &rb, rec, follow, |d| !d.status.is_active()).await?;
+    let alias = match subject(p) {
+        Some((f, a)) => Some(read_alias(w, &f, &a, rec).await?),
+        None => None,
+    };
+    let old = versions(p).map(|v| v.0);
+    let back = match (&alias, &old) {
+        (Some(a), Some(old)) => a.primary_version == *old && !a.is_split(),
+        _ => false,
+    };
+    let where_ = alias.as_ref().map_or("unknown".into(), weights_text);
+    if r.status == DeploymentStatus::Succeeded && back {
+        Ok(format!(
+            "rolled back: {id} Stopped, rollback {rb} Succeeded, alias at {where_}"
+        ))
+    } else {
+        Err((
+            format!(
+                "rollback {rb} ended {} and the alias is at {where_}: check it",
+                r.status.as_str()
+            ),
+            None,
+        ))
+    }
+}
+
+fn short(follow: &Follow) -> Follow {
+    Follow {
+        pause: follow.pause.clone(),
+        max_polls: follow.max_polls.min(10),
+    }
+}
+
+async fn promote<W: DeploymentWriter>(
+    w: &W,
+    p: &Prepared,
+    rec: &mut Recorder,
+    follow: &Follow,
+) -> Result<String, StepError> {
+    let id = p.deployment.id.as_str();
+    let (Some(spec), Some((old, new))) = (&p.appspec, versions(p)) else {
+        return Err(("the AppSpec is unknown: nothing was sent".into(), None));
+    };
+    stop(w, id, false, rec).await?;
+    follow_until(w, id, rec, follow, |d| !d.status.is_active()).await?;
+    let alias = read_alias(w, &spec.function, &spec.alias, rec).await?;
+    let stuck = |what: String| {
+        format!(
+            "{what}; {id} is Stopped and the alias may be split: resolve it (alias back to v{old} \
+             or forward to v{new})"
+        )
+    };
+    let Some(revision) = alias.revision_id.clone() else {
+        return Err((
+            stuck("GetAlias returned no RevisionId, so the reset was not sent".into()),
+            None,
+        ));
+    };
+    rec.call(
+        "lambda:UpdateAlias",
+        json!({"FunctionName": spec.function, "Name": spec.alias, "FunctionVersion": old,
+               "RoutingConfig": {"AdditionalVersionWeights": {}}, "RevisionId": revision}),
+        w.set_alias(&spec.function, &spec.alias, &old, &revision),
+        |a| json!(a),
+    )
+    .await
+    .map_err(|f| {
+        (
+            stuck(format!("resetting the alias failed: {}", f.one_line())),
+            Some(f),
+        )
+    })?;
+    let new_deployment = NewDeployment {
+        application: p.deployment.application.clone(),
+        group: p.deployment.group.clone(),
+        appspec: appspec_content(spec),
+        config_name: ALL_AT_ONCE.to_string(),
+        description: format!(
+            "rollwatch promote-now of {id} (v{old} → v{new}) by {}",
+            p.caller_arn().unwrap_or("unknown caller")
+        ),
+    };
+    let created = rec
+        .call(
+            "codedeploy:CreateDeployment",
+            json!(new_deployment),
+            w.create_deployment(&new_deployment),
+            |id| json!({"deploymentId": id}),
+        )
+        .await
+        .map_err(|f| {
+            (
+                format!(
+                    "{id} is Stopped and the alias is 100% on v{old}, but the all-at-once \
+                     redeploy failed: {} — deploy v{new} again when ready",
+                    f.one_line()
+                ),
+                Some(f),
+            )
+        })?;
+    let done = follow_until(w, &created, rec, follow, |d| !d.status.is_active()).await?;
+    let alias = read_alias(w, &spec.function, &spec.alias, rec).await?;
+    if done.status == DeploymentStatus::Succeeded
+        && alias.primary_version == new
+        && !alias.is_split()
+    {
+        Ok(format!(
+            "promoted: {id} Stopped, {created} ({ALL_AT_ONCE}) Succeeded, alias at {}",
+            weights_text(&alias)
+        ))
+    } else {
+        Err((
+            format!(
+                "the all-at-once redeploy {created} ended {} with the alias at {}",
+                done.status.as_str(),
+                weights_text(&alias)
+            ),
+            None,
+        ))
+    }
+}
+
+async fn resolve<W: DeploymentWriter>(
+    w: &W,
+    p: &Prepared,
+    to: SplitResolution,
+    rec: &mut Recorder,
+) -> Result<String, StepError> {
+    let (Some((function, alias)), Some((old, new))) = (subject(p), versions(p)) else {
+        return Err((
+            "the function or its versions are unknown: nothing was sent".into(),
+            None,
+        ));
+    };
+    let Some(revision) = p
+        .weights_before
+        .as_ref()
+        .and_then(|a| a.revision_id.clone())
+    else {
+        return Err(("the alias was read without a RevisionId: the update cannot be guarded, so it was not sent".into(), None));
+    };
+    let version = match to {
+        SplitResolution::BackToOld => old,
+        SplitResolution::ForwardToNew => new,
+    };
+    let updated = rec
+        .call(
+            "lambda:UpdateAlias",
+            json!({"FunctionName": function, "Name": alias, "FunctionVersion": version,
+                   "RoutingConfig": {"AdditionalVersionWeights": {}}, "RevisionId": revision}),
+            w.set_alias(&function, &alias, &version, &revision),
+            |a| json!(a),
+        )
+        .await;
+    match updated {
+        Ok(a) => Ok(format!("{function}:{alias} now at {}", weights_text(&a))),
+        Err(f) => {
+            let now = read_alias(w, &function, &alias, rec)
+                .await
+                .map_or_else(|_| "unknown".to_string(), |a| weights_text(&a));
+            Err((
+                format!(
+                    "UpdateAlias refused, nothing overwritten (alias now {now}): {}",
+                    f.one_line()
+                ),
+                Some(f),
+            ))
+        }
+    }
+}
