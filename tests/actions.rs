@@ -8,3 +8,5 @@
 mod common;
 #[path = "actions/flows.rs"]
 mod flows;
+#[path = "actions/guards.rs"]
+mod guards;
