@@ -17,7 +17,7 @@ use super::prepare::{Confirmed, Prepared};
 use super::record::Recorder;
 use super::steps::run_steps;
 use crate::aws::DeploymentWriter;
-use crate::domain::Failure;
+use crate::domain::{Action, Failure};
 
 /// Waits between polls while following a deployment.
 pub trait Pause: Send + Sync {
@@ -109,7 +109,7 @@ impl Executor {
     }
 
     /// Records an attempt that was refused or whose confirmation was declined; sends nothing.
-    pub fn record_unconfirmed(&self, prepared: Prepared) -> Report {
+    pub fn record_unconfirmed(&self, prepared: &Prepared) -> Report {
         let (outcome, message) = match &prepared.action {
             Err(reason) => (Outcome::Refused, format!("refused: {reason}")),
             Ok(action) => (
@@ -118,7 +118,7 @@ impl Executor {
             ),
         };
         let calls = prepared.calls.clone();
-        self.finish(&prepared, calls, outcome, message, None)
+        self.finish(prepared, calls, outcome, message, None)
     }
 
     /// Runs a confirmed action to its end state, recording every call.
@@ -148,7 +148,9 @@ impl Executor {
         };
         let mut rec = Recorder::new(progress).with_calls(prepared.calls.clone());
         let result = match &prepared.action {
-            Ok(action) => run_steps(writer, &prepared, action, &mut rec, &self.follow).await,
+            Ok(action) => {
+                Box::pin(run_steps(writer, &prepared, action, &mut rec, &self.follow)).await
+            }
             Err(reason) => Err((format!("refused: {reason}"), None)),
         };
         drop(guard);
@@ -182,7 +184,7 @@ impl Executor {
                 .action
                 .as_ref()
                 .ok()
-                .and_then(|a| a.variant())
+                .and_then(Action::variant)
                 .map(str::to_string),
             weights_before: prepared.weights_before.as_ref().map(Into::into),
             calls,

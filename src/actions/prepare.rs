@@ -96,10 +96,10 @@ impl Prepared {
 
     /// Confirms with what the person typed: `y` (or `function:alias` on a protected profile).
     /// Anything else, or a refused action, gives the prepared action back unconfirmed.
-    pub fn confirm(self, answer: &str) -> Result<Confirmed, Self> {
+    pub fn confirm(self, answer: &str) -> Result<Confirmed, Box<Self>> {
         match &self.confirmation {
             Some(c) if self.action.is_ok() && c.accepts(answer) => Ok(Confirmed(self)),
-            _ => Err(self),
+            _ => Err(Box::new(self)),
         }
     }
 
@@ -127,6 +127,15 @@ impl Prepared {
 
 /// Reads what the confirmation needs and decides which action applies to `view`.
 pub async fn prepare<W: DeploymentWriter>(
+    writer: &W,
+    view: &DeploymentView,
+    request: &Request,
+    context: Context,
+) -> Prepared {
+    Box::pin(prepare_boxed(writer, view, request, context)).await
+}
+
+async fn prepare_boxed<W: DeploymentWriter>(
     writer: &W,
     view: &DeploymentView,
     request: &Request,

@@ -30,27 +30,27 @@ fn failed(what: &str, f: Failure) -> StepError {
 fn weights_text(a: &AliasWeights) -> String {
     std::iter::once((a.primary_version.clone(), a.primary_weight()))
         .chain(a.additional.iter().cloned())
-        .map(|(v, w)| format!("v{v} {}", normalize_pct(w)))
+        .map(|(v, aws)| format!("v{v} {}", normalize_pct(aws)))
         .collect::<Vec<_>>()
         .join(" / ")
 }
 
 /// Runs `action` for `prepared`; the message says what was reached.
 pub async fn run_steps<W: DeploymentWriter>(
-    w: &W,
-    p: &Prepared,
+    aws: &W,
+    prep: &Prepared,
     action: &Action,
     rec: &mut Recorder,
     follow: &Follow,
 ) -> Result<String, StepError> {
-    let id = p.deployment.id.as_str();
+    let id = prep.deployment.id.as_str();
     match action {
-        Action::Rollback => rollback(w, p, rec, follow).await,
+        Action::Rollback => rollback(aws, prep, rec, follow).await,
         Action::Stop => {
-            stop(w, id, false, rec).await?;
-            let d = follow_until(w, id, rec, follow, |d| !d.status.is_active()).await?;
-            let split = match subject(p) {
-                Some((f, a)) => read_alias(w, &f, &a, rec)
+            stop(aws, id, false, rec).await?;
+            let d = follow_until(aws, id, rec, follow, |d| !d.status.is_active()).await?;
+            let split = match subject(prep) {
+                Some((f, a)) => read_alias(aws, &f, &a, rec)
                     .await
                     .map_or_else(|_| "unknown".into(), |a| weights_text(&a)),
                 None => "unknown".into(),
@@ -65,7 +65,7 @@ pub async fn run_steps<W: DeploymentWriter>(
             rec.call(
                 "codedeploy:ContinueDeployment",
                 json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}),
-                w.continue_deployment(id),
+                aws.continue_deployment(id),
                 |()| json!({}),
             )
             .await
@@ -81,44 +81,44 @@ pub async fn run_steps<W: DeploymentWriter>(
             rec.call(
                 "codedeploy:PutLifecycleEventHookExecutionStatus",
                 json!({"deploymentId": id, "lifecycleEventHookExecutionId": execution_id, "status": status}),
-                w.put_hook_status(id, execution_id, *approve),
+                aws.put_hook_status(id, execution_id, *approve),
                 |()| json!({"lifecycleEventHookExecutionId": execution_id}),
             )
             .await
             .map_err(|f| failed("the hook verdict was not accepted", f))?;
             Ok(format!("{event} hook of {id} reported {status}"))
         }
-        Action::PromoteNow => promote(w, p, rec, follow).await,
-        Action::ResolveSplit { to } => resolve(w, p, *to, rec).await,
+        Action::PromoteNow => promote(aws, prep, rec, follow).await,
+        Action::ResolveSplit { to } => resolve(aws, prep, *to, rec).await,
     }
 }
 
-fn subject(p: &Prepared) -> Option<(String, String)> {
-    p.deployment
+fn subject(prep: &Prepared) -> Option<(String, String)> {
+    prep.deployment
         .target
         .as_ref()
         .map(|t| (t.function.clone(), t.alias.clone()))
         .or_else(|| {
-            p.appspec
+            prep.appspec
                 .as_ref()
                 .map(|a| (a.function.clone(), a.alias.clone()))
         })
 }
 
-fn versions(p: &Prepared) -> Option<(String, String)> {
-    p.deployment
+fn versions(prep: &Prepared) -> Option<(String, String)> {
+    prep.deployment
         .target
         .as_ref()
         .map(|t| (t.current_version.clone(), t.target_version.clone()))
         .or_else(|| {
-            p.appspec
+            prep.appspec
                 .as_ref()
                 .map(|a| (a.current_version.clone(), a.target_version.clone()))
         })
 }
 
 async fn stop<W: DeploymentWriter>(
-    w: &W,
+    aws: &W,
     id: &str,
     auto_rollback: bool,
     rec: &mut Recorder,
@@ -126,7 +126,7 @@ async fn stop<W: DeploymentWriter>(
     rec.call(
         "codedeploy:StopDeployment",
         json!({"deploymentId": id, "autoRollbackEnabled": auto_rollback}),
-        w.stop(id, auto_rollback),
+        aws.stop(id, auto_rollback),
         |s| json!(s),
     )
     .await
@@ -135,7 +135,7 @@ async fn stop<W: DeploymentWriter>(
 }
 
 async fn read_alias<W: DeploymentWriter>(
-    w: &W,
+    aws: &W,
     function: &str,
     alias: &str,
     rec: &mut Recorder,
@@ -143,7 +143,7 @@ async fn read_alias<W: DeploymentWriter>(
     rec.call(
         "lambda:GetAlias",
         json!({"FunctionName": function, "Name": alias}),
-        w.alias(function, alias),
+        aws.alias(function, alias),
         |a| json!(a),
     )
     .await
@@ -153,7 +153,7 @@ async fn read_alias<W: DeploymentWriter>(
 /// Polls GetDeployment until `done`; records only status changes. Gives up after
 /// `follow.max_polls` or five failed polls in a row.
 async fn follow_until<W: DeploymentWriter>(
-    w: &W,
+    aws: &W,
     id: &str,
     rec: &mut Recorder,
     follow: &Follow,
@@ -167,7 +167,7 @@ async fn follow_until<W: DeploymentWriter>(
             .poll(
                 "codedeploy:GetDeployment",
                 json!({"deploymentId": id}),
-                w.deployment(id),
+                aws.deployment(id),
                 |d| json!({"status": d.status.as_str(), "rollbackDeploymentId": d.rollback.rollback_deployment_id}),
                 |d| seen != Some((d.status.clone(), d.rollback.rollback_deployment_id.clone())),
             )
@@ -197,22 +197,23 @@ async fn follow_until<W: DeploymentWriter>(
 }
 
 async fn rollback<W: DeploymentWriter>(
-    w: &W,
-    p: &Prepared,
+    aws: &W,
+    prep: &Prepared,
     rec: &mut Recorder,
     follow: &Follow,
 ) -> Result<String, StepError> {
-    let id = p.deployment.id.as_str();
-    stop(w, id, true, rec).await?;
-    let d = follow_until(w, id, rec, follow, |d| {
+    let id = prep.deployment.id.as_str();
+    stop(aws, id, true, rec).await?;
+    let d = follow_until(aws, id, rec, follow, |d| {
         d.rollback.rollback_deployment_id.is_some() || !d.status.is_active()
     })
     .await?;
-    let rb = match d.rollback.rollback_deployment_id {
-        Some(rb) => rb,
-        None => {
+    let rb = if let Some(rb) = d.rollback.rollback_deployment_id {
+        rb
+    } else {
+        {
             // Stopped before the rollback link showed up: give CodeDeploy a few more polls.
-            let again = follow_until(w, id, rec, &short(follow), |d| {
+            let again = follow_until(aws, id, rec, &short(follow), |d| {
                 d.rollback.rollback_deployment_id.is_some()
             })
             .await
@@ -229,12 +230,12 @@ async fn rollback<W: DeploymentWriter>(
             again.rollback.rollback_deployment_id.unwrap_or_default()
         }
     };
-    let r = follow_until(w, &rb, rec, follow, |d| !d.status.is_active()).await?;
-    let alias = match subject(p) {
-        Some((f, a)) => Some(read_alias(w, &f, &a, rec).await?),
+    let r = follow_until(aws, &rb, rec, follow, |d| !d.status.is_active()).await?;
+    let alias = match subject(prep) {
+        Some((f, a)) => Some(read_alias(aws, &f, &a, rec).await?),
         None => None,
     };
-    let old = versions(p).map(|v| v.0);
+    let old = versions(prep).map(|v| v.0);
     let back = match (&alias, &old) {
         (Some(a), Some(old)) => a.primary_version == *old && !a.is_split(),
         _ => false,
@@ -263,18 +264,18 @@ fn short(follow: &Follow) -> Follow {
 }
 
 async fn promote<W: DeploymentWriter>(
-    w: &W,
-    p: &Prepared,
+    aws: &W,
+    prep: &Prepared,
     rec: &mut Recorder,
     follow: &Follow,
 ) -> Result<String, StepError> {
-    let id = p.deployment.id.as_str();
-    let (Some(spec), Some((old, new))) = (&p.appspec, versions(p)) else {
+    let id = prep.deployment.id.as_str();
+    let (Some(spec), Some((old, new))) = (&prep.appspec, versions(prep)) else {
         return Err(("the AppSpec is unknown: nothing was sent".into(), None));
     };
-    stop(w, id, false, rec).await?;
-    follow_until(w, id, rec, follow, |d| !d.status.is_active()).await?;
-    let alias = read_alias(w, &spec.function, &spec.alias, rec).await?;
+    stop(aws, id, false, rec).await?;
+    follow_until(aws, id, rec, follow, |d| !d.status.is_active()).await?;
+    let alias = read_alias(aws, &spec.function, &spec.alias, rec).await?;
     let stuck = |what: String| {
         format!(
             "{what}; {id} is Stopped and the alias may be split: resolve it (alias back to v{old} \
@@ -291,7 +292,7 @@ async fn promote<W: DeploymentWriter>(
         "lambda:UpdateAlias",
         json!({"FunctionName": spec.function, "Name": spec.alias, "FunctionVersion": old,
                "RoutingConfig": {"AdditionalVersionWeights": {}}, "RevisionId": revision}),
-        w.set_alias(&spec.function, &spec.alias, &old, &revision),
+        aws.set_alias(&spec.function, &spec.alias, &old, &revision),
         |a| json!(a),
     )
     .await
@@ -302,20 +303,20 @@ async fn promote<W: DeploymentWriter>(
         )
     })?;
     let new_deployment = NewDeployment {
-        application: p.deployment.application.clone(),
-        group: p.deployment.group.clone(),
+        application: prep.deployment.application.clone(),
+        group: prep.deployment.group.clone(),
         appspec: appspec_content(spec),
         config_name: ALL_AT_ONCE.to_string(),
         description: format!(
             "rollwatch promote-now of {id} (v{old} → v{new}) by {}",
-            p.caller_arn().unwrap_or("unknown caller")
+            prep.caller_arn().unwrap_or("unknown caller")
         ),
     };
     let created = rec
         .call(
             "codedeploy:CreateDeployment",
             json!(new_deployment),
-            w.create_deployment(&new_deployment),
+            aws.create_deployment(&new_deployment),
             |id| json!({"deploymentId": id}),
         )
         .await
@@ -329,8 +330,8 @@ async fn promote<W: DeploymentWriter>(
                 Some(f),
             )
         })?;
-    let done = follow_until(w, &created, rec, follow, |d| !d.status.is_active()).await?;
-    let alias = read_alias(w, &spec.function, &spec.alias, rec).await?;
+    let done = follow_until(aws, &created, rec, follow, |d| !d.status.is_active()).await?;
+    let alias = read_alias(aws, &spec.function, &spec.alias, rec).await?;
     if done.status == DeploymentStatus::Succeeded
         && alias.primary_version == new
         && !alias.is_split()
@@ -352,18 +353,18 @@ async fn promote<W: DeploymentWriter>(
 }
 
 async fn resolve<W: DeploymentWriter>(
-    w: &W,
-    p: &Prepared,
+    aws: &W,
+    prep: &Prepared,
     to: SplitResolution,
     rec: &mut Recorder,
 ) -> Result<String, StepError> {
-    let (Some((function, alias)), Some((old, new))) = (subject(p), versions(p)) else {
+    let (Some((function, alias)), Some((old, new))) = (subject(prep), versions(prep)) else {
         return Err((
             "the function or its versions are unknown: nothing was sent".into(),
             None,
         ));
     };
-    let Some(revision) = p
+    let Some(revision) = prep
         .weights_before
         .as_ref()
         .and_then(|a| a.revision_id.clone())
@@ -379,14 +380,14 @@ async fn resolve<W: DeploymentWriter>(
             "lambda:UpdateAlias",
             json!({"FunctionName": function, "Name": alias, "FunctionVersion": version,
                    "RoutingConfig": {"AdditionalVersionWeights": {}}, "RevisionId": revision}),
-            w.set_alias(&function, &alias, &version, &revision),
+            aws.set_alias(&function, &alias, &version, &revision),
             |a| json!(a),
         )
         .await;
     match updated {
         Ok(a) => Ok(format!("{function}:{alias} now at {}", weights_text(&a))),
         Err(f) => {
-            let now = read_alias(w, &function, &alias, rec)
+            let now = read_alias(aws, &function, &alias, rec)
                 .await
                 .map_or_else(|_| "unknown".to_string(), |a| weights_text(&a));
             Err((

@@ -131,7 +131,8 @@ fn finished_reason(view: &DeploymentView) -> Option<String> {
     }
     let mut why = format!("the deployment has already {}", past(&d.status));
     if let Some(rb) = &d.rollback.rollback_deployment_id {
-        why.push_str(&format!(" and was rolled back by {rb}"));
+        why.push_str(" and was rolled back by ");
+        why.push_str(rb);
     }
     Some(why)
 }

@@ -69,6 +69,10 @@ fn say(line: &str) {
 
 /// `rollwatch rollback | stop | continue | resolve`.
 pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
+    Box::pin(act_on(aws, request, act)).await
+}
+
+async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
     let profile = aws.profile.as_deref();
     let profile_settings = match settings::load(profile) {
         Ok(s) => s,
@@ -96,7 +100,7 @@ pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitC
             return ActExit::AwsError.into();
         }
     };
-    let (view, region) = match find_view(&readers, &act.deployment_id).await {
+    let (view, region) = match Box::pin(find_view(&readers, &act.deployment_id)).await {
         Ok(found) => found,
         Err(message) => {
             say(&format!("rollwatch: {message}"));
@@ -117,17 +121,17 @@ pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitC
                 Mode::Operator => f.one_line(),
             };
             let report =
-                executor.record_unconfirmed(Prepared::refused(&view, &request, context, why));
+                executor.record_unconfirmed(&Prepared::refused(&view, &request, context, why));
             return finish(&report);
         }
     };
-    let prepared = prepare(&writer, &view, &request, context).await;
+    let prepared = Box::pin(prepare(&writer, &view, &request, context)).await;
     let Some(confirmation) = prepared
         .confirmation
         .clone()
         .filter(|_| prepared.action.is_ok())
     else {
-        return finish(&executor.record_unconfirmed(prepared));
+        return finish(&executor.record_unconfirmed(&prepared));
     };
     for line in confirmation.lines() {
         say(&line);
@@ -139,7 +143,7 @@ pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitC
                 say(&format!(
                     "rollwatch: protected profile: pass --confirm {t} together with --yes"
                 ));
-                executor.record_unconfirmed(prepared);
+                executor.record_unconfirmed(&prepared);
                 return ActExit::Usage.into();
             }
             (None, _) => "y".to_string(),
@@ -153,12 +157,12 @@ pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitC
         line
     } else {
         say("rollwatch: stdin is not a terminal: pass --yes to confirm (nothing was sent)");
-        executor.record_unconfirmed(prepared);
+        executor.record_unconfirmed(&prepared);
         return ActExit::Usage.into();
     };
     let confirmed = match prepared.confirm(&answer) {
         Ok(c) => c,
-        Err(prepared) => return finish(&executor.record_unconfirmed(prepared)),
+        Err(prepared) => return finish(&executor.record_unconfirmed(&prepared)),
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let printer = tokio::spawn(async move {
@@ -166,7 +170,7 @@ pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitC
             say(&format!("  · {line}"));
         }
     });
-    let report = executor.run(&writer, confirmed, Some(tx)).await;
+    let report = Box::pin(executor.run(&writer, confirmed, Some(tx))).await;
     let _ = printer.await;
     finish(&report)
 }

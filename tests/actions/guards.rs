@@ -155,10 +155,10 @@ async fn a_declined_confirmation_sends_nothing_and_is_audited() {
         p
     };
     let protected = protected.confirm("y").unwrap_err();
-    let report = env.executor.record_unconfirmed(declined);
+    let report = env.executor.record_unconfirmed(&declined);
     assert_eq!(report.outcome, Outcome::Cancelled);
     assert!(report.message.contains("not sent"), "{}", report.message);
-    env.executor.record_unconfirmed(protected);
+    env.executor.record_unconfirmed(&protected);
     assert_eq!(mutating(&env.stats().await), before);
     assert_eq!(env.audit.read().unwrap().len(), 2);
 }
