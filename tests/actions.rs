@@ -4,6 +4,8 @@
 //! do, and the headless commands' exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+#[path = "actions/cli.rs"]
+mod cli;
 #[path = "actions/common.rs"]
 mod common;
 #[path = "actions/flows.rs"]
