@@ -256,3 +256,83 @@ pub fn readable(record: &AuditRecord) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> AuditRecord {
+        AuditRecord {
+            time: DateTime::UNIX_EPOCH,
+            caller_arn: Some("arn:aws:sts::123456789012:assumed-role/oncall/alice".into()),
+            account: Some("123456789012".into()),
+            initiator: Initiator::Person {
+                local_user: "alice".into(),
+                via: "tui".into(),
+            },
+            profile: Some("prod".into()),
+            region: "eu-west-1".into(),
+            deployment_id: "d-ABC".into(),
+            subject: "checkout:live".into(),
+            action: "continue".into(),
+            variant: Some("promote-now".into()),
+            weights_before: None,
+            calls: vec![CallRecord {
+                at: DateTime::UNIX_EPOCH,
+                call: "codedeploy:StopDeployment".into(),
+                request: serde_json::json!({"autoRollbackEnabled": false}),
+                response: Value::Null,
+                error: Some(AuditError {
+                    kind: "access_denied".into(),
+                    message: "AccessDeniedException: no".into(),
+                    hint: "grant".into(),
+                }),
+            }],
+            outcome: Outcome::Failed,
+            message: "StopDeployment failed".into(),
+        }
+    }
+
+    #[test]
+    fn appends_one_line_per_attempt_and_reads_them_back() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::at(dir.path().join("nested/audit.jsonl"));
+        assert_eq!(log.read(), Ok(Vec::new()));
+        assert_eq!(log.append(&record()), Ok(()));
+        assert_eq!(log.append(&record()), Ok(()));
+        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+        assert_eq!(text.lines().count(), 2);
+        let back = log.read().unwrap_or_default();
+        assert_eq!(back[1], Ok(record()));
+    }
+
+    #[test]
+    fn a_write_failure_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "x").unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::at(blocker.join("audit.jsonl"));
+        let err = log.append(&record()).unwrap_err();
+        assert!(err.starts_with("AUDIT LOG NOT WRITTEN to "), "{err}");
+    }
+
+    #[test]
+    fn readable_names_the_person_the_action_and_each_call() {
+        let lines = readable(&record());
+        assert_eq!(
+            lines[0],
+            "1970-01-01 00:00:00 UTC  FAILED    d-ABC checkout:live  continue (promote-now)  by \
+             arn:aws:sts::123456789012:assumed-role/oncall/alice [alice via tui]  prod/eu-west-1"
+        );
+        assert!(
+            lines[2].contains("codedeploy:StopDeployment"),
+            "{}",
+            lines[2]
+        );
+        assert!(
+            lines[2].ends_with("→ ERROR AccessDeniedException: no"),
+            "{}",
+            lines[2]
+        );
+    }
+}

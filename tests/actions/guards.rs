@@ -162,3 +162,18 @@ async fn a_declined_confirmation_sends_nothing_and_is_audited() {
     assert_eq!(mutating(&env.stats().await), before);
     assert_eq!(env.audit.read().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn an_audit_write_failure_is_reported_not_swallowed() {
+    let env = env("calm", None).await;
+    let blocker = env._dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let executor = rollwatch::actions::Executor::new(
+        rollwatch::actions::AuditLog::at(blocker.join("audit.jsonl")),
+        rollwatch::actions::Follow::default(),
+    );
+    let prepared = env.prepare("search-api", Request::Stop).await;
+    let report = executor.record_unconfirmed(&prepared.confirm("n").unwrap_err());
+    let err = report.audit_error.unwrap();
+    assert!(err.contains("AUDIT LOG NOT WRITTEN"), "{err}");
+}
