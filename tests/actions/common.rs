@@ -23,7 +23,7 @@ pub struct Env {
     pub writer: AwsWriter,
     pub executor: Executor,
     pub audit: AuditLog,
-    pub _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 pub fn sandbox_config(scenario: &str, faults: Option<&str>) -> SandboxConfig {
@@ -83,7 +83,7 @@ pub async fn env(scenario: &str, faults: Option<&str>) -> Env {
         writer,
         executor,
         audit,
-        _dir: dir,
+        dir,
     }
 }
 

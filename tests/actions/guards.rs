@@ -166,7 +166,7 @@ async fn a_declined_confirmation_sends_nothing_and_is_audited() {
 #[tokio::test]
 async fn an_audit_write_failure_is_reported_not_swallowed() {
     let env = env("calm", None).await;
-    let blocker = env._dir.path().join("not-a-dir");
+    let blocker = env.dir.path().join("not-a-dir");
     std::fs::write(&blocker, "x").unwrap();
     let executor = rollwatch::actions::Executor::new(
         rollwatch::actions::AuditLog::at(blocker.join("audit.jsonl")),
