@@ -12,3 +12,5 @@ mod common;
 mod flows;
 #[path = "actions/guards.rs"]
 mod guards;
+#[path = "actions/iam.rs"]
+mod iam;
