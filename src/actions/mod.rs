@@ -8,6 +8,7 @@
 mod audit;
 mod executor;
 mod prepare;
+mod promote;
 mod record;
 pub mod settings;
 mod steps;

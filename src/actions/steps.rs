@@ -6,7 +6,7 @@
 //! - continue: ContinueDeployment, or PutLifecycleEventHookExecutionStatus, or promote now (stop
 //!   without rollback, follow until Stopped, GetAlias, UpdateAlias to 100% old guarded by the
 //!   RevisionId, CreateDeployment of the same AppSpec all at once, follow it to Succeeded, check
-//!   the alias is 100% on the new version);
+//!   the alias is 100% on the new version — in [`super::promote`]);
 //! - resolve a split: UpdateAlias guarded by the RevisionId read when the action was prepared.
 
 use serde_json::json;
@@ -14,20 +14,19 @@ use serde_json::json;
 use super::executor::Follow;
 use super::prepare::Prepared;
 use super::record::Recorder;
-use crate::aws::{DeploymentWriter, NewDeployment};
+use crate::aws::DeploymentWriter;
 use crate::domain::{
-    ALL_AT_ONCE, Action, AliasWeights, Deployment, DeploymentStatus, Failure, SplitResolution,
-    appspec_content, normalize_pct,
+    Action, AliasWeights, Deployment, DeploymentStatus, Failure, SplitResolution, normalize_pct,
 };
 
 /// How a step sequence ended badly: what to tell people, and the failure if a call failed.
 pub type StepError = (String, Option<Failure>);
 
-fn failed(what: &str, f: Failure) -> StepError {
+pub(super) fn failed(what: &str, f: Failure) -> StepError {
     (format!("{what}: {}", f.one_line()), Some(f))
 }
 
-fn weights_text(a: &AliasWeights) -> String {
+pub(super) fn weights_text(a: &AliasWeights) -> String {
     std::iter::once((a.primary_version.clone(), a.primary_weight()))
         .chain(a.additional.iter().cloned())
         .map(|(v, aws)| format!("v{v} {}", normalize_pct(aws)))
@@ -88,12 +87,12 @@ pub async fn run_steps<W: DeploymentWriter>(
             .map_err(|f| failed("the hook verdict was not accepted", f))?;
             Ok(format!("{event} hook of {id} reported {status}"))
         }
-        Action::PromoteNow => promote(aws, prep, rec, follow).await,
+        Action::PromoteNow => super::promote::promote(aws, prep, rec, follow).await,
         Action::ResolveSplit { to } => resolve(aws, prep, *to, rec).await,
     }
 }
 
-fn subject(prep: &Prepared) -> Option<(String, String)> {
+pub(super) fn subject(prep: &Prepared) -> Option<(String, String)> {
     prep.deployment
         .target
         .as_ref()
@@ -105,7 +104,7 @@ fn subject(prep: &Prepared) -> Option<(String, String)> {
         })
 }
 
-fn versions(prep: &Prepared) -> Option<(String, String)> {
+pub(super) fn versions(prep: &Prepared) -> Option<(String, String)> {
     prep.deployment
         .target
         .as_ref()
@@ -117,7 +116,7 @@ fn versions(prep: &Prepared) -> Option<(String, String)> {
         })
 }
 
-async fn stop<W: DeploymentWriter>(
+pub(super) async fn stop<W: DeploymentWriter>(
     aws: &W,
     id: &str,
     auto_rollback: bool,
@@ -134,7 +133,7 @@ async fn stop<W: DeploymentWriter>(
     .map_err(|f| failed("StopDeployment failed", f))
 }
 
-async fn read_alias<W: DeploymentWriter>(
+pub(super) async fn read_alias<W: DeploymentWriter>(
     aws: &W,
     function: &str,
     alias: &str,
@@ -152,7 +151,7 @@ async fn read_alias<W: DeploymentWriter>(
 
 /// Polls GetDeployment until `done`; records only status changes. Gives up after
 /// `follow.max_polls` or five failed polls in a row.
-async fn follow_until<W: DeploymentWriter>(
+pub(super) async fn follow_until<W: DeploymentWriter>(
     aws: &W,
     id: &str,
     rec: &mut Recorder,
@@ -260,95 +259,6 @@ fn short(follow: &Follow) -> Follow {
     Follow {
         pause: follow.pause.clone(),
         max_polls: follow.max_polls.min(10),
-    }
-}
-
-async fn promote<W: DeploymentWriter>(
-    aws: &W,
-    prep: &Prepared,
-    rec: &mut Recorder,
-    follow: &Follow,
-) -> Result<String, StepError> {
-    let id = prep.deployment.id.as_str();
-    let (Some(spec), Some((old, new))) = (&prep.appspec, versions(prep)) else {
-        return Err(("the AppSpec is unknown: nothing was sent".into(), None));
-    };
-    stop(aws, id, false, rec).await?;
-    follow_until(aws, id, rec, follow, |d| !d.status.is_active()).await?;
-    let alias = read_alias(aws, &spec.function, &spec.alias, rec).await?;
-    let stuck = |what: String| {
-        format!(
-            "{what}; {id} is Stopped and the alias may be split: resolve it (alias back to v{old} \
-             or forward to v{new})"
-        )
-    };
-    let Some(revision) = alias.revision_id.clone() else {
-        return Err((
-            stuck("GetAlias returned no RevisionId, so the reset was not sent".into()),
-            None,
-        ));
-    };
-    rec.call(
-        "lambda:UpdateAlias",
-        json!({"FunctionName": spec.function, "Name": spec.alias, "FunctionVersion": old,
-               "RoutingConfig": {"AdditionalVersionWeights": {}}, "RevisionId": revision}),
-        aws.set_alias(&spec.function, &spec.alias, &old, &revision),
-        |a| json!(a),
-    )
-    .await
-    .map_err(|f| {
-        (
-            stuck(format!("resetting the alias failed: {}", f.one_line())),
-            Some(f),
-        )
-    })?;
-    let new_deployment = NewDeployment {
-        application: prep.deployment.application.clone(),
-        group: prep.deployment.group.clone(),
-        appspec: appspec_content(spec),
-        config_name: ALL_AT_ONCE.to_string(),
-        description: format!(
-            "rollwatch promote-now of {id} (v{old} → v{new}) by {}",
-            prep.caller_arn().unwrap_or("unknown caller")
-        ),
-    };
-    let created = rec
-        .call(
-            "codedeploy:CreateDeployment",
-            json!(new_deployment),
-            aws.create_deployment(&new_deployment),
-            |id| json!({"deploymentId": id}),
-        )
-        .await
-        .map_err(|f| {
-            (
-                format!(
-                    "{id} is Stopped and the alias is 100% on v{old}, but the all-at-once \
-                     redeploy failed: {} — deploy v{new} again when ready",
-                    f.one_line()
-                ),
-                Some(f),
-            )
-        })?;
-    let done = follow_until(aws, &created, rec, follow, |d| !d.status.is_active()).await?;
-    let alias = read_alias(aws, &spec.function, &spec.alias, rec).await?;
-    if done.status == DeploymentStatus::Succeeded
-        && alias.primary_version == new
-        && !alias.is_split()
-    {
-        Ok(format!(
-            "promoted: {id} Stopped, {created} ({ALL_AT_ONCE}) Succeeded, alias at {}",
-            weights_text(&alias)
-        ))
-    } else {
-        Err((
-            format!(
-                "the all-at-once redeploy {created} ended {} with the alias at {}",
-                done.status.as_str(),
-                weights_text(&alias)
-            ),
-            None,
-        ))
     }
 }
 
