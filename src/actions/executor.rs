@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
 use super::audit::{AuditLog, AuditRecord, Outcome};
 use super::prepare::{Confirmed, Prepared};
@@ -40,6 +40,9 @@ pub struct Follow {
     pub pause: Arc<dyn Pause>,
     /// Polls before giving up (the action then ends Failed, saying what was last seen).
     pub max_polls: u32,
+    /// Cancelled: stop following (Ctrl-C, or "stop following" in the TUI). What was already
+    /// sent carries on in AWS; the attempt is still audited, saying where it was left.
+    pub cancel: CancellationToken,
 }
 
 impl Default for Follow {
@@ -48,6 +51,7 @@ impl Default for Follow {
         Self {
             pause: Arc::new(Sleep(Duration::from_secs(3))),
             max_polls: 1500,
+            cancel: CancellationToken::new(),
         }
     }
 }
@@ -171,7 +175,7 @@ impl Executor {
         failure: Option<Failure>,
     ) -> Report {
         let record = AuditRecord {
-            time: Utc::now(),
+            time: prepared.started_at,
             caller_arn: prepared.caller.as_ref().map(|c| c.arn.clone()),
             account: prepared.caller.as_ref().map(|c| c.account.clone()),
             initiator: prepared.context.initiator.clone(),

@@ -4,6 +4,7 @@
 //! only becomes runnable through [`Prepared::confirm`] with an accepted answer: there is no other
 //! way to get a [`Confirmed`], so no mutating call can happen without a confirmation.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::audit::{CallRecord, Initiator};
@@ -66,6 +67,7 @@ pub struct Prepared {
     pub(super) caller: Option<CallerIdentity>,
     pub(super) calls: Vec<CallRecord>,
     pub(super) context: Context,
+    pub(super) started_at: DateTime<Utc>,
 }
 
 /// A prepared action a person confirmed. Only [`Prepared::confirm`] makes one.
@@ -121,6 +123,7 @@ impl Prepared {
             caller: None,
             calls: Vec::new(),
             context,
+            started_at: Utc::now(),
         }
     }
 }
@@ -141,6 +144,7 @@ async fn prepare_boxed<W: DeploymentWriter>(
     request: &Request,
     context: Context,
 ) -> Prepared {
+    let started_at = Utc::now();
     let mut rec = Recorder::new(None);
     let caller = rec
         .call(
@@ -174,6 +178,7 @@ async fn prepare_boxed<W: DeploymentWriter>(
         view.alias = Part::from_result(fresh);
     }
     let mut hook_search = None;
+    let mut search_failure: Option<String> = None;
     let action = match request {
         Request::Rollback => check_action(&view, &Action::Rollback).map(|()| Action::Rollback),
         Request::Stop => check_action(&view, &Action::Stop).map(|()| Action::Stop),
@@ -196,12 +201,18 @@ async fn prepare_boxed<W: DeploymentWriter>(
                         |s| json!(s),
                     )
                     .await;
-                if let Ok(search) = found {
-                    id.clone_from(&search.execution_id);
-                    hook_search = Some(search);
+                match found {
+                    Ok(search) => {
+                        id.clone_from(&search.execution_id);
+                        hook_search = Some(search);
+                    }
+                    Err(f) => search_failure = Some(f.one_line()),
                 }
             }
-            continue_variant(&view, *request, id.as_deref())
+            continue_variant(&view, *request, id.as_deref()).map_err(|why| match &search_failure {
+                Some(f) => format!("{why} (the log search failed: {f})"),
+                None => why,
+            })
         }
     };
     let confirmation = action.as_ref().ok().map(|a| {
@@ -224,5 +235,6 @@ async fn prepare_boxed<W: DeploymentWriter>(
         caller,
         calls: rec.into_calls(),
         context,
+        started_at,
     }
 }

@@ -186,7 +186,19 @@ pub(super) async fn follow_until<W: DeploymentWriter>(
                 }
             }
         }
-        follow.pause.pause().await;
+        tokio::select! {
+            () = follow.pause.pause() => {}
+            () = follow.cancel.cancelled() => {
+                let status = last.map_or("unknown".to_string(), |(s, _)| s.as_str().to_string());
+                return Err((
+                    format!(
+                        "stopped following {id} at your request (last seen {status}); what was \
+                         sent carries on in AWS — check it with `rollwatch snapshot`"
+                    ),
+                    None,
+                ));
+            }
+        }
     }
     let status = last.map_or("unknown".to_string(), |(s, _)| s.as_str().to_string());
     Err((
@@ -259,6 +271,7 @@ fn short(follow: &Follow) -> Follow {
     Follow {
         pause: follow.pause.clone(),
         max_polls: follow.max_polls.min(10),
+        cancel: follow.cancel.clone(),
     }
 }
 

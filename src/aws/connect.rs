@@ -137,7 +137,10 @@ pub async fn connect_writer(
             "run without --read-only on a profile without `read_only = true` to act".to_string();
         return Err(failure);
     }
+    // One request per recorded call: no call is ever re-sent by the SDK (a throttled or
+    // timed-out action is reported, and the person decides).
     let config = loader(options, Some(region.trim().to_string()))
+        .retry_config(RetryConfig::disabled())
         .load()
         .await;
     Ok(AwsWriter::new(

@@ -59,6 +59,7 @@ fn follow() -> Follow {
     Follow {
         pause: std::sync::Arc::new(Sleep(Duration::from_millis(ms))),
         max_polls: u32::try_from((75 * 60 * 1000) / ms).unwrap_or(u32::MAX),
+        cancel: tokio_util::sync::CancellationToken::new(),
     }
 }
 
@@ -91,7 +92,9 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
             return ActExit::AuditNotWritten.into();
         }
     };
-    let executor = Executor::new(audit, follow());
+    let follow = follow();
+    let cancel = follow.cancel.clone();
+    let executor = Executor::new(audit, follow);
     let opts = options(aws);
     let readers = match connect(&opts).await {
         Ok(r) => r,
@@ -170,7 +173,14 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
             say(&format!("  · {line}"));
         }
     });
+    // Ctrl-C while following stops the follow (not the action in AWS); the audit line is written.
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
     let report = Box::pin(executor.run(&writer, confirmed, Some(tx))).await;
+    interrupt.abort();
     let _ = printer.await;
     finish(&report)
 }

@@ -75,6 +75,7 @@ pub async fn env(scenario: &str, faults: Option<&str>) -> Env {
         Follow {
             pause: Arc::new(Advance(sandbox.clone(), 15.0)),
             max_polls: 400,
+            cancel: tokio_util::sync::CancellationToken::new(),
         },
     );
     Env {

@@ -177,3 +177,74 @@ async fn an_audit_write_failure_is_reported_not_swallowed() {
     let err = report.audit_error.unwrap();
     assert!(err.contains("AUDIT LOG NOT WRITTEN"), "{err}");
 }
+
+#[tokio::test]
+async fn read_only_mode_constructs_no_writer() {
+    let sandbox = rollwatch::sandbox::Sandbox::start(crate::common::sandbox_config("calm", None))
+        .await
+        .unwrap();
+    let refused = rollwatch::aws::connect_writer(
+        &crate::common::options(&sandbox),
+        "us-east-1",
+        &rollwatch::aws::Mode::ReadOnly("--read-only".into()),
+    )
+    .await;
+    let failure = refused.err().unwrap();
+    assert!(
+        failure.message.contains("read-only mode (--read-only)"),
+        "{}",
+        failure.message
+    );
+    let stats = crate::common::get_json(&sandbox, "/_sandbox/stats").await;
+    assert_eq!(stats["calls"], 0, "{stats}");
+}
+
+#[tokio::test]
+async fn a_throttled_stop_is_reported_and_never_resent() {
+    let env = env("calm", Some("throttle@codedeploy:StopDeployment=1")).await;
+    let report = env.run("search-api", Request::Stop).await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.kind, FailureKind::Throttled);
+    assert!(failure.hint.contains("rate-limiting"), "{}", failure.hint);
+    let stats = env.stats().await;
+    assert_eq!(
+        stats["services"]["codedeploy"]["operations"]["StopDeployment"]["calls"], 1,
+        "the SDK must not re-send a mutating call: {stats}"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_the_follow_still_writes_the_audit_line() {
+    let env = env("failing-canary", None).await;
+    env.sandbox.advance(60.0);
+    let follow = rollwatch::actions::Follow {
+        pause: std::sync::Arc::new(crate::common::Advance(env.sandbox.clone(), 15.0)),
+        max_polls: 400,
+        cancel: tokio_util::sync::CancellationToken::new(),
+    };
+    follow.cancel.cancel();
+    let executor = rollwatch::actions::Executor::new(env.audit.clone(), follow);
+    let prepared = env.prepare("checkout", Request::Rollback).await;
+    let report = executor
+        .run(&env.writer, prepared.confirm("y").unwrap(), None)
+        .await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    assert!(
+        report.message.starts_with("stopped following"),
+        "{}",
+        report.message
+    );
+    assert!(
+        report.message.contains("carries on in AWS"),
+        "{}",
+        report.message
+    );
+    let record = env.audit.read().unwrap().remove(0).unwrap();
+    assert!(
+        record
+            .calls
+            .iter()
+            .any(|c| c.call == "codedeploy:StopDeployment")
+    );
+}
