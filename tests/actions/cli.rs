@@ -226,3 +226,26 @@ async fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("must be true or false"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_approves_the_waiting_hook_and_resolve_clears_a_split() {
+    let cli = Cli::start("hook-failure", 0.0, None).await;
+    cli.sandbox.advance(5.0);
+    let id = cli.deployment_of("billing").await;
+    let out = cli.run(&["continue", &id, "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert!(
+        err.contains("APPROVE the BeforeAllowTraffic hook of billing:live?"),
+        "{err}"
+    );
+    assert!(stdout.contains("BeforeAllowTraffic hook of"), "{stdout}");
+    assert!(stdout.contains("reported Succeeded"), "{stdout}");
+
+    let split = Cli::start("stuck-split", 0.0, None).await;
+    let id = split.deployment_of("ledger").await;
+    let out = split.run(&["resolve", &id, "--to", "old", "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert_eq!(stdout.trim(), "ledger:live now at v2 100%");
+}
