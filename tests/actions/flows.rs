@@ -37,6 +37,14 @@ async fn rollback_returns_the_alias_to_100_percent_old() {
         .find(|c| c.call == "codedeploy:StopDeployment")
         .unwrap();
     assert_eq!(stop.request["autoRollbackEnabled"], true, "{calls:?}");
+    let polls = calls
+        .iter()
+        .filter(|c| **c == "codedeploy:GetDeployment")
+        .count();
+    assert!(
+        (2..=6).contains(&polls),
+        "only status changes are kept: {calls:?}"
+    );
     assert!(report.audit_error.is_none());
     assert_eq!(env.audit.read().unwrap().len(), 1);
 }
