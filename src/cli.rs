@@ -27,6 +27,10 @@ pub struct AwsArgs {
     /// Largest burst of Lambda control-plane calls (GetAlias) one refresh may spend.
     #[arg(long, global = true, default_value_t = 10)]
     pub lambda_burst: u32,
+    /// Never construct the write side: operator actions are refused (also `read_only = true` in
+    /// the profile's `[profiles.NAME]` table of the config file).
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 /// What to do.
@@ -38,6 +42,80 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the AWS-compatible sandbox (CodeDeploy, Lambda, CloudWatch, Logs) on loopback.
     Sandbox(crate::sandbox::SandboxArgs),
+    /// Stop a deployment and roll it back (StopDeployment autoRollbackEnabled=true), then follow
+    /// the rollback deployment until the alias is back at 100% on the old version.
+    Rollback(ActArgs),
+    /// Stop a deployment WITHOUT rollback: the alias stays split until resolved.
+    Stop(ActArgs),
+    /// Continue: approve/reject a waiting hook, ContinueDeployment (Ready), or promote now.
+    Continue(ContinueArgs),
+    /// Resolve an alias left split by a stop without rollback (UpdateAlias, RevisionId-guarded).
+    Resolve(ResolveArgs),
+    /// Print the audit log of operator actions.
+    Audit(AuditArgs),
+}
+
+/// Options every operator action takes.
+///
+/// Exit codes: 0 done; 1 refused or not applicable (including read-only); 2 usage (e.g. no
+/// `--yes` while stdin is not a terminal); 3 an AWS call failed or the end state was not reached;
+/// 4 cancelled at the confirmation; 5 done, but the audit line could not be written.
+#[derive(Args, Debug, Clone)]
+pub struct ActArgs {
+    /// The deployment id (d-XXXXXXXXX).
+    pub deployment_id: String,
+    /// Confirm without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// With --yes on a protected profile: the `function:alias` a person would have typed.
+    #[arg(long, value_name = "FUNCTION:ALIAS")]
+    pub confirm: Option<String>,
+}
+
+/// `rollwatch continue` options.
+#[derive(Args, Debug, Clone)]
+pub struct ContinueArgs {
+    #[command(flatten)]
+    pub act: ActArgs,
+    /// Approve the waiting BeforeAllowTraffic/AfterAllowTraffic hook (status Succeeded).
+    #[arg(long, conflicts_with_all = ["reject", "promote"])]
+    pub approve: bool,
+    /// Reject the waiting hook (status Failed).
+    #[arg(long, conflicts_with_all = ["approve", "promote"])]
+    pub reject: bool,
+    /// Promote now: stop, reset the alias, redeploy the same AppSpec all at once.
+    #[arg(long, conflicts_with_all = ["approve", "reject"])]
+    pub promote: bool,
+    /// The hook's LifecycleEventHookExecutionId (otherwise looked up in the hook's logs).
+    #[arg(long)]
+    pub hook_execution_id: Option<String>,
+}
+
+/// Where `rollwatch resolve` puts the alias.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResolveTo {
+    /// 100% on the deployment's old (current) version.
+    Old,
+    /// 100% on the deployment's new (target) version.
+    New,
+}
+
+/// `rollwatch resolve` options.
+#[derive(Args, Debug, Clone)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    pub act: ActArgs,
+    /// Back to the old version or forward to the new one.
+    #[arg(long, value_enum)]
+    pub to: ResolveTo,
+}
+
+/// `rollwatch audit` options.
+#[derive(Args, Debug, Clone)]
+pub struct AuditArgs {
+    /// Print the raw JSON lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rollwatch snapshot` options.

@@ -21,6 +21,7 @@
 //! - [`sandbox`] is an AWS-compatible emulator; nothing else knows it exists.
 //! - [`cli`] defines the command line.
 
+pub mod actions;
 pub mod aws;
 pub mod cli;
 pub mod domain;

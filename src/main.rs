@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rollwatch::cli::{Cli, Command, SnapshotArgs};
+use rollwatch::actions::Request;
+use rollwatch::cli::{Cli, Command, ResolveTo, SnapshotArgs};
+use rollwatch::domain::{ContinueRequest, SplitResolution};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +29,36 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             },
+            Some(Command::Rollback(act)) => {
+                rollwatch::headless::run_action(&cli.aws, Request::Rollback, &act).await
+            }
+            Some(Command::Stop(act)) => {
+                rollwatch::headless::run_action(&cli.aws, Request::Stop, &act).await
+            }
+            Some(Command::Continue(args)) => {
+                let request = if args.approve {
+                    ContinueRequest::Approve
+                } else if args.reject {
+                    ContinueRequest::Reject
+                } else if args.promote {
+                    ContinueRequest::PromoteNow
+                } else {
+                    ContinueRequest::Auto
+                };
+                let request = Request::Continue {
+                    request,
+                    execution_id: args.hook_execution_id.clone(),
+                };
+                rollwatch::headless::run_action(&cli.aws, request, &args.act).await
+            }
+            Some(Command::Resolve(args)) => {
+                let to = match args.to {
+                    ResolveTo::Old => SplitResolution::BackToOld,
+                    ResolveTo::New => SplitResolution::ForwardToNew,
+                };
+                rollwatch::headless::run_action(&cli.aws, Request::Resolve(to), &args.act).await
+            }
+            Some(Command::Audit(args)) => rollwatch::headless::run_audit(&args),
             // Until the TUI lands, plain `rollwatch` prints the picture.
             None => rollwatch::headless::run_snapshot(&cli.aws, &SnapshotArgs::default()).await,
         }

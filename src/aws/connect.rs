@@ -12,6 +12,7 @@ use aws_credential_types::Credentials;
 use super::budget::Budgets;
 use super::clock::ServiceClock;
 use super::reader::AwsReader;
+use super::write::{AwsWriter, Mode};
 use crate::domain::{Failure, FailureKind};
 
 /// How to reach AWS.
@@ -115,4 +116,39 @@ fn reader(config: &SdkConfig, region: &str, options: &ConnectOptions) -> AwsRead
         clock,
         Budgets::new(options.lambda_burst.max(1)),
     )
+}
+
+/// The write side for `region`, for operator actions. In read-only mode it is not constructed:
+/// the refusal says where read-only came from, and nothing can send a mutating call.
+pub async fn connect_writer(
+    options: &ConnectOptions,
+    region: &str,
+    mode: &Mode,
+) -> Result<AwsWriter, Failure> {
+    if let Mode::ReadOnly(why) = mode {
+        let mut failure = Failure::new(
+            FailureKind::BadConfiguration,
+            "rollwatch",
+            "connect_writer",
+            format!("read-only mode ({why}): operator actions are disabled"),
+            options.profile.as_deref(),
+        );
+        failure.hint =
+            "run without --read-only on a profile without `read_only = true` to act".to_string();
+        return Err(failure);
+    }
+    // One request per recorded call: no call is ever re-sent by the SDK (a throttled or
+    // timed-out action is reported, and the person decides).
+    let config = loader(options, Some(region.trim().to_string()))
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    Ok(AwsWriter::new(
+        region.trim().to_string(),
+        options.profile.clone(),
+        aws_sdk_codedeploy::Client::new(&config),
+        aws_sdk_lambda::Client::new(&config),
+        aws_sdk_cloudwatchlogs::Client::new(&config),
+        aws_sdk_sts::Client::new(&config),
+    ))
 }

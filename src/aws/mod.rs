@@ -11,16 +11,21 @@ mod errors;
 mod lambda_cw;
 mod metrics;
 mod reader;
+mod write;
 
 use std::future::Future;
 
 pub use budget::{Budget, Budgets};
 pub use clock::ServiceClock;
 pub use codedeploy::{BATCH_LIMIT, Listing};
-pub use connect::{ConnectOptions, connect};
+pub use connect::{ConnectOptions, connect, connect_writer};
 pub use errors::kind_of_code;
 pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
 pub use reader::AwsReader;
+pub use write::{
+    AwsWriter, CallerIdentity, DeploymentWriter, HookSearch, Mode, NewDeployment, StopOutcome,
+    extract_execution_id, hook_log_group,
+};
 
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, ClockReading, Deployment, DeploymentConfig, Failure,

@@ -3,6 +3,7 @@
 //! warnings and the complete picture. No tokio, no ratatui, no aws-sdk: plain values and
 //! functions, tested on their own.
 
+mod action;
 mod alarm;
 mod appspec;
 mod deployment;
@@ -14,6 +15,12 @@ mod plan;
 mod warnings;
 mod weights;
 
+pub use action::{
+    ALL_AT_ONCE, Action, ActionOption, BlastRadius, Confirmation, ContinueRequest, SplitResolution,
+    appspec_content, blast_radius, check as check_action, confirmation, continue_variant,
+    hook_function, is_cloudformation_owned, options as action_options, running_hook,
+    versions as deployment_versions,
+};
 pub use alarm::{Alarm, AlarmKind, AlarmMeasure, AlarmState, DeploymentAlarm, worst_state};
 pub use appspec::{AppSpec, AppSpecError, parse_appspec};
 pub use deployment::{

@@ -1,0 +1,338 @@
+//! The audit log: every attempted action (done, failed, refused or cancelled) appended as one
+//! JSON line to `audit.jsonl` in the state directory — time, caller identity (STS), the local
+//! user and who initiated it (a person, or later the guard), profile, region, deployment, action
+//! and variant, weights before, every AWS call with its response or error, and the outcome.
+//! A write failure is returned to the caller to show, never swallowed.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{AliasWeights, Failure};
+
+/// Who (or what) started an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Initiator {
+    /// A person at the TUI or the command line (`via`: `tui`, `cli`).
+    Person { local_user: String, via: String },
+    /// An automatic guard (for later: e.g. roll back when an alarm fires).
+    Guard { rule: String },
+}
+
+impl Initiator {
+    /// A person on this machine (`$USER`/`$USERNAME`), acting through `via`.
+    pub fn person(via: &str) -> Self {
+        let local_user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".to_string());
+        Self::Person {
+            local_user,
+            via: via.to_string(),
+        }
+    }
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every step worked and the end state was reached.
+    Done,
+    /// An AWS call failed, or the end state was not reached.
+    Failed,
+    /// Not applicable to the deployment's state, or read-only.
+    Refused,
+    /// The confirmation was declined.
+    Cancelled,
+    /// Already in flight for this deployment: nothing was done (not written to the log).
+    Busy,
+}
+
+/// One AWS call and what came back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub at: DateTime<Utc>,
+    /// `codedeploy:StopDeployment`.
+    pub call: String,
+    pub request: Value,
+    /// The response (when it worked).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub response: Value,
+    /// The classified error (when it failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<AuditError>,
+}
+
+/// A failure as the audit keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditError {
+    pub kind: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl From<&Failure> for AuditError {
+    fn from(f: &Failure) -> Self {
+        Self {
+            kind: serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            message: f.message.clone(),
+            hint: f.hint.clone(),
+        }
+    }
+}
+
+/// One line of `audit.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub time: DateTime<Utc>,
+    /// STS caller ARN (`None` when GetCallerIdentity failed or was not made).
+    pub caller_arn: Option<String>,
+    pub account: Option<String>,
+    pub initiator: Initiator,
+    pub profile: Option<String>,
+    pub region: String,
+    pub deployment_id: String,
+    /// `function:alias`.
+    pub subject: String,
+    /// `rollback`, `stop`, `continue`, `resolve`.
+    pub action: String,
+    /// `promote-now`, `approve-hook`, `back-to-old` ...
+    pub variant: Option<String>,
+    pub weights_before: Option<Weights>,
+    pub calls: Vec<CallRecord>,
+    pub outcome: Outcome,
+    /// What happened, for people.
+    pub message: String,
+}
+
+/// Alias weights as the audit keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub function: String,
+    pub alias: String,
+    pub primary_version: String,
+    /// (version, share 0–1) beyond the primary.
+    pub additional: Vec<(String, f64)>,
+    pub revision_id: Option<String>,
+}
+
+impl From<&AliasWeights> for Weights {
+    fn from(a: &AliasWeights) -> Self {
+        Self {
+            function: a.function.clone(),
+            alias: a.alias.clone(),
+            primary_version: a.primary_version.clone(),
+            additional: a.additional.clone(),
+            revision_id: a.revision_id.clone(),
+        }
+    }
+}
+
+/// The append-only audit file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+    lock: Arc<Mutex<()>>,
+}
+
+/// The state directory: `ROLLWATCH_STATE_DIR`, else the platform's state (or local data)
+/// directory for rollwatch.
+pub fn state_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("ROLLWATCH_STATE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "rollwatch")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_path_buf(),
+    )
+}
+
+impl AuditLog {
+    /// `audit.jsonl` in [`state_dir`].
+    pub fn default_location() -> Result<Self, String> {
+        let dir = state_dir().ok_or_else(|| {
+            "no home directory to keep the audit log in: set ROLLWATCH_STATE_DIR".to_string()
+        })?;
+        Ok(Self::at(dir.join("audit.jsonl")))
+    }
+
+    /// The audit file at `path`.
+    pub fn at(path: PathBuf) -> Self {
+        Self {
+            path,
+            lock: Arc::default(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record as one line. The error says which file could not be written and why.
+    pub fn append(&self, record: &AuditRecord) -> Result<(), String> {
+        let mut line = serde_json::to_string(record)
+            .map_err(|e| format!("audit record could not be encoded: {e}"))?;
+        line.push('\n');
+        let _guard = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let fail = |e: std::io::Error| {
+            format!(
+                "AUDIT LOG NOT WRITTEN to {}: {e} (the action itself was not undone)",
+                self.path.display()
+            )
+        };
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(fail)?;
+        file.write_all(line.as_bytes()).map_err(fail)?;
+        file.flush().map_err(fail)
+    }
+
+    /// Every line: a record, or the unreadable line with why.
+    pub fn read(&self) -> Result<Vec<Result<AuditRecord, String>>, String> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),
+        };
+        Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).map_err(|e| format!("unreadable line ({e}): {l}")))
+            .collect())
+    }
+}
+
+/// A record for people: a heading line, then one line per call.
+pub fn readable(record: &AuditRecord) -> Vec<String> {
+    let who = match &record.initiator {
+        Initiator::Person { local_user, via } => format!("{local_user} via {via}"),
+        Initiator::Guard { rule } => format!("guard {rule}"),
+    };
+    let action = match &record.variant {
+        Some(v) => format!("{} ({v})", record.action),
+        None => record.action.clone(),
+    };
+    let mut out = vec![format!(
+        "{}  {:<9} {} {}  {action}  by {} [{}]  {}/{}",
+        record.time.format("%Y-%m-%d %H:%M:%S UTC"),
+        format!("{:?}", record.outcome).to_uppercase(),
+        record.deployment_id,
+        record.subject,
+        record.caller_arn.as_deref().unwrap_or("caller unknown"),
+        who,
+        record.profile.as_deref().unwrap_or("default"),
+        record.region,
+    )];
+    out.push(format!("    {}", record.message));
+    for call in &record.calls {
+        let result = match &call.error {
+            Some(e) => format!("ERROR {}", e.message),
+            None => "ok".to_string(),
+        };
+        out.push(format!(
+            "    {} {} {} → {result}",
+            call.at.format("%H:%M:%S"),
+            call.call,
+            call.request
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> AuditRecord {
+        AuditRecord {
+            time: DateTime::UNIX_EPOCH,
+            caller_arn: Some("arn:aws:sts::123456789012:assumed-role/oncall/alice".into()),
+            account: Some("123456789012".into()),
+            initiator: Initiator::Person {
+                local_user: "alice".into(),
+                via: "tui".into(),
+            },
+            profile: Some("prod".into()),
+            region: "eu-west-1".into(),
+            deployment_id: "d-ABC".into(),
+            subject: "checkout:live".into(),
+            action: "continue".into(),
+            variant: Some("promote-now".into()),
+            weights_before: None,
+            calls: vec![CallRecord {
+                at: DateTime::UNIX_EPOCH,
+                call: "codedeploy:StopDeployment".into(),
+                request: serde_json::json!({"autoRollbackEnabled": false}),
+                response: Value::Null,
+                error: Some(AuditError {
+                    kind: "access_denied".into(),
+                    message: "AccessDeniedException: no".into(),
+                    hint: "grant".into(),
+                }),
+            }],
+            outcome: Outcome::Failed,
+            message: "StopDeployment failed".into(),
+        }
+    }
+
+    #[test]
+    fn appends_one_line_per_attempt_and_reads_them_back() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::at(dir.path().join("nested/audit.jsonl"));
+        assert_eq!(log.read(), Ok(Vec::new()));
+        assert_eq!(log.append(&record()), Ok(()));
+        assert_eq!(log.append(&record()), Ok(()));
+        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+        assert_eq!(text.lines().count(), 2);
+        let back = log.read().unwrap_or_default();
+        assert_eq!(back[1], Ok(record()));
+    }
+
+    #[test]
+    fn a_write_failure_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "x").unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::at(blocker.join("audit.jsonl"));
+        let err = log.append(&record()).unwrap_err();
+        assert!(err.starts_with("AUDIT LOG NOT WRITTEN to "), "{err}");
+    }
+
+    #[test]
+    fn readable_names_the_person_the_action_and_each_call() {
+        let lines = readable(&record());
+        assert_eq!(
+            lines[0],
+            "1970-01-01 00:00:00 UTC  FAILED    d-ABC checkout:live  continue (promote-now)  by \
+             arn:aws:sts::123456789012:assumed-role/oncall/alice [alice via tui]  prod/eu-west-1"
+        );
+        assert!(
+            lines[2].contains("codedeploy:StopDeployment"),
+            "{}",
+            lines[2]
+        );
+        assert!(
+            lines[2].ends_with("→ ERROR AccessDeniedException: no"),
+            "{}",
+            lines[2]
+        );
+    }
+}

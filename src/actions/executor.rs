@@ -1,0 +1,207 @@
+//! The executor: runs a confirmed action step by step (see [`super::steps`]), at most one per
+//! deployment at a time — a second request while one is in flight does nothing — and appends
+//! every attempt (done, failed, refused, cancelled) to the audit log. An audit write failure is
+//! part of the [`Report`], to be shown.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::audit::{AuditLog, AuditRecord, Outcome};
+use super::prepare::{Confirmed, Prepared};
+use super::record::Recorder;
+use super::steps::run_steps;
+use crate::aws::DeploymentWriter;
+use crate::domain::{Action, Failure};
+
+/// Waits between polls while following a deployment.
+pub trait Pause: Send + Sync {
+    fn pause(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// Sleeps for a fixed time between polls.
+#[derive(Debug, Clone, Copy)]
+pub struct Sleep(pub Duration);
+
+impl Pause for Sleep {
+    fn pause(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(self.0))
+    }
+}
+
+/// How deployments are followed after a stop or a redeploy.
+#[derive(Clone)]
+pub struct Follow {
+    pub pause: Arc<dyn Pause>,
+    /// Polls before giving up (the action then ends Failed, saying what was last seen).
+    pub max_polls: u32,
+    /// Cancelled: stop following (Ctrl-C, or "stop following" in the TUI). What was already
+    /// sent carries on in AWS; the attempt is still audited, saying where it was left.
+    pub cancel: CancellationToken,
+}
+
+impl Default for Follow {
+    /// Every 3 s for up to 75 minutes (hooks may take an hour).
+    fn default() -> Self {
+        Self {
+            pause: Arc::new(Sleep(Duration::from_secs(3))),
+            max_polls: 1500,
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+/// What an attempt came to.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// For the message line.
+    pub message: String,
+    /// The failure that ended it, if any (with its hint).
+    pub failure: Option<Failure>,
+    /// The audit line (also when it could not be written).
+    pub record: Option<AuditRecord>,
+    /// Set when the audit line could not be written: show it.
+    pub audit_error: Option<String>,
+}
+
+/// Runs actions; clone it freely (the in-flight set is shared).
+#[derive(Clone)]
+pub struct Executor {
+    audit: AuditLog,
+    follow: Follow,
+    in_flight: Arc<Mutex<HashSet<String>>>,
+}
+
+/// Removes the deployment from the in-flight set when the action ends (even by panic or drop).
+struct InFlight {
+    set: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.set).remove(&self.id);
+    }
+}
+
+fn lock(m: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Executor {
+    pub fn new(audit: AuditLog, follow: Follow) -> Self {
+        Self {
+            audit,
+            follow,
+            in_flight: Arc::default(),
+        }
+    }
+
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Whether an action is running for `deployment_id` (the front end ignores the key then).
+    pub fn is_busy(&self, deployment_id: &str) -> bool {
+        lock(&self.in_flight).contains(deployment_id)
+    }
+
+    /// Records an attempt that was refused or whose confirmation was declined; sends nothing.
+    pub fn record_unconfirmed(&self, prepared: &Prepared) -> Report {
+        let (outcome, message) = match &prepared.action {
+            Err(reason) => (Outcome::Refused, format!("refused: {reason}")),
+            Ok(action) => (
+                Outcome::Cancelled,
+                format!("cancelled at the confirmation: {} not sent", action.label()),
+            ),
+        };
+        let calls = prepared.calls.clone();
+        self.finish(prepared, calls, outcome, message, None)
+    }
+
+    /// Runs a confirmed action to its end state, recording every call.
+    pub async fn run<W: DeploymentWriter>(
+        &self,
+        writer: &W,
+        confirmed: Confirmed,
+        progress: Option<UnboundedSender<String>>,
+    ) -> Report {
+        let Confirmed(prepared) = confirmed;
+        let id = prepared.deployment.id.clone();
+        let guard = {
+            let mut set = lock(&self.in_flight);
+            if !set.insert(id.clone()) {
+                return Report {
+                    outcome: Outcome::Busy,
+                    message: format!("an action is already running for {id}: nothing done"),
+                    failure: None,
+                    record: None,
+                    audit_error: None,
+                };
+            }
+            InFlight {
+                set: self.in_flight.clone(),
+                id,
+            }
+        };
+        let mut rec = Recorder::new(progress).with_calls(prepared.calls.clone());
+        let result = match &prepared.action {
+            Ok(action) => {
+                Box::pin(run_steps(writer, &prepared, action, &mut rec, &self.follow)).await
+            }
+            Err(reason) => Err((format!("refused: {reason}"), None)),
+        };
+        drop(guard);
+        let (outcome, message, failure) = match result {
+            Ok(message) => (Outcome::Done, message, None),
+            Err((message, failure)) => (Outcome::Failed, message, failure),
+        };
+        rec.note(message.clone());
+        self.finish(&prepared, rec.into_calls(), outcome, message, failure)
+    }
+
+    fn finish(
+        &self,
+        prepared: &Prepared,
+        calls: Vec<super::audit::CallRecord>,
+        outcome: Outcome,
+        message: String,
+        failure: Option<Failure>,
+    ) -> Report {
+        let record = AuditRecord {
+            time: prepared.started_at,
+            caller_arn: prepared.caller.as_ref().map(|c| c.arn.clone()),
+            account: prepared.caller.as_ref().map(|c| c.account.clone()),
+            initiator: prepared.context.initiator.clone(),
+            profile: prepared.context.profile.clone(),
+            region: prepared.context.region.clone(),
+            deployment_id: prepared.deployment.id.clone(),
+            subject: prepared.deployment.subject(),
+            action: prepared.command.to_string(),
+            variant: prepared
+                .action
+                .as_ref()
+                .ok()
+                .and_then(Action::variant)
+                .map(str::to_string),
+            weights_before: prepared.weights_before.as_ref().map(Into::into),
+            calls,
+            outcome,
+            message: message.clone(),
+        };
+        let audit_error = self.audit.append(&record).err();
+        Report {
+            outcome,
+            message,
+            failure,
+            record: Some(record),
+            audit_error,
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Before anything is sent: who is calling (STS), the alias as it is now (its RevisionId guards
+//! every later UpdateAlias), the hook's execution id from its logs when "continue" needs it, which
+//! action actually applies, and the confirmation with its blast radius. A [`Prepared`] action
+//! only becomes runnable through [`Prepared::confirm`] with an accepted answer: there is no other
+//! way to get a [`Confirmed`], so no mutating call can happen without a confirmation.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::audit::{CallRecord, Initiator};
+use super::record::Recorder;
+use crate::aws::{CallerIdentity, DeploymentWriter, HookSearch};
+use crate::domain::{
+    Action, AliasWeights, AppSpec, Confirmation, ContinueRequest, Deployment, DeploymentView, Part,
+    SplitResolution, blast_radius, check_action, confirmation, continue_variant, hook_function,
+    running_hook,
+};
+
+/// What a person (or the guard) asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Rollback,
+    Stop,
+    /// `execution_id`: pasted by the person; otherwise looked up in the hook's logs.
+    Continue {
+        request: ContinueRequest,
+        execution_id: Option<String>,
+    },
+    Resolve(SplitResolution),
+}
+
+impl Request {
+    /// `rollback`, `stop`, `continue`, `resolve`.
+    pub fn command(&self) -> &'static str {
+        match self {
+            Self::Rollback => "rollback",
+            Self::Stop => "stop",
+            Self::Continue { .. } => "continue",
+            Self::Resolve(_) => "resolve",
+        }
+    }
+}
+
+/// Where and for whom the action runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub profile: Option<String>,
+    pub region: String,
+    /// `protected = true`: confirm by typing `function:alias`.
+    pub protected: bool,
+    pub initiator: Initiator,
+}
+
+/// An action ready to be confirmed (or refused, with the reason).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The action that would run, or why none applies.
+    pub action: Result<Action, String>,
+    /// What to show before confirming (present when `action` is `Ok`).
+    pub confirmation: Option<Confirmation>,
+    /// Where the hook's execution id was looked for, when it was.
+    pub hook_search: Option<HookSearch>,
+    pub(super) command: &'static str,
+    pub(super) deployment: Deployment,
+    pub(super) appspec: Option<AppSpec>,
+    pub(super) weights_before: Option<AliasWeights>,
+    pub(super) caller: Option<CallerIdentity>,
+    pub(super) calls: Vec<CallRecord>,
+    pub(super) context: Context,
+    pub(super) started_at: DateTime<Utc>,
+}
+
+/// A prepared action a person confirmed. Only [`Prepared::confirm`] makes one.
+#[derive(Debug, Clone)]
+pub struct Confirmed(pub(super) Prepared);
+
+impl Confirmed {
+    pub fn prepared(&self) -> &Prepared {
+        &self.0
+    }
+}
+
+impl Prepared {
+    /// The deployment acted on.
+    pub fn deployment_id(&self) -> &str {
+        &self.deployment.id
+    }
+
+    /// Why nothing can run, if so.
+    pub fn refusal(&self) -> Option<&str> {
+        self.action.as_ref().err().map(String::as_str)
+    }
+
+    /// The caller ARN from STS, when known.
+    pub fn caller_arn(&self) -> Option<&str> {
+        self.caller.as_ref().map(|c| c.arn.as_str())
+    }
+
+    /// Confirms with what the person typed: `y` (or `function:alias` on a protected profile).
+    /// Anything else, or a refused action, gives the prepared action back unconfirmed.
+    pub fn confirm(self, answer: &str) -> Result<Confirmed, Box<Self>> {
+        match &self.confirmation {
+            Some(c) if self.action.is_ok() && c.accepts(answer) => Ok(Confirmed(self)),
+            _ => Err(Box::new(self)),
+        }
+    }
+
+    /// A refusal made without any AWS call (read-only mode: there is no writer).
+    pub fn refused(
+        view: &DeploymentView,
+        request: &Request,
+        context: Context,
+        reason: String,
+    ) -> Self {
+        Self {
+            action: Err(reason),
+            confirmation: None,
+            hook_search: None,
+            command: request.command(),
+            deployment: view.deployment.clone(),
+            appspec: view.appspec.value().cloned(),
+            weights_before: view.alias.value().cloned(),
+            caller: None,
+            calls: Vec::new(),
+            context,
+            started_at: Utc::now(),
+        }
+    }
+}
+
+/// Reads what the confirmation needs and decides which action applies to `view`.
+pub async fn prepare<W: DeploymentWriter>(
+    writer: &W,
+    view: &DeploymentView,
+    request: &Request,
+    context: Context,
+) -> Prepared {
+    Box::pin(prepare_boxed(writer, view, request, context)).await
+}
+
+async fn prepare_boxed<W: DeploymentWriter>(
+    writer: &W,
+    view: &DeploymentView,
+    request: &Request,
+    context: Context,
+) -> Prepared {
+    let started_at = Utc::now();
+    let mut rec = Recorder::new(None);
+    let caller = rec
+        .call(
+            "sts:GetCallerIdentity",
+            json!({}),
+            writer.caller_identity(),
+            |c| json!(c),
+        )
+        .await
+        .ok();
+    let mut view = view.clone();
+    let subject = view
+        .deployment
+        .target
+        .as_ref()
+        .map(|t| (t.function.clone(), t.alias.clone()))
+        .or_else(|| {
+            view.appspec
+                .value()
+                .map(|a| (a.function.clone(), a.alias.clone()))
+        });
+    if let Some((function, alias)) = subject {
+        let fresh = rec
+            .call(
+                "lambda:GetAlias",
+                json!({"FunctionName": function, "Name": alias}),
+                writer.alias(&function, &alias),
+                |a| json!(a),
+            )
+            .await;
+        view.alias = Part::from_result(fresh);
+    }
+    let mut hook_search = None;
+    let mut search_failure: Option<String> = None;
+    let action = match request {
+        Request::Rollback => check_action(&view, &Action::Rollback).map(|()| Action::Rollback),
+        Request::Stop => check_action(&view, &Action::Stop).map(|()| Action::Stop),
+        Request::Resolve(to) => {
+            let action = Action::ResolveSplit { to: *to };
+            check_action(&view, &action).map(|()| action)
+        }
+        Request::Continue {
+            request,
+            execution_id,
+        } => {
+            let mut id = execution_id.clone();
+            let hook = running_hook(&view).and_then(|event| hook_function(&view, &event));
+            if let (None, Some(hook_fn)) = (&id, hook) {
+                let found = rec
+                    .call(
+                        "logs:FilterLogEvents",
+                        json!({"hookFunction": hook_fn, "filterPattern": format!("\"{}\"", view.deployment.id)}),
+                        writer.find_hook_execution(&hook_fn, &view.deployment.id),
+                        |s| json!(s),
+                    )
+                    .await;
+                match found {
+                    Ok(search) => {
+                        id.clone_from(&search.execution_id);
+                        hook_search = Some(search);
+                    }
+                    Err(f) => search_failure = Some(f.one_line()),
+                }
+            }
+            continue_variant(&view, *request, id.as_deref()).map_err(|why| match &search_failure {
+                Some(f) => format!("{why} (the log search failed: {f})"),
+                None => why,
+            })
+        }
+    };
+    let confirmation = action.as_ref().ok().map(|a| {
+        let blast = blast_radius(
+            &view,
+            &context.region,
+            caller.as_ref().map(|c| c.account.as_str()),
+            context.profile.as_deref(),
+        );
+        confirmation(a, blast, context.protected)
+    });
+    Prepared {
+        action,
+        confirmation,
+        hook_search,
+        command: request.command(),
+        deployment: view.deployment.clone(),
+        appspec: view.appspec.value().cloned(),
+        weights_before: view.alias.value().cloned(),
+        caller,
+        calls: rec.into_calls(),
+        context,
+        started_at,
+    }
+}

@@ -1,0 +1,304 @@
+//! Headless operator actions for runbooks and chat-ops: `rollwatch rollback | stop | continue |
+//! resolve <deployment-id>` and `rollwatch audit`. Each action shows the blast radius and asks
+//! for confirmation on a terminal (`y`, or `function:alias` on a protected profile), requires
+//! `--yes` when stdin is not a terminal, follows the action to its end state printing each call,
+//! and writes the same audit line as the TUI.
+//!
+//! Exit codes: 0 done; 1 refused or not applicable (including read-only); 2 usage or
+//! configuration (no `--yes` without a terminal, unreadable config); 3 an AWS call failed or the
+//! end state was not reached; 4 cancelled at the confirmation; 5 done, but the audit line could
+//! not be written.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::actions::{
+    AuditLog, Context, Executor, Follow, Initiator, Outcome, Prepared, Report, Request, Sleep,
+    prepare, readable, settings,
+};
+use crate::aws::{AwsReader, ConnectOptions, DeploymentReader, Mode, connect, connect_writer};
+use crate::cli::{ActArgs, AuditArgs, AwsArgs};
+use crate::domain::{DeploymentView, Part, ViewFreshness};
+use crate::engine::{PictureOptions, collect_picture};
+
+/// Documented exit codes of the action commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActExit {
+    Done = 0,
+    Refused = 1,
+    Usage = 2,
+    AwsError = 3,
+    Cancelled = 4,
+    AuditNotWritten = 5,
+}
+
+impl From<ActExit> for ExitCode {
+    fn from(e: ActExit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+fn options(aws: &AwsArgs) -> ConnectOptions {
+    ConnectOptions {
+        profile: aws.profile.clone(),
+        regions: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+        static_credentials: false,
+        lambda_burst: aws.lambda_burst,
+    }
+}
+
+/// Poll interval while following (`ROLLWATCH_FOLLOW_POLL_MS` for tests; default 3 s).
+fn follow() -> Follow {
+    let ms = std::env::var("ROLLWATCH_FOLLOW_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(3000)
+        .max(10);
+    Follow {
+        pause: std::sync::Arc::new(Sleep(Duration::from_millis(ms))),
+        max_polls: u32::try_from((75 * 60 * 1000) / ms).unwrap_or(u32::MAX),
+        cancel: tokio_util::sync::CancellationToken::new(),
+    }
+}
+
+fn say(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// `rollwatch rollback | stop | continue | resolve`.
+pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
+    Box::pin(act_on(aws, request, act)).await
+}
+
+async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
+    let profile = aws.profile.as_deref();
+    let profile_settings = match settings::load(profile) {
+        Ok(s) => s,
+        Err(e) => {
+            say(&format!("rollwatch: config: {e}"));
+            return ActExit::Usage.into();
+        }
+    };
+    let mode = settings::mode(aws.read_only, profile_settings, profile);
+    let audit = match AuditLog::default_location() {
+        Ok(a) => a,
+        Err(e) => {
+            say(&format!(
+                "rollwatch: refusing to act without an audit log: {e}"
+            ));
+            return ActExit::AuditNotWritten.into();
+        }
+    };
+    let follow = follow();
+    let cancel = follow.cancel.clone();
+    let executor = Executor::new(audit, follow);
+    let opts = options(aws);
+    let readers = match connect(&opts).await {
+        Ok(r) => r,
+        Err(f) => {
+            say(&format!("rollwatch: {}", f.one_line()));
+            return ActExit::AwsError.into();
+        }
+    };
+    let (view, region) = match Box::pin(find_view(&readers, &act.deployment_id)).await {
+        Ok(found) => found,
+        Err(message) => {
+            say(&format!("rollwatch: {message}"));
+            return ActExit::AwsError.into();
+        }
+    };
+    let context = Context {
+        profile: aws.profile.clone(),
+        region: region.clone(),
+        protected: profile_settings.protected,
+        initiator: Initiator::person("cli"),
+    };
+    let writer = match connect_writer(&opts, &region, &mode).await {
+        Ok(w) => w,
+        Err(f) => {
+            let why = match &mode {
+                Mode::ReadOnly(why) => format!("read-only mode ({why}): nothing was sent"),
+                Mode::Operator => f.one_line(),
+            };
+            let report =
+                executor.record_unconfirmed(&Prepared::refused(&view, &request, context, why));
+            return finish(&report);
+        }
+    };
+    let prepared = Box::pin(prepare(&writer, &view, &request, context)).await;
+    let Some(confirmation) = prepared
+        .confirmation
+        .clone()
+        .filter(|_| prepared.action.is_ok())
+    else {
+        return finish(&executor.record_unconfirmed(&prepared));
+    };
+    for line in confirmation.lines() {
+        say(&line);
+    }
+    let answer = if act.yes {
+        match (&confirmation.typed, &act.confirm) {
+            (Some(_), Some(typed)) => typed.clone(),
+            (Some(t), None) => {
+                say(&format!(
+                    "rollwatch: protected profile: pass --confirm {t} together with --yes"
+                ));
+                executor.record_unconfirmed(&prepared);
+                return ActExit::Usage.into();
+            }
+            (None, _) => "y".to_string(),
+        }
+    } else if std::io::stdin().is_terminal() {
+        eprint!("{}", confirmation.prompt());
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            line.clear();
+        }
+        line
+    } else {
+        say("rollwatch: stdin is not a terminal: pass --yes to confirm (nothing was sent)");
+        executor.record_unconfirmed(&prepared);
+        return ActExit::Usage.into();
+    };
+    let confirmed = match prepared.confirm(&answer) {
+        Ok(c) => c,
+        Err(prepared) => return finish(&executor.record_unconfirmed(&prepared)),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let printer = tokio::spawn(async move {
+        while let Some(line) = rx.recv().await {
+            say(&format!("  · {line}"));
+        }
+    });
+    // Ctrl-C while following stops the follow (not the action in AWS); the audit line is written.
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let report = Box::pin(executor.run(&writer, confirmed, Some(tx))).await;
+    interrupt.abort();
+    let _ = printer.await;
+    finish(&report)
+}
+
+/// Prints the outcome (stdout), the failure's hint and any audit error (stderr); the exit code.
+fn finish(report: &Report) -> ExitCode {
+    println!("{}", report.message);
+    if let Some(f) = &report.failure {
+        say(&format!("what to do: {}", f.hint));
+    }
+    let code = match report.outcome {
+        Outcome::Done => ActExit::Done,
+        Outcome::Failed => ActExit::AwsError,
+        Outcome::Refused | Outcome::Busy => ActExit::Refused,
+        Outcome::Cancelled => ActExit::Cancelled,
+    };
+    if let Some(e) = &report.audit_error {
+        say(&format!("rollwatch: {e}"));
+        if code == ActExit::Done {
+            return ActExit::AuditNotWritten.into();
+        }
+    }
+    code.into()
+}
+
+/// The picture's view of the deployment (with alarms and metrics for the blast radius), or a
+/// bare view when the picture does not show it (finished and superseded).
+async fn find_view(readers: &[AwsReader], id: &str) -> Result<(DeploymentView, String), String> {
+    let picture = collect_picture(readers, PictureOptions::default()).await;
+    for region in &picture.regions {
+        if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
+            return Ok((v.clone(), region.region.clone()));
+        }
+    }
+    let mut errors = Vec::new();
+    for reader in readers {
+        match reader.deployments(&[id.to_string()]).await {
+            Ok(found) => {
+                if let Some(d) = found.into_iter().next() {
+                    return Ok((bare_view(d), reader.region().to_string()));
+                }
+            }
+            Err(f) => errors.push(f.one_line()),
+        }
+    }
+    if errors.is_empty() {
+        Err(format!(
+            "no Lambda deployment {id} in {}",
+            readers
+                .iter()
+                .map(DeploymentReader::region)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+fn bare_view(deployment: crate::domain::Deployment) -> DeploymentView {
+    let skipped = || "not shown: the deployment is not being watched";
+    DeploymentView {
+        deployment,
+        config: Part::skipped(skipped()),
+        target: Part::skipped(skipped()),
+        appspec: Part::skipped(skipped()),
+        group: Part::skipped(skipped()),
+        alias: Part::skipped(skipped()),
+        weight: None,
+        plan: None,
+        schedule: None,
+        alarms: Part::skipped(skipped()),
+        metrics: Part::skipped(skipped()),
+        warnings: Vec::new(),
+        freshness: ViewFreshness::default(),
+    }
+}
+
+/// `rollwatch audit`: readable, or the raw lines with `--json`.
+pub fn run_audit(args: &AuditArgs) -> ExitCode {
+    let log = match AuditLog::default_location() {
+        Ok(l) => l,
+        Err(e) => {
+            say(&format!("rollwatch: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        return match std::fs::read_to_string(log.path()) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ExitCode::SUCCESS,
+            Err(e) => {
+                say(&format!(
+                    "rollwatch: cannot read {}: {e}",
+                    log.path().display()
+                ));
+                ExitCode::from(3)
+            }
+        };
+    }
+    let records = match log.read() {
+        Ok(r) => r,
+        Err(e) => {
+            say(&format!("rollwatch: {e}"));
+            return ExitCode::from(3);
+        }
+    };
+    if records.is_empty() {
+        println!("no operator actions recorded in {}", log.path().display());
+    }
+    for record in records {
+        match record {
+            Ok(r) => readable(&r).iter().for_each(|l| println!("{l}")),
+            Err(e) => println!("{e}"),
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,251 @@
+//! The headless commands as a runbook runs them: the binary against a running sandbox, stdin
+//! not a terminal. Exit codes: 0 done, 1 refused (read-only too), 2 usage (no `--yes`), 3 AWS
+//! error, 4 cancelled. Read-only sends zero mutating requests whatever is attempted.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use rollwatch::sandbox::Sandbox;
+use serde_json::Value;
+
+use crate::common::{get_json, mutating, options, sandbox_config};
+
+struct Cli {
+    sandbox: Arc<Sandbox>,
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    async fn start(scenario: &str, speed: f64, faults: Option<&str>) -> Self {
+        let mut config = sandbox_config(scenario, faults);
+        config.speed = speed;
+        Self {
+            sandbox: Arc::new(Sandbox::start(config).await.unwrap()),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self, toml: &str) {
+        std::fs::write(self.dir.path().join("config.toml"), toml).unwrap();
+    }
+
+    /// Runs `rollwatch ARGS` (stdin is not a terminal).
+    async fn run(&self, args: &[&str]) -> Output {
+        let endpoint = self.sandbox.endpoint();
+        let dir = self.dir.path().to_path_buf();
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        tokio::task::spawn_blocking(move || command(&dir, &endpoint, &args))
+            .await
+            .unwrap()
+    }
+
+    async fn deployment_of(&self, function: &str) -> String {
+        let readers = rollwatch::aws::connect(&options(&self.sandbox))
+            .await
+            .unwrap();
+        let picture = rollwatch::engine::collect_picture(
+            &readers,
+            rollwatch::engine::PictureOptions::default(),
+        )
+        .await;
+        picture
+            .regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .find(|v| v.deployment.subject() == format!("{function}:live"))
+            .map(|v| v.deployment.id.clone())
+            .unwrap()
+    }
+
+    async fn mutating(&self) -> u64 {
+        mutating(&get_json(&self.sandbox, "/_sandbox/stats").await)
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.path().join("state/audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn command(dir: &Path, endpoint: &str, args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rollwatch"))
+        .args(args)
+        .args(["--region", "us-east-1", "--endpoint-url", endpoint])
+        .env_clear()
+        .env("HOME", dir)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("aws-credentials"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("ROLLWATCH_STATE_DIR", dir.join("state"))
+        .env("ROLLWATCH_CONFIG", dir.join("config.toml"))
+        .env("ROLLWATCH_FOLLOW_POLL_MS", "50")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_needs_yes_without_a_terminal_then_stops_and_is_audited() {
+    let cli = Cli::start("calm", 30.0, None).await;
+    let id = cli.deployment_of("search-api").await;
+    let before = cli.mutating().await;
+    let out = cli.run(&["stop", &id]).await;
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pass --yes"), "{err}");
+    assert!(
+        err.contains("STOP search-api:live WITHOUT ROLLBACK?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("later deployments of search-api WILL FAIL"),
+        "{err}"
+    );
+    assert_eq!(cli.mutating().await, before, "nothing sent without --yes");
+
+    let out = cli.run(&["stop", &id, "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert!(stdout.contains("the alias stays split"), "{stdout}");
+    assert!(err.contains("codedeploy:StopDeployment ok"), "{err}");
+
+    let again = cli.run(&["stop", &id, "--yes"]).await;
+    let (stdout, _) = text(&again);
+    assert_eq!(again.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("refused: the deployment has already been stopped"),
+        "{stdout}"
+    );
+
+    let audit = cli.audit();
+    let outcomes: Vec<&str> = audit
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["cancelled", "done", "refused"]);
+    assert_eq!(audit[1]["initiator"]["via"], "cli");
+    let shown = cli.run(&["audit"]).await;
+    let (stdout, _) = text(&shown);
+    assert!(
+        stdout.contains(&format!("DONE      {id} search-api:live  stop")),
+        "{stdout}"
+    );
+    let raw = cli.run(&["audit", "--json"]).await;
+    assert_eq!(text(&raw).0.lines().count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_sends_zero_mutating_requests_whatever_is_attempted() {
+    let cli = Cli::start("hook-failure", 0.0, None).await;
+    let id = cli.deployment_of("billing").await;
+    let attempts: [&[&str]; 6] = [
+        &["rollback", &id, "--yes"],
+        &["stop", &id, "--yes"],
+        &["continue", &id, "--yes"],
+        &[
+            "continue",
+            &id,
+            "--approve",
+            "--hook-execution-id",
+            "x",
+            "--yes",
+        ],
+        &["continue", &id, "--promote", "--yes"],
+        &["resolve", &id, "--to", "old", "--yes"],
+    ];
+    for args in attempts {
+        let mut with_flag = vec!["--read-only"];
+        with_flag.extend_from_slice(args);
+        let out = cli.run(&with_flag).await;
+        let (stdout, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout}{err}");
+        assert!(stdout.contains("read-only mode (--read-only)"), "{stdout}");
+    }
+    cli.config("[profiles.default]\nread_only = true\n");
+    let out = cli.run(&["rollback", &id, "--yes"]).await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains("read_only = true in [profiles.default]"),
+        "{stdout}"
+    );
+    let stats = get_json(&cli.sandbox, "/_sandbox/stats").await;
+    assert_eq!(mutating(&stats), 0, "{stats}");
+    assert_eq!(cli.audit().len(), 7, "every attempt is audited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_profiles_need_the_typed_name_and_access_denied_exits_3() {
+    let cli = Cli::start("failing-canary", 0.0, Some("deny=StopDeployment")).await;
+    cli.sandbox.advance(60.0);
+    let id = cli.deployment_of("checkout").await;
+    cli.config("[profiles.default]\nprotected = true\n");
+    let out = cli.run(&["rollback", &id, "--yes"]).await;
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--confirm checkout:live"), "{err}");
+    let out = cli
+        .run(&["rollback", &id, "--yes", "--confirm", "checkout"])
+        .await;
+    assert_eq!(out.status.code(), Some(4), "a wrong name cancels");
+    assert_eq!(cli.mutating().await, 0);
+    let out = cli
+        .run(&["rollback", &id, "--yes", "--confirm", "checkout:live"])
+        .await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{err}");
+    assert!(stdout.contains("access denied"), "{stdout}");
+    assert!(
+        err.contains("what to do: grant `codedeploy:StopDeployment`"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let cli = Cli::start("calm", 0.0, None).await;
+    let out = cli.run(&["continue", "d-X", "--approve", "--reject"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    cli.config("[profiles.default]\nprotected = \"yes\"\n");
+    let out = cli.run(&["stop", "d-X", "--yes"]).await;
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("must be true or false"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_approves_the_waiting_hook_and_resolve_clears_a_split() {
+    let cli = Cli::start("hook-failure", 0.0, None).await;
+    cli.sandbox.advance(5.0);
+    let id = cli.deployment_of("billing").await;
+    let out = cli.run(&["continue", &id, "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert!(
+        err.contains("APPROVE the BeforeAllowTraffic hook of billing:live?"),
+        "{err}"
+    );
+    assert!(stdout.contains("BeforeAllowTraffic hook of"), "{stdout}");
+    assert!(stdout.contains("reported Succeeded"), "{stdout}");
+
+    let split = Cli::start("stuck-split", 0.0, None).await;
+    let id = split.deployment_of("ledger").await;
+    let out = split.run(&["resolve", &id, "--to", "old", "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert_eq!(stdout.trim(), "ledger:live now at v2 100%");
+}

@@ -1,0 +1,159 @@
+//! Shared helpers: a frozen-clock sandbox, rollwatch's own reader and writer pointed at it, the
+//! picture's view of a deployment, an executor whose follow advances the sandbox clock instead of
+//! sleeping, and raw `/_sandbox/*` queries.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rollwatch::actions::{
+    AuditLog, Context, Executor, Follow, Initiator, Pause, Prepared, Report, Request, prepare,
+};
+use rollwatch::aws::{AwsReader, AwsWriter, ConnectOptions, Mode, connect, connect_writer};
+use rollwatch::domain::DeploymentView;
+use rollwatch::engine::{PictureOptions, collect_picture};
+use rollwatch::sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A sandbox with rollwatch's reader, writer and an executor writing to a temp audit log.
+pub struct Env {
+    pub sandbox: Arc<Sandbox>,
+    pub readers: Vec<AwsReader>,
+    pub writer: AwsWriter,
+    pub executor: Executor,
+    pub audit: AuditLog,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn sandbox_config(scenario: &str, faults: Option<&str>) -> SandboxConfig {
+    SandboxConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        scenario: scenario.to_owned(),
+        speed: 0.0,
+        faults: faults.map(str::to_owned),
+        seed: 7,
+        allow_remote: false,
+    }
+}
+
+pub fn options(sandbox: &Sandbox) -> ConnectOptions {
+    ConnectOptions {
+        profile: None,
+        regions: vec![sandbox.region().to_owned()],
+        endpoint_url: Some(sandbox.endpoint()),
+        static_credentials: true,
+        lambda_burst: 10,
+    }
+}
+
+/// Advances the sandbox clock by `secs` per poll.
+pub struct Advance(pub Arc<Sandbox>, pub f64);
+
+impl Pause for Advance {
+    fn pause(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        self.0.advance(self.1);
+        Box::pin(tokio::task::yield_now())
+    }
+}
+
+pub async fn env(scenario: &str, faults: Option<&str>) -> Env {
+    let sandbox = Arc::new(
+        Sandbox::start(sandbox_config(scenario, faults))
+            .await
+            .unwrap(),
+    );
+    let opts = options(&sandbox);
+    let readers = connect(&opts).await.unwrap();
+    let writer = connect_writer(&opts, sandbox.region(), &Mode::Operator)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let audit = AuditLog::at(dir.path().join("audit.jsonl"));
+    let executor = Executor::new(
+        audit.clone(),
+        Follow {
+            pause: Arc::new(Advance(sandbox.clone(), 15.0)),
+            max_polls: 400,
+            cancel: tokio_util::sync::CancellationToken::new(),
+        },
+    );
+    Env {
+        sandbox,
+        readers,
+        writer,
+        executor,
+        audit,
+        dir,
+    }
+}
+
+pub fn context(protected: bool) -> Context {
+    Context {
+        profile: Some("sandbox".into()),
+        region: "us-east-1".into(),
+        protected,
+        initiator: Initiator::Person {
+            local_user: "alice".into(),
+            via: "test".into(),
+        },
+    }
+}
+
+impl Env {
+    /// The picture's view of the deployment of `function` (the newest one shown).
+    pub async fn view(&self, function: &str) -> DeploymentView {
+        let picture = collect_picture(&self.readers, PictureOptions::default()).await;
+        picture
+            .regions
+            .into_iter()
+            .flat_map(|r| r.deployments)
+            .find(|v| v.deployment.subject().starts_with(&format!("{function}:")))
+            .unwrap_or_else(|| panic!("no deployment of {function} in the picture"))
+    }
+
+    pub async fn prepare(&self, function: &str, request: Request) -> Prepared {
+        let view = self.view(function).await;
+        prepare(&self.writer, &view, &request, context(false)).await
+    }
+
+    /// Prepares, confirms with `y` and runs.
+    pub async fn run(&self, function: &str, request: Request) -> Report {
+        let prepared = self.prepare(function, request).await;
+        if let Some(why) = prepared.refusal() {
+            panic!("refused: {why}");
+        }
+        let confirmed = prepared.confirm("y").unwrap();
+        self.executor.run(&self.writer, confirmed, None).await
+    }
+
+    /// The live alias as (primary version, additional weights).
+    pub async fn alias(&self, function: &str) -> (String, Vec<(String, f64)>) {
+        let a = rollwatch::aws::DeploymentWriter::alias(&self.writer, function, "live")
+            .await
+            .unwrap();
+        (a.primary_version, a.additional)
+    }
+
+    pub async fn stats(&self) -> Value {
+        get_json(&self.sandbox, "/_sandbox/stats").await
+    }
+}
+
+/// GET a `/_sandbox/*` endpoint as JSON.
+pub async fn get_json(sandbox: &Sandbox, path: &str) -> Value {
+    let addr = sandbox.endpoint().trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf).await;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// Mutating calls the sandbox has seen so far.
+pub fn mutating(stats: &Value) -> u64 {
+    stats["mutating"].as_u64().unwrap()
+}

@@ -1,0 +1,250 @@
+//! The guards: the RevisionId race reported and never overwritten, AccessDenied and
+//! already-completed errors with what to do, one action per deployment at a time, cancelled
+//! confirmations sending nothing, and the audit line of each attempt.
+
+use rollwatch::actions::{Outcome, Request};
+use rollwatch::aws::DeploymentWriter;
+use rollwatch::domain::{FailureKind, SplitResolution};
+
+use crate::common::{env, mutating};
+
+#[tokio::test]
+async fn the_revision_id_race_is_reported_and_never_overwritten() {
+    let env = env("stuck-split", None).await;
+    let prepared = env
+        .prepare("ledger", Request::Resolve(SplitResolution::BackToOld))
+        .await;
+    // Someone else moves the alias between rollwatch's read and its update.
+    let now = env.writer.alias("ledger", "live").await.unwrap();
+    let rev = now.revision_id.unwrap();
+    env.writer
+        .set_alias("ledger", "live", "3", &rev)
+        .await
+        .unwrap();
+    let report = env
+        .executor
+        .run(&env.writer, prepared.confirm("y").unwrap(), None)
+        .await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    let failure = report.failure.clone().unwrap();
+    assert!(
+        failure.message.contains("PreconditionFailed"),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.hint.contains("the alias changed under you"),
+        "{}",
+        failure.hint
+    );
+    assert!(
+        report
+            .message
+            .contains("nothing overwritten (alias now v3 100%)"),
+        "{}",
+        report.message
+    );
+    assert_eq!(env.alias("ledger").await, ("3".to_string(), Vec::new()));
+    let lines = env.audit.read().unwrap();
+    let record = lines[0].as_ref().unwrap();
+    assert_eq!(record.outcome, Outcome::Failed);
+    let update = record
+        .calls
+        .iter()
+        .find(|c| c.call == "lambda:UpdateAlias")
+        .unwrap();
+    assert!(update.error.is_some());
+    assert_eq!(
+        record.weights_before.as_ref().unwrap().additional,
+        vec![("3".to_string(), 0.4)]
+    );
+}
+
+#[tokio::test]
+async fn access_denied_names_the_missing_iam_action_and_is_audited() {
+    let env = env("failing-canary", Some("deny=StopDeployment")).await;
+    env.sandbox.advance(60.0);
+    let report = env.run("checkout", Request::Rollback).await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    let failure = report.failure.clone().unwrap();
+    assert_eq!(failure.kind, FailureKind::AccessDenied);
+    assert!(
+        failure.hint.contains("`codedeploy:StopDeployment`"),
+        "{}",
+        failure.hint
+    );
+    assert!(
+        report.message.starts_with("StopDeployment failed"),
+        "{}",
+        report.message
+    );
+    let record = env.audit.read().unwrap().remove(0).unwrap();
+    assert_eq!(record.outcome, Outcome::Failed);
+    assert_eq!(record.action, "rollback");
+    let stop = record
+        .calls
+        .iter()
+        .find(|c| c.call == "codedeploy:StopDeployment")
+        .unwrap();
+    assert_eq!(stop.error.as_ref().unwrap().kind, "access_denied");
+    assert_eq!(record.initiator, crate::common::context(false).initiator);
+}
+
+#[tokio::test]
+async fn already_completed_is_shown_with_what_to_do() {
+    let env = env("calm", None).await;
+    let prepared = env.prepare("search-api", Request::Stop).await;
+    // Someone else stops it first.
+    env.writer
+        .stop(prepared.deployment_id(), true)
+        .await
+        .unwrap();
+    let report = env
+        .executor
+        .run(&env.writer, prepared.confirm("y").unwrap(), None)
+        .await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    let failure = report.failure.unwrap();
+    assert!(
+        failure
+            .message
+            .contains("DeploymentAlreadyCompletedException"),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.hint.contains("already completed"),
+        "{}",
+        failure.hint
+    );
+}
+
+#[tokio::test]
+async fn a_second_request_in_flight_does_nothing() {
+    let env = env("failing-canary", None).await;
+    env.sandbox.advance(60.0);
+    let first = env.prepare("checkout", Request::Rollback).await;
+    let second = env.prepare("checkout", Request::Rollback).await;
+    let a = first.confirm("y").unwrap();
+    let b = second.confirm("y").unwrap();
+    let (ra, rb) = tokio::join!(
+        env.executor.run(&env.writer, a, None),
+        env.executor.run(&env.writer, b, None)
+    );
+    assert_eq!(ra.outcome, Outcome::Done, "{}", ra.message);
+    assert_eq!(rb.outcome, Outcome::Busy);
+    assert!(rb.message.contains("already running"), "{}", rb.message);
+    let stats = env.stats().await;
+    assert_eq!(
+        stats["services"]["codedeploy"]["operations"]["StopDeployment"]["calls"],
+        1
+    );
+    assert_eq!(env.audit.read().unwrap().len(), 1, "busy is not an attempt");
+    assert!(!env.executor.is_busy("anything"));
+}
+
+#[tokio::test]
+async fn a_declined_confirmation_sends_nothing_and_is_audited() {
+    let env = env("calm", None).await;
+    let before = mutating(&env.stats().await);
+    let prepared = env.prepare("search-api", Request::Stop).await;
+    let declined = prepared.confirm("n").unwrap_err();
+    let protected = {
+        let mut p = env.prepare("search-api", Request::Stop).await;
+        p.confirmation.as_mut().unwrap().typed = Some("search-api:live".into());
+        p
+    };
+    let protected = protected.confirm("y").unwrap_err();
+    let report = env.executor.record_unconfirmed(&declined);
+    assert_eq!(report.outcome, Outcome::Cancelled);
+    assert!(report.message.contains("not sent"), "{}", report.message);
+    env.executor.record_unconfirmed(&protected);
+    assert_eq!(mutating(&env.stats().await), before);
+    assert_eq!(env.audit.read().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_audit_write_failure_is_reported_not_swallowed() {
+    let env = env("calm", None).await;
+    let blocker = env.dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let executor = rollwatch::actions::Executor::new(
+        rollwatch::actions::AuditLog::at(blocker.join("audit.jsonl")),
+        rollwatch::actions::Follow::default(),
+    );
+    let prepared = env.prepare("search-api", Request::Stop).await;
+    let report = executor.record_unconfirmed(&prepared.confirm("n").unwrap_err());
+    let err = report.audit_error.unwrap();
+    assert!(err.contains("AUDIT LOG NOT WRITTEN"), "{err}");
+}
+
+#[tokio::test]
+async fn read_only_mode_constructs_no_writer() {
+    let sandbox = rollwatch::sandbox::Sandbox::start(crate::common::sandbox_config("calm", None))
+        .await
+        .unwrap();
+    let refused = rollwatch::aws::connect_writer(
+        &crate::common::options(&sandbox),
+        "us-east-1",
+        &rollwatch::aws::Mode::ReadOnly("--read-only".into()),
+    )
+    .await;
+    let failure = refused.err().unwrap();
+    assert!(
+        failure.message.contains("read-only mode (--read-only)"),
+        "{}",
+        failure.message
+    );
+    let stats = crate::common::get_json(&sandbox, "/_sandbox/stats").await;
+    assert_eq!(stats["calls"], 0, "{stats}");
+}
+
+#[tokio::test]
+async fn a_throttled_stop_is_reported_and_never_resent() {
+    let env = env("calm", Some("throttle@codedeploy:StopDeployment=1")).await;
+    let report = env.run("search-api", Request::Stop).await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.kind, FailureKind::Throttled);
+    assert!(failure.hint.contains("rate-limiting"), "{}", failure.hint);
+    let stats = env.stats().await;
+    assert_eq!(
+        stats["services"]["codedeploy"]["operations"]["StopDeployment"]["calls"], 1,
+        "the SDK must not re-send a mutating call: {stats}"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_the_follow_still_writes_the_audit_line() {
+    let env = env("failing-canary", None).await;
+    env.sandbox.advance(60.0);
+    let follow = rollwatch::actions::Follow {
+        pause: std::sync::Arc::new(crate::common::Advance(env.sandbox.clone(), 15.0)),
+        max_polls: 400,
+        cancel: tokio_util::sync::CancellationToken::new(),
+    };
+    follow.cancel.cancel();
+    let executor = rollwatch::actions::Executor::new(env.audit.clone(), follow);
+    let prepared = env.prepare("checkout", Request::Rollback).await;
+    let report = executor
+        .run(&env.writer, prepared.confirm("y").unwrap(), None)
+        .await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    assert!(
+        report.message.starts_with("stopped following"),
+        "{}",
+        report.message
+    );
+    assert!(
+        report.message.contains("carries on in AWS"),
+        "{}",
+        report.message
+    );
+    let record = env.audit.read().unwrap().remove(0).unwrap();
+    assert!(
+        record
+            .calls
+            .iter()
+            .any(|c| c.call == "codedeploy:StopDeployment")
+    );
+}
