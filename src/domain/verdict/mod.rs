@@ -20,6 +20,7 @@
 //! Pass < NotEnoughData < Marginal < Fail. Pure and cheap: it runs on every refresh.
 
 mod judge;
+mod mann_whitney;
 mod samples;
 mod stats;
 mod thresholds;
