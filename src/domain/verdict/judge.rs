@@ -226,8 +226,8 @@ fn latency(
         );
         return (Judgement::NotEnoughData, why, numbers);
     }
-    new.sort_unstable_by(f64::total_cmp);
-    old.sort_unstable_by(f64::total_cmp);
+    sort_non_negative(&mut new);
+    sort_non_negative(&mut old);
     let (new_med, old_med) = (median(&new), median(&old));
     let test = stats::mann_whitney_u_sorted(&new, &old, Alternative::Greater, UMethod::Auto);
     let p = test.map_or(1.0, |u| u.p_value);
@@ -275,6 +275,20 @@ fn qualifier(judgement: Judgement, evidence: bool) -> &'static str {
         (Judgement::Marginal, _) => ", not significant yet",
         (Judgement::Pass, true) => ", within tolerance",
         _ => "",
+    }
+}
+
+/// Sort finite values ≥ 0 (what `samples` hands over): their bit patterns order like the
+/// values, and sorting integers is several times faster than comparing floats.
+fn sort_non_negative(values: &mut [f64]) {
+    if values.iter().all(|v| v.is_sign_positive() && v.is_finite()) {
+        let mut bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
+        bits.sort_unstable();
+        for (v, b) in values.iter_mut().zip(bits) {
+            *v = f64::from_bits(b);
+        }
+    } else {
+        values.sort_unstable_by(f64::total_cmp);
     }
 }
 
