@@ -29,11 +29,13 @@ mod thresholds;
 mod judge_tests;
 #[cfg(test)]
 mod stats_tests;
+#[cfg(test)]
+mod view_tests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DeploymentView, VersionMetrics};
+use super::{DeploymentView, LambdaTarget, VersionMetrics};
 
 pub use stats::{
     Alternative, ProportionMethod, UMethod, UTest, fisher_exact, mann_whitney_u, proportion_test,
@@ -219,12 +221,19 @@ pub fn judge(
 }
 
 /// The verdict of a deployment from what the engine already fetched: its per-version metrics
-/// (current first, then target), the thresholds of its function and the minutes since traffic
-/// started shifting. `None` while the metrics or the traffic start are not known.
+/// (current first, then target), the thresholds of its function (`deployment.target.function`)
+/// and the minutes since traffic started shifting (the plan's `traffic_start`, else the
+/// target's AllowTraffic start, which also covers deployments that have ended). `None` while
+/// the metrics or the traffic start are not known: before the shift only the pre-traffic hook
+/// invokes the new version, and those invocations are no canary.
 pub fn judge_view(view: &DeploymentView, config: &VerdictConfig) -> Option<Verdict> {
     let series = view.metrics.value()?;
     let (old, new) = (series.first()?, series.get(1)?);
-    let since = view.plan.as_ref()?.traffic_start;
+    let since = view
+        .plan
+        .as_ref()
+        .map(|p| p.traffic_start)
+        .or_else(|| view.target.value().and_then(LambdaTarget::traffic_start))?;
     let function = view
         .deployment
         .target
