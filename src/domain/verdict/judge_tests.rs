@@ -362,3 +362,25 @@ fn nonsense_thresholds_fall_back_to_defaults() {
         Judgement::Pass
     );
 }
+
+#[test]
+fn throttles_on_both_versions_compare_their_shares() {
+    let mut old = steady(15, 900.0, 1.0, 120.0, 400.0);
+    let mut new = steady(15, 100.0, 0.0, 120.0, 400.0);
+    for m in &mut old {
+        m.2 = 9.0; // 1% of requests
+    }
+    for m in &mut new {
+        m.2 = 10.0; // 9.1% of requests
+    }
+    let v = verdict(&old, &new);
+    let throttles = metric(&v, MetricKind::Throttles);
+    assert_eq!(throttles.judgement, Judgement::Fail);
+    assert!(
+        throttles.reason.starts_with(
+            "throttles 9.1% vs 0.99% (×9.2), 150 of 1,650 vs 135 of 13,635 requests, p < 0.001"
+        ),
+        "{}",
+        throttles.reason
+    );
+}
