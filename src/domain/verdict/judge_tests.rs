@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::{Judgement, MetricKind, MetricVerdict, Verdict, VerdictThresholds, judge};
+use super::{Judgement, MetricKind, MetricVerdict, TestMethod, Verdict, VerdictThresholds, judge};
 use crate::domain::{MinutePoint, VersionMetrics};
 
 fn start() -> DateTime<Utc> {
@@ -86,6 +86,15 @@ fn p99_doubling_with_flat_errors_fails_on_p99_with_the_numbers() {
             .starts_with("p99 796 ms vs 398 ms (×2.0), worse in 15 of 15 minutes, p < 0.001"),
         "{}",
         p99.reason
+    );
+    // 15 minutes each without ties: the exact distribution; only one arrangement is as
+    // extreme, so p = 1 / C(30, 15).
+    assert_eq!(p99.numbers.test, Some(TestMethod::MannWhitneyExact));
+    let p = p99.numbers.p_value.expect("p");
+    assert!((p - 1.0 / 155_117_520.0).abs() < 1e-15, "{p}");
+    assert_eq!(
+        (p99.numbers.minutes, p99.numbers.worse_minutes),
+        (15, Some(15))
     );
     assert_eq!(metric(&v, MetricKind::ErrorRate).judgement, Judgement::Pass);
     assert_eq!(
