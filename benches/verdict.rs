@@ -2,10 +2,11 @@
 //! (1,440 minutes each, realistic counts and latencies, a slow canary so every test runs to the
 //! end). The goal is under 1 ms per judgement: it runs on every refresh.
 //!
-//! `cargo bench --bench verdict`. Measured 2026-11-22 on the shared 2-core dev box under load
-//! (load average ≈ 4.5): 0.65–0.70 ms wall per judgement in the release profile, of which
-//! ≈ 0.36 ms is CPU time (`perf stat` task-clock over 20,000 judgements); sorting the per-minute
-//! durations and pairing the minutes dominate.
+//! `cargo bench --bench verdict`. Measured 2026-11-22 on the shared 2-core dev box while other
+//! builds ran (load average 2–3): 0.47 ms per judgement (0.44–0.49), and 0.49 ms with 100k
+//! invocations a minute at 5% errors; CPU time alone ≈ 0.36 ms under heavier load (`perf stat`
+//! task-clock over 20,000 judgements). Sorting the per-minute durations and pairing the minutes
+//! dominate.
 
 use std::hint::black_box;
 
