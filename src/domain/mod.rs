@@ -12,6 +12,7 @@ mod lifecycle;
 mod metrics;
 mod picture;
 mod plan;
+pub mod verdict;
 mod warnings;
 mod weights;
 
@@ -37,6 +38,9 @@ pub use picture::{
     Picture, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
+pub use verdict::{
+    Judgement, MetricKind, MetricVerdict, Verdict, VerdictConfig, VerdictThresholds,
+};
 pub use warnings::warnings_for;
 pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};
 

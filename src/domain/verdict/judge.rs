@@ -1,0 +1,370 @@
+//! The rule for each metric, and its reason in words. Every rule first checks the traffic: the
+//! new version needs `min_invocations` and the current one `min_baseline_invocations` over the
+//! compared minutes (latency also needs `min_minutes` minutes with a value on both), otherwise
+//! the metric is NotEnoughData. Then: within the tolerance → Pass; beyond it with p below
+//! `1 − confidence` → Fail; beyond it without that evidence → Marginal. For error and throttle
+//! rates the tolerance is `old · (1 + tolerance) + error_rate_margin_pct` (percent); for
+//! latencies it is a ratio of medians above `1 + tolerance`.
+
+use super::samples::{Minute, Paired};
+use super::stats::{self, Alternative, ProportionMethod, UMethod};
+use super::{Judgement, MetricKind, MetricNumbers, MetricVerdict, TestMethod, VerdictThresholds};
+
+/// The two versions' names, for reasons.
+pub(crate) struct Names<'a> {
+    pub old: &'a str,
+    pub new: &'a str,
+}
+
+type Outcome = (Judgement, String, MetricNumbers);
+
+/// The verdict of one metric.
+pub(crate) fn metric(
+    kind: MetricKind,
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+) -> MetricVerdict {
+    let (judgement, reason, numbers) = match kind {
+        MetricKind::ErrorRate => error_rate(paired, names, t),
+        MetricKind::DurationP99 => latency(kind, paired, names, t, |m| m.p99),
+        MetricKind::DurationP50 => latency(kind, paired, names, t, |m| m.p50),
+        MetricKind::Throttles => throttles(paired, names, t),
+    };
+    MetricVerdict {
+        metric: kind,
+        judgement,
+        critical: t.is_critical(kind),
+        reason,
+        numbers,
+    }
+}
+
+/// Why there is not enough traffic to judge, if so.
+fn traffic_gate(
+    unit: &str,
+    new: u64,
+    old: u64,
+    minutes: usize,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+) -> Option<String> {
+    if minutes == 0 {
+        Some("no minute with traffic on both versions yet".to_string())
+    } else if new < t.min_invocations {
+        Some(format!(
+            "only {} {unit} on version {} in {} (needs {})",
+            count(new),
+            names.new,
+            minutes_label(minutes),
+            count(t.min_invocations)
+        ))
+    } else if old < t.min_baseline_invocations {
+        Some(format!(
+            "only {} {unit} on the current version {} in {} (needs {})",
+            count(old),
+            names.old,
+            minutes_label(minutes),
+            count(t.min_baseline_invocations)
+        ))
+    } else {
+        None
+    }
+}
+
+fn error_rate(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outcome {
+    let (new_inv, new_err, _) = Paired::totals(&paired.new);
+    let (old_inv, old_err, _) = Paired::totals(&paired.old);
+    let numbers = MetricNumbers {
+        minutes: paired.minutes(),
+        new_invocations: new_inv,
+        old_invocations: old_inv,
+        new_count: Some(new_err),
+        old_count: Some(old_err),
+        ..MetricNumbers::default()
+    };
+    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    let counts = Counts {
+        what: "errors",
+        of: "invocations",
+        new: (new_err, new_inv),
+        old: (old_err, old_inv),
+    };
+    compare_rates(&counts, numbers, t)
+}
+
+fn throttles(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outcome {
+    let (new_inv, _, new_thr) = Paired::totals(&paired.new);
+    let (old_inv, _, old_thr) = Paired::totals(&paired.old);
+    let (new_req, old_req) = (
+        new_inv.saturating_add(new_thr),
+        old_inv.saturating_add(old_thr),
+    );
+    let mut numbers = MetricNumbers {
+        minutes: paired.minutes(),
+        new_invocations: new_inv,
+        old_invocations: old_inv,
+        new_count: Some(new_thr),
+        old_count: Some(old_thr),
+        ..MetricNumbers::default()
+    };
+    if let Some(why) = traffic_gate("requests", new_req, old_req, paired.minutes(), names, t) {
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    numbers.new_value = Some(percent(new_thr, new_req));
+    numbers.old_value = Some(percent(old_thr, old_req));
+    if new_thr == 0 {
+        let reason = if old_thr == 0 {
+            "no throttles on either version".to_string()
+        } else {
+            format!(
+                "no throttles on version {} ({} on version {})",
+                names.new,
+                count(old_thr),
+                names.old
+            )
+        };
+        return (Judgement::Pass, reason, numbers);
+    }
+    if old_thr == 0 {
+        let reason = format!(
+            "{} throttles on version {} ({} of requests), none on version {}",
+            count(new_thr),
+            names.new,
+            pct(percent(new_thr, new_req)),
+            names.old
+        );
+        return (Judgement::Fail, reason, numbers);
+    }
+    let counts = Counts {
+        what: "throttles",
+        of: "requests",
+        new: (new_thr, new_req),
+        old: (old_thr, old_req),
+    };
+    compare_rates(&counts, numbers, t)
+}
+
+/// Events out of a total on each version: `(events, total)`.
+struct Counts {
+    what: &'static str,
+    of: &'static str,
+    new: (u64, u64),
+    old: (u64, u64),
+}
+
+/// One-sided Fisher's exact test of the new version's rate against the current one's.
+fn compare_rates(c: &Counts, mut numbers: MetricNumbers, t: &VerdictThresholds) -> Outcome {
+    let (new_rate, old_rate) = (percent(c.new.0, c.new.1), percent(c.old.0, c.old.1));
+    let table = [
+        [c.new.0, c.new.1.saturating_sub(c.new.0)],
+        [c.old.0, c.old.1.saturating_sub(c.old.0)],
+    ];
+    let (p, method) = stats::proportion_test(table, Alternative::Greater);
+    let ratio = (old_rate > 0.0)
+        .then(|| new_rate / old_rate)
+        .filter(|r| r.is_finite());
+    numbers.new_value = Some(new_rate);
+    numbers.old_value = Some(old_rate);
+    numbers.ratio = ratio;
+    numbers.p_value = Some(p);
+    numbers.test = Some(match method {
+        ProportionMethod::FisherExact => TestMethod::FisherExact,
+        ProportionMethod::ZTest => TestMethod::ProportionZTest,
+    });
+    let allowed = old_rate * (1.0 + t.tolerance) + t.error_rate_margin_pct;
+    let judgement = decide(new_rate > allowed, p < t.alpha());
+    let reason = format!(
+        "{} {} vs {}{}, {} of {} vs {} of {} {}, {}{}",
+        c.what,
+        pct(new_rate),
+        pct(old_rate),
+        ratio
+            .map(|r| format!(" ({})", times(r)))
+            .unwrap_or_default(),
+        count(c.new.0),
+        count(c.new.1),
+        count(c.old.0),
+        count(c.old.1),
+        c.of,
+        p_text(p),
+        qualifier(judgement, p < t.alpha()),
+    );
+    (judgement, reason, numbers)
+}
+
+fn latency(
+    kind: MetricKind,
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+    pick: fn(&Minute) -> Option<f64>,
+) -> Outcome {
+    let (new_inv, _, _) = Paired::totals(&paired.new);
+    let (old_inv, _, _) = Paired::totals(&paired.old);
+    let (mut new, mut old) = paired.latency(pick);
+    let minutes = new.len();
+    let worse = new.iter().zip(&old).filter(|(n, o)| n > o).count();
+    let mut numbers = MetricNumbers {
+        minutes,
+        worse_minutes: Some(worse),
+        new_invocations: new_inv,
+        old_invocations: old_inv,
+        ..MetricNumbers::default()
+    };
+    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    if minutes < t.min_minutes {
+        let why = format!(
+            "{} known in only {} with traffic on both versions (needs {})",
+            kind.label(),
+            minutes_label(minutes),
+            t.min_minutes
+        );
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    sort_non_negative(&mut new);
+    sort_non_negative(&mut old);
+    let (new_med, old_med) = (median(&new), median(&old));
+    let test = stats::mann_whitney_u_sorted(&new, &old, Alternative::Greater, UMethod::Auto);
+    let p = test.map_or(1.0, |u| u.p_value);
+    let ratio = (old_med > 0.0)
+        .then(|| new_med / old_med)
+        .filter(|r| r.is_finite());
+    numbers.new_value = Some(new_med);
+    numbers.old_value = Some(old_med);
+    numbers.ratio = ratio;
+    numbers.p_value = Some(p);
+    numbers.test = test.map(|u| match u.method {
+        UMethod::Exact => TestMethod::MannWhitneyExact,
+        _ => TestMethod::MannWhitneyAsymptotic,
+    });
+    let beyond = ratio.map_or(new_med > old_med, |r| r > 1.0 + t.tolerance);
+    let judgement = decide(beyond, p < t.alpha());
+    let reason = format!(
+        "{} {} vs {}{}, worse in {} of {}, {}{}",
+        kind.label(),
+        ms(new_med),
+        ms(old_med),
+        ratio
+            .map(|r| format!(" ({})", times(r)))
+            .unwrap_or_default(),
+        worse,
+        minutes_label(minutes),
+        p_text(p),
+        qualifier(judgement, p < t.alpha()),
+    );
+    (judgement, reason, numbers)
+}
+
+/// Size and evidence → Fail; size alone → Marginal; within the tolerance → Pass.
+fn decide(beyond_tolerance: bool, evidence: bool) -> Judgement {
+    match (beyond_tolerance, evidence) {
+        (true, true) => Judgement::Fail,
+        (true, false) => Judgement::Marginal,
+        (false, _) => Judgement::Pass,
+    }
+}
+
+/// A word on why a difference is not a failure.
+fn qualifier(judgement: Judgement, evidence: bool) -> &'static str {
+    match (judgement, evidence) {
+        (Judgement::Marginal, _) => ", not significant yet",
+        (Judgement::Pass, true) => ", within tolerance",
+        _ => "",
+    }
+}
+
+/// Sort finite values ≥ 0 (what `samples` hands over): their bit patterns order like the
+/// values, and sorting integers is several times faster than comparing floats.
+fn sort_non_negative(values: &mut [f64]) {
+    if values.iter().all(|v| v.is_sign_positive() && v.is_finite()) {
+        let mut bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
+        bits.sort_unstable();
+        for (v, b) in values.iter_mut().zip(bits) {
+            *v = f64::from_bits(b);
+        }
+    } else {
+        values.sort_unstable_by(f64::total_cmp);
+    }
+}
+
+/// The median of a sorted, non-empty slice (0 when empty).
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    match (sorted.get(n / 2), n % 2) {
+        (Some(hi), 1) => *hi,
+        (Some(hi), _) => sorted.get(n / 2 - 1).map_or(*hi, |lo| (lo + hi) / 2.0),
+        (None, _) => 0.0,
+    }
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+fn pct(v: f64) -> String {
+    if v == 0.0 {
+        "0%".to_string()
+    } else if v < 1.0 {
+        format!("{v:.2}%")
+    } else if v < 10.0 {
+        format!("{v:.1}%")
+    } else {
+        format!("{v:.0}%")
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+fn times(r: f64) -> String {
+    if r < 2.0 {
+        format!("×{r:.2}")
+    } else if r < 10.0 {
+        format!("×{r:.1}")
+    } else {
+        format!("×{r:.0}")
+    }
+}
+
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".to_string()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
+fn minutes_label(n: usize) -> String {
+    if n == 1 {
+        "1 minute".to_string()
+    } else {
+        format!("{n} minutes")
+    }
+}
+
+/// A count with thousands separators: 1,040.
+pub(crate) fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

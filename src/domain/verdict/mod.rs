@@ -1,0 +1,243 @@
+//! The canary verdict: is the new (target) version of a Lambda function worse than the current
+//! one, judged on the per-version CloudWatch minutes since traffic started shifting?
+//!
+//! Only minutes in which both versions served requests are compared. Each metric gets a
+//! [`Judgement`] with the reason in words and the numbers behind it:
+//! - **error rate**: Fisher's exact test, one-sided (is the new version's error rate higher?),
+//!   on the error and invocation counts of the compared minutes. Fisher's test is exact at any
+//!   count, so it is used throughout, except when the counts are so large (hypergeometric
+//!   standard deviation above 5,000 errors) that its sums would be slow: then the pooled
+//!   two-proportion z-test, which agrees with it to many digits at such counts;
+//! - **duration p99 and p50**: one-sided Mann–Whitney U on the per-minute values (is the new
+//!   version slower?) plus the ratio of the medians as the effect size;
+//! - **throttles**: any on the new version while none on the current one is a failure; when both
+//!   throttle, their shares of requests are compared like error rates.
+//!
+//! A metric fails only with both **evidence** (p below `1 − confidence`) and **size** (beyond the
+//! tolerance); size without evidence is Marginal; anything within the tolerance passes. Too
+//! little traffic on the new version (or the baseline), or too few compared minutes, gives
+//! NotEnoughData — never Fail. The overall verdict is the worst critical metric, in the order
+//! Pass < NotEnoughData < Marginal < Fail. Pure and cheap: it runs on every refresh.
+
+mod judge;
+mod mann_whitney;
+mod samples;
+mod stats;
+mod thresholds;
+
+#[cfg(test)]
+mod judge_tests;
+#[cfg(test)]
+mod stats_tests;
+#[cfg(test)]
+mod view_tests;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{DeploymentView, LambdaTarget, VersionMetrics};
+
+pub use stats::{
+    Alternative, ProportionMethod, UMethod, UTest, fisher_exact, mann_whitney_u, proportion_test,
+};
+pub use thresholds::{ThresholdOverrides, VerdictConfig, VerdictThresholds};
+
+/// The judgement of one metric, or of the whole canary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    Pass,
+    /// Looks worse beyond the tolerance, but the data do not prove it yet.
+    Marginal,
+    /// Worse beyond the tolerance, with evidence.
+    Fail,
+    /// Too little traffic or too few minutes to judge.
+    NotEnoughData,
+}
+
+impl Judgement {
+    /// Pass 0 < NotEnoughData 1 < Marginal 2 < Fail 3.
+    pub fn severity(self) -> u8 {
+        match self {
+            Self::Pass => 0,
+            Self::NotEnoughData => 1,
+            Self::Marginal => 2,
+            Self::Fail => 3,
+        }
+    }
+
+    /// A short label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Marginal => "marginal",
+            Self::Fail => "FAIL",
+            Self::NotEnoughData => "no data",
+        }
+    }
+}
+
+/// What is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricKind {
+    ErrorRate,
+    DurationP99,
+    DurationP50,
+    Throttles,
+}
+
+impl MetricKind {
+    /// Every metric, in the order the verdict lists them.
+    pub const ALL: [Self; 4] = [
+        Self::ErrorRate,
+        Self::DurationP99,
+        Self::DurationP50,
+        Self::Throttles,
+    ];
+
+    /// The metric's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ErrorRate => "errors",
+            Self::DurationP99 => "p99",
+            Self::DurationP50 => "p50",
+            Self::Throttles => "throttles",
+        }
+    }
+}
+
+/// Which test produced a p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestMethod {
+    FisherExact,
+    /// Pooled two-proportion z-test, used instead of Fisher's for very large counts.
+    ProportionZTest,
+    MannWhitneyExact,
+    MannWhitneyAsymptotic,
+}
+
+/// The numbers behind a metric's judgement. Every float is finite.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct MetricNumbers {
+    /// New version: error or throttle rate in %, median per-minute duration in ms.
+    pub new_value: Option<f64>,
+    /// Current version, same unit.
+    pub old_value: Option<f64>,
+    /// `new_value / old_value`, when the current value is above zero.
+    pub ratio: Option<f64>,
+    /// One-sided p-value of "the new version is worse", in `[0, 1]`.
+    pub p_value: Option<f64>,
+    pub test: Option<TestMethod>,
+    /// Minutes compared for this metric.
+    pub minutes: usize,
+    /// Latency: minutes in which the new version was slower.
+    pub worse_minutes: Option<usize>,
+    pub new_invocations: u64,
+    pub old_invocations: u64,
+    /// Errors or throttles counted on each version.
+    pub new_count: Option<u64>,
+    pub old_count: Option<u64>,
+}
+
+/// One metric's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricVerdict {
+    pub metric: MetricKind,
+    pub judgement: Judgement,
+    /// Whether this metric counts for the overall verdict.
+    pub critical: bool,
+    /// E.g. "p99 812 ms vs 401 ms (×2.0), worse in 14 of 15 minutes, p = 0.002".
+    pub reason: String,
+    pub numbers: MetricNumbers,
+}
+
+/// The canary verdict of one deployment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The worst critical metric.
+    pub overall: Judgement,
+    /// Every metric, in [`MetricKind::ALL`] order.
+    pub metrics: Vec<MetricVerdict>,
+    pub old_version: String,
+    pub new_version: String,
+    /// Minutes in which both versions served requests.
+    pub minutes: usize,
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Verdict {
+    /// The critical metric that decided the overall verdict (the first of the worst).
+    pub fn deciding(&self) -> Option<&MetricVerdict> {
+        self.metrics
+            .iter()
+            .find(|m| m.critical && m.judgement == self.overall)
+    }
+
+    /// One line for a table cell: "FAIL p99 812 ms vs 401 ms (×2.0), …".
+    pub fn headline(&self) -> String {
+        match self.deciding() {
+            Some(m) if self.overall != Judgement::Pass => {
+                format!("{} {}", self.overall.label(), m.reason)
+            }
+            _ => self.overall.label().to_string(),
+        }
+    }
+}
+
+/// Judge `new` (the target version) against `old` (the current one) over the minutes at or
+/// after `since` (normally when traffic started shifting).
+pub fn judge(
+    old: &VersionMetrics,
+    new: &VersionMetrics,
+    since: Option<DateTime<Utc>>,
+    thresholds: &VerdictThresholds,
+) -> Verdict {
+    let t = thresholds.sanitized();
+    let paired = samples::pair(old, new, since);
+    let names = judge::Names {
+        old: &old.version,
+        new: &new.version,
+    };
+    let metrics: Vec<MetricVerdict> = MetricKind::ALL
+        .iter()
+        .map(|kind| judge::metric(*kind, &paired, &names, &t))
+        .collect();
+    let overall = metrics
+        .iter()
+        .filter(|m| m.critical)
+        .map(|m| m.judgement)
+        .max_by_key(|j| j.severity())
+        .unwrap_or(Judgement::NotEnoughData);
+    Verdict {
+        overall,
+        metrics,
+        old_version: old.version.clone(),
+        new_version: new.version.clone(),
+        minutes: paired.minutes(),
+        since,
+    }
+}
+
+/// The verdict of a deployment from what the engine already fetched: its per-version metrics
+/// (current first, then target), the thresholds of its function (`deployment.target.function`)
+/// and the minutes since traffic started shifting (the plan's `traffic_start`, else the
+/// target's AllowTraffic start, which also covers deployments that have ended). `None` while
+/// the metrics or the traffic start are not known: before the shift only the pre-traffic hook
+/// invokes the new version, and those invocations are no canary.
+pub fn judge_view(view: &DeploymentView, config: &VerdictConfig) -> Option<Verdict> {
+    let series = view.metrics.value()?;
+    let (old, new) = (series.first()?, series.get(1)?);
+    let since = view
+        .plan
+        .as_ref()
+        .map(|p| p.traffic_start)
+        .or_else(|| view.target.value().and_then(LambdaTarget::traffic_start))?;
+    let function = view
+        .deployment
+        .target
+        .as_ref()
+        .map_or("", |t| t.function.as_str());
+    Some(judge(old, new, Some(since), &config.for_function(function)))
+}

@@ -1,0 +1,134 @@
+//! The data the verdict stands on: the minutes since traffic started shifting in which **both**
+//! versions served requests (invocations or throttles), so that each comparison is like with
+//! like (same time of day, same load, same downstream trouble). A minute where one version had
+//! no data point is left out for both; counts that are missing, negative or not finite count as
+//! zero, values that are missing or not finite are left out, and errors never exceed
+//! invocations. Minutes are matched on their minute of the clock, whatever order the series
+//! come in; a repeated minute counts once.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{MinutePoint, VersionMetrics};
+
+/// One version's figures in one compared minute, cleaned.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Minute {
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    pub p50: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+/// The compared minutes of both versions, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct Paired {
+    pub old: Vec<Minute>,
+    pub new: Vec<Minute>,
+}
+
+impl Paired {
+    pub fn minutes(&self) -> usize {
+        self.new.len()
+    }
+
+    /// Total invocations, errors and throttles of one side.
+    pub fn totals(side: &[Minute]) -> (u64, u64, u64) {
+        side.iter().fold((0, 0, 0), |(i, e, t), m| {
+            (
+                i.saturating_add(m.invocations),
+                e.saturating_add(m.errors),
+                t.saturating_add(m.throttles),
+            )
+        })
+    }
+
+    /// Per-minute values of a latency metric, for minutes where both versions had
+    /// invocations and a value: `(new, old)`.
+    pub fn latency(&self, pick: fn(&Minute) -> Option<f64>) -> (Vec<f64>, Vec<f64>) {
+        self.new
+            .iter()
+            .zip(&self.old)
+            .filter(|(n, o)| n.invocations > 0 && o.invocations > 0)
+            .filter_map(|(n, o)| Some((pick(n)?, pick(o)?)))
+            .unzip()
+    }
+}
+
+/// Pair the minutes of `old` and `new` at or after the minute of `since`.
+pub(crate) fn pair(
+    old: &VersionMetrics,
+    new: &VersionMetrics,
+    since: Option<DateTime<Utc>>,
+) -> Paired {
+    let from = since.map(|s| minute_key(&s));
+    let old = keyed(&old.points, from);
+    let new = keyed(&new.points, from);
+    let mut out = Paired {
+        old: Vec::with_capacity(old.len().min(new.len())),
+        new: Vec::with_capacity(old.len().min(new.len())),
+    };
+    let (mut i, mut j) = (0, 0);
+    while let (Some((ko, po)), Some((kn, pn))) = (old.get(i), new.get(j)) {
+        match ko.cmp(kn) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let (o, n) = (clean(po), clean(pn));
+                if served(&o) && served(&n) {
+                    out.old.push(o);
+                    out.new.push(n);
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+fn minute_key(at: &DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(60)
+}
+
+/// Points at or after `from`, sorted by minute, one per minute (the first one seen).
+fn keyed(points: &[MinutePoint], from: Option<i64>) -> Vec<(i64, &MinutePoint)> {
+    let mut out: Vec<(i64, &MinutePoint)> = points
+        .iter()
+        .map(|p| (minute_key(&p.at), p))
+        .filter(|(k, _)| from.is_none_or(|f| *k >= f))
+        .collect();
+    // Stable and adaptive: already-sorted series cost one pass.
+    out.sort_by_key(|(k, _)| *k);
+    out.dedup_by_key(|(k, _)| *k);
+    out
+}
+
+fn served(m: &Minute) -> bool {
+    m.invocations > 0 || m.throttles > 0
+}
+
+fn clean(p: &MinutePoint) -> Minute {
+    let invocations = count(p.invocations);
+    Minute {
+        invocations,
+        errors: count(p.errors).min(invocations),
+        throttles: count(p.throttles),
+        p50: value(p.duration_p50_ms),
+        p99: value(p.duration_p99_ms),
+    }
+}
+
+/// A CloudWatch sum as a whole count; missing, negative or not finite is zero.
+fn count(v: Option<f64>) -> u64 {
+    match v {
+        Some(x) if x.is_finite() && x > 0.0 => x.round().min(u64::MAX as f64) as u64,
+        _ => 0,
+    }
+}
+
+/// A duration in ms; missing, negative or not finite is no value.
+fn value(v: Option<f64>) -> Option<f64> {
+    // `+ 0.0` turns −0 into 0.
+    v.filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0)
+}

@@ -1,0 +1,263 @@
+//! Verdict thresholds: how sure, how tolerant and how much data before judging. A
+//! [`VerdictConfig`] is meant for the `[verdict]` section of the config file: its own keys are
+//! the defaults for every function, and `[verdict.functions.<name>]` tables override any of them
+//! for one Lambda function. Every key is optional. Values out of range never reach the
+//! statistics: [`VerdictThresholds::sanitized`] replaces them with the defaults, and
+//! [`VerdictConfig::problems`] lists them so the config loader can warn.
+//!
+//! ```toml
+//! [verdict]
+//! confidence = 0.95
+//! tolerance = 0.10
+//! critical = ["error_rate", "duration_p99"]
+//!
+//! [verdict.functions.checkout]
+//! min_invocations = 500
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::MetricKind;
+
+/// The thresholds for one function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VerdictThresholds {
+    /// Confidence of the one-sided tests: a p-value below `1 − confidence` is evidence.
+    pub confidence: f64,
+    /// Relative increase accepted without failing: 0.10 lets the new median latency or error
+    /// rate be up to 10% above the current one.
+    pub tolerance: f64,
+    /// Absolute error-rate increase, in percentage points, always accepted on top of the
+    /// relative tolerance (0.1 pp: 0.05% → 0.12% is not a failure).
+    pub error_rate_margin_pct: f64,
+    /// Invocations the new version needs over the compared minutes before any judgement.
+    pub min_invocations: u64,
+    /// Invocations the current version needs over the compared minutes (the baseline).
+    pub min_baseline_invocations: u64,
+    /// Minutes with traffic on both versions needed to compare latencies.
+    pub min_minutes: usize,
+    /// Metrics whose judgement makes the overall verdict. Empty means all of them.
+    pub critical: Vec<MetricKind>,
+}
+
+impl Default for VerdictThresholds {
+    fn default() -> Self {
+        Self {
+            confidence: 0.95,
+            tolerance: 0.10,
+            error_rate_margin_pct: 0.1,
+            min_invocations: 100,
+            min_baseline_invocations: 100,
+            min_minutes: 5,
+            critical: vec![
+                MetricKind::ErrorRate,
+                MetricKind::DurationP99,
+                MetricKind::DurationP50,
+            ],
+        }
+    }
+}
+
+impl VerdictThresholds {
+    /// `1 − confidence`: the p-value below which a difference counts as evidence.
+    pub fn alpha(&self) -> f64 {
+        1.0 - self.sanitized_confidence()
+    }
+
+    fn sanitized_confidence(&self) -> f64 {
+        if self.confidence.is_finite() && self.confidence >= 0.5 && self.confidence < 1.0 {
+            self.confidence
+        } else {
+            Self::default().confidence
+        }
+    }
+
+    /// A copy with every out-of-range value replaced by its default.
+    #[must_use]
+    pub fn sanitized(&self) -> Self {
+        let d = Self::default();
+        let ok = |v: f64| v.is_finite() && v >= 0.0;
+        Self {
+            confidence: self.sanitized_confidence(),
+            tolerance: if ok(self.tolerance) {
+                self.tolerance
+            } else {
+                d.tolerance
+            },
+            error_rate_margin_pct: if ok(self.error_rate_margin_pct) {
+                self.error_rate_margin_pct
+            } else {
+                d.error_rate_margin_pct
+            },
+            min_invocations: self.min_invocations.max(1),
+            min_baseline_invocations: self.min_baseline_invocations.max(1),
+            min_minutes: self.min_minutes.max(2),
+            critical: self.critical.clone(),
+        }
+    }
+
+    /// Whether `metric` decides the overall verdict.
+    pub fn is_critical(&self, metric: MetricKind) -> bool {
+        self.critical.is_empty() || self.critical.contains(&metric)
+    }
+
+    /// What is out of range, in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !(self.confidence.is_finite() && self.confidence >= 0.5 && self.confidence < 1.0) {
+            out.push(format!(
+                "confidence {} must be at least 0.5 and below 1",
+                self.confidence
+            ));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            out.push(format!("tolerance {} must be 0 or more", self.tolerance));
+        }
+        if !(self.error_rate_margin_pct.is_finite() && self.error_rate_margin_pct >= 0.0) {
+            out.push(format!(
+                "error_rate_margin_pct {} must be 0 or more",
+                self.error_rate_margin_pct
+            ));
+        }
+        if self.min_minutes < 2 {
+            out.push(format!(
+                "min_minutes {} must be at least 2",
+                self.min_minutes
+            ));
+        }
+        out
+    }
+}
+
+/// Per-function overrides: any key left out keeps the default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThresholdOverrides {
+    pub confidence: Option<f64>,
+    pub tolerance: Option<f64>,
+    pub error_rate_margin_pct: Option<f64>,
+    pub min_invocations: Option<u64>,
+    pub min_baseline_invocations: Option<u64>,
+    pub min_minutes: Option<usize>,
+    pub critical: Option<Vec<MetricKind>>,
+}
+
+/// The `[verdict]` section: defaults plus per-function overrides.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VerdictConfig {
+    #[serde(flatten)]
+    pub defaults: VerdictThresholds,
+    /// Keyed by Lambda function name.
+    pub functions: BTreeMap<String, ThresholdOverrides>,
+}
+
+impl VerdictConfig {
+    /// The thresholds for `function`: the defaults with its overrides applied.
+    pub fn for_function(&self, function: &str) -> VerdictThresholds {
+        let mut t = self.defaults.clone();
+        if let Some(o) = self.functions.get(function) {
+            t.confidence = o.confidence.unwrap_or(t.confidence);
+            t.tolerance = o.tolerance.unwrap_or(t.tolerance);
+            t.error_rate_margin_pct = o.error_rate_margin_pct.unwrap_or(t.error_rate_margin_pct);
+            t.min_invocations = o.min_invocations.unwrap_or(t.min_invocations);
+            t.min_baseline_invocations = o
+                .min_baseline_invocations
+                .unwrap_or(t.min_baseline_invocations);
+            t.min_minutes = o.min_minutes.unwrap_or(t.min_minutes);
+            if let Some(critical) = &o.critical {
+                t.critical.clone_from(critical);
+            }
+        }
+        t
+    }
+
+    /// Every out-of-range value, prefixed with where it is.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .defaults
+            .problems()
+            .into_iter()
+            .map(|p| format!("verdict: {p}"))
+            .collect();
+        for name in self.functions.keys() {
+            out.extend(
+                self.for_function(name)
+                    .problems()
+                    .into_iter()
+                    .map(|p| format!("verdict.functions.{name}: {p}")),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_section_gives_defaults() {
+        let c: VerdictConfig = toml::from_str("").expect("parse");
+        assert_eq!(c.for_function("any"), VerdictThresholds::default());
+        assert!(c.problems().is_empty());
+    }
+
+    #[test]
+    fn function_overrides_apply_only_to_that_function() {
+        let c: VerdictConfig = toml::from_str(
+            r#"
+            confidence = 0.99
+            critical = ["error_rate"]
+
+            [functions.checkout]
+            min_invocations = 500
+            tolerance = 0.2
+            critical = ["error_rate", "throttles"]
+            "#,
+        )
+        .expect("parse");
+        let checkout = c.for_function("checkout");
+        assert_eq!(checkout.min_invocations, 500);
+        assert!((checkout.tolerance - 0.2).abs() < 1e-12);
+        assert!((checkout.confidence - 0.99).abs() < 1e-12);
+        assert!(checkout.is_critical(MetricKind::Throttles));
+        assert!(!checkout.is_critical(MetricKind::DurationP99));
+        let other = c.for_function("orders");
+        assert_eq!(other.min_invocations, 100);
+        assert!(!other.is_critical(MetricKind::Throttles));
+    }
+
+    #[test]
+    fn typos_in_a_function_table_are_errors() {
+        let parsed: Result<VerdictConfig, _> =
+            toml::from_str("[functions.checkout]\nmin_invocation = 5\n");
+        assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn out_of_range_values_are_reported_and_never_used() {
+        let c: VerdictConfig =
+            toml::from_str("confidence = 1.5\n[functions.f]\ntolerance = -1.0\nmin_minutes = 0\n")
+                .expect("parse");
+        let problems = c.problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("verdict: confidence 1.5"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("verdict.functions.f: tolerance -1"))
+        );
+        let t = c.for_function("f").sanitized();
+        assert!((t.confidence - 0.95).abs() < 1e-12);
+        assert!((t.tolerance - 0.10).abs() < 1e-12);
+        assert_eq!(t.min_minutes, 2);
+        assert!((t.alpha() - 0.05).abs() < 1e-12);
+    }
+}
