@@ -165,7 +165,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let stat = Stat::parse(&spec.statistic).unwrap_or(Stat::Average);
     // Newest first: (period start, value, sample count) of the N most recent datapoints.
     let present: Vec<(i64, f64, f64)> = store
-        .aggregate(&key, start, end, period)
+        .aggregate(&key, (start, end, period), &stat)
         .iter()
         .rev()
         .filter_map(|(t, a)| a.stat(&stat).map(|v| (*t, v, a.count)))

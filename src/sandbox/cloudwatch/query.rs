@@ -53,7 +53,7 @@ impl Context for Eval<'_> {
                 let start = self.start.div_euclid(*period) * period;
                 let series: BTreeMap<i64, f64> = self
                     .store
-                    .aggregate(key, start, self.end, *period)
+                    .aggregate(key, (start, self.end, *period), stat)
                     .into_iter()
                     .filter_map(|(t, agg)| agg.stat(stat).filter(|v| v.is_finite()).map(|v| (t, v)))
                     .collect();
