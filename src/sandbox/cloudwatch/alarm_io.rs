@@ -4,12 +4,9 @@
 
 use super::AlarmSpec;
 use super::alarms::{Alarm, COMPARISONS, TREAT_MISSING};
-use super::api::ACCOUNT;
 use super::codec::Ts;
 use super::model::{Dimension, MetricAlarmOut, PutMetricAlarmInput};
 use super::store::Stat;
-
-const REGION: &str = "us-east-1";
 
 pub(super) fn alarm_from_input(
     input: PutMetricAlarmInput,
@@ -114,17 +111,17 @@ pub(super) fn alarm_out(a: &Alarm) -> MetricAlarmOut {
     let extended = matches!(Stat::parse(&s.statistic), Some(Stat::Percentile(_)));
     MetricAlarmOut {
         alarm_name: s.name.clone(),
-        alarm_arn: format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{}", s.name),
+        alarm_arn: super::composite::arn(&s.name),
         alarm_description: a.description.clone(),
         alarm_configuration_updated_timestamp: Ts(a.configured),
         actions_enabled: a.actions_enabled,
         ok_actions: a.ok_actions.clone(),
         alarm_actions: a.alarm_actions.clone(),
         insufficient_data_actions: a.insufficient_data_actions.clone(),
-        state_value: a.state.as_str().to_owned(),
-        state_reason: a.reason.clone(),
-        state_reason_data: a.reason_data.clone(),
-        state_updated_timestamp: Ts(a.updated),
+        state_value: a.status.state.as_str().to_owned(),
+        state_reason: a.status.reason.clone(),
+        state_reason_data: a.status.reason_data.clone(),
+        state_updated_timestamp: Ts(a.status.updated),
         metric_name: s.metric_name.clone(),
         namespace: s.namespace.clone(),
         statistic: (!extended).then(|| s.statistic.clone()),
@@ -144,7 +141,7 @@ pub(super) fn alarm_out(a: &Alarm) -> MetricAlarmOut {
         threshold: s.threshold,
         comparison_operator: s.comparison.clone(),
         treat_missing_data: s.treat_missing_data.clone(),
-        state_transitioned_timestamp: Ts(a.transitioned),
+        state_transitioned_timestamp: Ts(a.status.transitioned),
     }
 }
 
@@ -155,10 +152,10 @@ pub(super) fn alarm_state_reason(
 ) -> Option<(String, Option<String>, f64, f64)> {
     cw.alarms.get(name).map(|a| {
         (
-            a.reason.clone(),
-            a.reason_data.clone(),
-            a.updated,
-            a.transitioned,
+            a.status.reason.clone(),
+            a.status.reason_data.clone(),
+            a.status.updated,
+            a.status.transitioned,
         )
     })
 }

@@ -19,6 +19,7 @@
 use chrono::DateTime;
 use serde_json::json;
 
+use super::status::Status;
 use super::store::{MetricKey, Stat, Store};
 use super::{AlarmSpec, AlarmState};
 
@@ -68,11 +69,7 @@ pub struct Alarm {
     pub alarm_actions: Vec<String>,
     pub insufficient_data_actions: Vec<String>,
     pub unit: Option<String>,
-    pub state: AlarmState,
-    pub reason: String,
-    pub reason_data: Option<String>,
-    pub updated: f64,
-    pub transitioned: f64,
+    pub status: Status,
     pub configured: f64,
     /// The simulated minute of the last evaluation (alarms are evaluated once a minute).
     pub last_eval_minute: Option<i64>,
@@ -89,11 +86,7 @@ impl Alarm {
             alarm_actions: Vec::new(),
             insufficient_data_actions: Vec::new(),
             unit: None,
-            state: AlarmState::InsufficientData,
-            reason: "Unchecked: Initial alarm creation".to_owned(),
-            reason_data: None,
-            updated: now,
-            transitioned: now,
+            status: Status::initial(now),
             configured: now,
             last_eval_minute: None,
         }
@@ -202,7 +195,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let cmp = words(&spec.comparison);
     let threshold = format!("{:?}", spec.threshold);
     if breaching >= m {
-        let from = alarm.state.as_str();
+        let from = alarm.status.state.as_str();
         let reason = if n == 1 && bad.len() == 1 {
             format!(
                 "Threshold Crossed: 1 datapoint [{}] was {cmp} the threshold ({threshold}).",
@@ -245,7 +238,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
         .iter()
         .filter(|(_, v, _)| !breaches(&spec.comparison, *v, spec.threshold))
         .collect();
-    let from = alarm.state.as_str();
+    let from = alarm.status.state.as_str();
     let reason = if n == 1 && good.len() == 1 {
         format!(
             "Threshold Crossed: 1 datapoint [{}] was not {cmp} the threshold ({threshold}).",

@@ -209,11 +209,41 @@ pub struct MetricAlarmOut {
     pub state_transitioned_timestamp: Ts,
 }
 
-/// A composite alarm (the sandbox holds none; the type only keeps the list well typed).
+/// `PutCompositeAlarm` input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PutCompositeAlarmInput {
+    pub alarm_name: String,
+    pub alarm_rule: String,
+    pub alarm_description: Option<String>,
+    pub actions_enabled: Option<bool>,
+    #[serde(rename = "OKActions")]
+    pub ok_actions: Vec<String>,
+    pub alarm_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
+}
+
+/// One `CompositeAlarm` of `DescribeAlarms`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CompositeAlarmOut {
     pub alarm_name: String,
+    pub alarm_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm_description: Option<String>,
+    pub alarm_rule: String,
+    pub alarm_configuration_updated_timestamp: Ts,
+    pub actions_enabled: bool,
+    #[serde(rename = "OKActions")]
+    pub ok_actions: Vec<String>,
+    pub alarm_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
+    pub state_value: String,
+    pub state_reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason_data: Option<String>,
+    pub state_updated_timestamp: Ts,
+    pub state_transitioned_timestamp: Ts,
 }
 
 /// `DescribeAlarms` output.

@@ -3,6 +3,7 @@
 //! ([`alarms`]). Helpers here call the API like a client would, in either codec.
 
 mod alarms;
+mod composite;
 mod metrics;
 mod wire;
 
