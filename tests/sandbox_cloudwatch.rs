@@ -6,8 +6,8 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_cloudwatch::operation::set_alarm_state::SetAlarmStateError;
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator, Dimension, HistoryItemType, Metric, MetricDataQuery, MetricDatum,
-    MetricStat, ScanBy, StateValue, StatisticSet,
+    AlarmType, ComparisonOperator, Dimension, HistoryItemType, Metric, MetricDataQuery,
+    MetricDatum, MetricStat, ScanBy, StateValue, StatisticSet,
 };
 use aws_smithy_types::DateTime;
 use aws_types::region::Region;
@@ -213,6 +213,30 @@ async fn alarms_and_history_decode_in_the_rust_sdk() {
     );
     assert!(p99.state_transitioned_timestamp().is_some());
     assert!(out.composite_alarms().is_empty());
+
+    cw.put_composite_alarm()
+        .alarm_name("storefront-any")
+        .alarm_rule("ALARM(\"catalog-p99\") OR ALARM(checkout-live-errors)")
+        .send()
+        .await
+        .expect("PutCompositeAlarm");
+    let both = cw
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .alarm_name_prefix("storefront")
+        .send()
+        .await
+        .expect("DescribeAlarms");
+    let composite = &both.composite_alarms()[0];
+    assert_eq!(composite.state_value(), Some(&StateValue::Alarm));
+    assert!(
+        composite
+            .state_reason()
+            .unwrap_or("")
+            .contains(":alarm:catalog-p99 transitioned to ALARM")
+    );
+    assert!(composite.state_transitioned_timestamp().is_some());
 
     let err = cw
         .set_alarm_state()
