@@ -65,6 +65,16 @@ pub(super) fn alarm_from_input(
     if datapoints < 1 || datapoints > evaluation_periods {
         return Err(invalid("DatapointsToAlarm", &datapoints.to_string()));
     }
+    if period.saturating_mul(evaluation_periods) > 7 * 86_400 {
+        return Err((
+            "ValidationError",
+            "Period * EvaluationPeriods must not exceed 7 days (604800 seconds).".to_owned(),
+        ));
+    }
+    let threshold = input.threshold.ok_or_else(|| missing("Threshold"))?.0;
+    if !threshold.is_finite() {
+        return Err(invalid("Threshold", &threshold.to_string()));
+    }
     let comparison = input
         .comparison_operator
         .ok_or_else(|| missing("ComparisonOperator"))?;
@@ -92,7 +102,7 @@ pub(super) fn alarm_from_input(
             .map_err(|_| invalid("EvaluationPeriods", "too large"))?,
         datapoints_to_alarm: u32::try_from(datapoints)
             .map_err(|_| invalid("DatapointsToAlarm", "too large"))?,
-        threshold: input.threshold.ok_or_else(|| missing("Threshold"))?.0,
+        threshold,
         comparison,
         treat_missing_data: treat,
     };

@@ -149,7 +149,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let n = spec.evaluation_periods.max(1) as usize;
     let m = (spec.datapoints_to_alarm.max(1) as usize).min(n);
     let end = (now.floor() as i64).div_euclid(period) * period;
-    let start = end - period * (n + EXTRA_PERIODS) as i64;
+    let start = end.saturating_sub(period.saturating_mul((n + EXTRA_PERIODS) as i64));
     let key = MetricKey::new(
         &spec.namespace,
         &spec.metric_name,
@@ -178,7 +178,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let data = json!({
         "version": "1.0",
         "queryDate": long_date(now),
-        "startDate": long_date(present.last().map_or(end - period * n as i64, |p| p.0) as f64),
+        "startDate": long_date(present.last().map_or(end.saturating_sub(period.saturating_mul(n as i64)), |p| p.0) as f64),
         "statistic": spec.statistic,
         "period": period,
         "recentDatapoints": present.iter().rev().map(|p| p.1).collect::<Vec<_>>(),

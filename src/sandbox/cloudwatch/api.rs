@@ -16,6 +16,8 @@ use crate::sandbox::wire::Reply;
 
 /// The fixed account of the sandbox's ARNs.
 pub const ACCOUNT: &str = "123456789012";
+/// The longest `AlarmRule` `CloudWatch` accepts.
+const MAX_RULE_LEN: usize = 10_240;
 /// The region of the sandbox's ARNs.
 pub const REGION: &str = "us-east-1";
 
@@ -214,6 +216,9 @@ impl CloudWatch {
                     input.alarm_name
                 ),
             );
+        }
+        if input.alarm_rule.len() > MAX_RULE_LEN {
+            return validation(codec, "The AlarmRule is longer than 10240 characters.");
         }
         let composite = match Composite::from_input(input, now) {
             Ok(c) => c,

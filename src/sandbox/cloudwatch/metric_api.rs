@@ -12,6 +12,9 @@ use super::{CloudWatch, Codec, Observation, error, query};
 use crate::sandbox::wire::Reply;
 
 const LIST_METRICS_PAGE: usize = 500;
+/// How far back and ahead of the service's clock `PutMetricData` accepts timestamps.
+const MAX_PAST_SECS: f64 = 14.0 * 86_400.0;
+const MAX_FUTURE_SECS: f64 = 2.0 * 3600.0;
 
 macro_rules! decode {
     ($codec:expr, $body:expr) => {
@@ -61,6 +64,32 @@ impl CloudWatch {
                         "The parameters {member}.Value, {member}.StatisticValues and {member}.Values are mutually exclusive."
                     ),
                     400,
+                );
+            }
+            let numbers = d
+                .value
+                .iter()
+                .chain(&d.values)
+                .chain(&d.counts)
+                .copied()
+                .chain(
+                    d.statistic_values
+                        .iter()
+                        .flat_map(|s| [s.sample_count, s.sum, s.minimum, s.maximum]),
+                );
+            if numbers.into_iter().any(|v| !v.0.is_finite()) {
+                return invalid(
+                    codec,
+                    &format!("The values of {member} must be finite numbers."),
+                );
+            }
+            let window = now - MAX_PAST_SECS..=now + MAX_FUTURE_SECS;
+            if d.timestamp.is_some_and(|t| !window.contains(&t.0)) {
+                return invalid(
+                    codec,
+                    &format!(
+                        "The parameter {member}.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future."
+                    ),
                 );
             }
             if !d.counts.is_empty() && d.counts.len() != d.values.len() {
