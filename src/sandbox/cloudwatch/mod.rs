@@ -2,9 +2,10 @@
 //! `CloudWatch`'s semantics, and the two wire codecs (Smithy RPC v2 CBOR and awsJson1.0).
 //!
 //! The public types and methods below are the interface the sandbox's server and simulation
-//! use; the submodules hold the codecs ([`codec`], [`model`]), the metric store ([`store`]),
-//! `GetMetricData` and metric math ([`query`], [`math`]), alarm evaluation ([`alarms`]), alarm
-//! history ([`history`]) and the API operations ([`api`]).
+//! use; the submodules hold the codecs (`codec`, `model`), the metric store (`store`),
+//! `GetMetricData` and metric math (`query`, `math`), alarm evaluation (`alarms`,
+//! `composite`, `status`), alarm history (`history`) and the API operations
+//! (`metric_api`, `api`, `alarm_io`).
 
 mod alarm_io;
 mod alarms;
