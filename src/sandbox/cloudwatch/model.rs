@@ -35,25 +35,34 @@ pub struct Metric {
 }
 
 /// `MetricStat {Metric, Period, Stat, Unit}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MetricStat {
     pub metric: Metric,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stat: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
-/// One `MetricDataQuery`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// One `MetricDataQuery` (also the `Metrics` of a metric math alarm).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MetricDataQuery {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<MetricStat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_data: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
 }
 
@@ -191,14 +200,17 @@ pub struct MetricAlarmOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_reason_data: Option<String>,
     pub state_updated_timestamp: Ts,
-    pub metric_name: String,
-    pub namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistic: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_statistic: Option<String>,
     pub dimensions: Vec<Dimension>,
-    pub period: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     pub evaluation_periods: i64,
@@ -206,6 +218,8 @@ pub struct MetricAlarmOut {
     pub threshold: f64,
     pub comparison_operator: String,
     pub treat_missing_data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<MetricDataQuery>>,
     pub state_transitioned_timestamp: Ts,
 }
 

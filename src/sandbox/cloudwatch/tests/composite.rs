@@ -1,5 +1,5 @@
-//! Composite alarm tests: rule parsing, evaluation with the child alarms, `DescribeAlarms` with
-//! `AlarmTypes`, history, validation and deletion.
+//! Composite alarm tests (rule parsing, evaluation with the child alarms, `DescribeAlarms` with
+//! `AlarmTypes`, history, validation, deletion) and metric math alarms (`Metrics`).
 
 use serde_json::{Value, json};
 
@@ -161,4 +161,84 @@ fn validation_and_deletion() {
     let (status, _) = json(&mut cw, "DeleteAlarms", &json!({"AlarmNames": ["c"]}), T0);
     assert_eq!(status, 200);
     assert_eq!(cw.alarm_state("c"), None);
+}
+
+#[test]
+fn metric_math_alarm_on_an_error_rate() {
+    let mut cw = CloudWatch::new(86_400);
+    let metrics = json!([
+        {"Id": "err", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": "Errors", "Dimensions": [{"Name": "FunctionName", "Value": "f"}]}, "Period": 60, "Stat": "Sum"}, "ReturnData": false},
+        {"Id": "inv", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": "Invocations", "Dimensions": [{"Name": "FunctionName", "Value": "f"}]}, "Period": 60, "Stat": "Sum"}, "ReturnData": false},
+        {"Id": "rate", "Expression": "IF(inv > 0, 100 * FILL(err, 0) / inv, 0)", "Label": "error rate", "ReturnData": true},
+    ]);
+    let alarm = json!({
+        "AlarmName": "rate", "Metrics": metrics, "EvaluationPeriods": 2, "DatapointsToAlarm": 2,
+        "Threshold": 5, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+    });
+    let (status, err) = json(&mut cw, "PutMetricAlarm", &alarm, T0);
+    assert_eq!(status, 200, "{err}");
+    for (minute, inv, errors) in [
+        (0.0, 100.0, 10.0),
+        (1.0, 100.0, 2.0),
+        (2.0, 50.0, 5.0),
+        (3.0, 10.0, 1.0),
+    ] {
+        point(&mut cw, "Invocations", &F, T0 + minute * 60.0, inv);
+        point(&mut cw, "Errors", &F, T0 + minute * 60.0, errors);
+    }
+    cw.evaluate_alarms(T0 + 120.0);
+    assert_eq!(
+        cw.alarm_state("rate"),
+        Some(AlarmState::Ok),
+        "10% then 2%: 1 of 2"
+    );
+    cw.evaluate_alarms(T0 + 240.0);
+    assert_eq!(
+        cw.alarm_state("rate"),
+        Some(AlarmState::Alarm),
+        "10% and 10%: 2 of 2"
+    );
+    let (_, out) = json(
+        &mut cw,
+        "DescribeAlarms",
+        &json!({"AlarmNames": ["rate"]}),
+        T0,
+    );
+    let a = &out["MetricAlarms"][0];
+    assert_eq!(
+        a["Metrics"][2]["Expression"],
+        "IF(inv > 0, 100 * FILL(err, 0) / inv, 0)"
+    );
+    assert_eq!(a["Metrics"][0]["MetricStat"]["Period"], 60);
+    assert!(
+        a.get("MetricName").is_none()
+            && a.get("Namespace").is_none()
+            && a.get("Statistic").is_none()
+    );
+    assert!(
+        a["StateReason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("[10.0 (01/01/26 00:03:00), 10.0 (01/01/26 00:02:00)]")
+    );
+    let mut two = alarm.clone();
+    two["Metrics"][0]["ReturnData"] = json!(true);
+    assert_eq!(
+        json(&mut cw, "PutMetricAlarm", &two, T0).0,
+        400,
+        "two ReturnData"
+    );
+    let mut bad = alarm.clone();
+    bad["Metrics"][2]["Expression"] = json!("100 * nope");
+    assert_eq!(json(&mut cw, "PutMetricAlarm", &bad, T0).0, 400);
+    let mut mixed = alarm;
+    mixed["Statistic"] = json!("Sum");
+    let (status, err) = json(&mut cw, "PutMetricAlarm", &mixed, T0);
+    assert_eq!(
+        (status, err["__type"].as_str()),
+        (
+            400,
+            Some("com.amazonaws.cloudwatch#InvalidParameterCombinationException")
+        )
+    );
 }
