@@ -5,6 +5,7 @@
 mod alarms;
 mod composite;
 mod metrics;
+mod robustness;
 mod wire;
 
 use ciborium::Value as Cbor;
