@@ -166,6 +166,31 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         .unwrap();
     assert_eq!(listed.metrics().len(), 1);
     assert_eq!(listed.metrics()[0].dimensions(), api.as_slice());
+
+    // 300 datums: over 10 KB, so the SDK gzips the body (Content-Encoding: gzip).
+    let datums: Vec<MetricDatum> = (0..300)
+        .map(|i| {
+            MetricDatum::builder()
+                .metric_name(format!("Bulk{i}"))
+                .dimensions(dim("Api", "bulk"))
+                .timestamp(DateTime::from_secs(minute as i64))
+                .value(f64::from(i))
+                .build()
+        })
+        .collect();
+    cw.put_metric_data()
+        .namespace("Custom/Bulk")
+        .set_metric_data(Some(datums))
+        .send()
+        .await
+        .expect("gzipped PutMetricData");
+    let bulk = cw
+        .list_metrics()
+        .namespace("Custom/Bulk")
+        .send()
+        .await
+        .expect("ListMetrics");
+    assert_eq!(bulk.metrics().len(), 300);
     sandbox.shutdown().await;
 }
 
