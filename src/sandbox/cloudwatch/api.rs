@@ -105,18 +105,25 @@ impl CloudWatch {
                 );
             }
         };
-        // Without AlarmTypes only metric alarms are returned, as in CloudWatch.
+        let family = match self.family(&input) {
+            Ok(family) => family,
+            Err(message) => return validation(codec, &message),
+        };
+        // Without AlarmTypes only metric alarms are returned, as in CloudWatch (a family query
+        // returns both kinds).
         let wants = |kind: &str| {
-            input
-                .alarm_types
-                .as_ref()
-                .map_or(kind == "MetricAlarm", |t| t.iter().any(|t| t == kind))
+            family.is_some()
+                || input
+                    .alarm_types
+                    .as_ref()
+                    .map_or(kind == "MetricAlarm", |t| t.iter().any(|t| t == kind))
         };
         let keep = |name: &str, st: AlarmState, actions: [&Vec<String>; 3]| {
-            input
-                .alarm_names
-                .as_ref()
-                .is_none_or(|n| n.iter().any(|x| x == name))
+            family.as_ref().is_none_or(|f| f.iter().any(|x| x == name))
+                && input
+                    .alarm_names
+                    .as_ref()
+                    .is_none_or(|n| n.iter().any(|x| x == name))
                 && input
                     .alarm_name_prefix
                     .as_ref()
@@ -196,6 +203,41 @@ impl CloudWatch {
                 next_token,
             },
         )
+    }
+
+    /// The names `ChildrenOfAlarmName` / `ParentsOfAlarmName` select, if one is given (they
+    /// combine with no other filter).
+    fn family(&self, input: &DescribeAlarmsInput) -> Result<Option<Vec<String>>, String> {
+        let (children, parents) = (&input.children_of_alarm_name, &input.parents_of_alarm_name);
+        if children.is_none() && parents.is_none() {
+            return Ok(None);
+        }
+        let others = input.alarm_names.is_some()
+            || input.alarm_name_prefix.is_some()
+            || input.alarm_types.is_some()
+            || input.state_value.is_some()
+            || input.action_prefix.is_some()
+            || (children.is_some() && parents.is_some());
+        if others {
+            return Err(
+                "ChildrenOfAlarmName and ParentsOfAlarmName cannot be combined with other filters."
+                    .to_owned(),
+            );
+        }
+        if let Some(name) = children {
+            let rule = self.composites.get(name).map(|c| &c.rule);
+            return Ok(Some(rule.map_or_else(Vec::new, |r| {
+                r.names().into_iter().map(str::to_owned).collect()
+            })));
+        }
+        let name = parents.as_deref().unwrap_or_default();
+        Ok(Some(
+            self.composites
+                .values()
+                .filter(|c| c.rule.names().contains(&name))
+                .map(|c| c.name.clone())
+                .collect(),
+        ))
     }
 
     pub(super) fn put_composite_alarm(&mut self, codec: Codec, body: &[u8], now: f64) -> Reply {

@@ -173,6 +173,8 @@ pub struct PutMetricAlarmInput {
 #[serde(rename_all = "PascalCase", default)]
 pub struct DescribeAlarmsInput {
     pub alarm_names: Option<Vec<String>>,
+    pub children_of_alarm_name: Option<String>,
+    pub parents_of_alarm_name: Option<String>,
     pub alarm_name_prefix: Option<String>,
     pub alarm_types: Option<Vec<String>>,
     pub state_value: Option<String>,

@@ -242,3 +242,55 @@ fn metric_math_alarm_on_an_error_rate() {
         )
     );
 }
+
+#[test]
+fn children_and_parents_of_a_composite() {
+    let mut cw = CloudWatch::new(86_400);
+    cw.put_alarm(spec("a", 1, 1, "missing"), T0);
+    cw.put_alarm(spec("b", 1, 1, "missing"), T0);
+    cw.put_alarm(spec("other", 1, 1, "missing"), T0);
+    assert_eq!(
+        put_composite(&mut cw, "inner", "ALARM(a) OR ALARM(b)", T0).0,
+        200
+    );
+    assert_eq!(
+        put_composite(&mut cw, "outer", "ALARM(inner) AND OK(other)", T0).0,
+        200
+    );
+    let names = |v: &Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a["AlarmName"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let (_, children) = json(
+        &mut cw,
+        "DescribeAlarms",
+        &json!({"ChildrenOfAlarmName": "outer"}),
+        T0,
+    );
+    assert_eq!(
+        (
+            names(&children, "MetricAlarms"),
+            names(&children, "CompositeAlarms")
+        ),
+        (vec!["other".to_owned()], vec!["inner".to_owned()])
+    );
+    let (_, parents) = json(
+        &mut cw,
+        "DescribeAlarms",
+        &json!({"ParentsOfAlarmName": "a"}),
+        T0,
+    );
+    assert_eq!(names(&parents, "CompositeAlarms"), vec!["inner".to_owned()]);
+    assert!(names(&parents, "MetricAlarms").is_empty());
+    let (status, _) = json(
+        &mut cw,
+        "DescribeAlarms",
+        &json!({"ParentsOfAlarmName": "a", "StateValue": "OK"}),
+        T0,
+    );
+    assert_eq!(status, 400);
+}
