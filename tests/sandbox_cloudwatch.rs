@@ -6,8 +6,8 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_cloudwatch::operation::set_alarm_state::SetAlarmStateError;
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator, Dimension, HistoryItemType, Metric, MetricDataQuery, MetricDatum,
-    MetricStat, ScanBy, StateValue, StatisticSet,
+    AlarmType, ComparisonOperator, Dimension, HistoryItemType, Metric, MetricDataQuery,
+    MetricDatum, MetricStat, ScanBy, StateValue, StatisticSet,
 };
 use aws_smithy_types::DateTime;
 use aws_types::region::Region;
@@ -166,6 +166,31 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         .unwrap();
     assert_eq!(listed.metrics().len(), 1);
     assert_eq!(listed.metrics()[0].dimensions(), api.as_slice());
+
+    // 300 datums: over 10 KB, so the SDK gzips the body (Content-Encoding: gzip).
+    let datums: Vec<MetricDatum> = (0..300)
+        .map(|i| {
+            MetricDatum::builder()
+                .metric_name(format!("Bulk{i}"))
+                .dimensions(dim("Api", "bulk"))
+                .timestamp(DateTime::from_secs(minute as i64))
+                .value(f64::from(i))
+                .build()
+        })
+        .collect();
+    cw.put_metric_data()
+        .namespace("Custom/Bulk")
+        .set_metric_data(Some(datums))
+        .send()
+        .await
+        .expect("gzipped PutMetricData");
+    let bulk = cw
+        .list_metrics()
+        .namespace("Custom/Bulk")
+        .send()
+        .await
+        .expect("ListMetrics");
+    assert_eq!(bulk.metrics().len(), 300);
     sandbox.shutdown().await;
 }
 
@@ -213,6 +238,30 @@ async fn alarms_and_history_decode_in_the_rust_sdk() {
     );
     assert!(p99.state_transitioned_timestamp().is_some());
     assert!(out.composite_alarms().is_empty());
+
+    cw.put_composite_alarm()
+        .alarm_name("storefront-any")
+        .alarm_rule("ALARM(\"catalog-p99\") OR ALARM(checkout-live-errors)")
+        .send()
+        .await
+        .expect("PutCompositeAlarm");
+    let both = cw
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .alarm_name_prefix("storefront")
+        .send()
+        .await
+        .expect("DescribeAlarms");
+    let composite = &both.composite_alarms()[0];
+    assert_eq!(composite.state_value(), Some(&StateValue::Alarm));
+    assert!(
+        composite
+            .state_reason()
+            .unwrap_or("")
+            .contains(":alarm:catalog-p99 transitioned to ALARM")
+    );
+    assert!(composite.state_transitioned_timestamp().is_some());
 
     let err = cw
         .set_alarm_state()

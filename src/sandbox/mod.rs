@@ -218,6 +218,11 @@ impl Sandbox {
         self.shared.lock().clock.resume();
     }
 
+    /// Changes the clock's speed (simulated seconds per real second; 0 freezes it).
+    pub fn set_speed(&self, speed: f64) {
+        self.shared.lock().clock.set_speed(speed);
+    }
+
     /// Advances simulated time by `secs` and runs the simulation up to it.
     pub fn advance(&self, secs: f64) {
         let mut world = self.shared.lock();

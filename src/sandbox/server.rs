@@ -1,7 +1,17 @@
 //! The HTTP server: one axum fallback handler reads the request, applies faults (never to
 //! `/_sandbox/*`), dispatches under the world lock (never held across `.await`), and stamps every
-//! reply with the simulated `Date` and an `x-amzn-RequestId`. Also the `/_sandbox/*` endpoints.
-
+//! reply with the simulated `Date` and an `x-amzn-RequestId`. Also the `/_sandbox/*` endpoints:
+//!
+//! - `GET /_sandbox/stats`: `{"calls","mutating","read","services":{"lambda":{"calls",
+//!   "mutating","read","faults","operations":{"GetAlias":{"calls","mutating","faults"}}}}}`.
+//! - `GET /_sandbox/events?since=SEQ&kind=KIND&deployment_id=ID`: the ground truth,
+//!   `{"events":[{"seq","sim_time","wall_time","kind","deployment_id","function","detail"}],
+//!   "next":SEQ}`; kinds: `weight` (every alias change, with its `source`), `deployment_status`,
+//!   `lifecycle_event`, `hook_invoked` (with the execution id), `rollback_created`,
+//!   `alarm_state`, `scenario`.
+//! - `GET /_sandbox/clock`, `POST /_sandbox/clock` with any of `{"pause":true}`,
+//!   `{"speed":60}`, `{"advance_secs":60}`, `{"resume":true}` (applied in that order): answers
+//!   `{"now","processed","paused","speed"}` once the simulation has caught up.
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{Body, Bytes};

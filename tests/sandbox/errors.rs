@@ -67,7 +67,7 @@ async fn malformed_and_unknown_requests_get_protocol_errors_never_html() {
     assert_eq!(status, 400);
     assert_eq!(
         header(&headers, "x-amzn-errortype"),
-        Some("InvalidParameterValueException"),
+        Some("InvalidRequestContentException"),
         "{body}"
     );
     let (status, headers, _) = raw(

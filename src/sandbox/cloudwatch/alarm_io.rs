@@ -4,12 +4,12 @@
 
 use super::AlarmSpec;
 use super::alarms::{Alarm, COMPARISONS, TREAT_MISSING};
-use super::api::ACCOUNT;
 use super::codec::Ts;
-use super::model::{Dimension, MetricAlarmOut, PutMetricAlarmInput};
-use super::store::Stat;
-
-const REGION: &str = "us-east-1";
+use super::model::{
+    Dimension, GetMetricDataInput, MetricAlarmOut, MetricDataQuery, PutMetricAlarmInput,
+};
+use super::query;
+use super::store::{Stat, Store};
 
 pub(super) fn alarm_from_input(
     input: PutMetricAlarmInput,
@@ -30,25 +30,27 @@ pub(super) fn alarm_from_input(
     if input.alarm_name.is_empty() {
         return Err(missing("AlarmName"));
     }
-    if input.metrics.is_some() {
-        return Err((
-            "ValidationError",
-            "Metric math alarms (Metrics) are not supported by the sandbox.".to_owned(),
-        ));
-    }
-    let statistic = match (input.statistic, input.extended_statistic) {
-        (Some(s), None) if Stat::parse(&s).is_some() && !s.starts_with('p') => s,
-        (None, Some(s)) if matches!(Stat::parse(&s), Some(Stat::Percentile(_))) => s,
-        (Some(s), None) | (None, Some(s)) => return Err(invalid("Statistic", &s)),
-        (Some(_), Some(_)) => {
-            return Err((
-                "InvalidParameterCombination",
-                "Statistic and ExtendedStatistic cannot both be set.".to_owned(),
-            ));
+    let math = input.metrics.clone();
+    let (statistic, period) = match &math {
+        Some(queries) => {
+            if input.statistic.is_some()
+                || input.extended_statistic.is_some()
+                || input.namespace.is_some()
+                || input.metric_name.is_some()
+                || !input.dimensions.is_empty()
+            {
+                return Err((
+                    "InvalidParameterCombination",
+                    "Metrics cannot be combined with MetricName, Namespace, Dimensions, Statistic or ExtendedStatistic.".to_owned(),
+                ));
+            }
+            (String::new(), math_period(queries)?)
         }
-        (None, None) => return Err(missing("Statistic")),
+        None => (
+            single_statistic(input.statistic.clone(), input.extended_statistic.clone())?,
+            input.period.ok_or_else(|| missing("Period"))?,
+        ),
     };
-    let period = input.period.ok_or_else(|| missing("Period"))?;
     if period < 10
         || (period > 30 && period % 60 != 0)
         || (period < 60 && ![10, 30].contains(&period))
@@ -68,6 +70,16 @@ pub(super) fn alarm_from_input(
     if datapoints < 1 || datapoints > evaluation_periods {
         return Err(invalid("DatapointsToAlarm", &datapoints.to_string()));
     }
+    if period.saturating_mul(evaluation_periods) > 7 * 86_400 {
+        return Err((
+            "ValidationError",
+            "Period * EvaluationPeriods must not exceed 7 days (604800 seconds).".to_owned(),
+        ));
+    }
+    let threshold = input.threshold.ok_or_else(|| missing("Threshold"))?.0;
+    if !threshold.is_finite() {
+        return Err(invalid("Threshold", &threshold.to_string()));
+    }
     let comparison = input
         .comparison_operator
         .ok_or_else(|| missing("ComparisonOperator"))?;
@@ -80,10 +92,16 @@ pub(super) fn alarm_from_input(
     if !TREAT_MISSING.contains(&treat.as_str()) {
         return Err(invalid("TreatMissingData", &treat));
     }
+    let (namespace, metric_name) = match (&math, input.namespace, input.metric_name) {
+        (Some(_), _, _) => (String::new(), String::new()),
+        (None, Some(ns), Some(name)) => (ns, name),
+        (None, None, _) => return Err(missing("Namespace")),
+        (None, Some(_), None) => return Err(missing("MetricName")),
+    };
     let spec = AlarmSpec {
         name: input.alarm_name,
-        namespace: input.namespace.ok_or_else(|| missing("Namespace"))?,
-        metric_name: input.metric_name.ok_or_else(|| missing("MetricName"))?,
+        namespace,
+        metric_name,
         dimensions: input
             .dimensions
             .iter()
@@ -95,7 +113,7 @@ pub(super) fn alarm_from_input(
             .map_err(|_| invalid("EvaluationPeriods", "too large"))?,
         datapoints_to_alarm: u32::try_from(datapoints)
             .map_err(|_| invalid("DatapointsToAlarm", "too large"))?,
-        threshold: input.threshold.ok_or_else(|| missing("Threshold"))?.0,
+        threshold,
         comparison,
         treat_missing_data: treat,
     };
@@ -106,29 +124,83 @@ pub(super) fn alarm_from_input(
     alarm.alarm_actions = input.alarm_actions;
     alarm.insufficient_data_actions = input.insufficient_data_actions;
     alarm.unit = input.unit;
+    alarm.metrics = math;
     Ok(alarm)
+}
+
+fn single_statistic(
+    statistic: Option<String>,
+    extended: Option<String>,
+) -> Result<String, (&'static str, String)> {
+    let invalid = |s: &str| {
+        let message = format!("The value {s} for parameter Statistic is not valid.");
+        ("ValidationError", message)
+    };
+    match (statistic, extended) {
+        (Some(s), None) if Stat::parse(&s).is_some() && !s.starts_with('p') => Ok(s),
+        (None, Some(s)) if matches!(Stat::parse(&s), Some(Stat::Percentile(_))) => Ok(s),
+        (Some(s), None) | (None, Some(s)) => Err(invalid(&s)),
+        (Some(_), Some(_)) => Err((
+            "InvalidParameterCombination",
+            "Statistic and ExtendedStatistic cannot both be set.".to_owned(),
+        )),
+        (None, None) => Err((
+            "MissingParameter",
+            "The parameter Statistic is required.".to_owned(),
+        )),
+    }
+}
+
+/// Validates a metric math alarm's queries (as `GetMetricData` would, plus exactly one
+/// `ReturnData`) and returns the alarm's period: that of the returned query or its inputs.
+fn math_period(queries: &[MetricDataQuery]) -> Result<i64, (&'static str, String)> {
+    let returned: Vec<&MetricDataQuery> = queries
+        .iter()
+        .filter(|q| q.return_data.unwrap_or(true))
+        .collect();
+    let [returned] = returned.as_slice() else {
+        return Err((
+            "ValidationError",
+            "Exactly one element of the Metrics list must return data.".to_owned(),
+        ));
+    };
+    let probe = GetMetricDataInput {
+        metric_data_queries: queries.to_vec(),
+        start_time: Some(Ts(0.0)),
+        end_time: Some(Ts(60.0)),
+        ..GetMetricDataInput::default()
+    };
+    query::get_metric_data(&Store::new(0), &probe)
+        .map_err(|(_, message, _)| ("ValidationError", message))?;
+    let stat_period = |q: &MetricDataQuery| q.metric_stat.as_ref().and_then(|m| m.period);
+    Ok(stat_period(returned)
+        .or(returned.period)
+        .or_else(|| queries.iter().filter_map(stat_period).min())
+        .unwrap_or(60))
 }
 
 pub(super) fn alarm_out(a: &Alarm) -> MetricAlarmOut {
     let s = &a.spec;
     let extended = matches!(Stat::parse(&s.statistic), Some(Stat::Percentile(_)));
+    // Only single-metric alarms carry these fields.
+    let single = a.metrics.is_none();
     MetricAlarmOut {
         alarm_name: s.name.clone(),
-        alarm_arn: format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{}", s.name),
+        alarm_arn: super::composite::arn(&s.name),
         alarm_description: a.description.clone(),
         alarm_configuration_updated_timestamp: Ts(a.configured),
         actions_enabled: a.actions_enabled,
         ok_actions: a.ok_actions.clone(),
         alarm_actions: a.alarm_actions.clone(),
         insufficient_data_actions: a.insufficient_data_actions.clone(),
-        state_value: a.state.as_str().to_owned(),
-        state_reason: a.reason.clone(),
-        state_reason_data: a.reason_data.clone(),
-        state_updated_timestamp: Ts(a.updated),
-        metric_name: s.metric_name.clone(),
-        namespace: s.namespace.clone(),
-        statistic: (!extended).then(|| s.statistic.clone()),
-        extended_statistic: extended.then(|| s.statistic.clone()),
+        state_value: a.status.state.as_str().to_owned(),
+        state_reason: a.status.reason.clone(),
+        state_reason_data: a.status.reason_data.clone(),
+        state_updated_timestamp: Ts(a.status.updated),
+        metric_name: single.then_some(s.metric_name.clone()),
+        namespace: single.then_some(s.namespace.clone()),
+        statistic: (single && !extended).then(|| s.statistic.clone()),
+        extended_statistic: (single && extended).then(|| s.statistic.clone()),
         dimensions: s
             .dimensions
             .iter()
@@ -137,14 +209,15 @@ pub(super) fn alarm_out(a: &Alarm) -> MetricAlarmOut {
                 value: v.clone(),
             })
             .collect(),
-        period: i64::from(s.period_secs),
+        period: single.then_some(i64::from(s.period_secs)),
         unit: a.unit.clone(),
         evaluation_periods: i64::from(s.evaluation_periods),
         datapoints_to_alarm: i64::from(s.datapoints_to_alarm),
         threshold: s.threshold,
         comparison_operator: s.comparison.clone(),
         treat_missing_data: s.treat_missing_data.clone(),
-        state_transitioned_timestamp: Ts(a.transitioned),
+        metrics: a.metrics.clone(),
+        state_transitioned_timestamp: Ts(a.status.transitioned),
     }
 }
 
@@ -155,10 +228,10 @@ pub(super) fn alarm_state_reason(
 ) -> Option<(String, Option<String>, f64, f64)> {
     cw.alarms.get(name).map(|a| {
         (
-            a.reason.clone(),
-            a.reason_data.clone(),
-            a.updated,
-            a.transitioned,
+            a.status.reason.clone(),
+            a.status.reason_data.clone(),
+            a.status.updated,
+            a.status.transitioned,
         )
     })
 }

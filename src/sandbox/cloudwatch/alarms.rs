@@ -19,6 +19,10 @@
 use chrono::DateTime;
 use serde_json::json;
 
+use super::codec::Ts;
+use super::model::{GetMetricDataInput, MetricDataQuery};
+use super::query;
+use super::status::Status;
 use super::store::{MetricKey, Stat, Store};
 use super::{AlarmSpec, AlarmState};
 
@@ -68,11 +72,9 @@ pub struct Alarm {
     pub alarm_actions: Vec<String>,
     pub insufficient_data_actions: Vec<String>,
     pub unit: Option<String>,
-    pub state: AlarmState,
-    pub reason: String,
-    pub reason_data: Option<String>,
-    pub updated: f64,
-    pub transitioned: f64,
+    /// The queries of a metric math alarm (the one with `ReturnData` is evaluated).
+    pub metrics: Option<Vec<MetricDataQuery>>,
+    pub status: Status,
     pub configured: f64,
     /// The simulated minute of the last evaluation (alarms are evaluated once a minute).
     pub last_eval_minute: Option<i64>,
@@ -89,11 +91,8 @@ impl Alarm {
             alarm_actions: Vec::new(),
             insufficient_data_actions: Vec::new(),
             unit: None,
-            state: AlarmState::InsufficientData,
-            reason: "Unchecked: Initial alarm creation".to_owned(),
-            reason_data: None,
-            updated: now,
-            transitioned: now,
+            metrics: None,
+            status: Status::initial(now),
             configured: now,
             last_eval_minute: None,
         }
@@ -148,6 +147,55 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// Newest first: (period start, value, sample count) of the N most recent datapoints in
+/// `[start, end)`. A metric math alarm runs its queries as `GetMetricData` would (sample
+/// counts are then unknown and reported as 0).
+fn datapoints(
+    alarm: &Alarm,
+    store: &Store,
+    (start, end, period): (i64, i64, i64),
+    n: usize,
+) -> Vec<(i64, f64, f64)> {
+    if let Some(queries) = &alarm.metrics {
+        let input = GetMetricDataInput {
+            metric_data_queries: queries.clone(),
+            start_time: Some(Ts(start as f64)),
+            end_time: Some(Ts(end as f64)),
+            ..GetMetricDataInput::default()
+        };
+        let Ok(out) = query::get_metric_data(store, &input) else {
+            return Vec::new();
+        };
+        return out
+            .metric_data_results
+            .first()
+            .map(|r| {
+                r.timestamps
+                    .iter()
+                    .zip(&r.values)
+                    .map(|(t, v)| (t.0 as i64, *v, 0.0))
+                    .filter(|(t, _, _)| (start..end).contains(t))
+                    .take(n)
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    let spec = &alarm.spec;
+    let key = MetricKey::new(
+        &spec.namespace,
+        &spec.metric_name,
+        spec.dimensions.iter().cloned(),
+    );
+    let stat = Stat::parse(&spec.statistic).unwrap_or(Stat::Average);
+    store
+        .aggregate(&key, (start, end, period), &stat)
+        .iter()
+        .rev()
+        .filter_map(|(t, a)| a.stat(&stat).map(|v| (*t, v, a.count)))
+        .take(n)
+        .collect()
+}
+
 /// Evaluates `alarm` against `store` at simulated time `now`. `None` means "keep the current
 /// state" (`TreatMissingData` `ignore` with no data).
 pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
@@ -156,21 +204,8 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let n = spec.evaluation_periods.max(1) as usize;
     let m = (spec.datapoints_to_alarm.max(1) as usize).min(n);
     let end = (now.floor() as i64).div_euclid(period) * period;
-    let start = end - period * (n + EXTRA_PERIODS) as i64;
-    let key = MetricKey::new(
-        &spec.namespace,
-        &spec.metric_name,
-        spec.dimensions.iter().cloned(),
-    );
-    let stat = Stat::parse(&spec.statistic).unwrap_or(Stat::Average);
-    // Newest first: (period start, value, sample count) of the N most recent datapoints.
-    let present: Vec<(i64, f64, f64)> = store
-        .aggregate(&key, start, end, period)
-        .iter()
-        .rev()
-        .filter_map(|(t, a)| a.stat(&stat).map(|v| (*t, v, a.count)))
-        .take(n)
-        .collect();
+    let start = end.saturating_sub(period.saturating_mul((n + EXTRA_PERIODS) as i64));
+    let present = datapoints(alarm, store, (start, end, period), n);
     let missing = n - present.len();
     let bad: Vec<&(i64, f64, f64)> = present
         .iter()
@@ -185,7 +220,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let data = json!({
         "version": "1.0",
         "queryDate": long_date(now),
-        "startDate": long_date(present.last().map_or(end - period * n as i64, |p| p.0) as f64),
+        "startDate": long_date(present.last().map_or(end.saturating_sub(period.saturating_mul(n as i64)), |p| p.0) as f64),
         "statistic": spec.statistic,
         "period": period,
         "recentDatapoints": present.iter().rev().map(|p| p.1).collect::<Vec<_>>(),
@@ -202,7 +237,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
     let cmp = words(&spec.comparison);
     let threshold = format!("{:?}", spec.threshold);
     if breaching >= m {
-        let from = alarm.state.as_str();
+        let from = alarm.status.state.as_str();
         let reason = if n == 1 && bad.len() == 1 {
             format!(
                 "Threshold Crossed: 1 datapoint [{}] was {cmp} the threshold ({threshold}).",
@@ -245,7 +280,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
         .iter()
         .filter(|(_, v, _)| !breaches(&spec.comparison, *v, spec.threshold))
         .collect();
-    let from = alarm.state.as_str();
+    let from = alarm.status.state.as_str();
     let reason = if n == 1 && good.len() == 1 {
         format!(
             "Threshold Crossed: 1 datapoint [{}] was not {cmp} the threshold ({threshold}).",

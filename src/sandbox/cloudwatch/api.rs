@@ -1,23 +1,25 @@
-//! The `CloudWatch` API operations: decode the input in the request's codec, validate it as the
-//! service does (error codes and statuses from the service model), act on the store and the
-//! alarms, and encode the output.
+//! The alarm operations of the `CloudWatch` API: `PutMetricAlarm`, `PutCompositeAlarm`,
+//! `DescribeAlarms`, `SetAlarmState`, `DeleteAlarms` and `DescribeAlarmHistory` — decode the input
+//! in the request's codec, validate it as the service does (error codes and statuses from the
+//! service model), act on the alarms, and encode the output.
 
 use super::alarm_io::{alarm_from_input, alarm_out};
 use super::alarms::Alarm;
 use super::codec;
+use super::composite::Composite;
 use super::model::{
-    CompositeAlarmOut, DeleteAlarmsInput, DescribeAlarmHistoryInput, DescribeAlarmsInput,
-    DescribeAlarmsOutput, Dimension, GetMetricDataInput, ListMetricsInput, ListMetricsOutput,
-    Metric, PutMetricAlarmInput, PutMetricDataInput, SetAlarmStateInput,
+    DeleteAlarmsInput, DescribeAlarmHistoryInput, DescribeAlarmsInput, DescribeAlarmsOutput,
+    PutCompositeAlarmInput, PutMetricAlarmInput, SetAlarmStateInput,
 };
-use super::store::{MetricKey, SAMPLE_CAP};
-use super::{AlarmState, CloudWatch, Codec, Observation, error, query};
+use super::{AlarmState, CloudWatch, Codec, error};
 use crate::sandbox::wire::Reply;
 
 /// The fixed account of the sandbox's ARNs.
 pub const ACCOUNT: &str = "123456789012";
-
-const LIST_METRICS_PAGE: usize = 500;
+/// The longest `AlarmRule` `CloudWatch` accepts.
+const MAX_RULE_LEN: usize = 10_240;
+/// The region of the sandbox's ARNs.
+pub const REGION: &str = "us-east-1";
 
 macro_rules! decode {
     ($codec:expr, $body:expr) => {
@@ -28,7 +30,15 @@ macro_rules! decode {
     };
 }
 
-fn invalid(codec: Codec, message: &str) -> Reply {
+/// Decodes an operation's input (see [`codec::decode`]).
+pub(super) fn decode_input<T: serde::de::DeserializeOwned + Default>(
+    codec: Codec,
+    body: &[u8],
+) -> Result<T, Reply> {
+    codec::decode(codec, body)
+}
+
+pub(super) fn invalid(codec: Codec, message: &str) -> Reply {
     error(codec, "InvalidParameterValue", message, 400)
 }
 
@@ -36,191 +46,16 @@ fn validation(codec: Codec, message: &str) -> Reply {
     error(codec, "ValidationError", message, 400)
 }
 
-fn dims(list: &[Dimension]) -> impl Iterator<Item = (String, String)> + '_ {
-    list.iter().map(|d| (d.name.clone(), d.value.clone()))
-}
-
 impl CloudWatch {
-    pub(super) fn put_metric_data(&mut self, codec: Codec, body: &[u8], now: f64) -> Reply {
-        let input: PutMetricDataInput = decode!(codec, body);
-        if input.namespace.is_empty() {
-            return error(
-                codec,
-                "MissingParameter",
-                "The parameter Namespace is required.",
-                400,
-            );
-        }
-        if input.namespace.starts_with("AWS/") {
-            return invalid(codec, "The value AWS/ for parameter Namespace is invalid.");
-        }
-        for (i, d) in input.metric_data.iter().enumerate() {
-            let member = format!("MetricData.member.{}", i + 1);
-            if d.metric_name.is_empty() {
-                return error(
-                    codec,
-                    "MissingParameter",
-                    &format!("The parameter {member}.MetricName is required."),
-                    400,
-                );
-            }
-            let given = usize::from(d.value.is_some())
-                + usize::from(d.statistic_values.is_some())
-                + usize::from(!d.values.is_empty());
-            if given > 1 {
-                return error(
-                    codec,
-                    "InvalidParameterCombination",
-                    &format!(
-                        "The parameters {member}.Value, {member}.StatisticValues and {member}.Values are mutually exclusive."
-                    ),
-                    400,
-                );
-            }
-            if !d.counts.is_empty() && d.counts.len() != d.values.len() {
-                return invalid(
-                    codec,
-                    &format!(
-                        "The parameters {member}.Values and {member}.Counts must be of the same size."
-                    ),
-                );
-            }
-        }
-        for d in &input.metric_data {
-            let key = MetricKey::new(&input.namespace, &d.metric_name, dims(&d.dimensions));
-            let t = d.timestamp.map_or(now, |t| t.0);
-            if let Some(v) = d.value {
-                let o = Observation {
-                    sample_count: 1.0,
-                    sum: v.0,
-                    min: v.0,
-                    max: v.0,
-                    samples: &[v.0],
-                };
-                self.store.record(key, t, o);
-            } else if let Some(s) = d.statistic_values {
-                let o = Observation {
-                    sample_count: s.sample_count.0,
-                    sum: s.sum.0,
-                    min: s.minimum.0,
-                    max: s.maximum.0,
-                    samples: &[],
-                };
-                self.store.record(key, t, o);
-            } else if !d.values.is_empty() {
-                let mut samples = Vec::new();
-                let (mut count, mut sum) = (0.0, 0.0);
-                for (i, v) in d.values.iter().enumerate() {
-                    let c = d.counts.get(i).map_or(1.0, |c| c.0);
-                    count += c;
-                    sum += v.0 * c;
-                    samples.extend(std::iter::repeat_n(
-                        v.0,
-                        (c.max(0.0) as usize).min(SAMPLE_CAP),
-                    ));
-                }
-                let min = d.values.iter().map(|v| v.0).fold(f64::INFINITY, f64::min);
-                let max = d
-                    .values
-                    .iter()
-                    .map(|v| v.0)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let o = Observation {
-                    sample_count: count,
-                    sum,
-                    min,
-                    max,
-                    samples: &samples,
-                };
-                self.store.record(key, t, o);
-            }
-        }
-        codec::empty(codec)
-    }
-
-    pub(super) fn get_metric_data(&self, codec: Codec, body: &[u8]) -> Reply {
-        let input: GetMetricDataInput = decode!(codec, body);
-        match query::get_metric_data(&self.store, &input) {
-            Ok(out) => codec::ok(codec, &out),
-            Err((code, message, status)) => error(codec, code, &message, status),
-        }
-    }
-
-    pub(super) fn list_metrics(&self, codec: Codec, body: &[u8], now: f64) -> Reply {
-        let input: ListMetricsInput = decode!(codec, body);
-        let recent = match input.recently_active.as_deref() {
-            None => None,
-            Some("PT3H") => Some(now - 3.0 * 3600.0),
-            Some(other) => {
-                return invalid(
-                    codec,
-                    &format!("The value {other} for parameter RecentlyActive is not valid."),
-                );
-            }
-        };
-        let mut keys: Vec<&MetricKey> = self
-            .store
-            .keys()
-            .filter(|(_, newest)| recent.is_none_or(|r| *newest as f64 >= r))
-            .map(|(k, _)| k)
-            .filter(|k| input.namespace.as_ref().is_none_or(|n| *n == k.namespace))
-            .filter(|k| input.metric_name.as_ref().is_none_or(|n| *n == k.name))
-            .filter(|k| {
-                input.dimensions.iter().all(|f| {
-                    k.dims
-                        .iter()
-                        .any(|(n, v)| *n == f.name && f.value.as_ref().is_none_or(|fv| fv == v))
-                })
-            })
-            .collect();
-        keys.sort();
-        let offset = match input.next_token.as_deref() {
-            None => 0,
-            Some(t) => match t
-                .strip_prefix("lm-")
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| *n <= keys.len())
-            {
-                Some(n) => n,
-                None => {
-                    return invalid(
-                        codec,
-                        &format!("The service cannot process the NextToken {t}."),
-                    );
-                }
-            },
-        };
-        let end = offset.saturating_add(LIST_METRICS_PAGE).min(keys.len());
-        let metrics = keys
-            .get(offset..end)
-            .unwrap_or_default()
-            .iter()
-            .map(|k| Metric {
-                namespace: Some(k.namespace.clone()),
-                metric_name: Some(k.name.clone()),
-                dimensions: Some(
-                    k.dims
-                        .iter()
-                        .map(|(n, v)| Dimension {
-                            name: n.clone(),
-                            value: v.clone(),
-                        })
-                        .collect(),
-                ),
-            })
-            .collect();
-        let next_token = (end < keys.len()).then(|| format!("lm-{end}"));
-        codec::ok(
-            codec,
-            &ListMetricsOutput {
-                metrics,
-                next_token,
-            },
-        )
-    }
-
     pub(super) fn put_metric_alarm(&mut self, codec: Codec, body: &[u8], now: f64) -> Reply {
         let input: PutMetricAlarmInput = decode!(codec, body);
+        if self.composites.contains_key(&input.alarm_name) {
+            let message = format!(
+                "An alarm named {} already exists as a composite alarm.",
+                input.alarm_name
+            );
+            return validation(codec, &message);
+        }
         match alarm_from_input(input, now) {
             Ok(alarm) => {
                 self.put_alarm_full(alarm, now);
@@ -270,43 +105,69 @@ impl CloudWatch {
                 );
             }
         };
-        let wants_metric = input
-            .alarm_types
-            .as_ref()
-            .is_none_or(|t| t.iter().any(|t| t == "MetricAlarm"));
-        let matching: Vec<&Alarm> = self
-            .alarms
-            .values()
-            .filter(|_| wants_metric)
-            .filter(|a| {
-                input
+        let family = match self.family(&input) {
+            Ok(family) => family,
+            Err(message) => return validation(codec, &message),
+        };
+        // Without AlarmTypes only metric alarms are returned, as in CloudWatch (a family query
+        // returns both kinds).
+        let wants = |kind: &str| {
+            family.is_some()
+                || input
+                    .alarm_types
+                    .as_ref()
+                    .map_or(kind == "MetricAlarm", |t| t.iter().any(|t| t == kind))
+        };
+        let keep = |name: &str, st: AlarmState, actions: [&Vec<String>; 3]| {
+            family.as_ref().is_none_or(|f| f.iter().any(|x| x == name))
+                && input
                     .alarm_names
                     .as_ref()
-                    .is_none_or(|n| n.contains(&a.spec.name))
-            })
-            .filter(|a| {
-                input
+                    .is_none_or(|n| n.iter().any(|x| x == name))
+                && input
                     .alarm_name_prefix
                     .as_ref()
-                    .is_none_or(|p| a.spec.name.starts_with(p.as_str()))
-            })
-            .filter(|a| state.is_none_or(|s| s == a.state))
-            .filter(|a| {
-                input.action_prefix.as_ref().is_none_or(|p| {
-                    a.alarm_actions
+                    .is_none_or(|p| name.starts_with(p.as_str()))
+                && state.is_none_or(|s| s == st)
+                && input.action_prefix.as_ref().is_none_or(|p| {
+                    actions
                         .iter()
-                        .chain(&a.ok_actions)
-                        .chain(&a.insufficient_data_actions)
-                        .any(|x| x.starts_with(p.as_str()))
+                        .any(|list| list.iter().any(|x| x.starts_with(p.as_str())))
                 })
+        };
+        let metric: Vec<&Alarm> = self
+            .alarms
+            .values()
+            .filter(|_| wants("MetricAlarm"))
+            .filter(|a| {
+                let actions = [
+                    &a.alarm_actions,
+                    &a.ok_actions,
+                    &a.insufficient_data_actions,
+                ];
+                keep(&a.spec.name, a.status.state, actions)
             })
             .collect();
+        let composite: Vec<&Composite> = self
+            .composites
+            .values()
+            .filter(|_| wants("CompositeAlarm"))
+            .filter(|c| {
+                let actions = [
+                    &c.alarm_actions,
+                    &c.ok_actions,
+                    &c.insufficient_data_actions,
+                ];
+                keep(&c.name, c.status.state, actions)
+            })
+            .collect();
+        let total = metric.len() + composite.len();
         let offset = match input.next_token.as_deref() {
             None => 0,
             Some(t) => match t
                 .strip_prefix("da-")
                 .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| *n <= matching.len())
+                .filter(|n| *n <= total)
             {
                 Some(n) => n,
                 None => {
@@ -319,15 +180,21 @@ impl CloudWatch {
                 }
             },
         };
-        let end = offset.saturating_add(max).min(matching.len());
-        let metric_alarms = matching
-            .get(offset..end)
+        let end = offset.saturating_add(max).min(total);
+        let m = metric.len();
+        let metric_alarms = metric
+            .get(offset.min(m)..end.min(m))
             .unwrap_or_default()
             .iter()
             .map(|a| alarm_out(a))
             .collect();
-        let next_token = (end < matching.len()).then(|| format!("da-{end}"));
-        let composite_alarms: Vec<CompositeAlarmOut> = Vec::new();
+        let composite_alarms = composite
+            .get(offset.saturating_sub(m)..end.saturating_sub(m))
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c.out())
+            .collect();
+        let next_token = (end < total).then(|| format!("da-{end}"));
         codec::ok(
             codec,
             &DescribeAlarmsOutput {
@@ -336,6 +203,89 @@ impl CloudWatch {
                 next_token,
             },
         )
+    }
+
+    /// The names `ChildrenOfAlarmName` / `ParentsOfAlarmName` select, if one is given (they
+    /// combine with no other filter).
+    fn family(&self, input: &DescribeAlarmsInput) -> Result<Option<Vec<String>>, String> {
+        let (children, parents) = (&input.children_of_alarm_name, &input.parents_of_alarm_name);
+        if children.is_none() && parents.is_none() {
+            return Ok(None);
+        }
+        let others = input.alarm_names.is_some()
+            || input.alarm_name_prefix.is_some()
+            || input.alarm_types.is_some()
+            || input.state_value.is_some()
+            || input.action_prefix.is_some()
+            || (children.is_some() && parents.is_some());
+        if others {
+            return Err(
+                "ChildrenOfAlarmName and ParentsOfAlarmName cannot be combined with other filters."
+                    .to_owned(),
+            );
+        }
+        if let Some(name) = children {
+            let rule = self.composites.get(name).map(|c| &c.rule);
+            return Ok(Some(rule.map_or_else(Vec::new, |r| {
+                r.names().into_iter().map(str::to_owned).collect()
+            })));
+        }
+        let name = parents.as_deref().unwrap_or_default();
+        Ok(Some(
+            self.composites
+                .values()
+                .filter(|c| c.rule.names().contains(&name))
+                .map(|c| c.name.clone())
+                .collect(),
+        ))
+    }
+
+    pub(super) fn put_composite_alarm(&mut self, codec: Codec, body: &[u8], now: f64) -> Reply {
+        let input: PutCompositeAlarmInput = decode!(codec, body);
+        if input.alarm_name.is_empty() || input.alarm_rule.is_empty() {
+            return error(
+                codec,
+                "MissingParameter",
+                "AlarmName and AlarmRule are required.",
+                400,
+            );
+        }
+        if self.alarms.contains_key(&input.alarm_name) {
+            return validation(
+                codec,
+                &format!(
+                    "An alarm named {} already exists as a metric alarm.",
+                    input.alarm_name
+                ),
+            );
+        }
+        if input.alarm_rule.len() > MAX_RULE_LEN {
+            return validation(codec, "The AlarmRule is longer than 10240 characters.");
+        }
+        let composite = match Composite::from_input(input, now) {
+            Ok(c) => c,
+            Err(message) => return validation(codec, &message),
+        };
+        let missing: Vec<&str> = composite
+            .rule
+            .names()
+            .into_iter()
+            .filter(|n| !self.alarms.contains_key(*n) && !self.composites.contains_key(*n))
+            .collect();
+        if !missing.is_empty() {
+            return validation(
+                codec,
+                &format!(
+                    "Could not save the composite alarm as alarms [{}] in the alarm rule do not exist",
+                    missing.join(", ")
+                ),
+            );
+        }
+        if composite.rule.names().contains(&composite.name.as_str()) {
+            return validation(codec, "A composite alarm cannot reference itself.");
+        }
+        self.put_composite(composite, now);
+        codec::empty(codec)
     }
 
     pub(super) fn set_alarm_state_api(&mut self, codec: Codec, body: &[u8], now: f64) -> Reply {
@@ -395,7 +345,7 @@ impl CloudWatch {
         if let Some(missing) = input
             .alarm_names
             .iter()
-            .find(|n| !self.alarms.contains_key(*n))
+            .find(|n| !self.alarms.contains_key(*n) && !self.composites.contains_key(*n))
         {
             return error(
                 codec,
@@ -406,6 +356,7 @@ impl CloudWatch {
         }
         for name in &input.alarm_names {
             self.alarms.remove(name);
+            self.composites.remove(name);
         }
         codec::empty(codec)
     }

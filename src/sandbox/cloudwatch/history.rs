@@ -31,6 +31,8 @@ pub struct History {
 /// A state change to record.
 pub struct StateUpdate<'a> {
     pub alarm: &'a str,
+    /// `MetricAlarm` or `CompositeAlarm`.
+    pub kind: &'static str,
     pub from: (AlarmState, &'a str),
     pub to: (AlarmState, &'a str),
     pub reason_data: Option<&'a str>,
@@ -64,7 +66,7 @@ impl History {
         });
         self.push(AlarmHistoryItem {
             alarm_name: u.alarm.to_owned(),
-            alarm_type: "MetricAlarm".to_owned(),
+            alarm_type: u.kind.to_owned(),
             timestamp: Ts(u.at),
             history_item_type: "StateUpdate".to_owned(),
             history_summary: format!(
@@ -77,11 +79,11 @@ impl History {
     }
 
     /// Records a `PutMetricAlarm` (`created` or `updated`).
-    pub fn configuration_update(&mut self, alarm: &str, created: bool, at: f64) {
+    pub fn configuration_update(&mut self, alarm: &str, kind: &str, created: bool, at: f64) {
         let verb = if created { "created" } else { "updated" };
         self.push(AlarmHistoryItem {
             alarm_name: alarm.to_owned(),
-            alarm_type: "MetricAlarm".to_owned(),
+            alarm_type: kind.to_owned(),
             timestamp: Ts(at),
             history_item_type: "ConfigurationUpdate".to_owned(),
             history_summary: format!("Alarm \"{alarm}\" {verb}"),
@@ -126,14 +128,17 @@ impl History {
                 format!("The value {kind} for parameter HistoryItemType is not valid."),
             ));
         }
-        let wants_metric = input
-            .alarm_types
-            .as_ref()
-            .is_none_or(|t| t.iter().any(|t| t == "MetricAlarm"));
+        // Without AlarmTypes only metric alarms' items are returned, as in CloudWatch.
+        let wants = |kind: &str| {
+            input
+                .alarm_types
+                .as_ref()
+                .map_or(kind == "MetricAlarm", |t| t.iter().any(|t| t == kind))
+        };
         let mut matching: Vec<&AlarmHistoryItem> = self
             .items
             .iter()
-            .filter(|_| wants_metric)
+            .filter(|i| wants(&i.alarm_type))
             .filter(|i| input.alarm_name.as_ref().is_none_or(|n| *n == i.alarm_name))
             .filter(|i| {
                 input

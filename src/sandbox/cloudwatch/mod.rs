@@ -2,18 +2,22 @@
 //! `CloudWatch`'s semantics, and the two wire codecs (Smithy RPC v2 CBOR and awsJson1.0).
 //!
 //! The public types and methods below are the interface the sandbox's server and simulation
-//! use; the submodules hold the codecs ([`codec`], [`model`]), the metric store ([`store`]),
-//! `GetMetricData` and metric math ([`query`], [`math`]), alarm evaluation ([`alarms`]), alarm
-//! history ([`history`]) and the API operations ([`api`]).
+//! use; the submodules hold the codecs (`codec`, `model`), the metric store (`store`),
+//! `GetMetricData` and metric math (`query`, `math`), alarm evaluation (`alarms`,
+//! `composite`, `status`), alarm history (`history`) and the API operations
+//! (`metric_api`, `api`, `alarm_io`).
 
 mod alarm_io;
 mod alarms;
 mod api;
 pub mod codec;
+mod composite;
 mod history;
 mod math;
+mod metric_api;
 pub mod model;
 mod query;
+mod status;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -22,7 +26,9 @@ use std::collections::BTreeMap;
 
 use crate::sandbox::wire::Reply;
 use alarms::Alarm;
-use history::{History, StateUpdate};
+use composite::Composite;
+use history::History;
+use status::Update;
 use store::{MetricKey, Store};
 
 /// Which wire protocol a `CloudWatch` request arrived in (the reply uses the same one).
@@ -88,6 +94,9 @@ pub struct AlarmChange {
 pub struct CloudWatch {
     store: Store,
     alarms: BTreeMap<String, Alarm>,
+    composites: BTreeMap<String, Composite>,
+    /// The simulated minute composites were last evaluated in.
+    composite_minute: Option<i64>,
     history: History,
     /// Transitions made through the API (`SetAlarmState`), for [`CloudWatch::take_api_changes`].
     api_changes: Vec<AlarmChange>,
@@ -106,6 +115,8 @@ impl CloudWatch {
         Self {
             store: Store::new(retention_secs),
             alarms: BTreeMap::new(),
+            composites: BTreeMap::new(),
+            composite_minute: None,
             history: History::default(),
             api_changes: Vec::new(),
         }
@@ -140,17 +151,33 @@ impl CloudWatch {
         let name = alarm.spec.name.clone();
         let created = match self.alarms.get(&name) {
             Some(old) => {
-                alarm.state = old.state;
-                alarm.reason.clone_from(&old.reason);
-                alarm.reason_data.clone_from(&old.reason_data);
-                alarm.updated = old.updated;
-                alarm.transitioned = old.transitioned;
+                alarm.status = old.status.clone();
                 false
             }
             None => true,
         };
-        self.history.configuration_update(&name, created, now);
+        self.history
+            .configuration_update(&name, "MetricAlarm", created, now);
         self.alarms.insert(name, alarm);
+    }
+
+    fn put_composite(&mut self, mut composite: Composite, now: f64) {
+        let name = composite.name.clone();
+        let created = match self.composites.get(&name) {
+            Some(old) => {
+                composite.status = old.status.clone();
+                false
+            }
+            None => true,
+        };
+        self.history
+            .configuration_update(&name, "CompositeAlarm", created, now);
+        self.composites.insert(name, composite);
+        // A new or changed rule is evaluated at once.
+        self.composite_minute = None;
+        let minute = (now / 60.0).floor() as i64;
+        let changes = self.evaluate_composites(now, minute);
+        self.api_changes.extend(changes);
     }
 
     /// Forces an alarm's state, as `SetAlarmState` does. Returns false if there is no such alarm.
@@ -173,39 +200,30 @@ impl CloudWatch {
         data: Option<String>,
         now: f64,
     ) -> bool {
-        let Some(alarm) = self.alarms.get_mut(name) else {
+        let (status, kind) = if let Some(a) = self.alarms.get_mut(name) {
+            (&mut a.status, "MetricAlarm")
+        } else if let Some(c) = self.composites.get_mut(name) {
+            (&mut c.status, "CompositeAlarm")
+        } else {
             return false;
         };
-        let change = AlarmChange {
-            name: name.to_owned(),
-            from: alarm.state,
+        let update = Update {
+            alarm: name,
+            kind,
             to: state,
             reason: reason.to_owned(),
+            reason_data: data,
             at: now,
         };
-        self.history.state_update(&StateUpdate {
-            alarm: name,
-            from: (alarm.state, &alarm.reason),
-            to: (state, reason),
-            reason_data: data.as_deref(),
-            at: now,
-        });
-        if alarm.state != state {
-            alarm.transitioned = now;
-        }
-        alarm.state = state;
-        reason.clone_into(&mut alarm.reason);
-        alarm.reason_data = data;
-        alarm.updated = now;
-        if change.from != change.to {
+        if let Some(change) = status.apply(update, &mut self.history) {
             self.api_changes.push(change);
         }
         true
     }
 
-    /// Evaluates every metric alarm at simulated time `now` (each alarm at most once per
-    /// simulated minute, as `CloudWatch` does); returns the transitions. Also prunes metric data
-    /// that left the retention window.
+    /// Evaluates every alarm at simulated time `now` (each at most once per simulated minute,
+    /// as `CloudWatch` does: metric alarms first, then composite alarms on their new states);
+    /// returns the transitions. Also prunes metric data that left the retention window.
     pub fn evaluate_alarms(&mut self, now: f64) -> Vec<AlarmChange> {
         self.store.prune(now);
         let minute = (now / 60.0).floor() as i64;
@@ -218,41 +236,86 @@ impl CloudWatch {
             let Some(outcome) = alarms::evaluate(alarm, &self.store, now) else {
                 continue;
             };
-            if outcome.state == alarm.state {
+            if outcome.state == alarm.status.state {
                 continue;
             }
-            self.history.state_update(&StateUpdate {
+            let update = Update {
                 alarm: &alarm.spec.name,
-                from: (alarm.state, &alarm.reason),
-                to: (outcome.state, &outcome.reason),
-                reason_data: Some(&outcome.reason_data),
-                at: now,
-            });
-            changes.push(AlarmChange {
-                name: alarm.spec.name.clone(),
-                from: alarm.state,
+                kind: "MetricAlarm",
                 to: outcome.state,
-                reason: outcome.reason.clone(),
+                reason: outcome.reason,
+                reason_data: Some(outcome.reason_data),
                 at: now,
-            });
-            alarm.state = outcome.state;
-            alarm.reason = outcome.reason;
-            alarm.reason_data = Some(outcome.reason_data);
-            alarm.updated = now;
-            alarm.transitioned = now;
+            };
+            changes.extend(alarm.status.apply(update, &mut self.history));
+        }
+        changes.extend(self.evaluate_composites(now, minute));
+        changes
+    }
+
+    /// Evaluates the composite alarms (again, for composites of composites) once per minute.
+    fn evaluate_composites(&mut self, now: f64, minute: i64) -> Vec<AlarmChange> {
+        if self.composite_minute == Some(minute) {
+            return Vec::new();
+        }
+        self.composite_minute = Some(minute);
+        let mut changes = Vec::new();
+        for _ in 0..5 {
+            let mut changed = false;
+            let names: Vec<String> = self.composites.keys().cloned().collect();
+            for name in names {
+                let alarms = &self.alarms;
+                let composites = &self.composites;
+                let state_of = |n: &str| {
+                    alarms
+                        .get(n)
+                        .map(|a| (a.status.state, a.status.transitioned))
+                        .or_else(|| {
+                            composites
+                                .get(n)
+                                .map(|c| (c.status.state, c.status.transitioned))
+                        })
+                };
+                let Some((to, reason, data)) = composites.get(&name).map(|c| c.outcome(&state_of))
+                else {
+                    continue;
+                };
+                let Some(c) = self.composites.get_mut(&name) else {
+                    continue;
+                };
+                if to == c.status.state {
+                    continue;
+                }
+                let update = Update {
+                    alarm: &name,
+                    kind: "CompositeAlarm",
+                    to,
+                    reason,
+                    reason_data: Some(data),
+                    at: now,
+                };
+                changes.extend(c.status.apply(update, &mut self.history));
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
         }
         changes
     }
 
-    /// State changes made through the API (`SetAlarmState`) since the last call, for the
-    /// sandbox's event log ([`CloudWatch::evaluate_alarms`] returns its own).
+    /// State changes made through the API (`SetAlarmState`, `PutCompositeAlarm`) since the last
+    /// call, for the sandbox's event log ([`CloudWatch::evaluate_alarms`] returns its own).
     pub fn take_api_changes(&mut self) -> Vec<AlarmChange> {
         std::mem::take(&mut self.api_changes)
     }
 
-    /// The current state of an alarm, if it exists.
+    /// The current state of an alarm (metric or composite), if it exists.
     pub fn alarm_state(&self, name: &str) -> Option<AlarmState> {
-        self.alarms.get(name).map(|a| a.state)
+        self.alarms
+            .get(name)
+            .map(|a| a.status.state)
+            .or_else(|| self.composites.get(name).map(|c| c.status.state))
     }
 
     /// Number of stored metric points (to check that memory stays bounded).
@@ -272,6 +335,7 @@ impl CloudWatch {
             "SetAlarmState" => self.set_alarm_state_api(codec, body, now),
             "DeleteAlarms" => self.delete_alarms(codec, body),
             "DescribeAlarmHistory" => self.describe_alarm_history(codec, body),
+            "PutCompositeAlarm" => self.put_composite_alarm(codec, body, now),
             _ => error(
                 codec,
                 "UnknownOperation",

@@ -35,25 +35,34 @@ pub struct Metric {
 }
 
 /// `MetricStat {Metric, Period, Stat, Unit}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MetricStat {
     pub metric: Metric,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stat: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
-/// One `MetricDataQuery`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// One `MetricDataQuery` (also the `Metrics` of a metric math alarm).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MetricDataQuery {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<MetricStat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_data: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
 }
 
@@ -164,6 +173,8 @@ pub struct PutMetricAlarmInput {
 #[serde(rename_all = "PascalCase", default)]
 pub struct DescribeAlarmsInput {
     pub alarm_names: Option<Vec<String>>,
+    pub children_of_alarm_name: Option<String>,
+    pub parents_of_alarm_name: Option<String>,
     pub alarm_name_prefix: Option<String>,
     pub alarm_types: Option<Vec<String>>,
     pub state_value: Option<String>,
@@ -191,14 +202,17 @@ pub struct MetricAlarmOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_reason_data: Option<String>,
     pub state_updated_timestamp: Ts,
-    pub metric_name: String,
-    pub namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistic: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_statistic: Option<String>,
     pub dimensions: Vec<Dimension>,
-    pub period: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     pub evaluation_periods: i64,
@@ -206,14 +220,46 @@ pub struct MetricAlarmOut {
     pub threshold: f64,
     pub comparison_operator: String,
     pub treat_missing_data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<MetricDataQuery>>,
     pub state_transitioned_timestamp: Ts,
 }
 
-/// A composite alarm (the sandbox holds none; the type only keeps the list well typed).
+/// `PutCompositeAlarm` input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PutCompositeAlarmInput {
+    pub alarm_name: String,
+    pub alarm_rule: String,
+    pub alarm_description: Option<String>,
+    pub actions_enabled: Option<bool>,
+    #[serde(rename = "OKActions")]
+    pub ok_actions: Vec<String>,
+    pub alarm_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
+}
+
+/// One `CompositeAlarm` of `DescribeAlarms`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CompositeAlarmOut {
     pub alarm_name: String,
+    pub alarm_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm_description: Option<String>,
+    pub alarm_rule: String,
+    pub alarm_configuration_updated_timestamp: Ts,
+    pub actions_enabled: bool,
+    #[serde(rename = "OKActions")]
+    pub ok_actions: Vec<String>,
+    pub alarm_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
+    pub state_value: String,
+    pub state_reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason_data: Option<String>,
+    pub state_updated_timestamp: Ts,
+    pub state_transitioned_timestamp: Ts,
 }
 
 /// `DescribeAlarms` output.

@@ -22,6 +22,12 @@ fn validation(message: String) -> Failure {
 }
 
 const MAX_QUERIES: usize = 500;
+/// The longest metric math expression `CloudWatch` accepts.
+const MAX_EXPRESSION_LEN: usize = 2048;
+/// Latest accepted timestamp (year 5000).
+const MAX_EPOCH_SECS: f64 = 95_617_584_000.0;
+/// Longest accepted period (one year).
+const MAX_PERIOD: i64 = 366 * 86_400;
 const DEFAULT_MAX_DATAPOINTS: usize = 100_800;
 
 enum Source {
@@ -53,7 +59,7 @@ impl Context for Eval<'_> {
                 let start = self.start.div_euclid(*period) * period;
                 let series: BTreeMap<i64, f64> = self
                     .store
-                    .aggregate(key, start, self.end, *period)
+                    .aggregate(key, (start, self.end, *period), stat)
                     .into_iter()
                     .filter_map(|(t, agg)| agg.stat(stat).filter(|v| v.is_finite()).map(|v| (t, v)))
                     .collect();
@@ -103,7 +109,7 @@ fn stat_source(index: usize, ms: &MetricStat) -> Result<Source, Failure> {
             400,
         )
     })?;
-    if period < 1
+    if !(1..=MAX_PERIOD).contains(&period)
         || (period >= 60 && period % 60 != 0)
         || (period < 60 && ![1, 5, 10, 20, 30].contains(&period))
     {
@@ -152,7 +158,15 @@ pub fn get_metric_data(
             400,
         ));
     };
-    if !(start.0.is_finite() && end.0.is_finite()) || end.0 <= start.0 {
+    // Far outside any real timestamp (and any arithmetic range): refuse rather than overflow.
+    let sane = |t: f64| (0.0..=MAX_EPOCH_SECS).contains(&t);
+    if !(sane(start.0) && sane(end.0)) {
+        return Err(validation(
+            "StartTime and EndTime must be valid times (epoch seconds from 0 to year 5000)."
+                .to_owned(),
+        ));
+    }
+    if end.0 <= start.0 {
         return Err(validation(
             "The parameter StartTime must be less than the parameter EndTime.".to_owned(),
         ));
@@ -193,6 +207,12 @@ pub fn get_metric_data(
                 }
                 s
             }
+            (None, Some(e)) if e.len() > MAX_EXPRESSION_LEN => {
+                return Err(validation(format!(
+                    "The expression of MetricDataQueries.member.{} is longer than {MAX_EXPRESSION_LEN} characters.",
+                    i + 1
+                )));
+            }
             (None, Some(e)) => Source::Expr(
                 math::parse(e)
                     .map_err(|m| validation(format!("Error in expression {}: {m}", q.id)))?,
@@ -220,7 +240,7 @@ pub fn get_metric_data(
     let (start, end) = (start.0.floor() as i64, end.0.ceil() as i64);
     let aligned = start.div_euclid(period) * period;
     let grid: Vec<i64> = (0..)
-        .map(|k| aligned + k * period)
+        .map_while(|k| period.checked_mul(k).and_then(|o| aligned.checked_add(o)))
         .take_while(|t| *t < end)
         .take(DEFAULT_MAX_DATAPOINTS)
         .collect();

@@ -87,11 +87,6 @@ impl Agg {
         }
     }
 
-    /// Merges another aggregate (used to roll seconds up to a period).
-    pub fn merge(&mut self, other: &Agg) {
-        self.add(other.count, other.sum, other.min, other.max, &other.samples);
-    }
-
     /// The value of `stat` (`Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount`, `pNN(.N)`),
     /// or `None` when it has no value (no samples for a percentile).
     pub fn stat(&self, stat: &Stat) -> Option<f64> {
@@ -208,8 +203,15 @@ impl Store {
     }
 
     /// The data of `key` in `[start, end)` rolled up to `period`-second buckets aligned to
-    /// `start`; returns `(bucket start, aggregate)` in ascending time order.
-    pub fn aggregate(&self, key: &MetricKey, start: i64, end: i64, period: i64) -> Vec<(i64, Agg)> {
+    /// `start`; returns `(bucket start, aggregate)` in ascending time order. Raw samples are
+    /// carried along only for `stat`s that need them (percentiles).
+    pub fn aggregate(
+        &self,
+        key: &MetricKey,
+        (start, end, period): (i64, i64, i64),
+        stat: &Stat,
+    ) -> Vec<(i64, Agg)> {
+        let with_samples = matches!(stat, Stat::Percentile(_));
         let Some(points) = self.series.get(key) else {
             return Vec::new();
         };
@@ -219,9 +221,12 @@ impl Store {
         let mut out: Vec<(i64, Agg)> = Vec::new();
         for (&t, agg) in points.range(start..end) {
             let bucket = start + (t - start).div_euclid(period) * period;
-            match out.last_mut() {
-                Some((b, acc)) if *b == bucket => acc.merge(agg),
-                _ => out.push((bucket, agg.clone())),
+            let samples: &[f64] = if with_samples { &agg.samples } else { &[] };
+            if !matches!(out.last(), Some((b, _)) if *b == bucket) {
+                out.push((bucket, Agg::default()));
+            }
+            if let Some((_, acc)) = out.last_mut() {
+                acc.add(agg.count, agg.sum, agg.min, agg.max, samples);
             }
         }
         out

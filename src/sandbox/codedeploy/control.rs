@@ -1,5 +1,7 @@
 //! `CodeDeploy` operations that steer a running deployment: `StopDeployment` (with or without
-//! rollback), `ContinueDeployment` (refused for Lambda) and `PutLifecycleEventHookExecutionStatus`.
+//! rollback; when `autoRollbackEnabled` is omitted the group's `DEPLOYMENT_STOP_ON_REQUEST`
+//! event decides), `ContinueDeployment` (refused for Lambda: `DeploymentIsNotInReadyStateException`)
+//! and `PutLifecycleEventHookExecutionStatus`.
 
 use serde_json::{Value, json};
 

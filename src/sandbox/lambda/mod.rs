@@ -13,6 +13,9 @@ use serde_json::json;
 use crate::sandbox::ids::IdGen;
 use crate::sandbox::observe::Observer;
 
+/// How long a simulated execution environment (and so its log stream) lives.
+const ENVIRONMENT_LIFETIME_SECS: f64 = 2.0 * 3600.0;
+
 /// Account id used in every ARN.
 pub const ACCOUNT: &str = "123456789012";
 /// Region the sandbox answers as.
@@ -79,8 +82,8 @@ pub fn function_arn(name: &str) -> String {
 pub struct Lambda {
     pub functions: BTreeMap<String, Function>,
     pub ids: IdGen,
-    /// Execution environment per (function, version): its log stream name.
-    streams: BTreeMap<(String, String), String>,
+    /// Execution environment per (function, version): its log stream name and start time.
+    streams: BTreeMap<(String, String), (String, f64)>,
 }
 
 /// What a scenario or `CreateFunction` supplies for a new function.
@@ -201,7 +204,8 @@ impl Lambda {
 
 impl Lambda {
     /// The log group and stream of the execution environment running `version` of `function`
-    /// (`YYYY/MM/DD/[<version>]<guid>`, dated when the environment started).
+    /// (`YYYY/MM/DD/[<version>]<guid>`, dated when the environment started; environments are
+    /// recycled every two simulated hours, so streams of the current day exist).
     pub fn log_stream(&mut self, function: &str, version: &str, now: f64) -> (String, String) {
         let group = self.functions.get(function).map_or_else(
             || format!("/aws/lambda/{function}"),
@@ -209,15 +213,17 @@ impl Lambda {
         );
         let custom = group != format!("/aws/lambda/{function}");
         let key = (function.to_owned(), version.to_owned());
-        if let Some(stream) = self.streams.get(&key) {
-            return (group, stream.clone());
+        if let Some((stream, started)) = self.streams.get(&key) {
+            if now - started < ENVIRONMENT_LIFETIME_SECS {
+                return (group, stream.clone());
+            }
         }
         let date = chrono::DateTime::from_timestamp(now as i64, 0)
             .map(|t| t.format("%Y/%m/%d").to_string())
             .unwrap_or_default();
         let prefix = if custom { function } else { "" };
         let stream = format!("{date}/{prefix}[{version}]{}", self.ids.hex32());
-        self.streams.insert(key, stream.clone());
+        self.streams.insert(key, (stream.clone(), now));
         (group, stream)
     }
 }

@@ -86,8 +86,14 @@ pub(super) fn parse_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) ->
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| invalid(&format!("Could not parse request body into json: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            invalid(&format!("Invalid request body: {e}"))
+        } else {
+            let message = format!("Could not parse request body into json: {e}");
+            Reply::rest_json_error("InvalidRequestContentException", &message, 400)
+        }
+    })
 }
 
 /// Pages `items` with a numeric `Marker` and `MaxItems` (default 50).

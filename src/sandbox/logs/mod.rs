@@ -1,5 +1,5 @@
 //! Simulated `CloudWatch` Logs: log groups and streams named as Lambda names them
-//! (`YYYY/MM/DD/[<version>]<id>`), and `FilterLogEvents` over awsJson1.1 ([`events`], with the
+//! (`YYYY/MM/DD/[<version>]<id>`), and `FilterLogEvents` over awsJson1.1 (`events`, with the
 //! filter patterns of [`filter`]).
 //!
 //! Events are kept for a retention window of simulated time: each append prunes its own stream,

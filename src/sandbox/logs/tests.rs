@@ -242,3 +242,38 @@ fn retention_prunes_old_events() {
     logs.prune();
     assert_eq!(logs.event_count(), 61);
 }
+
+#[test]
+fn garbage_bodies_and_patterns_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+    let mut logs = sample();
+    logs.append(
+        GROUP,
+        NEW,
+        T0_MS + 50_000,
+        "{\"ü\":\"ß\",\"n\":[1,{\"x\":\"é\"}]} naïve 日本語\n".to_owned(),
+    );
+    let alphabet: Vec<char> = "{}[]()$.=!<>&|?-\"*\\ abcERRORü日 0123,:".chars().collect();
+    for i in 0..3000 {
+        let len = rng.random_range(0..24);
+        let pattern: String = (0..len)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        let (status, _) = call(
+            &mut logs,
+            &json!({"logGroupName": GROUP, "filterPattern": pattern}),
+        );
+        assert!(status == 200 || status == 400, "{pattern}");
+        let mut body = json!({"logGroupName": GROUP, "limit": 2})
+            .to_string()
+            .into_bytes();
+        let at = rng.random_range(0..body.len());
+        body[at] = rng.random();
+        if i % 2 == 0 {
+            body.truncate(at);
+        }
+        let reply = logs.handle("FilterLogEvents", &body, 0.0);
+        assert!(reply.status == 200 || reply.status == 400);
+    }
+}

@@ -328,3 +328,28 @@ fn put_metric_data_then_list_and_query() {
         )
     );
 }
+
+#[test]
+fn rollwatch_error_rate_expression() {
+    let mut cw = CloudWatch::new(86_400);
+    let dims = [
+        ("FunctionName", "f"),
+        ("Resource", "f:live"),
+        ("ExecutedVersion", "2"),
+    ];
+    point(&mut cw, "Invocations", &dims, T0, 50.0);
+    point(&mut cw, "Errors", &dims, T0, 5.0);
+    point(&mut cw, "Invocations", &dims, T0 + 60.0, 40.0);
+    point(&mut cw, "Invocations", &dims, T0 + 120.0, 0.0);
+    let queries = vec![
+        metric_query("r0v1_inv", "Invocations", &dims, "Sum", 60),
+        metric_query("r0v1_err", "Errors", &dims, "Sum", 60),
+        json!({"Id": "r0v1_rate", "Expression": "IF(r0v1_inv > 0, 100 * FILL(r0v1_err, 0) / r0v1_inv, 0)", "Label": "f v2 error rate %"}),
+    ];
+    let reply = gmd(&mut cw, &queries, T0, T0 + 180.0);
+    assert_eq!(
+        series(&reply, "r0v1_rate"),
+        (vec![T0 + 120.0, T0 + 60.0, T0], vec![0.0, 0.0, 10.0])
+    );
+    assert_eq!(reply["MetricDataResults"][2]["Label"], "f v2 error rate %");
+}

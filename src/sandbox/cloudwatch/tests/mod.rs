@@ -3,7 +3,9 @@
 //! ([`alarms`]). Helpers here call the API like a client would, in either codec.
 
 mod alarms;
+mod composite;
 mod metrics;
+mod robustness;
 mod wire;
 
 use ciborium::Value as Cbor;
