@@ -108,7 +108,7 @@ async fn promote_now_redeploys_all_at_once_and_ends_succeeded() {
     let env = env("calm", None).await;
     let prepared = env
         .prepare(
-            "search-api",
+            "orders-api",
             Request::Continue {
                 request: ContinueRequest::Auto,
                 execution_id: None,
@@ -130,7 +130,7 @@ async fn promote_now_redeploys_all_at_once_and_ends_succeeded() {
         "{}",
         report.message
     );
-    assert_eq!(env.alias("search-api").await, ("2".to_string(), Vec::new()));
+    assert_eq!(env.alias("orders-api").await, ("3".to_string(), Vec::new()));
     let record = report.record.unwrap();
     assert_eq!(record.variant.as_deref(), Some("promote-now"));
     let calls: Vec<&str> = record.calls.iter().map(|c| c.call.as_str()).collect();
@@ -149,7 +149,7 @@ async fn promote_now_redeploys_all_at_once_and_ends_succeeded() {
         .iter()
         .find(|c| c.call == "lambda:UpdateAlias")
         .unwrap();
-    assert_eq!(reset.request["FunctionVersion"], "1");
+    assert_eq!(reset.request["FunctionVersion"], "2");
     assert!(
         reset.request["RevisionId"]
             .as_str()
