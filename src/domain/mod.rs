@@ -11,6 +11,7 @@ mod lifecycle;
 mod metrics;
 mod picture;
 mod plan;
+mod timeline;
 mod warnings;
 mod weights;
 
@@ -30,6 +31,7 @@ pub use picture::{
     Picture, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
+pub use timeline::{TimelineEvent, TimelineKind, diff as timeline_diff};
 pub use warnings::warnings_for;
 pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};
 
