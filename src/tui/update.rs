@@ -299,7 +299,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Command> {
             };
             model.focus = Pane::Deployments;
             // Border, then the header row.
-            let notices = super::views::table::notice_lines(model);
+            let notices = super::views::table::notice_lines(model, table.width.saturating_sub(2));
             let Some(line) = mouse.row.checked_sub(table.y + 2 + notices) else {
                 return Vec::new();
             };

@@ -47,6 +47,16 @@ fn series(
     (out, max_x, max_y)
 }
 
+fn axis_label(v: f64) -> String {
+    if v >= 10.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
@@ -137,7 +147,7 @@ fn one(
         .y_axis(
             Axis::default()
                 .bounds([0.0, top])
-                .labels([Line::from("0"), Line::from(format!("{top:.0}"))])
+                .labels([Line::from("0"), Line::from(axis_label(top))])
                 .style(t.muted()),
         );
     frame.render_widget(chart, area);

@@ -18,6 +18,17 @@ pub fn age(secs: i64) -> String {
     }
 }
 
+/// `45s`, `28m`, `3h`, `2d`: for things long past.
+pub fn coarse_age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
 /// `m:ss` (or `h:mm:ss`) until an instant; `now` when due.
 pub fn countdown(d: Duration) -> String {
     let s = d.num_seconds();

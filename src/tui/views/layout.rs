@@ -24,10 +24,14 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// Lines the warnings banner needs (0 without warnings, at most 4).
+/// Lines the warnings banner needs: one per warning, at most three and a "more" line.
 pub fn warning_lines(model: &Model) -> u16 {
     let n = super::warnings::collect(model).len();
-    if n == 0 { 0 } else { (n as u16).min(3) + 1 }
+    match n {
+        0 => 0,
+        1..=3 => n as u16,
+        _ => 4,
+    }
 }
 
 /// The layout of `area` for `model`.
@@ -60,16 +64,26 @@ pub fn areas(area: Rect, model: &Model) -> Areas {
     };
     out.table = table;
     if let Some(detail) = detail {
-        detail_areas(detail, &mut out);
+        let extra = match model.selected_row() {
+            Some(crate::tui::model::Row::Active { view, .. }) => {
+                (view.warnings.len() as u16 * 2).min(4)
+            }
+            _ => 0,
+        };
+        detail_areas(detail, extra, &mut out);
     }
     out
 }
 
-fn detail_areas(detail: Rect, out: &mut Areas) {
+fn detail_areas(detail: Rect, extra: u16, out: &mut Areas) {
     let h = detail.height;
-    let summary_h = 7.min(h);
+    let summary_h = (6 + extra).min(h);
     let rest = h - summary_h;
-    let middle_h = if rest >= 8 { 9.min(rest) } else { rest };
+    let middle_h = match rest {
+        20.. => 11,
+        8.. => 9,
+        _ => rest,
+    };
     let rest = rest - middle_h;
     let charts_h = if rest >= 12 { 8 } else { 0 };
     let events_h = rest - charts_h;

@@ -97,6 +97,12 @@ fn active_lines(
         ])),
     }
     lines.push(status_line(&v.deployment, now, t));
+    for w in &v.warnings {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", t.warning_icon()), t.warning()),
+            Span::styled(w.clone(), t.warning()),
+        ]));
+    }
     if let Some(f) = v.alias.failure() {
         lines.push(Line::styled(format!("alias: {}", f.one_line()), t.error()));
     }

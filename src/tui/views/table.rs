@@ -10,21 +10,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
-use super::fmt::{age, bar, countdown, fit, rate};
+use super::fmt::{bar, coarse_age, countdown, fit, rate};
 use crate::domain::{
     Deployment, DeploymentConfig, DeploymentView, Part, WeightSource, worst_state,
 };
 use crate::tui::model::{Model, Pane, Row};
 use crate::tui::theme::Theme;
 
-/// Lines of region failures shown above the rows.
-pub fn notice_lines(model: &Model) -> u16 {
-    model.picture.as_ref().map_or(0, |p| {
-        p.regions
-            .iter()
-            .filter(|r| r.listing.failure().is_some() || r.recent.failure().is_some())
-            .count() as u16
-    })
+/// Lines of region failures shown above the rows in a table of `width` columns (inside the
+/// border): each failure is hard-wrapped so the count is exact (mouse hit-tests rely on it).
+pub fn notice_lines(model: &Model, width: u16) -> u16 {
+    notice(model, width).len() as u16
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
@@ -49,11 +45,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let notices = notice_lines(model).min(inner.height);
+    let notices = notice_lines(model, inner.width).min(inner.height);
     let [notice_area, table_area] =
         Layout::vertical([Constraint::Length(notices), Constraint::Min(0)]).areas(inner);
     if notices > 0 {
-        frame.render_widget(Paragraph::new(notice(model)), notice_area);
+        frame.render_widget(Paragraph::new(notice(model, inner.width)), notice_area);
     }
     let Some(picture) = &model.picture else {
         let text = match &model.fatal {
@@ -64,6 +60,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         return;
     };
     if rows.is_empty() {
+        if picture
+            .regions
+            .iter()
+            .all(|r| r.listing.failure().is_some())
+        {
+            return;
+        }
         let text = if model.filter.is_empty() {
             let regions: Vec<&str> = picture.regions.iter().map(|r| r.region.as_str()).collect();
             format!(
@@ -76,34 +79,42 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(Paragraph::new(Line::styled(text, t.muted())), table_area);
         return;
     }
+    let wide = table_area.width >= 150;
+    let titles = [
+        "",
+        "ID",
+        "APP/GROUP",
+        "FUNCTION:ALIAS",
+        "VERSION",
+        "CONFIG",
+        "WEIGHT",
+        "NEXT",
+        "ALARMS",
+        "ERRORS OLD→NEW",
+    ];
     let header = TableRow::new(
-        [
-            "",
-            "ID",
-            "APP/GROUP",
-            "FUNCTION:ALIAS",
-            "VERSION",
-            "CONFIG",
-            "WEIGHT",
-            "NEXT",
-            "ALARMS",
-            "ERRORS OLD→NEW",
-        ]
-        .map(|h| Cell::from(h).style(t.muted())),
+        titles
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| wide || *i != 2)
+            .map(|(_, h)| Cell::from(*h).style(t.muted())),
     );
-    let body: Vec<TableRow> = rows.iter().map(|r| row(r, model, t)).collect();
-    let widths = [
+    let body: Vec<TableRow> = rows.iter().map(|r| row(r, model, t, wide)).collect();
+    let mut widths = vec![
         Constraint::Length(1),
         Constraint::Length(12),
         Constraint::Fill(1),
         Constraint::Fill(1),
         Constraint::Length(9),
         Constraint::Length(14),
-        Constraint::Length(16),
+        Constraint::Length(14),
         Constraint::Length(7),
         Constraint::Length(10),
-        Constraint::Length(16),
+        Constraint::Length(21),
     ];
+    if !wide {
+        widths.remove(2);
+    }
     let table = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
@@ -114,25 +125,27 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_stateful_widget(table, table_area, &mut state);
 }
 
-fn notice(model: &Model) -> Vec<Line<'static>> {
+fn notice(model: &Model, width: u16) -> Vec<Line<'static>> {
     let t = &model.theme;
     let Some(p) = &model.picture else {
         return Vec::new();
     };
-    p.regions
-        .iter()
-        .filter_map(|r| {
-            let (what, f) = match (r.listing.failure(), r.recent.failure()) {
-                (Some(f), _) => ("cannot list deployments", f),
-                (None, Some(f)) => ("cannot list finished deployments", f),
-                (None, None) => return None,
-            };
-            Some(Line::styled(
-                format!("✖ {}: {what}: {}", r.region, f.one_line()),
-                t.error(),
-            ))
-        })
-        .collect()
+    let width = usize::from(width.max(1));
+    let mut out = Vec::new();
+    for r in &p.regions {
+        let (what, f) = match (r.listing.failure(), r.recent.failure()) {
+            (Some(f), _) => ("cannot list deployments", f),
+            (None, Some(f)) => ("cannot list finished deployments", f),
+            (None, None) => continue,
+        };
+        let text: Vec<char> = format!("✖ {}: {what}: {}", r.region, f.one_line())
+            .chars()
+            .collect();
+        for chunk in text.chunks(width) {
+            out.push(Line::styled(chunk.iter().collect::<String>(), t.error()));
+        }
+    }
+    out
 }
 
 fn versions(d: &Deployment, arrow: &str) -> String {
@@ -150,7 +163,7 @@ fn config_label(d: &Deployment, config: Option<&Part<DeploymentConfig>>) -> Stri
         .map_or_else(|| format!("custom {}", d.config_name), |c| c.short_label())
 }
 
-fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme) -> TableRow<'a> {
+fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
     let d = r.deployment();
     let (icon, status_style) = t.status(&d.status);
     let group = format!("{}/{}", d.application, d.group);
@@ -161,10 +174,12 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme) -> TableRow<'a> {
     let mut cells = vec![
         Cell::from(icon).style(status_style),
         Cell::from(d.id.clone()),
-        Cell::from(fit(&group, 40, t)),
-        Cell::from(subject),
-        Cell::from(versions(d, t.arrow())),
     ];
+    if wide {
+        cells.push(Cell::from(fit(&group, 40, t)));
+    }
+    cells.push(Cell::from(subject));
+    cells.push(Cell::from(versions(d, t.arrow())));
     match r {
         Row::Active { view, .. } => {
             cells.push(Cell::from(config_label(d, Some(&view.config))));
@@ -177,17 +192,17 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme) -> TableRow<'a> {
                 Some(e) => format!("{} {}", d.status.as_str(), e.code),
                 None => d.status.as_str().to_string(),
             };
-            cells.push(Cell::from(fit(&outcome, 16, t)).style(status_style));
+            cells.push(Cell::from(fit(&outcome, 14, t)).style(status_style));
             let ago = match (d.complete_time, model.now) {
-                (Some(at), Some(now)) => format!("{} ago", age((now - at).num_seconds())),
+                (Some(at), Some(now)) => format!("{} ago", coarse_age((now - at).num_seconds())),
                 _ => String::new(),
             };
             cells.push(Cell::from(fit(&ago, 7, t)).style(t.muted()));
             cells.push(Cell::from(""));
             let link = if let Some(id) = &d.rollback.rollback_deployment_id {
-                format!("↩ rolled back by {id}")
+                format!("rollback: {id}")
             } else if let Some(id) = &d.rollback.triggered_by_deployment_id {
-                format!("rollback of {id}")
+                format!("undoes {id}")
             } else {
                 String::new()
             };

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::fmt::fit;
 use crate::tui::model::Model;
 
 /// (deployment subject, warning) pairs, the selected deployment's first.
@@ -33,15 +34,21 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let all = collect(model);
-    let shown = usize::from(area.height.saturating_sub(1)).max(1);
+    let shown = if all.len() > usize::from(area.height) {
+        usize::from(area.height.saturating_sub(1))
+    } else {
+        all.len()
+    };
+    let width = usize::from(area.width);
     let mut lines: Vec<Line> = all
         .iter()
         .take(shown)
         .map(|(subject, text)| {
+            let head = format!(" {} {subject}: ", t.warning_icon());
+            let room = width.saturating_sub(head.chars().count());
             Line::from(vec![
-                Span::styled(format!(" {} ", t.warning_icon()), t.warning()),
-                Span::styled(format!("{subject}: "), t.warning()),
-                Span::raw(text.clone()),
+                Span::styled(head, t.warning()),
+                Span::raw(fit(text, room, t)),
             ])
         })
         .collect();
