@@ -160,7 +160,7 @@ fn service_now(reading: &(ClockReading, Instant)) -> DateTime<Utc> {
 /// Runs the TUI until the user quits or a signal arrives; the terminal is restored whatever
 /// happens (the panic hook restores it, then runs the previous hook).
 pub async fn run(mut engine: EngineHandle, mut model: Model) -> std::io::Result<()> {
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();

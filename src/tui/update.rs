@@ -73,6 +73,7 @@ fn on_picture(model: &mut Model, picture: Picture, clock: ClockReading) -> Vec<C
     model.picture = Some(picture);
     model.now = Some(clock.now);
     model.fatal = None;
+    model.flash = None;
     model.dirty = true;
     reselect(model)
 }

@@ -63,6 +63,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if any_stale(model) {
         spans.extend([Span::raw(" "), Span::styled(" STALE ", t.badge(t.error()))]);
     }
+    if let (Some(fatal), Some(_)) = (&model.fatal, &model.picture) {
+        spans.extend([sep(), Span::styled(format!("✖ {fatal}"), t.error())]);
+    }
     if let Some(flash) = &model.flash {
         spans.extend([sep(), Span::styled(flash.clone(), t.accent())]);
     }
