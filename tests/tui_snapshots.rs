@@ -203,3 +203,23 @@ fn degenerate_sizes_never_panic() {
         }
     }
 }
+
+#[test]
+fn long_lists_scroll_with_the_selection() {
+    let mut m = fx::model(Some(fx::big_picture(60)), (120, 40));
+    let first = text(&draw(&m, 120, 40));
+    assert!(first.contains("d-000000000"));
+    assert!(!first.contains("d-000000059"));
+    update(&mut m, Msg::Action(Action::Bottom));
+    let screen = text(&draw(&m, 120, 40));
+    assert!(
+        screen.contains("d-FAILED004"),
+        "the last row is visible: {screen}"
+    );
+    assert!(
+        !screen.contains("d-000000000 "),
+        "the first rows scrolled away"
+    );
+    update(&mut m, Msg::Action(Action::Top));
+    assert!(text(&draw(&m, 120, 40)).contains("d-000000000"));
+}

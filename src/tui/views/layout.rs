@@ -26,7 +26,7 @@ pub struct Areas {
 
 /// Lines the warnings banner needs: one per warning, at most three and a "more" line.
 pub fn warning_lines(model: &Model) -> u16 {
-    let n = super::warnings::collect(model).len();
+    let n = super::warnings::count(model);
     match n {
         0 => 0,
         1..=3 => n as u16,

@@ -10,35 +10,47 @@ use ratatui::widgets::Paragraph;
 use super::fmt::fit;
 use crate::tui::model::Model;
 
-/// (deployment subject, warning) pairs, the selected deployment's first.
-pub fn collect(model: &Model) -> Vec<(String, String)> {
+/// How many warnings there are in the picture.
+pub fn count(model: &Model) -> usize {
+    model.picture.as_ref().map_or(0, |p| {
+        p.regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .map(|v| v.warnings.len())
+            .sum()
+    })
+}
+
+/// The first `limit` (deployment subject, warning) pairs, the selected deployment's first.
+pub fn collect_first(model: &Model, limit: usize) -> Vec<(String, String)> {
     let Some(p) = &model.picture else {
         return Vec::new();
     };
-    let mut out: Vec<(bool, String, String)> = p
-        .regions
-        .iter()
-        .flat_map(|r| &r.deployments)
-        .flat_map(|v| {
-            let selected = model.selected.as_deref() == Some(v.deployment.id.as_str());
-            let subject = v.deployment.subject();
-            v.warnings
-                .iter()
-                .map(move |w| (selected, subject.clone(), w.clone()))
-        })
-        .collect();
-    out.sort_by_key(|(selected, ..)| !*selected);
-    out.into_iter().map(|(_, s, w)| (s, w)).collect()
+    let views = || p.regions.iter().flat_map(|r| &r.deployments);
+    let is_selected = |id: &str| model.selected.as_deref() == Some(id);
+    views()
+        .filter(|v| is_selected(&v.deployment.id))
+        .chain(views().filter(|v| !is_selected(&v.deployment.id)))
+        .flat_map(|v| v.warnings.iter().map(move |w| (v, w)))
+        .take(limit)
+        .map(|(v, w)| (v.deployment.subject(), w.clone()))
+        .collect()
+}
+
+/// Every (deployment subject, warning) pair, the selected deployment's first.
+pub fn collect(model: &Model) -> Vec<(String, String)> {
+    collect_first(model, usize::MAX)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
-    let all = collect(model);
-    let shown = if all.len() > usize::from(area.height) {
+    let total = count(model);
+    let shown = if total > usize::from(area.height) {
         usize::from(area.height.saturating_sub(1))
     } else {
-        all.len()
+        total
     };
+    let all = collect_first(model, shown);
     let width = usize::from(area.width);
     let mut lines: Vec<Line> = all
         .iter()
@@ -52,9 +64,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             ])
         })
         .collect();
-    if all.len() > shown {
+    if total > shown {
         lines.push(Line::styled(
-            format!("   … and {} more warnings", all.len() - shown),
+            format!("   … and {} more warnings", total - shown),
             t.muted(),
         ));
     }
