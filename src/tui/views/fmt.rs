@@ -136,3 +136,28 @@ pub fn fit(text: &str, width: usize, theme: &Theme) -> String {
     out.push_str(ell);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_countdowns_read_naturally() {
+        assert_eq!(age(4), "4s");
+        assert_eq!(age(130), "2m10s");
+        assert_eq!(age(3720), "1h02m");
+        assert_eq!(age(-5), "0s", "clock skew never shows a negative age");
+        assert_eq!(countdown(Duration::seconds(42)), "0:42");
+        assert_eq!(countdown(Duration::seconds(3725)), "1:02:05");
+        assert_eq!(countdown(Duration::seconds(-1)), "due");
+        assert_eq!(coarse_age(1700), "28m");
+    }
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis() {
+        let t = Theme::default();
+        assert_eq!(fit("abcdef", 4, &t), "abc…");
+        assert_eq!(fit("abc", 4, &t), "abc");
+        assert_eq!(fit("abcdef", 0, &t), "…");
+    }
+}

@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
-use super::fmt::{bar, coarse_age, countdown, fit, rate};
+use super::fmt::{bar, coarse_age, countdown, fit, freshness, rate};
 use crate::domain::{
     Deployment, DeploymentConfig, DeploymentView, Part, WeightSource, worst_state,
 };
@@ -37,8 +37,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         title.push(Span::styled(format!("/{} ", model.filter), t.warning()));
     }
     let focused = model.focus == Pane::Deployments;
+    let mut right = Vec::new();
+    for region in model.picture.iter().flat_map(|p| &p.regions) {
+        let name = if model.picture.as_ref().is_some_and(|p| p.regions.len() > 1) {
+            format!("{} list", region.region)
+        } else {
+            "list".to_string()
+        };
+        right.push(freshness(&name, &region.listing_freshness, model.now, t));
+        right.push(Span::raw(" "));
+    }
     let block = Block::bordered()
         .title(Line::from(title))
+        .title(Line::from(right).right_aligned())
         .border_style(if focused { t.accent() } else { t.muted() });
     let inner = block.inner(area);
     frame.render_widget(block, area);
