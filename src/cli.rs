@@ -8,6 +8,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// Config file (default: the standard config location, e.g. ~/.config/rollwatch/config.toml).
+    #[arg(long, global = true, env = "ROLLWATCH_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -40,6 +43,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Run the built-in sandbox and show rollwatch against it: no AWS account needed.
     Demo(DemoArgs),
+    /// Show or locate the config file.
+    Config(ConfigArgs),
     /// Run the AWS-compatible sandbox (CodeDeploy, Lambda, CloudWatch, Logs) on loopback.
     Sandbox(crate::sandbox::SandboxArgs),
     /// Stop a deployment and roll it back (StopDeployment autoRollbackEnabled=true), then follow
@@ -150,4 +155,12 @@ pub struct DemoArgs {
     /// Seconds between refreshes of the printed picture.
     #[arg(long, default_value_t = 5)]
     pub every: u64,
+}
+
+/// `rollwatch config` options.
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// Print the default config file (every setting, with comments).
+    #[arg(long)]
+    pub print_default: bool,
 }

@@ -10,7 +10,7 @@
 //!                          engine/   what to fetch and when; assembles the complete picture
 //!                               │ owned Picture
 //!                               ▼
-//!                          headless/ `snapshot` (table or JSON)
+//!                          headless/ `snapshot` (table or JSON)   tui/ the interactive front end
 //! ```
 //!
 //! - [`domain`] is pure: deployments, traffic plans and their schedule, alias weights, alarms,
@@ -18,13 +18,16 @@
 //! - [`aws`] is the only module that imports `aws-sdk-*`.
 //! - [`engine`] owns network IO and the clock.
 //! - [`headless`] renders pictures for scripts and terminals without the TUI.
+//! - [`tui`] is the interactive front end (`rollwatch`, `rollwatch demo`); [`config`] its file.
 //! - [`sandbox`] is an AWS-compatible emulator; nothing else knows it exists.
 //! - [`cli`] defines the command line.
 
 pub mod actions;
 pub mod aws;
 pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod headless;
 pub mod sandbox;
+pub mod tui;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollwatch::actions::Request;
-use rollwatch::cli::{Cli, Command, ResolveTo, SnapshotArgs};
+use rollwatch::cli::{Cli, Command, ResolveTo};
 use rollwatch::domain::{ContinueRequest, SplitResolution};
 
 fn main() -> ExitCode {
@@ -21,7 +21,10 @@ fn main() -> ExitCode {
             Some(Command::Snapshot(args)) => {
                 rollwatch::headless::run_snapshot(&cli.aws, &args).await
             }
-            Some(Command::Demo(args)) => rollwatch::headless::run_demo(&args).await,
+            Some(Command::Demo(args)) => {
+                rollwatch::tui::run_demo(&args, cli.config.as_deref()).await
+            }
+            Some(Command::Config(args)) => config_command(&args, cli.config.as_deref()),
             Some(Command::Sandbox(args)) => match rollwatch::sandbox::run(args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
@@ -59,8 +62,30 @@ fn main() -> ExitCode {
                 rollwatch::headless::run_action(&cli.aws, Request::Resolve(to), &args.act).await
             }
             Some(Command::Audit(args)) => rollwatch::headless::run_audit(&args),
-            // Until the TUI lands, plain `rollwatch` prints the picture.
-            None => rollwatch::headless::run_snapshot(&cli.aws, &SnapshotArgs::default()).await,
+            None => rollwatch::tui::run_live(&cli.aws, cli.config.as_deref()).await,
         }
     })
+}
+
+/// `rollwatch config`: print the default file, or check the one in use and say where it is.
+fn config_command(args: &rollwatch::cli::ConfigArgs, path: Option<&std::path::Path>) -> ExitCode {
+    if args.print_default {
+        print!("{}", rollwatch::config::DEFAULT_CONFIG);
+        return ExitCode::SUCCESS;
+    }
+    let location = rollwatch::config::config_path(path);
+    match rollwatch::config::load(path) {
+        Ok(_) => {
+            match location {
+                Some(p) if p.exists() => println!("{}: ok", p.display()),
+                Some(p) => println!("{}: not present (defaults in use)", p.display()),
+                None => println!("no config location on this system (defaults in use)"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("rollwatch: {err}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -12,6 +12,7 @@ mod lifecycle;
 mod metrics;
 mod picture;
 mod plan;
+mod timeline;
 pub mod verdict;
 mod warnings;
 mod weights;
@@ -38,6 +39,7 @@ pub use picture::{
     Picture, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
+pub use timeline::{TimelineEvent, TimelineKind, diff as timeline_diff};
 pub use verdict::{
     Judgement, MetricKind, MetricVerdict, Verdict, VerdictConfig, VerdictThresholds,
 };

@@ -1,0 +1,220 @@
+//! The config file: TOML at the standard config location (`directories`' ProjectDirs for
+//! "rollwatch"), overridable with `--config PATH` or `ROLLWATCH_CONFIG`. Sections `[keys]`
+//! (keymap as data: action name → key strings), `[colors]`, `[refresh]` (the engine's
+//! [`EngineConfig`]) and `[ui]`; every field is optional and the defaults are the embedded
+//! `assets/config.default.toml`. A file that doesn't parse, or has an unknown key, is an error
+//! naming the file, the line and the field — never a panic, never silently ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use ratatui::style::Color;
+use serde::Deserialize;
+
+use crate::engine::EngineConfig;
+use crate::tui::keymap::{Action, KeySpec};
+
+/// The default config file, as printed by `rollwatch config --print-default`.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.default.toml");
+
+/// The whole config file.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Action name → keys; actions not listed keep their default keys.
+    pub keys: BTreeMap<Action, Vec<KeySpec>>,
+    pub colors: Colors,
+    pub refresh: EngineConfig,
+    pub ui: Ui,
+}
+
+/// `[ui]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ui {
+    pub icons: Icons,
+}
+
+/// Which symbols to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Icons {
+    #[default]
+    Unicode,
+    Ascii,
+}
+
+/// A color as written in the file: a name, `#rrggbb` or a 0–255 index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColorSpec(pub Color);
+
+impl<'de> Deserialize<'de> for ColorSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Color::from_str(&s).map(ColorSpec).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown color `{s}` (use a name such as red or light_blue, \"#rrggbb\" or 0-255)"
+            ))
+        })
+    }
+}
+
+/// `[colors]`: the palette, by meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Colors {
+    pub ok: ColorSpec,
+    pub warning: ColorSpec,
+    pub error: ColorSpec,
+    pub active: ColorSpec,
+    pub accent: ColorSpec,
+    pub muted: ColorSpec,
+    pub old_version: ColorSpec,
+    pub new_version: ColorSpec,
+    pub selection: ColorSpec,
+}
+
+impl Default for Colors {
+    fn default() -> Self {
+        Self {
+            ok: ColorSpec(Color::Green),
+            warning: ColorSpec(Color::Yellow),
+            error: ColorSpec(Color::Red),
+            active: ColorSpec(Color::LightBlue),
+            accent: ColorSpec(Color::Cyan),
+            muted: ColorSpec(Color::DarkGray),
+            old_version: ColorSpec(Color::Blue),
+            new_version: ColorSpec(Color::Magenta),
+            selection: ColorSpec(Color::DarkGray),
+        }
+    }
+}
+
+/// A config file that cannot be used, located precisely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based line and column, when the parser located the problem.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The key (field) at that place, when there is one.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, ":{line}:{column}")?;
+        }
+        f.write_str(": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where the config file is looked for: `explicit` (`--config` / `ROLLWATCH_CONFIG`), else the
+/// standard location.
+pub fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    directories::ProjectDirs::from("", "", "rollwatch").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Loads the config: the explicit file must exist; the standard one may be absent (defaults).
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let Some(path) = config_path(explicit) else {
+        return Ok(Config::default());
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&text, &path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+            Ok(Config::default())
+        }
+        Err(err) => Err(ConfigError {
+            path,
+            line: None,
+            column: None,
+            field: None,
+            message: format!("cannot read the config file: {err}"),
+        }),
+    }
+}
+
+/// Parses `text` (read from `path`, which is only used in errors).
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    toml::from_str::<Config>(text).map_err(|err| {
+        let span = err.span();
+        let (line, column) = span
+            .as_ref()
+            .map(|s| line_col(text, s.start))
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        let field = span.and_then(|s| field_at(text, s.start));
+        ConfigError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field,
+            message: err.message().trim().to_string(),
+        }
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The key of the `key = value` line at `offset`, with its table: `refresh.details_secs`.
+fn field_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let key = line.split('=').next()?.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') || !line.contains('=') {
+        return None;
+    }
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_default_is_the_default() {
+        let parsed = parse(DEFAULT_CONFIG, Path::new("default.toml")).expect("default parses");
+        assert_eq!(parsed.colors, Colors::default());
+        assert_eq!(parsed.refresh, EngineConfig::default());
+        assert_eq!(parsed.ui, Ui::default());
+        let defaults = crate::tui::keymap::Keymap::default();
+        assert_eq!(
+            crate::tui::keymap::Keymap::with_overrides(&parsed.keys),
+            defaults
+        );
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(parse("", Path::new("x")), Ok(Config::default()));
+    }
+}

@@ -1,0 +1,176 @@
+//! The event log of a watch session: two successive pictures compared into timestamped
+//! transitions a person cares about — a deployment appearing or finishing, a status change,
+//! the live alias weight moving, an alarm flipping, a lifecycle hook changing status. Pure: the
+//! timestamps are the newer picture's `taken_at` (the service's clock).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{DeploymentView, Picture, normalize_pct};
+
+/// What kind of transition an event records (for colouring and filtering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    /// A deployment became visible (appeared in the active list).
+    Appeared,
+    /// CodeDeploy's status changed (including finishing).
+    Status,
+    /// The live alias weight of the target version changed.
+    Weight,
+    /// An alarm changed state.
+    Alarm,
+    /// A lifecycle event (hook or AllowTraffic) changed status.
+    Hook,
+}
+
+/// One transition, seen when the newer picture was taken.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub deployment_id: String,
+    pub kind: TimelineKind,
+    pub text: String,
+}
+
+/// The transitions between `old` (None at start-up) and `new`, in a stable order.
+pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
+    let at = new.taken_at;
+    let mut out = Vec::new();
+    for view in new.regions.iter().flat_map(|r| &r.deployments) {
+        let id = &view.deployment.id;
+        let previous = old.and_then(|p| find(p, id));
+        let mut push = |kind, text: String| {
+            out.push(TimelineEvent {
+                at,
+                deployment_id: id.clone(),
+                kind,
+                text,
+            });
+        };
+        let Some(prev) = previous else {
+            let weight = live_weight(view).map_or_else(String::new, |w| {
+                format!(", new version at {}", normalize_pct(w))
+            });
+            push(
+                TimelineKind::Appeared,
+                format!(
+                    "{} {} ({}){weight}",
+                    view.deployment.subject(),
+                    view.deployment.status.as_str(),
+                    view.deployment.config_name
+                ),
+            );
+            continue;
+        };
+        if prev.deployment.status != view.deployment.status {
+            let why = view
+                .deployment
+                .error
+                .as_ref()
+                .map_or_else(String::new, |e| format!(": {} {}", e.code, e.message));
+            push(
+                TimelineKind::Status,
+                format!(
+                    "status {} → {}{why}",
+                    prev.deployment.status.as_str(),
+                    view.deployment.status.as_str()
+                ),
+            );
+        }
+        if let (Some(before), Some(after)) = (live_weight(prev), live_weight(view)) {
+            if (before - after).abs() > 0.000_5 {
+                push(
+                    TimelineKind::Weight,
+                    format!(
+                        "new version weight {} → {}",
+                        normalize_pct(before),
+                        normalize_pct(after)
+                    ),
+                );
+            }
+        }
+        for alarm in view.alarm_list() {
+            let before = prev.alarm_list().find(|a| a.name == alarm.name);
+            if let Some(before) = before {
+                if before.state != alarm.state {
+                    push(
+                        TimelineKind::Alarm,
+                        format!(
+                            "alarm {} {} → {}",
+                            alarm.name,
+                            before.state.as_str(),
+                            alarm.state.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+        if let (Some(before), Some(after)) = (prev.target.value(), view.target.value()) {
+            for event in &after.events {
+                let old_status = before.event(&event.name).map(|e| &e.status);
+                if old_status.is_some_and(|s| *s != event.status) {
+                    push(
+                        TimelineKind::Hook,
+                        format!(
+                            "{} {:?} → {:?}",
+                            event.name,
+                            old_status.unwrap_or(&event.status),
+                            event.status
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(old) = old {
+        for view in old.regions.iter().flat_map(|r| &r.deployments) {
+            if find(new, &view.deployment.id).is_some() {
+                continue;
+            }
+            let finished = new
+                .regions
+                .iter()
+                .filter_map(|r| r.recent.value())
+                .flatten()
+                .find(|d| d.id == view.deployment.id);
+            let text = finished.map_or_else(
+                || "no longer listed as active".to_string(),
+                |d| {
+                    let rollback = d
+                        .rollback
+                        .rollback_deployment_id
+                        .as_ref()
+                        .map_or_else(String::new, |r| format!(", rolled back by {r}"));
+                    format!(
+                        "finished: {} → {}{rollback}",
+                        view.deployment.status.as_str(),
+                        d.status.as_str()
+                    )
+                },
+            );
+            out.push(TimelineEvent {
+                at,
+                deployment_id: view.deployment.id.clone(),
+                kind: TimelineKind::Status,
+                text,
+            });
+        }
+    }
+    out
+}
+
+fn find<'a>(picture: &'a Picture, id: &str) -> Option<&'a DeploymentView> {
+    picture
+        .regions
+        .iter()
+        .flat_map(|r| &r.deployments)
+        .find(|v| v.deployment.id == id)
+}
+
+/// The target version's share on the live alias (None when the alias was not read).
+fn live_weight(view: &DeploymentView) -> Option<f64> {
+    let alias = view.alias.value()?;
+    let target = view.deployment.target.as_ref()?;
+    Some(alias.weight_of(&target.target_version))
+}

@@ -1,0 +1,243 @@
+//! The running TUI: loads the config, starts file logging, opens the terminal (raw mode,
+//! alternate screen, mouse) behind a guard that restores it on quit, error, panic and
+//! SIGTERM/SIGINT, and runs the loop — one `select!` over terminal input, engine updates, a 1 s
+//! tick and the next frame — feeding [`update`] and drawing only when the model is dirty (at
+//! most one frame per 16 ms). Also the two entry points: `rollwatch` (real AWS) and
+//! `rollwatch demo` (the built-in sandbox).
+
+use std::io::stdout;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
+use crossterm::execute;
+use futures::StreamExt as _;
+use tokio::time::MissedTickBehavior;
+
+use super::keymap::Keymap;
+use super::model::Model;
+use super::theme::Theme;
+use super::update::{Msg, update};
+use super::views;
+use crate::aws::{ConnectOptions, connect};
+use crate::cli::{AwsArgs, DemoArgs};
+use crate::config::{self, Config};
+use crate::domain::ClockReading;
+use crate::engine::{self, EngineHandle, Update};
+use crate::sandbox::{Sandbox, SandboxConfig};
+
+/// The shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Restores the terminal when dropped (quit, error, early return).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn restore() {
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
+    config::load(path).map_err(|err| {
+        eprintln!("rollwatch: {err}");
+        ExitCode::from(2)
+    })
+}
+
+/// The model for `config`, honouring NO_COLOR.
+pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut model = Model::new(
+        Keymap::with_overrides(&config.keys),
+        Theme::new(config.colors, config.ui.icons, !no_color),
+    );
+    model.profile = profile;
+    model
+}
+
+/// `rollwatch`: the TUI on real AWS.
+pub async fn run_live(aws: &AwsArgs, config_path: Option<&Path>) -> ExitCode {
+    let config = match load_config(config_path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let log = super::logging::init();
+    let options = ConnectOptions {
+        profile: aws.profile.clone(),
+        regions: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+        static_credentials: false,
+        lambda_burst: aws.lambda_burst,
+    };
+    let readers = match connect(&options).await {
+        Ok(r) => r,
+        Err(failure) => {
+            eprintln!("rollwatch: {}", failure.one_line());
+            return ExitCode::from(4);
+        }
+    };
+    let engine = engine::spawn(readers, config.refresh.clone());
+    let model = initial_model(&config, aws.profile.clone());
+    finish(
+        run(engine, model).await,
+        log.as_ref().map(|(_, p)| p.as_path()),
+    )
+}
+
+/// `rollwatch demo`: the built-in sandbox, and the TUI on it.
+pub async fn run_demo(args: &DemoArgs, config_path: Option<&Path>) -> ExitCode {
+    let config = match load_config(config_path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let log = super::logging::init();
+    let sandbox_config = SandboxConfig {
+        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        scenario: args.scenario.clone(),
+        speed: args.speed,
+        faults: None,
+        seed: 1,
+        allow_remote: false,
+    };
+    let sandbox = match Sandbox::start(sandbox_config).await {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("rollwatch demo: cannot start the sandbox: {err}");
+            return ExitCode::from(4);
+        }
+    };
+    let options = ConnectOptions {
+        regions: vec![sandbox.region().to_string()],
+        endpoint_url: Some(sandbox.endpoint()),
+        static_credentials: true,
+        lambda_burst: 10,
+        ..ConnectOptions::default()
+    };
+    let readers = match connect(&options).await {
+        Ok(r) => r,
+        Err(failure) => {
+            eprintln!("rollwatch demo: {}", failure.one_line());
+            sandbox.shutdown().await;
+            return ExitCode::from(4);
+        }
+    };
+    let engine = engine::spawn(readers, config.refresh.clone());
+    let model = initial_model(&config, Some(format!("demo ({})", args.scenario)));
+    let result = run(engine, model).await;
+    sandbox.shutdown().await;
+    finish(result, log.as_ref().map(|(_, p)| p.as_path()))
+}
+
+fn finish(result: std::io::Result<()>, log: Option<&Path>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("rollwatch: terminal error: {err}");
+            if let Some(p) = log {
+                eprintln!("rollwatch: see the log: {}", p.display());
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// "Now" on the service's clock: the last reading advanced by local time × its rate.
+fn service_now(reading: &(ClockReading, Instant)) -> DateTime<Utc> {
+    let (clock, at) = reading;
+    let elapsed = at.elapsed().as_secs_f64() * clock.rate;
+    clock.now + chrono::Duration::milliseconds((elapsed * 1000.0) as i64)
+}
+
+/// Runs the TUI until the user quits or a signal arrives; the terminal is restored whatever
+/// happens (the panic hook restores it, then runs the previous hook).
+pub async fn run(mut engine: EngineHandle, mut model: Model) -> std::io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let _guard = TerminalGuard;
+    execute!(stdout(), EnableMouseCapture)?;
+    let result = event_loop(&mut terminal, &mut engine, &mut model).await;
+    engine.shutdown().await;
+    tracing::info!("quit");
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    engine: &mut EngineHandle,
+    model: &mut Model,
+) -> std::io::Result<()> {
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    #[cfg(unix)]
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let size = terminal.size()?;
+    update(model, Msg::Resize(size.width, size.height));
+    let mut clock: Option<(ClockReading, Instant)> = None;
+    let mut engine_alive = true;
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if model.dirty {
+            let due = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
+            if due.is_zero() {
+                terminal.draw(|f| views::render(f, f.area(), model))?;
+                model.dirty = false;
+                last_draw = Some(Instant::now());
+            }
+        }
+        let frame_due = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
+        #[cfg(unix)]
+        let term = sigterm.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        let msg = tokio::select! {
+            _ = term => break,
+            _ = tokio::signal::ctrl_c() => break,
+            event = input.next() => match event {
+                Some(Ok(TermEvent::Key(key))) => Msg::Key(key),
+                Some(Ok(TermEvent::Mouse(mouse))) => Msg::Mouse(mouse),
+                Some(Ok(TermEvent::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(err)) => return Err(err),
+                None => break,
+            },
+            update = engine.updates.recv(), if engine_alive => match update {
+                Some(Update::Picture { picture, clock: reading }) => {
+                    clock = Some((reading, Instant::now()));
+                    Msg::Picture { picture, clock: reading }
+                }
+                None => {
+                    engine_alive = false;
+                    Msg::Fatal("the refresh engine stopped; see the log file".to_string())
+                }
+            },
+            _ = tick.tick() => match &clock {
+                Some(reading) => Msg::Tick(service_now(reading)),
+                None => continue,
+            },
+            () = tokio::time::sleep(frame_due), if model.dirty => continue,
+        };
+        for command in update(model, msg) {
+            if engine.commands.try_send(command).is_err() {
+                tracing::warn!("engine command queue full or closed");
+            }
+        }
+        if model.quit {
+            break;
+        }
+    }
+    Ok(())
+}

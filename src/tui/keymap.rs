@@ -1,0 +1,318 @@
+//! The keymap as data: every user action has a snake_case name (the `[keys]` table of the config
+//! file maps names to key strings such as `"j"`, `"down"`, `"ctrl-r"`), a description for the
+//! help overlay and the panes it applies in. Adding an action (stop, roll back, continue — keys
+//! `S`, `R`, `C` are reserved for them) is one enum variant and one row of [`Action::ALL`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+/// What a key means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    /// Enter: open the selected deployment full screen.
+    Open,
+    /// Esc: close the help, the filter, the full-screen detail.
+    Back,
+    /// Tab: move the focus between the deployments table and the event log.
+    NextPane,
+    Filter,
+    Help,
+    Quit,
+    Refresh,
+    MetricsWindow,
+}
+
+/// Where an action is offered (for the footer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everywhere,
+    Lists,
+}
+
+impl Action {
+    /// Every action, in help order: (action, default keys, description, scope).
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 14] = [
+        (Self::Up, &["k", "up"], "move up", Scope::Lists),
+        (Self::Down, &["j", "down"], "move down", Scope::Lists),
+        (Self::Top, &["g", "home"], "first", Scope::Lists),
+        (Self::Bottom, &["G", "end"], "last", Scope::Lists),
+        (Self::PageUp, &["pgup", "ctrl-b"], "page up", Scope::Lists),
+        (
+            Self::PageDown,
+            &["pgdn", "ctrl-f"],
+            "page down",
+            Scope::Lists,
+        ),
+        (Self::Open, &["enter"], "open detail", Scope::Lists),
+        (Self::Back, &["esc"], "back", Scope::Everywhere),
+        (Self::NextPane, &["tab"], "next pane", Scope::Everywhere),
+        (Self::Filter, &["/"], "filter", Scope::Lists),
+        (Self::Help, &["?"], "help", Scope::Everywhere),
+        (Self::Quit, &["q", "ctrl-c"], "quit", Scope::Everywhere),
+        (Self::Refresh, &["ctrl-r"], "refresh now", Scope::Everywhere),
+        (
+            Self::MetricsWindow,
+            &["t"],
+            "metrics window",
+            Scope::Everywhere,
+        ),
+    ];
+
+    /// The description shown in the help overlay and footer.
+    pub fn describe(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(a, ..)| *a == self)
+            .map_or("", |(_, _, d, _)| d)
+    }
+}
+
+/// One key, as written in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl KeySpec {
+    /// Whether `event` is this key (shift is implied by the character itself).
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = event.modifiers.contains(KeyModifiers::ALT);
+        if ctrl != self.ctrl || alt != self.alt {
+            return false;
+        }
+        match (self.code, event.code) {
+            (KeyCode::Char(a), KeyCode::Char(b)) if self.ctrl => a.eq_ignore_ascii_case(&b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl FromStr for KeySpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.len() > 5 && (lower.starts_with("ctrl-") || lower.starts_with("ctrl+")) {
+                ctrl = true;
+                rest = &rest[5..];
+            } else if rest.len() > 4 && (lower.starts_with("alt-") || lower.starts_with("alt+")) {
+                alt = true;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" | "shift-tab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse::<u8>().unwrap_or(1))
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(c),
+                    _ => {
+                        return Err(format!(
+                            "unknown key `{s}` (use a character, or up, down, pgup, pgdn, home, \
+                             end, enter, esc, tab, space, f1…f12, with ctrl- or alt-)"
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Self { code, ctrl, alt })
+    }
+}
+
+impl<'de> Deserialize<'de> for KeySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// Keys to actions: the defaults with the config file's `[keys]` entries replacing them action
+/// by action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<(Action, Vec<KeySpec>)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self::with_overrides(&BTreeMap::new())
+    }
+}
+
+impl Keymap {
+    /// The default keymap with `overrides` applied.
+    pub fn with_overrides(overrides: &BTreeMap<Action, Vec<KeySpec>>) -> Self {
+        let bindings = Action::ALL
+            .iter()
+            .map(|(action, keys, ..)| {
+                let keys = overrides
+                    .get(action)
+                    .cloned()
+                    .unwrap_or_else(|| keys.iter().filter_map(|k| k.parse().ok()).collect());
+                (*action, keys)
+            })
+            .collect();
+        Self { bindings }
+    }
+
+    /// The action `event` means, if any (the first binding wins).
+    pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
+            .map(|(a, _)| *a)
+    }
+
+    /// The keys bound to `action`.
+    pub fn keys(&self, action: Action) -> &[KeySpec] {
+        self.bindings
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map_or(&[], |(_, k)| k.as_slice())
+    }
+
+    /// "j/↓" for the footer and help.
+    pub fn label(&self, action: Action) -> String {
+        let keys: Vec<String> = self.keys(action).iter().map(ToString::to_string).collect();
+        keys.join("/")
+    }
+
+    /// Every binding, in help order.
+    pub fn bindings(&self) -> impl Iterator<Item = (Action, &[KeySpec])> {
+        self.bindings.iter().map(|(a, k)| (*a, k.as_slice()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn defaults_resolve() {
+        let map = Keymap::default();
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+            Some(Action::Refresh)
+        );
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('r'), KeyModifiers::NONE)),
+            None
+        );
+        for reserved in ['S', 'R', 'C'] {
+            assert_eq!(
+                map.action_for(&key(KeyCode::Char(reserved), KeyModifiers::SHIFT)),
+                None,
+                "{reserved} is reserved for the actions"
+            );
+        }
+    }
+
+    #[test]
+    fn key_strings_parse_and_print() {
+        for (text, shown) in [
+            ("ctrl-r", "ctrl-r"),
+            ("pgdn", "pgdn"),
+            ("G", "G"),
+            ("f5", "f5"),
+        ] {
+            let spec: KeySpec = text.parse().expect("parses");
+            assert_eq!(spec.to_string(), shown);
+        }
+        assert!("ctrl-".parse::<KeySpec>().is_err());
+        assert!("banana".parse::<KeySpec>().is_err());
+    }
+
+    #[test]
+    fn overrides_replace_one_action() {
+        let mut o = BTreeMap::new();
+        o.insert(Action::Down, vec!["n".parse().expect("key")]);
+        let map = Keymap::with_overrides(&o);
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('n'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(map.label(Action::Up), "k/↑");
+    }
+}

@@ -1,0 +1,203 @@
+//! The TUI's whole state: the last picture and the service clock, what the user selected
+//! (by deployment id, so it survives refreshes and reordering), the filter, focus, scroll, the
+//! metrics window, the help overlay and the bounded event log. Plain data: `update` changes it,
+//! views read it.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+
+use super::keymap::Keymap;
+use super::theme::Theme;
+use crate::domain::{Deployment, DeploymentView, Picture, TimelineEvent};
+use crate::engine::MetricSpan;
+
+/// The event log keeps this many transitions (oldest dropped first).
+pub const LOG_CAPACITY: usize = 1000;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Deployments,
+    EventLog,
+}
+
+/// One row of the deployments table.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Active {
+        region: &'a str,
+        view: &'a DeploymentView,
+    },
+    Recent {
+        region: &'a str,
+        deployment: &'a Deployment,
+    },
+}
+
+impl<'a> Row<'a> {
+    /// The deployment behind the row.
+    pub fn deployment(&self) -> &'a Deployment {
+        match self {
+            Self::Active { view, .. } => &view.deployment,
+            Self::Recent { deployment, .. } => deployment,
+        }
+    }
+
+    pub fn id(&self) -> &'a str {
+        &self.deployment().id
+    }
+
+    pub fn region(&self) -> &'a str {
+        match self {
+            Self::Active { region, .. } | Self::Recent { region, .. } => region,
+        }
+    }
+
+    fn matches(&self, filter: &str) -> bool {
+        if filter.is_empty() {
+            return true;
+        }
+        let (negate, needle) = match filter.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, filter),
+        };
+        let d = self.deployment();
+        let target = d.target.as_ref().map_or_else(String::new, |t| {
+            format!(
+                "{}:{} v{} v{}",
+                t.function, t.alias, t.current_version, t.target_version
+            )
+        });
+        let hay = format!(
+            "{} {} {} {} {} {} {}",
+            d.id,
+            d.application,
+            d.group,
+            target,
+            d.status.as_str(),
+            d.config_name,
+            self.region()
+        )
+        .to_lowercase();
+        hay.contains(&needle.to_lowercase()) != negate
+    }
+}
+
+/// The model.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// The last picture from the engine (None until the first one arrives).
+    pub picture: Option<Picture>,
+    /// "Now" on the service's clock, advanced by ticks between pictures.
+    pub now: Option<DateTime<Utc>>,
+    /// Set when the front end could not start watching (e.g. no credentials).
+    pub fatal: Option<String>,
+    /// The selected deployment, by id.
+    pub selected: Option<String>,
+    /// The selected row's index, to land near it when the selected deployment disappears.
+    pub selected_hint: usize,
+    /// First visible row of the table (kept like k9s: the view moves only at its edges).
+    pub table_offset: usize,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub focus: Pane,
+    /// The detail of the selected deployment fills the screen (Enter).
+    pub zoomed: bool,
+    pub help: bool,
+    pub window: MetricSpan,
+    /// Every transition seen, oldest first.
+    pub log: VecDeque<TimelineEvent>,
+    /// Lines scrolled up from the newest event.
+    pub log_scroll: usize,
+    /// Set by the lead's read-only mode: shown as a badge.
+    pub read_only: bool,
+    pub profile: Option<String>,
+    pub account: Option<String>,
+    /// A one-line message (e.g. "refresh requested").
+    pub flash: Option<String>,
+    /// Terminal size, for mouse hit-tests and page sizes.
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+impl Model {
+    /// A model with this keymap and theme, nothing received yet.
+    pub fn new(keymap: Keymap, theme: Theme) -> Self {
+        Self {
+            keymap,
+            theme,
+            dirty: true,
+            ..Self::default()
+        }
+    }
+
+    /// The table rows after the filter: active deployments first, then those finished in the
+    /// last 24 hours (newest first), each deployment once.
+    pub fn rows(&self) -> Vec<Row<'_>> {
+        let Some(picture) = &self.picture else {
+            return Vec::new();
+        };
+        let mut rows: Vec<Row<'_>> = picture
+            .regions
+            .iter()
+            .flat_map(|r| {
+                r.deployments.iter().map(|view| Row::Active {
+                    region: &r.region,
+                    view,
+                })
+            })
+            .collect();
+        let active = rows.len();
+        for region in &picture.regions {
+            for deployment in region.recent.value().into_iter().flatten() {
+                if rows[..active].iter().all(|r| r.id() != deployment.id) {
+                    rows.push(Row::Recent {
+                        region: &region.region,
+                        deployment,
+                    });
+                }
+            }
+        }
+        rows.retain(|r| r.matches(&self.filter));
+        rows
+    }
+
+    /// How many rows are active deployments (they come first).
+    pub fn active_count(rows: &[Row<'_>]) -> usize {
+        rows.iter()
+            .filter(|r| matches!(r, Row::Active { .. }))
+            .count()
+    }
+
+    /// The selected row's index in `rows`.
+    pub fn selected_index(&self, rows: &[Row<'_>]) -> Option<usize> {
+        let id = self.selected.as_deref()?;
+        rows.iter().position(|r| r.id() == id)
+    }
+
+    /// The selected row, if it is visible under the filter.
+    pub fn selected_row(&self) -> Option<Row<'_>> {
+        let rows = self.rows();
+        self.selected_index(&rows).map(|i| rows[i])
+    }
+
+    /// The region picture a deployment is in, if any.
+    pub fn region_of(&self, region: &str) -> Option<&crate::domain::RegionPicture> {
+        self.picture
+            .as_ref()?
+            .regions
+            .iter()
+            .find(|r| r.region == region)
+    }
+
+    /// The events of one deployment, newest first.
+    pub fn events_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a TimelineEvent> + 'a {
+        self.log.iter().rev().filter(move |e| e.deployment_id == id)
+    }
+}

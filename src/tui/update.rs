@@ -1,0 +1,318 @@
+//! `update(&mut Model, Msg) -> Vec<Command>`: the only place the model changes. Pure — no IO,
+//! no clock reads (time arrives in [`Msg::Tick`] and with each picture); the commands it
+//! returns are for the engine (refresh now, focus a deployment, change the metrics window).
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::keymap::Action;
+use super::model::{LOG_CAPACITY, Model, Pane};
+use super::views::layout::{Areas, areas};
+use crate::domain::{ClockReading, Picture, timeline_diff};
+use crate::engine::{Command, MetricSpan};
+
+/// What happened, as the model understands it.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The 1 s tick, with "now" on the service's clock.
+    Tick(DateTime<Utc>),
+    /// A new picture from the engine.
+    Picture {
+        picture: Box<Picture>,
+        clock: ClockReading,
+    },
+    /// A resolved action (keys resolve to these through the keymap).
+    Action(Action),
+    /// The engine is gone or could not start: shown instead of the picture.
+    Fatal(String),
+}
+
+/// Applies `msg`; returns the commands for the engine.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Mouse(mouse) => on_mouse(model, mouse),
+        Msg::Resize(w, h) => {
+            model.size = (w, h);
+            keep_selection_visible(model);
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            model.now = Some(now);
+            model.dirty = true;
+            Vec::new()
+        }
+        Msg::Picture { picture, clock } => on_picture(model, *picture, clock),
+        Msg::Action(action) => on_action(model, action),
+        Msg::Fatal(text) => {
+            model.fatal = Some(text);
+            model.dirty = true;
+            Vec::new()
+        }
+    }
+}
+
+fn on_picture(model: &mut Model, picture: Picture, clock: ClockReading) -> Vec<Command> {
+    let events = timeline_diff(model.picture.as_ref(), &picture);
+    let added = events.len();
+    model.log.extend(events);
+    while model.log.len() > LOG_CAPACITY {
+        model.log.pop_front();
+    }
+    if model.log_scroll > 0 {
+        // Keep the lines the user is reading in place.
+        model.log_scroll += added;
+    }
+    model.picture = Some(picture);
+    model.now = Some(clock.now);
+    model.fatal = None;
+    model.flash = None;
+    model.dirty = true;
+    reselect(model)
+}
+
+/// After the rows changed: keep the selected id, or land on the row where it was.
+fn reselect(model: &mut Model) -> Vec<Command> {
+    let before = model.selected.clone();
+    let (hint, after) = {
+        let rows = model.rows();
+        match model.selected_index(&rows) {
+            Some(i) => (i, before.clone()),
+            None if rows.is_empty() => (0, None),
+            None => {
+                let i = model.selected_hint.min(rows.len() - 1);
+                (i, Some(rows[i].id().to_string()))
+            }
+        }
+    };
+    model.selected_hint = hint;
+    model.selected = after;
+    keep_selection_visible(model);
+    if model.selected == before {
+        Vec::new()
+    } else {
+        vec![Command::Focus(model.selected.clone())]
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if model.filter_editing {
+        return edit_filter(model, key);
+    }
+    match model.keymap.action_for(&key) {
+        Some(action) => on_action(model, action),
+        None => Vec::new(),
+    }
+}
+
+fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    model.dirty = true;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('c') if ctrl => model.quit = true,
+        KeyCode::Esc => {
+            model.filter.clear();
+            model.filter_editing = false;
+        }
+        KeyCode::Enter => model.filter_editing = false,
+        KeyCode::Backspace => {
+            model.filter.pop();
+        }
+        KeyCode::Char(c) if !ctrl => model.filter.push(c),
+        _ => return Vec::new(),
+    }
+    reselect(model)
+}
+
+fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
+    model.dirty = true;
+    if model.help && !matches!(action, Action::Quit) {
+        if matches!(action, Action::Help | Action::Back) {
+            model.help = false;
+        }
+        return Vec::new();
+    }
+    match action {
+        Action::Quit => model.quit = true,
+        Action::Help => model.help = true,
+        Action::Filter => {
+            model.filter_editing = true;
+            model.focus = Pane::Deployments;
+        }
+        Action::Back => {
+            if model.zoomed {
+                model.zoomed = false;
+            } else if model.focus == Pane::EventLog {
+                model.focus = Pane::Deployments;
+            } else if !model.filter.is_empty() {
+                model.filter.clear();
+                return reselect(model);
+            }
+        }
+        Action::Open => model.zoomed = model.selected.is_some(),
+        Action::NextPane => {
+            model.focus = match model.focus {
+                Pane::Deployments => Pane::EventLog,
+                Pane::EventLog => Pane::Deployments,
+            };
+        }
+        Action::Refresh => {
+            model.flash = Some("refresh requested".to_string());
+            return vec![Command::RefreshNow];
+        }
+        Action::MetricsWindow => {
+            model.window = match model.window {
+                MetricSpan::Last15Minutes => MetricSpan::LastHour,
+                MetricSpan::LastHour => MetricSpan::SinceStart,
+                MetricSpan::SinceStart => MetricSpan::Last15Minutes,
+            };
+            return vec![Command::MetricWindow(model.window)];
+        }
+        Action::Up => return step(model, -1),
+        Action::Down => return step(model, 1),
+        Action::PageUp => return step(model, -page(model)),
+        Action::PageDown => return step(model, page(model)),
+        Action::Top => return step(model, isize::MIN / 2),
+        Action::Bottom => return step(model, isize::MAX / 2),
+    }
+    Vec::new()
+}
+
+fn layout(model: &Model) -> Areas {
+    let (w, h) = model.size;
+    areas(Rect::new(0, 0, w, h), model)
+}
+
+/// Rows of the table body currently visible (at least 1).
+fn table_rows(model: &Model) -> usize {
+    layout(model)
+        .table
+        .map_or(1, |t| usize::from(t.height.saturating_sub(3)).max(1))
+}
+
+fn page(model: &Model) -> isize {
+    match model.focus {
+        Pane::Deployments => table_rows(model) as isize,
+        Pane::EventLog => layout(model)
+            .events
+            .map_or(10, |e| (e.height.saturating_sub(2) as isize).max(1)),
+    }
+}
+
+/// Moves the selection (or scrolls the event log) by `delta`.
+fn step(model: &mut Model, delta: isize) -> Vec<Command> {
+    if model.focus == Pane::EventLog {
+        let max = model
+            .selected
+            .as_deref()
+            .map_or(0, |id| model.events_of(id).count().saturating_sub(1));
+        // Newest first: down (positive) goes to older events.
+        let scrolled = (model.log_scroll as isize).saturating_add(delta);
+        model.log_scroll = scrolled.clamp(0, max as isize) as usize;
+        return Vec::new();
+    }
+    let rows = model.rows();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let current = model.selected_index(&rows).unwrap_or(0) as isize;
+    let next = current
+        .saturating_add(delta)
+        .clamp(0, rows.len() as isize - 1) as usize;
+    let id = rows[next].id().to_string();
+    drop(rows);
+    select(model, next, id)
+}
+
+fn select(model: &mut Model, index: usize, id: String) -> Vec<Command> {
+    model.selected_hint = index;
+    model.log_scroll = 0;
+    let changed = model.selected.as_deref() != Some(id.as_str());
+    model.selected = Some(id);
+    keep_selection_visible(model);
+    if changed {
+        vec![Command::Focus(model.selected.clone())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Scrolls the table only when the selection leaves the visible rows.
+fn keep_selection_visible(model: &mut Model) {
+    let visible = table_rows(model);
+    let index = model.selected_hint;
+    if index < model.table_offset {
+        model.table_offset = index;
+    } else if index >= model.table_offset + visible {
+        model.table_offset = index + 1 - visible;
+    }
+    let total = model.rows().len();
+    model.table_offset = model.table_offset.min(total.saturating_sub(visible));
+}
+
+fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Command> {
+    let areas = layout(model);
+    let inside = |r: Option<Rect>| {
+        r.is_some_and(|r| {
+            mouse.column >= r.x
+                && mouse.column < r.x + r.width
+                && mouse.row >= r.y
+                && mouse.row < r.y + r.height
+        })
+    };
+    let over_log = inside(areas.events);
+    match mouse.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                1
+            } else {
+                -1
+            };
+            let saved = model.focus;
+            model.focus = if over_log {
+                Pane::EventLog
+            } else {
+                Pane::Deployments
+            };
+            let out = step(model, delta);
+            model.focus = saved;
+            model.dirty = true;
+            out
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            model.dirty = true;
+            if over_log {
+                model.focus = Pane::EventLog;
+                return Vec::new();
+            }
+            let Some(table) = areas.table.filter(|_| inside(areas.table)) else {
+                return Vec::new();
+            };
+            model.focus = Pane::Deployments;
+            // Border, then the header row.
+            let notices = super::views::table::notice_lines(model, table.width.saturating_sub(2));
+            let Some(line) = mouse.row.checked_sub(table.y + 2 + notices) else {
+                return Vec::new();
+            };
+            let index = model.table_offset + usize::from(line);
+            let rows = model.rows();
+            let Some(row) = rows.get(index) else {
+                return Vec::new();
+            };
+            let id = row.id().to_string();
+            drop(rows);
+            select(model, index, id)
+        }
+        _ => Vec::new(),
+    }
+}

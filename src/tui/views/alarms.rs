@@ -1,0 +1,86 @@
+//! The alarms of the selected deployment's group: state, since when, why, what they measure,
+//! and "already firing before this deployment". A failed alarm read shows its error here while
+//! the other panels keep updating.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::fmt::{age, freshness, hms};
+use crate::domain::Part;
+use crate::tui::model::{Model, Row};
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let t = &model.theme;
+    let Some(Row::Active { view, .. }) = model.selected_row() else {
+        let block = Block::bordered().title(" Alarms ").border_style(t.muted());
+        frame.render_widget(
+            Paragraph::new(Line::styled("finished: no longer watched", t.muted())).block(block),
+            area,
+        );
+        return;
+    };
+    let block = Block::bordered()
+        .title(Span::styled(" Alarms ", t.title()))
+        .title(
+            Line::from(vec![
+                freshness("alarms", &view.freshness.alarms, model.now, t),
+                Span::raw(" "),
+            ])
+            .right_aligned(),
+        )
+        .border_style(t.muted());
+    let mut lines: Vec<Line> = Vec::new();
+    match &view.alarms {
+        Part::Ok { value } if value.is_empty() => {
+            lines.push(Line::styled(
+                "the group watches no alarms: nothing will stop a bad release",
+                t.warning(),
+            ));
+        }
+        Part::Ok { value } => {
+            let mut sorted: Vec<_> = value.iter().collect();
+            sorted.sort_by(|a, b| b.alarm.state.cmp(&a.alarm.state));
+            for a in sorted {
+                let (icon, style) = t.alarm(&a.alarm.state);
+                let mut spans = vec![
+                    Span::styled(format!("{icon} {} ", a.alarm.state.as_str()), style),
+                    Span::raw(a.alarm.name.clone()),
+                ];
+                if let Some(since) = a.alarm.since {
+                    let ago = model.now.map_or_else(String::new, |n| {
+                        format!(" ({} ago)", age((n - since).num_seconds()))
+                    });
+                    spans.push(Span::styled(
+                        format!(" since {}{ago}", hms(since)),
+                        t.muted(),
+                    ));
+                }
+                lines.push(Line::from(spans));
+                if a.firing_before_deployment {
+                    lines.push(Line::styled(
+                        "  already firing before this deployment",
+                        t.warning(),
+                    ));
+                }
+                if let Some(m) = &a.alarm.measure {
+                    lines.push(Line::styled(format!("  {}", m.summary()), t.muted()));
+                } else if let Some(rule) = &a.alarm.rule {
+                    lines.push(Line::styled(format!("  composite: {rule}"), t.muted()));
+                }
+                if !a.alarm.reason.is_empty() && a.alarm.state != crate::domain::AlarmState::Ok {
+                    lines.push(Line::styled(format!("  {}", a.alarm.reason), t.muted()));
+                }
+            }
+        }
+        Part::Failed { failure } => lines.push(Line::styled(failure.one_line(), t.error())),
+        Part::Skipped { reason } => lines.push(Line::styled(reason.clone(), t.muted())),
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

@@ -1,0 +1,73 @@
+//! The header line: who and where (profile, account, regions), the READ-ONLY badge, the age of
+//! the last refresh on the service's clock, and a red STALE badge when any panel is older than
+//! three times its refresh interval.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::fmt::age;
+use crate::domain::ClockSource;
+use crate::tui::model::Model;
+
+/// Whether any panel of the picture is stale at the model's "now".
+pub fn any_stale(model: &Model) -> bool {
+    let (Some(p), Some(now)) = (&model.picture, model.now) else {
+        return false;
+    };
+    p.regions.iter().any(|r| {
+        r.listing_freshness.is_stale(now)
+            || r.deployments.iter().any(|v| {
+                let f = &v.freshness;
+                f.deployment.is_stale(now)
+                    || f.alias.is_stale(now)
+                    || f.alarms.is_stale(now)
+                    || f.metrics.is_stale(now)
+            })
+    })
+}
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let t = &model.theme;
+    let sep = || Span::styled(" │ ", t.muted());
+    let mut spans = vec![Span::styled(" rollwatch", t.title())];
+    let who = match (&model.profile, &model.account) {
+        (Some(p), Some(a)) => format!("{p} ({a})"),
+        (Some(p), None) => p.clone(),
+        (None, Some(a)) => a.clone(),
+        (None, None) => "default credentials".to_string(),
+    };
+    spans.extend([sep(), Span::raw(who)]);
+    if let Some(p) = &model.picture {
+        let regions: Vec<&str> = p.regions.iter().map(|r| r.region.as_str()).collect();
+        spans.extend([sep(), Span::styled(regions.join(", "), t.accent())]);
+    }
+    if model.read_only {
+        spans.extend([sep(), Span::styled(" READ-ONLY ", t.badge(t.warning()))]);
+    }
+    spans.push(sep());
+    match (&model.picture, model.now) {
+        (Some(p), Some(now)) => {
+            spans.push(Span::raw(format!(
+                "refreshed {} ago",
+                age((now - p.taken_at).num_seconds())
+            )));
+            if p.clock == ClockSource::Local {
+                spans.push(Span::styled(" (local clock)", t.muted()));
+            }
+        }
+        _ if model.fatal.is_some() => spans.push(Span::styled("not watching", t.error())),
+        _ => spans.push(Span::styled("loading…", t.muted())),
+    }
+    if any_stale(model) {
+        spans.extend([Span::raw(" "), Span::styled(" STALE ", t.badge(t.error()))]);
+    }
+    if let (Some(fatal), Some(_)) = (&model.fatal, &model.picture) {
+        spans.extend([sep(), Span::styled(format!("✖ {fatal}"), t.error())]);
+    }
+    if let Some(flash) = &model.flash {
+        spans.extend([sep(), Span::styled(flash.clone(), t.accent())]);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,74 @@
+//! The warnings banner: what matters on call (an alias left split, a group that won't stop a bad
+//! release, too little traffic to judge...), from each deployment's `warnings`, the selected
+//! deployment's first, at most three lines and a count of the rest.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::fmt::fit;
+use crate::tui::model::Model;
+
+/// How many warnings there are in the picture.
+pub fn count(model: &Model) -> usize {
+    model.picture.as_ref().map_or(0, |p| {
+        p.regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .map(|v| v.warnings.len())
+            .sum()
+    })
+}
+
+/// The first `limit` (deployment subject, warning) pairs, the selected deployment's first.
+pub fn collect_first(model: &Model, limit: usize) -> Vec<(String, String)> {
+    let Some(p) = &model.picture else {
+        return Vec::new();
+    };
+    let views = || p.regions.iter().flat_map(|r| &r.deployments);
+    let is_selected = |id: &str| model.selected.as_deref() == Some(id);
+    views()
+        .filter(|v| is_selected(&v.deployment.id))
+        .chain(views().filter(|v| !is_selected(&v.deployment.id)))
+        .flat_map(|v| v.warnings.iter().map(move |w| (v, w)))
+        .take(limit)
+        .map(|(v, w)| (v.deployment.subject(), w.clone()))
+        .collect()
+}
+
+/// Every (deployment subject, warning) pair, the selected deployment's first.
+pub fn collect(model: &Model) -> Vec<(String, String)> {
+    collect_first(model, usize::MAX)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let t = &model.theme;
+    let total = count(model);
+    let shown = if total > usize::from(area.height) {
+        usize::from(area.height.saturating_sub(1))
+    } else {
+        total
+    };
+    let all = collect_first(model, shown);
+    let width = usize::from(area.width);
+    let mut lines: Vec<Line> = all
+        .iter()
+        .take(shown)
+        .map(|(subject, text)| {
+            let head = format!(" {} {subject}: ", t.warning_icon());
+            let room = width.saturating_sub(head.chars().count());
+            Line::from(vec![
+                Span::styled(head, t.warning()),
+                Span::raw(fit(text, room, t)),
+            ])
+        })
+        .collect();
+    if total > shown {
+        lines.push(Line::styled(
+            format!("   … and {} more warnings", total - shown),
+            t.muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,154 @@
+//! The config file as a user writes it: valid files override only what they set; invalid ones
+//! (unknown key, bad key name, unknown action, bad color, not TOML, wrong type) are a clear
+//! error naming the file, the line and the field — never a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+use rollwatch::config::{self, Config, Icons};
+use rollwatch::engine::EngineConfig;
+use rollwatch::tui::keymap::{Action, Keymap};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tui_fixtures/config")
+        .join(name)
+}
+
+fn load(name: &str) -> Result<Config, config::ConfigError> {
+    config::load(Some(&fixture(name)))
+}
+
+#[test]
+fn valid_file_overrides_only_what_it_sets() {
+    let c = load("valid.toml").expect("valid");
+    assert_eq!(c.ui.icons, Icons::Ascii);
+    assert_eq!(c.colors.error.0, Color::Rgb(0xff, 0x55, 0x55));
+    assert_eq!(c.colors.ok.0, Color::LightGreen);
+    assert_eq!(
+        c.colors.warning.0,
+        Color::Yellow,
+        "unset colors keep their default"
+    );
+    assert_eq!(c.refresh.details_secs, 10);
+    assert_eq!(c.refresh.alarms_secs, EngineConfig::default().alarms_secs);
+    let keys = Keymap::with_overrides(&c.keys);
+    let press = |code, m| keys.action_for(&KeyEvent::new(code, m));
+    assert_eq!(
+        press(KeyCode::Char('n'), KeyModifiers::NONE),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        press(KeyCode::Char('j'), KeyModifiers::NONE),
+        None,
+        "replaced"
+    );
+    assert_eq!(
+        press(KeyCode::Char('k'), KeyModifiers::NONE),
+        Some(Action::Up),
+        "kept"
+    );
+    assert_eq!(
+        press(KeyCode::Char('q'), KeyModifiers::CONTROL),
+        Some(Action::Quit)
+    );
+    assert_eq!(press(KeyCode::Char('q'), KeyModifiers::NONE), None);
+}
+
+fn expect_error(name: &str, line: usize, field: Option<&str>, message: &str) {
+    let err = load(name).expect_err("must not load");
+    let shown = err.to_string();
+    assert!(shown.contains(name), "names the file: {shown}");
+    assert_eq!(err.line, Some(line), "{shown}");
+    assert!(shown.contains(&format!(":{line}:")), "{shown}");
+    if let Some(field) = field {
+        assert_eq!(err.field.as_deref(), Some(field), "{shown}");
+        assert!(shown.contains(&format!("field `{field}`")), "{shown}");
+    }
+    assert!(shown.contains(message), "{shown}");
+}
+
+#[test]
+fn unknown_key_names_file_line_and_field() {
+    expect_error(
+        "unknown_key.toml",
+        6,
+        Some("refresh.detail_secs"),
+        "unknown field `detail_secs`",
+    );
+}
+
+#[test]
+fn bad_key_string() {
+    expect_error("bad_key.toml", 3, Some("keys.down"), "unknown key `banana`");
+}
+
+#[test]
+fn unknown_action() {
+    expect_error(
+        "unknown_action.toml",
+        2,
+        Some("keys.stop_everything"),
+        "unknown variant `stop_everything`",
+    );
+}
+
+#[test]
+fn bad_color() {
+    expect_error(
+        "bad_color.toml",
+        3,
+        Some("colors.warning"),
+        "unknown color `mauve-ish`",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    expect_error(
+        "wrong_type.toml",
+        2,
+        Some("refresh.alarms_secs"),
+        "invalid type",
+    );
+}
+
+#[test]
+fn not_toml() {
+    let err = load("not_toml.toml").expect_err("must not load");
+    assert_eq!(err.line, Some(1), "{err}");
+    assert!(err.to_string().contains("not_toml.toml:1:"), "{err}");
+}
+
+#[test]
+fn explicit_missing_file_is_an_error_the_default_location_is_not() {
+    let err = config::load(Some(&fixture("absent.toml"))).expect_err("explicit file must exist");
+    assert!(err.to_string().contains("absent.toml"), "{err}");
+    assert!(err.to_string().contains("cannot read"), "{err}");
+}
+
+#[test]
+fn print_default_is_the_embedded_file_and_parses() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollwatch"))
+        .args(["config", "--print-default"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert_eq!(text, config::DEFAULT_CONFIG);
+    assert!(config::parse(&text, Path::new("default")).is_ok());
+}
+
+#[test]
+fn config_check_reports_the_error_and_exits_2() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollwatch"))
+        .args(["config", "--config"])
+        .arg(fixture("unknown_key.toml"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown_key.toml:6:"), "{err}");
+}

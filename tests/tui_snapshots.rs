@@ -1,0 +1,225 @@
+//! Every screen of the TUI drawn on ratatui's TestBackend from fixed models (insta snapshots),
+//! plus assertions on what a user must see, and degenerate sizes that must never panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod tui_fixtures;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use rollwatch::tui::keymap::Action;
+use rollwatch::tui::{Model, Msg, update, views};
+use tui_fixtures as fx;
+
+fn draw(model: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| views::render(f, f.area(), model))
+        .unwrap();
+    terminal
+}
+
+fn text(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+#[test]
+fn normal() {
+    let m = fx::model(Some(fx::picture()), (140, 45));
+    let t = draw(&m, 140, 45);
+    let screen = text(&t);
+    insta::assert_snapshot!("normal", t.backend());
+    // Header: who, where, age.
+    assert!(screen.contains("prod (123456789012)"), "{screen}");
+    assert!(screen.contains("us-east-1"));
+    assert!(screen.contains("refreshed 0s ago"));
+    assert!(!screen.contains("STALE"));
+    // Table: active first, with configs and weights, then the finished ones and the rollback.
+    assert!(screen.contains("Linear 10%/1m"));
+    assert!(screen.contains("Canary 10%/5m"));
+    assert!(screen.contains("rollback: d-ROLLBK005"));
+    let linear = screen.find("d-LINEAR001").unwrap();
+    let failed = screen.find("d-FAILED004").unwrap();
+    assert!(linear < failed, "active deployments come first");
+    // Split alias warning.
+    assert!(screen.contains("left split"), "{screen}");
+    // Detail of the first (selected) deployment: steps, ETA, hooks, metrics side by side.
+    assert!(screen.contains("ETA"));
+    assert!(screen.contains("BeforeAllowTraffic"));
+    assert!(screen.contains("v41 (old)") && screen.contains("v42 (new)"));
+}
+
+#[test]
+fn failing_canary_detail() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    update(&mut m, Msg::Action(Action::Down));
+    let t = draw(&m, 140, 45);
+    let screen = text(&t);
+    insta::assert_snapshot!("failing_canary", t.backend());
+    assert!(screen.contains("ALARM payments-errors"), "{screen}");
+    assert!(
+        screen.contains("0.33%→12.7%"),
+        "old vs new error rate in the table"
+    );
+    assert!(
+        screen.contains("in 2:00"),
+        "countdown to the next shift: {screen}"
+    );
+}
+
+#[test]
+fn zoomed_detail_shows_charts_and_events() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    update(&mut m, Msg::Action(Action::Down));
+    update(&mut m, Msg::Action(Action::Open));
+    let t = draw(&m, 140, 45);
+    let screen = text(&t);
+    insta::assert_snapshot!("zoomed", t.backend());
+    assert!(screen.contains("Error rate %"));
+    assert!(screen.contains("p99 duration ms"));
+    assert!(screen.contains("Events (1)"), "{screen}");
+}
+
+#[test]
+fn finished_deployment_detail() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    update(&mut m, Msg::Action(Action::Bottom));
+    update(&mut m, Msg::Action(Action::Up));
+    assert_eq!(m.selected.as_deref(), Some("d-ROLLBK005"));
+    let screen = text(&draw(&m, 140, 45));
+    assert!(screen.contains("rollback of d-FAILED004"), "{screen}");
+    assert!(screen.contains("Outcome"));
+}
+
+#[test]
+fn loading() {
+    let m = fx::model(None, (100, 30));
+    let t = draw(&m, 100, 30);
+    insta::assert_snapshot!("loading", t.backend());
+    assert!(text(&t).contains("waiting for the first picture"));
+}
+
+#[test]
+fn listing_failed() {
+    let m = fx::model(Some(fx::failed_picture()), (120, 30));
+    let t = draw(&m, 120, 30);
+    let screen = text(&t);
+    insta::assert_snapshot!("error", t.backend());
+    assert!(screen.contains("cannot list deployments"), "{screen}");
+    assert!(
+        screen.contains("codedeploy:ListDeployments"),
+        "says what to grant: {screen}"
+    );
+}
+
+#[test]
+fn stale() {
+    let m = fx::model(Some(fx::stale_picture()), (140, 45));
+    let t = draw(&m, 140, 45);
+    let screen = text(&t);
+    insta::assert_snapshot!("stale", t.backend());
+    assert!(screen.contains("STALE"));
+    assert!(
+        screen.contains("metrics stale since 02:25:00 — throttled"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn empty() {
+    let m = fx::model(
+        Some(fx::picture_of(vec![fx::region(vec![], vec![])])),
+        (100, 30),
+    );
+    let t = draw(&m, 100, 30);
+    insta::assert_snapshot!("empty", t.backend());
+    assert!(text(&t).contains("no active Lambda deployments"));
+}
+
+#[test]
+fn help_overlay() {
+    let mut m = fx::model(Some(fx::picture()), (120, 40));
+    update(&mut m, Msg::Action(Action::Help));
+    let t = draw(&m, 120, 40);
+    let screen = text(&t);
+    insta::assert_snapshot!("help", t.backend());
+    assert!(screen.contains("ctrl-r") && screen.contains("refresh now"));
+    assert!(screen.contains("reserved for stop, roll back, continue"));
+}
+
+#[test]
+fn ascii_and_no_color() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    m.theme = rollwatch::tui::theme::Theme::new(
+        rollwatch::config::Colors::default(),
+        rollwatch::config::Icons::Ascii,
+        false,
+    );
+    let t = draw(&m, 140, 45);
+    let screen = text(&t);
+    insta::assert_snapshot!("ascii", t.backend());
+    for glyph in ["◌", "✔", "✖", "█", "▲", "⚠"] {
+        assert!(!screen.contains(glyph), "{glyph} in ASCII mode");
+    }
+    let buffer = t.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset),
+        "NO_COLOR: no foreground colors"
+    );
+}
+
+#[test]
+fn tiny_terminal() {
+    let m = fx::model(Some(fx::picture()), (60, 15));
+    let t = draw(&m, 60, 15);
+    insta::assert_snapshot!("tiny", t.backend());
+    assert!(text(&t).contains("terminal too small: need 80×24"));
+}
+
+#[test]
+fn degenerate_sizes_never_panic() {
+    let mut m = fx::model(Some(fx::picture()), (1, 1));
+    for (w, h) in [
+        (1, 1),
+        (0, 0),
+        (0, 10),
+        (10, 0),
+        (80, 24),
+        (80, 1),
+        (300, 24),
+        (80, 200),
+    ] {
+        update(&mut m, Msg::Resize(w, h));
+        for zoom in [false, true] {
+            m.zoomed = zoom;
+            m.help = zoom;
+            let mut terminal = Terminal::new(TestBackend::new(w.max(1), h.max(1))).unwrap();
+            terminal
+                .draw(|f| views::render(f, Rect::new(0, 0, w, h), &m))
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn long_lists_scroll_with_the_selection() {
+    let mut m = fx::model(Some(fx::big_picture(60)), (120, 40));
+    let first = text(&draw(&m, 120, 40));
+    assert!(first.contains("d-000000000"));
+    assert!(!first.contains("d-000000059"));
+    update(&mut m, Msg::Action(Action::Bottom));
+    let screen = text(&draw(&m, 120, 40));
+    assert!(
+        screen.contains("d-FAILED004"),
+        "the last row is visible: {screen}"
+    );
+    assert!(
+        !screen.contains("d-000000000 "),
+        "the first rows scrolled away"
+    );
+    update(&mut m, Msg::Action(Action::Top));
+    assert!(text(&draw(&m, 120, 40)).contains("d-000000000"));
+}

@@ -1,0 +1,319 @@
+//! `update()` as a user drives it: navigation, filtering, selection kept across refreshes,
+//! metrics window changes, help, quit, mouse, and the event log built from successive pictures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod tui_fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineKind};
+use rollwatch::engine::{Command, MetricSpan};
+use rollwatch::tui::keymap::Action;
+use rollwatch::tui::model::Pane;
+use rollwatch::tui::{Model, Msg, update};
+use tui_fixtures as fx;
+
+fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(m: &mut Model, c: char) -> Vec<Command> {
+    update(
+        m,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn selected(m: &Model) -> &str {
+    m.selected.as_deref().unwrap_or("")
+}
+
+#[test]
+fn first_picture_selects_the_first_active_deployment_and_focuses_it() {
+    let mut m = fx::model(None, (140, 45));
+    let cmds = update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(fx::picture()),
+            clock: fx::clock(),
+        },
+    );
+    assert_eq!(selected(&m), "d-LINEAR001");
+    assert_eq!(cmds, vec![Command::Focus(Some("d-LINEAR001".into()))]);
+}
+
+#[test]
+fn navigation() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    assert_eq!(
+        key(&mut m, KeyCode::Char('j')),
+        vec![Command::Focus(Some("d-CANARY002".into()))]
+    );
+    key(&mut m, KeyCode::Down);
+    assert_eq!(selected(&m), "d-STOPPED03");
+    key(&mut m, KeyCode::Char('G'));
+    assert_eq!(
+        selected(&m),
+        "d-FAILED004",
+        "finished deployments come last, newest first... "
+    );
+    key(&mut m, KeyCode::Char('g'));
+    assert_eq!(selected(&m), "d-LINEAR001");
+    assert!(
+        key(&mut m, KeyCode::Up).is_empty(),
+        "already at the top: no command"
+    );
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(
+        selected(&m),
+        "d-FAILED004",
+        "a page is more than the five rows"
+    );
+    key(&mut m, KeyCode::PageUp);
+    assert_eq!(selected(&m), "d-LINEAR001");
+}
+
+#[test]
+fn selection_is_kept_by_id_across_refreshes_and_reordering() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    key(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected(&m), "d-CANARY002");
+    let mut p = fx::picture();
+    p.regions[0].deployments.reverse();
+    let cmds = update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    assert_eq!(selected(&m), "d-CANARY002");
+    assert!(cmds.is_empty(), "same selection: no new focus");
+    // The selected deployment disappears: land on the row where it was.
+    let mut p = fx::picture();
+    p.regions[0].deployments.remove(1);
+    let cmds = update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    assert_eq!(selected(&m), "d-STOPPED03");
+    assert_eq!(cmds, vec![Command::Focus(Some("d-STOPPED03".into()))]);
+}
+
+#[test]
+fn filtering() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    key(&mut m, KeyCode::Char('/'));
+    assert!(m.filter_editing);
+    for c in "pay".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    assert_eq!(m.rows().len(), 1);
+    assert_eq!(
+        selected(&m),
+        "d-CANARY002",
+        "selection moves into the filtered rows"
+    );
+    // 'q' while typing is text, not quit.
+    key(&mut m, KeyCode::Char('q'));
+    assert!(!m.quit);
+    assert_eq!(m.filter, "payq");
+    assert!(m.rows().is_empty());
+    key(&mut m, KeyCode::Backspace);
+    key(&mut m, KeyCode::Enter);
+    assert!(!m.filter_editing);
+    assert_eq!(m.filter, "pay");
+    // The filter survives a refresh.
+    update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(fx::picture()),
+            clock: fx::clock(),
+        },
+    );
+    assert_eq!(m.rows().len(), 1);
+    key(&mut m, KeyCode::Esc);
+    assert!(m.filter.is_empty());
+    assert_eq!(m.rows().len(), 5);
+    // Negation.
+    key(&mut m, KeyCode::Char('/'));
+    for c in "!search".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    assert_eq!(m.rows().len(), 3);
+}
+
+#[test]
+fn metrics_window_cycles_and_asks_the_engine() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    assert_eq!(
+        key(&mut m, KeyCode::Char('t')),
+        vec![Command::MetricWindow(MetricSpan::LastHour)]
+    );
+    assert_eq!(
+        key(&mut m, KeyCode::Char('t')),
+        vec![Command::MetricWindow(MetricSpan::SinceStart)]
+    );
+    assert_eq!(
+        key(&mut m, KeyCode::Char('t')),
+        vec![Command::MetricWindow(MetricSpan::Last15Minutes)]
+    );
+}
+
+#[test]
+fn refresh_help_and_quit() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    assert_eq!(ctrl(&mut m, 'r'), vec![Command::RefreshNow]);
+    key(&mut m, KeyCode::Char('?'));
+    assert!(m.help);
+    assert!(
+        key(&mut m, KeyCode::Char('j')).is_empty(),
+        "help swallows navigation"
+    );
+    assert_eq!(selected(&m), "d-LINEAR001");
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.help);
+    key(&mut m, KeyCode::Char('q'));
+    assert!(m.quit);
+    let mut m = fx::model(None, (140, 45));
+    ctrl(&mut m, 'c');
+    assert!(m.quit, "ctrl-c quits even before the first picture");
+}
+
+#[test]
+fn enter_zooms_tab_moves_focus_esc_goes_back() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    key(&mut m, KeyCode::Enter);
+    assert!(m.zoomed);
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::EventLog);
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.zoomed);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.focus, Pane::Deployments);
+}
+
+#[test]
+fn tick_advances_now_for_countdowns() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    m.dirty = false;
+    let later = fx::now() + chrono::Duration::seconds(7);
+    update(&mut m, Msg::Tick(later));
+    assert_eq!(m.now, Some(later));
+    assert!(m.dirty);
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    let at = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 20,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // Header (1) + warnings (2 lines + 1) + border + column header: rows start at 6.
+    let warn = rollwatch::tui::views::layout::warning_lines(&m);
+    update(&mut m, Msg::Mouse(at(1 + warn + 2 + 2)));
+    assert_eq!(selected(&m), "d-STOPPED03");
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 20,
+        row: 1 + warn + 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut m, Msg::Mouse(wheel));
+    assert_eq!(selected(&m), "d-ROLLBK005");
+}
+
+#[test]
+fn warnings_are_in_the_model() {
+    let m = fx::model(Some(fx::picture()), (140, 45));
+    let warnings = rollwatch::tui::views::warnings::collect(&m);
+    assert!(
+        warnings
+            .iter()
+            .any(|(s, w)| s == "orders-fn:live" && w.contains("left split")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn event_log_records_transitions() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    let appeared = m.log.len();
+    assert_eq!(appeared, 3, "one 'appeared' per active deployment");
+    let mut p = fx::picture();
+    p.taken_at += chrono::Duration::seconds(60);
+    {
+        let canary = &mut p.regions[0].deployments[1];
+        if let Part::Ok { value } = &mut canary.alias {
+            value.additional[0].1 = 1.0;
+        }
+        if let Part::Ok { value } = &mut canary.alarms {
+            value[1].alarm.state = AlarmState::Alarm;
+        }
+        canary.deployment.status = DeploymentStatus::Stopped;
+    }
+    p.regions[0].deployments.remove(0);
+    update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    let new: Vec<_> = m.log.iter().skip(appeared).collect();
+    let kinds: Vec<TimelineKind> = new.iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&TimelineKind::Weight), "{new:?}");
+    assert!(
+        new.iter()
+            .any(|e| e.text == "alarm payments-latency OK → ALARM"),
+        "{new:?}"
+    );
+    assert!(
+        new.iter()
+            .any(|e| e.text.starts_with("status InProgress → Stopped")),
+        "{new:?}"
+    );
+    assert!(
+        new.iter()
+            .any(|e| e.deployment_id == "d-LINEAR001" && e.text.contains("no longer listed")),
+        "{new:?}"
+    );
+    assert!(
+        new.iter()
+            .all(|e| e.at == fx::now() + chrono::Duration::seconds(60))
+    );
+}
+
+#[test]
+fn event_log_is_bounded() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    for i in 0..600 {
+        let mut p = fx::picture();
+        if let Part::Ok { value } = &mut p.regions[0].deployments[0].alias {
+            value.additional[0].1 = if i % 2 == 0 { 0.6 } else { 0.5 };
+        }
+        if let Part::Ok { value } = &mut p.regions[0].deployments[1].alias {
+            value.additional[0].1 = if i % 2 == 0 { 0.2 } else { 0.1 };
+        }
+        update(
+            &mut m,
+            Msg::Picture {
+                picture: Box::new(p),
+                clock: fx::clock(),
+            },
+        );
+    }
+    assert_eq!(m.log.len(), rollwatch::tui::model::LOG_CAPACITY);
+}
+
+#[test]
+fn key_actions_resolve_through_the_keymap() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    update(&mut m, Msg::Action(Action::Down));
+    assert_eq!(selected(&m), "d-CANARY002");
+}
