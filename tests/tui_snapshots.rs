@@ -223,3 +223,21 @@ fn long_lists_scroll_with_the_selection() {
     update(&mut m, Msg::Action(Action::Top));
     assert!(text(&draw(&m, 120, 40)).contains("d-000000000"));
 }
+
+#[test]
+fn engine_failure_is_shown_not_hidden() {
+    let mut m = fx::model(None, (100, 30));
+    update(
+        &mut m,
+        Msg::Fatal("the refresh engine stopped; see the log file".into()),
+    );
+    let screen = text(&draw(&m, 100, 30));
+    assert!(screen.contains("✖ the refresh engine stopped"), "{screen}");
+    assert!(screen.contains("not watching"));
+    // With a picture already on screen, the failure goes to the header and the data stays.
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    update(&mut m, Msg::Fatal("the refresh engine stopped".into()));
+    let screen = text(&draw(&m, 140, 45));
+    assert!(screen.contains("✖ the refresh engine stopped"), "{screen}");
+    assert!(screen.contains("d-CANARY002"));
+}
