@@ -213,6 +213,7 @@ impl Traffic {
 fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
     let resource = format!("{}:{}", ft.function, ft.alias);
     let fname = ft.function.as_str();
+    let total: u64 = slices.iter().map(|s| s.invocations).sum();
     let mut all = Slice {
         version: String::new(),
         invocations: 0,
@@ -234,11 +235,13 @@ fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
         all.sum_ms += s.sum_ms;
         all.min_ms = all.min_ms.min(s.min_ms);
         all.max_ms = all.max_ms.max(s.max_ms);
-        let room = MAX_SAMPLES.saturating_sub(all.samples.len());
+        // Each version contributes samples in proportion to its traffic, so the alias-level
+        // percentiles are not skewed towards the canary.
+        let share = s.invocations as f64 / total.max(1) as f64;
         all.samples.extend(
             s.samples
                 .iter()
-                .take(room.max(MAX_SAMPLES / slices.len().max(1))),
+                .take((share * MAX_SAMPLES as f64).ceil() as usize),
         );
     }
     if all.invocations == 0 {

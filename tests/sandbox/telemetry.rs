@@ -126,9 +126,13 @@ async fn per_version_metrics_follow_the_alias_weights() {
 #[tokio::test]
 async fn slow_canary_doubles_only_the_new_versions_p99() {
     let sandbox = start("slow-canary").await;
+    let base = sandbox.now();
     sandbox.advance(12.0 * 60.0);
     let cw = aws_sdk_cloudwatch::Client::new(&sdk(&sandbox).await);
-    let now = (sandbox.now() / 60.0).floor() * 60.0;
+    // One 5-minute bucket, aligned as CloudWatch aligns periods, after the change (minute 1)
+    // and before the canary's full shift (minute 15).
+    let from = ((base + 60.0) / 300.0).ceil() * 300.0;
+    let now = from + 300.0;
     let out = cw
         .get_metric_data()
         .metric_data_queries(query(
@@ -137,7 +141,7 @@ async fn slow_canary_doubles_only_the_new_versions_p99() {
             "Duration",
             Some("1"),
             "p99",
-            600,
+            300,
         ))
         .metric_data_queries(query(
             "p2",
@@ -145,7 +149,7 @@ async fn slow_canary_doubles_only_the_new_versions_p99() {
             "Duration",
             Some("2"),
             "p99",
-            600,
+            300,
         ))
         .metric_data_queries(query(
             "m1",
@@ -153,7 +157,7 @@ async fn slow_canary_doubles_only_the_new_versions_p99() {
             "Duration",
             Some("1"),
             "p50",
-            600,
+            300,
         ))
         .metric_data_queries(query(
             "m2",
@@ -161,9 +165,9 @@ async fn slow_canary_doubles_only_the_new_versions_p99() {
             "Duration",
             Some("2"),
             "p50",
-            600,
+            300,
         ))
-        .start_time(DateTime::from_secs_f64(now - 600.0))
+        .start_time(DateTime::from_secs_f64(from))
         .end_time(DateTime::from_secs_f64(now))
         .send()
         .await
