@@ -490,7 +490,11 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         .send()
         .await
         .unwrap();
-    assert_eq!(stop.status().map(|s| s.as_str()), Some("Succeeded"));
+    assert_eq!(
+        stop.status()
+            .map(aws_sdk_codedeploy::types::StopStatus::as_str),
+        Some("Succeeded")
+    );
     sandbox.advance(60.0);
     let alias = l
         .get_alias()
@@ -530,7 +534,7 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.deployments(), [id.clone()]);
+    assert_eq!(listed.deployments(), std::slice::from_ref(&id));
     let none = cd
         .list_deployments()
         .include_only_statuses(DeploymentStatus::InProgress)
@@ -549,7 +553,7 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
     assert_eq!(
         d.error_information()
             .and_then(|e| e.code())
-            .map(|c| c.as_str()),
+            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
         Some("MANUAL_STOP")
     );
     let too_many = cd

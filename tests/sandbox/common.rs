@@ -1,5 +1,7 @@
 //! Shared helpers: starting a sandbox, SDK clients on it, raw HTTP, ground-truth queries.
 
+use std::fmt::Write as _;
+
 use std::io::Write;
 
 use aws_config::BehaviorVersion;
@@ -74,7 +76,7 @@ pub async fn raw(
         body.len()
     );
     for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(req, "{k}: {v}\r\n");
     }
     req.push_str("\r\n");
     stream.write_all(req.as_bytes()).await.unwrap();

@@ -91,11 +91,10 @@ async fn every_predefined_config_shifts_at_the_documented_times() {
         Some("2"),
         "the final flip makes the target the primary version"
     );
-    assert!(
-        alias
-            .routing_config()
-            .is_none_or(|r| r.additional_version_weights().is_none_or(|w| w.is_empty()))
-    );
+    assert!(alias.routing_config().is_none_or(|r| {
+        r.additional_version_weights()
+            .is_none_or(std::collections::HashMap::is_empty)
+    }));
     sandbox.shutdown().await;
 }
 
@@ -162,7 +161,7 @@ async fn firing_alarm_stops_the_canary_and_rolls_back() {
         original
             .error_information()
             .and_then(|e| e.code())
-            .map(|c| c.as_str()),
+            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
         Some("ALARM_ACTIVE")
     );
     assert_eq!(
@@ -238,7 +237,7 @@ async fn stop_without_rollback_leaves_the_split_and_blocks_the_next_deployment()
     assert_eq!(
         next.error_information()
             .and_then(|e| e.code())
-            .map(|c| c.as_str()),
+            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
         Some("INVALID_LAMBDA_CONFIGURATION")
     );
     sandbox.shutdown().await;
@@ -256,7 +255,7 @@ async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
         infos[0]
             .error_information()
             .and_then(|e| e.code())
-            .map(|c| c.as_str()),
+            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
         Some("HOOK_EXECUTION_FAILURE")
     );
     assert_eq!(
@@ -357,7 +356,7 @@ async fn an_unanswered_hook_fails_after_one_hour() {
         billing[0]
             .error_information()
             .and_then(|e| e.code())
-            .map(|c| c.as_str()),
+            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
         Some("HOOK_EXECUTION_FAILURE")
     );
     sandbox.shutdown().await;
