@@ -146,15 +146,13 @@ impl Default for SnapshotArgs {
 /// `rollwatch demo` options.
 #[derive(Args, Debug, Clone)]
 pub struct DemoArgs {
-    /// Scenario to run (see `rollwatch sandbox --help`).
-    #[arg(long, default_value = "calm")]
+    /// Scenario to run (`demo`: a healthy linear, a failing canary, a finished rollback; see
+    /// `rollwatch sandbox --help` for the others).
+    #[arg(long, default_value = "demo")]
     pub scenario: String,
     /// Simulated seconds per real second.
     #[arg(long, default_value_t = 10.0)]
     pub speed: f64,
-    /// Seconds between refreshes of the printed picture.
-    #[arg(long, default_value_t = 5)]
-    pub every: u64,
 }
 
 /// `rollwatch config` options.

@@ -57,7 +57,14 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
     }
     if let (Some(alias), Some(target)) = (view.alias.value(), view.target.value()) {
         let live = alias.weight_of(&target.function.target_version);
-        if d.status == DeploymentStatus::InProgress && (live - target.recorded_weight).abs() > 0.011
+        // Only when CodeDeploy's record was read after the alias: otherwise it is just older.
+        let record_is_current = matches!(
+            (view.freshness.deployment.fetched_at, view.freshness.alias.fetched_at),
+            (Some(record), Some(alias)) if record >= alias
+        );
+        if d.status == DeploymentStatus::InProgress
+            && record_is_current
+            && (live - target.recorded_weight).abs() > 0.011
         {
             out.push(format!(
                 "the live alias gives v{} {} but CodeDeploy's record says {}",

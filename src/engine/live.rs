@@ -183,11 +183,16 @@ impl<R: DeploymentReader> Engine<R> {
 
     fn update(&self) -> Update {
         let clock = self.clock();
-        let regions = self
+        let mut regions: Vec<_> = self
             .regions
             .iter()
             .map(|r| r.picture(clock.now, self.model))
             .collect();
+        // Intervals are real seconds; freshness is judged on the service's clock, which runs
+        // faster against an accelerated sandbox.
+        for region in &mut regions {
+            scale_intervals(region, clock.rate);
+        }
         let picture = Picture {
             schema_version: 1,
             taken_at: clock.now,
@@ -309,6 +314,24 @@ impl<R: DeploymentReader> Engine<R> {
                 }
                 region.metrics(result, now);
             }
+        }
+    }
+}
+
+fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: f64) {
+    let scale = |f: &mut crate::domain::Freshness| {
+        f.interval_secs = (f64::from(f.interval_secs) * rate.max(1.0)).round() as u32;
+    };
+    scale(&mut region.listing_freshness);
+    for view in &mut region.deployments {
+        let f = &mut view.freshness;
+        for part in [
+            &mut f.deployment,
+            &mut f.alias,
+            &mut f.alarms,
+            &mut f.metrics,
+        ] {
+            scale(part);
         }
     }
 }

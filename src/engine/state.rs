@@ -10,7 +10,7 @@ use super::assemble::{Fetched, assemble_view, watched};
 use super::tasks::Adopted;
 use crate::domain::{
     Alarm, AliasWeights, Deployment, DeploymentView, Failure, FailureKind, Freshness, LambdaTarget,
-    Part, RegionPicture, ScheduleModel, VersionMetrics, ViewFreshness,
+    Part, RegionPicture, ScheduleModel, VersionMetrics, ViewFreshness, warnings_for,
 };
 
 /// A deployment the engine follows, with the last good value of each part.
@@ -319,6 +319,7 @@ impl RegionState {
                 let mut view =
                     assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, model);
                 view.freshness = t.freshness.clone();
+                view.warnings = warnings_for(&view, now);
                 view
             })
             .collect();

@@ -1,11 +1,11 @@
 //! Front ends without the TUI: the operator actions (`rollwatch rollback | stop | continue |
 //! resolve`, `rollwatch audit`), `rollwatch snapshot` (a readable table or the documented JSON
-//! document) and, until the TUI lands, `rollwatch demo` printing the same picture refreshed.
+//! document).
 
 mod act;
 mod snapshot;
 mod table;
 
 pub use act::{ActExit, run_action, run_audit};
-pub use snapshot::{ExitStatus, exit_status, print_picture, run_demo, run_snapshot};
+pub use snapshot::{ExitStatus, exit_status, print_picture, run_snapshot};
 pub use table::{hms, render, span};

@@ -1,16 +1,13 @@
 //! `rollwatch snapshot`: connect, collect one complete picture, print it (table or JSON), and
-//! exit with a code that says how complete it was. Also the interim `rollwatch demo`.
+//! exit with a code that says how complete it was.
 
 use std::io::Write as _;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
-use std::time::Duration;
 
-use crate::aws::{AwsReader, ConnectOptions, connect};
-use crate::cli::{AwsArgs, DemoArgs, SnapshotArgs};
+use crate::aws::{ConnectOptions, connect};
+use crate::cli::{AwsArgs, SnapshotArgs};
 use crate::domain::{Completeness, Picture};
 use crate::engine::{PictureOptions, collect_picture};
-use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// Documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,52 +81,4 @@ pub fn print_picture(picture: &Picture, json: bool) -> ExitCode {
         );
     }
     ExitCode::from(exit_status(picture) as u8)
-}
-
-/// `rollwatch demo` (until the TUI lands): the built-in sandbox, and the picture refreshed.
-pub async fn run_demo(args: &DemoArgs) -> ExitCode {
-    let config = SandboxConfig {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        scenario: args.scenario.clone(),
-        speed: args.speed,
-        faults: None,
-        seed: 1,
-        allow_remote: false,
-    };
-    let sandbox = match Sandbox::start(config).await {
-        Ok(s) => s,
-        Err(err) => {
-            eprintln!("rollwatch demo: cannot start the sandbox: {err}");
-            return ExitCode::from(ExitStatus::Nothing as u8);
-        }
-    };
-    let options = ConnectOptions {
-        regions: vec![sandbox.region().to_string()],
-        endpoint_url: Some(sandbox.endpoint()),
-        static_credentials: true,
-        lambda_burst: 10,
-        ..ConnectOptions::default()
-    };
-    let readers: Vec<AwsReader> = match connect(&options).await {
-        Ok(r) => r,
-        Err(failure) => {
-            eprintln!("rollwatch demo: {}", failure.one_line());
-            return ExitCode::from(ExitStatus::Nothing as u8);
-        }
-    };
-    loop {
-        let picture = collect_picture(&readers, PictureOptions::default()).await;
-        print!("\x1b[2J\x1b[H{}", super::render(&picture));
-        println!(
-            "\n(demo: scenario {}, {}x speed — Ctrl-C to quit)",
-            args.scenario, args.speed
-        );
-        let _ = std::io::stdout().flush();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            () = tokio::time::sleep(Duration::from_secs(args.every.max(1))) => {}
-        }
-    }
-    sandbox.shutdown().await;
-    ExitCode::SUCCESS
 }

@@ -98,6 +98,9 @@ pub struct Model {
     pub selected: Option<String>,
     /// The selected row's index, to land near it when the selected deployment disappears.
     pub selected_hint: usize,
+    /// The user picked a row; until then the selection follows the first row as pictures arrive
+    /// (the first pictures may list only finished deployments).
+    pub user_selected: bool,
     /// First visible row of the table (kept like k9s: the view moves only at its edges).
     pub table_offset: usize,
     pub filter: String,

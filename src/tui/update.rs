@@ -84,8 +84,9 @@ fn reselect(model: &mut Model) -> Vec<Command> {
     let (hint, after) = {
         let rows = model.rows();
         match model.selected_index(&rows) {
+            _ if rows.is_empty() => (0, None),
+            _ if !model.user_selected => (0, Some(rows[0].id().to_string())),
             Some(i) => (i, before.clone()),
-            None if rows.is_empty() => (0, None),
             None => {
                 let i = model.selected_hint.min(rows.len() - 1);
                 (i, Some(rows[i].id().to_string()))
@@ -236,6 +237,7 @@ fn step(model: &mut Model, delta: isize) -> Vec<Command> {
 
 fn select(model: &mut Model, index: usize, id: String) -> Vec<Command> {
     model.selected_hint = index;
+    model.user_selected = true;
     model.log_scroll = 0;
     let changed = model.selected.as_deref() != Some(id.as_str());
     model.selected = Some(id);

@@ -76,7 +76,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// Built-in scenarios: (name, TOML).
-pub const BUILT_IN: [(&str, &str); 6] = [
+pub const BUILT_IN: [(&str, &str); 7] = [
+    ("demo", include_str!("../../../assets/scenarios/demo.toml")),
     ("calm", include_str!("../../../assets/scenarios/calm.toml")),
     (
         "failing-canary",
