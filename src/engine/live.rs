@@ -286,6 +286,9 @@ impl<R: DeploymentReader> Engine<R> {
                     .collect();
                 pace_after(&mut pace.codedeploy, failures.iter());
                 region.details(deployments, targets, now);
+                if region.take_finished() {
+                    self.planners[i].refresh_recent_now(Instant::now());
+                }
             }
             Outcome::Recent(result) => {
                 pace_after(&mut pace.codedeploy, result.as_ref().err().into_iter());

@@ -89,6 +89,11 @@ impl Planner {
         }
     }
 
+    /// Refresh the finished list at the next opportunity (a deployment just finished).
+    pub fn refresh_recent_now(&mut self, now: Instant) {
+        self.next.insert(Kind::Recent, now);
+    }
+
     /// A task of `kind` ended.
     pub fn finished(&mut self, kind: Kind) {
         self.in_flight.remove(&kind);

@@ -112,6 +112,7 @@ pub struct RegionState {
     pub alarms_error: Option<Failure>,
     pub alarms_fetched: Option<DateTime<Utc>>,
     pub intervals: Intervals,
+    finished_since_recent: bool,
 }
 
 fn note(freshness: &mut Freshness, now: DateTime<Utc>, error: Option<&Failure>) {
@@ -241,7 +242,28 @@ impl RegionState {
             );
         }
         let keep: Vec<String> = watched(&all).into_iter().map(|d| d.id).collect();
+        let retired: Vec<Deployment> = self
+            .tracked
+            .values()
+            .filter(|t| !keep.contains(&t.adopted.deployment.id))
+            .map(|t| t.adopted.deployment.clone())
+            .collect();
         self.tracked.retain(|id, _| keep.contains(id));
+        // A deployment that just finished moves to the finished list at once (the list itself
+        // is refreshed less often), so it never vanishes from the screen.
+        if let Some(Ok(recent)) = &mut self.recent {
+            for d in &retired {
+                recent.retain(|r| r.id != d.id);
+                recent.push(d.clone());
+            }
+        }
+        self.finished_since_recent |= !retired.is_empty();
+    }
+
+    /// Whether a tracked deployment finished since the last call (the finished list should be
+    /// refreshed now, to show the rollback it caused).
+    pub fn take_finished(&mut self) -> bool {
+        std::mem::take(&mut self.finished_since_recent)
     }
 
     /// Live alias reads.
