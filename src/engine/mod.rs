@@ -12,6 +12,7 @@ mod live;
 mod pace;
 mod planner;
 mod state;
+mod state_picture;
 mod tasks;
 
 pub use collect::{PictureOptions, collect_picture, service_clock};

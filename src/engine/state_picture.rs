@@ -1,0 +1,96 @@
+//! Building one region's part of the picture from the engine's state: each tracked deployment
+//! assembled into its view with the last good parts and their freshness, the finished list, and
+//! the listing's state.
+
+use chrono::{DateTime, Utc};
+
+use super::assemble::{Fetched, assemble_view};
+use super::state::{RegionState, Tracked};
+use crate::domain::{Deployment, DeploymentView, Part, RegionPicture, ScheduleModel, warnings_for};
+
+impl RegionState {
+    /// This region's part of the picture at `now`.
+    pub fn picture(&self, now: DateTime<Utc>, model: ScheduleModel) -> RegionPicture {
+        let mut deployments: Vec<DeploymentView> = self
+            .tracked
+            .values()
+            .map(|t| {
+                let mut view =
+                    assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, model);
+                view.freshness = t.freshness.clone();
+                view.warnings = warnings_for(&view, now);
+                view
+            })
+            .collect();
+        deployments.sort_by(|a, b| {
+            let key = |v: &DeploymentView| {
+                (
+                    !v.deployment.status.is_active(),
+                    std::cmp::Reverse(v.deployment.create_time),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let listing = match &self.listing {
+            Some(Ok(n)) => Part::Ok { value: *n },
+            Some(Err(f)) => Part::Failed { failure: f.clone() },
+            None => Part::skipped("listing deployments…"),
+        };
+        let recent = match &self.recent {
+            Some(Ok(list)) => {
+                let mut list: Vec<Deployment> = list
+                    .iter()
+                    .filter(|d| !self.tracked.contains_key(&d.id))
+                    .cloned()
+                    .collect();
+                list.sort_by(|a, b| {
+                    b.complete_time
+                        .or(b.create_time)
+                        .cmp(&a.complete_time.or(a.create_time))
+                });
+                Part::Ok { value: list }
+            }
+            Some(Err(f)) => Part::Failed { failure: f.clone() },
+            None => Part::skipped("listing recently finished deployments…"),
+        };
+        RegionPicture {
+            region: self.name.clone(),
+            deployments,
+            listing,
+            recent,
+            listing_freshness: self.listing_freshness.clone(),
+        }
+    }
+
+    fn fetched(&self, t: &Tracked) -> Fetched {
+        let alias = match (&t.alias, &t.alias_error) {
+            (_, Some(f)) if t.alias.is_none() => Some(Part::Failed { failure: f.clone() }),
+            (Some(a), _) => Some(Part::Ok { value: a.clone() }),
+            (None, _) if t.subject().is_some() => Some(Part::skipped(
+                "waiting for the Lambda budget (protects CodeDeploy's own alias updates); \
+                 showing CodeDeploy's recorded weight",
+            )),
+            (None, _) => None,
+        };
+        let metrics = match (&t.metrics, &t.metrics_error) {
+            (Some(m), _) => Some(Part::Ok { value: m.clone() }),
+            (None, Some(f)) => Some(Part::Failed { failure: f.clone() }),
+            (None, None) => t.subject().map(|_| Part::skipped("fetching metrics…")),
+        };
+        let alarms = match (&self.alarms, &self.alarms_error) {
+            (Some(a), _) => Some(Ok(a.clone())),
+            (None, Some(f)) => Some(Err(f.clone())),
+            (None, None) => None,
+        };
+        Fetched {
+            target_ids: t.adopted.target_ids.clone(),
+            target: t.target.clone(),
+            appspec: t.adopted.appspec.clone(),
+            config: t.adopted.config.clone(),
+            group: t.adopted.group.clone(),
+            alias,
+            alarms,
+            metrics,
+        }
+    }
+}
