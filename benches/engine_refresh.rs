@@ -189,7 +189,7 @@ async fn main() {
             lags.len()
         );
     }
-    println!("  cost at real-time speed, 3 deployments in progress:");
+    println!("  cost at real-time speed, 2 deployments in progress:");
     println!("  calls per minute, engine:             {engine_cost}");
     println!("  calls per minute, naive 2 s poller:   {naive_cost}");
 }
