@@ -58,6 +58,26 @@ pub enum Command {
     Resolve(ResolveArgs),
     /// Print the audit log of operator actions.
     Audit(AuditArgs),
+    /// Follow deployments until they end, printing each transition (NDJSON with --json).
+    /// Exit codes: 0 succeeded, 1 failed / stopped / rolled back, 2 verdict Fail with
+    /// --fail-on-verdict, 3 could not watch.
+    Watch(WatchArgs),
+}
+
+/// `rollwatch watch` options.
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    /// The deployment to follow (d-XXXXXXXXX).
+    pub deployment_id: Option<String>,
+    /// Follow every active deployment until none is left.
+    #[arg(long, conflicts_with = "deployment_id")]
+    pub all: bool,
+    /// One JSON event per line (NDJSON).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with 2 as soon as the canary verdict is Fail.
+    #[arg(long)]
+    pub fail_on_verdict: bool,
 }
 
 /// Options every operator action takes.

@@ -62,6 +62,7 @@ fn main() -> ExitCode {
                 rollwatch::headless::run_action(&cli.aws, Request::Resolve(to), &args.act).await
             }
             Some(Command::Audit(args)) => rollwatch::headless::run_audit(&args),
+            Some(Command::Watch(args)) => rollwatch::headless::run_watch(&cli.aws, &args).await,
             None => rollwatch::tui::run_live(&cli.aws, cli.config.as_deref()).await,
         }
     })

@@ -167,3 +167,84 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
         "summarized on stderr: {stderr}"
     );
 }
+
+/// The sandbox in this process, running `scenario` at `speed`.
+async fn sandbox(scenario: &str, speed: f64) -> rollwatch::sandbox::Sandbox {
+    rollwatch::sandbox::Sandbox::start(rollwatch::sandbox::SandboxConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        scenario: scenario.into(),
+        speed,
+        faults: None,
+        seed: 3,
+        allow_remote: false,
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+#[test]
+fn watch_follows_a_failing_canary_to_its_rollback_and_exits_1_with_ndjson() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = rt.block_on(sandbox("failing-canary", 30.0));
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = sandbox.endpoint();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "watch",
+        "--all",
+        "--json",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "rolled back; {stdout}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .all(|e| e["observed_at"].is_string() && e["service_time"].is_string())
+    );
+    assert!(events.iter().any(|e| e["kind"] == "appeared"), "{stdout}");
+    let finished = events
+        .iter()
+        .find(|e| {
+            e["kind"] == "status"
+                && e["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("rolled back"))
+        })
+        .unwrap_or_else(|| panic!("no rollback event: {stdout}"));
+    assert!(
+        finished["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Stopped")
+    );
+    rt.block_on(sandbox.shutdown());
+}
+
+#[test]
+fn watch_of_an_unknown_deployment_exits_3() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = rt.block_on(sandbox("calm", 0.0));
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = sandbox.endpoint();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "watch",
+        "d-NOSUCHONE",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("not found"), "{stderr}");
+    rt.block_on(sandbox.shutdown());
+}

@@ -41,7 +41,7 @@ pub use picture::{
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
 pub use timeline::{TimelineEvent, TimelineKind, diff as timeline_diff};
 pub use verdict::{
-    Judgement, MetricKind, MetricVerdict, Verdict, VerdictConfig, VerdictThresholds,
+    Judgement, MetricKind, MetricVerdict, Verdict, VerdictConfig, VerdictThresholds, judge_view,
 };
 pub use warnings::warnings_for;
 pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};

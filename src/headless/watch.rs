@@ -1,0 +1,216 @@
+//! `rollwatch watch <deployment-id> | --all [--json] [--fail-on-verdict]`: follows deployments
+//! until they end, sharing the live engine with the TUI, and prints each transition — status,
+//! weight, hook, alarm and verdict changes — as a line for people or, with `--json`, one NDJSON
+//! event per line with the time rollwatch observed it and the service's time. For CI pipelines
+//! (`sam deploy` then `rollwatch watch --fail-on-verdict`) and chat or log feeds.
+//!
+//! Exit codes: 0 every watched deployment Succeeded; 1 one Failed, was Stopped or rolled back;
+//! 2 the canary verdict is Fail (with `--fail-on-verdict`, as soon as it is); 3 could not watch
+//! (credentials, permissions, endpoint, deployment not found).
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::aws::{ConnectOptions, connect};
+use crate::cli::{AwsArgs, WatchArgs};
+use crate::domain::{
+    Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, VerdictConfig, judge_view,
+    timeline_diff,
+};
+use crate::engine::{EngineConfig, Update, spawn};
+
+/// Exit code: every watched deployment succeeded.
+const SUCCEEDED: u8 = 0;
+/// Exit code: a watched deployment failed, was stopped or rolled back.
+const FAILED: u8 = 1;
+/// Exit code: the verdict is Fail (`--fail-on-verdict`).
+const VERDICT_FAIL: u8 = 2;
+/// Exit code: could not watch.
+const CANNOT_WATCH: u8 = 3;
+
+/// `rollwatch watch`.
+pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs) -> ExitCode {
+    if args.deployment_id.is_none() && !args.all {
+        eprintln!("rollwatch watch: name a deployment id, or --all");
+        return ExitCode::from(CANNOT_WATCH);
+    }
+    let options = ConnectOptions {
+        profile: aws.profile.clone(),
+        regions: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+        static_credentials: false,
+        lambda_burst: aws.lambda_burst,
+    };
+    let readers = match connect(&options).await {
+        Ok(r) => r,
+        Err(failure) => {
+            eprintln!("rollwatch watch: {}", failure.one_line());
+            return ExitCode::from(CANNOT_WATCH);
+        }
+    };
+    let mut engine = spawn(readers, EngineConfig::default());
+    let code = follow(&mut engine.updates, args).await;
+    engine.shutdown().await;
+    ExitCode::from(code)
+}
+
+async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchArgs) -> u8 {
+    let config = VerdictConfig::default();
+    let mut previous: Option<Picture> = None;
+    let mut verdicts: HashMap<String, Judgement> = HashMap::new();
+    let mut seen_any = false;
+    loop {
+        let picture = tokio::select! {
+            _ = tokio::signal::ctrl_c() => return CANNOT_WATCH,
+            update = updates.recv() => match update {
+                Some(Update::Picture { picture, .. }) => *picture,
+                None => return CANNOT_WATCH,
+            },
+        };
+        if let Some(failure) = picture.regions.iter().find_map(|r| r.listing.failure()) {
+            if picture
+                .regions
+                .iter()
+                .all(|r| r.listing.failure().is_some())
+            {
+                eprintln!("rollwatch watch: {}", failure.one_line());
+                return CANNOT_WATCH;
+            }
+        }
+        let wanted = |id: &str| args.deployment_id.as_deref().is_none_or(|w| w == id);
+        for event in timeline_diff(previous.as_ref(), &picture) {
+            if wanted(&event.deployment_id) {
+                print_event(args.json, &picture, &event);
+            }
+        }
+        for view in picture.regions.iter().flat_map(|r| &r.deployments) {
+            let id = &view.deployment.id;
+            let Some(verdict) = judge_view(view, &config).filter(|_| wanted(id)) else {
+                continue;
+            };
+            if verdicts.insert(id.clone(), verdict.overall) != Some(verdict.overall) {
+                let event = TimelineEvent {
+                    at: picture.taken_at,
+                    deployment_id: id.clone(),
+                    kind: crate::domain::TimelineKind::Status,
+                    text: format!("verdict {}", verdict.headline()),
+                };
+                print_verdict(args.json, &picture, &event, verdict.overall);
+            }
+            if args.fail_on_verdict && verdict.overall == Judgement::Fail {
+                return VERDICT_FAIL;
+            }
+        }
+        let listed = picture.regions.iter().all(|r| r.listing.value().is_some());
+        let recent_listed = picture.regions.iter().all(|r| r.recent.value().is_some());
+        let active: Vec<&Deployment> = picture
+            .regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .map(|v| &v.deployment)
+            .filter(|d| d.status.is_active() && wanted(&d.id))
+            .collect();
+        seen_any |= !active.is_empty();
+        if listed && recent_listed && active.is_empty() {
+            let outcome = outcome(&picture, args.deployment_id.as_deref());
+            match outcome {
+                Some(code) => return code,
+                None if args.deployment_id.is_some() => {
+                    eprintln!("rollwatch watch: deployment not found among active or recent ones");
+                    return CANNOT_WATCH;
+                }
+                None if seen_any || previous.is_some() => return SUCCEEDED,
+                None => {}
+            }
+        }
+        previous = Some(picture);
+    }
+}
+
+/// The exit code once nothing watched is active: from the finished deployment's status.
+fn outcome(picture: &Picture, id: Option<&str>) -> Option<u8> {
+    let finished: Vec<&Deployment> = picture
+        .regions
+        .iter()
+        .flat_map(|r| {
+            r.deployments
+                .iter()
+                .map(|v| &v.deployment)
+                .chain(r.recent.value().into_iter().flatten())
+        })
+        .filter(|d| !d.status.is_active())
+        .collect();
+    match id {
+        Some(id) => finished.iter().find(|d| d.id == id).map(|d| code_of(d)),
+        None => Some(
+            finished
+                .iter()
+                .map(|d| code_of(d))
+                .max()
+                .unwrap_or(SUCCEEDED),
+        ),
+    }
+}
+
+fn code_of(d: &Deployment) -> u8 {
+    let rolled_back = d.rollback.rollback_deployment_id.is_some();
+    if d.status == DeploymentStatus::Succeeded && !rolled_back {
+        SUCCEEDED
+    } else {
+        FAILED
+    }
+}
+
+fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
+    let line = if json {
+        json!({
+            "observed_at": Utc::now(),
+            "service_time": picture.taken_at,
+            "deployment_id": event.deployment_id,
+            "kind": event.kind,
+            "text": event.text,
+        })
+        .to_string()
+    } else {
+        format!(
+            "{} {} {:?}: {}",
+            super::hms(event.at),
+            event.deployment_id,
+            event.kind,
+            event.text
+        )
+    };
+    emit(&line);
+}
+
+fn print_verdict(json: bool, picture: &Picture, event: &TimelineEvent, judgement: Judgement) {
+    let line = if json {
+        json!({
+            "observed_at": Utc::now(),
+            "service_time": picture.taken_at,
+            "deployment_id": event.deployment_id,
+            "kind": "verdict",
+            "verdict": judgement,
+            "text": event.text,
+        })
+        .to_string()
+    } else {
+        format!(
+            "{} {} verdict: {}",
+            super::hms(event.at),
+            event.deployment_id,
+            event.text
+        )
+    };
+    emit(&line);
+}
+
+fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
