@@ -248,3 +248,46 @@ fn watch_of_an_unknown_deployment_exits_3() {
     assert!(stderr.contains("not found"), "{stderr}");
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn snapshot_warns_when_the_verdict_fails_and_no_alarm_catches_it() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = rt.block_on(sandbox("slow-canary", 0.0));
+    // Twelve minutes into the canary: p99 doubled a minute in, no alarm watches latency.
+    sandbox.advance(12.0 * 60.0);
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = sandbox.endpoint();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "snapshot",
+        "--json",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_str(&stdout).expect("JSON");
+    let warnings: Vec<String> = doc["regions"][0]["deployments"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .flat_map(|v| v["warnings"].as_array().cloned().unwrap_or_default())
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect();
+    let verdict = warnings
+        .iter()
+        .find(|w| w.starts_with("canary verdict FAIL p99"))
+        .unwrap_or_else(|| panic!("no verdict warning: {warnings:?}"));
+    assert!(
+        verdict.contains("CodeDeploy's alarms are not catching this"),
+        "{verdict}"
+    );
+    rt.block_on(sandbox.shutdown());
+}

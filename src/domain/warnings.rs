@@ -1,17 +1,32 @@
 //! Warnings that matter on call, derived from a deployment's view: a split alias with nothing
 //! in progress, alarm monitoring that cannot stop a bad release, an alarm that was already
-//! firing, CodeDeploy's record disagreeing with the alias, too little traffic to judge.
+//! firing, CodeDeploy's record disagreeing with the alias, too little traffic to judge, and a
+//! canary whose verdict is Fail (above all when no CodeDeploy alarm catches it).
 
 use chrono::{DateTime, Utc};
 
 use super::{
-    DeploymentStatus, DeploymentView, LOW_TRAFFIC_INVOCATIONS, WeightSource, normalize_pct,
+    AlarmState, DeploymentStatus, DeploymentView, Judgement, LOW_TRAFFIC_INVOCATIONS,
+    VerdictConfig, WeightSource, judge_view, normalize_pct,
 };
 
 /// The warnings for `view`, most severe first.
 pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
     let d = &view.deployment;
+    if d.status.is_active() {
+        if let Some(verdict) = judge_view(view, &VerdictConfig::default()) {
+            if verdict.overall == Judgement::Fail {
+                let firing = view.alarm_list().any(|a| a.state == AlarmState::Alarm);
+                let tail = if firing {
+                    ""
+                } else {
+                    " — CodeDeploy's alarms are not catching this"
+                };
+                out.push(format!("canary verdict {}{tail}", verdict.headline()));
+            }
+        }
+    }
     if let Some(alias) = view.alias.value() {
         if alias.is_split() && !d.status.is_active() {
             let split: Vec<String> =
