@@ -1,6 +1,7 @@
-//! The `rollwatch` binary as a user runs it: `snapshot --json` against moto's server (a real
-//! third-party AWS emulator, started on a free loopback port), and the clear errors a user gets
-//! with no credentials, an unknown profile or an endpoint that refuses connections.
+//! The `rollwatch` binary as a user runs it: `snapshot --json` and the guarded UpdateAlias against
+//! moto's server (a real third-party AWS emulator, started on a free loopback port), `watch` and
+//! the verdict warning against the sandbox, and the clear errors a user gets with no
+//! credentials, an unknown profile or an endpoint that refuses connections.
 
 mod common;
 
@@ -290,4 +291,56 @@ fn snapshot_warns_when_the_verdict_fails_and_no_alarm_catches_it() {
         "{verdict}"
     );
     rt.block_on(sandbox.shutdown());
+}
+
+#[test]
+fn update_alias_against_moto_is_guarded_by_the_revision_id() {
+    use rollwatch::aws::{ConnectOptions, DeploymentWriter, Mode, connect_writer};
+    let Some(moto) = Moto::start() else { return };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        common::moto::seed_canary(&moto.endpoint).await;
+        let options = ConnectOptions {
+            regions: vec!["us-east-1".into()],
+            endpoint_url: Some(moto.endpoint.clone()),
+            static_credentials: true,
+            lambda_burst: 10,
+            ..ConnectOptions::default()
+        };
+        let writer = connect_writer(&options, "us-east-1", &Mode::Operator)
+            .await
+            .expect("writer");
+        let before = writer.alias("orders", "live").await.expect("GetAlias");
+        assert_eq!(before.primary_version, "1");
+        assert_eq!(before.additional, vec![("2".to_string(), 0.1)]);
+        let revision = before
+            .revision_id
+            .clone()
+            .expect("moto returns a RevisionId");
+        // A stale RevisionId is refused, and the alias is left as it was.
+        let stale = writer
+            .set_alias("orders", "live", "2", "not-the-revision")
+            .await;
+        let failure = stale.expect_err("a stale RevisionId must be refused");
+        assert!(
+            failure.message.contains("PreconditionFailed"),
+            "{failure:?}"
+        );
+        assert_eq!(
+            writer
+                .alias("orders", "live")
+                .await
+                .expect("GetAlias")
+                .additional
+                .len(),
+            1
+        );
+        // With the RevisionId just read, the alias moves to 100% on v2.
+        let after = writer
+            .set_alias("orders", "live", "2", &revision)
+            .await
+            .expect("UpdateAlias");
+        assert_eq!(after.primary_version, "2");
+        assert!(after.additional.is_empty(), "{after:?}");
+    });
 }

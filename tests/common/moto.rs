@@ -124,6 +124,14 @@ pub async fn seed_canary(endpoint: &str) -> String {
         .await
         .expect("create function");
     for description in ["v1", "v2"] {
+        // Lambda (and moto) publish a new version only when the function changed.
+        lambda
+            .update_function_configuration()
+            .function_name("orders")
+            .description(format!("build {description}"))
+            .send()
+            .await
+            .expect("update function configuration");
         lambda
             .publish_version()
             .function_name("orders")
