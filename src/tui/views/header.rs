@@ -1,6 +1,7 @@
 //! The header line: who and where (profile, account, regions), the READ-ONLY badge, the age of
 //! the last refresh on the service's clock, and a red STALE badge when any panel is older than
-//! three times its refresh interval.
+//! three times its refresh interval, then the message line (the last operator action's
+//! progress or result, red when it failed or actions are disabled).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::fmt::age;
 use crate::domain::ClockSource;
+use crate::tui::actions::Level;
 use crate::tui::model::Model;
 
 /// Whether any panel of the picture is stale at the model's "now".
@@ -68,6 +70,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     if let Some(flash) = &model.flash {
         spans.extend([sep(), Span::styled(flash.clone(), t.accent())]);
+    }
+    if let Some((text, level)) = &model.actions.message {
+        let style = match level {
+            Level::Info => t.accent(),
+            Level::Done => t.ok(),
+            Level::Error => t.error(),
+        };
+        spans.extend([sep(), Span::styled(text.clone(), style)]);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -18,11 +18,13 @@
 //! └ j/k move  enter detail  / filter  t window  ctrl-r refresh  ? help  q quit ──────────┘ footer
 //! ```
 //!
-//! Enter zooms the detail to the whole body; `?` draws the help over everything; below
+//! Enter zooms the detail to the whole body; `?` draws the help over everything; an operator
+//! action's confirmation ([`confirm`]) is drawn over all of it; below
 //! [`layout::MIN_WIDTH`]×[`layout::MIN_HEIGHT`] only a "terminal too small" message is drawn.
 
 pub mod alarms;
 pub mod charts;
+pub mod confirm;
 pub mod events;
 pub mod fmt;
 pub mod footer;
@@ -89,4 +91,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if model.help {
         help::render(frame, area, model);
     }
+    confirm::render_input(frame, area, model);
+    confirm::render(frame, area, model);
 }
