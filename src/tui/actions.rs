@@ -267,6 +267,14 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
         Key::ForwardToNew => ('N', Request::Resolve(SplitResolution::ForwardToNew)),
         _ => return Vec::new(),
     };
+    if key == Key::RejectHook && hook.is_none() {
+        say(
+            model,
+            format!("{id}: no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"),
+            Level::Error,
+        );
+        return Vec::new();
+    }
     // A waiting hook's execution id is searched in its logs while preparing: let it try.
     let searchable = letter == 'C' && hook.is_some() && pasted.is_none();
     if let Some(option) = options.iter().find(|o| o.key == letter)
@@ -276,14 +284,6 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
         say(
             model,
             format!("{letter} {}: not available: {why}", option.label),
-            Level::Error,
-        );
-        return Vec::new();
-    }
-    if key == Key::RejectHook && hook.is_none() {
-        say(
-            model,
-            format!("{id}: no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"),
             Level::Error,
         );
         return Vec::new();
