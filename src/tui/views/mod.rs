@@ -15,6 +15,7 @@
 //! │ old ─── new ───               │ old ─── new ───                                      │ charts
 //! ├ Events ──────────────────────────────────────────────────────────────────────────────┤
 //! │ 12:03:10 weight 20% → 30%                                                            │ events
+//! » d-…: rolled back: … alias at 100% v41                                              message
 //! └ j/k move  enter detail  / filter  t window  ctrl-r refresh  ? help  q quit ──────────┘ footer
 //! ```
 //!
@@ -86,6 +87,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     if let Some(r) = a.events {
         events::render(frame, r, model);
+    }
+    if let Some(r) = a.message {
+        header::render_message(frame, r, model);
     }
     footer::render(frame, a.footer, model);
     if model.help {
