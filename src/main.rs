@@ -22,7 +22,7 @@ fn main() -> ExitCode {
                 rollwatch::headless::run_snapshot(&cli.aws, &args).await
             }
             Some(Command::Demo(args)) => {
-                rollwatch::tui::run_demo(&args, cli.config.as_deref()).await
+                rollwatch::tui::run_demo(&args, cli.config.as_deref(), cli.aws.read_only).await
             }
             Some(Command::Config(args)) => config_command(&args, cli.config.as_deref()),
             Some(Command::Sandbox(args)) => match rollwatch::sandbox::run(args).await {

@@ -294,7 +294,7 @@ fn snapshot_warns_when_the_verdict_fails_and_no_alarm_catches_it() {
 }
 
 #[test]
-fn update_alias_against_moto_is_guarded_by_the_revision_id() {
+fn update_alias_against_moto_moves_the_alias_to_one_version() {
     use rollwatch::aws::{ConnectOptions, DeploymentWriter, Mode, connect_writer};
     let Some(moto) = Moto::start() else { return };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -317,25 +317,8 @@ fn update_alias_against_moto_is_guarded_by_the_revision_id() {
             .revision_id
             .clone()
             .expect("moto returns a RevisionId");
-        // A stale RevisionId is refused, and the alias is left as it was.
-        let stale = writer
-            .set_alias("orders", "live", "2", "not-the-revision")
-            .await;
-        let failure = stale.expect_err("a stale RevisionId must be refused");
-        assert!(
-            failure.message.contains("PreconditionFailed"),
-            "{failure:?}"
-        );
-        assert_eq!(
-            writer
-                .alias("orders", "live")
-                .await
-                .expect("GetAlias")
-                .additional
-                .len(),
-            1
-        );
-        // With the RevisionId just read, the alias moves to 100% on v2.
+        // moto ignores RevisionId (its docs say so); the race is tested against the sandbox
+        // (tests/actions/guards.rs). With the RevisionId just read, the alias moves to v2.
         let after = writer
             .set_alias("orders", "live", "2", &revision)
             .await

@@ -144,7 +144,10 @@ fn help_overlay() {
     let screen = text(&t);
     insta::assert_snapshot!("help", t.backend());
     assert!(screen.contains("ctrl-r") && screen.contains("refresh now"));
-    assert!(screen.contains("reserved for stop, roll back, continue"));
+    // The operator actions of the selected deployment, enabled or with the reason.
+    assert!(screen.contains("actions on d-LINEAR001:"), "{screen}");
+    assert!(screen.contains("roll back"), "{screen}");
+    assert!(screen.contains("resolve split: alias back to the old version — unavailable"));
 }
 
 #[test]

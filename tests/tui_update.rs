@@ -6,7 +6,8 @@ mod tui_fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineKind};
-use rollwatch::engine::{Command, MetricSpan};
+use rollwatch::engine::MetricSpan;
+use rollwatch::tui::Command;
 use rollwatch::tui::keymap::Action;
 use rollwatch::tui::model::Pane;
 use rollwatch::tui::{Model, Msg, update};

@@ -86,6 +86,11 @@ impl Prepared {
         &self.deployment.id
     }
 
+    /// The region the action is for.
+    pub fn region(&self) -> &str {
+        &self.context.region
+    }
+
     /// Why nothing can run, if so.
     pub fn refusal(&self) -> Option<&str> {
         self.action.as_ref().err().map(String::as_str)

@@ -2,8 +2,10 @@
 //! alternate screen, mouse) behind a guard that restores it on quit, error, panic and
 //! SIGTERM/SIGINT, and runs the loop — one `select!` over terminal input, engine updates, a 1 s
 //! tick and the next frame — feeding [`update`] and drawing only when the model is dirty (at
-//! most one frame per 16 ms). Also the two entry points: `rollwatch` (real AWS) and
-//! `rollwatch demo` (the built-in sandbox).
+//! most one frame per 16 ms). Operator-action effects returned by `update` are performed by
+//! [`super::runtime`] in spawned tasks whose results come back through the same `select!`.
+//! Also the two entry points: `rollwatch` (real AWS) and `rollwatch demo` (the built-in
+//! sandbox), both honouring `--read-only` and the profile's guards.
 
 use std::io::stdout;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,10 +21,11 @@ use tokio::time::MissedTickBehavior;
 
 use super::keymap::Keymap;
 use super::model::Model;
+use super::runtime::{self, Setup};
 use super::theme::Theme;
 use super::update::{Msg, update};
 use super::views;
-use crate::aws::{ConnectOptions, connect};
+use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect};
 use crate::cli::{AwsArgs, DemoArgs};
 use crate::config::{self, Config};
 use crate::domain::ClockReading;
@@ -85,16 +88,28 @@ pub async fn run_live(aws: &AwsArgs, config_path: Option<&Path>) -> ExitCode {
             return ExitCode::from(4);
         }
     };
+    let actions = action_setup(&options, &readers, aws.read_only, aws.profile.as_deref()).await;
     let engine = engine::spawn(readers, config.refresh.clone());
     let model = initial_model(&config, aws.profile.clone());
     finish(
-        run(engine, model).await,
+        run(engine, model, actions).await,
         log.as_ref().map(|(_, p)| p.as_path()),
     )
 }
 
-/// `rollwatch demo`: the built-in sandbox, and the TUI on it.
-pub async fn run_demo(args: &DemoArgs, config_path: Option<&Path>) -> ExitCode {
+/// The action guards and write side for the regions `readers` watch.
+async fn action_setup(
+    options: &ConnectOptions,
+    readers: &[AwsReader],
+    read_only: bool,
+    profile: Option<&str>,
+) -> Setup {
+    let regions: Vec<String> = readers.iter().map(|r| r.region().to_string()).collect();
+    runtime::setup(options, &regions, read_only, profile).await
+}
+
+/// `rollwatch demo`: the built-in sandbox, and the TUI on it (`--read-only` honoured).
+pub async fn run_demo(args: &DemoArgs, config_path: Option<&Path>, read_only: bool) -> ExitCode {
     let config = match load_config(config_path) {
         Ok(c) => c,
         Err(code) => return code,
@@ -130,9 +145,10 @@ pub async fn run_demo(args: &DemoArgs, config_path: Option<&Path>) -> ExitCode {
             return ExitCode::from(4);
         }
     };
+    let actions = action_setup(&options, &readers, read_only, None).await;
     let engine = engine::spawn(readers, config.refresh.clone());
     let model = initial_model(&config, Some(format!("demo ({})", args.scenario)));
-    let result = run(engine, model).await;
+    let result = run(engine, model, actions).await;
     sandbox.shutdown().await;
     finish(result, log.as_ref().map(|(_, p)| p.as_path()))
 }
@@ -159,7 +175,13 @@ fn service_now(reading: &(ClockReading, Instant)) -> DateTime<Utc> {
 
 /// Runs the TUI until the user quits or a signal arrives; the terminal is restored whatever
 /// happens (the panic hook restores it, then runs the previous hook).
-pub async fn run(mut engine: EngineHandle, mut model: Model) -> std::io::Result<()> {
+pub async fn run(
+    mut engine: EngineHandle,
+    mut model: Model,
+    actions: Setup,
+) -> std::io::Result<()> {
+    model.read_only = actions.read_only;
+    model.actions.disabled.clone_from(&actions.disabled);
     let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -168,7 +190,7 @@ pub async fn run(mut engine: EngineHandle, mut model: Model) -> std::io::Result<
     }));
     let _guard = TerminalGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    let result = event_loop(&mut terminal, &mut engine, &mut model).await;
+    let result = event_loop(&mut terminal, &mut engine, &mut model, actions).await;
     engine.shutdown().await;
     tracing::info!("quit");
     result
@@ -178,7 +200,13 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     engine: &mut EngineHandle,
     model: &mut Model,
+    actions: Setup,
 ) -> std::io::Result<()> {
+    let Setup {
+        runtime: action_runtime,
+        rx: mut action_results,
+        ..
+    } = actions;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -228,11 +256,18 @@ async fn event_loop(
                 Some(reading) => Msg::Tick(service_now(reading)),
                 None => continue,
             },
+            Some(msg) = action_results.recv() => msg,
             () = tokio::time::sleep(frame_due), if model.dirty => continue,
         };
         for command in update(model, msg) {
-            if engine.commands.try_send(command).is_err() {
-                tracing::warn!("engine command queue full or closed");
+            if let Some(command) = command.engine() {
+                if engine.commands.try_send(command).is_err() {
+                    tracing::warn!("engine command queue full or closed");
+                }
+            } else if let Some(rt) = &action_runtime {
+                rt.perform(command);
+            } else {
+                tracing::warn!("action effect without a write side: {command:?}");
             }
         }
         if model.quit {

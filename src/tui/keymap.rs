@@ -1,7 +1,9 @@
 //! The keymap as data: every user action has a snake_case name (the `[keys]` table of the config
 //! file maps names to key strings such as `"j"`, `"down"`, `"ctrl-r"`), a description for the
-//! help overlay and the panes it applies in. Adding an action (stop, roll back, continue — keys
-//! `S`, `R`, `C` are reserved for them) is one enum variant and one row of [`Action::ALL`].
+//! help overlay and the panes it applies in. Adding an action is one enum variant and one row of
+//! [`Action::ALL`]. The operator actions (`R` roll back, `S` stop, `C` continue, `X` reject the
+//! waiting hook, `I` paste a hook execution id, `O`/`N` resolve a split alias) are rows like the
+//! others; [`Action::operator`] tells them apart.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,6 +33,20 @@ pub enum Action {
     Quit,
     Refresh,
     MetricsWindow,
+    /// `R`: StopDeployment with rollback, then follow the rollback.
+    Rollback,
+    /// `S`: StopDeployment without rollback (the alias stays split).
+    Stop,
+    /// `C`: continue (ContinueDeployment, approve the waiting hook, or promote now).
+    Continue,
+    /// `X`: reject the waiting hook.
+    RejectHook,
+    /// `I`: paste the execution id of the waiting hook.
+    HookId,
+    /// `O`: split alias back to the old version.
+    BackToOld,
+    /// `N`: split alias forward to the new version.
+    ForwardToNew,
 }
 
 /// Where an action is offered (for the footer).
@@ -42,7 +58,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 14] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 21] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -67,7 +83,48 @@ impl Action {
             "metrics window",
             Scope::Everywhere,
         ),
+        (Self::Rollback, &["R"], "roll back", Scope::Lists),
+        (Self::Stop, &["S"], "stop (no rollback)", Scope::Lists),
+        (Self::Continue, &["C"], "continue", Scope::Lists),
+        (
+            Self::RejectHook,
+            &["X"],
+            "reject the waiting hook",
+            Scope::Lists,
+        ),
+        (
+            Self::HookId,
+            &["I"],
+            "paste hook execution id",
+            Scope::Lists,
+        ),
+        (
+            Self::BackToOld,
+            &["O"],
+            "split alias back to old",
+            Scope::Lists,
+        ),
+        (
+            Self::ForwardToNew,
+            &["N"],
+            "split alias forward to new",
+            Scope::Lists,
+        ),
     ];
+
+    /// Whether this is an operator action (it changes something in AWS).
+    pub fn operator(self) -> bool {
+        matches!(
+            self,
+            Self::Rollback
+                | Self::Stop
+                | Self::Continue
+                | Self::RejectHook
+                | Self::HookId
+                | Self::BackToOld
+                | Self::ForwardToNew
+        )
+    }
 
     /// The description shown in the help overlay and footer.
     pub fn describe(self) -> &'static str {
@@ -276,13 +333,21 @@ mod tests {
             map.action_for(&key(KeyCode::Char('r'), KeyModifiers::NONE)),
             None
         );
-        for reserved in ['S', 'R', 'C'] {
+        for (c, action) in [
+            ('S', Action::Stop),
+            ('R', Action::Rollback),
+            ('C', Action::Continue),
+        ] {
             assert_eq!(
-                map.action_for(&key(KeyCode::Char(reserved), KeyModifiers::SHIFT)),
-                None,
-                "{reserved} is reserved for the actions"
+                map.action_for(&key(KeyCode::Char(c), KeyModifiers::SHIFT)),
+                Some(action)
             );
         }
+        assert_eq!(
+            map.action_for(&key(KeyCode::Char('s'), KeyModifiers::NONE)),
+            None,
+            "actions are on capitals only"
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The TUI's whole state: the last picture and the service clock, what the user selected
 //! (by deployment id, so it survives refreshes and reordering), the filter, focus, scroll, the
-//! metrics window, the help overlay and the bounded event log. Plain data: `update` changes it,
-//! views read it.
+//! metrics window, the help overlay, the bounded event log and the operator-action state.
+//! Plain data: `update` changes it, views read it.
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
+use super::actions::ActionState;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::domain::{Deployment, DeploymentView, Picture, TimelineEvent};
@@ -127,6 +128,8 @@ pub struct Model {
     pub dirty: bool,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Operator actions: disabled reason, in-flight deployments, the confirmation modal.
+    pub actions: ActionState,
 }
 
 impl Model {

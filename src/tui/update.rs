@@ -1,6 +1,7 @@
 //! `update(&mut Model, Msg) -> Vec<Command>`: the only place the model changes. Pure — no IO,
 //! no clock reads (time arrives in [`Msg::Tick`] and with each picture); the commands it
-//! returns are for the engine (refresh now, focus a deployment, change the metrics window).
+//! returns are for the engine (refresh now, focus a deployment, change the metrics window) and
+//! for the operator actions (prepare, run, decline: see [`super::actions`]).
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{
@@ -8,11 +9,14 @@ use crossterm::event::{
 };
 use ratatui::layout::Rect;
 
+use super::actions;
+use super::command::Command;
 use super::keymap::Action;
 use super::model::{LOG_CAPACITY, Model, Pane};
 use super::views::layout::{Areas, areas};
+use crate::actions::{Prepared, Report};
 use crate::domain::{ClockReading, Picture, timeline_diff};
-use crate::engine::{Command, MetricSpan};
+use crate::engine::MetricSpan;
 
 /// What happened, as the model understands it.
 #[derive(Debug, Clone)]
@@ -31,6 +35,18 @@ pub enum Msg {
     Action(Action),
     /// The engine is gone or could not start: shown instead of the picture.
     Fatal(String),
+    /// An action was prepared (from [`Command::Prepare`]): confirm it, or its refusal.
+    Prepared(Box<Prepared>),
+    /// A progress line of a running action.
+    ActionProgress {
+        deployment_id: String,
+        line: String,
+    },
+    /// An action ended (or a declined one was recorded).
+    ActionDone {
+        deployment_id: String,
+        report: Box<Report>,
+    },
 }
 
 /// Applies `msg`; returns the commands for the engine.
@@ -56,6 +72,18 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             model.dirty = true;
             Vec::new()
         }
+        Msg::Prepared(prepared) => actions::on_prepared(model, prepared),
+        Msg::ActionProgress {
+            deployment_id,
+            line,
+        } => {
+            actions::on_progress(model, &deployment_id, &line);
+            Vec::new()
+        }
+        Msg::ActionDone {
+            deployment_id,
+            report,
+        } => actions::on_report(model, &deployment_id, &report),
     }
 }
 
@@ -106,6 +134,9 @@ fn reselect(model: &mut Model) -> Vec<Command> {
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if let Some(commands) = actions::on_key(model, key) {
+        return commands;
     }
     if model.filter_editing {
         return edit_filter(model, key);
@@ -185,6 +216,13 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
         Action::PageDown => return step(model, page(model)),
         Action::Top => return step(model, isize::MIN / 2),
         Action::Bottom => return step(model, isize::MAX / 2),
+        Action::Rollback
+        | Action::Stop
+        | Action::Continue
+        | Action::RejectHook
+        | Action::HookId
+        | Action::BackToOld
+        | Action::ForwardToNew => return actions::on_action(model, action),
     }
     Vec::new()
 }

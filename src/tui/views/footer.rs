@@ -1,11 +1,15 @@
-//! The footer: the keys valid here, generated from the keymap (or the filter being typed).
+//! The footer: the operator actions for the selected deployment (enabled ones bright, the others
+//! dimmed and struck through — `?` says why; "actions disabled" in read-only mode), then the
+//! keys valid here, generated from the keymap (or the filter being typed, or the modal's keys).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::engine::MetricSpan;
+use crate::tui::actions;
 use crate::tui::keymap::{Action, Scope};
 use crate::tui::model::{Model, Pane};
 
@@ -40,6 +44,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
+    if let Some(modal) = &model.actions.modal {
+        let typed = modal
+            .prepared
+            .confirmation
+            .as_ref()
+            .and_then(|c| c.typed.as_ref());
+        let text = match typed {
+            Some(t) => format!(" type {t} then enter to confirm · esc cancel"),
+            None => " y confirm · n/esc cancel (nothing is sent until y)".to_string(),
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, t.warning())), area);
+        return;
+    }
     if !model.filter.is_empty() {
         spans.extend([
             Span::styled(format!(" filter: {} ", model.filter), t.warning()),
@@ -47,24 +64,36 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         ]);
     }
     let in_log = model.focus == Pane::EventLog;
+    action_keys(model, &mut spans);
     for (action, _, desc, scope) in Action::ALL {
+        if action.operator() {
+            continue;
+        }
         let show = match action {
-            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => false,
+            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown | Action::Up => false,
             Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
             Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
             Action::Filter => !in_log,
             _ => scope == Scope::Everywhere || scope == Scope::Lists,
         };
-        let label = model.keymap.label(action);
+        let label = if action == Action::Down {
+            // Up and down share one entry: "j/k".
+            let first = |a| model.keymap.keys(a).first().map(ToString::to_string);
+            [first(Action::Down), first(Action::Up)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("/")
+        } else {
+            model.keymap.label(action)
+        };
         if !show || label.is_empty() {
             continue;
         }
         let desc = match action {
             Action::MetricsWindow => format!("window ({})", window_label(model.window)),
-            Action::Up | Action::Down if in_log => format!(
-                "scroll {}",
-                if action == Action::Up { "up" } else { "down" }
-            ),
+            Action::Down if in_log => "scroll".to_string(),
+            Action::Down => "move".to_string(),
             Action::NextPane if in_log => "to deployments".to_string(),
             Action::NextPane => "to events".to_string(),
             _ => desc.to_string(),
@@ -75,4 +104,73 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         ]);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The operator keys of the selected deployment, or why there are none.
+fn action_keys(model: &Model, spans: &mut Vec<Span<'static>>) {
+    let t = &model.theme;
+    if model.actions.disabled.is_some() {
+        let what = if model.read_only {
+            " R/S/C actions disabled (read-only) "
+        } else {
+            " R/S/C actions disabled (see ?) "
+        };
+        spans.push(Span::styled(what, t.warning()));
+        return;
+    }
+    let Some(menu) = actions::menu(model) else {
+        return;
+    };
+    if model
+        .selected
+        .as_ref()
+        .is_some_and(|id| model.actions.busy.contains(id))
+    {
+        spans.push(Span::styled(" action running… ", t.warning()));
+        return;
+    }
+    for option in menu {
+        let Some(action) = keymap_action(option.key) else {
+            continue;
+        };
+        let label = model.keymap.label(action);
+        if label.is_empty() {
+            continue;
+        }
+        let (key_style, desc_style) = if option.outcome.is_ok() {
+            (t.error(), t.muted())
+        } else {
+            let off = t.muted().add_modifier(Modifier::CROSSED_OUT);
+            (off, off)
+        };
+        spans.extend([
+            Span::styled(format!(" {label}"), key_style),
+            Span::styled(format!(" {} ", short(option.key)), desc_style),
+        ]);
+    }
+    spans.push(Span::styled("│", t.muted()));
+}
+
+/// The footer's short name of a menu key (the help overlay has the long label and the reason).
+fn short(key: char) -> &'static str {
+    match key {
+        'R' => "roll back",
+        'S' => "stop",
+        'C' => "continue",
+        'O' => "alias→old",
+        'N' => "alias→new",
+        _ => "",
+    }
+}
+
+/// The keymap action behind a menu key of [`crate::domain::action_options`].
+pub fn keymap_action(key: char) -> Option<Action> {
+    match key {
+        'R' => Some(Action::Rollback),
+        'S' => Some(Action::Stop),
+        'C' => Some(Action::Continue),
+        'O' => Some(Action::BackToOld),
+        'N' => Some(Action::ForwardToNew),
+        _ => None,
+    }
 }

@@ -1,6 +1,7 @@
 //! The header line: who and where (profile, account, regions), the READ-ONLY badge, the age of
 //! the last refresh on the service's clock, and a red STALE badge when any panel is older than
-//! three times its refresh interval.
+//! three times its refresh interval. Also the message line above the footer: the last operator
+//! action's progress or result (red when it failed, was refused or actions are disabled).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::fmt::age;
 use crate::domain::ClockSource;
+use crate::tui::actions::Level;
 use crate::tui::model::Model;
 
 /// Whether any panel of the picture is stale at the model's "now".
@@ -69,5 +71,26 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if let Some(flash) = &model.flash {
         spans.extend([sep(), Span::styled(flash.clone(), t.accent())]);
     }
+
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The message line: the last operator action's progress or result, wrapped to its line.
+pub fn render_message(frame: &mut Frame, area: Rect, model: &Model) {
+    let t = &model.theme;
+    let Some((text, level)) = &model.actions.message else {
+        return;
+    };
+    let style = match level {
+        Level::Info => t.accent(),
+        Level::Done => t.ok(),
+        Level::Error => t.error(),
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" » ", t.muted()),
+            Span::styled(text.clone(), style),
+        ])),
+        area,
+    );
 }

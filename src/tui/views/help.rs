@@ -1,17 +1,21 @@
 //! The help overlay (`?`): every binding of the keymap with its description, the reserved
-//! action keys, and what the symbols mean — generated, so it is never out of date.
+//! operator actions for the selected deployment (enabled, or disabled with the reason; read-only
+//! says why), and what the symbols mean — generated, so it is never out of date.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::footer::keymap_action;
+use crate::tui::actions;
+use crate::tui::keymap::Action;
 use crate::tui::model::Model;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let mut lines: Vec<Line> = Vec::new();
-    for (action, keys) in model.keymap.bindings() {
+    for (action, keys) in model.keymap.bindings().filter(|(a, _)| !a.operator()) {
         let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
         let keys = if keys.is_empty() {
             "(unbound)".to_string()
@@ -24,10 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        " S, R, C: reserved for stop, roll back, continue",
-        t.muted(),
-    ));
+    action_lines(model, &mut lines);
     lines.push(Line::raw(""));
     let (ok, _) = t.status(&crate::domain::DeploymentStatus::Succeeded);
     let (failed, _) = t.status(&crate::domain::DeploymentStatus::Failed);
@@ -41,8 +42,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         t.recorded_mark()
     )));
     lines.push(Line::raw(" times are UTC on the service's clock"));
-    let width = 60.min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 90.min(area.width);
+    let inner = usize::from(width.saturating_sub(2).max(1));
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -51,11 +54,53 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     );
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()
                 .title(Span::styled(" Help ", t.title()))
                 .border_style(t.accent()),
         ),
         popup,
     );
+}
+
+/// The operator actions of the selected deployment: enabled, or disabled with the reason.
+fn action_lines(model: &Model, lines: &mut Vec<Line<'static>>) {
+    let t = &model.theme;
+    if let Some(why) = &model.actions.disabled {
+        lines.push(Line::styled(
+            format!(" actions disabled: {why}"),
+            t.warning(),
+        ));
+        return;
+    }
+    let (Some(menu), Some(id)) = (actions::menu(model), model.selected.as_deref()) else {
+        lines.push(Line::styled(
+            " actions: select an active deployment",
+            t.muted(),
+        ));
+        return;
+    };
+    lines.push(Line::styled(format!(" actions on {id}:"), t.title()));
+    for option in menu {
+        let key = keymap_action(option.key)
+            .map(|a| model.keymap.label(a))
+            .unwrap_or_default();
+        let line = match &option.outcome {
+            Ok(_) => Line::from(vec![
+                Span::styled(format!(" {key:<3}"), t.error()),
+                Span::raw(option.label),
+            ]),
+            Err(why) => Line::from(vec![
+                Span::styled(format!(" {key:<3}"), t.muted()),
+                Span::styled(format!("{} — unavailable: {why}", option.label), t.muted()),
+            ]),
+        };
+        lines.push(line);
+    }
+    for action in [Action::RejectHook, Action::HookId] {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<3}", model.keymap.label(action)), t.accent()),
+            Span::raw(action.describe()),
+        ]));
+    }
 }

@@ -21,6 +21,8 @@ pub struct Areas {
     pub metrics: Option<Rect>,
     pub charts: Option<Rect>,
     pub events: Option<Rect>,
+    /// The message line (last operator action's progress or result), above the footer.
+    pub message: Option<Rect>,
     pub footer: Rect,
 }
 
@@ -37,16 +39,19 @@ pub fn warning_lines(model: &Model) -> u16 {
 /// The layout of `area` for `model`.
 pub fn areas(area: Rect, model: &Model) -> Areas {
     let warn = warning_lines(model);
-    let [header, warnings, body, footer] = Layout::vertical([
+    let msg = u16::from(model.actions.message.is_some());
+    let [header, warnings, body, message, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(warn),
         Constraint::Min(0),
+        Constraint::Length(msg),
         Constraint::Length(1),
     ])
     .areas(area);
     let mut out = Areas {
         header,
         warnings: (warn > 0).then_some(warnings),
+        message: (msg > 0).then_some(message),
         footer,
         ..Areas::default()
     };

@@ -15,14 +15,17 @@
 //! │ old ─── new ───               │ old ─── new ───                                      │ charts
 //! ├ Events ──────────────────────────────────────────────────────────────────────────────┤
 //! │ 12:03:10 weight 20% → 30%                                                            │ events
+//! » d-…: rolled back: … alias at 100% v41                                              message
 //! └ j/k move  enter detail  / filter  t window  ctrl-r refresh  ? help  q quit ──────────┘ footer
 //! ```
 //!
-//! Enter zooms the detail to the whole body; `?` draws the help over everything; below
+//! Enter zooms the detail to the whole body; `?` draws the help over everything; an operator
+//! action's confirmation ([`confirm`]) is drawn over all of it; below
 //! [`layout::MIN_WIDTH`]×[`layout::MIN_HEIGHT`] only a "terminal too small" message is drawn.
 
 pub mod alarms;
 pub mod charts;
+pub mod confirm;
 pub mod events;
 pub mod fmt;
 pub mod footer;
@@ -85,8 +88,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if let Some(r) = a.events {
         events::render(frame, r, model);
     }
+    if let Some(r) = a.message {
+        header::render_message(frame, r, model);
+    }
     footer::render(frame, a.footer, model);
     if model.help {
         help::render(frame, area, model);
     }
+    confirm::render_input(frame, area, model);
+    confirm::render(frame, area, model);
 }

@@ -1,0 +1,372 @@
+//! The operator-action flow of the TUI, pure like the rest of `update`: an action key checks
+//! what applies to the selected deployment ([`action_options`]) and either explains why nothing
+//! happens (read-only, not applicable, already running) or asks the loop to prepare it; the
+//! prepared action opens the confirmation modal (cancel has the focus: `y` confirms, `n`/Esc
+//! cancels, protected profiles type `function:alias` then Enter); a confirmation becomes a
+//! [`Command::Run`], a cancel a [`Command::Decline`] (recorded, nothing sent). Progress lines and
+//! the final report land in the message line and the event log, then the engine refreshes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::command::Command;
+use super::keymap::Action as Key;
+use super::model::{LOG_CAPACITY, Model, Row};
+use crate::actions::{Outcome, Prepared, Report, Request};
+use crate::domain::{
+    ActionOption, ContinueRequest, SplitResolution, TimelineEvent, TimelineKind, action_options,
+    running_hook,
+};
+
+/// How a message reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Done,
+    Error,
+}
+
+/// The confirmation being shown.
+#[derive(Debug, Clone)]
+pub struct Modal {
+    pub prepared: Box<Prepared>,
+    /// What has been typed (protected profiles).
+    pub typed: String,
+}
+
+/// Everything the action flow keeps in the model.
+#[derive(Debug, Clone, Default)]
+pub struct ActionState {
+    /// Why action keys do nothing (read-only mode, no audit log, ...), if so.
+    pub disabled: Option<String>,
+    /// Deployments with an action being prepared, confirmed or run.
+    pub busy: BTreeSet<String>,
+    pub modal: Option<Modal>,
+    /// The hook execution id being typed (`I`), for the selected deployment.
+    pub hook_input: Option<String>,
+    /// Hook execution ids pasted, by deployment.
+    pub hook_ids: BTreeMap<String, String>,
+    /// The message line: the last action's progress or result.
+    pub message: Option<(String, Level)>,
+}
+
+/// The menu of the selected deployment (active deployments only).
+pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
+    match model.selected_row()? {
+        Row::Active { view, .. } => Some(action_options(
+            view,
+            model
+                .actions
+                .hook_ids
+                .get(&view.deployment.id)
+                .map(String::as_str),
+        )),
+        Row::Recent { .. } => None,
+    }
+}
+
+fn say(model: &mut Model, text: impl Into<String>, level: Level) {
+    model.actions.message = Some((text.into(), level));
+    model.dirty = true;
+}
+
+/// Appends a line to the event log of `id`, at "now" on the service's clock.
+fn log(model: &mut Model, id: &str, text: String) {
+    model.log.push_back(TimelineEvent {
+        at: model.now.unwrap_or_default(),
+        deployment_id: id.to_string(),
+        kind: TimelineKind::Status,
+        text,
+    });
+    while model.log.len() > LOG_CAPACITY {
+        model.log.pop_front();
+    }
+    if model.log_scroll > 0 {
+        model.log_scroll += 1;
+    }
+}
+
+/// Keys while the modal or the hook-id input is open; `None` when neither is.
+pub fn on_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Command>> {
+    if model.actions.modal.is_some() {
+        return Some(modal_key(model, key));
+    }
+    let input = model.actions.hook_input.as_mut()?;
+    model.dirty = true;
+    match key.code {
+        KeyCode::Esc => model.actions.hook_input = None,
+        KeyCode::Backspace => {
+            input.pop();
+        }
+        KeyCode::Enter => {
+            let id = input.trim().to_string();
+            model.actions.hook_input = None;
+            if let (Some(dep), false) = (model.selected.clone(), id.is_empty()) {
+                model.actions.hook_ids.insert(dep.clone(), id.clone());
+                say(
+                    model,
+                    format!("hook execution id {id} set for {dep}: C approves, X rejects"),
+                    Level::Info,
+                );
+            }
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
+        _ => {}
+    }
+    Some(Vec::new())
+}
+
+fn modal_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    model.dirty = true;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let typed = model
+        .actions
+        .modal
+        .as_ref()
+        .and_then(|m| m.prepared.confirmation.as_ref())
+        .and_then(|c| c.typed.clone());
+    match (key.code, &typed) {
+        (KeyCode::Char('c'), _) if ctrl => {
+            model.quit = true;
+            cancel(model, "cancelled: nothing sent")
+        }
+        (KeyCode::Esc, _) | (KeyCode::Char('n' | 'N') | KeyCode::Enter, None) => {
+            cancel(model, "cancelled: nothing sent")
+        }
+        (KeyCode::Char('y' | 'Y'), None) => confirm(model, "y"),
+        (KeyCode::Enter, Some(_)) => {
+            let answer = model
+                .actions
+                .modal
+                .as_ref()
+                .map(|m| m.typed.clone())
+                .unwrap_or_default();
+            confirm(model, &answer)
+        }
+        (KeyCode::Backspace, Some(_)) => {
+            if let Some(m) = model.actions.modal.as_mut() {
+                m.typed.pop();
+            }
+            Vec::new()
+        }
+        (KeyCode::Char(c), Some(_)) if !ctrl => {
+            if let Some(m) = model.actions.modal.as_mut() {
+                m.typed.push(c);
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn cancel(model: &mut Model, why: &str) -> Vec<Command> {
+    let Some(modal) = model.actions.modal.take() else {
+        return Vec::new();
+    };
+    let id = modal.prepared.deployment_id().to_string();
+    model.actions.busy.remove(&id);
+    say(model, format!("{id}: {why}"), Level::Info);
+    log(model, &id, format!("action {why}"));
+    vec![Command::Decline(modal.prepared)]
+}
+
+fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
+    let Some(modal) = model.actions.modal.take() else {
+        return Vec::new();
+    };
+    let label = modal
+        .prepared
+        .action
+        .as_ref()
+        .map_or_else(|_| "action".to_string(), crate::domain::Action::label);
+    match modal.prepared.confirm(answer) {
+        Ok(confirmed) => {
+            let id = confirmed.prepared().deployment_id().to_string();
+            say(model, format!("{id}: {label}: running…"), Level::Info);
+            log(model, &id, format!("action confirmed: {label}"));
+            vec![Command::Run(Box::new(confirmed))]
+        }
+        Err(prepared) => {
+            model.actions.modal = Some(Modal {
+                prepared,
+                typed: String::new(),
+            });
+            cancel(
+                model,
+                "the typed text did not match function:alias: cancelled, nothing sent",
+            )
+        }
+    }
+}
+
+/// An operator key on the selected deployment.
+pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
+    model.dirty = true;
+    if let Some(why) = model.actions.disabled.clone() {
+        say(model, format!("actions disabled: {why}"), Level::Error);
+        return Vec::new();
+    }
+    let Some(row) = model.selected_row() else {
+        say(model, "select a deployment first", Level::Info);
+        return Vec::new();
+    };
+    let (region, view) = match row {
+        Row::Active { region, view } => (region.to_string(), view.clone()),
+        Row::Recent { deployment, .. } => {
+            let text = format!(
+                "{} has finished ({}): no action applies",
+                deployment.id,
+                deployment.status.as_str()
+            );
+            say(model, text, Level::Info);
+            return Vec::new();
+        }
+    };
+    let id = view.deployment.id.clone();
+    if model.actions.busy.contains(&id) {
+        say(
+            model,
+            format!("{id}: an action is already running: nothing done"),
+            Level::Info,
+        );
+        return Vec::new();
+    }
+    let hook = running_hook(&view);
+    if key == Key::HookId {
+        match hook {
+            Some(_) => model.actions.hook_input = Some(String::new()),
+            None => say(
+                model,
+                format!("{id}: no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"),
+                Level::Info,
+            ),
+        }
+        return Vec::new();
+    }
+    let pasted = model.actions.hook_ids.get(&id).cloned();
+    let options = action_options(&view, pasted.as_deref());
+    let (letter, request) = match key {
+        Key::Rollback => ('R', Request::Rollback),
+        Key::Stop => ('S', Request::Stop),
+        Key::Continue | Key::RejectHook => {
+            let request = if key == Key::Continue {
+                ContinueRequest::Auto
+            } else {
+                ContinueRequest::Reject
+            };
+            (
+                'C',
+                Request::Continue {
+                    request,
+                    execution_id: pasted.clone(),
+                },
+            )
+        }
+        Key::BackToOld => ('O', Request::Resolve(SplitResolution::BackToOld)),
+        Key::ForwardToNew => ('N', Request::Resolve(SplitResolution::ForwardToNew)),
+        _ => return Vec::new(),
+    };
+    if key == Key::RejectHook && hook.is_none() {
+        say(
+            model,
+            format!("{id}: no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"),
+            Level::Error,
+        );
+        return Vec::new();
+    }
+    // A waiting hook's execution id is searched in its logs while preparing: let it try.
+    let searchable = letter == 'C' && hook.is_some() && pasted.is_none();
+    if let Some(option) = options.iter().find(|o| o.key == letter)
+        && let Err(why) = &option.outcome
+        && !searchable
+    {
+        say(
+            model,
+            format!("{letter} {}: not available: {why}", option.label),
+            Level::Error,
+        );
+        return Vec::new();
+    }
+    model.actions.busy.insert(id.clone());
+    say(
+        model,
+        format!("{id}: preparing {} (reading the alias)…", request.command()),
+        Level::Info,
+    );
+    vec![Command::Prepare {
+        view: Box::new(view),
+        region,
+        request,
+    }]
+}
+
+/// A prepared action: the modal, or the refusal.
+pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
+    model.dirty = true;
+    let id = prepared.deployment_id().to_string();
+    if let Some(why) = prepared.refusal() {
+        let mut text = format!("{id}: {} refused: {why}", prepared_command(&prepared));
+        if why.contains("paste it") {
+            text.push_str(" — press I to paste the execution id");
+        }
+        model.actions.busy.remove(&id);
+        say(model, text.clone(), Level::Error);
+        log(model, &id, text);
+        return vec![Command::Decline(prepared)];
+    }
+    if model.actions.modal.is_some() {
+        model.actions.busy.remove(&id);
+        return vec![Command::Decline(prepared)];
+    }
+    let title = prepared
+        .confirmation
+        .as_ref()
+        .map_or_else(String::new, |c| c.title.clone());
+    say(model, format!("confirm: {title}"), Level::Info);
+    model.actions.modal = Some(Modal {
+        prepared,
+        typed: String::new(),
+    });
+    Vec::new()
+}
+
+fn prepared_command(p: &Prepared) -> String {
+    p.action.as_ref().map_or_else(
+        |_| "the action was".to_string(),
+        crate::domain::Action::label,
+    )
+}
+
+/// A progress line of a running action.
+pub fn on_progress(model: &mut Model, id: &str, line: &str) {
+    say(model, format!("{id}: {line}"), Level::Info);
+    log(model, id, format!("· {line}"));
+}
+
+/// The end of an action (or the record of a declined one): message line, event log, refresh.
+pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Command> {
+    model.actions.busy.remove(id);
+    let level = match report.outcome {
+        Outcome::Done => Level::Done,
+        Outcome::Cancelled | Outcome::Busy => Level::Info,
+        Outcome::Failed | Outcome::Refused => Level::Error,
+    };
+    let mut text = format!("{id}: {}", report.message);
+    if let Some(f) = &report.failure {
+        text = format!("{text} — what to do: {}", f.hint);
+    }
+    log(model, id, text.clone());
+    let mut level = level;
+    if let Some(e) = &report.audit_error {
+        let audit = format!("AUDIT LOG NOT WRITTEN: {e}");
+        log(model, id, audit.clone());
+        text = format!("{text} · {audit}");
+        level = Level::Error;
+    }
+    say(model, text, level);
+    match report.outcome {
+        Outcome::Done | Outcome::Failed => vec![Command::RefreshNow],
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,83 @@
+//! What [`update`](super::update::update) asks the loop to do: the engine's commands (refresh,
+//! focus, metrics window) and the operator-action effects — prepare an action (STS and GetAlias
+//! for the blast radius), run a confirmed one, or record a declined or refused one in the audit
+//! log. `update` stays pure: it only returns these; the loop in `app` performs them in tasks.
+
+use crate::actions::{Confirmed, Prepared, Request};
+use crate::domain::DeploymentView;
+use crate::engine::{self, MetricSpan};
+
+/// One effect for the loop.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Refresh everything now (ctrl-r, and after every action).
+    RefreshNow,
+    /// The deployment the user is looking at gets the Lambda budget first.
+    Focus(Option<String>),
+    /// Change the metrics window.
+    MetricWindow(MetricSpan),
+    /// Prepare an action off the UI thread; the result comes back as `Msg::Prepared`.
+    Prepare {
+        view: Box<DeploymentView>,
+        region: String,
+        request: Request,
+    },
+    /// Run a confirmed action; progress and the report come back as messages.
+    Run(Box<Confirmed>),
+    /// Record a refused or declined action in the audit log; sends nothing to AWS.
+    Decline(Box<Prepared>),
+}
+
+impl Command {
+    /// The engine command, for the engine's variants.
+    pub fn engine(&self) -> Option<engine::Command> {
+        match self {
+            Self::RefreshNow => Some(engine::Command::RefreshNow),
+            Self::Focus(id) => Some(engine::Command::Focus(id.clone())),
+            Self::MetricWindow(w) => Some(engine::Command::MetricWindow(*w)),
+            Self::Prepare { .. } | Self::Run(_) | Self::Decline(_) => None,
+        }
+    }
+
+    /// The deployment an action effect is about.
+    pub fn deployment_id(&self) -> Option<&str> {
+        match self {
+            Self::Prepare { view, .. } => Some(&view.deployment.id),
+            Self::Run(c) => Some(c.prepared().deployment_id()),
+            Self::Decline(p) => Some(p.deployment_id()),
+            _ => None,
+        }
+    }
+}
+
+/// Equal when they would do the same thing: same engine command, or the same kind of action
+/// effect for the same deployment (and request / action).
+impl PartialEq for Command {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::RefreshNow, Self::RefreshNow) => true,
+            (Self::Focus(a), Self::Focus(b)) => a == b,
+            (Self::MetricWindow(a), Self::MetricWindow(b)) => a == b,
+            (
+                Self::Prepare {
+                    view: a,
+                    region: ra,
+                    request: qa,
+                },
+                Self::Prepare {
+                    view: b,
+                    region: rb,
+                    request: qb,
+                },
+            ) => a.deployment.id == b.deployment.id && ra == rb && qa == qb,
+            (Self::Run(a), Self::Run(b)) => {
+                let (a, b) = (a.prepared(), b.prepared());
+                a.deployment_id() == b.deployment_id() && a.action == b.action
+            }
+            (Self::Decline(a), Self::Decline(b)) => {
+                a.deployment_id() == b.deployment_id() && a.action == b.action
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The IO side of the operator actions in the TUI: at start-up, the guards (`--read-only`, the
+//! profile's `read_only`/`protected`), one writer per watched region (never constructed in
+//! read-only mode: the refusal becomes the reason the keys are disabled), the audit log and the
+//! executor; then each action effect from `update` performed in a spawned task whose result comes
+//! back to the loop as a [`Msg`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::command::Command;
+use super::update::Msg;
+use crate::actions::{
+    AuditLog, Context, Executor, Follow, Initiator, Prepared, Request, prepare, settings,
+};
+use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
+
+/// What the actions need at run time.
+pub struct Runtime {
+    writers: HashMap<String, Arc<AwsWriter>>,
+    executor: Executor,
+    profile: Option<String>,
+    protected: bool,
+    tx: UnboundedSender<Msg>,
+}
+
+/// The result of setting the actions up.
+pub struct Setup {
+    /// `None` when the actions are disabled.
+    pub runtime: Option<Runtime>,
+    /// Why the action keys are disabled, if they are.
+    pub disabled: Option<String>,
+    pub read_only: bool,
+    /// Where the action results come back.
+    pub rx: UnboundedReceiver<Msg>,
+}
+
+/// Loads the guards and builds the write side for `regions` (unless read-only).
+pub async fn setup(
+    options: &ConnectOptions,
+    regions: &[String],
+    read_only_flag: bool,
+    profile: Option<&str>,
+) -> Setup {
+    let (tx, rx) = unbounded_channel();
+    let disabled = |why: String, read_only: bool, rx| Setup {
+        runtime: None,
+        disabled: Some(why),
+        read_only,
+        rx,
+    };
+    let profile_settings = match settings::load(profile) {
+        Ok(s) => s,
+        Err(e) => return disabled(format!("the config could not be read: {e}"), false, rx),
+    };
+    let mode = settings::mode(read_only_flag, profile_settings, profile);
+    let mut writers = HashMap::new();
+    for region in regions {
+        match connect_writer(options, region, &mode).await {
+            Ok(w) => {
+                writers.insert(region.clone(), Arc::new(w));
+            }
+            Err(f) => {
+                let read_only = matches!(mode, Mode::ReadOnly(_));
+                return disabled(f.message, read_only, rx);
+            }
+        }
+    }
+    let audit = match AuditLog::default_location() {
+        Ok(a) => a,
+        Err(e) => {
+            return disabled(
+                format!("refusing to act without an audit log: {e}"),
+                false,
+                rx,
+            );
+        }
+    };
+    Setup {
+        runtime: Some(Runtime {
+            writers,
+            executor: Executor::new(audit, Follow::default()),
+            profile: profile.map(str::to_string),
+            protected: profile_settings.protected,
+            tx,
+        }),
+        disabled: None,
+        read_only: false,
+        rx,
+    }
+}
+
+impl Runtime {
+    /// Performs an action effect in a spawned task; engine commands are not handled here.
+    pub fn perform(&self, command: Command) {
+        match command {
+            Command::Prepare {
+                view,
+                region,
+                request,
+            } => self.prepare(*view, &region, request),
+            Command::Run(confirmed) => {
+                let id = confirmed.prepared().deployment_id().to_string();
+                let region = confirmed.prepared().region().to_string();
+                let Some(writer) = self.writers.get(&region).cloned() else {
+                    tracing::warn!("no writer for {region}");
+                    return;
+                };
+                let executor = self.executor.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let (ptx, mut prx) = unbounded_channel::<String>();
+                    let lines = tx.clone();
+                    let pid = id.clone();
+                    let forward = tokio::spawn(async move {
+                        while let Some(line) = prx.recv().await {
+                            let _ = lines.send(Msg::ActionProgress {
+                                deployment_id: pid.clone(),
+                                line,
+                            });
+                        }
+                    });
+                    let report = Box::pin(executor.run(&*writer, *confirmed, Some(ptx))).await;
+                    let _ = forward.await;
+                    let _ = tx.send(Msg::ActionDone {
+                        deployment_id: id,
+                        report: Box::new(report),
+                    });
+                });
+            }
+            Command::Decline(prepared) => {
+                let executor = self.executor.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let report = executor.record_unconfirmed(&prepared);
+                    let _ = tx.send(Msg::ActionDone {
+                        deployment_id: prepared.deployment_id().to_string(),
+                        report: Box::new(report),
+                    });
+                });
+            }
+            Command::RefreshNow | Command::Focus(_) | Command::MetricWindow(_) => {}
+        }
+    }
+
+    fn prepare(&self, view: crate::domain::DeploymentView, region: &str, request: Request) {
+        let context = Context {
+            profile: self.profile.clone(),
+            region: region.to_string(),
+            protected: self.protected,
+            initiator: Initiator::person("tui"),
+        };
+        let tx = self.tx.clone();
+        let Some(writer) = self.writers.get(region).cloned() else {
+            let why = format!("no write side for region {region}");
+            let _ = tx.send(Msg::Prepared(Box::new(Prepared::refused(
+                &view, &request, context, why,
+            ))));
+            return;
+        };
+        tokio::spawn(async move {
+            let prepared = Box::pin(prepare(&*writer, &view, &request, context)).await;
+            let _ = tx.send(Msg::Prepared(Box::new(prepared)));
+        });
+    }
+}

@@ -1,0 +1,349 @@
+//! The operator actions in the TUI, through `update` only (pure): which key asks to prepare what,
+//! the confirmation modal (cancel has the focus; `y`, `n`/Esc, typed `function:alias` on
+//! protected profiles), read-only, "already running", and the report in the message line and the
+//! event log. Plus snapshots of the stop confirmation and of the read-only header and footer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod tui_fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request};
+use rollwatch::domain::{
+    Action as Act, DeploymentView, Failure, FailureKind, blast_radius, confirmation,
+};
+use rollwatch::tui::keymap::Action;
+use rollwatch::tui::{Command, Model, Msg, update, views};
+use tui_fixtures as fx;
+
+const READ_ONLY: &str = "read-only mode (--read-only): operator actions are disabled";
+
+fn press(m: &mut Model, c: char) -> Vec<Command> {
+    let modifiers = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    update(m, Msg::Key(KeyEvent::new(KeyCode::Char(c), modifiers)))
+}
+
+fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+/// The model with the failing canary (d-CANARY002, payments-fn:live) selected.
+fn on_canary() -> Model {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    update(&mut m, Msg::Action(Action::Down));
+    assert_eq!(m.selected.as_deref(), Some("d-CANARY002"));
+    m
+}
+
+fn view_of(m: &Model, id: &str) -> DeploymentView {
+    m.picture
+        .as_ref()
+        .unwrap()
+        .regions
+        .iter()
+        .flat_map(|r| &r.deployments)
+        .find(|v| v.deployment.id == id)
+        .unwrap()
+        .clone()
+}
+
+/// What `prepare` gives back for `action` (without AWS: the confirmation built from the view).
+fn prepared(view: &DeploymentView, action: &Act, protected: bool) -> Prepared {
+    let request = match action {
+        Act::Rollback => Request::Rollback,
+        _ => Request::Stop,
+    };
+    let context = Context {
+        profile: Some("prod".into()),
+        region: "us-east-1".into(),
+        protected,
+        initiator: Initiator::person("test"),
+    };
+    let mut p = Prepared::refused(view, &request, context, String::new());
+    p.action = Ok(action.clone());
+    let blast = blast_radius(view, "us-east-1", Some("123456789012"), Some("prod"));
+    p.confirmation = Some(confirmation(action, blast, protected));
+    p
+}
+
+fn message(m: &Model) -> String {
+    m.actions
+        .message
+        .clone()
+        .map(|(t, _)| t)
+        .unwrap_or_default()
+}
+
+fn screen(m: &Model, w: u16, h: u16) -> (String, Terminal<TestBackend>) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::render(f, f.area(), m)).unwrap();
+    (t.backend().to_string(), t)
+}
+
+/// Opens the confirmation of `action` on the failing canary, as after `key` and the prepare.
+fn modal(action: &Act, protected: bool, letter: char) -> Model {
+    let mut m = on_canary();
+    let cmds = press(&mut m, letter);
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    let p = prepared(&view_of(&m, "d-CANARY002"), action, protected);
+    assert!(update(&mut m, Msg::Prepared(Box::new(p))).is_empty());
+    assert!(m.actions.modal.is_some());
+    m
+}
+
+#[test]
+fn action_keys_ask_to_prepare_off_the_ui_thread() {
+    let mut m = on_canary();
+    let cmds = press(&mut m, 'R');
+    assert_eq!(
+        cmds,
+        vec![Command::Prepare {
+            view: Box::new(view_of(&m, "d-CANARY002")),
+            region: "us-east-1".into(),
+            request: Request::Rollback,
+        }]
+    );
+    assert!(
+        message(&m).contains("preparing rollback"),
+        "{}",
+        message(&m)
+    );
+    // A second press while it is being prepared (or confirmed, or run) does nothing.
+    assert!(press(&mut m, 'R').is_empty());
+    assert!(press(&mut m, 'S').is_empty());
+    assert!(message(&m).contains("already running"), "{}", message(&m));
+
+    let mut m = on_canary();
+    assert!(matches!(
+        press(&mut m, 'S').as_slice(),
+        [Command::Prepare {
+            request: Request::Stop,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn keys_that_do_not_apply_say_why_and_send_nothing() {
+    let mut m = on_canary();
+    assert!(press(&mut m, 'O').is_empty());
+    assert!(message(&m).contains("stop it first"), "{}", message(&m));
+    assert!(press(&mut m, 'X').is_empty());
+    assert!(message(&m).contains("no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"));
+    assert!(m.actions.busy.is_empty());
+    // Lower case is not an action.
+    assert!(press(&mut m, 'r').is_empty());
+    assert!(m.actions.busy.is_empty());
+}
+
+#[test]
+fn read_only_explains_and_sends_nothing() {
+    let mut m = on_canary();
+    m.read_only = true;
+    m.actions.disabled = Some(READ_ONLY.into());
+    for c in ['R', 'S', 'C', 'X', 'I', 'O', 'N'] {
+        assert!(press(&mut m, c).is_empty(), "{c}");
+        assert_eq!(message(&m), format!("actions disabled: {READ_ONLY}"));
+    }
+    assert!(m.actions.modal.is_none() && m.actions.busy.is_empty());
+}
+
+#[test]
+fn confirmation_opens_with_cancel_focused_and_n_or_esc_send_nothing() {
+    for cancel in [KeyCode::Char('n'), KeyCode::Esc, KeyCode::Enter] {
+        let mut m = modal(&Act::Stop, false, 'S');
+        // Stray keys neither confirm nor close.
+        assert!(press(&mut m, 'j').is_empty());
+        assert!(press(&mut m, 'R').is_empty());
+        assert!(m.actions.modal.is_some());
+        let cmds = key(&mut m, cancel);
+        assert_eq!(cmds.len(), 1);
+        assert!(matches!(&cmds[0], Command::Decline(p) if p.action == Ok(Act::Stop)));
+        assert!(!cmds.iter().any(|c| matches!(c, Command::Run(_))));
+        assert!(m.actions.modal.is_none());
+        assert!(m.actions.busy.is_empty(), "a new action may be started");
+        assert!(
+            message(&m).contains("cancelled: nothing sent"),
+            "{}",
+            message(&m)
+        );
+    }
+}
+
+#[test]
+fn y_confirms_and_returns_the_run_command() {
+    let mut m = modal(&Act::Rollback, false, 'R');
+    let cmds = press(&mut m, 'y');
+    assert_eq!(cmds.len(), 1);
+    let Command::Run(confirmed) = &cmds[0] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(confirmed.prepared().action, Ok(Act::Rollback));
+    assert_eq!(confirmed.prepared().deployment_id(), "d-CANARY002");
+    assert!(m.actions.modal.is_none());
+    assert!(m.actions.busy.contains("d-CANARY002"), "still in flight");
+    assert!(press(&mut m, 'R').is_empty(), "no second rollback");
+    assert!(message(&m).contains("already running"));
+}
+
+#[test]
+fn protected_profiles_type_function_alias() {
+    let mut m = modal(&Act::Rollback, true, 'R');
+    assert!(press(&mut m, 'y').is_empty(), "y alone does not confirm");
+    assert!(m.actions.modal.is_some());
+    let (text, _) = screen(&m, 140, 45);
+    assert!(text.contains("type payments-fn:live then Enter"), "{text}");
+    key(&mut m, KeyCode::Backspace);
+    for c in "payments-fn:live".chars() {
+        assert!(press(&mut m, c).is_empty());
+    }
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
+
+    let mut m = modal(&Act::Rollback, true, 'R');
+    for c in "payments-fn:lve".chars() {
+        press(&mut m, c);
+    }
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
+    assert!(message(&m).contains("did not match"), "{}", message(&m));
+}
+
+#[test]
+fn a_refusal_is_shown_and_recorded() {
+    let mut m = on_canary();
+    press(&mut m, 'C');
+    let view = view_of(&m, "d-CANARY002");
+    let context = Context {
+        profile: None,
+        region: "us-east-1".into(),
+        protected: false,
+        initiator: Initiator::person("test"),
+    };
+    let p = Prepared::refused(&view, &Request::Stop, context, "already stopping".into());
+    let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
+    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
+    assert!(m.actions.modal.is_none() && m.actions.busy.is_empty());
+    assert!(
+        message(&m).contains("refused: already stopping"),
+        "{}",
+        message(&m)
+    );
+}
+
+#[test]
+fn progress_and_report_reach_the_message_line_and_event_log() {
+    let mut m = modal(&Act::Rollback, false, 'R');
+    press(&mut m, 'y');
+    update(
+        &mut m,
+        Msg::ActionProgress {
+            deployment_id: "d-CANARY002".into(),
+            line: "rollback d-RB1 at 40%".into(),
+        },
+    );
+    assert!(message(&m).contains("rollback d-RB1 at 40%"));
+    let report = Report {
+        outcome: Outcome::Done,
+        message: "rolled back: payments-fn:live is at 100% on v7".into(),
+        failure: None,
+        record: None,
+        audit_error: Some("cannot append to audit.jsonl: disk full".into()),
+    };
+    let cmds = update(
+        &mut m,
+        Msg::ActionDone {
+            deployment_id: "d-CANARY002".into(),
+            report: Box::new(report),
+        },
+    );
+    assert_eq!(
+        cmds,
+        vec![Command::RefreshNow],
+        "the engine refreshes at once"
+    );
+    assert!(m.actions.busy.is_empty());
+    assert!(message(&m).contains("100% on v7"));
+    assert!(
+        message(&m).contains("AUDIT LOG NOT WRITTEN"),
+        "never ignored"
+    );
+    let (text, _) = screen(&m, 140, 45);
+    assert!(text.contains("rollback d-RB1 at 40%"), "event log: {text}");
+    assert!(text.contains("rolled back: payments-fn:live"), "{text}");
+
+    let failure = Failure::new(
+        FailureKind::AccessDenied,
+        "codedeploy",
+        "StopDeployment",
+        "not authorized to perform codedeploy:StopDeployment",
+        Some("prod"),
+    );
+    let hint = failure.hint.clone();
+    let cmds = update(
+        &mut m,
+        Msg::ActionDone {
+            deployment_id: "d-CANARY002".into(),
+            report: Box::new(Report {
+                outcome: Outcome::Failed,
+                message: "StopDeployment failed: AccessDenied".into(),
+                failure: Some(failure),
+                record: None,
+                audit_error: None,
+            }),
+        },
+    );
+    assert_eq!(cmds, vec![Command::RefreshNow]);
+    assert!(message(&m).contains(&hint), "{}", message(&m));
+}
+
+#[test]
+fn stop_confirmation_modal() {
+    let m = modal(&Act::Stop, false, 'S');
+    let (text, t) = screen(&m, 120, 40);
+    insta::assert_snapshot!("confirm_stop", t.backend());
+    assert!(
+        text.contains("STOP payments-fn:live WITHOUT ROLLBACK?"),
+        "{text}"
+    );
+    assert!(text.contains("the alias STAYS SPLIT"), "{text}");
+    assert!(
+        text.contains("WILL FAIL until the split is resolved"),
+        "{text}"
+    );
+    assert!(text.contains("StopDeployment d-CANARY002 with autoRollbackEnabled=false"));
+    assert!(
+        text.contains("account 123456789012 · region us-east-1"),
+        "{text}"
+    );
+    assert!(text.contains("FIRING: payments-errors"), "{text}");
+    assert!(
+        text.contains("[ Cancel ]") && text.contains("y  confirm"),
+        "{text}"
+    );
+}
+
+#[test]
+fn read_only_header_and_footer() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    m.read_only = true;
+    m.actions.disabled = Some(READ_ONLY.into());
+    let (text, t) = screen(&m, 140, 45);
+    insta::assert_snapshot!("read_only", t.backend());
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("READ-ONLY"), "{}", lines[0]);
+    let footer = lines[lines.len() - 1];
+    assert!(footer.contains("actions disabled (read-only)"), "{footer}");
+    assert!(!footer.contains("roll back"), "{footer}");
+    press(&mut m, 'R');
+    let (text, _) = screen(&m, 140, 45);
+    assert!(text.contains("actions disabled: read-only mode (--read-only)"));
+    update(&mut m, Msg::Action(Action::Help));
+    let (text, _) = screen(&m, 140, 45);
+    assert!(text.contains("actions disabled: read-only mode"), "{text}");
+}
