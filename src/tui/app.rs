@@ -21,7 +21,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::keymap::Keymap;
 use super::model::Model;
-use super::runtime::{self, Setup};
+use super::runtime::{self, Runtime, Setup};
 use super::theme::Theme;
 use super::update::{Msg, update};
 use super::views;
@@ -190,7 +190,22 @@ pub async fn run(
     }));
     let _guard = TerminalGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    let result = event_loop(&mut terminal, &mut engine, &mut model, actions).await;
+    let Setup {
+        runtime: action_runtime,
+        rx: action_results,
+        ..
+    } = actions;
+    let result = event_loop(
+        &mut terminal,
+        &mut engine,
+        &mut model,
+        action_runtime.as_ref(),
+        action_results,
+    )
+    .await;
+    if let Some(runtime) = action_runtime {
+        runtime.finish().await;
+    }
     engine.shutdown().await;
     tracing::info!("quit");
     result
@@ -200,13 +215,9 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     engine: &mut EngineHandle,
     model: &mut Model,
-    actions: Setup,
+    action_runtime: Option<&Runtime>,
+    mut action_results: tokio::sync::mpsc::UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
-    let Setup {
-        runtime: action_runtime,
-        rx: mut action_results,
-        ..
-    } = actions;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -264,7 +275,7 @@ async fn event_loop(
                 if engine.commands.try_send(command).is_err() {
                     tracing::warn!("engine command queue full or closed");
                 }
-            } else if let Some(rt) = &action_runtime {
+            } else if let Some(rt) = action_runtime {
                 rt.perform(command);
             } else {
                 tracing::warn!("action effect without a write side: {command:?}");

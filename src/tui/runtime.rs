@@ -23,6 +23,10 @@ pub struct Runtime {
     profile: Option<String>,
     protected: bool,
     tx: UnboundedSender<Msg>,
+    /// Stops following running actions (on quit); they still write their audit line.
+    cancel: tokio_util::sync::CancellationToken,
+    /// Actions still running, awaited on quit so no audit line is lost.
+    running: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// The result of setting the actions up.
@@ -77,10 +81,14 @@ pub async fn setup(
             );
         }
     };
+    let follow = Follow::default();
+    let follow_cancel = follow.cancel.clone();
     Setup {
         runtime: Some(Runtime {
             writers,
-            executor: Executor::new(audit, Follow::default()),
+            cancel: follow_cancel,
+            running: std::sync::Mutex::default(),
+            executor: Executor::new(audit, follow),
             profile: profile.map(str::to_string),
             protected: profile_settings.protected,
             tx,
@@ -92,6 +100,21 @@ pub async fn setup(
 }
 
 impl Runtime {
+    /// On quit: stops following running actions and waits (up to 10 s each) for them to write
+    /// their audit lines. What was already sent to AWS carries on there.
+    pub async fn finish(self) {
+        self.cancel.cancel();
+        let handles = std::mem::take(
+            &mut *self
+                .running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for handle in handles {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), handle).await;
+        }
+    }
+
     /// Performs an action effect in a spawned task; engine commands are not handled here.
     pub fn perform(&self, command: Command) {
         match command {
@@ -109,7 +132,7 @@ impl Runtime {
                 };
                 let executor = self.executor.clone();
                 let tx = self.tx.clone();
-                tokio::spawn(async move {
+                let handle = tokio::spawn(async move {
                     let (ptx, mut prx) = unbounded_channel::<String>();
                     let lines = tx.clone();
                     let pid = id.clone();
@@ -128,6 +151,12 @@ impl Runtime {
                         report: Box::new(report),
                     });
                 });
+                let mut running = self
+                    .running
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                running.retain(|h| !h.is_finished());
+                running.push(handle);
             }
             Command::Decline(prepared) => {
                 let executor = self.executor.clone();
