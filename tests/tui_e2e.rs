@@ -3,8 +3,6 @@
 //! rollback shows; `q` exits with 0 and leaves the terminal as it was. Against the sandbox's
 //! `failing-canary`: `S` + `n` sends nothing, `R` + `y` returns the alias to the old version.
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -215,7 +213,14 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
         s.contains("rolled back:")
     });
     let alias = rt.block_on(async {
-        let config = common::moto::sdk_config(&endpoint).await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .load()
+            .await;
         aws_sdk_lambda::Client::new(&config)
             .get_alias()
             .function_name("checkout")
