@@ -220,8 +220,24 @@ pub fn alias_weights(
     alias: &str,
     out: &aws_sdk_lambda::operation::get_alias::GetAliasOutput,
 ) -> AliasWeights {
-    let mut additional: Vec<(String, f64)> = out
-        .routing_config()
+    routing_weights(
+        function,
+        alias,
+        out.function_version(),
+        out.routing_config(),
+        out.revision_id(),
+    )
+}
+
+/// Alias weights from any Lambda answer that describes an alias (GetAlias, UpdateAlias).
+pub fn routing_weights(
+    function: &str,
+    alias: &str,
+    version: Option<&str>,
+    routing: Option<&aws_sdk_lambda::types::AliasRoutingConfiguration>,
+    revision: Option<&str>,
+) -> AliasWeights {
+    let mut additional: Vec<(String, f64)> = routing
         .and_then(|r| r.additional_version_weights())
         .map(|m| m.iter().map(|(v, w)| (v.clone(), *w)).collect())
         .unwrap_or_default();
@@ -229,9 +245,9 @@ pub fn alias_weights(
     AliasWeights {
         function: function.to_string(),
         alias: alias.to_string(),
-        primary_version: out.function_version().unwrap_or_default().to_string(),
+        primary_version: version.unwrap_or_default().to_string(),
         additional,
-        revision_id: out.revision_id().map(str::to_string),
+        revision_id: revision.map(str::to_string),
     }
 }
 

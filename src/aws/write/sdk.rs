@@ -60,27 +60,6 @@ fn unreadable(service: &str, operation: &str, what: &str) -> Failure {
     )
 }
 
-fn weights(
-    function: &str,
-    alias: &str,
-    version: Option<&str>,
-    routing: Option<&aws_sdk_lambda::types::AliasRoutingConfiguration>,
-    revision: Option<&str>,
-) -> AliasWeights {
-    let mut additional: Vec<(String, f64)> = routing
-        .and_then(|r| r.additional_version_weights())
-        .map(|m| m.iter().map(|(v, w)| (v.clone(), *w)).collect())
-        .unwrap_or_default();
-    additional.sort_by(|a, b| a.0.cmp(&b.0));
-    AliasWeights {
-        function: function.to_string(),
-        alias: alias.to_string(),
-        primary_version: version.unwrap_or_default().to_string(),
-        additional,
-        revision_id: revision.map(str::to_string),
-    }
-}
-
 impl DeploymentWriter for AwsWriter {
     fn region(&self) -> &str {
         &self.region
@@ -205,7 +184,7 @@ impl DeploymentWriter for AwsWriter {
             .send()
             .await
             .map_err(|e| write_failure(&e, "lambda", "UpdateAlias", self.p()))?;
-        Ok(weights(
+        Ok(convert::routing_weights(
             function,
             alias,
             out.function_version(),
