@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, Failure,
-    LambdaTarget, TargetWeight, TrafficPlan, VersionMetrics,
+    LambdaTarget, TargetWeight, TrafficPlan, Verdict, VersionMetrics,
 };
 
 /// One part of the picture.
@@ -115,6 +115,9 @@ pub struct DeploymentView {
     pub metrics: Part<Vec<VersionMetrics>>,
     pub warnings: Vec<String>,
     pub freshness: ViewFreshness,
+    /// The canary verdict from the per-version metrics (default thresholds); None until the
+    /// metrics and the traffic start are known.
+    pub verdict: Option<Verdict>,
 }
 
 impl DeploymentView {

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    AlarmState, DeploymentStatus, DeploymentView, Judgement, LOW_TRAFFIC_INVOCATIONS,
-    VerdictConfig, WeightSource, judge_view, normalize_pct,
+    AlarmState, DeploymentStatus, DeploymentView, Judgement, LOW_TRAFFIC_INVOCATIONS, WeightSource,
+    normalize_pct,
 };
 
 /// The warnings for `view`, most severe first.
@@ -15,7 +15,7 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
     let d = &view.deployment;
     if d.status.is_active() {
-        if let Some(verdict) = judge_view(view, &VerdictConfig::default()) {
+        if let Some(verdict) = &view.verdict {
             if verdict.overall == Judgement::Fail {
                 let firing = view.alarm_list().any(|a| a.state == AlarmState::Alarm);
                 let tail = if firing {

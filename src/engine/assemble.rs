@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentStatus,
     DeploymentView, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget, Part,
-    ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics, ViewFreshness,
-    WeightSource, warnings_for,
+    ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig, VersionMetrics,
+    ViewFreshness, WeightSource, judge_view, warnings_for,
 };
 
 /// What the rounds fetched for one deployment.
@@ -128,7 +128,9 @@ pub fn assemble_view(
         metrics,
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
+        verdict: None,
     };
+    view.verdict = judge_view(&view, &VerdictConfig::default());
     view.freshness = ViewFreshness {
         deployment: Freshness::fetched(now, 0),
         alias: freshness_of(&view.alias, now),

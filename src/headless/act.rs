@@ -256,6 +256,7 @@ fn bare_view(deployment: crate::domain::Deployment) -> DeploymentView {
         metrics: Part::skipped(skipped()),
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
+        verdict: None,
     }
 }
 

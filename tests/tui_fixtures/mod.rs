@@ -218,6 +218,7 @@ fn view(
         alarms: Part::Ok { value: alarms },
         metrics: Part::Ok { value: metrics },
         warnings: vec![],
+        verdict: None,
         freshness: ViewFreshness {
             deployment: fresh(2, 5),
             alias: fresh(4, 30),
@@ -225,6 +226,7 @@ fn view(
             metrics: fresh(25, 60),
         },
     };
+    v.verdict = rollwatch::domain::judge_view(&v, &rollwatch::domain::VerdictConfig::default());
     v.warnings = warnings_for(&v, now());
     v
 }

@@ -94,6 +94,7 @@ fn view(status: DeploymentStatus) -> DeploymentView {
         },
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
+        verdict: None,
     }
 }
 

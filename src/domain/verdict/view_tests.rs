@@ -72,6 +72,7 @@ fn view(metrics: Part<Vec<VersionMetrics>>, plan: Option<TrafficPlan>) -> Deploy
         metrics,
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
+        verdict: None,
     }
 }
 

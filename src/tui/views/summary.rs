@@ -12,7 +12,8 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::fmt::{age, bar, countdown, freshness, hms, pct};
 use crate::domain::{
-    Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, LambdaTarget, Part, WeightSource,
+    Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, Judgement, LambdaTarget, Part,
+    Verdict, WeightSource,
 };
 use crate::tui::model::{Model, Row};
 use crate::tui::theme::Theme;
@@ -97,6 +98,9 @@ fn active_lines(
         ])),
     }
     lines.push(status_line(&v.deployment, now, t));
+    if let Some(verdict) = &v.verdict {
+        lines.push(verdict_line(verdict, t));
+    }
     for w in &v.warnings {
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", t.warning_icon()), t.warning()),
@@ -106,6 +110,26 @@ fn active_lines(
     if let Some(f) = v.alias.failure() {
         lines.push(Line::styled(format!("alias: {}", f.one_line()), t.error()));
     }
+}
+
+/// The canary verdict: the deciding metric's reason first, then every metric's judgement.
+fn verdict_line(verdict: &Verdict, t: &Theme) -> Line<'static> {
+    let style = match verdict.overall {
+        Judgement::Pass => t.ok(),
+        Judgement::Marginal => t.warning(),
+        Judgement::Fail => t.error(),
+        Judgement::NotEnoughData => t.muted(),
+    };
+    let others: Vec<String> = verdict
+        .metrics
+        .iter()
+        .map(|m| format!("{} {}", m.metric.label(), m.judgement.label()))
+        .collect();
+    Line::from(vec![
+        label("Verdict", t),
+        Span::styled(verdict.headline(), style),
+        Span::styled(format!("  ({})", others.join(" · ")), t.muted()),
+    ])
 }
 
 fn weight_line(v: &DeploymentView, t: &Theme) -> Line<'static> {

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableStat
 
 use super::fmt::{bar, coarse_age, countdown, fit, freshness, rate};
 use crate::domain::{
-    Deployment, DeploymentConfig, DeploymentView, Part, WeightSource, worst_state,
+    Deployment, DeploymentConfig, DeploymentView, Judgement, Part, WeightSource, worst_state,
 };
 use crate::tui::model::{Model, Pane, Row};
 use crate::tui::theme::Theme;
@@ -101,6 +101,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         "WEIGHT",
         "NEXT",
         "ALARMS",
+        "VERDICT",
         "ERRORS OLD→NEW",
     ];
     let header = TableRow::new(
@@ -129,6 +130,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Length(14),
         Constraint::Length(7),
         Constraint::Length(10),
+        Constraint::Length(8),
         Constraint::Length(21),
     ];
     if !wide {
@@ -220,6 +222,7 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
             };
             cells.push(Cell::from(fit(&ago, 7, t)).style(t.muted()));
             cells.push(Cell::from(""));
+            cells.push(Cell::from(""));
             let link = if let Some(id) = &d.rollback.rollback_deployment_id {
                 format!("rollback: {id}")
             } else if let Some(id) = &d.rollback.triggered_by_deployment_id {
@@ -275,8 +278,23 @@ fn active_cells<'a>(view: &DeploymentView, model: &Model, t: &Theme) -> Vec<Cell
         Part::Failed { .. } => Cell::from("✖ failed").style(t.error()),
         Part::Skipped { .. } => Cell::from("—").style(t.muted()),
     });
+    cells.push(verdict(view, t));
     cells.push(error_rates(view, t));
     cells
+}
+
+/// The canary verdict: PASS, FAIL, MARGINAL or NO DATA (— before traffic shifts).
+fn verdict<'a>(view: &DeploymentView, t: &Theme) -> Cell<'a> {
+    let Some(v) = &view.verdict else {
+        return Cell::from("—").style(t.muted());
+    };
+    let (label, style) = match v.overall {
+        Judgement::Pass => ("PASS", t.ok()),
+        Judgement::Marginal => ("MARGINAL", t.warning()),
+        Judgement::Fail => ("FAIL", t.error()),
+        Judgement::NotEnoughData => ("NO DATA", t.muted()),
+    };
+    Cell::from(label).style(style)
 }
 
 fn error_rates<'a>(view: &DeploymentView, t: &Theme) -> Cell<'a> {
