@@ -327,3 +327,36 @@ fn update_alias_against_moto_moves_the_alias_to_one_version() {
         assert!(after.additional.is_empty(), "{after:?}");
     });
 }
+
+#[test]
+fn watch_with_fail_on_verdict_exits_2_on_a_slow_canary_no_alarm_catches() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = rt.block_on(sandbox("slow-canary", 30.0));
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = sandbox.endpoint();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "watch",
+        "--all",
+        "--json",
+        "--fail-on-verdict",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "verdict Fail; {stdout}");
+    let last: Value = stdout
+        .lines()
+        .last()
+        .map(|l| serde_json::from_str(l).expect("NDJSON"))
+        .expect("events");
+    assert_eq!(last["kind"], "verdict", "{stdout}");
+    assert_eq!(last["verdict"], "fail");
+    assert!(
+        last["text"].as_str().unwrap_or_default().contains("p99"),
+        "{stdout}"
+    );
+    rt.block_on(sandbox.shutdown());
+}
