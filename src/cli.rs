@@ -36,6 +36,19 @@ pub struct AwsArgs {
     pub read_only: bool,
 }
 
+impl AwsArgs {
+    /// How to reach AWS with these flags (the default credential chain).
+    pub fn connect_options(&self) -> crate::aws::ConnectOptions {
+        crate::aws::ConnectOptions {
+            profile: self.profile.clone(),
+            regions: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            static_credentials: false,
+            lambda_burst: self.lambda_burst,
+        }
+    }
+}
+
 /// What to do.
 #[derive(Subcommand, Debug)]
 pub enum Command {

@@ -24,6 +24,9 @@ pub struct Fetched {
     /// Every alarm of every watched group (filtered per deployment here).
     pub alarms: Option<Result<Vec<Alarm>, Failure>>,
     pub metrics: Option<Part<Vec<VersionMetrics>>>,
+    /// How fresh each part is, when the caller tracks it (the live engine); None: everything
+    /// was fetched once, now (a snapshot).
+    pub freshness: Option<ViewFreshness>,
 }
 
 impl Default for Fetched {
@@ -37,6 +40,7 @@ impl Default for Fetched {
             alias: None,
             alarms: None,
             metrics: None,
+            freshness: None,
         }
     }
 }
@@ -131,12 +135,12 @@ pub fn assemble_view(
         verdict: None,
     };
     view.verdict = judge_view(&view, &VerdictConfig::default());
-    view.freshness = ViewFreshness {
+    view.freshness = fetched.freshness.unwrap_or_else(|| ViewFreshness {
         deployment: Freshness::fetched(now, 0),
         alias: freshness_of(&view.alias, now),
         alarms: freshness_of(&view.alarms, now),
         metrics: freshness_of(&view.metrics, now),
-    };
+    });
     view.warnings = warnings_for(&view, now);
     view
 }

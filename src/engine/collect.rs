@@ -85,13 +85,7 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
     let active_ids = match active {
         Ok(ids) => ids,
         Err(failure) => {
-            return RegionPicture {
-                region,
-                deployments: Vec::new(),
-                listing_freshness: failed_freshness(&failure),
-                listing: Part::Failed { failure },
-                recent: Part::skipped("listing active deployments failed"),
-            };
+            return unlisted(region, failure, "listing active deployments failed");
         }
     };
     // Round 2: every deployment, active and finished, in one set of batch calls.
@@ -101,13 +95,7 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
     let fetched = match reader.deployments(&all_ids).await {
         Ok(d) => d,
         Err(failure) => {
-            return RegionPicture {
-                region,
-                deployments: Vec::new(),
-                listing_freshness: failed_freshness(&failure),
-                listing: Part::Failed { failure },
-                recent: Part::skipped("getting the deployments failed"),
-            };
+            return unlisted(region, failure, "getting the deployments failed");
         }
     };
     let watch = watched(&fetched);
@@ -143,10 +131,17 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
     }
 }
 
-fn failed_freshness(failure: &Failure) -> Freshness {
-    Freshness {
-        last_error: Some(failure.clone()),
-        ..Freshness::default()
+/// A region whose deployments could not be listed: the failure, and nothing else.
+fn unlisted(region: String, failure: Failure, why: &str) -> RegionPicture {
+    RegionPicture {
+        region,
+        deployments: Vec::new(),
+        listing_freshness: Freshness {
+            last_error: Some(failure.clone()),
+            ..Freshness::default()
+        },
+        listing: Part::Failed { failure },
+        recent: Part::skipped(why),
     }
 }
 

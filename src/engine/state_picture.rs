@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::assemble::{Fetched, assemble_view};
 use super::state::{RegionState, Tracked};
-use crate::domain::{Deployment, DeploymentView, Part, RegionPicture, ScheduleModel, warnings_for};
+use crate::domain::{Deployment, DeploymentView, Part, RegionPicture, ScheduleModel};
 
 impl RegionState {
     /// This region's part of the picture at `now`.
@@ -14,13 +14,7 @@ impl RegionState {
         let mut deployments: Vec<DeploymentView> = self
             .tracked
             .values()
-            .map(|t| {
-                let mut view =
-                    assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, model);
-                view.freshness = t.freshness.clone();
-                view.warnings = warnings_for(&view, now);
-                view
-            })
+            .map(|t| assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, model))
             .collect();
         deployments.sort_by(|a, b| {
             let key = |v: &DeploymentView| {
@@ -91,6 +85,7 @@ impl RegionState {
             alias,
             alarms,
             metrics,
+            freshness: Some(t.freshness.clone()),
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Outcome, Prepared, Report, Request, Sleep,
     prepare, readable, settings,
 };
-use crate::aws::{AwsReader, ConnectOptions, DeploymentReader, Mode, connect, connect_writer};
+use crate::aws::{AwsReader, DeploymentReader, Mode, connect, connect_writer};
 use crate::cli::{ActArgs, AuditArgs, AwsArgs};
 use crate::domain::{DeploymentView, Part, ViewFreshness};
 use crate::engine::{PictureOptions, collect_picture};
@@ -36,16 +36,6 @@ pub enum ActExit {
 impl From<ActExit> for ExitCode {
     fn from(e: ActExit) -> Self {
         ExitCode::from(e as u8)
-    }
-}
-
-fn options(aws: &AwsArgs) -> ConnectOptions {
-    ConnectOptions {
-        profile: aws.profile.clone(),
-        regions: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-        static_credentials: false,
-        lambda_burst: aws.lambda_burst,
     }
 }
 
@@ -95,7 +85,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
     let follow = follow();
     let cancel = follow.cancel.clone();
     let executor = Executor::new(audit, follow);
-    let opts = options(aws);
+    let opts = aws.connect_options();
     let readers = match connect(&opts).await {
         Ok(r) => r,
         Err(f) => {

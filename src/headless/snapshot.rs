@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use crate::aws::{ConnectOptions, connect};
+use crate::aws::connect;
 use crate::cli::{AwsArgs, SnapshotArgs};
 use crate::domain::{Completeness, Picture};
 use crate::engine::{PictureOptions, collect_picture};
@@ -29,19 +29,9 @@ pub fn exit_status(picture: &Picture) -> ExitStatus {
     }
 }
 
-fn connect_options(aws: &AwsArgs) -> ConnectOptions {
-    ConnectOptions {
-        profile: aws.profile.clone(),
-        regions: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-        static_credentials: false,
-        lambda_burst: aws.lambda_burst,
-    }
-}
-
 /// `rollwatch snapshot`.
 pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs) -> ExitCode {
-    let readers = match connect(&connect_options(aws)).await {
+    let readers = match connect(&aws.connect_options()).await {
         Ok(r) => r,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::aws::{ConnectOptions, connect};
+use crate::aws::connect;
 use crate::cli::{AwsArgs, WatchArgs};
 use crate::domain::{
     Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, VerdictConfig, judge_view,
@@ -38,14 +38,7 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs) -> ExitCode {
         eprintln!("rollwatch watch: name a deployment id, or --all");
         return ExitCode::from(CANNOT_WATCH);
     }
-    let options = ConnectOptions {
-        profile: aws.profile.clone(),
-        regions: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-        static_credentials: false,
-        lambda_burst: aws.lambda_burst,
-    };
-    let readers = match connect(&options).await {
+    let readers = match connect(&aws.connect_options()).await {
         Ok(r) => r,
         Err(failure) => {
             eprintln!("rollwatch watch: {}", failure.one_line());

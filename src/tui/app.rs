@@ -74,13 +74,7 @@ pub async fn run_live(aws: &AwsArgs, config_path: Option<&Path>) -> ExitCode {
         Err(code) => return code,
     };
     let log = super::logging::init();
-    let options = ConnectOptions {
-        profile: aws.profile.clone(),
-        regions: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-        static_credentials: false,
-        lambda_burst: aws.lambda_burst,
-    };
+    let options = aws.connect_options();
     let readers = match connect(&options).await {
         Ok(r) => r,
         Err(failure) => {
