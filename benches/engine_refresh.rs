@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rollwatch::aws::{ConnectOptions, connect};
-use rollwatch::engine::{EngineConfig, PictureOptions, Update, collect_picture, spawn};
+use rollwatch::engine::{EngineConfig, PictureOptions, Rules, Update, collect_picture, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -87,7 +87,7 @@ fn per_minute(before: &HashMap<String, u64>, after: &HashMap<String, u64>, secs:
 async fn engine_run(speed: f64) -> (Vec<f64>, String) {
     let sandbox = sandbox(speed).await;
     let readers = connect(&options(&sandbox, 10)).await.unwrap();
-    let mut engine = spawn(readers, EngineConfig::default());
+    let mut engine = spawn(readers, EngineConfig::default(), Rules::default());
     // Warm up (first discovery), then measure the steady state.
     let warm = Instant::now() + Duration::from_secs(5);
     let mut seen: Vec<(f64, String, f64)> = Vec::new();

@@ -11,6 +11,11 @@ pub struct Cli {
     /// Config file (default: the standard config location, e.g. ~/.config/rollwatch/config.toml).
     #[arg(long, global = true, env = "ROLLWATCH_CONFIG")]
     pub config: Option<std::path::PathBuf>,
+    /// TUI only, off by default: roll back a deployment whose canary verdict stays Fail for
+    /// `[guard] fail_for_secs` (120), after a visible countdown of `countdown_secs` (30) that
+    /// `x` cancels. Refused in read-only mode. Audited like a person's rollback, as the guard.
+    #[arg(long, global = true)]
+    pub guard: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

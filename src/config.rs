@@ -1,7 +1,9 @@
 //! The config file: TOML at the standard config location (`directories`' ProjectDirs for
 //! "rollwatch"), overridable with `--config PATH` or `ROLLWATCH_CONFIG`. Sections `[keys]`
 //! (keymap as data: action name → key strings), `[colors]`, `[refresh]` (the engine's
-//! [`EngineConfig`]) and `[ui]`; every field is optional and the defaults are the embedded
+//! [`EngineConfig`]), `[ui]`, `[schedule]` (the timing model's uncertain points), `[verdict]`
+//! (thresholds, per function), `[guard]` (used with `--guard`) and `[profiles.NAME]`
+//! (`read_only`, `protected`); every field is optional and the defaults are the embedded
 //! `assets/config.default.toml`. A file that doesn't parse, or has an unknown key, is an error
 //! naming the file, the line and the field — never a panic, never silently ignored.
 
@@ -13,7 +15,8 @@ use std::str::FromStr;
 use ratatui::style::Color;
 use serde::Deserialize;
 
-use crate::engine::EngineConfig;
+use crate::domain::{GuardConfig, ScheduleModel, VerdictConfig};
+use crate::engine::{EngineConfig, Rules};
 use crate::tui::keymap::{Action, KeySpec};
 
 /// The default config file, as printed by `rollwatch config --print-default`.
@@ -28,6 +31,39 @@ pub struct Config {
     pub colors: Colors,
     pub refresh: EngineConfig,
     pub ui: Ui,
+    pub schedule: ScheduleModel,
+    pub verdict: VerdictConfig,
+    pub guard: GuardConfig,
+    /// Guards per AWS profile, keyed by profile name (`default` without `--profile`).
+    pub profiles: BTreeMap<String, ProfileSettings>,
+}
+
+impl Config {
+    /// How views are assembled and judged.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            schedule: self.schedule,
+            verdict: std::sync::Arc::new(self.verdict.clone()),
+        }
+    }
+
+    /// The guards of `profile` (`default` when none is named).
+    pub fn profile(&self, profile: Option<&str>) -> ProfileSettings {
+        self.profiles
+            .get(profile.unwrap_or("default"))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// `[profiles.NAME]`: the guards of one AWS profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProfileSettings {
+    /// The write side is never constructed for this profile.
+    pub read_only: bool,
+    /// Confirmations require typing `function:alias`.
+    pub protected: bool,
 }
 
 /// `[ui]`.
@@ -151,7 +187,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
 
 /// Parses `text` (read from `path`, which is only used in errors).
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    toml::from_str::<Config>(text).map_err(|err| {
+    let config = toml::from_str::<Config>(text).map_err(|err| {
         let span = err.span();
         let (line, column) = span
             .as_ref()
@@ -165,7 +201,39 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             field,
             message: err.message().trim().to_string(),
         }
-    })
+    })?;
+    match config.verdict.problems().into_iter().next() {
+        Some(problem) => Err(out_of_range(text, path, &problem)),
+        None => Ok(config),
+    }
+}
+
+/// A value that parses but is out of range: "verdict.functions.f: tolerance -1 must be 0 or
+/// more", located at the first line that sets that key in that table.
+fn out_of_range(text: &str, path: &Path, problem: &str) -> ConfigError {
+    let (table, rest) = problem.split_once(": ").unwrap_or(("", problem));
+    let key = rest.split_whitespace().next().unwrap_or_default();
+    let mut current = String::new();
+    let mut line = None;
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.starts_with('[') {
+            current = l.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+        } else if current == table
+            && l.split('=').next().is_some_and(|k| k.trim() == key)
+            && l.contains('=')
+        {
+            line = Some(i + 1);
+            break;
+        }
+    }
+    ConfigError {
+        path: path.to_path_buf(),
+        line,
+        column: line.map(|_| 1),
+        field: Some(format!("{table}.{key}")),
+        message: rest.to_string(),
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -216,5 +284,44 @@ mod tests {
     #[test]
     fn empty_file_is_all_defaults() {
         assert_eq!(parse("", Path::new("x")), Ok(Config::default()));
+    }
+
+    #[test]
+    fn profiles_verdict_guard_and_schedule_are_read() {
+        let text = "[profiles.prod]\nread_only = true\nprotected = true\n[profiles.dev]\n\
+                    [verdict]\nconfidence = 0.99\n[verdict.functions.checkout]\nmin_invocations = 500\n\
+                    [guard]\nfail_for_secs = 60\ncountdown_secs = 10\n\
+                    [schedule]\nhold_at_100_for_one_interval = true\n";
+        let c = parse(text, Path::new("c.toml")).expect("parses");
+        let prod = c.profile(Some("prod"));
+        assert!(prod.read_only && prod.protected);
+        assert_eq!(c.profile(Some("dev")), ProfileSettings::default());
+        assert_eq!(c.profile(None), ProfileSettings::default());
+        let rules = c.rules();
+        assert!(rules.schedule.hold_at_100_for_one_interval);
+        assert_eq!(rules.verdict.for_function("checkout").min_invocations, 500);
+        assert!((rules.verdict.for_function("orders").confidence - 0.99).abs() < 1e-12);
+        assert_eq!(c.guard.fail_for_secs, 60);
+        assert_eq!(c.guard.countdown_secs, 10);
+    }
+
+    #[test]
+    fn bad_values_name_the_file_line_and_field() {
+        let err = parse(
+            "[profiles.default]\nprotected = \"yes\"\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("a string is not a bool");
+        assert_eq!(err.line, Some(2));
+        assert_eq!(err.field.as_deref(), Some("profiles.default.protected"));
+        let err = parse("[verdict]\nconfidance = 0.9\n", Path::new("c.toml")).expect_err("typo");
+        assert_eq!(err.line, Some(2), "{err}");
+        assert!(err.message.contains("confidance"), "{err}");
+        let text = "[verdict]\nconfidence = 0.9\n\n[verdict.functions.f]\ntolerance = -1.0\n";
+        let err = parse(text, Path::new("c.toml")).expect_err("out of range");
+        assert_eq!(
+            err.to_string(),
+            "c.toml:5:1: field `verdict.functions.f.tolerance`: tolerance -1 must be 0 or more"
+        );
     }
 }

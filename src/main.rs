@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use rollwatch::actions::Request;
 use rollwatch::cli::{Cli, Command, ResolveTo};
+use rollwatch::config::Config;
 use rollwatch::domain::{ContinueRequest, SplitResolution};
 
 fn main() -> ExitCode {
@@ -16,13 +17,29 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Every command but `config` and `sandbox` reads the config file: a bad one is exit 2.
+    let config = match &cli.command {
+        Some(Command::Config(_) | Command::Sandbox(_) | Command::Audit(_)) => Config::default(),
+        _ => match rollwatch::config::load(cli.config.as_deref()) {
+            Ok(c) => c,
+            Err(err) => {
+                eprintln!("rollwatch: {err}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if cli.guard && !matches!(cli.command, None | Some(Command::Demo(_))) {
+        eprintln!("rollwatch: --guard runs with the TUI (`rollwatch` or `rollwatch demo`) only");
+        return ExitCode::from(2);
+    }
+    let config = &config;
     runtime.block_on(async move {
         match cli.command {
             Some(Command::Snapshot(args)) => {
-                rollwatch::headless::run_snapshot(&cli.aws, &args).await
+                rollwatch::headless::run_snapshot(&cli.aws, &args, config).await
             }
             Some(Command::Demo(args)) => {
-                rollwatch::tui::run_demo(&args, cli.config.as_deref(), cli.aws.read_only).await
+                rollwatch::tui::run_demo(&args, config, cli.aws.read_only, cli.guard).await
             }
             Some(Command::Config(args)) => config_command(&args, cli.config.as_deref()),
             Some(Command::Sandbox(args)) => match rollwatch::sandbox::run(args).await {
@@ -33,10 +50,10 @@ fn main() -> ExitCode {
                 }
             },
             Some(Command::Rollback(act)) => {
-                rollwatch::headless::run_action(&cli.aws, Request::Rollback, &act).await
+                rollwatch::headless::run_action(&cli.aws, Request::Rollback, &act, config).await
             }
             Some(Command::Stop(act)) => {
-                rollwatch::headless::run_action(&cli.aws, Request::Stop, &act).await
+                rollwatch::headless::run_action(&cli.aws, Request::Stop, &act, config).await
             }
             Some(Command::Continue(args)) => {
                 let request = if args.approve {
@@ -52,18 +69,21 @@ fn main() -> ExitCode {
                     request,
                     execution_id: args.hook_execution_id.clone(),
                 };
-                rollwatch::headless::run_action(&cli.aws, request, &args.act).await
+                rollwatch::headless::run_action(&cli.aws, request, &args.act, config).await
             }
             Some(Command::Resolve(args)) => {
                 let to = match args.to {
                     ResolveTo::Old => SplitResolution::BackToOld,
                     ResolveTo::New => SplitResolution::ForwardToNew,
                 };
-                rollwatch::headless::run_action(&cli.aws, Request::Resolve(to), &args.act).await
+                rollwatch::headless::run_action(&cli.aws, Request::Resolve(to), &args.act, config)
+                    .await
             }
             Some(Command::Audit(args)) => rollwatch::headless::run_audit(&args),
-            Some(Command::Watch(args)) => rollwatch::headless::run_watch(&cli.aws, &args).await,
-            None => rollwatch::tui::run_live(&cli.aws, cli.config.as_deref()).await,
+            Some(Command::Watch(args)) => {
+                rollwatch::headless::run_watch(&cli.aws, &args, config).await
+            }
+            None => rollwatch::tui::run_live(&cli.aws, config, cli.guard).await,
         }
     })
 }

@@ -106,6 +106,7 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
             view: Box::new(view_of(&m, "d-CANARY002")),
             region: "us-east-1".into(),
             request: Request::Rollback,
+            guard_rule: None,
         }]
     );
     assert!(

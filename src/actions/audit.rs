@@ -20,7 +20,7 @@ use crate::domain::{AliasWeights, Failure};
 pub enum Initiator {
     /// A person at the TUI or the command line (`via`: `tui`, `cli`).
     Person { local_user: String, via: String },
-    /// An automatic guard (for later: e.g. roll back when an alarm fires).
+    /// The guard (`--guard`): `rule` says what it saw, e.g. "verdict FAIL for 120s, …".
     Guard { rule: String },
 }
 

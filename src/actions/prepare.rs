@@ -110,6 +110,23 @@ impl Prepared {
         }
     }
 
+    /// Whether the guard asked for this action (not a person).
+    pub fn by_guard(&self) -> bool {
+        matches!(self.context.initiator, Initiator::Guard { .. })
+    }
+
+    /// The guard's confirmation: only a rollback the guard itself prepared is accepted (the
+    /// person confirmed the guard by starting rollwatch with `--guard` and let its countdown run
+    /// out). Anything else gives the prepared action back unconfirmed.
+    pub fn confirm_by_guard(self) -> Result<Confirmed, Box<Self>> {
+        let rollback = self.command == "rollback" && self.action.is_ok();
+        if self.by_guard() && rollback && self.confirmation.is_some() {
+            Ok(Confirmed(self))
+        } else {
+            Err(Box::new(self))
+        }
+    }
+
     /// A refusal made without any AWS call (read-only mode: there is no writer).
     pub fn refused(
         view: &DeploymentView,

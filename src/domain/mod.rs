@@ -8,6 +8,7 @@ mod alarm;
 mod appspec;
 mod deployment;
 mod failure;
+pub mod guard;
 mod lifecycle;
 mod metrics;
 mod picture;
@@ -29,6 +30,7 @@ pub use deployment::{
     Creator, Deployment, DeploymentError, DeploymentStatus, FunctionTarget, Revision, RollbackLinks,
 };
 pub use failure::{Failure, FailureKind};
+pub use guard::{Guard, GuardConfig, GuardEvent};
 pub use lifecycle::{EventStatus, HOOK_TIME_LIMIT, LambdaTarget, LifecycleEvent};
 pub use metrics::{
     LOW_TRAFFIC_INVOCATIONS, MetricTotals, MetricWindow, MetricsRequest, MinutePoint,

@@ -124,8 +124,9 @@ impl DeploymentConfig {
     }
 }
 
-/// The tunable points of the timing model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+/// The tunable points of the timing model (the `[schedule]` section of the config file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScheduleModel {
     /// Linear/canary: CodeDeploy waits one more interval at 100% before AllowTraffic ends.
     pub hold_at_100_for_one_interval: bool,

@@ -2,6 +2,8 @@
 //! watched, which weight is shown (live alias, else CodeDeploy's record, labelled), the plan and
 //! schedule, the alarms that concern the deployment, and its warnings.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
@@ -10,6 +12,14 @@ use crate::domain::{
     ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig, VersionMetrics,
     ViewFreshness, WeightSource, judge_view, warnings_for,
 };
+
+/// How views are assembled and judged: the timing model's tunable points and the verdict's
+/// thresholds (the `[schedule]` and `[verdict]` sections of the config file).
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub schedule: ScheduleModel,
+    pub verdict: Arc<VerdictConfig>,
+}
 
 /// What the rounds fetched for one deployment.
 #[derive(Debug)]
@@ -78,7 +88,7 @@ pub fn assemble_view(
     mut deployment: Deployment,
     fetched: Fetched,
     now: DateTime<Utc>,
-    model: ScheduleModel,
+    rules: &Rules,
 ) -> DeploymentView {
     let target = match (fetched.target, fetched.target_ids) {
         (Some(Ok(Some(t))), _) => Part::Ok { value: t },
@@ -100,7 +110,7 @@ pub fn assemble_view(
         Part::skipped("the function and alias are unknown (no readable AppSpec)")
     });
     let weight = weight_shown(&deployment, alias.value(), target.value());
-    let plan = plan_for(&deployment, &fetched.config, target.value(), model);
+    let plan = plan_for(&deployment, &fetched.config, target.value(), rules.schedule);
     let schedule = plan.as_ref().map(|p| ScheduleStatus::of(p, now));
     let start = deployment.start_time.or(deployment.create_time);
     let alarms = match (fetched.group.value(), fetched.alarms) {
@@ -134,7 +144,7 @@ pub fn assemble_view(
         freshness: ViewFreshness::default(),
         verdict: None,
     };
-    view.verdict = judge_view(&view, &VerdictConfig::default());
+    view.verdict = judge_view(&view, &rules.verdict);
     view.freshness = fetched.freshness.unwrap_or_else(|| ViewFreshness {
         deployment: Freshness::fetched(now, 0),
         alias: freshness_of(&view.alias, now),

@@ -14,22 +14,22 @@ use std::collections::BTreeSet;
 use chrono::Duration;
 use futures::future::join_all;
 
-use super::assemble::{Fetched, assemble_view, watched};
+use super::assemble::{Fetched, Rules, assemble_view, watched};
 use super::tasks::adopt;
 use crate::aws::{DeploymentReader, Listing};
 use crate::domain::{
     ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Part,
-    Picture, RegionPicture, ScheduleModel,
+    Picture, RegionPicture,
 };
 
 /// What a picture covers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PictureOptions {
     /// Minutes of per-version metrics.
     pub metric_minutes: u32,
     /// How far back "recently finished" goes.
     pub recent_hours: i64,
-    pub schedule: ScheduleModel,
+    pub rules: Rules,
 }
 
 impl Default for PictureOptions {
@@ -37,7 +37,7 @@ impl Default for PictureOptions {
         Self {
             metric_minutes: 15,
             recent_hours: 24,
-            schedule: ScheduleModel::default(),
+            rules: Rules::default(),
         }
     }
 }
@@ -47,7 +47,7 @@ pub async fn collect_picture<R: DeploymentReader>(
     readers: &[R],
     options: PictureOptions,
 ) -> Picture {
-    let regions = join_all(readers.iter().map(|r| collect_region(r, options))).await;
+    let regions = join_all(readers.iter().map(|r| collect_region(r, &options))).await;
     let reading = service_clock(readers.iter().map(DeploymentReader::clock));
     let (taken_at, clock) = (reading.now, reading.source);
     Picture {
@@ -74,7 +74,10 @@ pub fn service_clock(readings: impl IntoIterator<Item = ClockReading>) -> ClockR
     })
 }
 
-async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions) -> RegionPicture {
+async fn collect_region<R: DeploymentReader>(
+    reader: &R,
+    options: &PictureOptions,
+) -> RegionPicture {
     let region = reader.region().to_string();
     // Round 1: the lists.
     let since = reader.clock().now - Duration::hours(options.recent_hours);
@@ -118,7 +121,7 @@ async fn collect_region<R: DeploymentReader>(reader: &R, options: PictureOptions
     let deployments = watch
         .into_iter()
         .zip(fetched)
-        .map(|(d, f)| assemble_view(d, f, now, options.schedule))
+        .map(|(d, f)| assemble_view(d, f, now, &options.rules))
         .collect();
     RegionPicture {
         region,
@@ -149,7 +152,7 @@ fn unlisted(region: String, failure: Failure, why: &str) -> RegionPicture {
 async fn round_three_and_four<R: DeploymentReader>(
     reader: &R,
     watch: &[Deployment],
-    options: PictureOptions,
+    options: &PictureOptions,
 ) -> Vec<Fetched> {
     let mut fetched: Vec<Fetched> = adopt(reader, watch.to_vec())
         .await
@@ -170,7 +173,7 @@ async fn round_four<R: DeploymentReader>(
     reader: &R,
     watch: &[Deployment],
     fetched: &mut [Fetched],
-    options: PictureOptions,
+    options: &PictureOptions,
 ) {
     // Which function:alias each deployment moves, from its AppSpec (the target comes later).
     let subjects: Vec<Option<(String, String, String, String)>> = fetched

@@ -13,13 +13,14 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::assemble::Rules;
 use super::config::EngineConfig;
 use super::pace::Pace;
 use super::planner::{Kind, PaceFactors, Planner};
 use super::state::{Intervals, RegionState, throttled};
 use super::tasks::{Outcome, Task, run};
 use crate::aws::DeploymentReader;
-use crate::domain::{ClockReading, ClockSource, Picture, ScheduleModel};
+use crate::domain::{ClockReading, ClockSource, Picture};
 
 /// The window of per-version metrics the front end shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,11 +84,16 @@ impl EngineHandle {
 const WAKE: Duration = Duration::from_millis(250);
 
 /// Starts the engine over `readers` (one per region).
-pub fn spawn<R: DeploymentReader>(readers: Vec<R>, config: EngineConfig) -> EngineHandle {
+/// Views are assembled and judged with `rules`.
+pub fn spawn<R: DeploymentReader>(
+    readers: Vec<R>,
+    config: EngineConfig,
+    rules: Rules,
+) -> EngineHandle {
     let (update_tx, updates) = mpsc::channel(4);
     let (commands, command_rx) = mpsc::channel(64);
     let cancel = CancellationToken::new();
-    let engine = Engine::new(readers, config);
+    let engine = Engine::new(readers, config, rules);
     let task = tokio::spawn(engine.run(update_tx, command_rx, cancel.clone()));
     EngineHandle {
         updates,
@@ -112,11 +118,11 @@ struct Engine<R> {
     paces: Vec<Paces>,
     config: EngineConfig,
     tasks: JoinSet<(usize, Kind, Outcome)>,
-    model: ScheduleModel,
+    rules: Rules,
 }
 
 impl<R: DeploymentReader> Engine<R> {
-    fn new(readers: Vec<R>, config: EngineConfig) -> Self {
+    fn new(readers: Vec<R>, config: EngineConfig, rules: Rules) -> Self {
         let intervals = Intervals {
             discovery: config.discovery_secs,
             details: config.details_secs,
@@ -140,7 +146,7 @@ impl<R: DeploymentReader> Engine<R> {
             paces,
             config,
             tasks: JoinSet::new(),
-            model: ScheduleModel::default(),
+            rules,
         }
     }
 
@@ -186,7 +192,7 @@ impl<R: DeploymentReader> Engine<R> {
         let mut regions: Vec<_> = self
             .regions
             .iter()
-            .map(|r| r.picture(clock.now, self.model))
+            .map(|r| r.picture(clock.now, &self.rules))
             .collect();
         // Intervals are real seconds; freshness is judged on the service's clock, which runs
         // faster against an accelerated sandbox.
@@ -227,7 +233,7 @@ impl<R: DeploymentReader> Engine<R> {
                 &self.regions[i],
                 &self.config,
                 self.paces[i].into(),
-                self.model,
+                self.rules.schedule,
             );
             for (kind, task) in due {
                 let reader = Arc::clone(&self.readers[i]);

@@ -8,7 +8,11 @@ use super::{Command, EngineConfig, Update, spawn};
 use crate::domain::{Picture, WeightSource};
 
 async fn run_for(fake: &Arc<FakeReader>, secs: u64) -> Option<Picture> {
-    let mut engine = spawn(vec![Arc::clone(fake)], EngineConfig::default());
+    let mut engine = spawn(
+        vec![Arc::clone(fake)],
+        EngineConfig::default(),
+        super::Rules::default(),
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     let mut last = None;
     loop {

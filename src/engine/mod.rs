@@ -15,6 +15,7 @@ mod state;
 mod state_picture;
 mod tasks;
 
+pub use assemble::Rules;
 pub use collect::{PictureOptions, collect_picture, service_clock};
 pub use config::EngineConfig;
 pub use live::{Command, EngineHandle, MetricSpan, Update, spawn};

@@ -4,17 +4,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::assemble::{Fetched, assemble_view};
+use super::assemble::{Fetched, Rules, assemble_view};
 use super::state::{RegionState, Tracked};
-use crate::domain::{Deployment, DeploymentView, Part, RegionPicture, ScheduleModel};
+use crate::domain::{Deployment, DeploymentView, Part, RegionPicture};
 
 impl RegionState {
     /// This region's part of the picture at `now`.
-    pub fn picture(&self, now: DateTime<Utc>, model: ScheduleModel) -> RegionPicture {
+    pub fn picture(&self, now: DateTime<Utc>, rules: &Rules) -> RegionPicture {
         let mut deployments: Vec<DeploymentView> = self
             .tracked
             .values()
-            .map(|t| assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, model))
+            .map(|t| assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, rules))
             .collect();
         deployments.sort_by(|a, b| {
             let key = |v: &DeploymentView| {

@@ -19,6 +19,7 @@ use crate::actions::{
 };
 use crate::aws::{AwsReader, DeploymentReader, Mode, connect, connect_writer};
 use crate::cli::{ActArgs, AuditArgs, AwsArgs};
+use crate::config::Config;
 use crate::domain::{DeploymentView, Part, ViewFreshness};
 use crate::engine::{PictureOptions, collect_picture};
 
@@ -59,19 +60,18 @@ fn say(line: &str) {
 }
 
 /// `rollwatch rollback | stop | continue | resolve`.
-pub async fn run_action(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
-    Box::pin(act_on(aws, request, act)).await
+pub async fn run_action(
+    aws: &AwsArgs,
+    request: Request,
+    act: &ActArgs,
+    config: &Config,
+) -> ExitCode {
+    Box::pin(act_on(aws, request, act, config)).await
 }
 
-async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
+async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config) -> ExitCode {
     let profile = aws.profile.as_deref();
-    let profile_settings = match settings::load(profile) {
-        Ok(s) => s,
-        Err(e) => {
-            say(&format!("rollwatch: config: {e}"));
-            return ActExit::Usage.into();
-        }
-    };
+    let profile_settings = config.profile(profile);
     let mode = settings::mode(aws.read_only, profile_settings, profile);
     let audit = match AuditLog::default_location() {
         Ok(a) => a,
@@ -93,7 +93,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs) -> ExitCode {
             return ActExit::AwsError.into();
         }
     };
-    let (view, region) = match Box::pin(find_view(&readers, &act.deployment_id)).await {
+    let (view, region) = match Box::pin(find_view(&readers, &act.deployment_id, config)).await {
         Ok(found) => found,
         Err(message) => {
             say(&format!("rollwatch: {message}"));
@@ -198,8 +198,16 @@ fn finish(report: &Report) -> ExitCode {
 
 /// The picture's view of the deployment (with alarms and metrics for the blast radius), or a
 /// bare view when the picture does not show it (finished and superseded).
-async fn find_view(readers: &[AwsReader], id: &str) -> Result<(DeploymentView, String), String> {
-    let picture = collect_picture(readers, PictureOptions::default()).await;
+async fn find_view(
+    readers: &[AwsReader],
+    id: &str,
+    config: &Config,
+) -> Result<(DeploymentView, String), String> {
+    let options = PictureOptions {
+        rules: config.rules(),
+        ..PictureOptions::default()
+    };
+    let picture = collect_picture(readers, options).await;
     for region in &picture.regions {
         if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
             return Ok((v.clone(), region.region.clone()));

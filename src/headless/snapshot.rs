@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::aws::connect;
 use crate::cli::{AwsArgs, SnapshotArgs};
+use crate::config::Config;
 use crate::domain::{Completeness, Picture};
 use crate::engine::{PictureOptions, collect_picture};
 
@@ -30,7 +31,7 @@ pub fn exit_status(picture: &Picture) -> ExitStatus {
 }
 
 /// `rollwatch snapshot`.
-pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs) -> ExitCode {
+pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -> ExitCode {
     let readers = match connect(&aws.connect_options()).await {
         Ok(r) => r,
         Err(failure) => {
@@ -40,6 +41,7 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs) -> ExitCode {
     };
     let options = PictureOptions {
         metric_minutes: args.minutes.clamp(1, 1440),
+        rules: config.rules(),
         ..PictureOptions::default()
     };
     let picture = collect_picture(&readers, options).await;

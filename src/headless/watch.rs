@@ -17,11 +17,11 @@ use serde_json::json;
 
 use crate::aws::connect;
 use crate::cli::{AwsArgs, WatchArgs};
+use crate::config::Config;
 use crate::domain::{
-    Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, VerdictConfig, judge_view,
-    timeline_diff,
+    Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, timeline_diff,
 };
-use crate::engine::{EngineConfig, Update, spawn};
+use crate::engine::{Update, spawn};
 
 /// Exit code: every watched deployment succeeded.
 const SUCCEEDED: u8 = 0;
@@ -33,7 +33,7 @@ const VERDICT_FAIL: u8 = 2;
 const CANNOT_WATCH: u8 = 3;
 
 /// `rollwatch watch`.
-pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs) -> ExitCode {
+pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> ExitCode {
     if args.deployment_id.is_none() && !args.all {
         eprintln!("rollwatch watch: name a deployment id, or --all");
         return ExitCode::from(CANNOT_WATCH);
@@ -45,14 +45,13 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs) -> ExitCode {
             return ExitCode::from(CANNOT_WATCH);
         }
     };
-    let mut engine = spawn(readers, EngineConfig::default());
+    let mut engine = spawn(readers, config.refresh.clone(), config.rules());
     let code = follow(&mut engine.updates, args).await;
     engine.shutdown().await;
     ExitCode::from(code)
 }
 
 async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchArgs) -> u8 {
-    let config = VerdictConfig::default();
     let mut previous: Option<Picture> = None;
     let mut verdicts: HashMap<String, Judgement> = HashMap::new();
     let mut seen_any = false;
@@ -82,7 +81,7 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
         }
         for view in picture.regions.iter().flat_map(|r| &r.deployments) {
             let id = &view.deployment.id;
-            let Some(verdict) = judge_view(view, &config).filter(|_| wanted(id)) else {
+            let Some(verdict) = view.verdict.as_ref().filter(|_| wanted(id)) else {
                 continue;
             };
             if verdicts.insert(id.clone(), verdict.overall) != Some(verdict.overall) {

@@ -66,13 +66,13 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
     }
 }
 
-fn say(model: &mut Model, text: impl Into<String>, level: Level) {
+pub(super) fn say(model: &mut Model, text: impl Into<String>, level: Level) {
     model.actions.message = Some((text.into(), level));
     model.dirty = true;
 }
 
 /// Appends a line to the event log of `id`, at "now" on the service's clock.
-fn log(model: &mut Model, id: &str, text: String) {
+pub(super) fn log(model: &mut Model, id: &str, text: String) {
     model.log.push_back(TimelineEvent {
         at: model.now.unwrap_or_default(),
         deployment_id: id.to_string(),
@@ -298,11 +298,15 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
         view: Box::new(view),
         region,
         request,
+        guard_rule: None,
     }]
 }
 
 /// A prepared action: the modal, or the refusal.
 pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
+    if prepared.by_guard() {
+        return super::guard::on_prepared(model, prepared);
+    }
     model.dirty = true;
     let id = prepared.deployment_id().to_string();
     if let Some(why) = prepared.refusal() {

@@ -27,7 +27,7 @@ use super::update::{Msg, update};
 use super::views;
 use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect};
 use crate::cli::{AwsArgs, DemoArgs};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::domain::ClockReading;
 use crate::engine::{self, EngineHandle, Update};
 use crate::sandbox::{Sandbox, SandboxConfig};
@@ -49,13 +49,6 @@ fn restore() {
     ratatui::restore();
 }
 
-fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
-    config::load(path).map_err(|err| {
-        eprintln!("rollwatch: {err}");
-        ExitCode::from(2)
-    })
-}
-
 /// The model for `config`, honouring NO_COLOR.
 pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -68,11 +61,7 @@ pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
 }
 
 /// `rollwatch`: the TUI on real AWS.
-pub async fn run_live(aws: &AwsArgs, config_path: Option<&Path>) -> ExitCode {
-    let config = match load_config(config_path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     let log = super::logging::init();
     let options = aws.connect_options();
     let readers = match connect(&options).await {
@@ -82,9 +71,13 @@ pub async fn run_live(aws: &AwsArgs, config_path: Option<&Path>) -> ExitCode {
             return ExitCode::from(4);
         }
     };
-    let actions = action_setup(&options, &readers, aws.read_only, aws.profile.as_deref()).await;
-    let engine = engine::spawn(readers, config.refresh.clone());
-    let model = initial_model(&config, aws.profile.clone());
+    let profile = aws.profile.as_deref();
+    let actions = action_setup(&options, &readers, aws.read_only, profile, config).await;
+    let mut model = initial_model(config, aws.profile.clone());
+    if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
+        return code;
+    }
+    let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
     finish(
         run(engine, model, actions).await,
         log.as_ref().map(|(_, p)| p.as_path()),
@@ -97,17 +90,40 @@ async fn action_setup(
     readers: &[AwsReader],
     read_only: bool,
     profile: Option<&str>,
+    config: &Config,
 ) -> Setup {
     let regions: Vec<String> = readers.iter().map(|r| r.region().to_string()).collect();
-    runtime::setup(options, &regions, read_only, profile).await
+    runtime::setup(
+        options,
+        &regions,
+        read_only,
+        profile,
+        config.profile(profile),
+    )
+    .await
+}
+
+/// `--guard`: arms the guard, or refuses to start when the write side is missing (read-only
+/// mode, no audit log) — the person asked for a guard and must not believe one is running.
+fn arm_guard(
+    model: &mut Model,
+    guard: bool,
+    actions: &Setup,
+    config: &Config,
+) -> Result<(), ExitCode> {
+    if !guard {
+        return Ok(());
+    }
+    if let Some(why) = &actions.disabled {
+        eprintln!("rollwatch: --guard cannot run: {why}");
+        return Err(ExitCode::from(2));
+    }
+    model.guard = Some(crate::domain::Guard::new(config.guard));
+    Ok(())
 }
 
 /// `rollwatch demo`: the built-in sandbox, and the TUI on it (`--read-only` honoured).
-pub async fn run_demo(args: &DemoArgs, config_path: Option<&Path>, read_only: bool) -> ExitCode {
-    let config = match load_config(config_path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: bool) -> ExitCode {
     let log = super::logging::init();
     let sandbox_config = SandboxConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -139,9 +155,13 @@ pub async fn run_demo(args: &DemoArgs, config_path: Option<&Path>, read_only: bo
             return ExitCode::from(4);
         }
     };
-    let actions = action_setup(&options, &readers, read_only, None).await;
-    let engine = engine::spawn(readers, config.refresh.clone());
-    let model = initial_model(&config, Some(format!("demo ({})", args.scenario)));
+    let actions = action_setup(&options, &readers, read_only, None, config).await;
+    let mut model = initial_model(config, Some(format!("demo ({})", args.scenario)));
+    if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
+        sandbox.shutdown().await;
+        return code;
+    }
+    let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
     let result = run(engine, model, actions).await;
     sandbox.shutdown().await;
     finish(result, log.as_ref().map(|(_, p)| p.as_path()))

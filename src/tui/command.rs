@@ -21,6 +21,8 @@ pub enum Command {
         view: Box<DeploymentView>,
         region: String,
         request: Request,
+        /// Set when the guard asks (its rule, for the audit line); None: a person pressed a key.
+        guard_rule: Option<String>,
     },
     /// Run a confirmed action; progress and the report come back as messages.
     Run(Box<Confirmed>),
@@ -63,13 +65,20 @@ impl PartialEq for Command {
                     view: a,
                     region: ra,
                     request: qa,
+                    guard_rule: ga,
                 },
                 Self::Prepare {
                     view: b,
                     region: rb,
                     request: qb,
+                    guard_rule: gb,
                 },
-            ) => a.deployment.id == b.deployment.id && ra == rb && qa == qb,
+            ) => {
+                a.deployment.id == b.deployment.id
+                    && ra == rb
+                    && qa == qb
+                    && ga.is_some() == gb.is_some()
+            }
             (Self::Run(a), Self::Run(b)) => {
                 let (a, b) = (a.prepared(), b.prepared());
                 a.deployment_id() == b.deployment_id() && a.action == b.action

@@ -47,6 +47,8 @@ pub enum Action {
     BackToOld,
     /// `N`: split alias forward to the new version.
     ForwardToNew,
+    /// `x` (or ctrl-x, which also works while typing): the guard stands down.
+    CancelGuard,
 }
 
 /// Where an action is offered (for the footer).
@@ -58,7 +60,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 21] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 22] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -109,6 +111,12 @@ impl Action {
             &["N"],
             "split alias forward to new",
             Scope::Lists,
+        ),
+        (
+            Self::CancelGuard,
+            &["x", "ctrl-x"],
+            "cancel the guard's rollback (--guard)",
+            Scope::Everywhere,
         ),
     ];
 

@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod app;
 pub mod command;
+pub mod guard;
 pub mod keymap;
 pub mod logging;
 pub mod model;

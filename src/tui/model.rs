@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::actions::ActionState;
 use super::keymap::Keymap;
 use super::theme::Theme;
-use crate::domain::{Deployment, DeploymentView, Picture, TimelineEvent};
+use crate::domain::{Deployment, DeploymentView, Guard, Picture, TimelineEvent};
 use crate::engine::MetricSpan;
 
 /// The event log keeps this many transitions (oldest dropped first).
@@ -130,6 +130,8 @@ pub struct Model {
     pub theme: Theme,
     /// Operator actions: disabled reason, in-flight deployments, the confirmation modal.
     pub actions: ActionState,
+    /// The guard, when rollwatch was started with `--guard`.
+    pub guard: Option<Guard>,
 }
 
 impl Model {

@@ -15,6 +15,7 @@ use crate::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Prepared, Request, prepare, settings,
 };
 use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
+use crate::config::ProfileSettings;
 
 /// What the actions need at run time.
 pub struct Runtime {
@@ -46,6 +47,7 @@ pub async fn setup(
     regions: &[String],
     read_only_flag: bool,
     profile: Option<&str>,
+    profile_settings: ProfileSettings,
 ) -> Setup {
     let (tx, rx) = unbounded_channel();
     let disabled = |why: String, read_only: bool, rx| Setup {
@@ -53,10 +55,6 @@ pub async fn setup(
         disabled: Some(why),
         read_only,
         rx,
-    };
-    let profile_settings = match settings::load(profile) {
-        Ok(s) => s,
-        Err(e) => return disabled(format!("the config could not be read: {e}"), false, rx),
     };
     let mode = settings::mode(read_only_flag, profile_settings, profile);
     let mut writers = HashMap::new();
@@ -122,7 +120,14 @@ impl Runtime {
                 view,
                 region,
                 request,
-            } => self.prepare(*view, &region, request),
+                guard_rule,
+            } => {
+                let initiator = match guard_rule {
+                    Some(rule) => Initiator::Guard { rule },
+                    None => Initiator::person("tui"),
+                };
+                self.prepare(*view, &region, request, initiator);
+            }
             Command::Run(confirmed) => {
                 let id = confirmed.prepared().deployment_id().to_string();
                 let region = confirmed.prepared().region().to_string();
@@ -173,12 +178,18 @@ impl Runtime {
         }
     }
 
-    fn prepare(&self, view: crate::domain::DeploymentView, region: &str, request: Request) {
+    fn prepare(
+        &self,
+        view: crate::domain::DeploymentView,
+        region: &str,
+        request: Request,
+        initiator: Initiator,
+    ) {
         let context = Context {
             profile: self.profile.clone(),
             region: region.to_string(),
             protected: self.protected,
-            initiator: Initiator::person("tui"),
+            initiator,
         };
         let tx = self.tx.clone();
         let Some(writer) = self.writers.get(region).cloned() else {

@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 
 use super::actions;
 use super::command::Command;
+use super::guard;
 use super::keymap::Action;
 use super::model::{LOG_CAPACITY, Model, Pane};
 use super::views::layout::{Areas, areas};
@@ -63,7 +64,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         Msg::Tick(now) => {
             model.now = Some(now);
             model.dirty = true;
-            Vec::new()
+            guard::on_tick(model, now)
         }
         Msg::Picture { picture, clock } => on_picture(model, *picture, clock),
         Msg::Action(action) => on_action(model, action),
@@ -103,7 +104,9 @@ fn on_picture(model: &mut Model, picture: Picture, clock: ClockReading) -> Vec<C
     model.fatal = None;
     model.flash = None;
     model.dirty = true;
-    reselect(model)
+    let mut commands = guard::on_picture(model, clock);
+    commands.extend(reselect(model));
+    commands
 }
 
 /// After the rows changed: keep the selected id, or land on the row where it was.
@@ -134,6 +137,9 @@ fn reselect(model: &mut Model) -> Vec<Command> {
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if guard::is_cancel(model, &key) {
+        return guard::cancel(model);
     }
     if let Some(commands) = actions::on_key(model, key) {
         return commands;
@@ -223,6 +229,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
         | Action::HookId
         | Action::BackToOld
         | Action::ForwardToNew => return actions::on_action(model, action),
+        Action::CancelGuard => return guard::cancel(model),
     }
     Vec::new()
 }

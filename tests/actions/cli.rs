@@ -20,10 +20,13 @@ impl Cli {
     async fn start(scenario: &str, speed: f64, faults: Option<&str>) -> Self {
         let mut config = sandbox_config(scenario, faults);
         config.speed = speed;
-        Self {
+        let cli = Self {
             sandbox: Arc::new(Sandbox::start(config).await.unwrap()),
             dir: tempfile::tempdir().unwrap(),
-        }
+        };
+        // ROLLWATCH_CONFIG names this file: it must exist (an empty file is all defaults).
+        cli.config("");
+        cli
     }
 
     fn config(&self, toml: &str) {
@@ -224,7 +227,9 @@ async fn usage_errors_exit_2() {
     let out = cli.run(&["stop", "d-X", "--yes"]).await;
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("must be true or false"), "{err}");
+    // The file, the line and the field are named.
+    assert!(err.contains("config.toml:2:"), "{err}");
+    assert!(err.contains("profiles.default.protected"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

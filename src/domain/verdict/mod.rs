@@ -30,7 +30,7 @@ mod judge_tests;
 #[cfg(test)]
 mod stats_tests;
 #[cfg(test)]
-mod view_tests;
+pub(crate) mod view_tests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -227,6 +227,9 @@ pub fn judge(
 /// the metrics or the traffic start are not known: before the shift only the pre-traffic hook
 /// invokes the new version, and those invocations are no canary.
 pub fn judge_view(view: &DeploymentView, config: &VerdictConfig) -> Option<Verdict> {
+    if !config.enabled {
+        return None;
+    }
     let series = view.metrics.value()?;
     let (old, new) = (series.first()?, series.get(1)?);
     let since = view

@@ -132,7 +132,7 @@ impl VerdictThresholds {
     }
 }
 
-/// Per-function overrides: any key left out keeps the default.
+/// Overrides of [`VerdictThresholds`]: any key left out keeps the value below it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThresholdOverrides {
@@ -145,40 +145,93 @@ pub struct ThresholdOverrides {
     pub critical: Option<Vec<MetricKind>>,
 }
 
-/// The `[verdict]` section: defaults plus per-function overrides.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+impl ThresholdOverrides {
+    /// `thresholds` with these overrides applied.
+    fn apply(&self, mut t: VerdictThresholds) -> VerdictThresholds {
+        t.confidence = self.confidence.unwrap_or(t.confidence);
+        t.tolerance = self.tolerance.unwrap_or(t.tolerance);
+        t.error_rate_margin_pct = self
+            .error_rate_margin_pct
+            .unwrap_or(t.error_rate_margin_pct);
+        t.min_invocations = self.min_invocations.unwrap_or(t.min_invocations);
+        t.min_baseline_invocations = self
+            .min_baseline_invocations
+            .unwrap_or(t.min_baseline_invocations);
+        t.min_minutes = self.min_minutes.unwrap_or(t.min_minutes);
+        if let Some(critical) = &self.critical {
+            t.critical.clone_from(critical);
+        }
+        t
+    }
+}
+
+/// The `[verdict]` section: whether to judge at all, the thresholds for every function (the
+/// section's own keys over the built-in defaults), and per-function overrides. Unknown keys are
+/// errors, so a typo never silently keeps a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct VerdictConfig {
-    #[serde(flatten)]
-    pub defaults: VerdictThresholds,
+    /// `false`: no verdict is computed (no column, no warning, no `verdict` in the JSON).
+    pub enabled: bool,
+    pub confidence: Option<f64>,
+    pub tolerance: Option<f64>,
+    pub error_rate_margin_pct: Option<f64>,
+    pub min_invocations: Option<u64>,
+    pub min_baseline_invocations: Option<u64>,
+    pub min_minutes: Option<usize>,
+    pub critical: Option<Vec<MetricKind>>,
     /// Keyed by Lambda function name.
     pub functions: BTreeMap<String, ThresholdOverrides>,
 }
 
+impl Default for VerdictConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            confidence: None,
+            tolerance: None,
+            error_rate_margin_pct: None,
+            min_invocations: None,
+            min_baseline_invocations: None,
+            min_minutes: None,
+            critical: None,
+            functions: BTreeMap::new(),
+        }
+    }
+}
+
 impl VerdictConfig {
+    /// The section's own keys, as overrides of the built-in defaults.
+    fn section(&self) -> ThresholdOverrides {
+        ThresholdOverrides {
+            confidence: self.confidence,
+            tolerance: self.tolerance,
+            error_rate_margin_pct: self.error_rate_margin_pct,
+            min_invocations: self.min_invocations,
+            min_baseline_invocations: self.min_baseline_invocations,
+            min_minutes: self.min_minutes,
+            critical: self.critical.clone(),
+        }
+    }
+
+    /// The thresholds for every function without overrides.
+    pub fn defaults(&self) -> VerdictThresholds {
+        self.section().apply(VerdictThresholds::default())
+    }
+
     /// The thresholds for `function`: the defaults with its overrides applied.
     pub fn for_function(&self, function: &str) -> VerdictThresholds {
-        let mut t = self.defaults.clone();
-        if let Some(o) = self.functions.get(function) {
-            t.confidence = o.confidence.unwrap_or(t.confidence);
-            t.tolerance = o.tolerance.unwrap_or(t.tolerance);
-            t.error_rate_margin_pct = o.error_rate_margin_pct.unwrap_or(t.error_rate_margin_pct);
-            t.min_invocations = o.min_invocations.unwrap_or(t.min_invocations);
-            t.min_baseline_invocations = o
-                .min_baseline_invocations
-                .unwrap_or(t.min_baseline_invocations);
-            t.min_minutes = o.min_minutes.unwrap_or(t.min_minutes);
-            if let Some(critical) = &o.critical {
-                t.critical.clone_from(critical);
-            }
+        let t = self.defaults();
+        match self.functions.get(function) {
+            Some(o) => o.apply(t),
+            None => t,
         }
-        t
     }
 
     /// Every out-of-range value, prefixed with where it is.
     pub fn problems(&self) -> Vec<String> {
         let mut out: Vec<String> = self
-            .defaults
+            .defaults()
             .problems()
             .into_iter()
             .map(|p| format!("verdict: {p}"))
@@ -232,10 +285,19 @@ mod tests {
     }
 
     #[test]
-    fn typos_in_a_function_table_are_errors() {
+    fn typos_are_errors_in_the_section_and_in_a_function_table() {
         let parsed: Result<VerdictConfig, _> =
             toml::from_str("[functions.checkout]\nmin_invocation = 5\n");
         assert!(parsed.is_err());
+        let parsed: Result<VerdictConfig, _> = toml::from_str("confidance = 0.9\n");
+        assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn the_verdict_can_be_turned_off() {
+        let c: VerdictConfig = toml::from_str("enabled = false\n").expect("parse");
+        assert!(!c.enabled);
+        assert!(VerdictConfig::default().enabled);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::domain::{
     RollbackLinks, TrafficPlan, TrafficRouting, VersionMetrics, ViewFreshness,
 };
 
-fn at(minute: i64) -> DateTime<Utc> {
+pub(crate) fn at(minute: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
         .single()
         .expect("time")
@@ -17,7 +17,7 @@ fn at(minute: i64) -> DateTime<Utc> {
 }
 
 /// 30 minutes; before minute 10 only the pre-traffic hook ran the new version (all errors).
-fn series(version: &str, inv: f64, err_after: f64, err_before: f64) -> VersionMetrics {
+pub(crate) fn series(version: &str, inv: f64, err_after: f64, err_before: f64) -> VersionMetrics {
     VersionMetrics {
         version: version.into(),
         points: (0..30)
@@ -35,7 +35,10 @@ fn series(version: &str, inv: f64, err_after: f64, err_before: f64) -> VersionMe
     }
 }
 
-fn view(metrics: Part<Vec<VersionMetrics>>, plan: Option<TrafficPlan>) -> DeploymentView {
+pub(crate) fn view(
+    metrics: Part<Vec<VersionMetrics>>,
+    plan: Option<TrafficPlan>,
+) -> DeploymentView {
     DeploymentView {
         deployment: Deployment {
             id: "d-1".into(),
@@ -76,7 +79,7 @@ fn view(metrics: Part<Vec<VersionMetrics>>, plan: Option<TrafficPlan>) -> Deploy
     }
 }
 
-fn plan() -> TrafficPlan {
+pub(crate) fn plan() -> TrafficPlan {
     TrafficPlan::new(
         TrafficRouting::TimeBasedCanary {
             percent: 10,

@@ -74,6 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
             Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
             Action::Filter => !in_log,
+            Action::CancelGuard => model.guard.is_some(),
             _ => scope == Scope::Everywhere || scope == Scope::Lists,
         };
         let label = if action == Action::Down {

@@ -1,4 +1,4 @@
-//! The header line: who and where (profile, account, regions), the READ-ONLY badge, the age of
+//! The header line: who and where (profile, account, regions), the READ-ONLY and GUARD badges, the age of
 //! the last refresh on the service's clock, and a red STALE badge when any panel is older than
 //! three times its refresh interval. Also the message line above the footer: the last operator
 //! action's progress or result (red when it failed, was refused or actions are disabled).
@@ -47,6 +47,16 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     if model.read_only {
         spans.extend([sep(), Span::styled(" READ-ONLY ", t.badge(t.warning()))]);
+    }
+    if let Some(g) = &model.guard {
+        let c = g.config();
+        spans.extend([
+            sep(),
+            Span::styled(
+                format!(" GUARD {}s+{}s ", c.fail_for_secs, c.countdown_secs),
+                t.badge(t.accent()),
+            ),
+        ]);
     }
     spans.push(sep());
     match (&model.picture, model.now) {

@@ -26,14 +26,17 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// Lines the warnings banner needs: one per warning, at most three and a "more" line.
+/// Lines the warnings banner needs: one per deployment the guard has armed (at most three),
+/// then one per warning, at most three and a "more" line.
 pub fn warning_lines(model: &Model) -> u16 {
+    let guard = super::warnings::armed(model).len().min(3) as u16;
     let n = super::warnings::count(model);
-    match n {
-        0 => 0,
-        1..=3 => n as u16,
-        _ => 4,
-    }
+    guard
+        + match n {
+            0 => 0,
+            1..=3 => n as u16,
+            _ => 4,
+        }
 }
 
 /// The layout of `area` for `model`.

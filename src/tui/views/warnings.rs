@@ -1,14 +1,55 @@
-//! The warnings banner: what matters on call (an alias left split, a group that won't stop a bad
-//! release, too little traffic to judge...), from each deployment's `warnings`, the selected
-//! deployment's first, at most three lines and a count of the rest.
+//! The warnings banner: first the guard's armed deployments (`--guard`), each with its
+//! countdown and the key that cancels it, never folded away; then what matters on call (an
+//! alias left split, a group that won't stop a bad release, too little traffic to judge...),
+//! from each deployment's `warnings`, the selected deployment's first, at most three lines and a
+//! count of the rest.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::fmt::fit;
+use super::fmt::{age, fit};
+use crate::domain::guard::Armed;
 use crate::tui::model::Model;
+
+/// The guard's armed deployments at the model's "now", counting down first.
+pub fn armed(model: &Model) -> Vec<Armed> {
+    match (&model.guard, model.now) {
+        (Some(g), Some(now)) => g.armed(now),
+        _ => Vec::new(),
+    }
+}
+
+fn guard_line(a: &Armed, width: usize, model: &Model) -> Line<'static> {
+    let t = &model.theme;
+    let (head, style) = match a.fires_in {
+        Some(secs) => (
+            format!(
+                " GUARD rolls back {} {} in {} — x cancels ",
+                a.id,
+                a.subject,
+                age(secs as i64)
+            ),
+            t.badge(t.error()),
+        ),
+        None => (
+            format!(
+                " guard armed on {} {}: countdown in {} if still failing — x cancels ",
+                a.id,
+                a.subject,
+                age(a.countdown_starts_in.unwrap_or(0) as i64)
+            ),
+            t.warning(),
+        ),
+    };
+    let room = width.saturating_sub(head.chars().count() + 1);
+    Line::from(vec![
+        Span::styled(head, style),
+        Span::raw(" "),
+        Span::raw(fit(&a.reason, room, t)),
+    ])
+}
 
 /// How many warnings there are in the picture.
 pub fn count(model: &Model) -> usize {
@@ -44,27 +85,29 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
+    let width = usize::from(area.width);
+    let mut lines: Vec<Line> = armed(model)
+        .iter()
+        .take(usize::from(area.height))
+        .map(|a| guard_line(a, width, model))
+        .collect();
+    let height = usize::from(area.height).saturating_sub(lines.len());
     let total = count(model);
-    let shown = if total > usize::from(area.height) {
-        usize::from(area.height.saturating_sub(1))
+    let shown = if total > height {
+        height.saturating_sub(1)
     } else {
         total
     };
     let all = collect_first(model, shown);
-    let width = usize::from(area.width);
-    let mut lines: Vec<Line> = all
-        .iter()
-        .take(shown)
-        .map(|(subject, text)| {
-            let head = format!(" {} {subject}: ", t.warning_icon());
-            let room = width.saturating_sub(head.chars().count());
-            Line::from(vec![
-                Span::styled(head, t.warning()),
-                Span::raw(fit(text, room, t)),
-            ])
-        })
-        .collect();
-    if total > shown {
+    lines.extend(all.iter().take(shown).map(|(subject, text)| {
+        let head = format!(" {} {subject}: ", t.warning_icon());
+        let room = width.saturating_sub(head.chars().count());
+        Line::from(vec![
+            Span::styled(head, t.warning()),
+            Span::raw(fit(text, room, t)),
+        ])
+    }));
+    if total > shown && height > 0 {
         lines.push(Line::styled(
             format!("   … and {} more warnings", total - shown),
             t.muted(),

@@ -1,0 +1,172 @@
+//! The guard on pictures built by hand: it arms on a Fail verdict, counts down only after the
+//! verdict stayed Fail long enough, fires once, disarms when the verdict recovers or the
+//! deployment ends, never re-arms after a cancel, and converts its countdown to real seconds on
+//! an accelerated clock.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Guard, GuardConfig, GuardEvent, Phase};
+use crate::domain::verdict::view_tests::{at, view};
+use crate::domain::verdict::{Judgement, Verdict};
+use crate::domain::{ClockSource, DeploymentStatus, Freshness, Part, Picture, RegionPicture};
+
+fn picture(judgement: Option<Judgement>, status: DeploymentStatus) -> Picture {
+    let mut v = view(Part::skipped("test"), None);
+    v.deployment.status = status;
+    v.verdict = judgement.map(|overall| Verdict {
+        overall,
+        metrics: Vec::new(),
+        old_version: "6".into(),
+        new_version: "7".into(),
+        minutes: 10,
+        since: Some(at(0)),
+    });
+    Picture {
+        schema_version: 1,
+        taken_at: at(0),
+        clock: ClockSource::Service,
+        regions: vec![RegionPicture {
+            region: "us-east-1".into(),
+            deployments: vec![v],
+            listing: Part::Ok { value: 1 },
+            recent: Part::Ok { value: Vec::new() },
+            listing_freshness: Freshness::default(),
+        }],
+    }
+}
+
+fn fail() -> Picture {
+    picture(Some(Judgement::Fail), DeploymentStatus::InProgress)
+}
+
+fn secs(t: DateTime<Utc>, s: i64) -> DateTime<Utc> {
+    t + Duration::seconds(s)
+}
+
+fn guard() -> Guard {
+    Guard::new(GuardConfig {
+        fail_for_secs: 60,
+        countdown_secs: 10,
+    })
+}
+
+fn fired(events: &[GuardEvent]) -> bool {
+    events.iter().any(|e| matches!(e, GuardEvent::Fire { .. }))
+}
+
+#[test]
+fn fires_once_after_fail_persists_and_the_countdown_runs_out() {
+    let mut g = guard();
+    let t0 = at(0);
+    let events = g.observe(&fail(), t0, 1.0);
+    assert!(matches!(events.as_slice(), [GuardEvent::Armed { id, .. }] if id == "d-1"));
+    assert!(g.tick(secs(t0, 59)).is_empty(), "still inside fail_for");
+    let started = g.observe(&fail(), secs(t0, 60), 1.0);
+    assert!(
+        started
+            .iter()
+            .any(|e| matches!(e, GuardEvent::CountdownStarted { secs: 10, .. })),
+        "{started:?}"
+    );
+    let armed = g.armed(secs(t0, 63));
+    assert_eq!(armed[0].fires_in, Some(7));
+    assert_eq!(armed[0].subject, "checkout:live");
+    assert!(!fired(&g.tick(secs(t0, 69))));
+    let events = g.tick(secs(t0, 70));
+    let Some(GuardEvent::Fire { id, region, rule }) = events.first() else {
+        panic!("no fire: {events:?}");
+    };
+    assert_eq!((id.as_str(), region.as_str()), ("d-1", "us-east-1"));
+    assert!(rule.contains("verdict FAIL for 60s"), "{rule}");
+    assert_eq!(g.phase("d-1"), Some(Phase::Fired));
+    assert!(!fired(&g.tick(secs(t0, 200))), "fires once");
+    assert!(!fired(&g.observe(&fail(), secs(t0, 300), 1.0)));
+    assert!(g.armed(secs(t0, 300)).is_empty());
+}
+
+#[test]
+fn a_recovered_verdict_disarms_and_a_new_fail_starts_over() {
+    let mut g = guard();
+    let t0 = at(0);
+    g.observe(&fail(), t0, 1.0);
+    g.observe(&fail(), secs(t0, 60), 1.0);
+    let pass = picture(Some(Judgement::Pass), DeploymentStatus::InProgress);
+    let events = g.observe(&pass, secs(t0, 65), 1.0);
+    assert!(
+        matches!(events.as_slice(), [GuardEvent::Disarmed { why, .. }] if why.contains("no longer Fail")),
+        "{events:?}"
+    );
+    assert!(!fired(&g.tick(secs(t0, 100))));
+    g.observe(&fail(), secs(t0, 100), 1.0);
+    assert!(
+        !fired(&g.tick(secs(t0, 170))),
+        "fail_for counts again from 100 s"
+    );
+    assert_eq!(
+        g.phase("d-1"),
+        Some(Phase::CountingDown {
+            fire_at: secs(t0, 180)
+        })
+    );
+}
+
+#[test]
+fn not_enough_data_and_ended_deployments_never_fire() {
+    let mut g = guard();
+    let t0 = at(0);
+    let quiet = picture(Some(Judgement::NotEnoughData), DeploymentStatus::InProgress);
+    assert!(g.observe(&quiet, t0, 1.0).is_empty());
+    assert!(
+        g.observe(&picture(None, DeploymentStatus::InProgress), t0, 1.0)
+            .is_empty()
+    );
+    g.observe(&fail(), t0, 1.0);
+    let stopped = picture(Some(Judgement::Fail), DeploymentStatus::Stopped);
+    let events = g.observe(&stopped, secs(t0, 61), 1.0);
+    assert!(
+        matches!(events.as_slice(), [GuardEvent::Disarmed { why, .. }] if why.contains("ended")),
+        "{events:?}"
+    );
+    g.observe(&fail(), secs(t0, 62), 1.0);
+    let mut empty = fail();
+    empty.regions[0].deployments.clear();
+    let events = g.observe(&empty, secs(t0, 63), 1.0);
+    assert!(matches!(events.as_slice(), [GuardEvent::Disarmed { .. }]));
+    assert!(!fired(&g.tick(secs(t0, 1000))));
+}
+
+#[test]
+fn cancelling_stands_the_guard_down_for_good() {
+    let mut g = guard();
+    let t0 = at(0);
+    g.observe(&fail(), t0, 1.0);
+    g.tick(secs(t0, 60));
+    let events = g.cancel_all();
+    assert_eq!(events, vec![GuardEvent::Cancelled { id: "d-1".into() }]);
+    assert!(g.cancel_all().is_empty(), "nothing left to cancel");
+    assert!(!fired(&g.tick(secs(t0, 1000))));
+    let events = g.observe(&fail(), secs(t0, 1001), 1.0);
+    assert!(events.is_empty(), "never re-armed: {events:?}");
+    assert!(g.armed(secs(t0, 1001)).is_empty());
+}
+
+#[test]
+fn the_countdown_is_in_real_seconds_on_an_accelerated_clock() {
+    let mut g = Guard::new(GuardConfig {
+        fail_for_secs: 0,
+        countdown_secs: 1,
+    });
+    assert_eq!(g.config().countdown_secs, super::MIN_COUNTDOWN_SECS);
+    let t0 = at(0);
+    // 30 simulated seconds per real second: 5 real seconds are 150 service seconds.
+    let events = g.observe(&fail(), t0, 30.0);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, GuardEvent::CountdownStarted { secs: 5, .. }))
+    );
+    assert_eq!(g.armed(t0)[0].fires_in, Some(5));
+    assert_eq!(g.armed(secs(t0, 60))[0].fires_in, Some(3));
+    assert!(!fired(&g.tick(secs(t0, 149))));
+    assert!(fired(&g.tick(secs(t0, 150))));
+}
