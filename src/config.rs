@@ -274,6 +274,14 @@ mod tests {
         assert_eq!(parsed.colors, Colors::default());
         assert_eq!(parsed.refresh, EngineConfig::default());
         assert_eq!(parsed.ui, Ui::default());
+        assert_eq!(parsed.schedule, ScheduleModel::default());
+        assert_eq!(
+            parsed.verdict.defaults(),
+            VerdictConfig::default().defaults()
+        );
+        assert!(parsed.verdict.enabled);
+        assert_eq!(parsed.guard, GuardConfig::default());
+        assert!(parsed.profiles.is_empty());
         let defaults = crate::tui::keymap::Keymap::default();
         assert_eq!(
             crate::tui::keymap::Keymap::with_overrides(&parsed.keys),

@@ -152,3 +152,48 @@ fn config_check_reports_the_error_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown_key.toml:6:"), "{err}");
 }
+
+/// Runs the binary with `args` in an empty HOME; (exit code, stderr).
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollwatch"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("ROLLWATCH_STATE_DIR", home.path().join("state"))
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_command_refuses_a_verdict_threshold_out_of_range_naming_line_and_field() {
+    let path = fixture("verdict_out_of_range.toml");
+    let path = path.to_str().expect("utf8 path");
+    for command in ["snapshot", "watch"] {
+        let (code, err) = run(&["--config", path, command, "--region", "us-east-1"]);
+        assert_eq!(code, Some(2), "{command}: {err}");
+        assert!(err.contains("verdict_out_of_range.toml:7:"), "{err}");
+        assert!(
+            err.contains("verdict.functions.checkout.tolerance"),
+            "{err}"
+        );
+        assert!(err.contains("must be 0 or more"), "{err}");
+    }
+}
+
+#[test]
+fn the_guard_is_refused_in_read_only_mode_and_outside_the_tui() {
+    let (code, err) = run(&["--guard", "snapshot"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--guard runs with the TUI"), "{err}");
+    // Read-only: refused before the terminal is touched, saying why.
+    let (code, err) = run(&["--read-only", "--guard", "demo"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--guard cannot run"), "{err}");
+    assert!(err.contains("read-only"), "{err}");
+}

@@ -2,98 +2,19 @@
 //! deployment's weight moves with its steps, the failing canary's alarm fires and CodeDeploy's
 //! rollback shows; `q` exits with 0 and leaves the terminal as it was. Against the sandbox's
 //! `failing-canary`: `S` + `n` sends nothing, `R` + `y` returns the alias to the old version.
+//! With `--guard` on `slow-canary`: the countdown shows, runs out and the guard's rollback is
+//! audited as the guard's; or `x` cancels it and nothing is sent.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+#[path = "common/tmux.rs"]
+mod tmux;
 
-struct Tmux {
-    session: String,
-}
+use std::time::Duration;
 
-impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn start(command: &str) -> Self {
-        let session = format!("rw-e2e-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "160",
-                "-y",
-                "48",
-                command,
-            ])
-            .status()
-            .expect("tmux new-session");
-        assert!(status.success());
-        Self { session }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        let _ = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, keys])
-            .status();
-    }
-
-    /// Polls the screen until `found` says yes, or panics with the last screen.
-    fn wait_for(&self, what: &str, timeout: Duration, found: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let screen = self.screen();
-            if found(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-/// The weight shown on the row of `subject` (e.g. `30%`), if that row is on screen.
-fn row_weight(screen: &str, subject: &str) -> Option<u32> {
-    let line = screen
-        .lines()
-        .find(|l| l.contains(subject) && l.contains('%'))?;
-    line.split_whitespace()
-        .find_map(|w| w.strip_suffix('%')?.parse().ok())
-}
+use tmux::{Tmux, mutating_calls, row_weight};
 
 #[test]
 fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {
-    if !Tmux::available() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "tmux is required on CI (scripts/test installs it)"
-        );
-        eprintln!("skipped: tmux is not installed");
+    if !tmux::tmux_or_skip() {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");
@@ -136,53 +57,16 @@ fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {
     );
 }
 
-/// Mutating calls the sandbox has received so far (`GET /_sandbox/stats`).
-fn mutating_calls(endpoint: &str) -> u64 {
-    use std::io::{Read as _, Write as _};
-    let addr = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    let request =
-        format!("GET /_sandbox/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let stats: serde_json::Value = serde_json::from_str(body).expect("stats JSON");
-    stats["mutating"].as_u64().expect("mutating count")
-}
-
 #[test]
 fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_version() {
-    if !Tmux::available() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "tmux is required on CI (scripts/test installs it)"
-        );
-        eprintln!("skipped: tmux is not installed");
+    if !tmux::tmux_or_skip() {
         return;
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt
-        .block_on(rollwatch::sandbox::Sandbox::start(
-            rollwatch::sandbox::SandboxConfig {
-                listen: "127.0.0.1:0".parse().expect("addr"),
-                scenario: "failing-canary".into(),
-                speed: 2.0,
-                faults: None,
-                seed: 5,
-                allow_remote: false,
-            },
-        ))
-        .expect("sandbox");
+    let sandbox = tmux::sandbox(&rt, "failing-canary", 2.0);
     let endpoint = sandbox.endpoint();
     let home = tempfile::tempdir().expect("tempdir");
-    let command = format!(
-        "env HOME={home} ROLLWATCH_STATE_DIR={home}/state ROLLWATCH_FOLLOW_POLL_MS=300 \
-         AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test TERM=xterm-256color {bin} \
-         --region us-east-1 --endpoint-url {endpoint}; echo EXITED $?; sleep 30",
-        home = home.path().display(),
-        bin = env!("CARGO_BIN_EXE_rollwatch"),
-    );
+    let command = tmux::against(home.path(), &endpoint, "");
     let tmux = Tmux::start(&command);
     tmux.wait_for("the canary", Duration::from_secs(30), |s| {
         s.contains("checkout:live InProgress") && row_weight(s, "checkout:live").is_some()
@@ -237,6 +121,98 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
         weights.is_none_or(std::collections::HashMap::is_empty),
         "{weights:?}"
     );
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    rt.block_on(sandbox.shutdown());
+}
+
+/// `slow-canary` (p99 doubles, no alarm watches latency) with `--guard`, the guard's times cut
+/// short in the config file; the screen once the guard's countdown shows.
+fn guarded_slow_canary(
+    rt: &tokio::runtime::Runtime,
+    home: &std::path::Path,
+) -> (rollwatch::sandbox::Sandbox, Tmux, String) {
+    let sandbox = tmux::sandbox(rt, "slow-canary", 20.0);
+    let endpoint = sandbox.endpoint();
+    let config = home.join("config.toml");
+    std::fs::write(&config, "[guard]\nfail_for_secs = 60\ncountdown_secs = 8\n").expect("config");
+    let args = format!("--guard --config {}", config.display());
+    let tmux = Tmux::start(&tmux::against(home, &endpoint, &args));
+    let armed = tmux.wait_for("the guard's countdown", Duration::from_secs(90), |s| {
+        s.contains("GUARD rolls back d-")
+    });
+    assert!(
+        armed.contains("GUARD 60s+8s"),
+        "the header says the guard is on:\n{armed}"
+    );
+    assert!(armed.contains("profile-api:live"), "{armed}");
+    assert!(armed.contains("x cancels"), "{armed}");
+    (sandbox, tmux, endpoint)
+}
+
+#[test]
+fn the_guard_rolls_back_a_failing_canary_after_its_countdown_and_audits_it() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let home = tempfile::tempdir().expect("tempdir");
+    let (sandbox, tmux, endpoint) = guarded_slow_canary(&rt, home.path());
+    let before = mutating_calls(&endpoint);
+    tmux.wait_for("the guard's rollback", Duration::from_secs(60), |s| {
+        s.contains("rolled back:")
+    });
+    assert!(mutating_calls(&endpoint) > before, "the rollback was sent");
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    // The audit line names the guard and its rule, like a person's rollback names the person.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollwatch"))
+        .args(["audit", "--json"])
+        .env("HOME", home.path())
+        .env("ROLLWATCH_STATE_DIR", home.path().join("state"))
+        .output()
+        .expect("rollwatch audit");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let [record] = records.as_slice() else {
+        panic!("one audit line expected:\n{stdout}");
+    };
+    assert_eq!(record["action"], "rollback", "{record}");
+    assert_eq!(record["outcome"], "done", "{record}");
+    assert_eq!(record["initiator"]["kind"], "guard", "{record}");
+    let rule = record["initiator"]["rule"].as_str().unwrap_or_default();
+    assert!(rule.contains("verdict FAIL for 60s"), "{rule}");
+    assert!(rule.contains("p99"), "{rule}");
+    rt.block_on(sandbox.shutdown());
+}
+
+#[test]
+fn cancelling_the_guards_countdown_sends_nothing() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let home = tempfile::tempdir().expect("tempdir");
+    let (sandbox, tmux, endpoint) = guarded_slow_canary(&rt, home.path());
+    let before = mutating_calls(&endpoint);
+    tmux.keys("x");
+    let cancelled = tmux.wait_for("the cancellation", Duration::from_secs(10), |s| {
+        s.contains("guard cancelled for d-")
+    });
+    assert!(!cancelled.contains("GUARD rolls back"), "{cancelled}");
+    // Well past the countdown: nothing was sent, and the banner stays gone.
+    std::thread::sleep(Duration::from_secs(12));
+    assert_eq!(
+        mutating_calls(&endpoint),
+        before,
+        "a cancelled guard sent a call"
+    );
+    let later = tmux.screen();
+    assert!(!later.contains("GUARD rolls back"), "{later}");
+    assert!(!later.contains("rolled back:"), "{later}");
     tmux.keys("q");
     tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
     rt.block_on(sandbox.shutdown());

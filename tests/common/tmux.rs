@@ -1,0 +1,147 @@
+//! Shared by the tmux end-to-end tests: the real binary in a detached tmux session (keys in,
+//! screen out), and the sandbox's call counters.
+#![allow(dead_code)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    pub fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    pub fn start(command: &str) -> Self {
+        static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("rw-e2e-{}-{n}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "160",
+                "-y",
+                "48",
+                command,
+            ])
+            .status()
+            .expect("tmux new-session");
+        assert!(status.success());
+        Self { session }
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &str) {
+        let _ = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, keys])
+            .status();
+    }
+
+    /// Polls the screen until `found` says yes, or panics with the last screen.
+    pub fn wait_for(&self, what: &str, timeout: Duration, found: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if found(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+/// The weight shown on the row of `subject` (e.g. `30%`), if that row is on screen.
+pub fn row_weight(screen: &str, subject: &str) -> Option<u32> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(subject) && l.contains('%'))?;
+    line.split_whitespace()
+        .find_map(|w| w.strip_suffix('%')?.parse().ok())
+}
+
+/// Mutating calls the sandbox has received so far (`GET /_sandbox/stats`).
+pub fn mutating_calls(endpoint: &str) -> u64 {
+    use std::io::{Read as _, Write as _};
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let request =
+        format!("GET /_sandbox/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let stats: serde_json::Value = serde_json::from_str(body).expect("stats JSON");
+    stats["mutating"].as_u64().expect("mutating count")
+}
+
+/// Whether tmux can run here; on CI it must (scripts/test installs it).
+pub fn tmux_or_skip() -> bool {
+    if Tmux::available() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "tmux is required on CI (scripts/test installs it)"
+    );
+    eprintln!("skipped: tmux is not installed");
+    false
+}
+
+/// The sandbox with `scenario` on a free loopback port, at `speed`.
+pub fn sandbox(
+    rt: &tokio::runtime::Runtime,
+    scenario: &str,
+    speed: f64,
+) -> rollwatch::sandbox::Sandbox {
+    rt.block_on(rollwatch::sandbox::Sandbox::start(
+        rollwatch::sandbox::SandboxConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            scenario: scenario.into(),
+            speed,
+            faults: None,
+            seed: 5,
+            allow_remote: false,
+        },
+    ))
+    .expect("sandbox")
+}
+
+/// The command line that runs rollwatch against `endpoint` in tmux with its own HOME, state and
+/// `args`, then prints its exit code and waits (so the screen can still be read).
+pub fn against(home: &std::path::Path, endpoint: &str, args: &str) -> String {
+    format!(
+        "env HOME={home} ROLLWATCH_STATE_DIR={home}/state ROLLWATCH_FOLLOW_POLL_MS=300 \
+         AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test TERM=xterm-256color {bin} \
+         --region us-east-1 --endpoint-url {endpoint} {args}; echo EXITED $?; sleep 30",
+        home = home.display(),
+        bin = env!("CARGO_BIN_EXE_rollwatch"),
+    )
+}

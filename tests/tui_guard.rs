@@ -1,0 +1,215 @@
+//! The guard in the TUI (`--guard`), through `update` only (pure): a Fail verdict arms it, the
+//! countdown shows in the banner and the header, and when it runs out the guard asks to prepare
+//! a rollback as itself and confirms its own prepared rollback without a modal. `x` (or ctrl-x
+//! while typing) stands it down for good; a person's action in progress makes it stand down;
+//! without `--guard` the key says how to turn it on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod tui_fixtures;
+
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rollwatch::actions::{Context, Initiator, Prepared, Request};
+use rollwatch::domain::{Action as Act, Guard, GuardConfig, blast_radius, confirmation};
+use rollwatch::tui::keymap::Action;
+use rollwatch::tui::{Command, Model, Msg, update, views};
+use tui_fixtures as fx;
+
+const CANARY: &str = "d-CANARY002";
+
+/// The fixtures' picture (d-CANARY002's verdict is Fail) with the guard on: 60 s, then 10 s.
+fn guarded() -> Model {
+    let mut m = fx::model(None, (140, 45));
+    m.guard = Some(Guard::new(GuardConfig {
+        fail_for_secs: 60,
+        countdown_secs: 10,
+    }));
+    let cmds = picture(&mut m);
+    assert!(prepares(&cmds).is_none());
+    m
+}
+
+fn picture(m: &mut Model) -> Vec<Command> {
+    update(
+        m,
+        Msg::Picture {
+            picture: Box::new(fx::picture()),
+            clock: fx::clock(),
+        },
+    )
+}
+
+fn tick(m: &mut Model, secs: i64) -> Vec<Command> {
+    update(m, Msg::Tick(fx::now() + Duration::seconds(secs)))
+}
+
+fn press(m: &mut Model, c: char, modifiers: KeyModifiers) -> Vec<Command> {
+    update(m, Msg::Key(KeyEvent::new(KeyCode::Char(c), modifiers)))
+}
+
+fn prepares(cmds: &[Command]) -> Option<(&str, &Request, &Option<String>)> {
+    cmds.iter().find_map(|c| match c {
+        Command::Prepare {
+            view,
+            request,
+            guard_rule,
+            ..
+        } => Some((view.deployment.id.as_str(), request, guard_rule)),
+        _ => None,
+    })
+}
+
+fn screen(m: &Model) -> String {
+    let mut t = Terminal::new(TestBackend::new(140, 45)).unwrap();
+    t.draw(|f| views::render(f, f.area(), m)).unwrap();
+    t.backend().to_string()
+}
+
+fn message(m: &Model) -> String {
+    m.actions
+        .message
+        .clone()
+        .map(|(t, _)| t)
+        .unwrap_or_default()
+}
+
+fn logged(m: &Model, needle: &str) -> bool {
+    m.events_of(CANARY).any(|e| e.text.contains(needle))
+}
+
+/// What the write side gives back for the guard's rollback request.
+fn guards_prepared(m: &Model) -> Prepared {
+    let view = m
+        .picture
+        .as_ref()
+        .unwrap()
+        .regions
+        .iter()
+        .flat_map(|r| &r.deployments)
+        .find(|v| v.deployment.id == CANARY)
+        .unwrap()
+        .clone();
+    let context = Context {
+        profile: Some("prod".into()),
+        region: "us-east-1".into(),
+        protected: true,
+        initiator: Initiator::Guard {
+            rule: "verdict FAIL".into(),
+        },
+    };
+    let mut p = Prepared::refused(&view, &Request::Rollback, context, String::new());
+    p.action = Ok(Act::Rollback);
+    let blast = blast_radius(&view, "us-east-1", Some("123456789012"), Some("prod"));
+    p.confirmation = Some(confirmation(&Act::Rollback, blast, true));
+    p
+}
+
+#[test]
+fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() {
+    let mut m = guarded();
+    assert!(logged(&m, "guard armed"), "the event log says it is armed");
+    let s = screen(&m);
+    assert!(s.contains("GUARD 60s+10s"), "{s}");
+    assert!(s.contains("guard armed on d-CANARY002"), "{s}");
+    assert!(prepares(&tick(&mut m, 59)).is_none());
+    assert!(prepares(&tick(&mut m, 60)).is_none());
+    assert!(
+        message(&m).contains("rolling back d-CANARY002 in 10s"),
+        "{}",
+        message(&m)
+    );
+    let s = screen(&m);
+    assert!(
+        s.contains("GUARD rolls back d-CANARY002 payments-fn:live in 10s"),
+        "{s}"
+    );
+    assert!(s.contains("x cancels"), "{s}");
+    tick(&mut m, 64);
+    assert!(screen(&m).contains("in 6s"), "the countdown counts down");
+    assert!(prepares(&tick(&mut m, 69)).is_none());
+    let cmds = tick(&mut m, 70);
+    let (id, request, rule) = prepares(&cmds).expect("the guard prepares its rollback");
+    assert_eq!((id, request), (CANARY, &Request::Rollback));
+    let rule = rule.as_deref().unwrap_or_default();
+    assert!(rule.contains("verdict FAIL for 60s"), "{rule}");
+    // A person pressing R now finds the deployment busy: one action at a time.
+    update(&mut m, Msg::Action(Action::Down));
+    assert!(update(&mut m, Msg::Action(Action::Rollback)).is_empty());
+    // The guard confirms its own prepared rollback: no modal, the run starts.
+    let prepared = guards_prepared(&m);
+    let cmds = update(&mut m, Msg::Prepared(Box::new(prepared)));
+    assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
+    assert!(m.actions.modal.is_none());
+    // It fires once.
+    assert!(prepares(&tick(&mut m, 500)).is_none());
+    assert!(prepares(&picture(&mut m)).is_none());
+}
+
+#[test]
+fn x_stands_the_guard_down_and_nothing_is_ever_prepared() {
+    let mut m = guarded();
+    tick(&mut m, 60);
+    assert!(press(&mut m, 'x', KeyModifiers::NONE).is_empty());
+    assert!(
+        message(&m).contains("guard cancelled for d-CANARY002"),
+        "{}",
+        message(&m)
+    );
+    assert!(logged(&m, "nothing will be sent"));
+    assert!(!screen(&m).contains("GUARD rolls back"));
+    for secs in [70, 80, 1000] {
+        assert!(prepares(&tick(&mut m, secs)).is_none());
+    }
+    assert!(prepares(&picture(&mut m)).is_none(), "never re-armed");
+    assert!(!screen(&m).contains("guard armed"));
+}
+
+#[test]
+fn ctrl_x_cancels_while_typing_and_plain_x_is_typed() {
+    let mut m = guarded();
+    update(&mut m, Msg::Action(Action::Filter));
+    press(&mut m, 'x', KeyModifiers::NONE);
+    assert_eq!(m.filter, "x", "x goes into the filter");
+    assert!(screen(&m).contains("guard armed"));
+    press(&mut m, 'x', KeyModifiers::CONTROL);
+    assert!(message(&m).contains("guard cancelled"), "{}", message(&m));
+    assert!(prepares(&tick(&mut m, 1000)).is_none());
+}
+
+#[test]
+fn a_persons_action_in_progress_makes_the_guard_stand_down() {
+    let mut m = guarded();
+    update(&mut m, Msg::Action(Action::Down));
+    assert_eq!(m.selected.as_deref(), Some(CANARY));
+    assert!(prepares(&update(&mut m, Msg::Action(Action::Stop))).is_some());
+    tick(&mut m, 60);
+    assert!(prepares(&tick(&mut m, 70)).is_none());
+    assert!(
+        message(&m).contains("the guard stands down"),
+        "{}",
+        message(&m)
+    );
+}
+
+#[test]
+fn a_refused_guard_rollback_is_recorded_not_run() {
+    let mut m = guarded();
+    tick(&mut m, 60);
+    assert!(prepares(&tick(&mut m, 70)).is_some());
+    let mut p = guards_prepared(&m);
+    p.action = Err("the deployment is no longer in progress".into());
+    let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
+    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
+    assert!(message(&m).contains("refused"), "{}", message(&m));
+    assert!(!m.actions.busy.contains(CANARY));
+}
+
+#[test]
+fn without_the_guard_x_says_how_to_turn_it_on() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    assert!(press(&mut m, 'x', KeyModifiers::NONE).is_empty());
+    assert!(message(&m).contains("--guard"), "{}", message(&m));
+    assert!(!screen(&m).contains("GUARD"));
+}

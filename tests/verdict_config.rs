@@ -1,0 +1,165 @@
+//! The verdict as the config file shapes it, through the real binary against the sandbox:
+//! per-function thresholds change the judgement (`slow-canary` fails on p99 by default and
+//! passes when only the error rate is critical for its function); `enabled = false` removes it;
+//! and the verdict costs no AWS call — two identical sandboxes answer exactly the same calls
+//! to a snapshot with and without it (the sandbox's call counters).
+
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// `slow-canary` paused twelve minutes in: p99 doubled a minute in, no alarm watches latency.
+async fn slow_canary() -> rollwatch::sandbox::Sandbox {
+    let sandbox = rollwatch::sandbox::Sandbox::start(rollwatch::sandbox::SandboxConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        scenario: "slow-canary".into(),
+        speed: 0.0,
+        faults: None,
+        seed: 3,
+        allow_remote: false,
+    })
+    .await
+    .expect("sandbox starts");
+    sandbox.advance(12.0 * 60.0);
+    sandbox
+}
+
+/// `rollwatch --config <config> snapshot --json` against `endpoint`: the deployment's JSON.
+fn snapshot(endpoint: &str, home: &Path, config: &str) -> Value {
+    let path = home.join("config.toml");
+    std::fs::write(&path, config).expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_rollwatch"))
+        .args([
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            endpoint,
+            "--config",
+        ])
+        .arg(&path)
+        .args(["snapshot", "--json"])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .expect("run rollwatch");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    doc["regions"][0]["deployments"][0].clone()
+}
+
+/// `GET /_sandbox/stats`: calls per service and operation.
+fn stats(endpoint: &str) -> Value {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let request =
+        format!("GET /_sandbox/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).expect("stats JSON")
+}
+
+fn verdict_warnings(deployment: &Value) -> Vec<String> {
+    deployment["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|w| w.contains("canary verdict"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_function_thresholds_decide_what_fails() {
+    let sandbox = slow_canary().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = sandbox.endpoint();
+    let run = |config: &'static str| {
+        let (endpoint, home) = (endpoint.clone(), home.path().to_path_buf());
+        tokio::task::spawn_blocking(move || snapshot(&endpoint, &home, config))
+    };
+    let default = run("").await.expect("snapshot");
+    assert_eq!(
+        default["verdict"]["overall"], "fail",
+        "{}",
+        default["verdict"]
+    );
+    // Only the error rate is critical for this function: p99 still shows, but does not decide.
+    let lenient = run("[verdict.functions.profile-api]\ncritical = [\"error_rate\"]\n")
+        .await
+        .expect("snapshot");
+    assert_ne!(
+        lenient["verdict"]["overall"], "fail",
+        "{}",
+        lenient["verdict"]
+    );
+    let p99 = lenient["verdict"]["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == "duration_p99")
+        .expect("p99 is still judged");
+    assert_eq!(p99["judgement"], "fail");
+    assert_eq!(p99["critical"], false);
+    assert!(verdict_warnings(&lenient).is_empty(), "{lenient}");
+    // Another function's override changes nothing here.
+    let other = run("[verdict.functions.checkout]\ncritical = [\"error_rate\"]\n")
+        .await
+        .expect("snapshot");
+    assert_eq!(other["verdict"]["overall"], "fail");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verdict_costs_no_aws_call() {
+    let (with, without) = (slow_canary().await, slow_canary().await);
+    let home = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (with.endpoint(), without.endpoint());
+    let h = home.path().to_path_buf();
+    let (judged, unjudged) = tokio::task::spawn_blocking(move || {
+        (
+            snapshot(&a, &h, ""),
+            snapshot(&b, &h, "[verdict]\nenabled = false\n"),
+        )
+    })
+    .await
+    .expect("snapshots");
+    assert_eq!(judged["verdict"]["overall"], "fail");
+    assert!(!verdict_warnings(&judged).is_empty());
+    assert!(unjudged["verdict"].is_null(), "{}", unjudged["verdict"]);
+    assert!(verdict_warnings(&unjudged).is_empty());
+    let (with_stats, without_stats) = (stats(&with.endpoint()), stats(&without.endpoint()));
+    for service in ["codedeploy", "lambda", "cloudwatch"] {
+        let ops = |s: &Value| {
+            s["services"][service]["operations"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(name, v)| (name.clone(), v["calls"].as_u64().unwrap_or(0)))
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                })
+                .unwrap_or_default()
+        };
+        assert!(!ops(&with_stats).is_empty(), "{service} was called");
+        assert_eq!(
+            ops(&with_stats),
+            ops(&without_stats),
+            "{service}: the verdict changed the calls"
+        );
+    }
+    with.shutdown().await;
+    without.shutdown().await;
+}
