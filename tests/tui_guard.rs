@@ -126,6 +126,11 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
         "{s}"
     );
     assert!(s.contains("x cancels"), "{s}");
+    let footer = s.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("x/ctrl-x cancel the guard"),
+        "first in the footer: {footer}"
+    );
     tick(&mut m, 64);
     assert!(screen(&m).contains("in 6s"), "the countdown counts down");
     assert!(prepares(&tick(&mut m, 69)).is_none());

@@ -1,6 +1,7 @@
-//! The footer: the operator actions for the selected deployment (enabled ones bright, the others
-//! dimmed and struck through — `?` says why; "actions disabled" in read-only mode), then the
-//! keys valid here, generated from the keymap (or the filter being typed, or the modal's keys).
+//! The footer: the guard's cancel key first while it has something armed, the operator actions
+//! for the selected deployment (enabled ones bright, the others dimmed and struck through — `?`
+//! says why; "actions disabled" in read-only mode), then the keys valid here, generated from the
+//! keymap (or the filter being typed, or the modal's keys).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -64,6 +65,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         ]);
     }
     let in_log = model.focus == Pane::EventLog;
+    // An armed guard's cancel key comes first: it is the one that matters now.
+    let guard_armed = !super::warnings::armed(model).is_empty();
+    if guard_armed {
+        spans.push(Span::styled(
+            format!(
+                " {} cancel the guard ",
+                model.keymap.label(Action::CancelGuard)
+            ),
+            t.badge(t.error()),
+        ));
+        spans.push(Span::raw(" "));
+    }
     action_keys(model, &mut spans);
     for (action, _, desc, scope) in Action::ALL {
         if action.operator() {
@@ -74,7 +87,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
             Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
             Action::Filter => !in_log,
-            Action::CancelGuard => model.guard.is_some(),
+            Action::CancelGuard => model.guard.is_some() && !guard_armed,
             _ => scope == Scope::Everywhere || scope == Scope::Lists,
         };
         let label = if action == Action::Down {
