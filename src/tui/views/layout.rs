@@ -74,7 +74,11 @@ pub fn areas(area: Rect, model: &Model) -> Areas {
     if let Some(detail) = detail {
         let extra = match model.selected_row() {
             Some(crate::tui::model::Row::Active { view, .. }) => {
-                (view.warnings.len() as u16 * 2).min(4)
+                let verdict = match &view.verdict {
+                    Some(v) if model.zoomed => v.metrics.len() as u16,
+                    _ => 0,
+                };
+                (view.warnings.len() as u16 * 2).min(4) + verdict
             }
             _ => 0,
         };

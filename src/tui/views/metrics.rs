@@ -1,6 +1,9 @@
 //! Per-version metrics side by side over the chosen window: invocations, errors, error rate,
 //! throttles, duration avg / p50 / p99, and the minutes with traffic they stand on. No traffic
-//! is shown as "no traffic", never as 0%.
+//! is shown as "no traffic", never as 0%. The last column is the canary verdict of each judged
+//! metric (over the minutes since traffic started shifting, whatever the window) with its ratio
+//! and p-value; metrics that do not decide the overall verdict are marked "info". The full
+//! reasons are listed in the zoomed detail (Enter).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -10,8 +13,9 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, Wrap};
 
 use super::fmt::{freshness, rate};
 use super::footer::window_label;
-use crate::domain::{MetricTotals, Part, VersionMetrics};
+use crate::domain::{Judgement, MetricKind, MetricTotals, Part, Verdict, VersionMetrics};
 use crate::tui::model::{Model, Row};
+use crate::tui::theme::Theme;
 
 fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |x| format!("{x:.0} ms"))
@@ -72,12 +76,27 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             Cell::from(format!("v{} ({role})", m.version)).style(style)
         }))
         .collect::<Vec<_>>();
+    let header = match &view.verdict {
+        Some(_) => header
+            .into_iter()
+            .chain([Cell::from("  verdict").style(t.muted())])
+            .collect(),
+        None => header,
+    };
     let row = |name: &'static str, f: &dyn Fn(&MetricTotals) -> (String, Style)| {
+        let judged = match name {
+            "error rate" => Some(MetricKind::ErrorRate),
+            "throttles" => Some(MetricKind::Throttles),
+            "duration p50" => Some(MetricKind::DurationP50),
+            "duration p99" => Some(MetricKind::DurationP99),
+            _ => None,
+        };
         let cells = std::iter::once(Cell::from(name).style(t.muted()))
             .chain(totals.iter().map(|(_, tot)| {
                 let (text, style) = f(tot);
                 Cell::from(Line::from(text).right_aligned()).style(style)
             }))
+            .chain(view.verdict.as_ref().map(|v| verdict_cell(v, judged, t)))
             .collect::<Vec<_>>();
         TableRow::new(cells)
     };
@@ -112,6 +131,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ];
     let widths: Vec<Constraint> = std::iter::once(Constraint::Length(18))
         .chain(totals.iter().map(|_| Constraint::Length(14)))
+        .chain(view.verdict.as_ref().map(|_| Constraint::Min(10)))
         .collect();
     frame.render_widget(
         Table::new(rows, widths)
@@ -119,4 +139,43 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             .block(block),
         area,
     );
+}
+
+/// The verdict of `metric` (none for rows that are not judged): judgement, then the reason.
+fn verdict_cell(verdict: &Verdict, metric: Option<MetricKind>, t: &Theme) -> Cell<'static> {
+    let Some(m) = metric.and_then(|k| verdict.metrics.iter().find(|m| m.metric == k)) else {
+        return Cell::from("");
+    };
+    let style = match m.judgement {
+        Judgement::Fail if m.critical => t.error(),
+        Judgement::Fail | Judgement::Marginal => t.warning(),
+        Judgement::Pass => t.ok(),
+        Judgement::NotEnoughData => t.muted(),
+    };
+    let label = if m.critical {
+        m.judgement.label().to_string()
+    } else {
+        format!("{} (info)", m.judgement.label())
+    };
+    let mut numbers = Vec::new();
+    if m.judgement != Judgement::NotEnoughData {
+        if let Some(r) = m.numbers.ratio {
+            numbers.push(if r < 10.0 {
+                format!("×{r:.2}")
+            } else {
+                format!("×{r:.0}")
+            });
+        }
+        if let Some(p) = m.numbers.p_value {
+            numbers.push(if p < 0.001 {
+                "p < 0.001".to_string()
+            } else {
+                format!("p = {p:.3}")
+            });
+        }
+    }
+    Cell::from(Line::from(vec![
+        Span::styled(format!("  {label} "), style),
+        Span::styled(numbers.join(" · "), t.muted()),
+    ]))
 }

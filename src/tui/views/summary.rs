@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::fmt::{age, bar, countdown, freshness, hms, pct};
 use crate::domain::{
-    Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, Judgement, LambdaTarget, Part,
-    Verdict, WeightSource,
+    Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, Judgement, LambdaTarget,
+    MetricVerdict, Part, Verdict, WeightSource,
 };
 use crate::tui::model::{Model, Row};
 use crate::tui::theme::Theme;
@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 .title(Line::from(std::mem::take(&mut title)))
                 .title(Line::from(right).right_aligned())
                 .border_style(t.muted());
-            active_lines(&mut lines, view, model.now, t);
+            active_lines(&mut lines, view, model.now, model.zoomed, t);
             frame.render_widget(
                 Paragraph::new(lines)
                     .block(block)
@@ -82,6 +82,7 @@ fn active_lines(
     lines: &mut Vec<Line<'static>>,
     v: &DeploymentView,
     now: Option<DateTime<Utc>>,
+    zoomed: bool,
     t: &Theme,
 ) {
     lines.push(weight_line(v, t));
@@ -99,7 +100,10 @@ fn active_lines(
     }
     lines.push(status_line(&v.deployment, now, t));
     if let Some(verdict) = &v.verdict {
-        lines.push(verdict_line(verdict, t));
+        lines.push(verdict_line(verdict, !zoomed, t));
+        if zoomed {
+            lines.extend(verdict.metrics.iter().map(|m| metric_line(m, t)));
+        }
     }
     for w in &v.warnings {
         lines.push(Line::from(vec![
@@ -112,8 +116,30 @@ fn active_lines(
     }
 }
 
-/// The canary verdict: the deciding metric's reason first, then every metric's judgement.
-fn verdict_line(verdict: &Verdict, t: &Theme) -> Line<'static> {
+/// One metric of the verdict with its reason, for the zoomed detail.
+fn metric_line(m: &MetricVerdict, t: &Theme) -> Line<'static> {
+    let style = match m.judgement {
+        Judgement::Fail if m.critical => t.error(),
+        Judgement::Fail | Judgement::Marginal => t.warning(),
+        Judgement::Pass => t.ok(),
+        Judgement::NotEnoughData => t.muted(),
+    };
+    let info = if m.critical { "" } else { " (info)" };
+    Line::from(vec![
+        Span::raw("         "),
+        Span::styled(format!("{:<10}", m.metric.label()), t.muted()),
+        Span::styled(
+            format!("{:<12}", format!("{}{info}", m.judgement.label())),
+            style,
+        ),
+        Span::raw(" "),
+        Span::raw(m.reason.clone()),
+    ])
+}
+
+/// The canary verdict: the deciding metric's reason first, then (unless each metric gets its own
+/// line) every metric's judgement.
+fn verdict_line(verdict: &Verdict, with_others: bool, t: &Theme) -> Line<'static> {
     let style = match verdict.overall {
         Judgement::Pass => t.ok(),
         Judgement::Marginal => t.warning(),
@@ -125,11 +151,14 @@ fn verdict_line(verdict: &Verdict, t: &Theme) -> Line<'static> {
         .iter()
         .map(|m| format!("{} {}", m.metric.label(), m.judgement.label()))
         .collect();
-    Line::from(vec![
-        label("Verdict", t),
-        Span::styled(verdict.headline(), style),
-        Span::styled(format!("  ({})", others.join(" · ")), t.muted()),
-    ])
+    let mut spans = vec![label("Verdict", t), Span::styled(verdict.headline(), style)];
+    if with_others {
+        spans.push(Span::styled(
+            format!("  ({})", others.join(" · ")),
+            t.muted(),
+        ));
+    }
+    Line::from(spans)
 }
 
 fn weight_line(v: &DeploymentView, t: &Theme) -> Line<'static> {
