@@ -68,9 +68,17 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
     let home = tempfile::tempdir().expect("tempdir");
     let command = tmux::against(home.path(), &endpoint, "");
     let tmux = Tmux::start(&command);
-    tmux.wait_for("the canary", Duration::from_secs(30), |s| {
+    let first = tmux.wait_for("the canary", Duration::from_secs(30), |s| {
         s.contains("checkout:live InProgress") && row_weight(s, "checkout:live").is_some()
     });
+    // The header names the account (STS GetCallerIdentity against the sandbox).
+    assert!(
+        first
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("(123456789012)")),
+        "{first}"
+    );
     let before = mutating_calls(&endpoint);
     // S then n: the confirmation says what a stop without rollback leaves, and nothing is sent.
     tmux.keys("S");

@@ -59,6 +59,32 @@ pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure
     Ok(readers)
 }
 
+/// Who these credentials are (STS GetCallerIdentity, which needs no permission): the account
+/// for the TUI's header. One call, in `region`.
+pub async fn caller_identity(
+    options: &ConnectOptions,
+    region: &str,
+) -> Result<super::CallerIdentity, Failure> {
+    let config = loader(options, Some(region.trim().to_string()))
+        .load()
+        .await;
+    let site = super::errors::CallSite {
+        service: "sts",
+        operation: "GetCallerIdentity",
+        profile: options.profile.as_deref(),
+    };
+    let out = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| super::errors::classify(&e, site))?;
+    Ok(super::CallerIdentity {
+        arn: out.arn().unwrap_or_default().to_string(),
+        account: out.account().unwrap_or_default().to_string(),
+        user_id: out.user_id().unwrap_or_default().to_string(),
+    })
+}
+
 fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(

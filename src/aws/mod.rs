@@ -18,7 +18,7 @@ use std::future::Future;
 pub use budget::{Budget, Budgets};
 pub use clock::ServiceClock;
 pub use codedeploy::{BATCH_LIMIT, Listing};
-pub use connect::{ConnectOptions, connect, connect_writer};
+pub use connect::{ConnectOptions, caller_identity, connect, connect_writer};
 pub use errors::kind_of_code;
 pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
 pub use reader::AwsReader;

@@ -49,9 +49,13 @@ pub struct MetricTotals {
 impl VersionMetrics {
     /// Totals over every point of the series.
     pub fn totals(&self) -> MetricTotals {
-        let invocations: f64 = self.points.iter().filter_map(|p| p.invocations).sum();
-        let errors: f64 = self.points.iter().filter_map(|p| p.errors).sum();
-        let throttles: f64 = self.points.iter().filter_map(|p| p.throttles).sum();
+        // Folded from +0.0: an empty f64 `sum()` is -0.0, which prints as "-0".
+        let total = |pick: fn(&MinutePoint) -> Option<f64>| {
+            self.points.iter().filter_map(pick).fold(0.0, |a, b| a + b)
+        };
+        let invocations = total(|p| p.invocations);
+        let errors = total(|p| p.errors);
+        let throttles = total(|p| p.throttles);
         let weighted = |pick: fn(&MinutePoint) -> Option<f64>| {
             let (sum, weight) = self
                 .points
@@ -114,6 +118,8 @@ mod tests {
         assert_eq!(t.error_rate, None);
         assert_eq!(t.minutes_with_traffic, 0);
         assert_eq!(m.invocations_per_minute(), None);
+        // No data sums to +0, which prints as "0" (an empty f64 sum is -0.0: "-0").
+        assert_eq!(format!("{:.0} {}", t.invocations, t.errors), "0 0");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod observe;
 pub mod router;
 pub mod scenario;
 pub mod server;
+pub mod sts;
 pub mod traffic;
 pub mod wire;
 pub mod world;

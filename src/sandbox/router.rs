@@ -1,5 +1,6 @@
-//! Tells the four services apart on one endpoint (wire-protocols.md §1) and dispatches a
-//! request to the right simulated service, under the world lock, at the simulated time.
+//! Tells the services apart on one endpoint (wire-protocols.md §1; STS by its form-encoded
+//! Query body) and dispatches a request to the right simulated service, under the world lock,
+//! at the simulated time.
 
 use std::io::Read;
 
@@ -8,6 +9,7 @@ use crate::sandbox::codedeploy::{self, sim::SimCtx};
 use crate::sandbox::faults::Outcome;
 use crate::sandbox::lambda::{self, ops::Route};
 use crate::sandbox::logs;
+use crate::sandbox::sts;
 use crate::sandbox::wire::Reply;
 use crate::sandbox::world::World;
 
@@ -18,6 +20,7 @@ pub enum Target {
     Lambda(Route),
     CloudWatch(Codec),
     Logs,
+    Sts,
 }
 
 /// A classified request: service name (for stats and faults), operation and target.
@@ -30,9 +33,14 @@ pub struct Classified {
 
 const CW_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
 
-/// Classifies a request from its method, path and `X-Amz-Target`; an unknown one gets the
-/// protocol's `UnknownOperation` error.
-pub fn classify(method: &str, path: &str, amz_target: Option<&str>) -> Result<Classified, Reply> {
+/// Classifies a request from its method, path and `X-Amz-Target`, or the `Action` of an STS
+/// Query body (`sts_action`); an unknown one gets the protocol's `UnknownOperation` error.
+pub fn classify(
+    method: &str,
+    path: &str,
+    amz_target: Option<&str>,
+    sts_action: Option<&str>,
+) -> Result<Classified, Reply> {
     let mk = |service, operation: &str, target| {
         Ok(Classified {
             service,
@@ -60,6 +68,9 @@ pub fn classify(method: &str, path: &str, amz_target: Option<&str>) -> Result<Cl
                 404,
             )),
         };
+    }
+    if let (None, Some(action)) = (amz_target, sts_action) {
+        return mk("sts", action, Target::Sts);
     }
     let Some(target) = amz_target else {
         return Err(Reply::aws_json_error(
@@ -150,6 +161,11 @@ pub fn fault_reply(c: &Classified, outcome: Outcome) -> Reply {
             503,
         ),
         (Target::Logs, Outcome::Deny) => logs::error("AccessDeniedException", &denied, 403),
+        (Target::Sts, Outcome::Throttle) => sts::error("Throttling", "Rate exceeded", 400),
+        (Target::Sts, Outcome::Error5xx) => {
+            sts::error("InternalFailure", "An internal error occurred", 500)
+        }
+        (Target::Sts, Outcome::Deny) => sts::error("AccessDenied", &denied, 403),
     }
 }
 
@@ -172,6 +188,7 @@ pub fn dispatch(world: &mut World, c: &Classified, query: &str, body: &[u8]) -> 
         }
         Target::CloudWatch(codec) => world.cloudwatch.handle(&c.operation, *codec, body, now),
         Target::Logs => world.logs.handle(&c.operation, body, now),
+        Target::Sts => sts::handle(&c.operation),
     }
 }
 
@@ -181,7 +198,7 @@ mod tests {
 
     #[test]
     fn each_service_is_recognised() {
-        let c = classify("POST", "/", Some("CodeDeploy_20141006.GetDeployment")).expect("cd");
+        let c = classify("POST", "/", Some("CodeDeploy_20141006.GetDeployment"), None).expect("cd");
         assert_eq!(
             (c.service, c.operation.as_str()),
             ("codedeploy", "GetDeployment")
@@ -190,6 +207,7 @@ mod tests {
             "POST",
             "/service/GraniteServiceVersion20100801/operation/GetMetricData",
             None,
+            None,
         )
         .expect("cw");
         assert!(matches!(c.target, Target::CloudWatch(Codec::Cbor)));
@@ -197,30 +215,37 @@ mod tests {
             "POST",
             "/",
             Some("GraniteServiceVersion20100801.DescribeAlarms"),
+            None,
         )
         .expect("cw json");
         assert!(matches!(c.target, Target::CloudWatch(Codec::Json)));
         assert_eq!(
-            classify("GET", "/2015-03-31/functions/f/aliases/live", None)
+            classify("GET", "/2015-03-31/functions/f/aliases/live", None, None)
                 .expect("lambda")
                 .operation,
             "GetAlias"
         );
         assert_eq!(
-            classify("POST", "/", Some("Logs_20140328.FilterLogEvents"))
+            classify("POST", "/", Some("Logs_20140328.FilterLogEvents"), None)
                 .expect("logs")
                 .service,
             "logs"
         );
+        let c = classify("POST", "/", None, Some("GetCallerIdentity")).expect("sts");
+        assert_eq!(
+            (c.service, c.operation.as_str()),
+            ("sts", "GetCallerIdentity")
+        );
+        assert!(matches!(c.target, Target::Sts));
     }
 
     #[test]
     fn unknown_requests_get_protocol_errors() {
-        let r = classify("POST", "/", Some("Nope_2020.Do")).expect_err("unknown");
+        let r = classify("POST", "/", Some("Nope_2020.Do"), None).expect_err("unknown");
         assert_eq!(r.status, 400);
         assert!(String::from_utf8_lossy(&r.body).contains("UnknownOperationException"));
         assert_eq!(
-            classify("GET", "/index.html", None)
+            classify("GET", "/index.html", None, None)
                 .expect_err("no target")
                 .status,
             404

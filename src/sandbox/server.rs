@@ -69,10 +69,14 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
         let reply = control(&shared, parts.method.as_str(), rest, &query, &bytes);
         return finish(&shared, reply);
     }
+    let sts_action = header("content-type")
+        .filter(|t| t.starts_with("application/x-www-form-urlencoded"))
+        .and_then(|_| crate::sandbox::sts::form_action(&bytes));
     let c = match classify(
         parts.method.as_str(),
         &path,
         header("x-amz-target").as_deref(),
+        sts_action.as_deref(),
     ) {
         Ok(c) => c,
         Err(reply) => return finish(&shared, reply),

@@ -74,6 +74,7 @@ pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     let profile = aws.profile.as_deref();
     let actions = action_setup(&options, &readers, aws.read_only, profile, config).await;
     let mut model = initial_model(config, aws.profile.clone());
+    model.account = account(&options, &readers).await;
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         return code;
     }
@@ -101,6 +102,24 @@ async fn action_setup(
         config.profile(profile),
     )
     .await
+}
+
+/// The account of these credentials, for the header (one STS call, at most 3 s; unknown when
+/// it fails, which the log says).
+async fn account(options: &ConnectOptions, readers: &[AwsReader]) -> Option<String> {
+    let region = readers.first()?.region().to_string();
+    let lookup = crate::aws::caller_identity(options, &region);
+    match tokio::time::timeout(Duration::from_secs(3), lookup).await {
+        Ok(Ok(identity)) => Some(identity.account).filter(|a| !a.is_empty()),
+        Ok(Err(failure)) => {
+            tracing::warn!("account unknown: {}", failure.one_line());
+            None
+        }
+        Err(_) => {
+            tracing::warn!("account unknown: STS GetCallerIdentity took over 3 s");
+            None
+        }
+    }
 }
 
 /// `--guard`: arms the guard, or refuses to start when the write side is missing (read-only
@@ -157,6 +176,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
     };
     let actions = action_setup(&options, &readers, read_only, None, config).await;
     let mut model = initial_model(config, Some(format!("demo ({})", args.scenario)));
+    model.account = account(&options, &readers).await;
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         sandbox.shutdown().await;
         return code;

@@ -1,4 +1,5 @@
-//! Every CodeDeploy and Lambda operation through the real Rust SDK clients.
+//! Every CodeDeploy and Lambda operation, and STS GetCallerIdentity, through the real Rust SDK
+//! clients.
 
 use aws_sdk_codedeploy::types::{
     Alarm, AlarmConfiguration, AppSpecContent, AutoRollbackConfiguration, AutoRollbackEvent,
@@ -8,7 +9,7 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
 
-use crate::common::{codedeploy, lambda, start_toml};
+use crate::common::{codedeploy, lambda, sdk, start, start_toml};
 
 const EMPTY: &str = "description = \"empty\"\nhistory_minutes = 0\n";
 
@@ -566,6 +567,28 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         too_many
             .into_service_error()
             .is_batch_limit_exceeded_exception()
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn sts_names_the_sandbox_account_to_the_sdk() {
+    let sandbox = start("calm").await;
+    let sts = aws_sdk_sts::Client::new(&sdk(&sandbox).await);
+    let me = sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.account(), Some("123456789012"));
+    assert_eq!(me.arn(), Some("arn:aws:iam::123456789012:user/sandbox"));
+    // An action it does not implement is a Query-protocol error the SDK understands.
+    let err = sts
+        .assume_role()
+        .role_arn("arn:aws:iam::123456789012:role/x")
+        .role_session_name("s")
+        .send()
+        .await
+        .expect_err("not implemented");
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&err),
+        Some("InvalidAction")
     );
     sandbox.shutdown().await;
 }

@@ -110,6 +110,15 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
     .await;
     assert_eq!(alias["FunctionVersion"], "1");
     assert_eq!(alias["RoutingConfig"]["AdditionalVersionWeights"]["2"], 0.1);
+    // STS over the Query protocol (form body in, XML out), as the CLI sends it.
+    let me = run(&cli, &endpoint, &["sts", "get-caller-identity"]).await;
+    assert_eq!(me["Account"], "123456789012", "{me}");
+    assert!(
+        me["Arn"]
+            .as_str()
+            .is_some_and(|a| a.ends_with(":user/sandbox")),
+        "{me}"
+    );
     let alarms = run(
         &cli,
         &endpoint,

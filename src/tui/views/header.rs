@@ -37,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let who = match (&model.profile, &model.account) {
         (Some(p), Some(a)) => format!("{p} ({a})"),
         (Some(p), None) => p.clone(),
-        (None, Some(a)) => a.clone(),
+        (None, Some(a)) => format!("default credentials ({a})"),
         (None, None) => "default credentials".to_string(),
     };
     spans.extend([sep(), Span::raw(who)]);
