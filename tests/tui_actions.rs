@@ -10,9 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request};
-use rollwatch::domain::{
-    Action as Act, DeploymentView, Failure, FailureKind, blast_radius, confirmation,
-};
+use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
 use rollwatch::tui::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
 use tui_fixtures as fx;
@@ -52,31 +50,9 @@ fn view_of(m: &Model, id: &str) -> DeploymentView {
         .clone()
 }
 
-/// What `prepare` gives back for `action` (without AWS: the confirmation built from the view).
+/// What `prepare` gives back for `action` when a person asks.
 fn prepared(view: &DeploymentView, action: &Act, protected: bool) -> Prepared {
-    let request = match action {
-        Act::Rollback => Request::Rollback,
-        _ => Request::Stop,
-    };
-    let context = Context {
-        profile: Some("prod".into()),
-        region: "us-east-1".into(),
-        protected,
-        initiator: Initiator::person("test"),
-    };
-    let mut p = Prepared::refused(view, &request, context, String::new());
-    p.action = Ok(action.clone());
-    let blast = blast_radius(view, "us-east-1", Some("123456789012"), Some("prod"));
-    p.confirmation = Some(confirmation(action, blast, protected));
-    p
-}
-
-fn message(m: &Model) -> String {
-    m.actions
-        .message
-        .clone()
-        .map(|(t, _)| t)
-        .unwrap_or_default()
+    fx::prepared(view, action, protected, Initiator::person("test"))
 }
 
 fn screen(m: &Model, w: u16, h: u16) -> (String, Terminal<TestBackend>) {
@@ -110,14 +86,18 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
         }]
     );
     assert!(
-        message(&m).contains("preparing rollback"),
+        fx::message(&m).contains("preparing rollback"),
         "{}",
-        message(&m)
+        fx::message(&m)
     );
     // A second press while it is being prepared (or confirmed, or run) does nothing.
     assert!(press(&mut m, 'R').is_empty());
     assert!(press(&mut m, 'S').is_empty());
-    assert!(message(&m).contains("already running"), "{}", message(&m));
+    assert!(
+        fx::message(&m).contains("already running"),
+        "{}",
+        fx::message(&m)
+    );
 
     let mut m = on_canary();
     assert!(matches!(
@@ -133,9 +113,13 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
 fn keys_that_do_not_apply_say_why_and_send_nothing() {
     let mut m = on_canary();
     assert!(press(&mut m, 'O').is_empty());
-    assert!(message(&m).contains("stop it first"), "{}", message(&m));
+    assert!(
+        fx::message(&m).contains("stop it first"),
+        "{}",
+        fx::message(&m)
+    );
     assert!(press(&mut m, 'X').is_empty());
-    assert!(message(&m).contains("no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"));
+    assert!(fx::message(&m).contains("no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"));
     assert!(m.actions.busy.is_empty());
     // Lower case is not an action.
     assert!(press(&mut m, 'r').is_empty());
@@ -149,7 +133,7 @@ fn read_only_explains_and_sends_nothing() {
     m.actions.disabled = Some(READ_ONLY.into());
     for c in ['R', 'S', 'C', 'X', 'I', 'O', 'N'] {
         assert!(press(&mut m, c).is_empty(), "{c}");
-        assert_eq!(message(&m), format!("actions disabled: {READ_ONLY}"));
+        assert_eq!(fx::message(&m), format!("actions disabled: {READ_ONLY}"));
     }
     assert!(m.actions.modal.is_none() && m.actions.busy.is_empty());
 }
@@ -169,9 +153,9 @@ fn confirmation_opens_with_cancel_focused_and_n_or_esc_send_nothing() {
         assert!(m.actions.modal.is_none());
         assert!(m.actions.busy.is_empty(), "a new action may be started");
         assert!(
-            message(&m).contains("cancelled: nothing sent"),
+            fx::message(&m).contains("cancelled: nothing sent"),
             "{}",
-            message(&m)
+            fx::message(&m)
         );
     }
 }
@@ -189,7 +173,7 @@ fn y_confirms_and_returns_the_run_command() {
     assert!(m.actions.modal.is_none());
     assert!(m.actions.busy.contains("d-CANARY002"), "still in flight");
     assert!(press(&mut m, 'R').is_empty(), "no second rollback");
-    assert!(message(&m).contains("already running"));
+    assert!(fx::message(&m).contains("already running"));
 }
 
 #[test]
@@ -212,7 +196,11 @@ fn protected_profiles_type_function_alias() {
     }
     let cmds = key(&mut m, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
-    assert!(message(&m).contains("did not match"), "{}", message(&m));
+    assert!(
+        fx::message(&m).contains("did not match"),
+        "{}",
+        fx::message(&m)
+    );
 }
 
 #[test]
@@ -231,9 +219,9 @@ fn a_refusal_is_shown_and_recorded() {
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
     assert!(m.actions.modal.is_none() && m.actions.busy.is_empty());
     assert!(
-        message(&m).contains("refused: already stopping"),
+        fx::message(&m).contains("refused: already stopping"),
         "{}",
-        message(&m)
+        fx::message(&m)
     );
 }
 
@@ -248,7 +236,7 @@ fn progress_and_report_reach_the_message_line_and_event_log() {
             line: "rollback d-RB1 at 40%".into(),
         },
     );
-    assert!(message(&m).contains("rollback d-RB1 at 40%"));
+    assert!(fx::message(&m).contains("rollback d-RB1 at 40%"));
     let report = Report {
         outcome: Outcome::Done,
         message: "rolled back: payments-fn:live is at 100% on v7".into(),
@@ -269,9 +257,9 @@ fn progress_and_report_reach_the_message_line_and_event_log() {
         "the engine refreshes at once"
     );
     assert!(m.actions.busy.is_empty());
-    assert!(message(&m).contains("100% on v7"));
+    assert!(fx::message(&m).contains("100% on v7"));
     assert!(
-        message(&m).contains("AUDIT LOG NOT WRITTEN"),
+        fx::message(&m).contains("AUDIT LOG NOT WRITTEN"),
         "never ignored"
     );
     let (text, _) = screen(&m, 140, 45);
@@ -300,7 +288,7 @@ fn progress_and_report_reach_the_message_line_and_event_log() {
         },
     );
     assert_eq!(cmds, vec![Command::RefreshNow]);
-    assert!(message(&m).contains(&hint), "{}", message(&m));
+    assert!(fx::message(&m).contains(&hint), "{}", fx::message(&m));
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! With `--guard` on `slow-canary`: the countdown shows, runs out and the guard's rollback is
 //! audited as the guard's; or `x` cancels it and nothing is sent.
 
+#[path = "common/stats.rs"]
+mod stats;
 #[path = "common/tmux.rs"]
 mod tmux;
 

@@ -11,8 +11,8 @@ use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use rollwatch::actions::{Context, Initiator, Prepared, Request};
-use rollwatch::domain::{Action as Act, Guard, GuardConfig, blast_radius, confirmation};
+use rollwatch::actions::{Initiator, Prepared, Request};
+use rollwatch::domain::{Action as Act, Guard, GuardConfig};
 use rollwatch::tui::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
 use tui_fixtures as fx;
@@ -67,14 +67,6 @@ fn screen(m: &Model) -> String {
     t.backend().to_string()
 }
 
-fn message(m: &Model) -> String {
-    m.actions
-        .message
-        .clone()
-        .map(|(t, _)| t)
-        .unwrap_or_default()
-}
-
 fn logged(m: &Model, needle: &str) -> bool {
     m.events_of(CANARY).any(|e| e.text.contains(needle))
 }
@@ -91,19 +83,10 @@ fn guards_prepared(m: &Model) -> Prepared {
         .find(|v| v.deployment.id == CANARY)
         .unwrap()
         .clone();
-    let context = Context {
-        profile: Some("prod".into()),
-        region: "us-east-1".into(),
-        protected: true,
-        initiator: Initiator::Guard {
-            rule: "verdict FAIL".into(),
-        },
+    let guard = Initiator::Guard {
+        rule: "verdict FAIL".into(),
     };
-    let mut p = Prepared::refused(&view, &Request::Rollback, context, String::new());
-    p.action = Ok(Act::Rollback);
-    let blast = blast_radius(&view, "us-east-1", Some("123456789012"), Some("prod"));
-    p.confirmation = Some(confirmation(&Act::Rollback, blast, true));
-    p
+    fx::prepared(&view, &Act::Rollback, true, guard)
 }
 
 #[test]
@@ -116,9 +99,9 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
     assert!(prepares(&tick(&mut m, 59)).is_none());
     assert!(prepares(&tick(&mut m, 60)).is_none());
     assert!(
-        message(&m).contains("rolling back d-CANARY002 in 10s"),
+        fx::message(&m).contains("rolling back d-CANARY002 in 10s"),
         "{}",
-        message(&m)
+        fx::message(&m)
     );
     let s = screen(&m);
     assert!(
@@ -158,9 +141,9 @@ fn x_stands_the_guard_down_and_nothing_is_ever_prepared() {
     tick(&mut m, 60);
     assert!(press(&mut m, 'x', KeyModifiers::NONE).is_empty());
     assert!(
-        message(&m).contains("guard cancelled for d-CANARY002"),
+        fx::message(&m).contains("guard cancelled for d-CANARY002"),
         "{}",
-        message(&m)
+        fx::message(&m)
     );
     assert!(logged(&m, "nothing will be sent"));
     assert!(!screen(&m).contains("GUARD rolls back"));
@@ -179,7 +162,11 @@ fn ctrl_x_cancels_while_typing_and_plain_x_is_typed() {
     assert_eq!(m.filter, "x", "x goes into the filter");
     assert!(screen(&m).contains("guard armed"));
     press(&mut m, 'x', KeyModifiers::CONTROL);
-    assert!(message(&m).contains("guard cancelled"), "{}", message(&m));
+    assert!(
+        fx::message(&m).contains("guard cancelled"),
+        "{}",
+        fx::message(&m)
+    );
     assert!(prepares(&tick(&mut m, 1000)).is_none());
 }
 
@@ -192,9 +179,9 @@ fn a_persons_action_in_progress_makes_the_guard_stand_down() {
     tick(&mut m, 60);
     assert!(prepares(&tick(&mut m, 70)).is_none());
     assert!(
-        message(&m).contains("the guard stands down"),
+        fx::message(&m).contains("the guard stands down"),
         "{}",
-        message(&m)
+        fx::message(&m)
     );
 }
 
@@ -207,7 +194,7 @@ fn a_refused_guard_rollback_is_recorded_not_run() {
     p.action = Err("the deployment is no longer in progress".into());
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
-    assert!(message(&m).contains("refused"), "{}", message(&m));
+    assert!(fx::message(&m).contains("refused"), "{}", fx::message(&m));
     assert!(!m.actions.busy.contains(CANARY));
 }
 
@@ -215,6 +202,6 @@ fn a_refused_guard_rollback_is_recorded_not_run() {
 fn without_the_guard_x_says_how_to_turn_it_on() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     assert!(press(&mut m, 'x', KeyModifiers::NONE).is_empty());
-    assert!(message(&m).contains("--guard"), "{}", message(&m));
+    assert!(fx::message(&m).contains("--guard"), "{}", fx::message(&m));
     assert!(!screen(&m).contains("GUARD"));
 }

@@ -4,11 +4,14 @@
 //! and the verdict costs no AWS call — two identical sandboxes answer exactly the same calls
 //! to a snapshot with and without it (the sandbox's call counters).
 
-use std::io::{Read as _, Write as _};
+#[path = "common/stats.rs"]
+mod stats;
+
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+use stats::sandbox_stats as stats;
 
 /// `slow-canary` paused twelve minutes in: p99 doubled a minute in, no alarm watches latency.
 async fn slow_canary() -> rollwatch::sandbox::Sandbox {
@@ -56,19 +59,6 @@ fn snapshot(endpoint: &str, home: &Path, config: &str) -> Value {
     );
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     doc["regions"][0]["deployments"][0].clone()
-}
-
-/// `GET /_sandbox/stats`: calls per service and operation.
-fn stats(endpoint: &str) -> Value {
-    let addr = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    let request =
-        format!("GET /_sandbox/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).expect("stats JSON")
 }
 
 fn verdict_warnings(deployment: &Value) -> Vec<String> {

@@ -87,19 +87,11 @@ pub fn row_weight(screen: &str, subject: &str) -> Option<u32> {
         .find_map(|w| w.strip_suffix('%')?.parse().ok())
 }
 
-/// Mutating calls the sandbox has received so far (`GET /_sandbox/stats`).
+/// Mutating calls the sandbox has received so far.
 pub fn mutating_calls(endpoint: &str) -> u64 {
-    use std::io::{Read as _, Write as _};
-    let addr = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    let request =
-        format!("GET /_sandbox/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let stats: serde_json::Value = serde_json::from_str(body).expect("stats JSON");
-    stats["mutating"].as_u64().expect("mutating count")
+    super::stats::sandbox_stats(endpoint)["mutating"]
+        .as_u64()
+        .expect("mutating count")
 }
 
 /// Whether tmux can run here; on CI it must (scripts/test installs it).

@@ -456,3 +456,39 @@ pub fn big_picture(n: usize) -> Picture {
         .collect();
     picture_of(vec![region(views, finished_with_rollback())])
 }
+
+/// What `prepare` gives back for `action` on `view` by `initiator`, without AWS: the
+/// confirmation is built from the view, as `prepare` builds it from a fresh read.
+pub fn prepared(
+    view: &DeploymentView,
+    action: &rollwatch::domain::Action,
+    protected: bool,
+    initiator: rollwatch::actions::Initiator,
+) -> rollwatch::actions::Prepared {
+    use rollwatch::actions::{Context, Prepared, Request};
+    use rollwatch::domain::{Action, blast_radius, confirmation};
+    let request = match action {
+        Action::Rollback => Request::Rollback,
+        _ => Request::Stop,
+    };
+    let context = Context {
+        profile: Some("prod".into()),
+        region: "us-east-1".into(),
+        protected,
+        initiator,
+    };
+    let mut p = Prepared::refused(view, &request, context, String::new());
+    p.action = Ok(action.clone());
+    let blast = blast_radius(view, "us-east-1", Some("123456789012"), Some("prod"));
+    p.confirmation = Some(confirmation(action, blast, protected));
+    p
+}
+
+/// The message line's text.
+pub fn message(m: &Model) -> String {
+    m.actions
+        .message
+        .clone()
+        .map(|(t, _)| t)
+        .unwrap_or_default()
+}
