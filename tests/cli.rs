@@ -5,25 +5,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::moto::Moto;
+use common::run::{FAKE_CREDS, rollwatch, sandbox};
 use serde_json::Value;
-
-fn rollwatch(args: &[&str], env: &[(&str, &str)], home: &std::path::Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollwatch"));
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run rollwatch")
-}
 
 fn closed_port_endpoint() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -31,11 +15,6 @@ fn closed_port_endpoint() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
-
-const FAKE_CREDS: [(&str, &str); 2] = [
-    ("AWS_ACCESS_KEY_ID", "testing"),
-    ("AWS_SECRET_ACCESS_KEY", "testing"),
-];
 
 #[test]
 fn unreachable_endpoint_is_one_clear_line_and_exit_4() {
@@ -167,20 +146,6 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
         stderr.contains("cloudwatch:GetMetricData"),
         "summarized on stderr: {stderr}"
     );
-}
-
-/// The sandbox in this process, running `scenario` at `speed`.
-async fn sandbox(scenario: &str, speed: f64) -> rollwatch::sandbox::Sandbox {
-    rollwatch::sandbox::Sandbox::start(rollwatch::sandbox::SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        scenario: scenario.into(),
-        speed,
-        faults: None,
-        seed: 3,
-        allow_remote: false,
-    })
-    .await
-    .expect("sandbox starts")
 }
 
 #[test]

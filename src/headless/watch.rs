@@ -8,11 +8,11 @@
 //! 2 the canary verdict is Fail (with `--fail-on-verdict`, as soon as it is); 3 could not watch
 //! (credentials, permissions, endpoint, deployment not found).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::aws::connect;
@@ -55,6 +55,10 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
     let mut previous: Option<Picture> = None;
     let mut verdicts: HashMap<String, Judgement> = HashMap::new();
     let mut seen_any = false;
+    // What this watch covers: deployments seen active, and any that finished after its first
+    // picture (started and ended between two polls). Not those that ended before it began.
+    let mut watched: HashSet<String> = HashSet::new();
+    let mut began: Option<DateTime<Utc>> = None;
     loop {
         let picture = tokio::select! {
             _ = tokio::signal::ctrl_c() => return CANNOT_WATCH,
@@ -63,6 +67,7 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
                 None => return CANNOT_WATCH,
             },
         };
+        let began = *began.get_or_insert(picture.taken_at);
         if let Some(failure) = picture.regions.iter().find_map(|r| r.listing.failure()) {
             if picture
                 .regions
@@ -107,8 +112,12 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
             .filter(|d| d.status.is_active() && wanted(&d.id))
             .collect();
         seen_any |= !active.is_empty();
+        watched.extend(active.iter().map(|d| d.id.clone()));
         if listed && recent_listed && active.is_empty() {
-            let outcome = outcome(&picture, args.deployment_id.as_deref());
+            let during = |d: &Deployment| {
+                watched.contains(&d.id) || d.complete_time.is_some_and(|t| t >= began)
+            };
+            let outcome = outcome(&picture, args.deployment_id.as_deref(), during);
             match outcome {
                 Some(code) => return code,
                 None if args.deployment_id.is_some() => {
@@ -123,8 +132,13 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
     }
 }
 
-/// The exit code once nothing watched is active: from the finished deployment's status.
-fn outcome(picture: &Picture, id: Option<&str>) -> Option<u8> {
+/// The exit code once nothing watched is active: from the finished deployment's status, or
+/// with `--all` the worst of those that ended `during` the watch (None: none did).
+fn outcome(
+    picture: &Picture,
+    id: Option<&str>,
+    during: impl Fn(&Deployment) -> bool,
+) -> Option<u8> {
     let finished: Vec<&Deployment> = picture
         .regions
         .iter()
@@ -138,13 +152,11 @@ fn outcome(picture: &Picture, id: Option<&str>) -> Option<u8> {
         .collect();
     match id {
         Some(id) => finished.iter().find(|d| d.id == id).map(|d| code_of(d)),
-        None => Some(
-            finished
-                .iter()
-                .map(|d| code_of(d))
-                .max()
-                .unwrap_or(SUCCEEDED),
-        ),
+        None => finished
+            .iter()
+            .filter(|d| during(d))
+            .map(|d| code_of(d))
+            .max(),
     }
 }
 

@@ -1,3 +1,5 @@
-//! Shared test helpers: moto's server and seeding it through the AWS SDK.
+//! Shared test helpers: moto's server and seeding it through the AWS SDK, and running the
+//! binary against the sandbox.
 
 pub mod moto;
+pub mod run;

@@ -1,0 +1,148 @@
+//! `rollwatch watch --all --json` run as a child process against the sandbox, its stdout read
+//! line by line as it comes (so a test can move the sandbox's clock while it watches), each line
+//! checked to be one JSON event. Included with `#[path]` next to `common/run.rs` as `run`.
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::run::{FAKE_CREDS, command};
+
+/// Longest a watch may run before the test gives up (and kills it).
+const WATCH_LIMIT: Duration = Duration::from_secs(60);
+
+/// `rollwatch watch --all --json` running against the sandbox, its stdout read as it comes.
+pub struct Watch {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: std::thread::JoinHandle<String>,
+    pub events: Vec<Value>,
+    started: Instant,
+    _home: tempfile::TempDir,
+}
+
+impl Watch {
+    pub fn start(endpoint: &str) -> Self {
+        let home = tempfile::tempdir().expect("tempdir");
+        let args = [
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            endpoint,
+            "watch",
+            "--all",
+            "--json",
+        ];
+        let mut child = command(&args, &FAKE_CREDS, home.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn rollwatch watch");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        Self {
+            child,
+            lines,
+            stderr,
+            events: Vec::new(),
+            started: Instant::now(),
+            _home: home,
+        }
+    }
+
+    /// Every line is one JSON object with the documented fields.
+    fn record(&mut self, line: &str) {
+        let event: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        for field in [
+            "kind",
+            "deployment_id",
+            "text",
+            "observed_at",
+            "service_time",
+        ] {
+            assert!(event[field].is_string(), "no {field}: {line}");
+        }
+        self.events.push(event);
+    }
+
+    /// Reads events until those so far satisfy `done`.
+    pub fn until(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) {
+        while !done(&self.events) {
+            let left = WATCH_LIMIT.saturating_sub(self.started.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.record(&line);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!("no {what} within {WATCH_LIMIT:?}: {:#?}", self.events);
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("watch ended before {what}: {:#?}", self.events);
+                }
+            }
+        }
+    }
+
+    /// Waits for the exit: (exit code, every event, stderr).
+    pub fn finish(mut self) -> (Option<i32>, Vec<Value>, String) {
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if self.started.elapsed() > WATCH_LIMIT {
+                let _ = self.child.kill();
+                panic!(
+                    "watch still running after {WATCH_LIMIT:?}: {:#?}",
+                    self.events
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while let Ok(line) = self.lines.recv() {
+            self.record(&line);
+        }
+        let stderr = self.stderr.join().expect("stderr reader");
+        (status.code(), self.events, stderr)
+    }
+}
+
+pub fn of_kind<'a>(events: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a Value> {
+    events.iter().filter(move |e| e["kind"] == kind)
+}
+
+pub fn text(event: &Value) -> &str {
+    event["text"].as_str().unwrap_or_default()
+}
+
+/// The id of the deployment whose "appeared" line starts with `subject` ("function:alias ...").
+pub fn appeared(events: &[Value], subject: &str) -> Option<String> {
+    of_kind(events, "appeared")
+        .find(|e| text(e).starts_with(subject))
+        .and_then(|e| e["deployment_id"].as_str().map(str::to_string))
+}
+
+/// The "finished" status line of deployment `id`.
+pub fn finished<'a>(events: &'a [Value], id: &str) -> Option<&'a str> {
+    of_kind(events, "status")
+        .filter(|e| e["deployment_id"] == id)
+        .map(text)
+        .find(|t| t.starts_with("finished:"))
+}
