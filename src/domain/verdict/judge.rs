@@ -2,7 +2,8 @@
 //! new version needs `min_invocations` and the current one `min_baseline_invocations` over the
 //! compared minutes (latency also needs `min_minutes` minutes with a value on both), otherwise
 //! the metric is NotEnoughData. Then: within the tolerance → Pass; beyond it with p below
-//! `1 − confidence` → Fail; beyond it without that evidence → Marginal. For error and throttle
+//! `alpha` (`1 − confidence` shared among the critical metrics, see
+//! [`VerdictThresholds::alpha`]) → Fail; beyond it without that evidence → Marginal. For error and throttle
 //! rates the tolerance is `old · (1 + tolerance) + error_rate_margin_pct` (percent); for
 //! latencies it is a ratio of medians above `1 + tolerance`.
 

@@ -62,9 +62,17 @@ impl Default for VerdictThresholds {
 }
 
 impl VerdictThresholds {
-    /// `1 − confidence`: the p-value below which a difference counts as evidence.
+    /// The p-value below which one metric's difference counts as evidence: `1 − confidence`
+    /// shared among the critical metrics (Bonferroni), so that `confidence` holds for the
+    /// overall verdict, which fails when any one of them fails. With the three default critical
+    /// metrics and 0.95: 0.0167 per metric.
     pub fn alpha(&self) -> f64 {
-        1.0 - self.sanitized_confidence()
+        let critical = if self.critical.is_empty() {
+            MetricKind::ALL.len()
+        } else {
+            self.critical.len()
+        };
+        (1.0 - self.sanitized_confidence()) / critical as f64
     }
 
     fn sanitized_confidence(&self) -> f64 {
@@ -320,6 +328,17 @@ mod tests {
         assert!((t.confidence - 0.95).abs() < 1e-12);
         assert!((t.tolerance - 0.10).abs() < 1e-12);
         assert_eq!(t.min_minutes, 2);
-        assert!((t.alpha() - 0.05).abs() < 1e-12);
+        assert!(
+            (t.alpha() - 0.05 / 3.0).abs() < 1e-12,
+            "shared by 3 critical metrics"
+        );
+    }
+
+    #[test]
+    fn the_confidence_holds_for_the_overall_verdict() {
+        let one: VerdictThresholds = toml::from_str("critical = [\"error_rate\"]").expect("parse");
+        assert!((one.alpha() - 0.05).abs() < 1e-12);
+        let all: VerdictThresholds = toml::from_str("critical = []").expect("parse");
+        assert!((all.alpha() - 0.05 / 4.0).abs() < 1e-12);
     }
 }
