@@ -291,6 +291,42 @@ fn event_log_records_transitions() {
 }
 
 #[test]
+fn a_superseded_stopped_deployment_is_no_longer_watched_not_finished_again() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    let mut p = fx::picture();
+    let at = p.regions[0]
+        .deployments
+        .iter()
+        .position(|v| v.deployment.id == "d-STOPPED03")
+        .expect("the stopped split deployment is watched");
+    let stopped = p.regions[0].deployments.remove(at).deployment;
+    if let Part::Ok { value } = &mut p.regions[0].recent {
+        value.insert(0, stopped);
+    }
+    update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    let texts: Vec<&str> = m
+        .events_of("d-STOPPED03")
+        .map(|e| e.text.as_str())
+        .collect();
+    // Newest first: the line this picture added.
+    assert_eq!(
+        texts.first().copied(),
+        Some("no longer watched: Stopped, a later deployment superseded it"),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.starts_with("finished")),
+        "{texts:?}"
+    );
+}
+
+#[test]
 fn event_log_is_bounded() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     for i in 0..600 {

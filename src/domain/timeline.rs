@@ -142,6 +142,13 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                         .rollback_deployment_id
                         .as_ref()
                         .map_or_else(String::new, |r| format!(", rolled back by {r}"));
+                    if d.status == view.deployment.status {
+                        // A stopped deployment that left its alias split, now superseded.
+                        return format!(
+                            "no longer watched: {}, a later deployment superseded it",
+                            d.status.as_str()
+                        );
+                    }
                     format!(
                         "finished: {} → {}{rollback}",
                         view.deployment.status.as_str(),
