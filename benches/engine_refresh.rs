@@ -37,7 +37,13 @@ fn options(sandbox: &Sandbox, lambda_burst: u32) -> ConnectOptions {
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
-        lambda_burst,
+        limits: rollwatch::aws::Limits {
+            lambda: rollwatch::aws::Rate {
+                per_sec: 1,
+                burst: lambda_burst,
+            },
+            ..rollwatch::aws::Limits::default()
+        },
         ..ConnectOptions::default()
     }
 }

@@ -32,9 +32,10 @@ pub struct AwsArgs {
     /// Send every AWS call to this endpoint instead (e.g. the sandbox). Also read from AWS_ENDPOINT_URL.
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// Largest burst of Lambda control-plane calls (GetAlias) one refresh may spend.
-    #[arg(long, global = true, default_value_t = 10)]
-    pub lambda_burst: u32,
+    /// Largest burst of Lambda control-plane calls (GetAlias); overrides `[refresh]
+    /// lambda_burst` (default 10).
+    #[arg(long, global = true)]
+    pub lambda_burst: Option<u32>,
     /// Never construct the write side: operator actions are refused (also `read_only = true` in
     /// the profile's `[profiles.NAME]` table of the config file).
     #[arg(long, global = true)]
@@ -42,14 +43,22 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    /// How to reach AWS with these flags (the default credential chain).
-    pub fn connect_options(&self) -> crate::aws::ConnectOptions {
+    /// How to reach AWS with these flags (the default credential chain), within the budgets
+    /// of `refresh` (the config file's `[refresh]`).
+    pub fn connect_options(
+        &self,
+        refresh: &crate::engine::EngineConfig,
+    ) -> crate::aws::ConnectOptions {
+        let mut limits = refresh.limits();
+        if let Some(burst) = self.lambda_burst {
+            limits.lambda.burst = burst;
+        }
         crate::aws::ConnectOptions {
             profile: self.profile.clone(),
             regions: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             static_credentials: false,
-            lambda_burst: self.lambda_burst,
+            limits,
         }
     }
 }

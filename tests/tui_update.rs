@@ -253,6 +253,9 @@ fn event_log_records_transitions() {
         if let Part::Ok { value } = &mut canary.alias {
             value.additional[0].1 = 1.0;
         }
+        if let Some(w) = &mut canary.weight {
+            w.weight = 1.0;
+        }
         if let Part::Ok { value } = &mut canary.alarms {
             value[1].alarm.state = AlarmState::Alarm;
         }
@@ -331,11 +334,18 @@ fn event_log_is_bounded() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     for i in 0..600 {
         let mut p = fx::picture();
-        if let Part::Ok { value } = &mut p.regions[0].deployments[0].alias {
-            value.additional[0].1 = if i % 2 == 0 { 0.6 } else { 0.5 };
-        }
-        if let Part::Ok { value } = &mut p.regions[0].deployments[1].alias {
-            value.additional[0].1 = if i % 2 == 0 { 0.2 } else { 0.1 };
+        for (view, (even, odd)) in p.regions[0]
+            .deployments
+            .iter_mut()
+            .zip([(0.6, 0.5), (0.2, 0.1)])
+        {
+            let weight = if i % 2 == 0 { even } else { odd };
+            if let Part::Ok { value } = &mut view.alias {
+                value.additional[0].1 = weight;
+            }
+            if let Some(w) = &mut view.weight {
+                w.weight = weight;
+            }
         }
         update(
             &mut m,

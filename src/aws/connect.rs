@@ -9,7 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 
-use super::budget::Budgets;
+use super::budget::{Budgets, Limits};
 use super::clock::ServiceClock;
 use super::reader::AwsReader;
 use super::write::{AwsWriter, Mode};
@@ -24,8 +24,8 @@ pub struct ConnectOptions {
     pub endpoint_url: Option<String>,
     /// Use fixed fake credentials (the demo against the built-in sandbox).
     pub static_credentials: bool,
-    /// Largest burst of Lambda control-plane calls.
-    pub lambda_burst: u32,
+    /// Request budgets per service and the timeout of every call (`[refresh]`).
+    pub limits: Limits,
 }
 
 /// One reader per region.
@@ -85,16 +85,20 @@ pub async fn caller_identity(
     })
 }
 
+/// Clients that never re-send a request on their own: reads retry within their budget
+/// (`call::read`), writes are sent exactly once. Every attempt times out after
+/// `[refresh] call_timeout_secs`.
 fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::ConfigLoader {
+    let timeout = Duration::from_secs(u64::from(options.limits.call_timeout_secs.max(1)));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(10))
-                .operation_timeout(Duration::from_secs(30))
+                .connect_timeout(Duration::from_secs(3).min(timeout))
+                .operation_attempt_timeout(timeout)
+                .operation_timeout(timeout * 3)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
+        .retry_config(RetryConfig::disabled());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
@@ -140,7 +144,7 @@ fn reader(config: &SdkConfig, region: &str, options: &ConnectOptions) -> AwsRead
         lambda,
         cloudwatch,
         clock,
-        Budgets::new(options.lambda_burst.max(1)),
+        Budgets::new(&options.limits),
     )
 }
 
@@ -166,7 +170,6 @@ pub async fn connect_writer(
     // One request per recorded call: no call is ever re-sent by the SDK (a throttled or
     // timed-out action is reported, and the person decides).
     let config = loader(options, Some(region.trim().to_string()))
-        .retry_config(RetryConfig::disabled())
         .load()
         .await;
     Ok(AwsWriter::new(

@@ -121,6 +121,26 @@ pub fn revision_location(r: &Revision) -> Option<cd::RevisionLocation> {
     }
 }
 
+/// The sha256 and content of an AppSpec revision location, from whichever of its
+/// `appSpecContent` and `string` fields carries them (public code reads the content of a Lambda
+/// revision from `string`), when it carries a content.
+#[expect(
+    deprecated,
+    reason = "String revisions are deprecated but still exist in accounts"
+)]
+pub fn revision_content(r: &cd::RevisionLocation) -> Option<(Option<String>, String)> {
+    let app_spec = r.app_spec_content();
+    let string = r.string();
+    let content = app_spec
+        .and_then(cd::AppSpecContent::content)
+        .or_else(|| string.and_then(cd::RawString::content))
+        .filter(|c| !c.is_empty())?;
+    let sha = app_spec
+        .and_then(cd::AppSpecContent::sha256)
+        .or_else(|| string.and_then(cd::RawString::sha256));
+    Some((sha.map(str::to_string), content.to_string()))
+}
+
 /// The Lambda target of a deployment, if this target is one.
 pub fn lambda_target(target: &cd::DeploymentTarget) -> Option<LambdaTarget> {
     let t = target.lambda_target()?;

@@ -6,6 +6,7 @@ use aws_sdk_cloudwatch::types::AlarmType;
 use futures::future::try_join_all;
 
 use super::budget::Budget;
+use super::call;
 use super::convert::{self, smithy_time};
 use super::errors::{CallSite, classify};
 use super::metrics::{Collected, build_queries};
@@ -14,29 +15,32 @@ use crate::domain::{Alarm, AliasWeights, Failure, MetricWindow, MetricsRequest, 
 /// DescribeAlarms takes at most 100 names.
 pub const ALARM_NAMES_PER_CALL: usize = 100;
 
-/// The live weights of `function:alias` (the caller has already taken a Lambda permit).
+/// The live weights of `function:alias`, within the Lambda budget.
 pub async fn get_alias(
     client: &aws_sdk_lambda::Client,
+    budget: &Budget,
     function: &str,
     alias: &str,
     profile: Option<&str>,
 ) -> Result<AliasWeights, Failure> {
-    let out = client
-        .get_alias()
-        .function_name(function)
-        .name(alias)
-        .send()
-        .await
-        .map_err(|e| {
-            classify(
-                &e,
-                CallSite {
-                    service: "lambda",
-                    operation: "GetAlias",
-                    profile,
-                },
-            )
-        })?;
+    let out = call::read(budget, || {
+        client
+            .get_alias()
+            .function_name(function)
+            .name(alias)
+            .send()
+    })
+    .await
+    .map_err(|e| {
+        classify(
+            &e,
+            CallSite {
+                service: "lambda",
+                operation: "GetAlias",
+                profile,
+            },
+        )
+    })?;
     Ok(convert::alias_weights(function, alias, &out))
 }
 
@@ -62,17 +66,17 @@ impl CloudWatch<'_> {
             let mut alarms = Vec::new();
             let mut token: Option<String> = None;
             loop {
-                self.budget.wait().await;
-                let out = self
-                    .client
-                    .describe_alarms()
-                    .set_alarm_names(Some(chunk.to_vec()))
-                    .alarm_types(AlarmType::MetricAlarm)
-                    .alarm_types(AlarmType::CompositeAlarm)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await
-                    .map_err(|e| classify(&e, self.site("DescribeAlarms")))?;
+                let out = call::read(self.budget, || {
+                    self.client
+                        .describe_alarms()
+                        .set_alarm_names(Some(chunk.to_vec()))
+                        .alarm_types(AlarmType::MetricAlarm)
+                        .alarm_types(AlarmType::CompositeAlarm)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| classify(&e, self.site("DescribeAlarms")))?;
                 alarms.extend(out.metric_alarms().iter().map(convert::metric_alarm));
                 alarms.extend(out.composite_alarms().iter().map(convert::composite_alarm));
                 token = out
@@ -99,17 +103,17 @@ impl CloudWatch<'_> {
                 let mut collected = Collected::default();
                 let mut token: Option<String> = None;
                 loop {
-                    self.budget.wait().await;
-                    let out = self
-                        .client
-                        .get_metric_data()
-                        .set_metric_data_queries(Some(queries.clone()))
-                        .start_time(smithy_time(window.start))
-                        .end_time(smithy_time(window.end))
-                        .set_next_token(token.clone())
-                        .send()
-                        .await
-                        .map_err(|e| classify(&e, self.site("GetMetricData")))?;
+                    let out = call::read(self.budget, || {
+                        self.client
+                            .get_metric_data()
+                            .set_metric_data_queries(Some(queries.clone()))
+                            .start_time(smithy_time(window.start))
+                            .end_time(smithy_time(window.end))
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(|e| classify(&e, self.site("GetMetricData")))?;
                     for result in out.metric_data_results() {
                         collected.add(result);
                     }

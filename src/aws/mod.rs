@@ -3,6 +3,7 @@
 //! region, with per-service budgets, cached configs and groups, and the service's clock.
 
 mod budget;
+mod call;
 mod clock;
 mod codedeploy;
 mod connect;
@@ -15,9 +16,9 @@ mod write;
 
 use std::future::Future;
 
-pub use budget::{Budget, Budgets};
+pub use budget::{Budget, Budgets, Limits, Rate, Service};
 pub use clock::ServiceClock;
-pub use codedeploy::{BATCH_LIMIT, Listing};
+pub use codedeploy::{BATCH_LIMIT, GROUPS_PER_CALL, Listing};
 pub use connect::{ConnectOptions, caller_identity, connect, connect_writer};
 pub use errors::kind_of_code;
 pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
@@ -52,25 +53,22 @@ pub trait DeploymentReader: Send + Sync + 'static {
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<Deployment>, Failure>> + Send;
 
-    /// The deployment's target ids (empty until CodeDeploy has created them).
-    fn target_ids(
-        &self,
-        deployment_id: &str,
-    ) -> impl Future<Output = Result<Vec<String>, Failure>> + Send;
-
-    /// The deployment's Lambda target among `target_ids`.
+    /// The deployment's Lambda target (None until CodeDeploy has created it). `target_id`,
+    /// when known or guessed (the AppSpec's function name), is asked for directly; otherwise,
+    /// or when CodeDeploy refuses it, the targets are listed first.
     fn lambda_target(
         &self,
         deployment_id: &str,
-        target_ids: &[String],
+        target_id: Option<&str>,
     ) -> impl Future<Output = Result<Option<LambdaTarget>, Failure>> + Send;
 
-    /// The AppSpec of an AppSpec-content revision.
-    fn appspec(
+    /// The AppSpecs of `revisions` of one application, in order (batched; an AppSpec never
+    /// changes, so each is read once per run).
+    fn appspecs(
         &self,
         application: &str,
-        revision: &Revision,
-    ) -> impl Future<Output = Result<AppSpec, Failure>> + Send;
+        revisions: &[Revision],
+    ) -> impl Future<Output = Vec<Result<AppSpec, Failure>>> + Send;
 
     /// A deployment config (predefined ones need no call; custom ones are cached for good).
     fn deployment_config(
@@ -78,17 +76,22 @@ pub trait DeploymentReader: Send + Sync + 'static {
         name: &str,
     ) -> impl Future<Output = Result<DeploymentConfig, Failure>> + Send;
 
-    /// A deployment group's settings (cached for a while).
+    /// The settings of `groups` of one application (batched, cached for a while); a group
+    /// CodeDeploy does not know is missing from the answer.
     fn group_settings(
         &self,
         application: &str,
-        group: &str,
-    ) -> impl Future<Output = Result<GroupSettings, Failure>> + Send;
+        groups: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, GroupSettings)>, Failure>> + Send;
 
-    /// Takes up to `wanted` Lambda control-plane permits without waiting.
-    fn lambda_permits(&self, wanted: usize) -> usize;
+    /// Takes up to `wanted` tokens of `service`'s budget without waiting, for requests about to
+    /// be made; returns how many were granted.
+    fn reserve(&self, service: Service, wanted: usize) -> usize;
 
-    /// The live alias (spend a permit from [`Self::lambda_permits`] first).
+    /// The sustained rate and burst of `service`'s budget.
+    fn rate(&self, service: Service) -> Rate;
+
+    /// The live alias.
     fn alias(
         &self,
         function: &str,
@@ -127,25 +130,19 @@ impl<T: DeploymentReader> DeploymentReader for std::sync::Arc<T> {
     ) -> impl Future<Output = Result<Vec<Deployment>, Failure>> + Send {
         T::deployments(self, ids)
     }
-    fn target_ids(
-        &self,
-        deployment_id: &str,
-    ) -> impl Future<Output = Result<Vec<String>, Failure>> + Send {
-        T::target_ids(self, deployment_id)
-    }
     fn lambda_target(
         &self,
         deployment_id: &str,
-        target_ids: &[String],
+        target_id: Option<&str>,
     ) -> impl Future<Output = Result<Option<LambdaTarget>, Failure>> + Send {
-        T::lambda_target(self, deployment_id, target_ids)
+        T::lambda_target(self, deployment_id, target_id)
     }
-    fn appspec(
+    fn appspecs(
         &self,
         application: &str,
-        revision: &Revision,
-    ) -> impl Future<Output = Result<AppSpec, Failure>> + Send {
-        T::appspec(self, application, revision)
+        revisions: &[Revision],
+    ) -> impl Future<Output = Vec<Result<AppSpec, Failure>>> + Send {
+        T::appspecs(self, application, revisions)
     }
     fn deployment_config(
         &self,
@@ -156,12 +153,15 @@ impl<T: DeploymentReader> DeploymentReader for std::sync::Arc<T> {
     fn group_settings(
         &self,
         application: &str,
-        group: &str,
-    ) -> impl Future<Output = Result<GroupSettings, Failure>> + Send {
-        T::group_settings(self, application, group)
+        groups: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, GroupSettings)>, Failure>> + Send {
+        T::group_settings(self, application, groups)
     }
-    fn lambda_permits(&self, wanted: usize) -> usize {
-        T::lambda_permits(self, wanted)
+    fn reserve(&self, service: Service, wanted: usize) -> usize {
+        T::reserve(self, service, wanted)
+    }
+    fn rate(&self, service: Service) -> Rate {
+        T::rate(self, service)
     }
     fn alias(
         &self,

@@ -1,11 +1,12 @@
 //! [`AwsReader`]: the SDK implementation of [`DeploymentReader`] for one region, with its
-//! budgets and caches (deployment configs for good, deployment groups for a few minutes).
+//! budgets and caches (AppSpecs and deployment configs for good, deployment groups for a few
+//! minutes).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::budget::Budgets;
+use super::budget::{Budgets, Rate, Service};
 
 use super::DeploymentReader;
 use super::clock::ServiceClock as Clock;
@@ -29,6 +30,8 @@ pub struct AwsReader {
     clock: Clock,
     budgets: Budgets,
     configs: Mutex<HashMap<String, DeploymentConfig>>,
+    /// AppSpecs by (application, sha256): a revision's content never changes.
+    appspecs: Mutex<HashMap<(String, String), AppSpec>>,
     groups: Mutex<HashMap<(String, String), (Instant, GroupSettings)>>,
 }
 
@@ -52,6 +55,7 @@ impl AwsReader {
             clock,
             budgets,
             configs: Mutex::default(),
+            appspecs: Mutex::default(),
             groups: Mutex::default(),
         }
     }
@@ -103,20 +107,45 @@ impl DeploymentReader for AwsReader {
         self.cd().get(ids).await
     }
 
-    async fn target_ids(&self, deployment_id: &str) -> Result<Vec<String>, Failure> {
-        self.cd().target_ids(deployment_id).await
-    }
-
     async fn lambda_target(
         &self,
         deployment_id: &str,
-        target_ids: &[String],
+        target_id: Option<&str>,
     ) -> Result<Option<LambdaTarget>, Failure> {
-        self.cd().lambda_target(deployment_id, target_ids).await
+        self.cd().lambda_target(deployment_id, target_id).await
     }
 
-    async fn appspec(&self, application: &str, revision: &Revision) -> Result<AppSpec, Failure> {
-        self.cd().appspec(application, revision).await
+    async fn appspecs(
+        &self,
+        application: &str,
+        revisions: &[Revision],
+    ) -> Vec<Result<AppSpec, Failure>> {
+        let key = |r: &Revision| {
+            r.sha256
+                .as_ref()
+                .filter(|s| !s.is_empty())
+                .map(|sha| (application.to_string(), sha.clone()))
+        };
+        let mut out: Vec<Option<Result<AppSpec, Failure>>> = {
+            let cache = lock(&self.appspecs);
+            revisions
+                .iter()
+                .map(|r| key(r).and_then(|k| cache.get(&k).cloned()).map(Ok))
+                .collect()
+        };
+        let missing: Vec<usize> = (0..revisions.len()).filter(|i| out[*i].is_none()).collect();
+        if !missing.is_empty() {
+            let wanted: Vec<Revision> = missing.iter().map(|i| revisions[*i].clone()).collect();
+            let read = self.cd().appspecs(application, &wanted).await;
+            let mut cache = lock(&self.appspecs);
+            for (i, spec) in missing.into_iter().zip(read) {
+                if let (Ok(spec), Some(k)) = (&spec, key(&revisions[i])) {
+                    cache.insert(k, spec.clone());
+                }
+                out[i] = Some(spec);
+            }
+        }
+        out.into_iter().flatten().collect()
     }
 
     async fn deployment_config(&self, name: &str) -> Result<DeploymentConfig, Failure> {
@@ -134,27 +163,53 @@ impl DeploymentReader for AwsReader {
     async fn group_settings(
         &self,
         application: &str,
-        group: &str,
-    ) -> Result<GroupSettings, Failure> {
-        let key = (application.to_string(), group.to_string());
-        if let Some((at, settings)) = lock(&self.groups).get(&key) {
-            if at.elapsed() < GROUP_TTL {
-                return Ok(settings.clone());
+        groups: &[String],
+    ) -> Result<Vec<(String, GroupSettings)>, Failure> {
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        {
+            let cache = lock(&self.groups);
+            for group in groups {
+                match cache.get(&(application.to_string(), group.clone())) {
+                    Some((at, settings)) if at.elapsed() < GROUP_TTL => {
+                        out.push((group.clone(), settings.clone()));
+                    }
+                    _ => missing.push(group.clone()),
+                }
             }
         }
-        let settings = self.cd().group(application, group).await?;
-        lock(&self.groups).insert(key, (Instant::now(), settings.clone()));
-        Ok(settings)
+        if !missing.is_empty() {
+            let read = self.cd().groups(application, &missing).await?;
+            let mut cache = lock(&self.groups);
+            for (group, settings) in read {
+                cache.insert(
+                    (application.to_string(), group.clone()),
+                    (Instant::now(), settings.clone()),
+                );
+                out.push((group, settings));
+            }
+        }
+        Ok(out)
     }
 
-    fn lambda_permits(&self, wanted: usize) -> usize {
-        self.budgets.lambda.try_take(wanted)
+    fn reserve(&self, service: Service, wanted: usize) -> usize {
+        self.budgets.of(service).reserve(wanted)
+    }
+
+    fn rate(&self, service: Service) -> Rate {
+        self.budgets.of(service).rate()
     }
 
     async fn alias(&self, function: &str, alias: &str) -> Result<AliasWeights, Failure> {
-        get_alias(&self.lambda, function, alias, self.profile.as_deref()).await
+        get_alias(
+            &self.lambda,
+            &self.budgets.lambda,
+            function,
+            alias,
+            self.profile.as_deref(),
+        )
+        .await
     }
-
     async fn alarms(&self, names: &[String]) -> Result<Vec<Alarm>, Failure> {
         self.cw().alarms(names).await
     }

@@ -16,6 +16,18 @@ pub struct AppSpec {
     pub after_allow_traffic: Option<String>,
 }
 
+impl AppSpec {
+    /// The function, alias and versions this AppSpec moves.
+    pub fn function_target(&self) -> super::FunctionTarget {
+        super::FunctionTarget {
+            function: self.function.clone(),
+            alias: self.alias.clone(),
+            current_version: self.current_version.clone(),
+            target_version: self.target_version.clone(),
+        }
+    }
+}
+
 /// Why an AppSpec could not be read; names the field a person has to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppSpecError {

@@ -218,8 +218,10 @@ impl Freshness {
 /// Freshness of each panel of a deployment.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ViewFreshness {
-    /// The deployment record and its target (status, hooks, CodeDeploy's weight).
+    /// The deployment record (status).
     pub deployment: Freshness,
+    /// The deployment target (hooks, CodeDeploy's recorded weight).
+    pub target: Freshness,
     pub alias: Freshness,
     pub alarms: Freshness,
     pub metrics: Freshness,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{DeploymentView, Picture, normalize_pct};
+use super::{DeploymentStatus, DeploymentView, Picture, TargetWeight, WeightSource, normalize_pct};
 
 /// What kind of transition an event records (for colouring and filtering).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,7 +16,7 @@ pub enum TimelineKind {
     Appeared,
     /// CodeDeploy's status changed (including finishing).
     Status,
-    /// The live alias weight of the target version changed.
+    /// The target version's weight changed (live alias, or CodeDeploy's record read after it).
     Weight,
     /// An alarm changed state.
     Alarm,
@@ -31,6 +31,12 @@ pub struct TimelineEvent {
     pub deployment_id: String,
     pub kind: TimelineKind,
     pub text: String,
+    /// The new weight, with its source (weight events, and a deployment appearing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<TargetWeight>,
+    /// The new status (status events, including finishing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<DeploymentStatus>,
 }
 
 /// The transitions between `old` (None at start-up) and `new`, in a stable order.
@@ -40,17 +46,23 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
     for view in new.regions.iter().flat_map(|r| &r.deployments) {
         let id = &view.deployment.id;
         let previous = old.and_then(|p| find(p, id));
-        let mut push = |kind, text: String| {
+        let mut push = |kind, text: String, weight, status| {
             out.push(TimelineEvent {
                 at,
                 deployment_id: id.clone(),
                 kind,
                 text,
+                weight,
+                status,
             });
         };
         let Some(prev) = previous else {
-            let weight = live_weight(view).map_or_else(String::new, |w| {
-                format!(", new version at {}", normalize_pct(w))
+            let weight = view.weight.map_or_else(String::new, |w| {
+                format!(
+                    ", new version at {}{}",
+                    normalize_pct(w.weight),
+                    source_note(w.source)
+                )
             });
             push(
                 TimelineKind::Appeared,
@@ -60,6 +72,8 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                     view.deployment.status.as_str(),
                     view.deployment.config_name
                 ),
+                view.weight,
+                Some(view.deployment.status.clone()),
             );
             continue;
         };
@@ -76,17 +90,22 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                     prev.deployment.status.as_str(),
                     view.deployment.status.as_str()
                 ),
+                None,
+                Some(view.deployment.status.clone()),
             );
         }
-        if let (Some(before), Some(after)) = (live_weight(prev), live_weight(view)) {
-            if (before - after).abs() > 0.000_5 {
+        if let (Some(before), Some(after)) = (prev.weight, view.weight) {
+            if (before.weight - after.weight).abs() > 0.000_5 {
                 push(
                     TimelineKind::Weight,
                     format!(
-                        "new version weight {} → {}",
-                        normalize_pct(before),
-                        normalize_pct(after)
+                        "new version weight {} → {}{}",
+                        normalize_pct(before.weight),
+                        normalize_pct(after.weight),
+                        source_note(after.source)
                     ),
+                    Some(after),
+                    None,
                 );
             }
         }
@@ -102,6 +121,8 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                             before.state.as_str(),
                             alarm.state.as_str()
                         ),
+                        None,
+                        None,
                     );
                 }
             }
@@ -118,6 +139,8 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                             old_status.unwrap_or(&event.status),
                             event.status
                         ),
+                        None,
+                        None,
                     );
                 }
             }
@@ -161,6 +184,8 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                 deployment_id: view.deployment.id.clone(),
                 kind: TimelineKind::Status,
                 text,
+                weight: None,
+                status: finished.map(|d| d.status.clone()),
             });
         }
     }
@@ -175,9 +200,10 @@ fn find<'a>(picture: &'a Picture, id: &str) -> Option<&'a DeploymentView> {
         .find(|v| v.deployment.id == id)
 }
 
-/// The target version's share on the live alias (None when the alias was not read).
-fn live_weight(view: &DeploymentView) -> Option<f64> {
-    let alias = view.alias.value()?;
-    let target = view.deployment.target.as_ref()?;
-    Some(alias.weight_of(&target.target_version))
+/// Where a weight came from, when it is not the live alias.
+fn source_note(source: WeightSource) -> &'static str {
+    match source {
+        WeightSource::LiveAlias => "",
+        WeightSource::CodeDeployRecord => " (CodeDeploy's record; the live alias is read next)",
+    }
 }

@@ -74,7 +74,7 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
         let live = alias.weight_of(&target.function.target_version);
         // Only when CodeDeploy's record was read after the alias: otherwise it is just older.
         let record_is_current = matches!(
-            (view.freshness.deployment.fetched_at, view.freshness.alias.fetched_at),
+            (view.freshness.target.fetched_at, view.freshness.alias.fetched_at),
             (Some(record), Some(alias)) if record >= alias
         );
         if d.status == DeploymentStatus::InProgress

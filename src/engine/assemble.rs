@@ -24,8 +24,7 @@ pub struct Rules {
 /// What the rounds fetched for one deployment.
 #[derive(Debug)]
 pub struct Fetched {
-    pub target_ids: Result<Vec<String>, Failure>,
-    /// None when the target ids could not be listed.
+    /// None until the target was read.
     pub target: Option<Result<Option<LambdaTarget>, Failure>>,
     pub appspec: Part<AppSpec>,
     pub config: Part<DeploymentConfig>,
@@ -42,7 +41,6 @@ pub struct Fetched {
 impl Default for Fetched {
     fn default() -> Self {
         Self {
-            target_ids: Ok(Vec::new()),
             target: None,
             appspec: Part::skipped("not fetched"),
             config: Part::skipped("not fetched"),
@@ -90,13 +88,12 @@ pub fn assemble_view(
     now: DateTime<Utc>,
     rules: &Rules,
 ) -> DeploymentView {
-    let target = match (fetched.target, fetched.target_ids) {
-        (Some(Ok(Some(t))), _) => Part::Ok { value: t },
-        (Some(Ok(None)), _) => {
-            Part::skipped("CodeDeploy has not created the deployment target yet")
-        }
-        (Some(Err(failure)), _) | (None, Err(failure)) => Part::Failed { failure },
-        (None, Ok(_)) => Part::skipped("not fetched"),
+    let target = match fetched.target {
+        Some(Ok(Some(t))) => Part::Ok { value: t },
+        Some(Ok(None)) => Part::skipped("CodeDeploy has not created the deployment target yet"),
+        Some(Err(failure)) => Part::Failed { failure },
+        None if deployment.status.is_active() => Part::skipped("not fetched yet"),
+        None => Part::skipped("not fetched"),
     };
     deployment.target = target.value().map(|t| t.function.clone()).or_else(|| {
         fetched.appspec.value().map(|a| FunctionTarget {
@@ -109,7 +106,12 @@ pub fn assemble_view(
     let alias = fetched.alias.unwrap_or_else(|| {
         Part::skipped("the function and alias are unknown (no readable AppSpec)")
     });
-    let weight = weight_shown(&deployment, alias.value(), target.value());
+    let weight = weight_shown(
+        &deployment,
+        alias.value(),
+        target.value(),
+        fetched.freshness.as_ref(),
+    );
     let plan = plan_for(&deployment, &fetched.config, target.value(), rules.schedule);
     let schedule = plan.as_ref().map(|p| ScheduleStatus::of(p, now));
     let start = deployment.start_time.or(deployment.create_time);
@@ -147,6 +149,7 @@ pub fn assemble_view(
     view.verdict = judge_view(&view, &rules.verdict);
     view.freshness = fetched.freshness.unwrap_or_else(|| ViewFreshness {
         deployment: Freshness::fetched(now, 0),
+        target: freshness_of(&view.target, now),
         alias: freshness_of(&view.alias, now),
         alarms: freshness_of(&view.alarms, now),
         metrics: freshness_of(&view.metrics, now),
@@ -183,24 +186,38 @@ pub fn plan_for(
         .then(|| TrafficPlan::new(config.routing, t0, model))
 }
 
-/// The live alias's share for the target version, else CodeDeploy's record.
+/// The target version's share as last observed: the live alias, or CodeDeploy's record when
+/// it was read after the alias (a shift CodeDeploy recorded that the alias read has not caught
+/// up with yet) or the alias was not read. A snapshot reads both at once: the alias wins.
 fn weight_shown(
     deployment: &Deployment,
     alias: Option<&AliasWeights>,
     target: Option<&LambdaTarget>,
+    freshness: Option<&ViewFreshness>,
 ) -> Option<TargetWeight> {
     let version = deployment
         .target
         .as_ref()
         .map(|t| t.target_version.as_str())?;
-    if let Some(alias) = alias {
-        return Some(TargetWeight {
-            weight: alias.weight_of(version),
-            source: WeightSource::LiveAlias,
-        });
-    }
-    target.map(|t| TargetWeight {
+    let live = alias.map(|alias| TargetWeight {
+        weight: alias.weight_of(version),
+        source: WeightSource::LiveAlias,
+    });
+    let recorded = target.map(|t| TargetWeight {
         weight: t.recorded_weight,
         source: WeightSource::CodeDeployRecord,
-    })
+    });
+    let record_is_newer = freshness.is_some_and(|f| {
+        matches!(
+            (f.target.fetched_at, f.alias.fetched_at),
+            (Some(record), Some(alias)) if record > alias
+        )
+    });
+    match (live, recorded) {
+        (Some(live), Some(recorded)) if record_is_newer && recorded.weight != live.weight => {
+            Some(recorded)
+        }
+        (Some(live), _) => Some(live),
+        (None, recorded) => recorded,
+    }
 }

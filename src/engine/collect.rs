@@ -2,9 +2,11 @@
 //!
 //! 1. list active and recently finished deployment ids;
 //! 2. batch-get them (25 per call, in parallel);
-//! 3. per watched deployment, in parallel: target ids, AppSpec, config, group (deduplicated);
-//! 4. in parallel: target details, live aliases (within the Lambda budget, by priority), all
-//!    group alarms, all per-version metrics.
+//! 3. in parallel: the AppSpecs of every deployment, watched and finished (25 per call, per
+//!    application), the deployment groups (per application), custom configs (once each);
+//! 4. in parallel: each watched deployment's target (asked for by its function's name), live
+//!    aliases (within the Lambda budget, by priority), all group alarms, all per-version
+//!    metrics.
 //!
 //! Nothing is fetched one deployment after another. A failing call marks its part; the rest of
 //! the picture is still made.
@@ -15,8 +17,8 @@ use chrono::Duration;
 use futures::future::join_all;
 
 use super::assemble::{Fetched, Rules, assemble_view, watched};
-use super::tasks::adopt;
-use crate::aws::{DeploymentReader, Listing};
+use super::tasks::{adopt, with_function_targets};
+use crate::aws::{DeploymentReader, Listing, Service};
 use crate::domain::{
     ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Part,
     Picture, RegionPicture,
@@ -112,11 +114,14 @@ async fn collect_region<R: DeploymentReader>(
             .or(b.create_time)
             .cmp(&a.complete_time.or(a.create_time))
     });
+    let (fetched, ()) = futures::join!(
+        round_three_and_four(reader, &watch, options),
+        with_function_targets(reader, &mut recent)
+    );
     let recent = match finished {
         Ok(_) => Part::Ok { value: recent },
         Err(failure) => Part::Failed { failure },
     };
-    let fetched = round_three_and_four(reader, &watch, options).await;
     let now = reader.clock().now;
     let deployments = watch
         .into_iter()
@@ -158,7 +163,6 @@ async fn round_three_and_four<R: DeploymentReader>(
         .await
         .into_iter()
         .map(|a| Fetched {
-            target_ids: a.target_ids,
             appspec: a.appspec,
             config: a.config,
             group: a.group,
@@ -194,7 +198,7 @@ async fn round_four<R: DeploymentReader>(
         .filter(|i| subjects[*i].is_some())
         .collect();
     order.sort_by_key(|i| !watch[*i].status.is_active());
-    let granted = reader.lambda_permits(order.len());
+    let granted = reader.reserve(Service::Lambda, order.len());
     let alarm_names: Vec<String> = fetched
         .iter()
         .filter_map(|f| f.group.value())
@@ -213,11 +217,9 @@ async fn round_four<R: DeploymentReader>(
         .collect();
     let window = MetricWindow::last_minutes(reader.clock().now, options.metric_minutes);
     let (targets, aliases, alarms, metrics) = futures::join!(
-        join_all(watch.iter().zip(fetched.iter()).map(|(d, f)| async move {
-            match &f.target_ids {
-                Ok(ids) => Some(reader.lambda_target(&d.id, ids).await),
-                Err(_) => None,
-            }
+        join_all(watch.iter().zip(&subjects).map(|(d, subject)| async move {
+            let target_id = subject.as_ref().map(|(function, ..)| function.as_str());
+            Some(reader.lambda_target(&d.id, target_id).await)
         })),
         join_all(order.iter().take(granted).map(|i| {
             let (function, alias, _, _) = subjects[*i].clone().unwrap_or_default();

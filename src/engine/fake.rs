@@ -1,12 +1,16 @@
-//! A scripted in-memory [`DeploymentReader`] for engine tests: one region, a service clock that
-//! follows tokio's (paused) clock, call logs, and switchable failures.
+//! A scripted in-memory [`DeploymentReader`] for engine tests: one region of `n` deployments
+//! whose traffic all started at [`FakeReader::t0`] (a whole stack on the same schedule), a
+//! service clock that follows tokio's (paused) clock, per-service token buckets on that clock,
+//! call logs, and switchable failures. Its CodeDeploy shifts each alias at exactly the times a
+//! canary or linear config gives (written out here, not taken from the domain's plan), and its
+//! record (`targetVersionWeight`) moves with the alias.
 
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tokio::time::Instant;
 
-use crate::aws::{DeploymentReader, Listing};
+use crate::aws::{DeploymentReader, Listing, Rate, Service};
 use crate::domain::{
     Alarm, AlarmKind, AlarmState, AliasWeights, AppSpec, ClockReading, ClockSource, Creator,
     Deployment, DeploymentConfig, DeploymentStatus, EventStatus, Failure, FailureKind,
@@ -17,59 +21,198 @@ use crate::domain::{
 /// Calls the fake received, with the service time of each.
 #[derive(Debug, Default, Clone)]
 pub struct Calls {
-    pub alias: Vec<DateTime<Utc>>,
+    pub alias: Vec<(DateTime<Utc>, String)>,
+    pub targets: Vec<(DateTime<Utc>, String)>,
+    pub records: Vec<DateTime<Utc>>,
     pub alarms: Vec<DateTime<Utc>>,
     pub metrics: Vec<DateTime<Utc>>,
     pub listings: usize,
-    pub permits_asked: usize,
-    pub permits_granted: usize,
+    pub reserved: Vec<(Service, usize, usize)>,
 }
 
-/// One canary deployment (Canary 10%/5m) of `orders:live` from v1 to v2 whose traffic started
-/// at the service time [`FakeReader::t0`].
-pub struct FakeReader {
-    start: Instant,
-    pub calls: Mutex<Calls>,
-    pub throttle_alarms: Mutex<bool>,
-    pub fail_alias: Mutex<bool>,
-    /// Permits granted per call of `lambda_permits` (None: all).
-    pub permits: Mutex<Option<usize>>,
+impl Calls {
+    /// Every call to `service`, with its service time.
+    pub fn of(&self, service: Service) -> Vec<DateTime<Utc>> {
+        match service {
+            Service::Lambda => self.alias.iter().map(|(t, _)| *t).collect(),
+            Service::CloudWatch => self.alarms.iter().chain(&self.metrics).copied().collect(),
+            Service::CodeDeploy => self
+                .targets
+                .iter()
+                .map(|(t, _)| *t)
+                .chain(self.records.iter().copied())
+                .collect(),
+        }
+    }
 }
 
-impl FakeReader {
-    pub fn new() -> Self {
-        Self {
-            start: Instant::now(),
-            calls: Mutex::default(),
-            throttle_alarms: Mutex::new(false),
-            fail_alias: Mutex::new(false),
-            permits: Mutex::new(None),
+/// How the fake's deployments shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Canary 10% at t0, 100% at t0 + 5 min.
+    Canary5,
+    /// Linear 10% every minute from t0, 100% at t0 + 9 min.
+    Linear1,
+}
+
+impl Shape {
+    fn config_name(self) -> &'static str {
+        match self {
+            Self::Canary5 => "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+            Self::Linear1 => "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
         }
     }
 
-    /// When the fake deployment's traffic started (the service clock starts here too).
+    /// The target's share `secs` after traffic started.
+    fn weight(self, secs: i64) -> f64 {
+        if secs < 0 {
+            return 0.0;
+        }
+        match self {
+            Self::Canary5 if secs < 300 => 0.1,
+            Self::Canary5 => 1.0,
+            Self::Linear1 => f64::from(u32::try_from(secs / 60).unwrap_or(9).min(9) + 1) / 10.0,
+        }
+    }
+}
+
+/// A token bucket on tokio's clock (the real budgets use the wall clock, which a paused test
+/// clock does not move).
+#[derive(Debug)]
+struct Bucket {
+    rate: Rate,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: Rate) -> Self {
+        Self {
+            rate,
+            tokens: f64::from(rate.burst),
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self, wanted: usize) -> usize {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * f64::from(self.rate.per_sec);
+        self.tokens = (self.tokens + refill).min(f64::from(self.rate.burst));
+        self.at = now;
+        let granted = (self.tokens.floor() as usize).min(wanted);
+        self.tokens -= granted as f64;
+        granted
+    }
+}
+
+/// `n` deployments of `orders-NN:live` from v1 to v2 whose traffic started at
+/// [`FakeReader::t0`].
+pub struct FakeReader {
+    start: Instant,
+    count: usize,
+    shape: Shape,
+    pub calls: Mutex<Calls>,
+    pub throttle_alarms: Mutex<bool>,
+    pub fail_alias: Mutex<bool>,
+    /// The Lambda budget grants nothing.
+    pub block_lambda: Mutex<bool>,
+    buckets: Mutex<[Bucket; 3]>,
+}
+
+impl FakeReader {
+    /// One canary (10% for 5 minutes), with rollwatch's default budgets.
+    pub fn new() -> Self {
+        Self::fleet(1, Shape::Canary5, crate::aws::Limits::default())
+    }
+
+    /// `count` deployments shaped `shape`, within `limits`.
+    pub fn fleet(count: usize, shape: Shape, limits: crate::aws::Limits) -> Self {
+        Self {
+            start: Instant::now(),
+            count,
+            shape,
+            calls: Mutex::default(),
+            throttle_alarms: Mutex::new(false),
+            fail_alias: Mutex::new(false),
+            block_lambda: Mutex::new(false),
+            buckets: Mutex::new([
+                Bucket::new(limits.codedeploy),
+                Bucket::new(limits.lambda),
+                Bucket::new(limits.cloudwatch),
+            ]),
+        }
+    }
+
+    /// When the deployments' traffic started (the service clock starts here too).
     pub fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
             .single()
             .unwrap_or_default()
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    /// Service time now.
+    pub fn now(&self) -> DateTime<Utc> {
         Self::t0() + Duration::from_std(self.start.elapsed()).unwrap_or_default()
+    }
+
+    /// The target's share now, on every alias.
+    pub fn weight_now(&self) -> f64 {
+        self.shape.weight((self.now() - Self::t0()).num_seconds())
+    }
+
+    /// The times each deployment's alias moved (the same for all of them).
+    pub fn shift_times(&self, until: DateTime<Utc>) -> Vec<(DateTime<Utc>, f64)> {
+        let mut out = Vec::new();
+        let mut last = 0.0;
+        let mut secs = 0;
+        while Self::t0() + Duration::seconds(secs) <= until {
+            let w = self.shape.weight(secs);
+            if w > last {
+                out.push((Self::t0() + Duration::seconds(secs), w));
+                last = w;
+            }
+            secs += 1;
+        }
+        out
     }
 
     pub fn calls(&self) -> Calls {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    fn deployment() -> Deployment {
+    fn log(&self, f: impl FnOnce(&mut Calls)) {
+        if let Ok(mut c) = self.calls.lock() {
+            f(&mut c);
+        }
+    }
+
+    fn ids(&self) -> Vec<String> {
+        (0..self.count).map(|i| format!("d-{i:04}")).collect()
+    }
+
+    fn function(id: &str) -> FunctionTarget {
+        FunctionTarget {
+            function: format!("orders-{}", id.trim_start_matches("d-")),
+            alias: "live".into(),
+            current_version: "1".into(),
+            target_version: "2".into(),
+        }
+    }
+
+    fn deployment(&self, id: &str) -> Deployment {
+        let done = self.weight_now() >= 1.0
+            && self.now() >= Self::t0() + Duration::seconds(self.finish_after_secs());
         Deployment {
-            id: "d-CANARY".into(),
+            id: id.into(),
             application: "orders-app".into(),
-            group: "orders-dg".into(),
-            status: DeploymentStatus::InProgress,
+            group: format!("{id}-dg"),
+            status: if done {
+                DeploymentStatus::Succeeded
+            } else {
+                DeploymentStatus::InProgress
+            },
             creator: Creator::User,
-            config_name: "CodeDeployDefault.LambdaCanary10Percent5Minutes".into(),
+            config_name: self.shape.config_name().into(),
             create_time: Some(Self::t0() - Duration::seconds(5)),
             start_time: Some(Self::t0() - Duration::seconds(5)),
             complete_time: None,
@@ -82,19 +225,15 @@ impl FakeReader {
             revision: Some(Revision {
                 kind: "AppSpecContent".into(),
                 content: None,
-                sha256: Some("x".into()),
+                sha256: Some(format!("sha-{id}")),
                 location: None,
             }),
         }
     }
 
-    fn function() -> FunctionTarget {
-        FunctionTarget {
-            function: "orders".into(),
-            alias: "live".into(),
-            current_version: "1".into(),
-            target_version: "2".into(),
-        }
+    /// The deployments end a while after their last shift (long enough for the tests).
+    fn finish_after_secs(&self) -> i64 {
+        3600
     }
 }
 
@@ -116,32 +255,31 @@ impl DeploymentReader for FakeReader {
     }
 
     async fn list_deployments(&self, listing: Listing) -> Result<Vec<String>, Failure> {
-        if let Ok(mut c) = self.calls.lock() {
-            c.listings += 1;
-        }
+        self.log(|c| c.listings += 1);
         Ok(match listing {
-            Listing::Active => vec!["d-CANARY".into()],
+            Listing::Active => self.ids(),
             Listing::FinishedSince(_) => Vec::new(),
         })
     }
 
     async fn deployments(&self, ids: &[String]) -> Result<Vec<Deployment>, Failure> {
+        let now = self.now();
+        self.log(|c| c.records.push(now));
+        let known = self.ids();
         Ok(ids
             .iter()
-            .filter(|id| *id == "d-CANARY")
-            .map(|_| Self::deployment())
+            .filter(|id| known.contains(id))
+            .map(|id| self.deployment(id))
             .collect())
-    }
-
-    async fn target_ids(&self, _deployment_id: &str) -> Result<Vec<String>, Failure> {
-        Ok(vec!["orders".into()])
     }
 
     async fn lambda_target(
         &self,
-        _id: &str,
-        _ids: &[String],
+        id: &str,
+        _target_id: Option<&str>,
     ) -> Result<Option<LambdaTarget>, Failure> {
+        let now = self.now();
+        self.log(|c| c.targets.push((now, id.to_string())));
         let event = |name: &str, status, start: i64| LifecycleEvent {
             name: name.into(),
             status,
@@ -150,11 +288,11 @@ impl DeploymentReader for FakeReader {
             diagnostics: None,
         };
         Ok(Some(LambdaTarget {
-            target_id: "orders".into(),
+            target_id: Self::function(id).function,
             status: EventStatus::InProgress,
-            function: Self::function(),
-            recorded_weight: 0.1,
-            last_updated: Some(Self::t0()),
+            function: Self::function(id),
+            recorded_weight: self.weight_now(),
+            last_updated: Some(now),
             events: vec![
                 event("BeforeAllowTraffic", EventStatus::Succeeded, -5),
                 event("AllowTraffic", EventStatus::InProgress, 0),
@@ -162,16 +300,30 @@ impl DeploymentReader for FakeReader {
         }))
     }
 
-    async fn appspec(&self, _application: &str, _revision: &Revision) -> Result<AppSpec, Failure> {
-        let f = Self::function();
-        Ok(AppSpec {
-            function: f.function,
-            alias: f.alias,
-            current_version: f.current_version,
-            target_version: f.target_version,
-            before_allow_traffic: None,
-            after_allow_traffic: None,
-        })
+    async fn appspecs(
+        &self,
+        _application: &str,
+        revisions: &[Revision],
+    ) -> Vec<Result<AppSpec, Failure>> {
+        revisions
+            .iter()
+            .map(|r| {
+                let id = r
+                    .sha256
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim_start_matches("sha-");
+                let f = Self::function(id);
+                Ok(AppSpec {
+                    function: f.function,
+                    alias: f.alias,
+                    current_version: f.current_version,
+                    target_version: f.target_version,
+                    before_allow_traffic: None,
+                    after_allow_traffic: None,
+                })
+            })
+            .collect()
     }
 
     async fn deployment_config(&self, name: &str) -> Result<DeploymentConfig, Failure> {
@@ -182,42 +334,61 @@ impl DeploymentReader for FakeReader {
     async fn group_settings(
         &self,
         _application: &str,
-        _group: &str,
-    ) -> Result<GroupSettings, Failure> {
-        Ok(GroupSettings {
-            alarms_enabled: true,
-            alarm_names: vec!["orders-errors".into()],
-            ..GroupSettings::default()
-        })
+        groups: &[String],
+    ) -> Result<Vec<(String, GroupSettings)>, Failure> {
+        Ok(groups
+            .iter()
+            .map(|g| {
+                (
+                    g.clone(),
+                    GroupSettings {
+                        alarms_enabled: true,
+                        alarm_names: vec![format!("{g}-errors")],
+                        ..GroupSettings::default()
+                    },
+                )
+            })
+            .collect())
     }
 
-    fn lambda_permits(&self, wanted: usize) -> usize {
-        let granted = self
-            .permits
-            .lock()
-            .ok()
-            .and_then(|p| *p)
-            .map_or(wanted, |p| p.min(wanted));
-        if let Ok(mut c) = self.calls.lock() {
-            c.permits_asked += wanted;
-            c.permits_granted += granted;
+    fn reserve(&self, service: Service, wanted: usize) -> usize {
+        if service == Service::Lambda && self.block_lambda.lock().is_ok_and(|b| *b) {
+            self.log(|c| c.reserved.push((service, wanted, 0)));
+            return 0;
         }
+        let granted = self.buckets.lock().map_or(0, |mut b| {
+            let i = match service {
+                Service::CodeDeploy => 0,
+                Service::Lambda => 1,
+                Service::CloudWatch => 2,
+            };
+            b[i].take(wanted)
+        });
+        self.log(|c| c.reserved.push((service, wanted, granted)));
         granted
+    }
+
+    fn rate(&self, service: Service) -> Rate {
+        self.buckets.lock().map_or(
+            Rate {
+                per_sec: 1,
+                burst: 1,
+            },
+            |b| match service {
+                Service::CodeDeploy => b[0].rate,
+                Service::Lambda => b[1].rate,
+                Service::CloudWatch => b[2].rate,
+            },
+        )
     }
 
     async fn alias(&self, function: &str, alias: &str) -> Result<AliasWeights, Failure> {
         let now = self.now();
-        if let Ok(mut c) = self.calls.lock() {
-            c.alias.push(now);
-        }
+        self.log(|c| c.alias.push((now, function.to_string())));
         if self.fail_alias.lock().is_ok_and(|f| *f) {
             return Err(failure(FailureKind::Throttled, "GetAlias"));
         }
-        let weight = if now >= Self::t0() + Duration::minutes(5) {
-            1.0
-        } else {
-            0.1
-        };
+        let weight = self.weight_now();
         let (primary, additional) = if weight >= 1.0 {
             ("2", Vec::new())
         } else {
@@ -233,9 +404,8 @@ impl DeploymentReader for FakeReader {
     }
 
     async fn alarms(&self, names: &[String]) -> Result<Vec<Alarm>, Failure> {
-        if let Ok(mut c) = self.calls.lock() {
-            c.alarms.push(self.now());
-        }
+        let now = self.now();
+        self.log(|c| c.alarms.push(now));
         if self.throttle_alarms.lock().is_ok_and(|t| *t) {
             return Err(failure(FailureKind::Throttled, "DescribeAlarms"));
         }
@@ -258,9 +428,8 @@ impl DeploymentReader for FakeReader {
         requests: &[MetricsRequest],
         _window: MetricWindow,
     ) -> Result<Vec<Vec<VersionMetrics>>, Failure> {
-        if let Ok(mut c) = self.calls.lock() {
-            c.metrics.push(self.now());
-        }
+        let now = self.now();
+        self.log(|c| c.metrics.push(now));
         Ok(requests
             .iter()
             .map(|r| {

@@ -1,13 +1,17 @@
-//! The live engine: one task owns all AWS IO and the clock. It schedules the refresh plan —
-//! discovery ~15 s, details and targets ~5 s, recently finished ~60 s, alarms ~10 s, metrics
-//! once a minute after the minute closes, the alias just after each predicted step and rarely
-//! in between — within per-service budgets with AIMD back-off, keeps the last good data on
-//! failure, and sends owned [`Update`]s to the front end over a channel (no lock shared with
-//! drawing). Front ends steer it with [`Command`]s.
+//! The live engine: one task owns all AWS IO and the clock. Every wake it asks each region's
+//! [`Schedule`] what is due, orders it earliest deadline first (fair across deployments), and
+//! starts as many reads as each service's budget grants now — records batched 25 to a call,
+//! one target or alias read per deployment, alarms and metrics batched for the whole region.
+//! The rest waits for the next wake, in order, so a budget that cannot serve everything serves
+//! it in turn and the picture degrades evenly. Failures keep the last good data; throttling
+//! backs the service off (AIMD). Owned [`Update`]s go to the front end over a channel (no lock
+//! shared with drawing); front ends steer it with [`Command`]s.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
@@ -15,12 +19,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::assemble::Rules;
 use super::config::EngineConfig;
-use super::pace::Pace;
-use super::planner::{Kind, PaceFactors, Planner};
-use super::state::{Intervals, RegionState, throttled};
+use super::schedule::{Datum, Due, Now, Paces, Schedule, alarm_names, order};
+use super::state::{Intervals, RegionState, Tracked, throttled};
 use super::tasks::{Outcome, Task, run};
-use crate::aws::DeploymentReader;
-use crate::domain::{ClockReading, ClockSource, Picture};
+use crate::aws::{DeploymentReader, MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION, Service};
+use crate::domain::{ClockReading, ClockSource, MetricWindow, MetricsRequest, Picture};
 
 /// The window of per-version metrics the front end shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +86,15 @@ impl EngineHandle {
 /// How often the engine wakes to see what is due (fast enough for an accelerated sandbox).
 const WAKE: Duration = Duration::from_millis(250);
 
+/// At most one picture per this long: many reads ending together make one picture.
+const PICTURE_GAP: Duration = Duration::from_millis(100);
+
+/// BatchGetDeployments: ids per call.
+const RECORDS_PER_CALL: usize = crate::aws::BATCH_LIMIT;
+
+/// DescribeAlarms: names per call.
+const ALARMS_PER_CALL: usize = 100;
+
 /// Starts the engine over `readers` (one per region).
 /// Views are assembled and judged with `rules`.
 pub fn spawn<R: DeploymentReader>(
@@ -103,21 +115,40 @@ pub fn spawn<R: DeploymentReader>(
     }
 }
 
-/// Per-service pacing of one region.
-#[derive(Debug, Default, Clone, Copy)]
-struct Paces {
-    codedeploy: Pace,
-    lambda: Pace,
-    cloudwatch: Pace,
+/// One region: its reader, what is known, what is due, and each service's back-off.
+struct Region<R> {
+    reader: Arc<R>,
+    state: RegionState,
+    schedule: Schedule,
+    paces: Paces,
+}
+
+impl<R: DeploymentReader> Region<R> {
+    /// "Now" on the service's clock (this machine's until a response carried the service's).
+    fn now(&self) -> (DateTime<Utc>, f64) {
+        let clock = self.reader.clock();
+        let at = if clock.source == ClockSource::Service {
+            clock.now
+        } else {
+            Utc::now()
+        };
+        (at, clock.rate)
+    }
+}
+
+/// A read to start: the datums it refreshes, the task, and the tokens it needs.
+struct Call {
+    datums: Vec<Datum>,
+    task: Task,
+    tokens: usize,
 }
 
 struct Engine<R> {
-    readers: Vec<Arc<R>>,
-    regions: Vec<RegionState>,
-    planners: Vec<Planner>,
-    paces: Vec<Paces>,
+    regions: Vec<Region<R>>,
     config: EngineConfig,
-    tasks: JoinSet<(usize, Kind, Outcome)>,
+    tasks: JoinSet<(usize, Vec<Datum>, Outcome)>,
+    /// What each running task reads, so a task that panics frees its datums.
+    running: HashMap<tokio::task::Id, (usize, Vec<Datum>)>,
     rules: Rules,
 }
 
@@ -131,21 +162,19 @@ impl<R: DeploymentReader> Engine<R> {
             metrics: config.metrics_secs,
         };
         let regions = readers
-            .iter()
-            .map(|r| RegionState::new(r.region(), intervals))
+            .into_iter()
+            .map(|reader| Region {
+                state: RegionState::new(reader.region(), intervals),
+                reader: Arc::new(reader),
+                schedule: Schedule::default(),
+                paces: Paces::default(),
+            })
             .collect();
-        let planners = readers
-            .iter()
-            .map(|_| Planner::new(Instant::now()))
-            .collect();
-        let paces = vec![Paces::default(); readers.len()];
         Self {
-            readers: readers.into_iter().map(Arc::new).collect(),
             regions,
-            planners,
-            paces,
             config,
             tasks: JoinSet::new(),
+            running: HashMap::new(),
             rules,
         }
     }
@@ -157,34 +186,60 @@ impl<R: DeploymentReader> Engine<R> {
         cancel: CancellationToken,
     ) {
         let mut dirty = true;
+        let mut sent_at: Option<Instant> = None;
         loop {
-            self.schedule();
-            if dirty {
+            for i in 0..self.regions.len() {
+                self.dispatch(i);
+            }
+            let gap_over = sent_at.is_none_or(|at| at.elapsed() >= PICTURE_GAP);
+            if dirty && gap_over {
                 match updates.try_send(self.update()) {
-                    Ok(()) => dirty = false,
+                    Ok(()) => {
+                        dirty = false;
+                        sent_at = Some(Instant::now());
+                    }
                     Err(mpsc::error::TrySendError::Closed(_)) => return,
                     Err(mpsc::error::TrySendError::Full(_)) => {}
                 }
             }
+            let wake = if dirty { PICTURE_GAP } else { WAKE };
             tokio::select! {
                 () = cancel.cancelled() => return,
                 command = commands.recv() => match command {
                     None => return,
                     Some(command) => self.command(&command),
                 },
-                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
-                    if let Ok((region, kind, outcome)) = joined {
-                        self.apply(region, kind, outcome);
-                        dirty = true;
-                    }
+                Some(joined) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    self.joined(joined);
+                    dirty = true;
                 },
-                () = tokio::time::sleep(WAKE) => {}
+                () = tokio::time::sleep(wake) => {}
+            }
+        }
+    }
+
+    /// A read task ended: apply its outcome, or free its datums if it panicked (they are read
+    /// again at their next turn, never left "in flight" for good).
+    fn joined(
+        &mut self,
+        joined: Result<(tokio::task::Id, (usize, Vec<Datum>, Outcome)), tokio::task::JoinError>,
+    ) {
+        match joined {
+            Ok((id, (region, datums, outcome))) => {
+                self.running.remove(&id);
+                self.apply(region, &datums, outcome);
+            }
+            Err(error) => {
+                if let Some((region, datums)) = self.running.remove(&error.id()) {
+                    tracing::error!(?datums, %error, "a read task failed; its data is read again at its next turn");
+                    self.regions[region].schedule.finished(&datums);
+                }
             }
         }
     }
 
     fn clock(&self) -> ClockReading {
-        super::collect::service_clock(self.readers.iter().map(DeploymentReader::clock))
+        super::collect::service_clock(self.regions.iter().map(|r| r.reader.clock()))
     }
 
     fn update(&self) -> Update {
@@ -192,7 +247,7 @@ impl<R: DeploymentReader> Engine<R> {
         let mut regions: Vec<_> = self
             .regions
             .iter()
-            .map(|r| r.picture(clock.now, &self.rules))
+            .map(|r| r.state.picture(clock.now, &self.rules))
             .collect();
         // Intervals are real seconds; freshness is judged on the service's clock, which runs
         // faster against an accelerated sandbox.
@@ -212,119 +267,241 @@ impl<R: DeploymentReader> Engine<R> {
     }
 
     fn command(&mut self, command: &Command) {
-        for planner in &mut self.planners {
-            planner.command(command, Instant::now());
+        for region in &mut self.regions {
+            let (now, _) = region.now();
+            region.schedule.command(command, now);
         }
     }
 
-    /// Starts every task that is due.
-    fn schedule(&mut self) {
-        let now = Instant::now();
-        for i in 0..self.readers.len() {
-            let clock = self.readers[i].clock();
-            let service_now = if clock.source == ClockSource::Service {
-                clock.now
-            } else {
-                chrono::Utc::now()
-            };
-            let due = self.planners[i].due(
-                now,
-                service_now,
-                &self.regions[i],
-                &self.config,
-                self.paces[i].into(),
-                self.rules.schedule,
-            );
-            for (kind, task) in due {
-                let reader = Arc::clone(&self.readers[i]);
-                let task = match task {
-                    Task::Aliases(list) => {
-                        let granted = self.readers[i].lambda_permits(list.len());
-                        if granted == 0 {
-                            self.planners[i].finished(kind);
-                            continue;
-                        }
-                        Task::Aliases(list.into_iter().take(granted).collect())
-                    }
-                    other => other,
-                };
-                self.tasks
-                    .spawn(async move { (i, kind, run(reader, task).await) });
-            }
-        }
-    }
-
-    fn apply(&mut self, i: usize, kind: Kind, outcome: Outcome) {
-        self.planners[i].finished(kind);
-        let now = self.readers[i].clock().now;
+    /// Starts, in order, every due read of region `i` its budgets grant now.
+    fn dispatch(&mut self, i: usize) {
         let region = &mut self.regions[i];
-        let pace = &mut self.paces[i];
+        let (at, rate) = region.now();
+        let now = Now {
+            at,
+            rate,
+            config: &self.config,
+            paces: region.paces,
+            model: self.rules.schedule,
+        };
+        let mut due = region.schedule.due(&region.state, &now);
+        if due.is_empty() {
+            return;
+        }
+        order(&mut due, &region.schedule);
+        for service in [Service::CodeDeploy, Service::Lambda, Service::CloudWatch] {
+            let of_service: Vec<&Due> = due
+                .iter()
+                .filter(|d| d.datum.service() == service)
+                .collect();
+            if of_service.is_empty() {
+                continue;
+            }
+            for call in calls(region, &of_service, at) {
+                if region.reader.reserve(service, call.tokens) < call.tokens {
+                    break; // the rest waits for the budget, in order
+                }
+                region.schedule.dispatched(&call.datums, at);
+                let reader = Arc::clone(&region.reader);
+                let datums = call.datums.clone();
+                let handle = self
+                    .tasks
+                    .spawn(async move { (i, datums, run(reader, call.task).await) });
+                self.running.insert(handle.id(), (i, call.datums));
+            }
+        }
+    }
+
+    fn apply(&mut self, i: usize, datums: &[Datum], outcome: Outcome) {
+        let region = &mut self.regions[i];
+        region.schedule.finished(datums);
+        let now = region.reader.clock().now;
+        if let Some(service) = datums.first().map(Datum::service) {
+            let pace = region.paces.of(service);
+            if throttled(outcome.failures().into_iter()) {
+                pace.throttled();
+            } else {
+                pace.succeeded();
+            }
+        }
+        let state = &mut region.state;
         match outcome {
-            Outcome::Discovered { active, adopted } => {
-                let failures: Vec<_> = active
-                    .as_ref()
-                    .err()
-                    .into_iter()
-                    .chain(adopted.as_ref().err())
-                    .cloned()
-                    .collect();
-                pace_after(&mut pace.codedeploy, failures.iter());
-                match (active, adopted) {
-                    (Ok(ids), Ok(adopted)) => region.discovered(&ids, adopted, now),
-                    (Ok(ids), Err(_)) => region.discovered(&ids, Vec::new(), now),
-                    (Err(failure), _) => region.listing_failed(failure),
+            Outcome::Discovered { active, adopted } => match (active, adopted) {
+                (Ok(ids), Ok(adopted)) => state.discovered(&ids, adopted, now),
+                (Ok(ids), Err(_)) => state.discovered(&ids, Vec::new(), now),
+                (Err(failure), _) => state.listing_failed(failure),
+            },
+            Outcome::Records { ids, result } => {
+                state.records(&ids, result, now);
+                if state.take_finished() {
+                    region.schedule.refresh_recent_now();
                 }
             }
-            Outcome::Details {
-                deployments,
-                targets,
-            } => {
-                let failures: Vec<_> = deployments
-                    .as_ref()
-                    .err()
-                    .into_iter()
-                    .cloned()
-                    .chain(
-                        targets
-                            .iter()
-                            .filter_map(|(_, t)| t.as_ref().err().cloned()),
-                    )
-                    .collect();
-                pace_after(&mut pace.codedeploy, failures.iter());
-                region.details(deployments, targets, now);
-                if region.take_finished() {
-                    self.planners[i].refresh_recent_now(Instant::now());
-                }
+            Outcome::Target { id, result } => {
+                let interval = state
+                    .tracked
+                    .get(&id)
+                    .map_or(self.config.details_secs, |t| {
+                        super::schedule::target_interval(t, &self.config, self.rules.schedule)
+                    });
+                state.target(&id, result, now, interval);
             }
             Outcome::Recent(result) => {
-                pace_after(&mut pace.codedeploy, result.as_ref().err().into_iter());
-                region.recent(result);
-                let adopt = region.to_adopt();
+                state.recent(result);
+                let adopt = state.to_adopt();
                 if !adopt.is_empty() {
-                    self.planners[i].adopt(adopt);
+                    region.schedule.adopt(adopt);
                 }
             }
-            Outcome::Adopted(adopted) => region.discovered_extra(adopted, now),
-            Outcome::Aliases(results) => {
-                pace_after(
-                    &mut pace.lambda,
-                    results.iter().filter_map(|(_, r)| r.as_ref().err()),
-                );
-                region.aliases(results, now);
-            }
-            Outcome::Alarms(result) => {
-                pace_after(&mut pace.cloudwatch, result.as_ref().err().into_iter());
-                region.alarms(result, now);
-            }
+            Outcome::Adopted(adopted) => state.adopt(adopted, now),
+            Outcome::Alias { id, result } => state.alias(&id, result, now),
+            Outcome::Alarms(result) => state.alarms(result, now),
             Outcome::Metrics { window, result } => {
-                pace_after(&mut pace.cloudwatch, result.as_ref().err().into_iter());
                 if result.is_ok() {
-                    self.planners[i].metrics_fetched(window.end);
+                    region.schedule.metrics_fetched(window.end);
                 }
-                region.metrics(result, now);
+                state.metrics(result, now);
             }
         }
+        region.schedule.retain(&region.state);
     }
+}
+
+/// The calls that serve `due` (all of one service, in priority order): records batched 25 to
+/// a call (topped up with the records read longest ago, which costs nothing more), one call
+/// per target or alias, one task for the listing, the finished list, alarms and metrics.
+fn calls<R: DeploymentReader>(
+    region: &mut Region<R>,
+    due: &[&Due],
+    now: DateTime<Utc>,
+) -> Vec<Call> {
+    let state = &region.state;
+    let mut out = Vec::new();
+    let mut records_batched = false;
+    for item in due {
+        let call = match &item.datum {
+            Datum::Listing => Some(Call {
+                datums: vec![Datum::Listing],
+                task: Task::Discover {
+                    known: state.tracked.keys().cloned().collect(),
+                },
+                tokens: 1,
+            }),
+            Datum::Recent => Some(Call {
+                datums: vec![Datum::Recent],
+                task: Task::Recent {
+                    since: now - chrono::Duration::hours(24),
+                    known: state.known_finished(),
+                },
+                tokens: 1,
+            }),
+            Datum::Adopt => Some(Call {
+                datums: vec![Datum::Adopt],
+                task: Task::Adopt(region.schedule.take_adopt()),
+                tokens: 1,
+            }),
+            Datum::Record(_) if records_batched => None,
+            Datum::Record(_) => {
+                records_batched = true;
+                out.extend(record_calls(region, due));
+                None
+            }
+            Datum::Target(id) => state.tracked.get(id).map(|t| Call {
+                datums: vec![item.datum.clone()],
+                task: Task::Target {
+                    id: id.clone(),
+                    target_id: t.target_id(),
+                },
+                tokens: 1,
+            }),
+            Datum::Alias(id) => {
+                state
+                    .tracked
+                    .get(id)
+                    .and_then(Tracked::subject)
+                    .map(|(function, alias, _, _)| Call {
+                        datums: vec![item.datum.clone()],
+                        task: Task::Alias {
+                            id: id.clone(),
+                            function,
+                            alias,
+                        },
+                        tokens: 1,
+                    })
+            }
+            Datum::Alarms => {
+                let names = alarm_names(state);
+                Some(Call {
+                    datums: vec![Datum::Alarms],
+                    tokens: names.len().div_ceil(ALARMS_PER_CALL).max(1),
+                    task: Task::Alarms(names),
+                })
+            }
+            Datum::Metrics => {
+                let requests = metric_requests(state);
+                let queries = requests.len() * 2 * QUERIES_PER_VERSION;
+                Some(Call {
+                    datums: vec![Datum::Metrics],
+                    tokens: queries.div_ceil(MAX_QUERIES_PER_CALL).max(1),
+                    task: Task::Metrics {
+                        requests,
+                        window: MetricWindow::last_minutes(now, region.schedule.span().minutes()),
+                    },
+                })
+            }
+        };
+        out.extend(call);
+    }
+    out
+}
+
+/// BatchGetDeployments calls for every due record, in order, each topped up to 25 ids with
+/// other tracked records not in flight (read longest ago first).
+fn record_calls<R: DeploymentReader>(region: &Region<R>, due: &[&Due]) -> Vec<Call> {
+    let mut wanted: Vec<String> = due
+        .iter()
+        .filter_map(|d| match &d.datum {
+            Datum::Record(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let riders: Vec<String> = region
+        .state
+        .tracked
+        .keys()
+        .filter(|id| !wanted.contains(id))
+        .filter(|id| !region.schedule.in_flight(&Datum::Record((*id).clone())))
+        .cloned()
+        .collect();
+    let room = wanted.len().div_ceil(RECORDS_PER_CALL) * RECORDS_PER_CALL - wanted.len();
+    wanted.extend(riders.into_iter().take(room));
+    wanted
+        .chunks(RECORDS_PER_CALL)
+        .map(|ids| Call {
+            datums: ids.iter().cloned().map(Datum::Record).collect(),
+            task: Task::Records(ids.to_vec()),
+            tokens: 1,
+        })
+        .collect()
+}
+
+/// A metrics request for every tracked deployment whose versions are known.
+fn metric_requests(state: &RegionState) -> Vec<(String, MetricsRequest)> {
+    state
+        .tracked
+        .iter()
+        .filter_map(|(id, t)| {
+            let (function, alias, current, target) = t.subject()?;
+            Some((
+                id.clone(),
+                MetricsRequest {
+                    function,
+                    alias,
+                    versions: vec![current, target],
+                },
+            ))
+        })
+        .collect()
 }
 
 fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: f64) {
@@ -336,29 +513,12 @@ fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: f64) {
         let f = &mut view.freshness;
         for part in [
             &mut f.deployment,
+            &mut f.target,
             &mut f.alias,
             &mut f.alarms,
             &mut f.metrics,
         ] {
             scale(part);
-        }
-    }
-}
-
-fn pace_after<'a>(pace: &mut Pace, failures: impl Iterator<Item = &'a crate::domain::Failure>) {
-    if throttled(failures) {
-        pace.throttled();
-    } else {
-        pace.succeeded();
-    }
-}
-
-impl From<Paces> for PaceFactors {
-    fn from(p: Paces) -> Self {
-        Self {
-            codedeploy: p.codedeploy,
-            lambda: p.lambda,
-            cloudwatch: p.cloudwatch,
         }
     }
 }

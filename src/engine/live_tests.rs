@@ -1,24 +1,30 @@
-//! Engine tests on tokio's paused clock against the scripted [`FakeReader`].
+//! Engine tests on tokio's paused clock against the scripted [`FakeReader`]: reads follow the
+//! predicted shifts, a whole stack shifting at once is seen within seconds, budgets are never
+//! exceeded, and at 100 deployments nothing starves.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::fake::FakeReader;
+use chrono::{DateTime, Utc};
+
+use super::fake::{FakeReader, Shape};
 use super::{Command, EngineConfig, Update, spawn};
+use crate::aws::{Limits, Service};
 use crate::domain::{Picture, WeightSource};
 
-async fn run_for(fake: &Arc<FakeReader>, secs: u64) -> Option<Picture> {
+/// Every picture the engine sends in `secs` of (paused) time.
+async fn pictures(fake: &Arc<FakeReader>, secs: u64) -> Vec<Picture> {
     let mut engine = spawn(
         vec![Arc::clone(fake)],
         EngineConfig::default(),
         super::Rules::default(),
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    let mut last = None;
+    let mut all = Vec::new();
     loop {
         tokio::select! {
             update = engine.updates.recv() => match update {
-                Some(Update::Picture { picture, .. }) => last = Some(*picture),
+                Some(Update::Picture { picture, .. }) => all.push(*picture),
                 None => break,
             },
             () = tokio::time::sleep_until(deadline) => break,
@@ -26,10 +32,14 @@ async fn run_for(fake: &Arc<FakeReader>, secs: u64) -> Option<Picture> {
     }
     let _ = engine.commands.send(Command::RefreshNow).await;
     engine.shutdown().await;
-    last
+    all
 }
 
-fn offsets(times: &[chrono::DateTime<chrono::Utc>]) -> Vec<i64> {
+async fn run_for(fake: &Arc<FakeReader>, secs: u64) -> Option<Picture> {
+    pictures(fake, secs).await.pop()
+}
+
+fn offsets(times: &[DateTime<Utc>]) -> Vec<i64> {
     times
         .iter()
         .map(|t| (*t - FakeReader::t0()).num_seconds())
@@ -37,26 +47,33 @@ fn offsets(times: &[chrono::DateTime<chrono::Utc>]) -> Vec<i64> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn alias_reads_hit_the_predicted_step_times() {
+async fn a_predicted_shift_is_read_just_after_it_and_rarely_in_between() {
     let fake = Arc::new(FakeReader::new());
     let picture = run_for(&fake, 420).await.expect("a picture");
-    let reads = offsets(&fake.calls().alias);
-    // The canary shifts to 100% at t0 + 300 s: reads 1, 3 and 10 s after it.
-    for expected in [301, 303, 310] {
-        assert!(
-            reads.iter().any(|r| (expected..=expected + 1).contains(r)),
-            "{expected} in {reads:?}"
-        );
-    }
-    // Between steps, the alias is read rarely: never twice within 25 s between 15 s and 290 s.
-    let idle: Vec<i64> = reads
-        .iter()
-        .copied()
-        .filter(|r| (15..=290).contains(r))
-        .collect();
-    assert!(idle.windows(2).all(|w| w[1] - w[0] >= 25), "{idle:?}");
-    assert!(idle.len() <= 10, "{idle:?}");
-    // The picture shows the live alias after the shift.
+    let calls = fake.calls();
+    let targets: Vec<DateTime<Utc>> = calls.targets.iter().map(|(t, _)| *t).collect();
+    let targets = offsets(&targets);
+    // The canary shifts to 100% at t0 + 300 s: its target is read a second after.
+    assert!(
+        targets.iter().any(|r| (301..=302).contains(r)),
+        "{targets:?}"
+    );
+    // The record shows the shift, so the alias confirms it within seconds.
+    let alias: Vec<DateTime<Utc>> = calls.alias.iter().map(|(t, _)| *t).collect();
+    let alias = offsets(&alias);
+    assert!(alias.iter().any(|r| (300..=311).contains(r)), "{alias:?}");
+    // Between the shifts nothing is expected to change: the target is read every 120 s and
+    // the alias every 60 s at most.
+    let between = |reads: &[i64], gap: i64| {
+        let idle: Vec<i64> = reads
+            .iter()
+            .copied()
+            .filter(|r| (15..=295).contains(r))
+            .collect();
+        assert!(idle.windows(2).all(|w| w[1] - w[0] >= gap), "{idle:?}");
+    };
+    between(&targets, 115);
+    between(&alias, 55);
     let view = &picture.regions[0].deployments[0];
     let weight = view.weight.expect("a weight");
     assert_eq!(weight.source, WeightSource::LiveAlias);
@@ -105,22 +122,117 @@ async fn the_last_good_alias_is_kept_with_the_error() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn alias_reads_never_exceed_the_granted_budget() {
+async fn no_alias_is_read_without_a_token_and_the_record_is_shown_instead() {
     let fake = Arc::new(FakeReader::new());
-    *fake.permits.lock().expect("lock") = Some(0);
+    *fake.block_lambda.lock().expect("lock") = true;
     let picture = run_for(&fake, 60).await.expect("a picture");
     let calls = fake.calls();
-    assert!(calls.permits_asked > 0);
-    assert_eq!(
-        calls.alias.len(),
-        calls.permits_granted,
-        "every read spent a permit"
-    );
-    assert!(calls.alias.is_empty());
+    assert!(calls.reserved.iter().any(|(s, _, _)| *s == Service::Lambda));
+    assert!(calls.alias.is_empty(), "no token, no GetAlias");
     // Without the alias, the weight shown is CodeDeploy's record, labelled so.
     let view = &picture.regions[0].deployments[0];
     assert_eq!(
         view.weight.map(|w| w.source),
         Some(WeightSource::CodeDeployRecord)
     );
+}
+
+/// Seconds from each shift of each deployment to the first picture that shows it.
+fn shift_latencies(fake: &FakeReader, pictures: &[Picture], until: DateTime<Utc>) -> Vec<i64> {
+    let mut out = Vec::new();
+    let last = pictures.last().expect("pictures");
+    for view in &last.regions[0].deployments {
+        let id = &view.deployment.id;
+        for (at, weight) in fake.shift_times(until) {
+            let seen = pictures
+                .iter()
+                .filter(|p| p.taken_at >= at)
+                .find(|p| {
+                    p.regions[0]
+                        .deployments
+                        .iter()
+                        .find(|v| &v.deployment.id == id)
+                        .and_then(|v| v.weight)
+                        .is_some_and(|w| w.weight >= weight - 1e-9)
+                })
+                .map_or(i64::MAX, |p| (p.taken_at - at).num_milliseconds());
+            out.push(seen);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_whole_stack_shifting_at_once_is_seen_within_seconds_within_budget() {
+    // 40 deployments of one stack, linear 10% every minute, all on the same second.
+    let fake = Arc::new(FakeReader::fleet(40, Shape::Linear1, Limits::default()));
+    let all = pictures(&fake, 620).await;
+    let until = FakeReader::t0() + chrono::Duration::seconds(560);
+    let latencies = shift_latencies(&fake, &all, until);
+    assert_eq!(latencies.len(), 40 * 10, "every step of every deployment");
+    let median = latencies[latencies.len() / 2];
+    let worst = latencies[latencies.len() - 1];
+    assert!(median <= 3_000, "median {median} ms");
+    assert!(
+        worst <= 10_000,
+        "worst {worst} ms: {:?}",
+        &latencies[latencies.len() - 20..]
+    );
+    // Steady state (minutes 2 to 8): calls follow the shifts, not the number of deployments
+    // times a polling rate, and stay within each budget.
+    let calls = fake.calls();
+    let per_minute = |service| {
+        let from = FakeReader::t0() + chrono::Duration::minutes(2);
+        let to = FakeReader::t0() + chrono::Duration::minutes(8);
+        calls
+            .of(service)
+            .iter()
+            .filter(|t| **t >= from && **t < to)
+            .count()
+            / 6
+    };
+    let codedeploy = per_minute(Service::CodeDeploy);
+    let lambda = per_minute(Service::Lambda);
+    // A naive poller rebuilding the picture every 2 s: 4 calls per deployment per cycle.
+    let naive = 40 * 4 * 30;
+    assert!(
+        codedeploy + lambda < naive / 30,
+        "CodeDeploy {codedeploy}/min, Lambda {lambda}/min"
+    );
+    assert!(lambda <= 60, "Lambda ≤ 1/s sustained: {lambda}/min");
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_a_hundred_deployments_every_alias_gets_its_turn() {
+    // 100 canaries waiting at 10%: the Lambda budget (1/s) cannot read 100 aliases every
+    // 60 s; earliest deadline first gives each its turn, about every 100 s.
+    let fake = Arc::new(FakeReader::fleet(100, Shape::Canary5, Limits::default()));
+    let all = pictures(&fake, 290).await;
+    let calls = fake.calls();
+    let mut by_function: std::collections::HashMap<&str, Vec<i64>> = Default::default();
+    for (at, function) in &calls.alias {
+        by_function
+            .entry(function.as_str())
+            .or_default()
+            .push((*at - FakeReader::t0()).num_seconds());
+    }
+    assert_eq!(by_function.len(), 100, "every alias read");
+    // Once every alias has had its first read, no alias waits longer than its interval (60 s)
+    // plus one round of the budget (100 aliases at 1/s).
+    for (function, reads) in &by_function {
+        let worst_gap = reads.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        assert!(worst_gap <= 60 + 100, "{function}: {reads:?}");
+        assert!(reads.len() >= 2, "{function} read again: {reads:?}");
+    }
+    let lambda_per_minute = calls.alias.len() as f64 / (290.0 / 60.0);
+    assert!(lambda_per_minute <= 60.0 + 10.0, "{lambda_per_minute}");
+    // The last picture: nothing older than its staleness limit.
+    let last = all.last().expect("a picture");
+    let stale = last.regions[0]
+        .deployments
+        .iter()
+        .filter(|v| v.freshness.alias.is_stale(last.taken_at))
+        .count();
+    assert_eq!(stale, 0);
 }

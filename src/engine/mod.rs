@@ -1,7 +1,7 @@
 //! The engine owns network IO and the clock: it decides what to fetch and when, and hands
 //! owned domain values to the front ends. [`collect_picture`] builds one complete picture in at
-//! most four dependent rounds of calls, whatever the number of deployments; [`spawn`] runs the
-//! live refresh loop for interactive front ends.
+//! most four dependent rounds of batched calls, whatever the number of deployments; [`spawn`]
+//! runs the live refresh loop for interactive front ends, whose calls follow what changes.
 
 mod assemble;
 mod collect;
@@ -10,7 +10,7 @@ mod config;
 mod fake;
 mod live;
 mod pace;
-mod planner;
+mod schedule;
 mod state;
 mod state_picture;
 mod tasks;

@@ -1,6 +1,7 @@
 //! The live engine's memory of one region: every tracked deployment with the last good value of
-//! each part and its freshness. Outcomes of tasks are applied here (a failure keeps the last
-//! good data and records the error), and the picture is rebuilt from it.
+//! each part, when it was read, and its freshness. Outcomes of reads are applied here (a
+//! failure keeps the last good data and records the error); the schedule reads the times to
+//! decide what is due, and the picture is rebuilt from it.
 
 use std::collections::BTreeMap;
 
@@ -9,18 +10,29 @@ use chrono::{DateTime, Utc};
 use super::assemble::watched;
 use super::tasks::Adopted;
 use crate::domain::{
-    Alarm, AliasWeights, Deployment, Failure, FailureKind, Freshness, LambdaTarget, VersionMetrics,
-    ViewFreshness,
+    Alarm, AliasWeights, Deployment, DeploymentStatus, Failure, FailureKind, Freshness,
+    LambdaTarget, VersionMetrics, ViewFreshness,
 };
+
+/// The last read of a deployment's target: when, what status the deployment had then, and the
+/// target version's share CodeDeploy recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRead {
+    pub at: DateTime<Utc>,
+    pub status: DeploymentStatus,
+    pub recorded_weight: Option<f64>,
+}
 
 /// A deployment the engine follows, with the last good value of each part.
 #[derive(Debug, Clone)]
 pub struct Tracked {
     pub adopted: Adopted,
     pub target: Option<Result<Option<LambdaTarget>, Failure>>,
+    /// The last successful target read.
+    pub target_read: Option<TargetRead>,
     pub alias: Option<AliasWeights>,
     pub alias_error: Option<Failure>,
-    /// When the alias was last read (service clock).
+    /// When the alias was last read successfully (service clock).
     pub alias_read_at: Option<DateTime<Utc>>,
     pub metrics: Option<Vec<VersionMetrics>>,
     pub metrics_error: Option<Failure>,
@@ -29,9 +41,14 @@ pub struct Tracked {
 
 impl Tracked {
     fn new(adopted: Adopted, now: DateTime<Utc>, intervals: &Intervals) -> Self {
+        let unread = |interval_secs| Freshness {
+            interval_secs,
+            ..Freshness::default()
+        };
         Self {
             adopted,
             target: None,
+            target_read: None,
             alias: None,
             alias_error: None,
             alias_read_at: None,
@@ -39,20 +56,17 @@ impl Tracked {
             metrics_error: None,
             freshness: ViewFreshness {
                 deployment: Freshness::fetched(now, intervals.details),
-                alias: Freshness {
-                    interval_secs: intervals.alias,
-                    ..Freshness::default()
-                },
-                alarms: Freshness {
-                    interval_secs: intervals.alarms,
-                    ..Freshness::default()
-                },
-                metrics: Freshness {
-                    interval_secs: intervals.metrics,
-                    ..Freshness::default()
-                },
+                target: unread(intervals.details),
+                alias: unread(intervals.alias),
+                alarms: unread(intervals.alarms),
+                metrics: unread(intervals.metrics),
             },
         }
+    }
+
+    /// The deployment as last read.
+    pub fn deployment(&self) -> &Deployment {
+        &self.adopted.deployment
     }
 
     /// The last good deployment target.
@@ -63,14 +77,23 @@ impl Tracked {
             .and_then(Option::as_ref)
     }
 
-    /// The function and alias this deployment moves, once known.
+    /// The id to ask BatchGetDeploymentTargets for: the one CodeDeploy answered with, else the
+    /// AppSpec's function name (a Lambda target's id, per the API model).
+    pub fn target_id(&self) -> Option<String> {
+        self.last_target()
+            .map(|t| t.target_id.clone())
+            .filter(|id| !id.is_empty())
+            .or_else(|| {
+                self.adopted
+                    .appspec
+                    .value()
+                    .map(|a| function_name(&a.function).to_string())
+            })
+    }
+
+    /// The function and alias this deployment moves, and its versions, once known.
     pub fn subject(&self) -> Option<(String, String, String, String)> {
-        let from_target = self
-            .target
-            .as_ref()
-            .and_then(|t| t.as_ref().ok())
-            .and_then(Option::as_ref);
-        if let Some(t) = from_target {
+        if let Some(t) = self.last_target() {
             let f = &t.function;
             return Some((
                 f.function.clone(),
@@ -88,9 +111,40 @@ impl Tracked {
             )
         })
     }
+
+    /// The target version's share on the live alias, when read.
+    pub fn alias_weight(&self) -> Option<f64> {
+        let (_, _, _, target) = self.subject()?;
+        self.alias.as_ref().map(|a| a.weight_of(&target))
+    }
+
+    /// The newest observation of the target version's share, from the alias or CodeDeploy's
+    /// record, whichever was read last.
+    pub fn observed_weight(&self) -> Option<f64> {
+        let record = self
+            .target_read
+            .as_ref()
+            .and_then(|r| r.recorded_weight.map(|w| (r.at, w)));
+        let alias = self.alias_read_at.zip(self.alias_weight());
+        match (record, alias) {
+            (Some((r_at, r)), Some((a_at, a))) => Some(if r_at > a_at { r } else { a }),
+            (Some((_, w)), None) | (None, Some((_, w))) => Some(w),
+            (None, None) => None,
+        }
+    }
 }
 
-/// The intervals each part is held to (for staleness).
+/// The function's name in an AppSpec `Name`, which may also be a full or partial ARN
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, `ACCOUNT:function:NAME`).
+pub fn function_name(name: &str) -> &str {
+    let mut parts = name.split(':');
+    match parts.position(|p| p == "function") {
+        Some(_) => parts.next().unwrap_or(name),
+        None => name,
+    }
+}
+
+/// The intervals each part is held to (for staleness), in real seconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Intervals {
     pub discovery: u32,
@@ -106,6 +160,7 @@ pub struct RegionState {
     pub name: String,
     pub listing: Option<Result<usize, Failure>>,
     pub listing_freshness: Freshness,
+    /// Finished deployments of the last 24 hours (their records no longer change).
     pub recent: Option<Result<Vec<Deployment>, Failure>>,
     pub tracked: BTreeMap<String, Tracked>,
     pub alarms: Option<Vec<Alarm>>,
@@ -135,20 +190,16 @@ impl RegionState {
         }
     }
 
-    /// Deployments listed active; `adopted` are the new ones with their round-3 parts.
+    /// Deployments listed active; `adopted` are the new ones with their specs.
     pub fn discovered(&mut self, active: &[String], adopted: Vec<Adopted>, now: DateTime<Utc>) {
         self.listing = Some(Ok(active.len()));
         note(&mut self.listing_freshness, now, None);
         self.listing_freshness.interval_secs = self.intervals.discovery;
-        for a in adopted {
-            let id = a.deployment.id.clone();
-            let tracked = Tracked::new(a, now, &self.intervals);
-            self.tracked.entry(id).or_insert(tracked);
-        }
+        self.adopt(adopted, now);
     }
 
-    /// Finished deployments adopted after the fact (stopped with a split alias).
-    pub fn discovered_extra(&mut self, adopted: Vec<Adopted>, now: DateTime<Utc>) {
+    /// Start following `adopted` (new active ones, or finished ones left split).
+    pub fn adopt(&mut self, adopted: Vec<Adopted>, now: DateTime<Utc>) {
         for a in adopted {
             let id = a.deployment.id.clone();
             let tracked = Tracked::new(a, now, &self.intervals);
@@ -164,43 +215,68 @@ impl RegionState {
         }
     }
 
-    /// Fresh deployment records and targets.
-    pub fn details(
+    /// Fresh deployment records of `ids` (or the failure of reading them).
+    pub fn records(
         &mut self,
-        deployments: Result<Vec<Deployment>, Failure>,
-        targets: Vec<(String, Result<Option<LambdaTarget>, Failure>)>,
+        ids: &[String],
+        result: Result<Vec<Deployment>, Failure>,
         now: DateTime<Utc>,
     ) {
-        let error = deployments.as_ref().err().cloned();
-        for d in deployments.unwrap_or_default() {
-            if let Some(t) = self.tracked.get_mut(&d.id) {
-                t.adopted.deployment = d;
-            }
-        }
-        for (id, target) in targets {
-            if let Some(t) = self.tracked.get_mut(&id) {
-                let failed = target.as_ref().err().cloned();
-                match (&t.target, &target) {
-                    // Keep the last good target when a refresh fails.
-                    (Some(Ok(_)), Err(_)) => {}
-                    _ => t.target = Some(target),
+        match result {
+            Ok(deployments) => {
+                for d in deployments {
+                    if let Some(t) = self.tracked.get_mut(&d.id) {
+                        t.adopted.deployment = d;
+                        note(&mut t.freshness.deployment, now, None);
+                    }
                 }
-                note(
-                    &mut t.freshness.deployment,
-                    now,
-                    error.as_ref().or(failed.as_ref()),
-                );
             }
-        }
-        if let Some(e) = &error {
-            for t in self.tracked.values_mut() {
-                t.freshness.deployment.last_error = Some(e.clone());
+            Err(failure) => {
+                for id in ids {
+                    if let Some(t) = self.tracked.get_mut(id) {
+                        note(&mut t.freshness.deployment, now, Some(&failure));
+                    }
+                }
             }
         }
         self.retire();
     }
 
-    /// Finished deployments of the last 24 h; stopped ones left split get adopted by the caller.
+    /// A fresh target of `id` (or the failure of reading it); `interval_secs` is how often it
+    /// is held to be read now (it changes with the deployment's phase).
+    pub fn target(
+        &mut self,
+        id: &str,
+        result: Result<Option<LambdaTarget>, Failure>,
+        now: DateTime<Utc>,
+        interval_secs: u32,
+    ) {
+        let Some(t) = self.tracked.get_mut(id) else {
+            return;
+        };
+        t.freshness.target.interval_secs = interval_secs;
+        match result {
+            Ok(target) => {
+                t.target_read = Some(TargetRead {
+                    at: now,
+                    status: t.adopted.deployment.status.clone(),
+                    recorded_weight: target.as_ref().map(|t| t.recorded_weight),
+                });
+                t.target = Some(Ok(target));
+                note(&mut t.freshness.target, now, None);
+            }
+            Err(failure) => {
+                note(&mut t.freshness.target, now, Some(&failure));
+                // Keep the last good target when a refresh fails.
+                if !matches!(t.target, Some(Ok(_))) {
+                    t.target = Some(Err(failure));
+                }
+            }
+        }
+    }
+
+    /// Finished deployments of the last 24 h (`new` were read now; the rest are known); stopped
+    /// ones left split get adopted by the caller.
     pub fn recent(&mut self, result: Result<Vec<Deployment>, Failure>) {
         match result {
             Ok(list) => self.recent = Some(Ok(list)),
@@ -211,6 +287,14 @@ impl RegionState {
             }
         }
         self.retire();
+    }
+
+    /// The finished deployments already known (so their records are not read again).
+    pub fn known_finished(&self) -> Vec<Deployment> {
+        match &self.recent {
+            Some(Ok(list)) => list.clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// Finished deployments the engine should adopt (stopped, split, not superseded).
@@ -246,7 +330,13 @@ impl RegionState {
             .tracked
             .values()
             .filter(|t| !keep.contains(&t.adopted.deployment.id))
-            .map(|t| t.adopted.deployment.clone())
+            .map(|t| {
+                let mut d = t.adopted.deployment.clone();
+                if d.target.is_none() {
+                    d.target = t.adopted.function_target();
+                }
+                d
+            })
             .collect();
         self.tracked.retain(|id, _| keep.contains(id));
         // A deployment that just finished moves to the finished list at once (the list itself
@@ -266,27 +356,21 @@ impl RegionState {
         std::mem::take(&mut self.finished_since_recent)
     }
 
-    /// Live alias reads.
-    pub fn aliases(
-        &mut self,
-        results: Vec<(String, Result<AliasWeights, Failure>)>,
-        now: DateTime<Utc>,
-    ) {
-        for (id, result) in results {
-            let Some(t) = self.tracked.get_mut(&id) else {
-                continue;
-            };
-            t.alias_read_at = Some(now);
-            match result {
-                Ok(alias) => {
-                    t.alias = Some(alias);
-                    t.alias_error = None;
-                    note(&mut t.freshness.alias, now, None);
-                }
-                Err(failure) => {
-                    note(&mut t.freshness.alias, now, Some(&failure));
-                    t.alias_error = Some(failure);
-                }
+    /// A live alias read.
+    pub fn alias(&mut self, id: &str, result: Result<AliasWeights, Failure>, now: DateTime<Utc>) {
+        let Some(t) = self.tracked.get_mut(id) else {
+            return;
+        };
+        match result {
+            Ok(alias) => {
+                t.alias = Some(alias);
+                t.alias_error = None;
+                t.alias_read_at = Some(now);
+                note(&mut t.freshness.alias, now, None);
+            }
+            Err(failure) => {
+                note(&mut t.freshness.alias, now, Some(&failure));
+                t.alias_error = Some(failure);
             }
         }
     }
@@ -336,4 +420,19 @@ impl RegionState {
 /// Whether any failure in `results` is AWS throttling.
 pub fn throttled<'a>(mut failures: impl Iterator<Item = &'a Failure>) -> bool {
     failures.any(|f| f.kind == FailureKind::Throttled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_name;
+
+    #[test]
+    fn a_function_name_is_taken_out_of_an_arn() {
+        assert_eq!(function_name("orders"), "orders");
+        assert_eq!(
+            function_name("arn:aws:lambda:eu-west-1:123456789012:function:orders:live"),
+            "orders"
+        );
+        assert_eq!(function_name("123456789012:function:orders"), "orders");
+    }
 }

@@ -77,7 +77,6 @@ impl RegionState {
             (None, None) => None,
         };
         Fetched {
-            target_ids: t.adopted.target_ids.clone(),
             target: t.target.clone(),
             appspec: t.adopted.appspec.clone(),
             config: t.adopted.config.clone(),

@@ -1,7 +1,8 @@
 //! The units of work the live engine schedules: each runs as its own task, makes its calls
-//! (concurrently where they are independent) and returns an [`Outcome`] for the engine's state.
+//! (concurrently where they are independent, batched across deployments where the API allows)
+//! and returns an [`Outcome`] for the engine's state.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,8 +10,8 @@ use futures::future::join_all;
 
 use crate::aws::{DeploymentReader, Listing};
 use crate::domain::{
-    Alarm, AliasWeights, AppSpec, Deployment, DeploymentConfig, Failure, GroupSettings,
-    LambdaTarget, MetricWindow, MetricsRequest, Part, VersionMetrics,
+    Alarm, AliasWeights, AppSpec, Deployment, DeploymentConfig, Failure, FunctionTarget,
+    GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Part, VersionMetrics,
 };
 
 /// What one task fetches.
@@ -18,15 +19,24 @@ use crate::domain::{
 pub enum Task {
     /// List active deployments; get and adopt the new ones.
     Discover { known: Vec<String> },
-    /// Refresh tracked deployments and their targets.
-    Details {
-        ids: Vec<String>,
-        targets: Vec<(String, Vec<String>)>,
+    /// Read these deployment records (one BatchGetDeployments call of ≤ 25).
+    Records(Vec<String>),
+    /// Read a deployment's target, asking for `target_id` directly when known.
+    Target {
+        id: String,
+        target_id: Option<String>,
     },
-    /// Deployments finished since then.
-    Recent { since: DateTime<Utc> },
-    /// Read these aliases: (deployment id, function, alias).
-    Aliases(Vec<(String, String, String)>),
+    /// Deployments finished since then (`known` ones are not read again).
+    Recent {
+        since: DateTime<Utc>,
+        known: Vec<Deployment>,
+    },
+    /// Read an alias: (deployment id, function, alias).
+    Alias {
+        id: String,
+        function: String,
+        alias: String,
+    },
     /// The named alarms.
     Alarms(Vec<String>),
     /// Follow these finished deployments (stopped with their alias split).
@@ -38,14 +48,21 @@ pub enum Task {
     },
 }
 
-/// Everything known about a deployment once adopted (rounds 2 and 3 of a picture).
+/// Everything known about a deployment once adopted: its record and what never changes (its
+/// AppSpec, config, and its group's settings as of adoption).
 #[derive(Debug, Clone)]
 pub struct Adopted {
     pub deployment: Deployment,
-    pub target_ids: Result<Vec<String>, Failure>,
     pub appspec: Part<AppSpec>,
     pub config: Part<DeploymentConfig>,
     pub group: Part<GroupSettings>,
+}
+
+impl Adopted {
+    /// The function, alias and versions from the AppSpec.
+    pub fn function_target(&self) -> Option<FunctionTarget> {
+        self.appspec.value().map(AppSpec::function_target)
+    }
 }
 
 /// What a task brought back.
@@ -55,18 +72,47 @@ pub enum Outcome {
         active: Result<Vec<String>, Failure>,
         adopted: Result<Vec<Adopted>, Failure>,
     },
-    Details {
-        deployments: Result<Vec<Deployment>, Failure>,
-        targets: Vec<(String, Result<Option<LambdaTarget>, Failure>)>,
+    Records {
+        ids: Vec<String>,
+        result: Result<Vec<Deployment>, Failure>,
+    },
+    Target {
+        id: String,
+        result: Result<Option<LambdaTarget>, Failure>,
     },
     Recent(Result<Vec<Deployment>, Failure>),
     Adopted(Vec<Adopted>),
-    Aliases(Vec<(String, Result<AliasWeights, Failure>)>),
+    Alias {
+        id: String,
+        result: Result<AliasWeights, Failure>,
+    },
     Alarms(Result<Vec<Alarm>, Failure>),
     Metrics {
         window: MetricWindow,
         result: Result<Vec<(String, Vec<VersionMetrics>)>, Failure>,
     },
+}
+
+impl Outcome {
+    /// The failures in this outcome (for the service's back-off).
+    pub fn failures(&self) -> Vec<&Failure> {
+        match self {
+            Self::Discovered { active, adopted } => active
+                .as_ref()
+                .err()
+                .into_iter()
+                .chain(adopted.as_ref().err())
+                .collect(),
+            Self::Records { result, .. } | Self::Recent(result) => {
+                result.as_ref().err().into_iter().collect()
+            }
+            Self::Target { result, .. } => result.as_ref().err().into_iter().collect(),
+            Self::Alias { result, .. } => result.as_ref().err().into_iter().collect(),
+            Self::Alarms(result) => result.as_ref().err().into_iter().collect(),
+            Self::Metrics { result, .. } => result.as_ref().err().into_iter().collect(),
+            Self::Adopted(_) => Vec::new(),
+        }
+    }
 }
 
 /// Runs `task` against `reader`.
@@ -82,49 +128,37 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
                         .filter(|id| !known.contains(id))
                         .cloned()
                         .collect();
-                    match reader.deployments(&new).await {
-                        Ok(deployments) => Ok(adopt(reader, deployments).await),
-                        Err(failure) => Err(failure),
+                    if new.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        match reader.deployments(&new).await {
+                            Ok(deployments) => Ok(adopt(reader, deployments).await),
+                            Err(failure) => Err(failure),
+                        }
                     }
                 }
                 Err(failure) => Err(failure.clone()),
             };
             Outcome::Discovered { active, adopted }
         }
-        Task::Details { ids, targets } => {
-            let (deployments, targets) = futures::join!(
-                reader.deployments(&ids),
-                join_all(targets.into_iter().map(|(id, target_ids)| async move {
-                    let result = if target_ids.is_empty() {
-                        match reader.target_ids(&id).await {
-                            Ok(fresh) => reader.lambda_target(&id, &fresh).await,
-                            Err(failure) => Err(failure),
-                        }
-                    } else {
-                        reader.lambda_target(&id, &target_ids).await
-                    };
-                    (id, result)
-                }))
-            );
-            Outcome::Details {
-                deployments,
-                targets,
-            }
+        Task::Records(ids) => {
+            let result = reader.deployments(&ids).await;
+            Outcome::Records { ids, result }
         }
-        Task::Recent { since } => {
-            let result = match reader.list_deployments(Listing::FinishedSince(since)).await {
-                Ok(ids) => reader.deployments(&ids).await,
-                Err(failure) => Err(failure),
-            };
-            Outcome::Recent(result)
+        Task::Target { id, target_id } => {
+            let result = reader.lambda_target(&id, target_id.as_deref()).await;
+            Outcome::Target { id, result }
         }
+        Task::Recent { since, known } => Outcome::Recent(recent(reader, since, known).await),
         Task::Adopt(deployments) => Outcome::Adopted(adopt(reader, deployments).await),
-        Task::Aliases(list) => Outcome::Aliases(
-            join_all(list.into_iter().map(|(id, function, alias)| async move {
-                (id, reader.alias(&function, &alias).await)
-            }))
-            .await,
-        ),
+        Task::Alias {
+            id,
+            function,
+            alias,
+        } => {
+            let result = reader.alias(&function, &alias).await;
+            Outcome::Alias { id, result }
+        }
         Task::Alarms(names) => Outcome::Alarms(reader.alarms(&names).await),
         Task::Metrics { requests, window } => {
             let (ids, reqs): (Vec<String>, Vec<MetricsRequest>) = requests.into_iter().unzip();
@@ -137,54 +171,85 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
     }
 }
 
-/// Round 3 for newly seen deployments: target ids, AppSpec and config per deployment, and each
-/// deployment group once, all in parallel.
-pub async fn adopt<R: DeploymentReader>(reader: &R, deployments: Vec<Deployment>) -> Vec<Adopted> {
-    let groups: BTreeSet<(String, String)> = deployments
+/// Deployments finished since `since`: the listing, then only the records not `known` yet
+/// (a finished deployment's record no longer changes), with their function and versions from
+/// their AppSpecs.
+async fn recent<R: DeploymentReader>(
+    reader: &R,
+    since: DateTime<Utc>,
+    known: Vec<Deployment>,
+) -> Result<Vec<Deployment>, Failure> {
+    let ids = reader
+        .list_deployments(Listing::FinishedSince(since))
+        .await?;
+    let mut known: HashMap<String, Deployment> =
+        known.into_iter().map(|d| (d.id.clone(), d)).collect();
+    let new: Vec<String> = ids
         .iter()
-        .map(|d| (d.application.clone(), d.group.clone()))
+        .filter(|id| !known.contains_key(*id))
+        .cloned()
         .collect();
-    let (per_deployment, group_results) = futures::join!(
-        join_all(deployments.iter().map(|d| async move {
-            futures::join!(
-                reader.target_ids(&d.id),
-                appspec(reader, d),
-                reader.deployment_config(&d.config_name)
-            )
-        })),
-        join_all(
-            groups
-                .iter()
-                .map(|(app, group)| reader.group_settings(app, group))
-        )
-    );
-    let groups: HashMap<(String, String), Result<GroupSettings, Failure>> =
-        groups.into_iter().zip(group_results).collect();
-    deployments
-        .into_iter()
-        .zip(per_deployment)
-        .map(|(deployment, (target_ids, appspec, config))| {
-            let group = groups
-                .get(&(deployment.application.clone(), deployment.group.clone()))
-                .cloned()
-                .map_or_else(|| Part::skipped("not fetched"), Part::from_result);
-            Adopted {
-                deployment,
-                target_ids,
-                appspec,
-                config: Part::from_result(config),
-                group,
-            }
-        })
-        .collect()
+    if !new.is_empty() {
+        let mut fetched = reader.deployments(&new).await?;
+        with_function_targets(reader, &mut fetched).await;
+        known.extend(fetched.into_iter().map(|d| (d.id.clone(), d)));
+    }
+    Ok(ids.iter().filter_map(|id| known.remove(id)).collect())
 }
 
-/// The AppSpec of a deployment, when its revision carries one.
-async fn appspec<R: DeploymentReader>(reader: &R, deployment: &Deployment) -> Part<AppSpec> {
-    match &deployment.revision {
-        Some(rev) if rev.kind == "AppSpecContent" || rev.kind == "String" => {
-            Part::from_result(reader.appspec(&deployment.application, rev).await)
+/// Fills the function, alias and versions of finished deployments from their AppSpecs (one
+/// batched read per application; AppSpecs are read once per run).
+pub async fn with_function_targets<R: DeploymentReader>(
+    reader: &R,
+    deployments: &mut [Deployment],
+) {
+    let specs = appspecs(reader, deployments).await;
+    for (d, spec) in deployments.iter_mut().zip(specs) {
+        if d.target.is_none() {
+            d.target = spec.value().map(AppSpec::function_target);
         }
+    }
+}
+
+/// The AppSpec of each deployment, in order: batched per application.
+async fn appspecs<R: DeploymentReader>(
+    reader: &R,
+    deployments: &[Deployment],
+) -> Vec<Part<AppSpec>> {
+    let mut out: Vec<Part<AppSpec>> = deployments.iter().map(|d| without_appspec(d)).collect();
+    let mut by_app: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, d) in deployments.iter().enumerate() {
+        if out[i].value().is_none() && carries_appspec(d) {
+            by_app.entry(d.application.as_str()).or_default().push(i);
+        }
+    }
+    let reads = join_all(by_app.iter().map(|(app, indices)| async move {
+        let revisions: Vec<_> = indices
+            .iter()
+            .filter_map(|i| deployments[*i].revision.clone())
+            .collect();
+        reader.appspecs(app, &revisions).await
+    }))
+    .await;
+    for (indices, specs) in by_app.values().zip(reads) {
+        for (i, spec) in indices.iter().zip(specs) {
+            out[*i] = Part::from_result(spec);
+        }
+    }
+    out
+}
+
+/// Whether the deployment's revision is AppSpec content rollwatch can read.
+fn carries_appspec(d: &Deployment) -> bool {
+    d.revision
+        .as_ref()
+        .is_some_and(|r| r.kind == "AppSpecContent" || r.kind == "String")
+}
+
+/// Why a deployment has no readable AppSpec (or "not fetched" when it has one to read).
+fn without_appspec(d: &Deployment) -> Part<AppSpec> {
+    match &d.revision {
+        Some(_) if carries_appspec(d) => Part::skipped("not fetched"),
         Some(rev) => Part::skipped(format!(
             "AppSpec is a {} revision{}; its hooks are not shown",
             rev.kind,
@@ -195,4 +260,65 @@ async fn appspec<R: DeploymentReader>(reader: &R, deployment: &Deployment) -> Pa
         )),
         None => Part::skipped("the deployment has no revision"),
     }
+}
+
+/// What never changes about newly seen deployments: AppSpecs (batched per application), each
+/// deployment group's settings (batched per application) and each custom config once, all in
+/// parallel.
+pub async fn adopt<R: DeploymentReader>(reader: &R, deployments: Vec<Deployment>) -> Vec<Adopted> {
+    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for d in &deployments {
+        groups
+            .entry(d.application.clone())
+            .or_default()
+            .insert(d.group.clone());
+    }
+    let config_names: BTreeSet<String> =
+        deployments.iter().map(|d| d.config_name.clone()).collect();
+    let (specs, group_reads, configs) = futures::join!(
+        appspecs(reader, &deployments),
+        join_all(groups.iter().map(|(app, names)| async move {
+            let names: Vec<String> = names.iter().cloned().collect();
+            (app.clone(), reader.group_settings(app, &names).await)
+        })),
+        join_all(
+            config_names
+                .iter()
+                .map(|name| async move { (name.clone(), reader.deployment_config(name).await) })
+        )
+    );
+    let configs: HashMap<String, Result<DeploymentConfig, Failure>> = configs.into_iter().collect();
+    let group_reads: HashMap<String, Result<Vec<(String, GroupSettings)>, Failure>> =
+        group_reads.into_iter().collect();
+    deployments
+        .into_iter()
+        .zip(specs)
+        .map(|(deployment, appspec)| {
+            let group = match group_reads.get(&deployment.application) {
+                Some(Ok(found)) => found
+                    .iter()
+                    .find(|(name, _)| *name == deployment.group)
+                    .map_or_else(
+                        || Part::skipped("CodeDeploy did not return the deployment group"),
+                        |(_, settings)| Part::Ok {
+                            value: settings.clone(),
+                        },
+                    ),
+                Some(Err(failure)) => Part::Failed {
+                    failure: failure.clone(),
+                },
+                None => Part::skipped("not fetched"),
+            };
+            let config = configs
+                .get(&deployment.config_name)
+                .cloned()
+                .map_or_else(|| Part::skipped("not fetched"), Part::from_result);
+            Adopted {
+                deployment,
+                appspec,
+                config,
+                group,
+            }
+        })
+        .collect()
 }

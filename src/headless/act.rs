@@ -85,7 +85,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     let follow = follow();
     let cancel = follow.cancel.clone();
     let executor = Executor::new(audit, follow);
-    let opts = aws.connect_options();
+    let opts = aws.connect_options(&config.refresh);
     let readers = match connect(&opts).await {
         Ok(r) => r,
         Err(f) => {

@@ -32,7 +32,7 @@ pub fn exit_status(picture: &Picture) -> ExitStatus {
 
 /// `rollwatch snapshot`.
 pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -> ExitCode {
-    let readers = match connect(&aws.connect_options()).await {
+    let readers = match connect(&aws.connect_options(&config.refresh)).await {
         Ok(r) => r,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());

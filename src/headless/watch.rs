@@ -38,7 +38,7 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
         eprintln!("rollwatch watch: name a deployment id, or --all");
         return ExitCode::from(CANNOT_WATCH);
     }
-    let readers = match connect(&aws.connect_options()).await {
+    let readers = match connect(&aws.connect_options(&config.refresh)).await {
         Ok(r) => r,
         Err(failure) => {
             eprintln!("rollwatch watch: {}", failure.one_line());
@@ -95,6 +95,8 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
                     deployment_id: id.clone(),
                     kind: crate::domain::TimelineKind::Status,
                     text: format!("verdict {}", verdict.headline()),
+                    weight: None,
+                    status: None,
                 };
                 print_verdict(args.json, &picture, &event, verdict.overall);
             }
@@ -171,14 +173,20 @@ fn code_of(d: &Deployment) -> u8 {
 
 fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
     let line = if json {
-        json!({
+        let mut line = json!({
             "observed_at": Utc::now(),
             "service_time": picture.taken_at,
             "deployment_id": event.deployment_id,
             "kind": event.kind,
             "text": event.text,
-        })
-        .to_string()
+        });
+        if let Some(weight) = event.weight {
+            line["weight"] = json!(weight);
+        }
+        if let Some(status) = &event.status {
+            line["status"] = json!(status);
+        }
+        line.to_string()
     } else {
         format!(
             "{} {} {:?}: {}",

@@ -78,6 +78,8 @@ pub(super) fn log(model: &mut Model, id: &str, text: String) {
         deployment_id: id.to_string(),
         kind: TimelineKind::Status,
         text,
+        weight: None,
+        status: None,
     });
     while model.log.len() > LOG_CAPACITY {
         model.log.pop_front();

@@ -63,7 +63,7 @@ pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
 /// `rollwatch`: the TUI on real AWS.
 pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     let log = super::logging::init();
-    let options = aws.connect_options();
+    let options = aws.connect_options(&config.refresh);
     let readers = match connect(&options).await {
         Ok(r) => r,
         Err(failure) => {
@@ -163,7 +163,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
-        lambda_burst: 10,
+        limits: config.refresh.limits(),
         ..ConnectOptions::default()
     };
     let readers = match connect(&options).await {

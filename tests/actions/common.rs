@@ -43,7 +43,7 @@ pub fn options(sandbox: &Sandbox) -> ConnectOptions {
         regions: vec![sandbox.region().to_owned()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
-        lambda_burst: 10,
+        ..Default::default()
     }
 }
 

@@ -221,6 +221,7 @@ fn view(
         verdict: None,
         freshness: ViewFreshness {
             deployment: fresh(2, 5),
+            target: fresh(2, 120),
             alias: fresh(4, 30),
             alarms: fresh(3, 10),
             metrics: fresh(25, 60),

@@ -1,5 +1,6 @@
 //! `CodeDeploy`'s read operations: Get/List/BatchGet of applications, groups, configs,
-//! deployments, revisions and targets, with `ListDeployments`' filters and pagination.
+//! deployments, revisions and targets, with `ListDeployments`' filters and pagination and the
+//! batch limits (25 deployments, targets or revisions, 100 groups per call).
 
 use serde_json::{Value, json};
 
@@ -94,6 +95,8 @@ pub fn handle(cd: &CodeDeploy, op: &str, input: &Value) -> Result<Value, Reply> 
         "BatchGetDeployments" => batch_get_deployments(cd, input),
         "ListDeployments" => list_deployments(cd, input),
         "GetApplicationRevision" => get_revision(cd, input),
+        "BatchGetApplicationRevisions" => batch_get_revisions(cd, input),
+        "BatchGetDeploymentGroups" => batch_get_groups(cd, input),
         "ListDeploymentTargets" => {
             let d = need_deployment(cd, input)?;
             if d.start_time.is_none() {
@@ -294,6 +297,107 @@ fn get_revision(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
             "registerTime": epoch_ms(first.create_time),
         },
     }))
+}
+
+/// `BatchGetApplicationRevisions`: ≤ 25 revision locations of one application; those that
+/// match no deployment's revision are left out and named in `errorMessage`.
+fn batch_get_revisions(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
+    let app = need_app(cd, input)?;
+    let wanted: Vec<&Value> = input
+        .get("revisions")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    if wanted.is_empty() {
+        return Err(err(
+            "RevisionRequiredException",
+            "The revision was not specified.",
+        ));
+    }
+    if wanted.len() > 25 {
+        return Err(err(
+            "BatchLimitExceededException",
+            "The maximum number of names or IDs allowed for this request (25) was exceeded.",
+        ));
+    }
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for rev in wanted {
+        let body = rev.get("appSpecContent").or_else(|| rev.get("string"));
+        let Some(sha) = body.and_then(|b| s(b, "sha256")) else {
+            return Err(err(
+                "InvalidRevisionException",
+                "The revision is missing its sha256.",
+            ));
+        };
+        let matching: Vec<_> = cd
+            .order
+            .iter()
+            .filter_map(|id| cd.deployments.get(id))
+            .filter(|d| d.application == app && d.revision.sha256 == sha)
+            .collect();
+        let (Some(first), Some(last)) = (matching.first(), matching.last()) else {
+            missing.push(sha);
+            continue;
+        };
+        let mut groups: Vec<&str> = matching.iter().map(|d| d.group.as_str()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        found.push(json!({
+            "revisionLocation": revision_with_content(first),
+            "genericRevisionInfo": {
+                "deploymentGroups": groups,
+                "firstUsedTime": epoch_ms(first.create_time),
+                "lastUsedTime": epoch_ms(last.create_time),
+                "registerTime": epoch_ms(first.create_time),
+            },
+        }));
+    }
+    let message = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("Revisions not found: {}", missing.join(", "))
+    };
+    Ok(json!({"applicationName": app, "errorMessage": message, "revisions": found}))
+}
+
+/// `BatchGetDeploymentGroups`: ≤ 100 group names of one application; unknown ones are left
+/// out and named in `errorMessage`.
+fn batch_get_groups(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
+    let app = need_app(cd, input)?;
+    let names: Vec<&str> = input
+        .get("deploymentGroupNames")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if names.is_empty() {
+        return Err(err(
+            "DeploymentGroupNameRequiredException",
+            "The deployment group name was not specified.",
+        ));
+    }
+    if names.len() > 100 {
+        return Err(err(
+            "BatchLimitExceededException",
+            "The maximum number of names or IDs allowed for this request (100) was exceeded.",
+        ));
+    }
+    let mut infos = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        match cd.groups.get(&(app.clone(), name.to_string())) {
+            Some(g) => infos.push(group_info(g, |id| {
+                cd.deployments.get(id).map(last_deployment)
+            })),
+            None => missing.push(name),
+        }
+    }
+    let message = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("Deployment groups not found: {}", missing.join(", "))
+    };
+    Ok(json!({"deploymentGroupsInfo": infos, "errorMessage": message}))
 }
 
 #[cfg(test)]

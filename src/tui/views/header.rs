@@ -23,6 +23,7 @@ pub fn any_stale(model: &Model) -> bool {
             || r.deployments.iter().any(|v| {
                 let f = &v.freshness;
                 f.deployment.is_stale(now)
+                    || f.target.is_stale(now)
                     || f.alias.is_stale(now)
                     || f.alarms.is_stale(now)
                     || f.metrics.is_stale(now)

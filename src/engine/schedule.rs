@@ -1,0 +1,481 @@
+//! The refresh schedule of one region: for every datum on screen — the listing, each
+//! deployment's record, target and alias, the alarms, the metrics — when it is next due and by
+//! when it must be read (its deadline). Calls follow what can have changed: a target is read
+//! when the deployment is discovered, when its status changes, around each shift its plan
+//! predicts (until the shift is seen), while a hook runs, and otherwise rarely; an alias is read
+//! when CodeDeploy's record shows a shift the alias has not been seen to make, a few seconds
+//! after a predicted shift nothing has shown yet, and otherwise rarely.
+//!
+//! [`Schedule::due`] lists what is due; [`order`] sorts it earliest deadline first, the focused
+//! deployment first and, among equal deadlines, the deployment served longest ago first, so a
+//! budget that cannot serve everything at once serves it in turn and nothing starves. Times are
+//! on the service's clock; real-time intervals are stretched by each service's back-off and by
+//! the clock's rate (an accelerated sandbox).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::assemble::plan_for;
+use super::config::EngineConfig;
+use super::live::{Command, MetricSpan};
+use super::pace::Pace;
+use super::state::{RegionState, Tracked};
+use crate::aws::Service;
+use crate::domain::{Deployment, DeploymentStatus, MetricWindow, ScheduleModel};
+
+/// One thing the engine reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Datum {
+    /// Active deployment ids (and adopting new ones).
+    Listing,
+    /// Deployments finished in the last 24 h.
+    Recent,
+    /// Finished deployments to follow (stopped with a split alias).
+    Adopt,
+    /// A deployment's record (status).
+    Record(String),
+    /// A deployment's target (hooks, CodeDeploy's recorded weight).
+    Target(String),
+    /// A deployment's live alias.
+    Alias(String),
+    Alarms,
+    Metrics,
+}
+
+impl Datum {
+    /// The service whose budget the read spends.
+    pub fn service(&self) -> Service {
+        match self {
+            Self::Alias(_) => Service::Lambda,
+            Self::Alarms | Self::Metrics => Service::CloudWatch,
+            _ => Service::CodeDeploy,
+        }
+    }
+
+    /// The deployment it belongs to, if any.
+    pub fn deployment(&self) -> Option<&str> {
+        match self {
+            Self::Record(id) | Self::Target(id) | Self::Alias(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// A datum that is due, and the time by which it should have been read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub datum: Datum,
+    pub deadline: DateTime<Utc>,
+}
+
+/// The back-off of each service of a region.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Paces {
+    pub codedeploy: Pace,
+    pub lambda: Pace,
+    pub cloudwatch: Pace,
+}
+
+impl Paces {
+    /// The pace of `service`.
+    pub fn of(&mut self, service: Service) -> &mut Pace {
+        match service {
+            Service::CodeDeploy => &mut self.codedeploy,
+            Service::Lambda => &mut self.lambda,
+            Service::CloudWatch => &mut self.cloudwatch,
+        }
+    }
+}
+
+/// What the schedule needs to know about "now".
+#[derive(Debug, Clone, Copy)]
+pub struct Now<'a> {
+    /// The service's clock.
+    pub at: DateTime<Utc>,
+    /// Service seconds per real second.
+    pub rate: f64,
+    pub config: &'a EngineConfig,
+    pub paces: Paces,
+    pub model: ScheduleModel,
+}
+
+impl Now<'_> {
+    /// `secs` real seconds on the service's clock, stretched by `pace`.
+    fn every(&self, secs: u32, pace: Pace) -> Duration {
+        let real = pace.interval(secs).as_secs_f64() * self.rate.max(1.0);
+        Duration::milliseconds((real * 1000.0) as i64)
+    }
+
+    /// `secs` real seconds on the service's clock.
+    fn secs(&self, secs: u32) -> Duration {
+        self.every(secs, Pace::default())
+    }
+}
+
+/// How long after a predicted shift that nothing has shown yet the target is still re-read
+/// every `details_secs` (CodeDeploy's steps may drift by a few seconds).
+const LATE_SHIFT_WINDOW_SECS: u32 = 60;
+
+/// Metrics are fetched after each service minute closes, but never more often than this.
+const METRICS_MIN_GAP_SECS: u32 = 5;
+
+/// Weights closer than this are the same weight.
+const SAME_WEIGHT: f64 = 0.000_5;
+
+/// A region's schedule: what was read when, and what is in flight.
+#[derive(Debug, Default)]
+pub struct Schedule {
+    /// When each datum was last dispatched (service clock), successful or not.
+    dispatched: HashMap<Datum, DateTime<Utc>>,
+    in_flight: HashSet<Datum>,
+    /// When a read for each deployment was last dispatched (fairness).
+    served: HashMap<String, DateTime<Utc>>,
+    /// Everything read before this is due again (ctrl-r).
+    forced_at: Option<DateTime<Utc>>,
+    focus: Option<String>,
+    span: MetricSpan,
+    /// The end of the last metrics window fetched successfully.
+    metrics_end: Option<DateTime<Utc>>,
+    recent_now: bool,
+    pending_adopt: Vec<Deployment>,
+}
+
+impl Schedule {
+    /// A front-end command.
+    pub fn command(&mut self, command: &Command, now: DateTime<Utc>) {
+        match command {
+            Command::RefreshNow => {
+                self.forced_at = Some(now);
+                self.metrics_end = None;
+            }
+            Command::Focus(id) => self.focus.clone_from(id),
+            Command::MetricWindow(span) => {
+                self.span = *span;
+                self.metrics_end = None;
+            }
+        }
+    }
+
+    /// The metrics window shown.
+    pub fn span(&self) -> MetricSpan {
+        self.span
+    }
+
+    /// Refresh the finished list at the next opportunity (a deployment just finished).
+    pub fn refresh_recent_now(&mut self) {
+        self.recent_now = true;
+    }
+
+    /// Finished deployments to adopt at the next opportunity.
+    pub fn adopt(&mut self, deployments: Vec<Deployment>) {
+        self.pending_adopt = deployments;
+    }
+
+    /// Takes the deployments waiting to be adopted.
+    pub fn take_adopt(&mut self) -> Vec<Deployment> {
+        std::mem::take(&mut self.pending_adopt)
+    }
+
+    /// Metrics up to `end` were fetched.
+    pub fn metrics_fetched(&mut self, end: DateTime<Utc>) {
+        self.metrics_end = Some(end);
+    }
+
+    /// `datums` were sent at `now`.
+    pub fn dispatched(&mut self, datums: &[Datum], now: DateTime<Utc>) {
+        for datum in datums {
+            self.dispatched.insert(datum.clone(), now);
+            self.in_flight.insert(datum.clone());
+            if let Some(id) = datum.deployment() {
+                self.served.insert(id.to_string(), now);
+            }
+            if *datum == Datum::Recent {
+                self.recent_now = false;
+            }
+        }
+    }
+
+    /// The reads of `datums` ended (whatever their outcome).
+    pub fn finished(&mut self, datums: &[Datum]) {
+        for datum in datums {
+            self.in_flight.remove(datum);
+        }
+    }
+
+    /// Whether `datum` is being read now.
+    pub fn in_flight(&self, datum: &Datum) -> bool {
+        self.in_flight.contains(datum)
+    }
+
+    /// Forgets deployments no longer tracked.
+    pub fn retain(&mut self, region: &RegionState) {
+        let keep = |d: &Datum| {
+            d.deployment()
+                .is_none_or(|id| region.tracked.contains_key(id))
+        };
+        self.dispatched.retain(|d, _| keep(d));
+        self.served.retain(|id, _| region.tracked.contains_key(id));
+    }
+
+    /// When `datum` was last dispatched, unless a refresh was forced since.
+    fn last(&self, datum: &Datum) -> Option<DateTime<Utc>> {
+        self.dispatched
+            .get(datum)
+            .copied()
+            .filter(|at| self.forced_at.is_none_or(|forced| *at >= forced))
+    }
+
+    /// Every datum due at `now` that is not in flight.
+    pub fn due(&self, region: &RegionState, now: &Now<'_>) -> Vec<Due> {
+        let config = now.config;
+        let mut out = Vec::new();
+        let mut push = |datum: Datum, due: Option<(DateTime<Utc>, DateTime<Utc>)>| {
+            if let Some((at, deadline)) = due {
+                if at <= now.at && !self.in_flight.contains(&datum) {
+                    out.push(Due { datum, deadline });
+                }
+            }
+        };
+        let cd = now.paces.codedeploy;
+        push(
+            Datum::Listing,
+            Some(self.periodic(&Datum::Listing, now.every(config.discovery_secs, cd), now)),
+        );
+        let recent = if self.recent_now {
+            Some((now.at, now.at))
+        } else {
+            Some(self.periodic(&Datum::Recent, now.every(config.recent_secs, cd), now))
+        };
+        push(Datum::Recent, recent);
+        if !self.pending_adopt.is_empty() {
+            push(Datum::Adopt, Some((now.at, now.at)));
+        }
+        for (id, t) in &region.tracked {
+            let record = Datum::Record(id.clone());
+            let every = if t.deployment().status.is_active() {
+                now.every(config.details_secs, cd)
+            } else {
+                now.every(config.recent_secs, cd)
+            };
+            let last = self.last(&record).or(t.freshness.deployment.fetched_at);
+            let due = last.map_or((now.at, now.at), |l| (l + every, l + every));
+            push(record, Some(due));
+            push(
+                Datum::Target(id.clone()),
+                self.target_due(t, self.last(&Datum::Target(id.clone())), now),
+            );
+            push(
+                Datum::Alias(id.clone()),
+                self.alias_due(t, self.last(&Datum::Alias(id.clone())), now),
+            );
+        }
+        if !alarm_names(region).is_empty() {
+            let every = now.every(config.alarms_secs, now.paces.cloudwatch);
+            push(
+                Datum::Alarms,
+                Some(self.periodic(&Datum::Alarms, every, now)),
+            );
+        }
+        if region.tracked.values().any(|t| t.subject().is_some()) {
+            push(Datum::Metrics, self.metrics_due(now));
+        }
+        out
+    }
+
+    /// Due one `every` after the last read (now when never read).
+    fn periodic(
+        &self,
+        datum: &Datum,
+        every: Duration,
+        now: &Now<'_>,
+    ) -> (DateTime<Utc>, DateTime<Utc>) {
+        self.last(datum)
+            .map_or((now.at, now.at), |l| (l + every, l + every))
+    }
+
+    fn metrics_due(&self, now: &Now<'_>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let config = now.config;
+        let Some(last) = self.last(&Datum::Metrics) else {
+            return Some((now.at, now.at));
+        };
+        let window = MetricWindow::last_minutes(now.at, self.span.minutes());
+        let minute_closed = self.metrics_end.is_none_or(|end| window.end > end);
+        let soonest = last + now.secs(METRICS_MIN_GAP_SECS);
+        let latest = last + now.every(config.metrics_secs, now.paces.cloudwatch);
+        if self.metrics_end.is_none() || minute_closed {
+            Some((soonest, soonest))
+        } else {
+            Some((latest, latest))
+        }
+    }
+
+    /// When a deployment's target is due: at once when never read or when the deployment's
+    /// status changed since; every `details_secs` while a hook runs or traffic has not started;
+    /// `alias_after_step_secs` after each predicted shift not seen yet (then every
+    /// `details_secs` for a minute, as steps drift); otherwise every `targets_idle_secs`.
+    fn target_due(
+        &self,
+        t: &Tracked,
+        last: Option<DateTime<Utc>>,
+        now: &Now<'_>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let config = now.config;
+        let d = t.deployment();
+        if matches!(
+            d.status,
+            DeploymentStatus::Created | DeploymentStatus::Queued
+        ) {
+            return None; // CodeDeploy creates the target when it starts the deployment.
+        }
+        let Some(last) = last else {
+            return Some((now.at, now.at));
+        };
+        let details = now.every(config.details_secs, now.paces.codedeploy);
+        let Some(read) = &t.target_read else {
+            // Never read successfully: try again.
+            return Some((last + details, last + details));
+        };
+        if read.status != d.status {
+            return Some((now.at, now.at));
+        }
+        if !d.status.is_active() {
+            return None; // A finished deployment's target no longer changes.
+        }
+        let target = t.last_target();
+        let hook_running = target.is_some_and(|t| t.running_hook().is_some());
+        let plan = plan_for(d, &t.adopted.config, target, now.model);
+        if hook_running || plan.is_none() {
+            return Some((last + details, last + details));
+        }
+        let idle = now.every(config.targets_idle_secs, now.paces.codedeploy);
+        let mut next = (last + idle, last + idle + idle);
+        if let Some(plan) = &plan {
+            // The record's own weight: after the last shift it also shows the hook that
+            // follows, even when the alias was seen to move first.
+            let observed = read.recorded_weight.unwrap_or(0.0);
+            for step in plan
+                .steps
+                .iter()
+                .filter(|s| s.weight > observed + SAME_WEIGHT)
+            {
+                let after = config
+                    .alias_after_step_secs
+                    .iter()
+                    .map(|s| step.at + now.secs(*s))
+                    .find(|at| *at > last);
+                let late = (now.at < step.at + now.secs(LATE_SHIFT_WINDOW_SECS) && step.at <= last)
+                    .then_some(last + details);
+                if let Some(at) = after.or(late).filter(|at| *at < next.0) {
+                    next = (at, at);
+                }
+            }
+        }
+        Some(next)
+    }
+
+    /// When a deployment's alias is due: at once when never read; when CodeDeploy's record,
+    /// read after the alias, shows another weight (deadline `alias_confirm_secs` later);
+    /// `alias_after_step_secs` after a predicted shift nothing has shown yet (from the second
+    /// offset on: the record is read first); otherwise every `alias_idle_secs` (twice that for
+    /// a finished deployment left split).
+    fn alias_due(
+        &self,
+        t: &Tracked,
+        last: Option<DateTime<Utc>>,
+        now: &Now<'_>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let config = now.config;
+        t.subject()?;
+        let Some(last) = last else {
+            return Some((now.at, now.at));
+        };
+        let lambda = now.paces.lambda;
+        let idle = now.every(config.alias_idle_secs, lambda);
+        let d = t.deployment();
+        if !d.status.is_active() {
+            let every = idle + idle;
+            return Some((last + every, last + every + every));
+        }
+        let mut next = (last + idle, last + idle + idle);
+        if let Some(read) = t.target_read.as_ref().filter(|r| r.at > last) {
+            let differs = match (read.recorded_weight, t.alias_weight()) {
+                (Some(record), Some(alias)) => (record - alias).abs() > SAME_WEIGHT,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if differs {
+                let confirm = now.every(config.alias_confirm_secs, lambda);
+                return Some((read.at, read.at + confirm));
+            }
+        }
+        if t.alias_error.is_some() {
+            let retry = last + now.every(config.details_secs, lambda);
+            next = (retry, retry + idle);
+        }
+        let plan = plan_for(d, &t.adopted.config, t.last_target(), now.model);
+        if let Some(plan) = &plan {
+            let observed = t.observed_weight().unwrap_or(0.0);
+            for step in plan
+                .steps
+                .iter()
+                .filter(|s| s.weight > observed + SAME_WEIGHT)
+            {
+                let after = config
+                    .alias_after_step_secs
+                    .iter()
+                    .skip(1)
+                    .map(|s| step.at + now.secs(*s))
+                    .find(|at| *at > last);
+                if let Some(at) = after.filter(|at| *at < next.0) {
+                    next = (at, at);
+                }
+            }
+        }
+        Some(next)
+    }
+}
+
+/// How often a deployment's target is held to be read now (its freshness): every
+/// `details_secs` while a hook runs or traffic has not started, else `targets_idle_secs`
+/// (around each predicted shift it is read at once anyway).
+pub fn target_interval(t: &Tracked, config: &EngineConfig, model: ScheduleModel) -> u32 {
+    let target = t.last_target();
+    let waiting = target.is_none_or(|t| t.running_hook().is_some())
+        || plan_for(t.deployment(), &t.adopted.config, target, model).is_none();
+    if t.deployment().status.is_active() && waiting {
+        config.details_secs
+    } else {
+        config.targets_idle_secs
+    }
+}
+
+/// Sorts `due` for a budget: the focused deployment first, then earliest deadline first, then
+/// the deployment served longest ago first (fair turns when deadlines are equal).
+pub fn order(due: &mut [Due], schedule: &Schedule) {
+    let focus = schedule.focus.as_deref();
+    due.sort_by(|a, b| {
+        let key = |d: &Due| {
+            let id = d.datum.deployment();
+            (
+                id.is_none_or(|id| Some(id) != focus),
+                d.deadline,
+                id.and_then(|id| schedule.served.get(id).copied()),
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| a.datum.cmp(&b.datum))
+    });
+}
+
+/// Every alarm name of every tracked deployment's group, sorted, once.
+pub fn alarm_names(region: &RegionState) -> Vec<String> {
+    let mut names: Vec<String> = region
+        .tracked
+        .values()
+        .filter_map(|t| t.adopted.group.value())
+        .flat_map(|g| g.alarm_names.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
