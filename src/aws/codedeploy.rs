@@ -341,14 +341,15 @@ impl CodeDeploy<'_> {
     }
 
     /// The alarm and rollback settings of `groups` of `application`, 100 per call; a group
-    /// CodeDeploy does not return is missing from the answer.
+    /// CodeDeploy does not return is missing from the answer. An endpoint that refuses the
+    /// batch call (an emulator without it) is asked group by group.
     pub async fn groups(
         &self,
         application: &str,
         groups: &[String],
     ) -> Result<Vec<(String, GroupSettings)>, Failure> {
         let calls = groups.chunks(GROUPS_PER_CALL).map(|chunk| async move {
-            let out = call::read(self.budget, || {
+            let batch = call::read(self.budget, || {
                 self.client
                     .batch_get_deployment_groups()
                     .application_name(application)
@@ -356,9 +357,10 @@ impl CodeDeploy<'_> {
                     .send()
             })
             .await
-            .map_err(|e| classify(&e, self.site("BatchGetDeploymentGroups")))?;
-            Ok::<_, Failure>(
-                out.deployment_groups_info()
+            .map_err(|e| classify(&e, self.site("BatchGetDeploymentGroups")));
+            match batch {
+                Ok(out) => Ok(out
+                    .deployment_groups_info()
                     .iter()
                     .map(|g| {
                         (
@@ -366,10 +368,34 @@ impl CodeDeploy<'_> {
                             convert::group_settings(g),
                         )
                     })
-                    .collect::<Vec<_>>(),
-            )
+                    .collect::<Vec<_>>()),
+                Err(failure) if failure.kind == FailureKind::Other => {
+                    try_join_all(chunk.iter().map(|g| async move {
+                        Ok::<_, Failure>((g.clone(), self.group(application, g).await?))
+                    }))
+                    .await
+                }
+                Err(failure) => Err(failure),
+            }
         });
         Ok(try_join_all(calls).await?.into_iter().flatten().collect())
+    }
+
+    /// One deployment group's settings (GetDeploymentGroup).
+    async fn group(&self, application: &str, group: &str) -> Result<GroupSettings, Failure> {
+        let out = call::read(self.budget, || {
+            self.client
+                .get_deployment_group()
+                .application_name(application)
+                .deployment_group_name(group)
+                .send()
+        })
+        .await
+        .map_err(|e| classify(&e, self.site("GetDeploymentGroup")))?;
+        Ok(out
+            .deployment_group_info()
+            .map(convert::group_settings)
+            .unwrap_or_default())
     }
 }
 

@@ -214,7 +214,9 @@ fn weight_shown(
         )
     });
     match (live, recorded) {
-        (Some(live), Some(recorded)) if record_is_newer && recorded.weight != live.weight => {
+        (Some(live), Some(recorded))
+            if record_is_newer && (recorded.weight - live.weight).abs() > 0.000_5 =>
+        {
             Some(recorded)
         }
         (Some(live), _) => Some(live),

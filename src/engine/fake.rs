@@ -201,7 +201,7 @@ impl FakeReader {
 
     fn deployment(&self, id: &str) -> Deployment {
         let done = self.weight_now() >= 1.0
-            && self.now() >= Self::t0() + Duration::seconds(self.finish_after_secs());
+            && self.now() >= Self::t0() + Duration::seconds(FINISH_AFTER_SECS);
         Deployment {
             id: id.into(),
             application: "orders-app".into(),
@@ -230,12 +230,10 @@ impl FakeReader {
             }),
         }
     }
-
-    /// The deployments end a while after their last shift (long enough for the tests).
-    fn finish_after_secs(&self) -> i64 {
-        3600
-    }
 }
+
+/// The deployments end this long after traffic started (long enough for the tests).
+const FINISH_AFTER_SECS: i64 = 3600;
 
 fn failure(kind: FailureKind, operation: &str) -> Failure {
     Failure::new(kind, "fake", operation, "scripted failure", None)

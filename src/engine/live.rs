@@ -143,10 +143,13 @@ struct Call {
     tokens: usize,
 }
 
+/// What a read task returns: its region, the datums it read, and the outcome.
+type Read = (usize, Vec<Datum>, Outcome);
+
 struct Engine<R> {
     regions: Vec<Region<R>>,
     config: EngineConfig,
-    tasks: JoinSet<(usize, Vec<Datum>, Outcome)>,
+    tasks: JoinSet<Read>,
     /// What each running task reads, so a task that panics frees its datums.
     running: HashMap<tokio::task::Id, (usize, Vec<Datum>)>,
     rules: Rules,
@@ -220,10 +223,7 @@ impl<R: DeploymentReader> Engine<R> {
 
     /// A read task ended: apply its outcome, or free its datums if it panicked (they are read
     /// again at their next turn, never left "in flight" for good).
-    fn joined(
-        &mut self,
-        joined: Result<(tokio::task::Id, (usize, Vec<Datum>, Outcome)), tokio::task::JoinError>,
-    ) {
+    fn joined(&mut self, joined: Result<(tokio::task::Id, Read), tokio::task::JoinError>) {
         match joined {
             Ok((id, (region, datums, outcome))) => {
                 self.running.remove(&id);

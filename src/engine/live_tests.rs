@@ -210,7 +210,8 @@ async fn at_a_hundred_deployments_every_alias_gets_its_turn() {
     let fake = Arc::new(FakeReader::fleet(100, Shape::Canary5, Limits::default()));
     let all = pictures(&fake, 290).await;
     let calls = fake.calls();
-    let mut by_function: std::collections::HashMap<&str, Vec<i64>> = Default::default();
+    let mut by_function: std::collections::HashMap<&str, Vec<i64>> =
+        std::collections::HashMap::default();
     for (at, function) in &calls.alias {
         by_function
             .entry(function.as_str())

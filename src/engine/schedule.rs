@@ -263,11 +263,11 @@ impl Schedule {
             push(record, Some(due));
             push(
                 Datum::Target(id.clone()),
-                self.target_due(t, self.last(&Datum::Target(id.clone())), now),
+                target_due(t, self.last(&Datum::Target(id.clone())), now),
             );
             push(
                 Datum::Alias(id.clone()),
-                self.alias_due(t, self.last(&Datum::Alias(id.clone())), now),
+                alias_due(t, self.last(&Datum::Alias(id.clone())), now),
             );
         }
         if !alarm_names(region).is_empty() {
@@ -278,7 +278,7 @@ impl Schedule {
             );
         }
         if region.tracked.values().any(|t| t.subject().is_some()) {
-            push(Datum::Metrics, self.metrics_due(now));
+            push(Datum::Metrics, Some(self.metrics_due(now)));
         }
         out
     }
@@ -294,146 +294,144 @@ impl Schedule {
             .map_or((now.at, now.at), |l| (l + every, l + every))
     }
 
-    fn metrics_due(&self, now: &Now<'_>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    fn metrics_due(&self, now: &Now<'_>) -> (DateTime<Utc>, DateTime<Utc>) {
         let config = now.config;
         let Some(last) = self.last(&Datum::Metrics) else {
-            return Some((now.at, now.at));
+            return (now.at, now.at);
         };
         let window = MetricWindow::last_minutes(now.at, self.span.minutes());
         let minute_closed = self.metrics_end.is_none_or(|end| window.end > end);
         let soonest = last + now.secs(METRICS_MIN_GAP_SECS);
         let latest = last + now.every(config.metrics_secs, now.paces.cloudwatch);
         if self.metrics_end.is_none() || minute_closed {
-            Some((soonest, soonest))
+            (soonest, soonest)
         } else {
-            Some((latest, latest))
+            (latest, latest)
         }
     }
+}
 
-    /// When a deployment's target is due: at once when never read or when the deployment's
-    /// status changed since; every `details_secs` while a hook runs or traffic has not started;
-    /// `alias_after_step_secs` after each predicted shift not seen yet (then every
-    /// `details_secs` for a minute, as steps drift); otherwise every `targets_idle_secs`.
-    fn target_due(
-        &self,
-        t: &Tracked,
-        last: Option<DateTime<Utc>>,
-        now: &Now<'_>,
-    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let config = now.config;
-        let d = t.deployment();
-        if matches!(
-            d.status,
-            DeploymentStatus::Created | DeploymentStatus::Queued
-        ) {
-            return None; // CodeDeploy creates the target when it starts the deployment.
-        }
-        let Some(last) = last else {
-            return Some((now.at, now.at));
-        };
-        let details = now.every(config.details_secs, now.paces.codedeploy);
-        let Some(read) = &t.target_read else {
-            // Never read successfully: try again.
-            return Some((last + details, last + details));
-        };
-        if read.status != d.status {
-            return Some((now.at, now.at));
-        }
-        if !d.status.is_active() {
-            return None; // A finished deployment's target no longer changes.
-        }
-        let target = t.last_target();
-        let hook_running = target.is_some_and(|t| t.running_hook().is_some());
-        let plan = plan_for(d, &t.adopted.config, target, now.model);
-        if hook_running || plan.is_none() {
-            return Some((last + details, last + details));
-        }
-        let idle = now.every(config.targets_idle_secs, now.paces.codedeploy);
-        let mut next = (last + idle, last + idle + idle);
-        if let Some(plan) = &plan {
-            // The record's own weight: after the last shift it also shows the hook that
-            // follows, even when the alias was seen to move first.
-            let observed = read.recorded_weight.unwrap_or(0.0);
-            for step in plan
-                .steps
+/// When a deployment's target is due: at once when never read or when the deployment's
+/// status changed since; every `details_secs` while a hook runs or traffic has not started;
+/// `alias_after_step_secs` after each predicted shift not seen yet (then every
+/// `details_secs` for a minute, as steps drift); otherwise every `targets_idle_secs`.
+fn target_due(
+    t: &Tracked,
+    last: Option<DateTime<Utc>>,
+    now: &Now<'_>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let config = now.config;
+    let d = t.deployment();
+    if matches!(
+        d.status,
+        DeploymentStatus::Created | DeploymentStatus::Queued
+    ) {
+        return None; // CodeDeploy creates the target when it starts the deployment.
+    }
+    let Some(last) = last else {
+        return Some((now.at, now.at));
+    };
+    let details = now.every(config.details_secs, now.paces.codedeploy);
+    let Some(read) = &t.target_read else {
+        // Never read successfully: try again.
+        return Some((last + details, last + details));
+    };
+    if read.status != d.status {
+        return Some((now.at, now.at));
+    }
+    if !d.status.is_active() {
+        return None; // A finished deployment's target no longer changes.
+    }
+    let target = t.last_target();
+    let hook_running = target.is_some_and(|t| t.running_hook().is_some());
+    let plan = plan_for(d, &t.adopted.config, target, now.model);
+    if hook_running || plan.is_none() {
+        return Some((last + details, last + details));
+    }
+    let idle = now.every(config.targets_idle_secs, now.paces.codedeploy);
+    let mut next = (last + idle, last + idle + idle);
+    if let Some(plan) = &plan {
+        // The record's own weight: after the last shift it also shows the hook that
+        // follows, even when the alias was seen to move first.
+        let observed = read.recorded_weight.unwrap_or(0.0);
+        for step in plan
+            .steps
+            .iter()
+            .filter(|s| s.weight > observed + SAME_WEIGHT)
+        {
+            let after = config
+                .alias_after_step_secs
                 .iter()
-                .filter(|s| s.weight > observed + SAME_WEIGHT)
-            {
-                let after = config
-                    .alias_after_step_secs
-                    .iter()
-                    .map(|s| step.at + now.secs(*s))
-                    .find(|at| *at > last);
-                let late = (now.at < step.at + now.secs(LATE_SHIFT_WINDOW_SECS) && step.at <= last)
-                    .then_some(last + details);
-                if let Some(at) = after.or(late).filter(|at| *at < next.0) {
-                    next = (at, at);
-                }
+                .map(|s| step.at + now.secs(*s))
+                .find(|at| *at > last);
+            let late = (now.at < step.at + now.secs(LATE_SHIFT_WINDOW_SECS) && step.at <= last)
+                .then_some(last + details);
+            if let Some(at) = after.or(late).filter(|at| *at < next.0) {
+                next = (at, at);
             }
         }
-        Some(next)
     }
+    Some(next)
+}
 
-    /// When a deployment's alias is due: at once when never read; when CodeDeploy's record,
-    /// read after the alias, shows another weight (deadline `alias_confirm_secs` later);
-    /// `alias_after_step_secs` after a predicted shift nothing has shown yet (from the second
-    /// offset on: the record is read first); otherwise every `alias_idle_secs` (twice that for
-    /// a finished deployment left split).
-    fn alias_due(
-        &self,
-        t: &Tracked,
-        last: Option<DateTime<Utc>>,
-        now: &Now<'_>,
-    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let config = now.config;
-        t.subject()?;
-        let Some(last) = last else {
-            return Some((now.at, now.at));
-        };
-        let lambda = now.paces.lambda;
-        let idle = now.every(config.alias_idle_secs, lambda);
-        let d = t.deployment();
-        if !d.status.is_active() {
-            let every = idle + idle;
-            return Some((last + every, last + every + every));
-        }
-        let mut next = (last + idle, last + idle + idle);
-        if let Some(read) = t.target_read.as_ref().filter(|r| r.at > last) {
-            let differs = match (read.recorded_weight, t.alias_weight()) {
-                (Some(record), Some(alias)) => (record - alias).abs() > SAME_WEIGHT,
-                (Some(_), None) => true,
-                _ => false,
-            };
-            if differs {
-                let confirm = now.every(config.alias_confirm_secs, lambda);
-                return Some((read.at, read.at + confirm));
-            }
-        }
-        if t.alias_error.is_some() {
-            let retry = last + now.every(config.details_secs, lambda);
-            next = (retry, retry + idle);
-        }
-        let plan = plan_for(d, &t.adopted.config, t.last_target(), now.model);
-        if let Some(plan) = &plan {
-            let observed = t.observed_weight().unwrap_or(0.0);
-            for step in plan
-                .steps
-                .iter()
-                .filter(|s| s.weight > observed + SAME_WEIGHT)
-            {
-                let after = config
-                    .alias_after_step_secs
-                    .iter()
-                    .skip(1)
-                    .map(|s| step.at + now.secs(*s))
-                    .find(|at| *at > last);
-                if let Some(at) = after.filter(|at| *at < next.0) {
-                    next = (at, at);
-                }
-            }
-        }
-        Some(next)
+/// When a deployment's alias is due: at once when never read; when CodeDeploy's record,
+/// read after the alias, shows another weight (deadline `alias_confirm_secs` later);
+/// `alias_after_step_secs` after a predicted shift nothing has shown yet (from the second
+/// offset on: the record is read first); otherwise every `alias_idle_secs` (twice that for
+/// a finished deployment left split).
+fn alias_due(
+    t: &Tracked,
+    last: Option<DateTime<Utc>>,
+    now: &Now<'_>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let config = now.config;
+    t.subject()?;
+    let Some(last) = last else {
+        return Some((now.at, now.at));
+    };
+    let lambda = now.paces.lambda;
+    let idle = now.every(config.alias_idle_secs, lambda);
+    let d = t.deployment();
+    if !d.status.is_active() {
+        let every = idle + idle;
+        return Some((last + every, last + every + every));
     }
+    let mut next = (last + idle, last + idle + idle);
+    if let Some(read) = t.target_read.as_ref().filter(|r| r.at > last) {
+        let differs = match (read.recorded_weight, t.alias_weight()) {
+            (Some(record), Some(alias)) => (record - alias).abs() > SAME_WEIGHT,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if differs {
+            let confirm = now.every(config.alias_confirm_secs, lambda);
+            return Some((read.at, read.at + confirm));
+        }
+    }
+    if t.alias_error.is_some() {
+        let retry = last + now.every(config.details_secs, lambda);
+        next = (retry, retry + idle);
+    }
+    let plan = plan_for(d, &t.adopted.config, t.last_target(), now.model);
+    if let Some(plan) = &plan {
+        let observed = t.observed_weight().unwrap_or(0.0);
+        for step in plan
+            .steps
+            .iter()
+            .filter(|s| s.weight > observed + SAME_WEIGHT)
+        {
+            let after = config
+                .alias_after_step_secs
+                .iter()
+                .skip(1)
+                .map(|s| step.at + now.secs(*s))
+                .find(|at| *at > last);
+            if let Some(at) = after.filter(|at| *at < next.0) {
+                next = (at, at);
+            }
+        }
+    }
+    Some(next)
 }
 
 /// How often a deployment's target is held to be read now (its freshness): every

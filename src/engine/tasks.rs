@@ -216,7 +216,7 @@ async fn appspecs<R: DeploymentReader>(
     reader: &R,
     deployments: &[Deployment],
 ) -> Vec<Part<AppSpec>> {
-    let mut out: Vec<Part<AppSpec>> = deployments.iter().map(|d| without_appspec(d)).collect();
+    let mut out: Vec<Part<AppSpec>> = deployments.iter().map(without_appspec).collect();
     let mut by_app: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, d) in deployments.iter().enumerate() {
         if out[i].value().is_none() && carries_appspec(d) {

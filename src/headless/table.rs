@@ -55,13 +55,17 @@ fn render_region(out: &mut String, region: &RegionPicture, now: DateTime<Utc>) {
                     .as_ref()
                     .map(|e| format!("  {}", e.code))
                     .unwrap_or_default();
+                let versions = d
+                    .target
+                    .as_ref()
+                    .map(|t| format!(" v{} → v{}", t.current_version, t.target_version))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  {} {:<10} {}/{}  {}{error}{rollback}",
+                    "  {} {:<10} {}{versions}  {}{error}{rollback}",
                     d.id,
                     d.status.as_str(),
-                    d.application,
-                    d.group,
+                    d.subject(),
                     d.complete_time.map(hms).unwrap_or_default(),
                 );
             }

@@ -592,3 +592,155 @@ async fn sts_names_the_sandbox_account_to_the_sdk() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
+    let sandbox = start("fleet").await;
+    sandbox.advance(2.0);
+    let cd = codedeploy(&sandbox).await;
+    let ids = cd
+        .list_deployments()
+        .include_only_statuses(DeploymentStatus::InProgress)
+        .send()
+        .await
+        .unwrap()
+        .deployments
+        .unwrap();
+    assert!(ids.len() >= 20, "{ids:?}");
+    let deployments = cd
+        .batch_get_deployments()
+        .set_deployment_ids(Some(ids[..25.min(ids.len())].to_vec()))
+        .send()
+        .await
+        .unwrap()
+        .deployments_info
+        .unwrap();
+    let app = deployments[0].application_name().unwrap().to_owned();
+    let of_app: Vec<_> = deployments
+        .iter()
+        .filter(|d| d.application_name() == Some(app.as_str()))
+        .collect();
+    // AppSpecs: asked for by sha256 only (BatchGetDeployments carries no content), answered
+    // with their content; an unknown revision is left out and named.
+    let mut wanted: Vec<RevisionLocation> = of_app
+        .iter()
+        .map(|d| d.revision().unwrap().clone())
+        .collect();
+    assert!(
+        wanted
+            .iter()
+            .all(|r| r.app_spec_content().unwrap().content().is_none())
+    );
+    wanted.push(
+        RevisionLocation::builder()
+            .revision_type(RevisionLocationType::AppSpecContent)
+            .app_spec_content(AppSpecContent::builder().sha256("no-such-sha").build())
+            .build(),
+    );
+    let revisions = cd
+        .batch_get_application_revisions()
+        .application_name(&app)
+        .set_revisions(Some(wanted.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revisions.revisions().len(), of_app.len());
+    for info in revisions.revisions() {
+        let content = info
+            .revision_location()
+            .unwrap()
+            .app_spec_content()
+            .unwrap();
+        assert!(content.content().unwrap().contains("TargetVersion"));
+        assert!(of_app.iter().any(|d| {
+            d.revision().unwrap().app_spec_content().unwrap().sha256() == content.sha256()
+        }));
+    }
+    assert!(revisions.error_message().unwrap().contains("no-such-sha"));
+    let too_many = cd
+        .batch_get_application_revisions()
+        .application_name(&app)
+        .set_revisions(Some(vec![wanted[0].clone(); 26]))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        too_many
+            .into_service_error()
+            .is_batch_limit_exceeded_exception()
+    );
+    // Groups: one call per application; an unknown group is left out and named.
+    let mut names: Vec<String> = of_app
+        .iter()
+        .map(|d| d.deployment_group_name().unwrap().to_owned())
+        .collect();
+    names.push("no-such-group".into());
+    let groups = cd
+        .batch_get_deployment_groups()
+        .application_name(&app)
+        .set_deployment_group_names(Some(names.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.deployment_groups_info().len(), of_app.len());
+    assert!(groups.error_message().unwrap().contains("no-such-group"));
+    assert!(
+        groups.deployment_groups_info()[0]
+            .alarm_configuration()
+            .is_some_and(|a| !a.alarms().is_empty())
+    );
+    let too_many = cd
+        .batch_get_deployment_groups()
+        .application_name(&app)
+        .set_deployment_group_names(Some(vec![names[0].clone(); 101]))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        too_many
+            .into_service_error()
+            .is_batch_limit_exceeded_exception()
+    );
+    // A Lambda target is asked for by its function's name, without listing targets first.
+    let d = of_app[0];
+    let sha = d.revision().unwrap().app_spec_content().unwrap().sha256();
+    let content = revisions
+        .revisions()
+        .iter()
+        .filter_map(|r| r.revision_location()?.app_spec_content())
+        .find(|c| c.sha256() == sha)
+        .and_then(AppSpecContent::content)
+        .unwrap();
+    let name = content
+        .split("\"Name\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let target = cd
+        .batch_get_deployment_targets()
+        .deployment_id(d.deployment_id().unwrap())
+        .target_ids(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        target.deployment_targets()[0]
+            .lambda_target()
+            .and_then(|t| t.lambda_function_info())
+            .and_then(|f| f.function_name()),
+        Some(name.as_str())
+    );
+    let refused = cd
+        .batch_get_deployment_targets()
+        .deployment_id(d.deployment_id().unwrap())
+        .target_ids(format!("{name}:live"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .into_service_error()
+            .is_deployment_target_does_not_exist_exception()
+    );
+}

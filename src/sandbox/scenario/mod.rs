@@ -76,7 +76,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// Built-in scenarios: (name, TOML).
-pub const BUILT_IN: [(&str, &str); 7] = [
+pub const BUILT_IN: [(&str, &str); 9] = [
     ("demo", include_str!("../../../assets/scenarios/demo.toml")),
     ("calm", include_str!("../../../assets/scenarios/calm.toml")),
     (
@@ -98,6 +98,15 @@ pub const BUILT_IN: [(&str, &str); 7] = [
     (
         "fleet",
         include_str!("../../../assets/scenarios/fleet.toml"),
+    ),
+    // The design case for scale: one `sam deploy` of a 40-function stack (and of 100).
+    (
+        "stack",
+        include_str!("../../../assets/scenarios/stack.toml"),
+    ),
+    (
+        "stack-100",
+        include_str!("../../../assets/scenarios/stack-100.toml"),
     ),
 ];
 
