@@ -364,3 +364,42 @@ fn key_actions_resolve_through_the_keymap() {
     update(&mut m, Msg::Action(Action::Down));
     assert_eq!(selected(&m), "d-CANARY002");
 }
+
+#[test]
+fn a_deployment_that_ran_between_two_pictures_is_still_reported() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    let mut p = fx::picture();
+    p.taken_at += chrono::Duration::seconds(10);
+    if let Part::Ok { value } = &mut p.regions[0].recent {
+        let mut quick = value[0].clone();
+        quick.id = "d-QUICK0001".into();
+        quick.status = DeploymentStatus::Succeeded;
+        quick.config_name = "CodeDeployDefault.LambdaAllAtOnce".into();
+        value.insert(0, quick);
+    }
+    update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    let lines: Vec<&str> = m
+        .events_of("d-QUICK0001")
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("started and finished between two looks")
+            && lines[0].ends_with("Succeeded"),
+        "{lines:?}"
+    );
+    // Nothing else in the finished list is news.
+    assert_eq!(
+        m.log
+            .iter()
+            .filter(|e| e.text.starts_with("started and finished"))
+            .count(),
+        1
+    );
+}

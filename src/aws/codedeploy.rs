@@ -36,6 +36,9 @@ pub enum Listing {
     Active,
     /// Succeeded, Failed, Stopped, created since then.
     FinishedSince(DateTime<Utc>),
+    /// Any status, created since then (catches a deployment that started and finished between
+    /// two listings of the active ones).
+    CreatedSince(DateTime<Utc>),
 }
 
 /// The CodeDeploy client with its budget and the profile for hints.
@@ -66,21 +69,21 @@ impl CodeDeploy<'_> {
 
     /// Deployment ids across all applications, every page.
     pub async fn list(&self, listing: Listing) -> Result<Vec<String>, Failure> {
+        let since = |t| Some(TimeRange::builder().start(smithy_time(t)).build());
         let (statuses, range): (&[&str], _) = match listing {
             Listing::Active => (&DeploymentStatus::ACTIVE, None),
-            Listing::FinishedSince(since) => (
-                &DeploymentStatus::FINISHED,
-                Some(TimeRange::builder().start(smithy_time(since)).build()),
-            ),
+            Listing::FinishedSince(t) => (&DeploymentStatus::FINISHED, since(t)),
+            Listing::CreatedSince(t) => (&[], since(t)),
         };
-        let statuses: Vec<SdkStatus> = statuses.iter().map(|s| SdkStatus::from(*s)).collect();
+        let statuses: Option<Vec<SdkStatus>> =
+            (!statuses.is_empty()).then(|| statuses.iter().map(|s| SdkStatus::from(*s)).collect());
         let mut ids = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let page = call::read(self.budget, || {
                 self.client
                     .list_deployments()
-                    .set_include_only_statuses(Some(statuses.clone()))
+                    .set_include_only_statuses(statuses.clone())
                     .set_create_time_range(range.clone())
                     .set_next_token(token.clone())
                     .send()

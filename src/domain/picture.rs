@@ -206,12 +206,15 @@ impl Freshness {
         self.fetched_at.map(|at| (now - at).num_seconds().max(0))
     }
 
-    /// Older than three intervals (never for parts fetched once).
+    /// Older than three intervals (never for parts fetched once), or never fetched because
+    /// every attempt failed. A part not fetched yet and not failing is waiting for its turn in
+    /// the budget: the panel says "not fetched", and it is not stale.
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
         self.interval_secs > 0
-            && self
-                .age_secs(now)
-                .is_none_or(|age| age > 3 * i64::from(self.interval_secs))
+            && match self.age_secs(now) {
+                Some(age) => age > 3 * i64::from(self.interval_secs),
+                None => self.last_error.is_some(),
+            }
     }
 }
 

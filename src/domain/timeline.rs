@@ -188,6 +188,48 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                 status: finished.map(|d| d.status.clone()),
             });
         }
+        out.extend(ran_between(old, new));
+    }
+    out
+}
+
+/// Deployments that started and finished between two pictures: new in the finished list,
+/// never seen active. Only where the older picture had the finished list (else everything in
+/// it would be new).
+fn ran_between(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
+    let mut out = Vec::new();
+    for region in &new.regions {
+        let Some(before) = old
+            .regions
+            .iter()
+            .find(|r| r.region == region.region)
+            .and_then(|r| r.recent.value())
+        else {
+            continue;
+        };
+        for d in region.recent.value().into_iter().flatten() {
+            if before.iter().any(|b| b.id == d.id) || find(old, &d.id).is_some() {
+                continue;
+            }
+            let rollback = d
+                .rollback
+                .rollback_deployment_id
+                .as_ref()
+                .map_or_else(String::new, |r| format!(", rolled back by {r}"));
+            out.push(TimelineEvent {
+                at: new.taken_at,
+                deployment_id: d.id.clone(),
+                kind: TimelineKind::Status,
+                text: format!(
+                    "started and finished between two looks: {} ({}) {}{rollback}",
+                    d.subject(),
+                    d.config_name,
+                    d.status.as_str()
+                ),
+                weight: None,
+                status: Some(d.status.clone()),
+            });
+        }
     }
     out
 }

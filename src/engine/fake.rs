@@ -255,7 +255,7 @@ impl DeploymentReader for FakeReader {
     async fn list_deployments(&self, listing: Listing) -> Result<Vec<String>, Failure> {
         self.log(|c| c.listings += 1);
         Ok(match listing {
-            Listing::Active => self.ids(),
+            Listing::Active | Listing::CreatedSince(_) => self.ids(),
             Listing::FinishedSince(_) => Vec::new(),
         })
     }

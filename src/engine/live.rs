@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::assemble::Rules;
 use super::config::EngineConfig;
-use super::schedule::{Datum, Due, Now, Paces, Schedule, alarm_names, order};
+use super::schedule::{
+    Datum, Due, Now, Paces, Schedule, alarm_names, alias_interval, order, target_interval,
+};
 use super::state::{Intervals, RegionState, Tracked, throttled};
 use super::tasks::{Outcome, Task, run};
 use crate::aws::{DeploymentReader, MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION, Service};
@@ -283,6 +285,7 @@ impl<R: DeploymentReader> Engine<R> {
             config: &self.config,
             paces: region.paces,
             model: self.rules.schedule,
+            alias_round_secs: alias_round_secs(region),
         };
         let mut due = region.schedule.due(&region.state, &now);
         if due.is_empty() {
@@ -324,6 +327,7 @@ impl<R: DeploymentReader> Engine<R> {
                 pace.succeeded();
             }
         }
+        let alias_held = alias_interval(&self.config, alias_round_secs(region));
         let state = &mut region.state;
         match outcome {
             Outcome::Discovered { active, adopted } => match (active, adopted) {
@@ -338,13 +342,13 @@ impl<R: DeploymentReader> Engine<R> {
                 }
             }
             Outcome::Target { id, result } => {
-                let interval = state
-                    .tracked
-                    .get(&id)
-                    .map_or(self.config.details_secs, |t| {
-                        super::schedule::target_interval(t, &self.config, self.rules.schedule)
-                    });
-                state.target(&id, result, now, interval);
+                state.target(&id, result, now);
+                // The interval it is held to now depends on what was just read (a hook running,
+                // traffic started).
+                if let Some(t) = state.tracked.get_mut(&id) {
+                    t.freshness.target.interval_secs =
+                        target_interval(t, &self.config, self.rules.schedule);
+                }
             }
             Outcome::Recent(result) => {
                 state.recent(result);
@@ -354,7 +358,7 @@ impl<R: DeploymentReader> Engine<R> {
                 }
             }
             Outcome::Adopted(adopted) => state.adopt(adopted, now),
-            Outcome::Alias { id, result } => state.alias(&id, result, now),
+            Outcome::Alias { id, result } => state.alias(&id, result, now, alias_held),
             Outcome::Alarms(result) => state.alarms(result, now),
             Outcome::Metrics { window, result } => {
                 if result.is_ok() {
@@ -365,6 +369,17 @@ impl<R: DeploymentReader> Engine<R> {
         }
         region.schedule.retain(&region.state);
     }
+}
+
+/// Real seconds the region's Lambda budget needs to read every tracked alias once.
+fn alias_round_secs<R: DeploymentReader>(region: &Region<R>) -> f64 {
+    let aliases = region
+        .state
+        .tracked
+        .values()
+        .filter(|t| t.subject().is_some())
+        .count();
+    aliases as f64 / f64::from(region.reader.rate(Service::Lambda).per_sec.max(1))
 }
 
 /// The calls that serve `due` (all of one service, in priority order): records batched 25 to
@@ -383,7 +398,17 @@ fn calls<R: DeploymentReader>(
             Datum::Listing => Some(Call {
                 datums: vec![Datum::Listing],
                 task: Task::Discover {
-                    known: state.tracked.keys().cloned().collect(),
+                    known: state
+                        .tracked
+                        .keys()
+                        .cloned()
+                        .chain(state.known_finished().into_iter().map(|d| d.id))
+                        .collect(),
+                    // A margin over the last listing's time: the two clocks may differ a little.
+                    since: state
+                        .listing_freshness
+                        .fetched_at
+                        .map(|t| t - chrono::Duration::seconds(60)),
                 },
                 tokens: 1,
             }),

@@ -22,3 +22,5 @@ pub use live::{Command, EngineHandle, MetricSpan, Update, spawn};
 
 #[cfg(test)]
 mod live_tests;
+#[cfg(test)]
+mod schedule_tests;

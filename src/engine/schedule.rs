@@ -98,6 +98,10 @@ pub struct Now<'a> {
     pub config: &'a EngineConfig,
     pub paces: Paces,
     pub model: ScheduleModel,
+    /// Real seconds the Lambda budget needs to read every tracked alias once: no alias is read
+    /// more often than that, so the reads asked for never outgrow the budget and every alias
+    /// gets its turn (at 100 deployments and 1 GetAlias/s, each alias about every 100 s).
+    pub alias_round_secs: f64,
 }
 
 impl Now<'_> {
@@ -110,6 +114,11 @@ impl Now<'_> {
     /// `secs` real seconds on the service's clock.
     fn secs(&self, secs: u32) -> Duration {
         self.every(secs, Pace::default())
+    }
+
+    /// One round of the Lambda budget on the service's clock.
+    fn alias_round(&self) -> Duration {
+        Duration::milliseconds((self.alias_round_secs * self.rate.max(1.0) * 1000.0) as i64)
     }
 }
 
@@ -390,7 +399,10 @@ fn alias_due(
         return Some((now.at, now.at));
     };
     let lambda = now.paces.lambda;
-    let idle = now.every(config.alias_idle_secs, lambda);
+    let turn = last + now.alias_round();
+    let idle = now
+        .every(config.alias_idle_secs, lambda)
+        .max(now.alias_round());
     let d = t.deployment();
     if !d.status.is_active() {
         let every = idle + idle;
@@ -404,12 +416,12 @@ fn alias_due(
             _ => false,
         };
         if differs {
-            let confirm = now.every(config.alias_confirm_secs, lambda);
-            return Some((read.at, read.at + confirm));
+            let at = read.at.max(turn);
+            return Some((at, at + now.every(config.alias_confirm_secs, lambda)));
         }
     }
     if t.alias_error.is_some() {
-        let retry = last + now.every(config.details_secs, lambda);
+        let retry = (last + now.every(config.details_secs, lambda)).max(turn);
         next = (retry, retry + idle);
     }
     let plan = plan_for(d, &t.adopted.config, t.last_target(), now.model);
@@ -425,13 +437,20 @@ fn alias_due(
                 .iter()
                 .skip(1)
                 .map(|s| step.at + now.secs(*s))
-                .find(|at| *at > last);
+                .find(|at| *at > last)
+                .map(|at| at.max(turn));
             if let Some(at) = after.filter(|at| *at < next.0) {
                 next = (at, at);
             }
         }
     }
     Some(next)
+}
+
+/// The interval each alias is held to now: `alias_idle_secs`, or one round of the Lambda budget
+/// when the fleet is too big for that (real seconds).
+pub fn alias_interval(config: &EngineConfig, alias_round_secs: f64) -> u32 {
+    config.alias_idle_secs.max(alias_round_secs.ceil() as u32)
 }
 
 /// How often a deployment's target is held to be read now (its freshness): every

@@ -190,12 +190,17 @@ impl RegionState {
         }
     }
 
-    /// Deployments listed active; `adopted` are the new ones with their specs.
+    /// Deployments listed active; `adopted` are the new ones with their specs (a new one that
+    /// already finished goes straight to the finished list).
     pub fn discovered(&mut self, active: &[String], adopted: Vec<Adopted>, now: DateTime<Utc>) {
         self.listing = Some(Ok(active.len()));
         note(&mut self.listing_freshness, now, None);
         self.listing_freshness.interval_secs = self.intervals.discovery;
+        let finished = adopted.iter().any(|a| !a.deployment.status.is_active());
         self.adopt(adopted, now);
+        if finished {
+            self.retire();
+        }
     }
 
     /// Start following `adopted` (new active ones, or finished ones left split).
@@ -242,19 +247,16 @@ impl RegionState {
         self.retire();
     }
 
-    /// A fresh target of `id` (or the failure of reading it); `interval_secs` is how often it
-    /// is held to be read now (it changes with the deployment's phase).
+    /// A fresh target of `id` (or the failure of reading it).
     pub fn target(
         &mut self,
         id: &str,
         result: Result<Option<LambdaTarget>, Failure>,
         now: DateTime<Utc>,
-        interval_secs: u32,
     ) {
         let Some(t) = self.tracked.get_mut(id) else {
             return;
         };
-        t.freshness.target.interval_secs = interval_secs;
         match result {
             Ok(target) => {
                 t.target_read = Some(TargetRead {
@@ -356,11 +358,19 @@ impl RegionState {
         std::mem::take(&mut self.finished_since_recent)
     }
 
-    /// A live alias read.
-    pub fn alias(&mut self, id: &str, result: Result<AliasWeights, Failure>, now: DateTime<Utc>) {
+    /// A live alias read; `interval_secs` is how often it is held to be read now (it grows
+    /// with the fleet when the Lambda budget cannot read every alias every `alias_idle_secs`).
+    pub fn alias(
+        &mut self,
+        id: &str,
+        result: Result<AliasWeights, Failure>,
+        now: DateTime<Utc>,
+        interval_secs: u32,
+    ) {
         let Some(t) = self.tracked.get_mut(id) else {
             return;
         };
+        t.freshness.alias.interval_secs = interval_secs;
         match result {
             Ok(alias) => {
                 t.alias = Some(alias);

@@ -17,8 +17,12 @@ use crate::domain::{
 /// What one task fetches.
 #[derive(Debug, Clone)]
 pub enum Task {
-    /// List active deployments; get and adopt the new ones.
-    Discover { known: Vec<String> },
+    /// List active deployments, and any created `since` (the last listing), whatever their
+    /// status; get and adopt the new ones.
+    Discover {
+        known: Vec<String>,
+        since: Option<DateTime<Utc>>,
+    },
     /// Read these deployment records (one BatchGetDeployments call of ≤ 25).
     Records(Vec<String>),
     /// Read a deployment's target, asking for `target_id` directly when known.
@@ -119,15 +123,29 @@ impl Outcome {
 pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
     let reader = reader.as_ref();
     match task {
-        Task::Discover { known } => {
-            let active = reader.list_deployments(Listing::Active).await;
+        Task::Discover { known, since } => {
+            let created = async {
+                match since {
+                    Some(t) => reader.list_deployments(Listing::CreatedSince(t)).await,
+                    None => Ok(Vec::new()),
+                }
+            };
+            let (active, created) =
+                futures::join!(reader.list_deployments(Listing::Active), created);
             let adopted = match &active {
                 Ok(ids) => {
-                    let new: Vec<String> = ids
+                    let mut new: Vec<String> = ids
                         .iter()
                         .filter(|id| !known.contains(id))
                         .cloned()
                         .collect();
+                    // Started and finished since the last listing: adopted too, so the front
+                    // ends hear of them (they move straight to the finished list).
+                    for id in created.unwrap_or_default() {
+                        if !known.contains(&id) && !new.contains(&id) {
+                            new.push(id);
+                        }
+                    }
                     if new.is_empty() {
                         Ok(Vec::new())
                     } else {

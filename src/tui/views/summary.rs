@@ -37,9 +37,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         Row::Active { view, .. } => {
             let f = &view.freshness;
             let mut right = vec![Span::raw(" ")];
-            for (i, (name, fr)) in [("deployment", &f.deployment), ("alias", &f.alias)]
-                .into_iter()
-                .enumerate()
+            for (i, (name, fr)) in [
+                ("deployment", &f.deployment),
+                ("hooks", &f.target),
+                ("alias", &f.alias),
+            ]
+            .into_iter()
+            .enumerate()
             {
                 if i > 0 {
                     right.push(Span::styled(" · ", t.muted()));
