@@ -567,29 +567,6 @@ async fn hundred(secs: u64) {
             }
         }
         stale += usize::from(any_stale);
-        if std::env::var("FLEET_DEBUG").is_ok() && pictures % 50 == 0 {
-            for view in picture.regions.iter().flat_map(|r| &r.deployments) {
-                let f = &view.freshness.target;
-                if f.is_stale(now) {
-                    println!(
-                        "DEBUG {} {:?} age {:?} interval {} err {:?} target {:?} weight {:?}",
-                        view.deployment.id,
-                        view.deployment.status,
-                        f.age_secs(now),
-                        f.interval_secs,
-                        f.last_error.as_ref().map(|e| &e.message),
-                        view.target.value().map(|t| (
-                            t.recorded_weight,
-                            t.events
-                                .iter()
-                                .map(|e| format!("{}:{:?}", e.name, e.status))
-                                .collect::<Vec<_>>()
-                        )),
-                        view.weight
-                    );
-                }
-            }
-        }
     }
     engine.shutdown().await;
     sandbox.shutdown().await;
