@@ -403,3 +403,33 @@ fn a_deployment_that_ran_between_two_pictures_is_still_reported() {
         1
     );
 }
+
+#[test]
+fn the_first_weight_read_after_traffic_shifted_is_an_event() {
+    let mut first = fx::picture();
+    first.regions[0].deployments[0].weight = None;
+    let mut m = fx::model(Some(first), (140, 45));
+    let id = fx::picture().regions[0].deployments[0]
+        .deployment
+        .id
+        .clone();
+    let mut p = fx::picture();
+    p.taken_at += chrono::Duration::seconds(5);
+    update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    let event = m
+        .events_of(&id)
+        .find(|e| e.kind == TimelineKind::Weight)
+        .expect("a weight event");
+    assert!(
+        event.text.starts_with("new version weight first read: "),
+        "{}",
+        event.text
+    );
+    assert!(event.weight.is_some_and(|w| w.weight > 0.0));
+}

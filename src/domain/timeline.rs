@@ -94,8 +94,8 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                 Some(view.deployment.status.clone()),
             );
         }
-        if let (Some(before), Some(after)) = (prev.weight, view.weight) {
-            if (before.weight - after.weight).abs() > 0.000_5 {
+        match (prev.weight, view.weight) {
+            (Some(before), Some(after)) if (before.weight - after.weight).abs() > 0.000_5 => {
                 push(
                     TimelineKind::Weight,
                     format!(
@@ -108,6 +108,18 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                     None,
                 );
             }
+            // The first reading, when traffic already shifted (before it, 0% says nothing).
+            (None, Some(after)) if after.weight > 0.000_5 => push(
+                TimelineKind::Weight,
+                format!(
+                    "new version weight first read: {}{}",
+                    normalize_pct(after.weight),
+                    source_note(after.source)
+                ),
+                Some(after),
+                None,
+            ),
+            _ => {}
         }
         for alarm in view.alarm_list() {
             let before = prev.alarm_list().find(|a| a.name == alarm.name);
