@@ -100,14 +100,21 @@ impl Budget {
         }
     }
 
-    /// Takes up to `wanted` tokens now, without waiting, for requests about to be made (they
-    /// spend them in [`Self::wait`]); returns how many were granted.
+    /// Takes `wanted` tokens now, all or none, without waiting, for requests about to be made
+    /// (they spend them in [`Self::wait`]); returns how many were granted. A call needing more
+    /// than the burst gets the burst: its other requests wait in the bucket.
     pub fn reserve(&self, wanted: usize) -> usize {
-        let granted = (0..wanted)
-            .take_while(|_| self.limiter.check().is_ok())
-            .count();
-        self.reserved.fetch_add(granted, Ordering::AcqRel);
-        granted
+        let wanted = wanted.min(self.rate.burst as usize);
+        let Some(n) = u32::try_from(wanted).ok().and_then(NonZeroU32::new) else {
+            return 0;
+        };
+        match self.limiter.check_n(n) {
+            Ok(Ok(())) => {
+                self.reserved.fetch_add(wanted, Ordering::AcqRel);
+                wanted
+            }
+            _ => 0,
+        }
     }
 }
 
@@ -153,12 +160,15 @@ mod tests {
     #[test]
     fn a_burst_is_capped() {
         let budget = lambda();
+        assert_eq!(budget.reserve(4), 4);
+        assert_eq!(budget.reserve(7), 0, "all or nothing: 6 are left, not 7");
         assert_eq!(
             budget.reserve(25),
-            10,
-            "only the burst is available at once"
+            0,
+            "a call needing more than the burst waits for a full burst"
         );
-        assert_eq!(budget.reserve(5), 0, "and then nothing until it refills");
+        assert_eq!(budget.reserve(6), 6);
+        assert_eq!(budget.reserve(1), 0, "and then nothing until it refills");
     }
 
     #[tokio::test]
@@ -172,6 +182,6 @@ mod tests {
                 .expect("a reserved token is spent at once");
         }
         // ...and the bucket still holds the other seven.
-        assert_eq!(budget.reserve(10), 7);
+        assert_eq!(budget.reserve(7), 7);
     }
 }

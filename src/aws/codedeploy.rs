@@ -281,9 +281,10 @@ impl CodeDeploy<'_> {
                         out[*i] = found;
                     }
                 }
-                // A refused batch (not throttling, credentials or permissions: those would
-                // refuse single reads too) falls back to one read per revision below.
-                Err(failure) if failure.kind == FailureKind::Other => {}
+                // A refused batch (an endpoint without it, or a policy that grants only the
+                // single read) falls back to one read per revision below; throttling and
+                // credentials would refuse those too.
+                Err(failure) if falls_back(&failure) => {}
                 Err(failure) => {
                     for (i, _) in chunk {
                         out[*i] = Some(Err(failure.clone()));
@@ -372,7 +373,7 @@ impl CodeDeploy<'_> {
                         )
                     })
                     .collect::<Vec<_>>()),
-                Err(failure) if failure.kind == FailureKind::Other => {
+                Err(failure) if falls_back(&failure) => {
                     try_join_all(chunk.iter().map(|g| async move {
                         Ok::<_, Failure>((g.clone(), self.group(application, g).await?))
                     }))
@@ -400,6 +401,12 @@ impl CodeDeploy<'_> {
             .map(convert::group_settings)
             .unwrap_or_default())
     }
+}
+
+/// Whether a refused batch read is worth asking item by item: an endpoint that does not
+/// implement it, or an IAM policy written before rollwatch used it (it grants the single read).
+fn falls_back(failure: &Failure) -> bool {
+    matches!(failure.kind, FailureKind::Other | FailureKind::AccessDenied)
 }
 
 /// Why a BatchGetDeploymentTargets call gave no target.

@@ -218,7 +218,9 @@ async fn round_four<R: DeploymentReader>(
     let window = MetricWindow::last_minutes(reader.clock().now, options.metric_minutes);
     let (targets, aliases, alarms, metrics) = futures::join!(
         join_all(watch.iter().zip(&subjects).map(|(d, subject)| async move {
-            let target_id = subject.as_ref().map(|(function, ..)| function.as_str());
+            let target_id = subject
+                .as_ref()
+                .map(|(function, ..)| super::state::function_name(function));
             Some(reader.lambda_target(&d.id, target_id).await)
         })),
         join_all(order.iter().take(granted).map(|i| {

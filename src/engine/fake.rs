@@ -99,9 +99,14 @@ impl Bucket {
         let refill = now.duration_since(self.at).as_secs_f64() * f64::from(self.rate.per_sec);
         self.tokens = (self.tokens + refill).min(f64::from(self.rate.burst));
         self.at = now;
-        let granted = (self.tokens.floor() as usize).min(wanted);
-        self.tokens -= granted as f64;
-        granted
+        // All or nothing, at most a burst (as the real budget).
+        let wanted = wanted.min(self.rate.burst as usize);
+        if self.tokens.floor() as usize >= wanted {
+            self.tokens -= wanted as f64;
+            wanted
+        } else {
+            0
+        }
     }
 }
 

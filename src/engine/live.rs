@@ -162,6 +162,7 @@ impl<R: DeploymentReader> Engine<R> {
         let intervals = Intervals {
             discovery: config.discovery_secs,
             details: config.details_secs,
+            recent: config.recent_secs,
             alias: config.alias_idle_secs,
             alarms: config.alarms_secs,
             metrics: config.metrics_secs,
@@ -300,9 +301,13 @@ impl<R: DeploymentReader> Engine<R> {
             if of_service.is_empty() {
                 continue;
             }
-            for call in calls(region, &of_service, at) {
-                if region.reader.reserve(service, call.tokens) < call.tokens {
+            for mut call in calls(region, &of_service, at) {
+                if region.reader.reserve(service, call.tokens) == 0 {
                     break; // the rest waits for the budget, in order
+                }
+                if let Task::Adopt(list) = &mut call.task {
+                    // Taken only once the call can go (else they wait for the next turn).
+                    *list = region.schedule.take_adopt();
                 }
                 region.schedule.dispatched(&call.datums, at);
                 let reader = Arc::clone(&region.reader);
@@ -330,9 +335,13 @@ impl<R: DeploymentReader> Engine<R> {
         let alias_held = alias_interval(&self.config, alias_round_secs(region));
         let state = &mut region.state;
         match outcome {
-            Outcome::Discovered { active, adopted } => match (active, adopted) {
-                (Ok(ids), Ok(adopted)) => state.discovered(&ids, adopted, now),
-                (Ok(ids), Err(_)) => state.discovered(&ids, Vec::new(), now),
+            Outcome::Discovered {
+                active,
+                adopted,
+                others,
+            } => match (active, adopted) {
+                (Ok(ids), Ok(adopted)) => state.discovered(&ids, adopted, others, now),
+                (Ok(ids), Err(_)) => state.discovered(&ids, Vec::new(), others, now),
                 (Err(failure), _) => state.listing_failed(failure),
             },
             Outcome::Records { ids, result } => {
@@ -341,8 +350,8 @@ impl<R: DeploymentReader> Engine<R> {
                     region.schedule.refresh_recent_now();
                 }
             }
-            Outcome::Target { id, result } => {
-                state.target(&id, result, now);
+            Outcome::Target { id, status, result } => {
+                state.target(&id, &status, result, now);
                 // The interval it is held to now depends on what was just read (a hook running,
                 // traffic started).
                 if let Some(t) = state.tracked.get_mut(&id) {
@@ -350,8 +359,8 @@ impl<R: DeploymentReader> Engine<R> {
                         target_interval(t, &self.config, self.rules.schedule);
                 }
             }
-            Outcome::Recent(result) => {
-                state.recent(result);
+            Outcome::Recent { result, others } => {
+                state.recent(result, others);
                 let adopt = state.to_adopt();
                 if !adopt.is_empty() {
                     region.schedule.adopt(adopt);
@@ -361,9 +370,9 @@ impl<R: DeploymentReader> Engine<R> {
             Outcome::Alias { id, result } => state.alias(&id, result, now, alias_held),
             Outcome::Alarms(result) => state.alarms(result, now),
             Outcome::Metrics { window, result } => {
-                if result.is_ok() {
-                    region.schedule.metrics_fetched(window.end);
-                }
+                region
+                    .schedule
+                    .metrics_fetched(result.is_ok().then_some(window.end));
                 state.metrics(result, now);
             }
         }
@@ -403,6 +412,8 @@ fn calls<R: DeploymentReader>(
                         .keys()
                         .cloned()
                         .chain(state.known_finished().into_iter().map(|d| d.id))
+                        .chain(state.others_active.iter().cloned())
+                        .chain(state.others_finished.iter().cloned())
                         .collect(),
                     // A margin over the last listing's time: the two clocks may differ a little.
                     since: state
@@ -417,12 +428,13 @@ fn calls<R: DeploymentReader>(
                 task: Task::Recent {
                     since: now - chrono::Duration::hours(24),
                     known: state.known_finished(),
+                    others: state.others_finished.clone(),
                 },
                 tokens: 1,
             }),
             Datum::Adopt => Some(Call {
                 datums: vec![Datum::Adopt],
-                task: Task::Adopt(region.schedule.take_adopt()),
+                task: Task::Adopt(Vec::new()),
                 tokens: 1,
             }),
             Datum::Record(_) if records_batched => None,
@@ -436,6 +448,7 @@ fn calls<R: DeploymentReader>(
                 task: Task::Target {
                     id: id.clone(),
                     target_id: t.target_id(),
+                    status: t.deployment().status.clone(),
                 },
                 tokens: 1,
             }),
@@ -464,10 +477,12 @@ fn calls<R: DeploymentReader>(
             }
             Datum::Metrics => {
                 let requests = metric_requests(state);
-                let queries = requests.len() * 2 * QUERIES_PER_VERSION;
+                // A version's queries never straddle two calls.
+                let versions_per_call = MAX_QUERIES_PER_CALL / QUERIES_PER_VERSION;
+                let versions: usize = requests.iter().map(|(_, r)| r.versions.len()).sum();
                 Some(Call {
                     datums: vec![Datum::Metrics],
-                    tokens: queries.div_ceil(MAX_QUERIES_PER_CALL).max(1),
+                    tokens: versions.div_ceil(versions_per_call).max(1),
                     task: Task::Metrics {
                         requests,
                         window: MetricWindow::last_minutes(now, region.schedule.span().minutes()),
@@ -490,14 +505,20 @@ fn record_calls<R: DeploymentReader>(region: &Region<R>, due: &[&Due]) -> Vec<Ca
             _ => None,
         })
         .collect();
-    let riders: Vec<String> = region
+    let mut riders: Vec<(Option<DateTime<Utc>>, String)> = region
         .state
         .tracked
         .keys()
         .filter(|id| !wanted.contains(id))
-        .filter(|id| !region.schedule.in_flight(&Datum::Record((*id).clone())))
-        .cloned()
+        .map(|id| Datum::Record(id.clone()))
+        .filter(|d| !region.schedule.in_flight(d))
+        .map(|d| {
+            let at = region.schedule.last(&d);
+            (at, d.deployment().unwrap_or_default().to_string())
+        })
         .collect();
+    riders.sort();
+    let riders = riders.into_iter().map(|(_, id)| id);
     let room = wanted.len().div_ceil(RECORDS_PER_CALL) * RECORDS_PER_CALL - wanted.len();
     wanted.extend(riders.into_iter().take(room));
     wanted

@@ -139,13 +139,15 @@ pub struct Schedule {
     dispatched: HashMap<Datum, DateTime<Utc>>,
     in_flight: HashSet<Datum>,
     /// When a read for each deployment was last dispatched (fairness).
-    served: HashMap<String, DateTime<Utc>>,
+    served: HashMap<(Service, String), DateTime<Utc>>,
     /// Everything read before this is due again (ctrl-r).
     forced_at: Option<DateTime<Utc>>,
     focus: Option<String>,
     span: MetricSpan,
     /// The end of the last metrics window fetched successfully.
     metrics_end: Option<DateTime<Utc>>,
+    /// The last metrics read failed (retried at the metrics interval, not every minute close).
+    metrics_failed: bool,
     recent_now: bool,
     pending_adopt: Vec<Deployment>,
 }
@@ -186,9 +188,15 @@ impl Schedule {
         std::mem::take(&mut self.pending_adopt)
     }
 
-    /// Metrics up to `end` were fetched.
-    pub fn metrics_fetched(&mut self, end: DateTime<Utc>) {
-        self.metrics_end = Some(end);
+    /// Metrics up to `end` were fetched (or, with None, the read failed).
+    pub fn metrics_fetched(&mut self, end: Option<DateTime<Utc>>) {
+        match end {
+            Some(end) => {
+                self.metrics_end = Some(end);
+                self.metrics_failed = false;
+            }
+            None => self.metrics_failed = true,
+        }
     }
 
     /// `datums` were sent at `now`.
@@ -197,7 +205,7 @@ impl Schedule {
             self.dispatched.insert(datum.clone(), now);
             self.in_flight.insert(datum.clone());
             if let Some(id) = datum.deployment() {
-                self.served.insert(id.to_string(), now);
+                self.served.insert((datum.service(), id.to_string()), now);
             }
             if *datum == Datum::Recent {
                 self.recent_now = false;
@@ -224,11 +232,12 @@ impl Schedule {
                 .is_none_or(|id| region.tracked.contains_key(id))
         };
         self.dispatched.retain(|d, _| keep(d));
-        self.served.retain(|id, _| region.tracked.contains_key(id));
+        self.served
+            .retain(|(_, id), _| region.tracked.contains_key(id));
     }
 
     /// When `datum` was last dispatched, unless a refresh was forced since.
-    fn last(&self, datum: &Datum) -> Option<DateTime<Utc>> {
+    pub fn last(&self, datum: &Datum) -> Option<DateTime<Utc>> {
         self.dispatched
             .get(datum)
             .copied()
@@ -267,7 +276,12 @@ impl Schedule {
             } else {
                 now.every(config.recent_secs, cd)
             };
-            let last = self.last(&record).or(t.freshness.deployment.fetched_at);
+            let adopted_at = t
+                .freshness
+                .deployment
+                .fetched_at
+                .filter(|at| self.forced_at.is_none_or(|forced| *at >= forced));
+            let last = self.last(&record).or(adopted_at);
             let due = last.map_or((now.at, now.at), |l| (l + every, l + every));
             push(record, Some(due));
             push(
@@ -310,9 +324,9 @@ impl Schedule {
         };
         let window = MetricWindow::last_minutes(now.at, self.span.minutes());
         let minute_closed = self.metrics_end.is_none_or(|end| window.end > end);
-        let soonest = last + now.secs(METRICS_MIN_GAP_SECS);
+        let soonest = last + now.every(METRICS_MIN_GAP_SECS, now.paces.cloudwatch);
         let latest = last + now.every(config.metrics_secs, now.paces.cloudwatch);
-        if self.metrics_end.is_none() || minute_closed {
+        if !self.metrics_failed && (self.metrics_end.is_none() || minute_closed) {
             (soonest, soonest)
         } else {
             (latest, latest)
@@ -346,7 +360,13 @@ fn target_due(
         return Some((last + details, last + details));
     };
     if read.status != d.status {
-        return Some((now.at, now.at));
+        // At once, unless a read since then failed: then at the normal retry pace.
+        let at = if last <= read.at {
+            now.at
+        } else {
+            last + details
+        };
+        return Some((at, at));
     }
     if !d.status.is_active() {
         return None; // A finished deployment's target no longer changes.
@@ -460,7 +480,9 @@ pub fn target_interval(t: &Tracked, config: &EngineConfig, model: ScheduleModel)
     let target = t.last_target();
     let waiting = target.is_none_or(|t| t.running_hook().is_some())
         || plan_for(t.deployment(), &t.adopted.config, target, model).is_none();
-    if t.deployment().status.is_active() && waiting {
+    if !t.deployment().status.is_active() {
+        0 // read once after it finished: it no longer changes
+    } else if waiting {
         config.details_secs
     } else {
         config.targets_idle_secs
@@ -477,7 +499,12 @@ pub fn order(due: &mut [Due], schedule: &Schedule) {
             (
                 id.is_none_or(|id| Some(id) != focus),
                 d.deadline,
-                id.and_then(|id| schedule.served.get(id).copied()),
+                id.and_then(|id| {
+                    schedule
+                        .served
+                        .get(&(d.datum.service(), id.to_string()))
+                        .copied()
+                }),
             )
         };
         key(a).cmp(&key(b)).then_with(|| a.datum.cmp(&b.datum))

@@ -146,7 +146,12 @@ fn read_all(schedule: &mut Schedule, region: &mut RegionState, id: &str, when: i
     ];
     schedule.dispatched(&datums, at(when));
     schedule.finished(&datums);
-    region.target(id, Ok(Some(target(id, weight, None))), at(when));
+    region.target(
+        id,
+        &DeploymentStatus::InProgress,
+        Ok(Some(target(id, weight, None))),
+        at(when),
+    );
     region.alias(id, Ok(alias(id, weight)), at(when), 60);
 }
 
@@ -202,13 +207,23 @@ fn the_target_is_read_a_second_after_each_predicted_shift_until_it_shows() {
     // Read at +61 s and CodeDeploy has not shifted yet: again at +63 s, +70 s...
     schedule.dispatched(std::slice::from_ref(&read), at(61));
     schedule.finished(std::slice::from_ref(&read));
-    r.target("a", Ok(Some(target("a", 0.1, None))), at(61));
+    r.target(
+        "a",
+        &DeploymentStatus::InProgress,
+        Ok(Some(target("a", 0.1, None))),
+        at(61),
+    );
     assert!(!is_due(&schedule, &r, at(62), &read));
     assert!(is_due(&schedule, &r, at(63), &read));
     // ...and once it shows, not before the next predicted shift.
     schedule.dispatched(std::slice::from_ref(&read), at(63));
     schedule.finished(std::slice::from_ref(&read));
-    r.target("a", Ok(Some(target("a", 0.2, None))), at(63));
+    r.target(
+        "a",
+        &DeploymentStatus::InProgress,
+        Ok(Some(target("a", 0.2, None))),
+        at(63),
+    );
     for s in [64, 70, 90, 120] {
         assert!(!is_due(&schedule, &r, at(s), &read), "+{s} s");
     }
@@ -224,6 +239,7 @@ fn a_running_hook_is_followed_every_few_seconds() {
     schedule.finished(std::slice::from_ref(&read));
     r.target(
         "a",
+        &DeploymentStatus::InProgress,
         Ok(Some(target("a", 1.0, Some(EventStatus::InProgress)))),
         at(600),
     );
@@ -242,7 +258,12 @@ fn the_alias_confirms_a_shift_the_record_shows() {
     let read = Datum::Target("a".into());
     schedule.dispatched(std::slice::from_ref(&read), at(61));
     schedule.finished(std::slice::from_ref(&read));
-    r.target("a", Ok(Some(target("a", 0.2, None))), at(61));
+    r.target(
+        "a",
+        &DeploymentStatus::InProgress,
+        Ok(Some(target("a", 0.2, None))),
+        at(61),
+    );
     let due = due(&schedule, &r, at(61));
     let confirm = due.iter().find(|d| d.datum == alias).expect("alias due");
     assert_eq!(confirm.deadline, at(71));
@@ -275,4 +296,81 @@ fn a_budget_serves_the_focus_first_then_the_earliest_deadline_then_whoever_waite
     schedule.command(&super::Command::Focus(Some("b".into())), at(0));
     order(&mut due, &schedule);
     assert_eq!(format!("{:?}", due[0].datum), "Alias(\"b\")", "focus first");
+}
+
+#[test]
+fn a_failing_target_read_after_a_status_change_is_retried_at_its_pace_not_every_wake() {
+    let mut schedule = Schedule::default();
+    let mut r = region(&["a"], &DeploymentStatus::InProgress);
+    read_all(&mut schedule, &mut r, "a", 5, 0.1);
+    let mut stopped = deployment("a", DeploymentStatus::Stopped);
+    stopped.complete_time = Some(at(6));
+    r.records(&["a".into()], Ok(vec![stopped]), at(6));
+    let read = Datum::Target("a".into());
+    assert!(is_due(&schedule, &r, at(6), &read));
+    // The read fails (throttled): the last good target stays, and it is not due again at once.
+    schedule.dispatched(std::slice::from_ref(&read), at(6));
+    schedule.finished(std::slice::from_ref(&read));
+    let failure = crate::domain::Failure::new(
+        crate::domain::FailureKind::Throttled,
+        "codedeploy",
+        "BatchGetDeploymentTargets",
+        "Rate exceeded",
+        None,
+    );
+    r.target("a", &DeploymentStatus::Stopped, Err(failure), at(7));
+    assert!(!is_due(&schedule, &r, at(7), &read));
+    assert!(is_due(&schedule, &r, at(11), &read), "details_secs later");
+}
+
+#[test]
+fn a_stopped_deployment_left_split_is_held_to_slow_intervals_and_never_reads_stale() {
+    let mut schedule = Schedule::default();
+    let config = EngineConfig::default();
+    let intervals = Intervals {
+        details: config.details_secs,
+        recent: config.recent_secs,
+        ..Intervals::default()
+    };
+    let mut r = RegionState::new("us-east-1", intervals);
+    r.adopt(vec![adopted("a", DeploymentStatus::InProgress)], at(-5));
+    read_all(&mut schedule, &mut r, "a", 5, 0.1);
+    let mut stopped = deployment("a", DeploymentStatus::Stopped);
+    stopped.complete_time = Some(at(6));
+    r.records(&["a".into()], Ok(vec![stopped]), at(6));
+    r.target(
+        "a",
+        &DeploymentStatus::Stopped,
+        Ok(Some(target("a", 0.1, None))),
+        at(7),
+    );
+    let t = r
+        .tracked
+        .get_mut("a")
+        .expect("still watched: its alias is split");
+    t.freshness.target.interval_secs =
+        super::schedule::target_interval(t, &config, ScheduleModel::default());
+    let f = &r.tracked["a"].freshness;
+    assert_eq!(f.deployment.interval_secs, config.recent_secs);
+    assert_eq!(f.target.interval_secs, 0, "read once: it no longer changes");
+    assert!(!f.deployment.is_stale(at(100)) && !f.target.is_stale(at(1000)));
+    assert!(!is_due(&schedule, &r, at(500), &Datum::Target("a".into())));
+}
+
+#[test]
+fn a_deployment_that_finished_during_a_read_of_the_finished_list_stays_in_it() {
+    let mut r = region(&["a"], &DeploymentStatus::InProgress);
+    r.recent(Ok(Vec::new()), Vec::new());
+    let mut done = deployment("a", DeploymentStatus::Succeeded);
+    done.complete_time = Some(at(60));
+    r.records(&["a".into()], Ok(vec![done]), at(60));
+    assert!(r.tracked.is_empty(), "retired");
+    // A listing taken before it finished arrives now: the row stays.
+    r.recent(Ok(Vec::new()), Vec::new());
+    let ids: Vec<String> = r.known_finished().into_iter().map(|d| d.id).collect();
+    assert_eq!(ids, ["a"]);
+    assert!(
+        r.known_finished()[0].target.is_some(),
+        "with its function, from the AppSpec"
+    );
 }

@@ -3,7 +3,7 @@
 //! failure keeps the last good data and records the error); the schedule reads the times to
 //! decide what is due, and the picture is rebuilt from it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -149,6 +149,7 @@ pub fn function_name(name: &str) -> &str {
 pub struct Intervals {
     pub discovery: u32,
     pub details: u32,
+    pub recent: u32,
     pub alias: u32,
     pub alarms: u32,
     pub metrics: u32,
@@ -168,6 +169,12 @@ pub struct RegionState {
     pub alarms_fetched: Option<DateTime<Utc>>,
     pub intervals: Intervals,
     finished_since_recent: bool,
+    /// Deployments moved to the finished list by this engine that no listing of finished
+    /// deployments has shown yet (one taken before they finished must not drop them).
+    retired_unlisted: HashSet<String>,
+    /// Deployments of other compute platforms (EC2, ECS) seen in the listings: not read again.
+    pub others_active: HashSet<String>,
+    pub others_finished: Vec<String>,
 }
 
 fn note(freshness: &mut Freshness, now: DateTime<Utc>, error: Option<&Failure>) {
@@ -192,8 +199,20 @@ impl RegionState {
 
     /// Deployments listed active; `adopted` are the new ones with their specs (a new one that
     /// already finished goes straight to the finished list).
-    pub fn discovered(&mut self, active: &[String], adopted: Vec<Adopted>, now: DateTime<Utc>) {
-        self.listing = Some(Ok(active.len()));
+    pub fn discovered(
+        &mut self,
+        active: &[String],
+        adopted: Vec<Adopted>,
+        others: Vec<String>,
+        now: DateTime<Utc>,
+    ) {
+        self.others_active.retain(|id| active.contains(id));
+        self.others_active.extend(others);
+        let lambda = active
+            .iter()
+            .filter(|id| !self.others_active.contains(*id))
+            .count();
+        self.listing = Some(Ok(lambda));
         note(&mut self.listing_freshness, now, None);
         self.listing_freshness.interval_secs = self.intervals.discovery;
         let finished = adopted.iter().any(|a| !a.deployment.status.is_active());
@@ -231,6 +250,11 @@ impl RegionState {
             Ok(deployments) => {
                 for d in deployments {
                     if let Some(t) = self.tracked.get_mut(&d.id) {
+                        t.freshness.deployment.interval_secs = if d.status.is_active() {
+                            self.intervals.details
+                        } else {
+                            self.intervals.recent
+                        };
                         t.adopted.deployment = d;
                         note(&mut t.freshness.deployment, now, None);
                     }
@@ -248,9 +272,12 @@ impl RegionState {
     }
 
     /// A fresh target of `id` (or the failure of reading it).
+    /// `status` is the deployment's status when the read was sent (a record that arrived
+    /// meanwhile may already say more).
     pub fn target(
         &mut self,
         id: &str,
+        status: &DeploymentStatus,
         result: Result<Option<LambdaTarget>, Failure>,
         now: DateTime<Utc>,
     ) {
@@ -261,7 +288,7 @@ impl RegionState {
             Ok(target) => {
                 t.target_read = Some(TargetRead {
                     at: now,
-                    status: t.adopted.deployment.status.clone(),
+                    status: status.clone(),
                     recorded_weight: target.as_ref().map(|t| t.recorded_weight),
                 });
                 t.target = Some(Ok(target));
@@ -279,9 +306,24 @@ impl RegionState {
 
     /// Finished deployments of the last 24 h (`new` were read now; the rest are known); stopped
     /// ones left split get adopted by the caller.
-    pub fn recent(&mut self, result: Result<Vec<Deployment>, Failure>) {
+    pub fn recent(&mut self, result: Result<Vec<Deployment>, Failure>, others: Vec<String>) {
+        if result.is_ok() {
+            self.others_finished = others;
+        }
         match result {
-            Ok(list) => self.recent = Some(Ok(list)),
+            Ok(mut list) => {
+                self.retired_unlisted
+                    .retain(|id| !list.iter().any(|d| d.id == *id));
+                if let Some(Ok(known)) = &self.recent {
+                    list.extend(
+                        known
+                            .iter()
+                            .filter(|d| self.retired_unlisted.contains(&d.id))
+                            .cloned(),
+                    );
+                }
+                self.recent = Some(Ok(list));
+            }
             Err(failure) => {
                 if !matches!(self.recent, Some(Ok(_))) {
                     self.recent = Some(Err(failure));
@@ -347,6 +389,7 @@ impl RegionState {
             for d in &retired {
                 recent.retain(|r| r.id != d.id);
                 recent.push(d.clone());
+                self.retired_unlisted.insert(d.id.clone());
             }
         }
         self.finished_since_recent |= !retired.is_empty();

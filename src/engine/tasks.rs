@@ -10,8 +10,9 @@ use futures::future::join_all;
 
 use crate::aws::{DeploymentReader, Listing};
 use crate::domain::{
-    Alarm, AliasWeights, AppSpec, Deployment, DeploymentConfig, Failure, FunctionTarget,
-    GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Part, VersionMetrics,
+    Alarm, AliasWeights, AppSpec, Deployment, DeploymentConfig, DeploymentStatus, Failure,
+    FunctionTarget, GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Part,
+    VersionMetrics,
 };
 
 /// What one task fetches.
@@ -25,15 +26,19 @@ pub enum Task {
     },
     /// Read these deployment records (one BatchGetDeployments call of ≤ 25).
     Records(Vec<String>),
-    /// Read a deployment's target, asking for `target_id` directly when known.
+    /// Read a deployment's target, asking for `target_id` directly when known; `status` is
+    /// the deployment's status when the read was sent.
     Target {
         id: String,
         target_id: Option<String>,
+        status: DeploymentStatus,
     },
-    /// Deployments finished since then (`known` ones are not read again).
+    /// Deployments finished since then (`known` ones are not read again, nor `others`: those
+    /// of other compute platforms).
     Recent {
         since: DateTime<Utc>,
         known: Vec<Deployment>,
+        others: Vec<String>,
     },
     /// Read an alias: (deployment id, function, alias).
     Alias {
@@ -75,6 +80,8 @@ pub enum Outcome {
     Discovered {
         active: Result<Vec<String>, Failure>,
         adopted: Result<Vec<Adopted>, Failure>,
+        /// New ids that are not Lambda deployments (not read again).
+        others: Vec<String>,
     },
     Records {
         ids: Vec<String>,
@@ -82,9 +89,14 @@ pub enum Outcome {
     },
     Target {
         id: String,
+        status: DeploymentStatus,
         result: Result<Option<LambdaTarget>, Failure>,
     },
-    Recent(Result<Vec<Deployment>, Failure>),
+    Recent {
+        result: Result<Vec<Deployment>, Failure>,
+        /// Listed ids that are not Lambda deployments (not read again).
+        others: Vec<String>,
+    },
     Adopted(Vec<Adopted>),
     Alias {
         id: String,
@@ -101,13 +113,15 @@ impl Outcome {
     /// The failures in this outcome (for the service's back-off).
     pub fn failures(&self) -> Vec<&Failure> {
         match self {
-            Self::Discovered { active, adopted } => active
+            Self::Discovered {
+                active, adopted, ..
+            } => active
                 .as_ref()
                 .err()
                 .into_iter()
                 .chain(adopted.as_ref().err())
                 .collect(),
-            Self::Records { result, .. } | Self::Recent(result) => {
+            Self::Records { result, .. } | Self::Recent { result, .. } => {
                 result.as_ref().err().into_iter().collect()
             }
             Self::Target { result, .. } => result.as_ref().err().into_iter().collect(),
@@ -132,6 +146,12 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
             };
             let (active, created) =
                 futures::join!(reader.list_deployments(Listing::Active), created);
+            let created = created.unwrap_or_else(|failure| {
+                // The active listing still works; a quick deployment may be caught a minute
+                // later by the finished list.
+                tracing::warn!(failure = %failure.one_line(), "listing deployments created since the last listing failed");
+                Vec::new()
+            });
             let adopted = match &active {
                 Ok(ids) => {
                     let mut new: Vec<String> = ids
@@ -141,33 +161,61 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
                         .collect();
                     // Started and finished since the last listing: adopted too, so the front
                     // ends hear of them (they move straight to the finished list).
-                    for id in created.unwrap_or_default() {
+                    for id in created {
                         if !known.contains(&id) && !new.contains(&id) {
                             new.push(id);
                         }
                     }
                     if new.is_empty() {
-                        Ok(Vec::new())
+                        Ok((Vec::new(), Vec::new()))
                     } else {
                         match reader.deployments(&new).await {
-                            Ok(deployments) => Ok(adopt(reader, deployments).await),
+                            Ok(deployments) => {
+                                let others = not_among(&new, &deployments);
+                                Ok((adopt(reader, deployments).await, others))
+                            }
                             Err(failure) => Err(failure),
                         }
                     }
                 }
                 Err(failure) => Err(failure.clone()),
             };
-            Outcome::Discovered { active, adopted }
+            let (adopted, others) = match adopted {
+                Ok((adopted, others)) => (Ok(adopted), others),
+                Err(failure) => (Err(failure), Vec::new()),
+            };
+            Outcome::Discovered {
+                active,
+                adopted,
+                others,
+            }
         }
         Task::Records(ids) => {
             let result = reader.deployments(&ids).await;
             Outcome::Records { ids, result }
         }
-        Task::Target { id, target_id } => {
+        Task::Target {
+            id,
+            target_id,
+            status,
+        } => {
             let result = reader.lambda_target(&id, target_id.as_deref()).await;
-            Outcome::Target { id, result }
+            Outcome::Target { id, status, result }
         }
-        Task::Recent { since, known } => Outcome::Recent(recent(reader, since, known).await),
+        Task::Recent {
+            since,
+            known,
+            others,
+        } => match recent(reader, since, known, &others).await {
+            Ok((deployments, others)) => Outcome::Recent {
+                result: Ok(deployments),
+                others,
+            },
+            Err(failure) => Outcome::Recent {
+                result: Err(failure),
+                others,
+            },
+        },
         Task::Adopt(deployments) => Outcome::Adopted(adopt(reader, deployments).await),
         Task::Alias {
             id,
@@ -190,29 +238,48 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
 }
 
 /// Deployments finished since `since`: the listing, then only the records not `known` yet
-/// (a finished deployment's record no longer changes), with their function and versions from
-/// their AppSpecs.
+/// (a finished deployment's record no longer changes) and not of another compute platform,
+/// with their function and versions from their AppSpecs. Also the listed ids of other
+/// platforms (those still listed, and the new ones).
 async fn recent<R: DeploymentReader>(
     reader: &R,
     since: DateTime<Utc>,
     known: Vec<Deployment>,
-) -> Result<Vec<Deployment>, Failure> {
+    others: &[String],
+) -> Result<(Vec<Deployment>, Vec<String>), Failure> {
     let ids = reader
         .list_deployments(Listing::FinishedSince(since))
         .await?;
     let mut known: HashMap<String, Deployment> =
         known.into_iter().map(|d| (d.id.clone(), d)).collect();
+    let mut still_others: Vec<String> = ids
+        .iter()
+        .filter(|id| others.contains(id))
+        .cloned()
+        .collect();
     let new: Vec<String> = ids
         .iter()
-        .filter(|id| !known.contains_key(*id))
+        .filter(|id| !known.contains_key(*id) && !others.contains(id))
         .cloned()
         .collect();
     if !new.is_empty() {
         let mut fetched = reader.deployments(&new).await?;
+        still_others.extend(not_among(&new, &fetched));
         with_function_targets(reader, &mut fetched).await;
         known.extend(fetched.into_iter().map(|d| (d.id.clone(), d)));
     }
-    Ok(ids.iter().filter_map(|id| known.remove(id)).collect())
+    let deployments = ids.iter().filter_map(|id| known.remove(id)).collect();
+    Ok((deployments, still_others))
+}
+
+/// The ids asked for that the answer does not hold (BatchGetDeployments answers for Lambda
+/// deployments only: the others are of another compute platform).
+fn not_among(asked: &[String], answer: &[Deployment]) -> Vec<String> {
+    asked
+        .iter()
+        .filter(|id| !answer.iter().any(|d| d.id == **id))
+        .cloned()
+        .collect()
 }
 
 /// Fills the function, alias and versions of finished deployments from their AppSpecs (one

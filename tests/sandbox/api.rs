@@ -743,4 +743,5 @@ async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
             .into_service_error()
             .is_deployment_target_does_not_exist_exception()
     );
+    sandbox.shutdown().await;
 }
