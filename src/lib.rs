@@ -20,7 +20,7 @@
 //! - [`headless`] renders pictures for scripts and terminals without the TUI.
 //! - [`tui`] is the interactive front end (`rollwatch`, `rollwatch demo`); [`config`] its file.
 //! - [`sandbox`] is an AWS-compatible emulator; nothing else knows it exists.
-//! - [`cli`] defines the command line.
+//! - [`cli`] defines the command line; [`signals`] the signals that end it like ctrl-c.
 
 pub mod actions;
 pub mod aws;
@@ -30,4 +30,5 @@ pub mod domain;
 pub mod engine;
 pub mod headless;
 pub mod sandbox;
+pub mod signals;
 pub mod tui;

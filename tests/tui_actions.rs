@@ -336,3 +336,45 @@ fn read_only_header_and_footer() {
     let (text, _) = screen(&m, 140, 45);
     assert!(text.contains("actions disabled: read-only mode"), "{text}");
 }
+
+#[test]
+fn a_confirmation_closes_the_filter_being_typed_so_its_keys_cannot_answer_it() {
+    let mut m = on_canary();
+    let cmds = press(&mut m, 'R');
+    assert_eq!(cmds.len(), 1);
+    // While the rollback is being prepared, the person starts typing a filter.
+    update(&mut m, Msg::Action(Action::Filter));
+    press(&mut m, 'p');
+    assert!(m.filter_editing);
+    let p = prepared(&view_of(&m, "d-CANARY002"), &Act::Rollback, false);
+    update(&mut m, Msg::Prepared(Box::new(p)));
+    assert!(m.actions.modal.is_some());
+    assert!(
+        !m.filter_editing,
+        "one overlay at a time: the filter field is closed"
+    );
+    assert_eq!(m.filter, "p", "what was typed is kept");
+}
+
+#[test]
+fn a_terminal_too_small_to_show_the_confirmation_cancels_it_and_keys_do_nothing() {
+    let mut m = modal(&Act::Rollback, false, 'R');
+    let cmds = update(&mut m, Msg::Resize(60, 20));
+    assert!(m.actions.modal.is_none());
+    assert!(
+        matches!(cmds.as_slice(), [Command::Decline(_)]),
+        "recorded as cancelled, nothing sent: {cmds:?}"
+    );
+    assert!(press(&mut m, 'R').is_empty(), "no action below 80×24");
+    assert!(press(&mut m, 'y').is_empty());
+    press(&mut m, 'q');
+    assert!(m.quit, "quitting still works");
+    // A confirmation arriving while too small is not shown at all.
+    let mut m = on_canary();
+    press(&mut m, 'R');
+    update(&mut m, Msg::Resize(60, 20));
+    let p = prepared(&view_of(&m, "d-CANARY002"), &Act::Rollback, false);
+    let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
+    assert!(m.actions.modal.is_none());
+    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
+}

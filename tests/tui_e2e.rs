@@ -88,6 +88,8 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
         s.contains("STOP checkout:live WITHOUT ROLLBACK?")
     });
     assert!(modal.contains("STAYS SPLIT"), "{modal}");
+    // A person reads the confirmation first (keys in its first 300 ms are ignored).
+    std::thread::sleep(Duration::from_millis(400));
     tmux.keys("n");
     tmux.wait_for("the cancellation", Duration::from_secs(10), |s| {
         s.contains("cancelled")
@@ -102,6 +104,7 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
     tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
         s.contains("ROLL BACK checkout:live?")
     });
+    std::thread::sleep(Duration::from_millis(400));
     tmux.keys("y");
     tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
         s.contains("rolled back:")

@@ -1,8 +1,13 @@
 //! The audit log: every attempted action (done, failed, refused or cancelled) appended as one
 //! JSON line to `audit.jsonl` in the state directory — time, caller identity (STS), the local
-//! user and who initiated it (a person, or later the guard), profile, region, deployment, action
-//! and variant, weights before, every AWS call with its response or error, and the outcome.
-//! A write failure is returned to the caller to show, never swallowed.
+//! user and who initiated it (a person, or the guard), profile, region, deployment, action and
+//! variant, weights before, every AWS call with its response or error, and the outcome.
+//!
+//! Audit first: before the first mutating call an "attempt" line is appended and synced to
+//! disk, and no call is sent if that fails; the outcome line (same `attempt_id`) follows. If the
+//! process dies in between, [`paired`] shows the attempt as "outcome unknown". The file is
+//! created 0600 in a 0700 directory (Unix). A write failure is returned to the caller to show,
+//! never swallowed.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -51,6 +56,11 @@ pub enum Outcome {
     Cancelled,
     /// Already in flight for this deployment: nothing was done (not written to the log).
     Busy,
+    /// The attempt line, written before the first mutating call; its outcome line follows.
+    Attempted,
+    /// An attempt whose outcome line never came (the process died, or could not write it):
+    /// only ever shown by [`paired`], never written.
+    Unknown,
 }
 
 /// One AWS call and what came back.
@@ -93,6 +103,10 @@ impl From<&Failure> for AuditError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub time: DateTime<Utc>,
+    /// Pairs an attempt line with its outcome line (none on refusals and cancellations, which
+    /// send nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_id: Option<String>,
     /// STS caller ARN (`None` when GetCallerIdentity failed or was not made).
     pub caller_arn: Option<String>,
     pub account: Option<String>,
@@ -178,7 +192,8 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one record as one line. The error says which file could not be written and why.
+    /// Appends one record as one line, synced to disk. The error says which file could not be
+    /// written and why.
     pub fn append(&self, record: &AuditRecord) -> Result<(), String> {
         let mut line = serde_json::to_string(record)
             .map_err(|e| format!("audit record could not be encoded: {e}"))?;
@@ -193,16 +208,33 @@ impl AuditLog {
                 self.path.display()
             )
         };
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(fail)?;
+        let mut file = self.open().map_err(fail)?;
         file.write_all(line.as_bytes()).map_err(fail)?;
-        file.flush().map_err(fail)
+        file.sync_data().map_err(fail)
+    }
+
+    /// Opens the file for appending (creating it 0600, and its directory 0700).
+    fn open(&self) -> std::io::Result<std::fs::File> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_dir(dir)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&self.path)
+    }
+
+    /// Checks, before anything is sent, that the audit file can be appended to: actions and
+    /// the guard are refused at start when it cannot. The error says why and how to fix it.
+    pub fn check_writable(&self) -> Result<(), String> {
+        self.open().map(|_| ()).map_err(|e| {
+            format!(
+                "the audit log {} cannot be written ({e}): actions and the guard are disabled; \
+                 fix the directory's permissions or set ROLLWATCH_STATE_DIR to a writable one",
+                self.path.display()
+            )
+        })
     }
 
     /// Every line: a record, or the unreadable line with why.
@@ -218,6 +250,42 @@ impl AuditLog {
             .map(|l| serde_json::from_str(l).map_err(|e| format!("unreadable line ({e}): {l}")))
             .collect())
     }
+}
+
+/// Creates `dir` (and its parents) readable by its owner only (0700 on Unix).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// One record per attempt: the outcome line where one was written (replacing its attempt
+/// line), the attempt line marked [`Outcome::Unknown`] where none was, and every line without
+/// an attempt id as it is. In file order.
+pub fn paired(records: Vec<AuditRecord>) -> Vec<AuditRecord> {
+    let finished: std::collections::HashSet<String> = records
+        .iter()
+        .filter(|r| r.outcome != Outcome::Attempted)
+        .filter_map(|r| r.attempt_id.clone())
+        .collect();
+    records
+        .into_iter()
+        .filter_map(|mut r| match (&r.attempt_id, r.outcome) {
+            (Some(id), Outcome::Attempted) if !finished.contains(id) => {
+                r.outcome = Outcome::Unknown;
+                r.message = format!(
+                    "outcome unknown: rollwatch recorded the attempt but not how it ended (it \
+                     was stopped or crashed) — check the deployment and CloudTrail. {}",
+                    r.message
+                );
+                Some(r)
+            }
+            (Some(_), Outcome::Attempted) => None,
+            _ => Some(r),
+        })
+        .collect()
 }
 
 /// A record for people: a heading line, then one line per call.
@@ -264,6 +332,7 @@ mod tests {
     fn record() -> AuditRecord {
         AuditRecord {
             time: DateTime::UNIX_EPOCH,
+            attempt_id: None,
             caller_arn: Some("arn:aws:sts::123456789012:assumed-role/oncall/alice".into()),
             account: Some("123456789012".into()),
             initiator: Initiator::Person {
@@ -314,6 +383,57 @@ mod tests {
         let log = AuditLog::at(blocker.join("audit.jsonl"));
         let err = log.append(&record()).unwrap_err();
         assert!(err.starts_with("AUDIT LOG NOT WRITTEN to "), "{err}");
+        let err = log.check_writable().unwrap_err();
+        assert!(err.contains("actions and the guard are disabled"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_audit_file_and_its_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::at(dir.path().join("state/audit.jsonl"));
+        assert_eq!(log.check_writable(), Ok(()));
+        assert_eq!(log.append(&record()), Ok(()));
+        let mode = |p: &Path| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or_default()
+        };
+        assert_eq!(mode(log.path()), 0o600);
+        assert_eq!(mode(&dir.path().join("state")), 0o700);
+    }
+
+    #[test]
+    fn an_attempt_without_its_outcome_reads_as_unknown() {
+        let attempt = |id: &str| AuditRecord {
+            attempt_id: Some(id.into()),
+            outcome: Outcome::Attempted,
+            calls: Vec::new(),
+            ..record()
+        };
+        let done = AuditRecord {
+            attempt_id: Some("a1".into()),
+            outcome: Outcome::Done,
+            ..record()
+        };
+        let refused = AuditRecord {
+            outcome: Outcome::Refused,
+            ..record()
+        };
+        let out = paired(vec![refused, attempt("a1"), attempt("a2"), done]);
+        let outcomes: Vec<Outcome> = out.iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [Outcome::Refused, Outcome::Unknown, Outcome::Done],
+            "one record per attempt, in order"
+        );
+        assert!(
+            out[1].message.starts_with("outcome unknown"),
+            "{}",
+            out[1].message
+        );
+        assert!(out[1].message.contains("CloudTrail"));
     }
 
     #[test]

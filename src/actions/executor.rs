@@ -1,7 +1,8 @@
 //! The executor: runs a confirmed action step by step (see [`super::steps`]), at most one per
 //! deployment at a time — a second request while one is in flight does nothing — and appends
-//! every attempt (done, failed, refused, cancelled) to the audit log. An audit write failure is
-//! part of the [`Report`], to be shown.
+//! every attempt (done, failed, refused, cancelled) to the audit log: an attempt line, synced,
+//! before the first mutating call (nothing is sent if it cannot be written), the outcome line
+//! after. An audit write failure is part of the [`Report`], to be shown.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -150,20 +151,47 @@ impl Executor {
                 id,
             }
         };
-        let mut rec = Recorder::new(progress).with_calls(prepared.calls.clone());
-        let result = match &prepared.action {
-            Ok(action) => {
-                Box::pin(run_steps(writer, &prepared, action, &mut rec, &self.follow)).await
-            }
-            Err(reason) => Err((format!("refused: {reason}"), None)),
+        let Ok(action) = &prepared.action else {
+            drop(guard);
+            return self.record_unconfirmed(&prepared);
         };
+        // Audit first: the attempt is on disk before anything is sent, or nothing is sent.
+        let attempt_id = attempt_id(&prepared);
+        let attempt = record(
+            &prepared,
+            Some(attempt_id.clone()),
+            prepared.calls.clone(),
+            Outcome::Attempted,
+            format!("sending {}: the outcome follows", action.label()),
+        );
+        if let Err(e) = self.audit.append(&attempt) {
+            return Report {
+                outcome: Outcome::Refused,
+                message: format!(
+                    "{} not sent: the attempt could not be recorded first",
+                    action.label()
+                ),
+                failure: None,
+                record: Some(attempt),
+                audit_error: Some(e),
+            };
+        }
+        let mut rec = Recorder::new(progress).with_calls(prepared.calls.clone());
+        let result = Box::pin(run_steps(writer, &prepared, action, &mut rec, &self.follow)).await;
         drop(guard);
         let (outcome, message, failure) = match result {
             Ok(message) => (Outcome::Done, message, None),
             Err((message, failure)) => (Outcome::Failed, message, failure),
         };
         rec.note(message.clone());
-        self.finish(&prepared, rec.into_calls(), outcome, message, failure)
+        let record = record(
+            &prepared,
+            Some(attempt_id),
+            rec.into_calls(),
+            outcome,
+            message,
+        );
+        self.report(record, failure)
     }
 
     fn finish(
@@ -174,34 +202,61 @@ impl Executor {
         message: String,
         failure: Option<Failure>,
     ) -> Report {
-        let record = AuditRecord {
-            time: prepared.started_at,
-            caller_arn: prepared.caller.as_ref().map(|c| c.arn.clone()),
-            account: prepared.caller.as_ref().map(|c| c.account.clone()),
-            initiator: prepared.context.initiator.clone(),
-            profile: prepared.context.profile.clone(),
-            region: prepared.context.region.clone(),
-            deployment_id: prepared.deployment.id.clone(),
-            subject: prepared.deployment.subject(),
-            action: prepared.command.to_string(),
-            variant: prepared
-                .action
-                .as_ref()
-                .ok()
-                .and_then(Action::variant)
-                .map(str::to_string),
-            weights_before: prepared.weights_before.as_ref().map(Into::into),
-            calls,
-            outcome,
-            message: message.clone(),
-        };
+        let record = record(prepared, None, calls, outcome, message);
+        self.report(record, failure)
+    }
+
+    /// Writes `record` and reports it.
+    fn report(&self, record: AuditRecord, failure: Option<Failure>) -> Report {
         let audit_error = self.audit.append(&record).err();
         Report {
-            outcome,
-            message,
+            outcome: record.outcome,
+            message: record.message.clone(),
             failure,
             record: Some(record),
             audit_error,
         }
     }
+}
+
+/// The audit line of an attempt.
+fn record(
+    prepared: &Prepared,
+    attempt_id: Option<String>,
+    calls: Vec<super::audit::CallRecord>,
+    outcome: Outcome,
+    message: String,
+) -> AuditRecord {
+    AuditRecord {
+        attempt_id,
+        time: prepared.started_at,
+        caller_arn: prepared.caller.as_ref().map(|c| c.arn.clone()),
+        account: prepared.caller.as_ref().map(|c| c.account.clone()),
+        initiator: prepared.context.initiator.clone(),
+        profile: prepared.context.profile.clone(),
+        region: prepared.context.region.clone(),
+        deployment_id: prepared.deployment.id.clone(),
+        subject: prepared.deployment.subject(),
+        action: prepared.command.to_string(),
+        variant: prepared
+            .action
+            .as_ref()
+            .ok()
+            .and_then(Action::variant)
+            .map(str::to_string),
+        weights_before: prepared.weights_before.as_ref().map(Into::into),
+        calls,
+        outcome,
+        message,
+    }
+}
+
+/// A unique id pairing an attempt line with its outcome line.
+fn attempt_id(prepared: &Prepared) -> String {
+    format!(
+        "{}-{}-{:08x}",
+        prepared.deployment.id,
+        prepared.started_at.timestamp_millis(),
+        rand::random::<u32>()
+    )
 }

@@ -29,7 +29,8 @@ pub mod settings;
 mod steps;
 
 pub use audit::{
-    AuditError, AuditLog, AuditRecord, CallRecord, Initiator, Outcome, Weights, readable, state_dir,
+    AuditError, AuditLog, AuditRecord, CallRecord, Initiator, Outcome, Weights, paired,
+    private_dir, readable, state_dir,
 };
 pub use executor::{Executor, Follow, Pause, Report, Sleep};
 pub use prepare::{Confirmed, Context, Prepared, Request, prepare};

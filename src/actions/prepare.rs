@@ -199,6 +199,29 @@ async fn prepare_boxed<W: DeploymentWriter>(
             .await;
         view.alias = Part::from_result(fresh);
     }
+    // Never act on an old status: the deployment is read again too.
+    let id = view.deployment.id.clone();
+    let status = rec
+        .call(
+            "codedeploy:GetDeployment",
+            json!({"deploymentId": id}),
+            writer.deployment(&id),
+            |d| json!({"status": d.status.as_str()}),
+        )
+        .await;
+    let stale = match status {
+        Ok(d) => {
+            view.deployment.status = d.status;
+            view.deployment.rollback = d.rollback;
+            view.deployment.complete_time = d.complete_time;
+            view.deployment.error = d.error;
+            None
+        }
+        Err(f) => Some(format!(
+            "the deployment's status could not be read again, so nothing was sent: {}",
+            f.one_line()
+        )),
+    };
     let mut hook_search = None;
     let mut search_failure: Option<String> = None;
     let action = match request {
@@ -236,6 +259,10 @@ async fn prepare_boxed<W: DeploymentWriter>(
                 None => why,
             })
         }
+    };
+    let action = match stale {
+        Some(why) => Err(why),
+        None => action,
     };
     let confirmation = action.as_ref().ok().map(|a| {
         let blast = blast_radius(

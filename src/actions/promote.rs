@@ -48,7 +48,10 @@ pub(super) async fn promote<W: DeploymentWriter>(
     .await
     .map_err(|f| {
         (
-            stuck(format!("resetting the alias failed: {}", f.one_line())),
+            stuck(format!(
+                "resetting the alias: {}",
+                super::steps::mutation_failed("UpdateAlias", &f)
+            )),
             Some(f),
         )
     })?;
@@ -74,8 +77,8 @@ pub(super) async fn promote<W: DeploymentWriter>(
             (
                 format!(
                     "{id} is Stopped and the alias is 100% on v{old}, but the all-at-once \
-                     redeploy failed: {} — deploy v{new} again when ready",
-                    f.one_line()
+                     redeploy: {} — check `rollwatch snapshot` before deploying v{new} again",
+                    super::steps::mutation_failed("CreateDeployment", &f)
                 ),
                 Some(f),
             )

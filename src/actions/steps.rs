@@ -16,7 +16,8 @@ use super::prepare::Prepared;
 use super::record::Recorder;
 use crate::aws::DeploymentWriter;
 use crate::domain::{
-    Action, AliasWeights, Deployment, DeploymentStatus, Failure, SplitResolution, normalize_pct,
+    Action, AliasWeights, Deployment, DeploymentStatus, Failure, FailureKind, SplitResolution,
+    normalize_pct,
 };
 
 /// How a step sequence ended badly: what to tell people, and the failure if a call failed.
@@ -24,6 +25,54 @@ pub type StepError = (String, Option<Failure>);
 
 pub(super) fn failed(what: &str, f: Failure) -> StepError {
     (format!("{what}: {}", f.one_line()), Some(f))
+}
+
+/// What to say of a mutating call that failed: without an answer (a timeout, a dropped
+/// connection) nobody knows whether AWS applied it, and the person must not read "failed".
+pub(super) fn mutation_failed(call: &str, f: &Failure) -> String {
+    if f.kind == FailureKind::Unreachable {
+        format!(
+            "{call} got no answer and MAY HAVE BEEN APPLIED ({})",
+            f.one_line()
+        )
+    } else {
+        format!("{call} failed: {}", f.one_line())
+    }
+}
+
+/// A mutating call on deployment `id` failed: says so, and when it got no answer, reads the
+/// deployment to say what actually happened.
+async fn deployment_call_failed<W: DeploymentWriter>(
+    aws: &W,
+    id: &str,
+    call: &str,
+    f: Failure,
+    rec: &mut Recorder,
+) -> StepError {
+    let mut message = mutation_failed(call, &f);
+    if f.kind == FailureKind::Unreachable {
+        let now = rec
+            .call(
+                "codedeploy:GetDeployment",
+                json!({"deploymentId": id}),
+                aws.deployment(id),
+                |d| json!({"status": d.status.as_str()}),
+            )
+            .await;
+        let what = match now {
+            Ok(d) => format!(
+                "{id} is now {}{}",
+                d.status.as_str(),
+                d.rollback
+                    .rollback_deployment_id
+                    .map(|r| format!(", rolled back by {r}"))
+                    .unwrap_or_default()
+            ),
+            Err(e) => format!("{id} could not be read either ({})", e.one_line()),
+        };
+        message = format!("{message}; {what}");
+    }
+    (message, Some(f))
 }
 
 pub(super) fn weights_text(a: &AliasWeights) -> String {
@@ -61,14 +110,17 @@ pub async fn run_steps<W: DeploymentWriter>(
             ))
         }
         Action::ContinueReady => {
-            rec.call(
-                "codedeploy:ContinueDeployment",
-                json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}),
-                aws.continue_deployment(id),
-                |()| json!({}),
-            )
-            .await
-            .map_err(|f| failed("ContinueDeployment failed", f))?;
+            let sent = rec
+                .call(
+                    "codedeploy:ContinueDeployment",
+                    json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}),
+                    aws.continue_deployment(id),
+                    |()| json!({}),
+                )
+                .await;
+            if let Err(f) = sent {
+                return Err(deployment_call_failed(aws, id, "ContinueDeployment", f, rec).await);
+            }
             Ok(format!("{id} continues: traffic is being rerouted"))
         }
         Action::HookVerdict {
@@ -77,14 +129,18 @@ pub async fn run_steps<W: DeploymentWriter>(
             approve,
         } => {
             let status = if *approve { "Succeeded" } else { "Failed" };
-            rec.call(
-                "codedeploy:PutLifecycleEventHookExecutionStatus",
-                json!({"deploymentId": id, "lifecycleEventHookExecutionId": execution_id, "status": status}),
-                aws.put_hook_status(id, execution_id, *approve),
-                |()| json!({"lifecycleEventHookExecutionId": execution_id}),
-            )
-            .await
-            .map_err(|f| failed("the hook verdict was not accepted", f))?;
+            let sent = rec
+                .call(
+                    "codedeploy:PutLifecycleEventHookExecutionStatus",
+                    json!({"deploymentId": id, "lifecycleEventHookExecutionId": execution_id, "status": status}),
+                    aws.put_hook_status(id, execution_id, *approve),
+                    |()| json!({"lifecycleEventHookExecutionId": execution_id}),
+                )
+                .await;
+            if let Err(f) = sent {
+                let call = "the hook verdict (PutLifecycleEventHookExecutionStatus)";
+                return Err(deployment_call_failed(aws, id, call, f, rec).await);
+            }
             Ok(format!("{event} hook of {id} reported {status}"))
         }
         Action::PromoteNow => super::promote::promote(aws, prep, rec, follow).await,
@@ -122,15 +178,18 @@ pub(super) async fn stop<W: DeploymentWriter>(
     auto_rollback: bool,
     rec: &mut Recorder,
 ) -> Result<(), StepError> {
-    rec.call(
-        "codedeploy:StopDeployment",
-        json!({"deploymentId": id, "autoRollbackEnabled": auto_rollback}),
-        aws.stop(id, auto_rollback),
-        |s| json!(s),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|f| failed("StopDeployment failed", f))
+    let sent = rec
+        .call(
+            "codedeploy:StopDeployment",
+            json!({"deploymentId": id, "autoRollbackEnabled": auto_rollback}),
+            aws.stop(id, auto_rollback),
+            |s| json!(s),
+        )
+        .await;
+    match sent {
+        Ok(_) => Ok(()),
+        Err(f) => Err(deployment_call_failed(aws, id, "StopDeployment", f, rec).await),
+    }
 }
 
 pub(super) async fn read_alias<W: DeploymentWriter>(
@@ -313,13 +372,15 @@ async fn resolve<W: DeploymentWriter>(
             let now = read_alias(aws, &function, &alias, rec)
                 .await
                 .map_or_else(|_| "unknown".to_string(), |a| weights_text(&a));
-            Err((
+            let message = if f.kind == FailureKind::Unreachable {
+                format!("{} (alias now {now})", mutation_failed("UpdateAlias", &f))
+            } else {
                 format!(
                     "UpdateAlias refused, nothing overwritten (alias now {now}): {}",
                     f.one_line()
-                ),
-                Some(f),
-            ))
+                )
+            };
+            Err((message, Some(f)))
         }
     }
 }

@@ -241,6 +241,21 @@ fn check_promote(view: &DeploymentView) -> Result<(), String> {
                 .into(),
         );
     }
+    let target = view.deployment.target.as_ref();
+    let all_new = view
+        .alias
+        .value()
+        .zip(target)
+        .filter(|(alias, t)| alias.weight_of(&t.target_version) >= 0.999_5)
+        .map(|(_, t)| t);
+    if let Some(t) = all_new {
+        return Err(format!(
+            "the alias already sends all traffic to v{}: there is nothing to promote (promoting \
+             now would first move it back to v{}). Wait for AfterAllowTraffic to finish, or \
+             approve its hook (C)",
+            t.target_version, t.current_version
+        ));
+    }
     Ok(())
 }
 

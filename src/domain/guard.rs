@@ -58,6 +58,10 @@ struct Track {
     subject: String,
     /// The verdict's headline, e.g. "FAIL p99 812 ms vs 401 ms (×2.0), …".
     reason: String,
+    /// The metrics behind the verdict are stale: the guard waits (no countdown runs out).
+    stale: bool,
+    /// The last tick held this deployment (its countdown restarts in full when it resumes).
+    held: bool,
 }
 
 /// What the front end should show or do.
@@ -71,6 +75,8 @@ pub enum GuardEvent {
     Disarmed { id: String, why: String },
     /// The on-call cancelled.
     Cancelled { id: String },
+    /// The guard holds `id`: its countdown does not run while `why` (stale metrics).
+    Held { id: String, why: String },
     /// Roll back `id` now; `rule` says why, for the audit line.
     Fire {
         id: String,
@@ -89,6 +95,8 @@ pub struct Armed {
     pub countdown_starts_in: Option<u64>,
     /// … or until the rollback is sent (while counting down).
     pub fires_in: Option<u64>,
+    /// Why the countdown does not run now, if it does not.
+    pub held: Option<String>,
 }
 
 /// The guard's state across pictures.
@@ -98,7 +106,13 @@ pub struct Guard {
     /// Simulated seconds per real second, from the last picture's clock.
     rate: f64,
     tracks: BTreeMap<String, Track>,
+    /// The front end cannot show the guard (terminal too small): nothing runs out.
+    unseen: bool,
 }
+
+/// Why a held guard waits, for people.
+const STALE_METRICS: &str = "the metrics behind the verdict are stale";
+const UNSEEN: &str = "the terminal is too small to show the countdown";
 
 impl Guard {
     pub fn new(config: GuardConfig) -> Self {
@@ -109,7 +123,14 @@ impl Guard {
             },
             rate: 1.0,
             tracks: BTreeMap::new(),
+            unseen: false,
         }
+    }
+
+    /// Whether the front end can show the guard: while it cannot, no countdown runs out (each
+    /// shows its full length again once visible).
+    pub fn set_visible(&mut self, visible: bool) {
+        self.unseen = !visible;
     }
 
     pub fn config(&self) -> GuardConfig {
@@ -132,6 +153,10 @@ impl Guard {
                         .verdict
                         .as_ref()
                         .is_some_and(|v| v.overall == Judgement::Fail);
+                // The guard acts on fresh data only: metrics older than their staleness limit
+                // (or failing to refresh) hold it.
+                let metrics = &view.freshness.metrics;
+                let stale = metrics.is_stale(now) || metrics.last_error.is_some();
                 match (self.tracks.get_mut(id), failing) {
                     (None, true) => {
                         let reason = view
@@ -145,6 +170,8 @@ impl Guard {
                                 region: region.region.clone(),
                                 subject: view.deployment.subject(),
                                 reason: reason.clone(),
+                                stale,
+                                held: false,
                             },
                         );
                         events.push(GuardEvent::Armed {
@@ -156,6 +183,13 @@ impl Guard {
                         if let Some(v) = &view.verdict {
                             track.reason = v.headline();
                         }
+                        if stale && !track.stale {
+                            events.push(GuardEvent::Held {
+                                id: id.clone(),
+                                why: STALE_METRICS.to_string(),
+                            });
+                        }
+                        track.stale = stale;
                     }
                     (Some(track), false) => {
                         if matches!(
@@ -207,6 +241,19 @@ impl Guard {
         let countdown = self.service_span(self.config.countdown_secs);
         let mut events = Vec::new();
         for (id, track) in &mut self.tracks {
+            if self.unseen || track.stale {
+                // Held: the countdown does not run, and shows its full length again when it can.
+                if let Phase::CountingDown { fire_at } = &mut track.phase {
+                    *fire_at = (*fire_at).max(now + countdown);
+                }
+                track.held = true;
+                continue;
+            }
+            if std::mem::take(&mut track.held) {
+                if let Phase::CountingDown { fire_at } = &mut track.phase {
+                    *fire_at = now + countdown;
+                }
+            }
             if let Phase::Failing { since } = track.phase
                 && now - since >= fail_for
             {
@@ -266,12 +313,18 @@ impl Guard {
                     Phase::CountingDown { fire_at } => (None, Some(real_secs(fire_at))),
                     Phase::Cancelled | Phase::Fired => return None,
                 };
+                let held = if self.unseen {
+                    Some(UNSEEN.to_string())
+                } else {
+                    t.stale.then(|| STALE_METRICS.to_string())
+                };
                 Some(Armed {
                     id: id.clone(),
                     subject: t.subject.clone(),
                     reason: t.reason.clone(),
                     countdown_starts_in: starts,
                     fires_in: fires,
+                    held,
                 })
             })
             .collect();

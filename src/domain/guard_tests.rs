@@ -170,3 +170,74 @@ fn the_countdown_is_in_real_seconds_on_an_accelerated_clock() {
     assert!(!fired(&g.tick(secs(t0, 149))));
     assert!(fired(&g.tick(secs(t0, 150))));
 }
+
+#[test]
+fn stale_metrics_hold_the_countdown_at_its_full_length() {
+    let mut guard = Guard::new(GuardConfig {
+        fail_for_secs: 60,
+        countdown_secs: 30,
+    });
+    guard.observe(&fail(), at(0), 1.0);
+    guard.tick(at(60));
+    assert!(
+        guard
+            .armed(at(60))
+            .first()
+            .is_some_and(|a| a.fires_in.is_some())
+    );
+    let id = guard.armed(at(60))[0].id.clone();
+    // The metrics stop refreshing: held, and it never fires while they stay stale.
+    let mut stale = fail();
+    let m = &mut stale.regions[0].deployments[0].freshness.metrics;
+    m.interval_secs = 60;
+    m.fetched_at = Some(at(-400));
+    let events = guard.observe(&stale, at(70), 1.0);
+    assert!(
+        events.iter().any(|e| matches!(e, GuardEvent::Held { .. })),
+        "{events:?}"
+    );
+    for s in (70..400).step_by(5) {
+        let events = guard.tick(at(s));
+        assert!(
+            !events.iter().any(|e| matches!(e, GuardEvent::Fire { .. })),
+            "fired on stale data at +{s}s"
+        );
+    }
+    assert!(guard.armed(at(400))[0].held.is_some());
+    // Fresh again: the full countdown shows, then it fires.
+    let events = guard.observe(&fail(), at(400), 1.0);
+    assert!(!events.iter().any(|e| matches!(e, GuardEvent::Fire { .. })));
+    assert_eq!(guard.armed(at(400))[0].fires_in, Some(30), "{id}");
+    let events = guard.tick(at(430));
+    assert!(events.iter().any(|e| matches!(e, GuardEvent::Fire { .. })));
+}
+
+#[test]
+fn nothing_runs_out_while_the_countdown_cannot_be_seen() {
+    let mut guard = Guard::new(GuardConfig {
+        fail_for_secs: 60,
+        countdown_secs: 30,
+    });
+    guard.observe(&fail(), at(0), 1.0);
+    guard.tick(at(60));
+    guard.set_visible(false);
+    for s in (60..600).step_by(5) {
+        let events = guard.tick(at(s));
+        assert!(!events.iter().any(|e| matches!(e, GuardEvent::Fire { .. })));
+    }
+    assert!(guard.armed(at(600))[0].held.is_some());
+    guard.set_visible(true);
+    let resumed = guard.tick(at(600));
+    assert!(!resumed.iter().any(|e| matches!(e, GuardEvent::Fire { .. })));
+    assert_eq!(
+        guard.armed(at(600))[0].fires_in,
+        Some(30),
+        "shown whole again"
+    );
+    assert!(
+        guard
+            .tick(at(630))
+            .iter()
+            .any(|e| matches!(e, GuardEvent::Fire { .. }))
+    );
+}

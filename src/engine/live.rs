@@ -25,7 +25,9 @@ use super::schedule::{
 use super::state::{Intervals, RegionState, Tracked, throttled};
 use super::tasks::{Outcome, Task, run};
 use crate::aws::{DeploymentReader, MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION, Service};
-use crate::domain::{ClockReading, ClockSource, MetricWindow, MetricsRequest, Picture};
+use crate::domain::{
+    ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
+};
 
 /// The window of per-version metrics the front end shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,7 +237,19 @@ impl<R: DeploymentReader> Engine<R> {
             Err(error) => {
                 if let Some((region, datums)) = self.running.remove(&error.id()) {
                     tracing::error!(?datums, %error, "a read task failed; its data is read again at its next turn");
-                    self.regions[region].schedule.finished(&datums);
+                    let region = &mut self.regions[region];
+                    region.schedule.finished(&datums);
+                    let failure = Failure::new(
+                        FailureKind::Other,
+                        "rollwatch",
+                        "engine",
+                        format!("this read failed inside rollwatch ({error}); it is retried"),
+                        None,
+                    );
+                    let now = region.reader.clock().now;
+                    for datum in &datums {
+                        region.state.read_failed(datum, &failure, now);
+                    }
                 }
             }
         }

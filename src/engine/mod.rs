@@ -6,6 +6,7 @@
 mod assemble;
 mod collect;
 mod config;
+mod datum;
 #[cfg(test)]
 mod fake;
 mod live;

@@ -22,45 +22,9 @@ use super::live::{Command, MetricSpan};
 use super::pace::Pace;
 use super::state::{RegionState, Tracked};
 use crate::aws::Service;
+
+pub use super::datum::Datum;
 use crate::domain::{Deployment, DeploymentStatus, MetricWindow, ScheduleModel};
-
-/// One thing the engine reads.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Datum {
-    /// Active deployment ids (and adopting new ones).
-    Listing,
-    /// Deployments finished in the last 24 h.
-    Recent,
-    /// Finished deployments to follow (stopped with a split alias).
-    Adopt,
-    /// A deployment's record (status).
-    Record(String),
-    /// A deployment's target (hooks, CodeDeploy's recorded weight).
-    Target(String),
-    /// A deployment's live alias.
-    Alias(String),
-    Alarms,
-    Metrics,
-}
-
-impl Datum {
-    /// The service whose budget the read spends.
-    pub fn service(&self) -> Service {
-        match self {
-            Self::Alias(_) => Service::Lambda,
-            Self::Alarms | Self::Metrics => Service::CloudWatch,
-            _ => Service::CodeDeploy,
-        }
-    }
-
-    /// The deployment it belongs to, if any.
-    pub fn deployment(&self) -> Option<&str> {
-        match self {
-            Self::Record(id) | Self::Target(id) | Self::Alias(id) => Some(id),
-            _ => None,
-        }
-    }
-}
 
 /// A datum that is due, and the time by which it should have been read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::assemble::watched;
+use super::datum::Datum;
 use super::tasks::Adopted;
 use crate::domain::{
     Alarm, AliasWeights, Deployment, DeploymentStatus, Failure, FailureKind, Freshness,
@@ -228,6 +229,35 @@ impl RegionState {
             let id = a.deployment.id.clone();
             let tracked = Tracked::new(a, now, &self.intervals);
             self.tracked.entry(id).or_insert(tracked);
+        }
+    }
+
+    /// A read of `datum` ended without an outcome (its task failed inside rollwatch): the panel
+    /// it feeds shows the failure until the next read, which is scheduled as usual.
+    pub fn read_failed(&mut self, datum: &Datum, failure: &Failure, now: DateTime<Utc>) {
+        match datum {
+            Datum::Listing => self.listing_freshness.last_error = Some(failure.clone()),
+            Datum::Alarms | Datum::Metrics => {
+                for t in self.tracked.values_mut() {
+                    let f = if *datum == Datum::Alarms {
+                        &mut t.freshness.alarms
+                    } else {
+                        &mut t.freshness.metrics
+                    };
+                    note(f, now, Some(failure));
+                }
+            }
+            Datum::Record(id) | Datum::Target(id) | Datum::Alias(id) => {
+                if let Some(t) = self.tracked.get_mut(id) {
+                    let f = match datum {
+                        Datum::Record(_) => &mut t.freshness.deployment,
+                        Datum::Target(_) => &mut t.freshness.target,
+                        _ => &mut t.freshness.alias,
+                    };
+                    note(f, now, Some(failure));
+                }
+            }
+            Datum::Recent | Datum::Adopt => {}
         }
     }
 

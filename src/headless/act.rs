@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Outcome, Prepared, Report, Request, Sleep,
-    prepare, readable, settings,
+    paired, prepare, readable, settings,
 };
 use crate::aws::{AwsReader, DeploymentReader, Mode, connect, connect_writer};
 use crate::cli::{ActArgs, AuditArgs, AwsArgs};
@@ -73,7 +73,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     let profile = aws.profile.as_deref();
     let profile_settings = config.profile(profile);
     let mode = settings::mode(aws.read_only, profile_settings, profile);
-    let audit = match AuditLog::default_location() {
+    let audit = match AuditLog::default_location().and_then(|a| a.check_writable().map(|()| a)) {
         Ok(a) => a,
         Err(e) => {
             say(&format!(
@@ -163,11 +163,24 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
             say(&format!("  · {line}"));
         }
     });
-    // Ctrl-C while following stops the follow (not the action in AWS); the audit line is written.
-    let interrupt = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            cancel.cancel();
+    // Ctrl-C, SIGTERM or SIGHUP while following stops the follow (not the action in AWS); the
+    // outcome line is written.
+    let mut shutdown = match crate::signals::Shutdown::new() {
+        Ok(s) => s,
+        Err(e) => {
+            say(&format!(
+                "rollwatch: cannot listen for signals ({e}): nothing was sent"
+            ));
+            executor.record_unconfirmed(confirmed.prepared());
+            return ActExit::AwsError.into();
         }
+    };
+    let interrupt = tokio::spawn(async move {
+        let signal = shutdown.recv().await;
+        say(&format!(
+            "rollwatch: {signal}: stopped following; what was sent carries on in AWS"
+        ));
+        cancel.cancel();
     });
     let report = Box::pin(executor.run(&writer, confirmed, Some(tx))).await;
     interrupt.abort();
@@ -183,7 +196,7 @@ fn finish(report: &Report) -> ExitCode {
     }
     let code = match report.outcome {
         Outcome::Done => ActExit::Done,
-        Outcome::Failed => ActExit::AwsError,
+        Outcome::Failed | Outcome::Attempted | Outcome::Unknown => ActExit::AwsError,
         Outcome::Refused | Outcome::Busy => ActExit::Refused,
         Outcome::Cancelled => ActExit::Cancelled,
     };
@@ -267,36 +280,35 @@ pub fn run_audit(args: &AuditArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if args.json {
-        return match std::fs::read_to_string(log.path()) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ExitCode::SUCCESS,
-            Err(e) => {
-                say(&format!(
-                    "rollwatch: cannot read {}: {e}",
-                    log.path().display()
-                ));
-                ExitCode::from(3)
-            }
-        };
-    }
-    let records = match log.read() {
+    let lines = match log.read() {
         Ok(r) => r,
         Err(e) => {
             say(&format!("rollwatch: {e}"));
             return ExitCode::from(3);
         }
     };
+    // One record per attempt: its outcome, or "outcome unknown" when only the attempt line
+    // was written. An unreadable line is shown as it is, in place.
+    let (records, unreadable): (Vec<_>, Vec<_>) = lines.into_iter().partition(Result::is_ok);
+    let records = paired(records.into_iter().filter_map(Result::ok).collect());
+    for e in unreadable.into_iter().filter_map(Result::err) {
+        say(&format!("rollwatch: {}: {e}", log.path().display()));
+    }
+    if args.json {
+        for r in &records {
+            match serde_json::to_string(r) {
+                Ok(line) => println!("{line}"),
+                Err(e) => say(&format!("rollwatch: {e}")),
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     if records.is_empty() {
         println!("no operator actions recorded in {}", log.path().display());
     }
-    for record in records {
-        match record {
-            Ok(r) => readable(&r).iter().for_each(|l| println!("{l}")),
-            Err(e) => println!("{e}"),
+    for r in &records {
+        for line in readable(r) {
+            println!("{line}");
         }
     }
     ExitCode::SUCCESS

@@ -52,6 +52,10 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
 }
 
 async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchArgs) -> u8 {
+    let Ok(mut shutdown) = crate::signals::Shutdown::new() else {
+        eprintln!("rollwatch watch: cannot listen for signals");
+        return CANNOT_WATCH;
+    };
     let mut previous: Option<Picture> = None;
     let mut verdicts: HashMap<String, Judgement> = HashMap::new();
     let mut seen_any = false;
@@ -61,7 +65,10 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
     let mut began: Option<DateTime<Utc>> = None;
     loop {
         let picture = tokio::select! {
-            _ = tokio::signal::ctrl_c() => return CANNOT_WATCH,
+            signal = shutdown.recv() => {
+                eprintln!("rollwatch watch: {signal}: stopped watching");
+                return CANNOT_WATCH;
+            }
             update = updates.recv() => match update {
                 Some(Update::Picture { picture, .. }) => *picture,
                 None => return CANNOT_WATCH,

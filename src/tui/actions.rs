@@ -162,6 +162,14 @@ fn modal_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     }
 }
 
+/// The terminal became too small to show the confirmation: it is cancelled, nothing is sent.
+pub fn cancel_unseen(model: &mut Model) -> Vec<Command> {
+    cancel(
+        model,
+        "cancelled: the terminal became too small to show the confirmation; nothing sent",
+    )
+}
+
 fn cancel(model: &mut Model, why: &str) -> Vec<Command> {
     let Some(modal) = model.actions.modal.take() else {
         return Vec::new();
@@ -321,10 +329,22 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
         log(model, &id, text);
         return vec![Command::Decline(prepared)];
     }
-    if model.actions.modal.is_some() {
+    if model.actions.modal.is_some() || model.too_small() {
         model.actions.busy.remove(&id);
+        if model.too_small() {
+            let text = format!(
+                "{id}: the terminal is too small to show the confirmation: cancelled, nothing sent"
+            );
+            say(model, text.clone(), Level::Error);
+            log(model, &id, text);
+        }
         return vec![Command::Decline(prepared)];
     }
+    // One overlay at a time: the confirmation closes any text being typed, so no key meant
+    // for a field can answer it.
+    model.filter_editing = false;
+    model.actions.hook_input = None;
+    model.help = false;
     let title = prepared
         .confirmation
         .as_ref()
@@ -356,7 +376,7 @@ pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Command> {
     let level = match report.outcome {
         Outcome::Done => Level::Done,
         Outcome::Cancelled | Outcome::Busy => Level::Info,
-        Outcome::Failed | Outcome::Refused => Level::Error,
+        Outcome::Failed | Outcome::Refused | Outcome::Attempted | Outcome::Unknown => Level::Error,
     };
     let mut text = format!("{id}: {}", report.message);
     if let Some(f) = &report.failure {

@@ -187,6 +187,23 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
     finish(result, log.as_ref().map(|(_, p)| p.as_path()))
 }
 
+/// How long after a confirmation opens keys are ignored (they were typed before it showed).
+const MODAL_GRACE: Duration = Duration::from_millis(300);
+
+/// Whether `key` arrives too soon after the confirmation opened to be meant for it (ctrl-c
+/// always quits).
+fn swallowed(
+    key: &crossterm::event::KeyEvent,
+    modal_opened: Option<Instant>,
+    now: Instant,
+) -> bool {
+    let quit = key.code == crossterm::event::KeyCode::Char('c')
+        && key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+    !quit && modal_opened.is_some_and(|at| now.saturating_duration_since(at) < MODAL_GRACE)
+}
+
 fn finish(result: std::io::Result<()>, log: Option<&Path>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -255,13 +272,13 @@ async fn event_loop(
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    #[cfg(unix)]
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut shutdown = crate::signals::Shutdown::new()?;
     let size = terminal.size()?;
     update(model, Msg::Resize(size.width, size.height));
     let mut clock: Option<(ClockReading, Instant)> = None;
     let mut engine_alive = true;
     let mut last_draw: Option<Instant> = None;
+    let mut modal_opened: Option<Instant> = None;
     loop {
         if model.dirty {
             let due = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
@@ -272,13 +289,11 @@ async fn event_loop(
             }
         }
         let frame_due = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
-        #[cfg(unix)]
-        let term = sigterm.recv();
-        #[cfg(not(unix))]
-        let term = std::future::pending::<Option<()>>();
         let msg = tokio::select! {
-            _ = term => break,
-            _ = tokio::signal::ctrl_c() => break,
+            signal = shutdown.recv() => {
+                tracing::info!(signal, "ending on a signal");
+                break;
+            }
             event = input.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => Msg::Key(key),
                 Some(Ok(TermEvent::Mouse(mouse))) => Msg::Mouse(mouse),
@@ -304,7 +319,24 @@ async fn event_loop(
             Some(msg) = action_results.recv() => msg,
             () = tokio::time::sleep(frame_due), if model.dirty => continue,
         };
-        for command in update(model, msg) {
+        if let Msg::Key(key) = &msg {
+            if swallowed(key, modal_opened, Instant::now()) {
+                tracing::info!(
+                    ?key,
+                    "key ignored: the confirmation opened less than 300 ms ago"
+                );
+                continue;
+            }
+        }
+        let commands = update(model, msg);
+        // When a confirmation opens, keys already on their way (typed for something else)
+        // must not answer it.
+        modal_opened = match (model.actions.modal.is_some(), modal_opened) {
+            (true, None) => Some(Instant::now()),
+            (true, opened) => opened,
+            (false, _) => None,
+        };
+        for command in commands {
             if let Some(command) = command.engine() {
                 if engine.commands.try_send(command).is_err() {
                     tracing::warn!("engine command queue full or closed");
@@ -320,4 +352,29 @@ async fn event_loop(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn keys_in_the_first_300_ms_of_a_confirmation_are_ignored_but_ctrl_c() {
+        let opened = Instant::now();
+        let y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(swallowed(
+            &y,
+            Some(opened),
+            opened + Duration::from_millis(299)
+        ));
+        assert!(!swallowed(
+            &y,
+            Some(opened),
+            opened + Duration::from_millis(300)
+        ));
+        assert!(!swallowed(&ctrl_c, Some(opened), opened));
+        assert!(!swallowed(&y, None, opened), "no confirmation open");
+    }
 }

@@ -18,18 +18,22 @@ use crate::domain::{ClockReading, GuardEvent};
 
 /// A new picture (already in the model): the guard sees the verdicts.
 pub fn on_picture(model: &mut Model, clock: ClockReading) -> Vec<Command> {
+    let visible = !model.too_small();
     let (Some(guard), Some(picture)) = (model.guard.as_mut(), model.picture.as_ref()) else {
         return Vec::new();
     };
+    guard.set_visible(visible);
     let events = guard.observe(picture, clock.now, clock.rate);
     on_events(model, events)
 }
 
-/// A tick: countdowns start and run out.
+/// A tick: countdowns start and run out (not while the terminal is too small to show them).
 pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
+    let visible = !model.too_small();
     let Some(guard) = model.guard.as_mut() else {
         return Vec::new();
     };
+    guard.set_visible(visible);
     let events = guard.tick(now);
     on_events(model, events)
 }
@@ -95,6 +99,13 @@ fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Command> {
                 let text = format!("guard cancelled for {id}: nothing will be sent");
                 log(model, &id, text.clone());
                 say(model, text, Level::Info);
+            }
+            GuardEvent::Held { id, why } => {
+                log(
+                    model,
+                    &id,
+                    format!("guard holds: {why}; no rollback until it is fresh"),
+                );
             }
             GuardEvent::Fire { id, region, rule } => {
                 commands.extend(fire(model, &id, region, rule));

@@ -134,7 +134,17 @@ pub struct Model {
     pub guard: Option<Guard>,
 }
 
+/// Below this size the screen shows only "terminal too small": no confirmation can be shown,
+/// so none stays open, keys other than quit do nothing, and the guard holds its countdowns.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
 impl Model {
+    /// Whether the terminal is too small to show the screen.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
     /// A model with this keymap and theme, nothing received yet.
     pub fn new(keymap: Keymap, theme: Theme) -> Self {
         Self {

@@ -57,6 +57,18 @@ pub async fn setup(
         rx,
     };
     let mode = settings::mode(read_only_flag, profile_settings, profile);
+    // Refuse early: no write side at all when the audit file cannot be appended to.
+    let audit = match AuditLog::default_location().and_then(|a| a.check_writable().map(|()| a)) {
+        Ok(a) => a,
+        Err(e) => {
+            let read_only = matches!(mode, Mode::ReadOnly(_));
+            return disabled(
+                format!("refusing to act without an audit log: {e}"),
+                read_only,
+                rx,
+            );
+        }
+    };
     let mut writers = HashMap::new();
     for region in regions {
         match connect_writer(options, region, &mode).await {
@@ -69,16 +81,6 @@ pub async fn setup(
             }
         }
     }
-    let audit = match AuditLog::default_location() {
-        Ok(a) => a,
-        Err(e) => {
-            return disabled(
-                format!("refusing to act without an audit log: {e}"),
-                false,
-                rx,
-            );
-        }
-    };
     let follow = Follow::default();
     let follow_cancel = follow.cancel.clone();
     Setup {

@@ -59,6 +59,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             model.size = (w, h);
             keep_selection_visible(model);
             model.dirty = true;
+            if model.too_small() {
+                model.actions.hook_input = None;
+                model.filter_editing = false;
+                return actions::cancel_unseen(model);
+            }
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -140,6 +145,13 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     }
     if guard::is_cancel(model, &key) {
         return guard::cancel(model);
+    }
+    if model.too_small() {
+        // Nothing on screen to act on: only quitting works.
+        let quit = model.keymap.action_for(&key) == Some(Action::Quit)
+            || (key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL));
+        model.quit |= quit;
+        return Vec::new();
     }
     if let Some(commands) = actions::on_key(model, key) {
         return commands;

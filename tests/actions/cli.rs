@@ -75,8 +75,13 @@ impl Cli {
 }
 
 fn command(dir: &Path, endpoint: &str, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rollwatch"))
-        .args(args)
+    rollwatch(dir, endpoint, args).output().unwrap()
+}
+
+/// `rollwatch ARGS` against `endpoint`, its state and config in `dir`, stdin not a terminal.
+fn rollwatch(dir: &Path, endpoint: &str, args: &[String]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollwatch"));
+    cmd.args(args)
         .args(["--region", "us-east-1", "--endpoint-url", endpoint])
         .env_clear()
         .env("HOME", dir)
@@ -89,9 +94,8 @@ fn command(dir: &Path, endpoint: &str, args: &[String]) -> Output {
         .env("ROLLWATCH_STATE_DIR", dir.join("state"))
         .env("ROLLWATCH_CONFIG", dir.join("config.toml"))
         .env("ROLLWATCH_FOLLOW_POLL_MS", "50")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(std::process::Stdio::null());
+    cmd
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -139,8 +143,17 @@ async fn stop_needs_yes_without_a_terminal_then_stops_and_is_audited() {
         .iter()
         .map(|r| r["outcome"].as_str().unwrap())
         .collect();
-    assert_eq!(outcomes, ["cancelled", "done", "refused"]);
-    assert_eq!(audit[1]["initiator"]["via"], "cli");
+    // Audit first: the attempt line was on disk before StopDeployment was sent.
+    assert_eq!(outcomes, ["cancelled", "attempted", "done", "refused"]);
+    assert_eq!(audit[1]["attempt_id"], audit[2]["attempt_id"]);
+    assert!(
+        audit[1]["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["call"] != "codedeploy:StopDeployment")
+    );
+    assert_eq!(audit[2]["initiator"]["via"], "cli");
     let shown = cli.run(&["audit"]).await;
     let (stdout, _) = text(&shown);
     assert!(
@@ -253,4 +266,99 @@ async fn continue_approves_the_waiting_hook_and_resolve_clears_a_split() {
     let (stdout, err) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
     assert_eq!(stdout.trim(), "ledger:live now at v2 100%");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_state_directory_sends_nothing() {
+    let cli = Cli::start("failing-canary", 0.0, None).await;
+    cli.sandbox.advance(60.0);
+    let id = cli.deployment_of("checkout").await;
+    // The state directory is a file: no audit line can be written.
+    std::fs::write(cli.dir.path().join("state"), "not a directory").unwrap();
+    let out = cli.run(&["rollback", &id, "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(5), "{stdout}{err}");
+    assert!(
+        err.contains("refusing to act without an audit log"),
+        "{err}"
+    );
+    assert!(err.contains("ROLLWATCH_STATE_DIR"), "how to fix it: {err}");
+    assert_eq!(cli.mutating().await, 0, "nothing sent");
+}
+
+/// Starts `rollwatch rollback ID --yes` and waits for its attempt line.
+async fn rollback_in_flight(cli: &Cli, id: &str) -> std::process::Child {
+    let args: Vec<String> = ["rollback", id, "--yes"].map(str::to_owned).to_vec();
+    let mut child = rollwatch(cli.dir.path(), &cli.sandbox.endpoint(), &args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if cli.audit().iter().any(|r| r["outcome"] == "attempted") && cli.mutating().await > 0 {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("no attempt line and no StopDeployment");
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_ended_by_sigterm_or_sigkill_mid_follow_is_still_on_record() {
+    // Every GetDeployment takes 2 s: the rollback is still being followed when the signal
+    // comes.
+    let slow = Some("latency@GetDeployment=2s");
+    let cli = Cli::start("failing-canary", 0.0, slow).await;
+    cli.sandbox.advance(60.0);
+    let id = cli.deployment_of("checkout").await;
+    let mut child = rollback_in_flight(&cli, &id).await;
+    signal(&child, "TERM");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.code().is_some(),
+        "exited on its own, not killed: {status:?}"
+    );
+    let audit = cli.audit();
+    let outcome = audit.last().unwrap();
+    assert_eq!(outcome["outcome"], "failed", "{outcome}");
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopped following"),
+        "{outcome}"
+    );
+    assert_eq!(audit[audit.len() - 2]["attempt_id"], outcome["attempt_id"]);
+
+    // SIGKILL cannot be handled: the attempt line alone tells the story.
+    let other = Cli::start("failing-canary", 0.0, slow).await;
+    other.sandbox.advance(60.0);
+    let id = other.deployment_of("checkout").await;
+    let mut child = rollback_in_flight(&other, &id).await;
+    signal(&child, "KILL");
+    let _ = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap();
+    let shown = other.run(&["audit"]).await;
+    let (stdout, _) = text(&shown);
+    assert!(stdout.contains("UNKNOWN"), "{stdout}");
+    assert!(stdout.contains("outcome unknown"), "{stdout}");
+    assert!(stdout.contains("CloudTrail"), "{stdout}");
+    let raw = other.run(&["audit", "--json"]).await;
+    let line: Value = serde_json::from_str(text(&raw).0.lines().last().unwrap()).unwrap();
+    assert_eq!(line["outcome"], "unknown");
 }

@@ -88,6 +88,20 @@ pub async fn env(scenario: &str, faults: Option<&str>) -> Env {
     }
 }
 
+impl Env {
+    /// The audit log as `rollwatch audit` shows it: one record per attempt.
+    pub fn records(&self) -> Vec<rollwatch::actions::AuditRecord> {
+        rollwatch::actions::paired(
+            self.audit
+                .read()
+                .unwrap()
+                .into_iter()
+                .map(Result::unwrap)
+                .collect(),
+        )
+    }
+}
+
 pub fn context(protected: bool) -> Context {
     Context {
         profile: Some("sandbox".into()),

@@ -46,7 +46,7 @@ async fn rollback_returns_the_alias_to_100_percent_old() {
         "only status changes are kept: {calls:?}"
     );
     assert!(report.audit_error.is_none());
-    assert_eq!(env.audit.read().unwrap().len(), 1);
+    assert_eq!(env.records().len(), 1);
 }
 
 #[tokio::test]

@@ -45,8 +45,8 @@ async fn the_revision_id_race_is_reported_and_never_overwritten() {
         report.message
     );
     assert_eq!(env.alias("ledger").await, ("3".to_string(), Vec::new()));
-    let lines = env.audit.read().unwrap();
-    let record = lines[0].as_ref().unwrap();
+    let lines = env.records();
+    let record = &lines[0];
     assert_eq!(record.outcome, Outcome::Failed);
     let update = record
         .calls
@@ -78,7 +78,7 @@ async fn access_denied_names_the_missing_iam_action_and_is_audited() {
         "{}",
         report.message
     );
-    let record = env.audit.read().unwrap().remove(0).unwrap();
+    let record = env.records().remove(0);
     assert_eq!(record.outcome, Outcome::Failed);
     assert_eq!(record.action, "rollback");
     let stop = record
@@ -139,7 +139,7 @@ async fn a_second_request_in_flight_does_nothing() {
         stats["services"]["codedeploy"]["operations"]["StopDeployment"]["calls"],
         1
     );
-    assert_eq!(env.audit.read().unwrap().len(), 1, "busy is not an attempt");
+    assert_eq!(env.records().len(), 1, "busy is not an attempt");
     assert!(!env.executor.is_busy("anything"));
 }
 
@@ -160,7 +160,7 @@ async fn a_declined_confirmation_sends_nothing_and_is_audited() {
     assert!(report.message.contains("not sent"), "{}", report.message);
     env.executor.record_unconfirmed(&protected);
     assert_eq!(mutating(&env.stats().await), before);
-    assert_eq!(env.audit.read().unwrap().len(), 2);
+    assert_eq!(env.records().len(), 2);
 }
 
 #[tokio::test]
@@ -240,7 +240,7 @@ async fn cancelling_the_follow_still_writes_the_audit_line() {
         "{}",
         report.message
     );
-    let record = env.audit.read().unwrap().remove(0).unwrap();
+    let record = env.records().remove(0);
     assert!(
         record
             .calls

@@ -5,9 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::tui::model::Model;
 
-/// Below this size the screen shows "terminal too small".
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub use crate::tui::model::{MIN_HEIGHT, MIN_WIDTH};
 
 /// The regions of the main screen (None when hidden).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -23,8 +23,12 @@ pub fn armed(model: &Model) -> Vec<Armed> {
 
 fn guard_line(a: &Armed, width: usize, model: &Model) -> Line<'static> {
     let t = &model.theme;
-    let (head, style) = match a.fires_in {
-        Some(secs) => (
+    let (head, style) = match (a.fires_in, &a.held) {
+        (_, Some(why)) => (
+            format!(" GUARD HOLDS {} {}: {why} — x cancels ", a.id, a.subject),
+            t.warning(),
+        ),
+        (Some(secs), None) => (
             format!(
                 " GUARD rolls back {} {} in {} — x cancels ",
                 a.id,
@@ -33,7 +37,7 @@ fn guard_line(a: &Armed, width: usize, model: &Model) -> Line<'static> {
             ),
             t.badge(t.error()),
         ),
-        None => (
+        (None, None) => (
             format!(
                 " guard armed on {} {}: countdown in {} if still failing — x cancels ",
                 a.id,
