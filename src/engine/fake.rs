@@ -121,6 +121,8 @@ pub struct FakeReader {
     pub fail_alias: Mutex<bool>,
     /// The Lambda budget grants nothing.
     pub block_lambda: Mutex<bool>,
+    /// The next alarms read panics (a bug inside rollwatch's read task).
+    pub panic_alarms: Mutex<bool>,
     buckets: Mutex<[Bucket; 3]>,
 }
 
@@ -140,6 +142,7 @@ impl FakeReader {
             throttle_alarms: Mutex::new(false),
             fail_alias: Mutex::new(false),
             block_lambda: Mutex::new(false),
+            panic_alarms: Mutex::new(false),
             buckets: Mutex::new([
                 Bucket::new(limits.codedeploy),
                 Bucket::new(limits.lambda),
@@ -409,6 +412,12 @@ impl DeploymentReader for FakeReader {
     async fn alarms(&self, names: &[String]) -> Result<Vec<Alarm>, Failure> {
         let now = self.now();
         self.log(|c| c.alarms.push(now));
+        let panic = self
+            .panic_alarms
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or(false);
+        assert!(!panic, "a scripted bug in the alarms read");
         if self.throttle_alarms.lock().is_ok_and(|t| *t) {
             return Err(failure(FailureKind::Throttled, "DescribeAlarms"));
         }

@@ -247,3 +247,30 @@ async fn at_a_hundred_deployments_every_alias_gets_its_turn() {
         assert!(!alias.is_stale(last.taken_at));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_read_task_that_panics_is_shown_and_read_again_not_left_in_flight() {
+    let fake = Arc::new(FakeReader::new());
+    *fake.panic_alarms.lock().expect("lock") = true;
+    let all = pictures(&fake, 60).await;
+    let shown = all.iter().any(|p| {
+        p.regions[0].deployments.iter().any(|v| {
+            v.freshness
+                .alarms
+                .last_error
+                .as_ref()
+                .is_some_and(|e| e.message.contains("failed inside rollwatch"))
+        })
+    });
+    assert!(shown, "the failure is on the alarms panel");
+    let reads = fake.calls().alarms.len();
+    assert!(reads >= 4, "read again every 10 s after the panic: {reads}");
+    let last = all.last().expect("a picture");
+    assert!(
+        last.regions[0].deployments[0]
+            .freshness
+            .alarms
+            .last_error
+            .is_none()
+    );
+}

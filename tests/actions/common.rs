@@ -58,12 +58,18 @@ impl Pause for Advance {
 }
 
 pub async fn env(scenario: &str, faults: Option<&str>) -> Env {
+    env_with_timeout(scenario, faults, 10).await
+}
+
+/// An environment whose calls time out after `call_timeout_secs`.
+pub async fn env_with_timeout(scenario: &str, faults: Option<&str>, call_timeout_secs: u32) -> Env {
     let sandbox = Arc::new(
         Sandbox::start(sandbox_config(scenario, faults))
             .await
             .unwrap(),
     );
-    let opts = options(&sandbox);
+    let mut opts = options(&sandbox);
+    opts.limits.call_timeout_secs = call_timeout_secs;
     let readers = connect(&opts).await.unwrap();
     let writer = connect_writer(&opts, sandbox.region(), &Mode::Operator)
         .await
@@ -88,20 +94,6 @@ pub async fn env(scenario: &str, faults: Option<&str>) -> Env {
     }
 }
 
-impl Env {
-    /// The audit log as `rollwatch audit` shows it: one record per attempt.
-    pub fn records(&self) -> Vec<rollwatch::actions::AuditRecord> {
-        rollwatch::actions::paired(
-            self.audit
-                .read()
-                .unwrap()
-                .into_iter()
-                .map(Result::unwrap)
-                .collect(),
-        )
-    }
-}
-
 pub fn context(protected: bool) -> Context {
     Context {
         profile: Some("sandbox".into()),
@@ -115,6 +107,18 @@ pub fn context(protected: bool) -> Context {
 }
 
 impl Env {
+    /// The audit log as `rollwatch audit` shows it: one record per attempt.
+    pub fn records(&self) -> Vec<rollwatch::actions::AuditRecord> {
+        rollwatch::actions::paired(
+            self.audit
+                .read()
+                .unwrap()
+                .into_iter()
+                .map(Result::unwrap)
+                .collect(),
+        )
+    }
+
     /// The picture's view of the deployment of `function` (the newest one shown).
     pub async fn view(&self, function: &str) -> DeploymentView {
         let picture = collect_picture(&self.readers, PictureOptions::default()).await;

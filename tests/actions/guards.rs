@@ -248,3 +248,55 @@ async fn cancelling_the_follow_still_writes_the_audit_line() {
             .any(|c| c.call == "codedeploy:StopDeployment")
     );
 }
+
+#[tokio::test]
+async fn an_action_is_prepared_on_the_status_read_again_not_the_picture_s() {
+    let env = env("failing-canary", None).await;
+    env.sandbox.advance(60.0);
+    let view = env.view("checkout").await;
+    assert!(view.deployment.status.is_active());
+    // Someone stops it after the picture was taken.
+    env.writer.stop(&view.deployment.id, false).await.unwrap();
+    env.sandbox.advance(5.0);
+    let prepared = rollwatch::actions::prepare(
+        &env.writer,
+        &view,
+        &Request::Rollback,
+        crate::common::context(false),
+    )
+    .await;
+    let why = prepared.refusal().expect("refused on the fresh status");
+    assert!(why.contains("stopped"), "{why}");
+    assert!(prepared.confirmation.is_none());
+}
+
+#[tokio::test]
+async fn a_stop_that_gets_no_answer_may_have_been_applied_and_is_checked() {
+    // StopDeployment answers after 3 s; the write side gives up after 1 s.
+    let env =
+        crate::common::env_with_timeout("failing-canary", Some("latency@StopDeployment=3s"), 1)
+            .await;
+    env.sandbox.advance(60.0);
+    let report = env.run("checkout", Request::Stop).await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    assert!(
+        report.message.contains("MAY HAVE BEEN APPLIED"),
+        "{}",
+        report.message
+    );
+    assert!(
+        report.message.contains("is now"),
+        "then read: {}",
+        report.message
+    );
+    let record = env.records().remove(0);
+    assert!(
+        record
+            .calls
+            .iter()
+            .filter(|c| c.call == "codedeploy:StopDeployment")
+            .count()
+            == 1,
+        "sent once, never re-sent"
+    );
+}

@@ -237,6 +237,19 @@ fn promote_now_is_refused_for_cloudformation_with_the_alternative() {
 }
 
 #[test]
+fn promote_now_is_refused_when_the_alias_already_sends_everything_to_the_new_version() {
+    let mut v = view(DeploymentStatus::InProgress);
+    assert!(check(&v, &Action::PromoteNow).is_ok(), "at 10%");
+    if let Part::Ok { value } = &mut v.alias {
+        value.primary_version = "2".into();
+        value.additional.clear();
+    }
+    let why = check(&v, &Action::PromoteNow).expect_err("at 100% new");
+    assert!(why.contains("already sends all traffic to v2"), "{why}");
+    assert!(why.contains("back to v1"), "says why: {why}");
+}
+
+#[test]
 fn split_resolutions_after_a_stop_without_rollback() {
     let v = view(DeploymentStatus::Stopped);
     let back = Action::ResolveSplit {
