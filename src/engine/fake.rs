@@ -415,8 +415,7 @@ impl DeploymentReader for FakeReader {
         let panic = self
             .panic_alarms
             .lock()
-            .map(|mut p| std::mem::take(&mut *p))
-            .unwrap_or(false);
+            .is_ok_and(|mut p| std::mem::take(&mut *p));
         assert!(!panic, "a scripted bug in the alarms read");
         if self.throttle_alarms.lock().is_ok_and(|t| *t) {
             return Err(failure(FailureKind::Throttled, "DescribeAlarms"));
