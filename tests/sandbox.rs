@@ -1,7 +1,8 @@
 //! Integration tests of the sandbox over real HTTP on 127.0.0.1:0, with the simulated clock
 //! frozen (speed 0) and advanced explicitly so every run is deterministic: the AWS SDK clients
 //! for every operation, the deployment simulation against its ground truth, scenarios, faults,
-//! malformed requests, and (when `ROLLWATCH_AWS_CLI` is set) the AWS CLI.
+//! malformed requests, the limits and cross-site guards that keep it standing, and (when
+//! `ROLLWATCH_AWS_CLI` is set) the AWS CLI.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "sandbox/api.rs"]
@@ -12,6 +13,8 @@ mod cli;
 mod common;
 #[path = "sandbox/errors.rs"]
 mod errors;
+#[path = "sandbox/hardening.rs"]
+mod hardening;
 #[path = "sandbox/sim.rs"]
 mod sim;
 #[path = "sandbox/telemetry.rs"]

@@ -5,6 +5,10 @@
 //! (VALUE = the scope itself, e.g. `deny=StopDeployment`, `deny=codedeploy:StopDeployment`,
 //! `deny=lambda`). SCOPE is a service (`codedeploy`, `lambda`, `cloudwatch`, `logs`), an
 //! operation (`UpdateAlias`) or both (`lambda:UpdateAlias`). Faults never touch `/_sandbox/*`.
+//!
+//! The rules can be replaced or cleared while the sandbox runs (`POST /_sandbox/faults`, see
+//! [`Faults::replace`]); the random stream goes on, so a run stays reproducible for a given
+//! sequence of requests and changes.
 
 use std::time::Duration;
 
@@ -75,6 +79,8 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Faults {
     rules: Vec<(Kind, Scope)>,
+    /// The spec the rules came from (empty: no faults).
+    spec: String,
     rng: SmallRng,
 }
 
@@ -94,7 +100,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     if !(0.0..=60.0).contains(&(v * scale)) {
         return Err(format!("`{t}` must be between 0 and 60 s"));
     }
-    Ok(Duration::from_secs_f64(v * scale))
+    Duration::try_from_secs_f64(v * scale).map_err(|_| format!("`{t}` is not a duration"))
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
@@ -105,11 +111,58 @@ fn parse_probability(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("`{text}` is not a probability between 0 and 1"))
 }
 
+/// Parses the rules of a spec; the error names the offending rule.
+fn parse_rules(spec: &str) -> Result<Vec<(Kind, Scope)>, String> {
+    let mut rules = Vec::new();
+    for rule in spec.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        let (key, value) = rule
+            .split_once('=')
+            .ok_or_else(|| format!("fault `{rule}`: expected KIND=VALUE"))?;
+        let (kind, scope) = key.split_once('@').unwrap_or((key, ""));
+        let context = |e: String| format!("fault `{rule}`: {e}");
+        let scope = Scope::parse(scope).map_err(context)?;
+        let parsed = match kind.trim() {
+            "throttle" => (
+                Kind::Throttle(parse_probability(value).map_err(context)?),
+                scope,
+            ),
+            "error5xx" => (
+                Kind::Error5xx(parse_probability(value).map_err(context)?),
+                scope,
+            ),
+            "reset" => (
+                Kind::Reset(parse_probability(value).map_err(context)?),
+                scope,
+            ),
+            "latency" => {
+                let (lo, hi) = value.split_once("..").unwrap_or((value, value));
+                let (lo, hi) = (
+                    parse_duration(lo).map_err(context)?,
+                    parse_duration(hi).map_err(context)?,
+                );
+                if hi < lo {
+                    return Err(context("the range is reversed".into()));
+                }
+                (Kind::Latency(lo, hi), scope)
+            }
+            "deny" => (Kind::Deny, Scope::parse(value).map_err(context)?),
+            other => {
+                return Err(format!(
+                    "fault `{rule}`: unknown kind `{other}` (throttle, error5xx, latency, reset, deny)"
+                ));
+            }
+        };
+        rules.push(parsed);
+    }
+    Ok(rules)
+}
+
 impl Faults {
     /// No faults.
     pub fn none(seed: u64) -> Self {
         Self {
             rules: Vec::new(),
+            spec: String::new(),
             rng: SmallRng::seed_from_u64(seed ^ 0xfa17),
         }
     }
@@ -117,47 +170,52 @@ impl Faults {
     /// Parses a spec; the error names the offending rule.
     pub fn parse(spec: &str, seed: u64) -> Result<Self, String> {
         let mut faults = Self::none(seed);
-        for rule in spec.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-            let (key, value) = rule
-                .split_once('=')
-                .ok_or_else(|| format!("fault `{rule}`: expected KIND=VALUE"))?;
-            let (kind, scope) = key.split_once('@').unwrap_or((key, ""));
-            let context = |e: String| format!("fault `{rule}`: {e}");
-            let scope = Scope::parse(scope).map_err(context)?;
-            let parsed = match kind.trim() {
-                "throttle" => (
-                    Kind::Throttle(parse_probability(value).map_err(context)?),
-                    scope,
-                ),
-                "error5xx" => (
-                    Kind::Error5xx(parse_probability(value).map_err(context)?),
-                    scope,
-                ),
-                "reset" => (
-                    Kind::Reset(parse_probability(value).map_err(context)?),
-                    scope,
-                ),
-                "latency" => {
-                    let (lo, hi) = value.split_once("..").unwrap_or((value, value));
-                    let (lo, hi) = (
-                        parse_duration(lo).map_err(context)?,
-                        parse_duration(hi).map_err(context)?,
-                    );
-                    if hi < lo {
-                        return Err(context("the range is reversed".into()));
-                    }
-                    (Kind::Latency(lo, hi), scope)
-                }
-                "deny" => (Kind::Deny, Scope::parse(value).map_err(context)?),
-                other => {
-                    return Err(format!(
-                        "fault `{rule}`: unknown kind `{other}` (throttle, error5xx, latency, reset, deny)"
-                    ));
-                }
-            };
-            faults.rules.push(parsed);
-        }
+        faults.rules = parse_rules(spec)?;
+        spec.trim().clone_into(&mut faults.spec);
         Ok(faults)
+    }
+
+    /// Replaces the rules with those of `spec` (same syntax and errors as [`Faults::parse`];
+    /// `None` or a blank spec clears them). On error the current rules stay.
+    pub fn replace(&mut self, spec: Option<&str>) -> Result<(), String> {
+        let spec = spec.map(str::trim).unwrap_or_default();
+        self.rules = parse_rules(spec)?;
+        spec.clone_into(&mut self.spec);
+        Ok(())
+    }
+
+    /// The current rules, as `GET /_sandbox/faults` shows them: the spec and one entry per
+    /// rule (`kind`, `service`, `operation`, and `probability` or `min_ms`/`max_ms`).
+    pub fn describe(&self) -> serde_json::Value {
+        let rules: Vec<serde_json::Value> = self
+            .rules
+            .iter()
+            .map(|(kind, scope)| {
+                let mut rule = serde_json::json!({
+                    "service": scope.service,
+                    "operation": scope.operation,
+                });
+                let (name, extra) = match kind {
+                    Kind::Throttle(p) => ("throttle", serde_json::json!({"probability": p})),
+                    Kind::Error5xx(p) => ("error5xx", serde_json::json!({"probability": p})),
+                    Kind::Reset(p) => ("reset", serde_json::json!({"probability": p})),
+                    Kind::Latency(lo, hi) => (
+                        "latency",
+                        serde_json::json!({"min_ms": lo.as_millis(), "max_ms": hi.as_millis()}),
+                    ),
+                    Kind::Deny => ("deny", serde_json::json!({})),
+                };
+                rule["kind"] = serde_json::json!(name);
+                if let (Some(rule), Some(extra)) = (rule.as_object_mut(), extra.as_object()) {
+                    rule.extend(extra.clone());
+                }
+                rule
+            })
+            .collect();
+        serde_json::json!({
+            "faults": if self.spec.is_empty() { None } else { Some(&self.spec) },
+            "rules": rules,
+        })
     }
 
     /// Decides the fate of one request: an added delay and maybe a fault.
@@ -231,5 +289,45 @@ mod tests {
         assert!(e.contains("throttle=2"), "{e}");
         assert!(Faults::parse("latency=5", 1).is_err());
         assert!(Faults::parse("deny=ec2:Run", 1).is_err());
+    }
+
+    #[test]
+    fn replace_swaps_or_clears_the_rules_and_keeps_them_on_error() {
+        let mut f = Faults::none(1);
+        assert_eq!(f.decide("lambda", "GetAlias").1, None);
+        f.replace(Some("deny=lambda:GetAlias,latency=50ms..2s"))
+            .expect("valid");
+        assert_eq!(f.decide("lambda", "GetAlias").1, Some(Outcome::Deny));
+        let shown = f.describe();
+        assert_eq!(shown["faults"], "deny=lambda:GetAlias,latency=50ms..2s");
+        assert_eq!(shown["rules"][0]["kind"], "deny");
+        assert_eq!(shown["rules"][0]["operation"], "GetAlias");
+        assert_eq!(shown["rules"][1]["max_ms"], 2000);
+        let e = f.replace(Some("throttle=7")).expect_err("invalid");
+        assert!(e.contains("throttle=7"), "{e}");
+        assert_eq!(f.decide("lambda", "GetAlias").1, Some(Outcome::Deny));
+        f.replace(None).expect("clears");
+        assert_eq!(f.decide("lambda", "GetAlias").1, None);
+        assert_eq!(f.describe()["faults"], serde_json::Value::Null);
+        f.replace(Some("  ")).expect("blank clears");
+        assert_eq!(f.describe()["rules"], serde_json::json!([]));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(300))]
+
+        /// A spec now arrives over HTTP: any text parses or is refused, never panics.
+        #[test]
+        fn any_spec_parses_or_is_refused(spec in "[a-z0-9@:=,.\\-eE ]{0,40}|\\PC{0,40}") {
+            let mut f = Faults::none(1);
+            if f.replace(Some(&spec)).is_ok() {
+                let _ = f.decide("lambda", "GetAlias");
+            }
+        }
+
+        #[test]
+        fn any_duration_parses_or_is_refused(n in proptest::num::f64::ANY, unit in "ms|s") {
+            let _ = parse_duration(&format!("{n}{unit}"));
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod cloudwatch;
 pub mod codedeploy;
 pub mod faults;
+pub mod guard;
 pub mod ids;
 pub mod lambda;
 pub mod logs;
@@ -21,6 +22,9 @@ pub mod sts;
 pub mod traffic;
 pub mod wire;
 pub mod world;
+
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -49,6 +53,7 @@ pub struct SandboxArgs {
     /// the scope). SCOPE is a service (codedeploy, lambda, cloudwatch, logs), an operation, or
     /// `service:Operation`. Example:
     /// `throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05,deny=StopDeployment,throttle@lambda:GetAlias=0.5`.
+    /// Change or clear them while it runs with `POST /_sandbox/faults`.
     /// Errors use each service's real shapes (`CodeDeploy` `ThrottlingException`, Lambda 429
     /// `TooManyRequestsException`, `CloudWatch` Throttling, Logs `ThrottlingException`, `AccessDenied` 403).
     #[arg(long)]
@@ -56,7 +61,7 @@ pub struct SandboxArgs {
     /// Seed for traffic and fault randomness (runs are reproducible).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Allow a non-loopback listen address.
+    /// Allow a non-loopback listen address (and requests whose Host is not a loopback name).
     #[arg(long)]
     pub allow_remote: bool,
 }
@@ -123,36 +128,7 @@ impl Sandbox {
         if !config.allow_remote && !config.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(config.listen));
         }
-        if !config.speed.is_finite() || config.speed < 0.0 {
-            return Err(SandboxError::Speed(config.speed));
-        }
-        let faults = match &config.faults {
-            Some(spec) => faults::Faults::parse(spec, config.seed).map_err(SandboxError::Faults)?,
-            None => faults::Faults::none(config.seed),
-        };
-        let loaded = scenario::load(&config.scenario)?;
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        let base = (wall / 60.0).floor() * 60.0;
-        let start = base - (loaded.scenario.history_minutes.max(0.0) * 60.0).round();
-        let settings = scenario::apply::settings(&loaded.scenario);
-        let mut world = World::new(
-            start,
-            SimClock::new(base, config.speed),
-            config.seed,
-            settings,
-            faults,
-        );
-        scenario::apply::apply(&loaded.scenario, &mut world, start, base);
-        world.obs.event(
-            start,
-            "scenario",
-            None,
-            None,
-            serde_json::json!({"file": loaded.file, "description": loaded.scenario.description}),
-        );
-        world.advance_to(base);
+        let world = build_world(&config)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -165,6 +141,7 @@ impl Sandbox {
         })?;
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
+            allow_remote: config.allow_remote,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::app(shared.clone());
@@ -260,6 +237,42 @@ impl Drop for Sandbox {
     }
 }
 
+/// The simulated world `config` describes (scenario applied, history replayed), without a
+/// server.
+fn build_world(config: &SandboxConfig) -> Result<World, SandboxError> {
+    if !config.speed.is_finite() || config.speed < 0.0 {
+        return Err(SandboxError::Speed(config.speed));
+    }
+    let faults = match &config.faults {
+        Some(spec) => faults::Faults::parse(spec, config.seed).map_err(SandboxError::Faults)?,
+        None => faults::Faults::none(config.seed),
+    };
+    let loaded = scenario::load(&config.scenario)?;
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let base = (wall / 60.0).floor() * 60.0;
+    let start = base - (loaded.scenario.history_minutes.max(0.0) * 60.0).round();
+    let settings = scenario::apply::settings(&loaded.scenario);
+    let mut world = World::new(
+        start,
+        SimClock::new(base, config.speed),
+        config.seed,
+        settings,
+        faults,
+    );
+    scenario::apply::apply(&loaded.scenario, &mut world, start, base);
+    world.obs.event(
+        start,
+        "scenario",
+        None,
+        None,
+        serde_json::json!({"file": loaded.file, "description": loaded.scenario.description}),
+    );
+    world.advance_to(base);
+    Ok(world)
+}
+
 /// `rollwatch sandbox`: runs until Ctrl-C.
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let scenario = args.scenario.clone();
@@ -275,6 +288,9 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     println!();
     println!(
         "Ground truth: {endpoint}/_sandbox/events   stats: {endpoint}/_sandbox/stats   clock: POST {endpoint}/_sandbox/clock"
+    );
+    println!(
+        "Faults at run time: POST {endpoint}/_sandbox/faults with {{\"faults\": \"throttle=0.3\"}} (Content-Type: application/json)"
     );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;

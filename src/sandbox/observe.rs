@@ -1,5 +1,10 @@
 //! Observability for tests and benchmarks: the ground-truth event log (every weight, alarm, hook
 //! and status change, with simulated and wall-clock time) and per-operation call statistics.
+//!
+//! The statistics are keyed by (service, operation), and an operation name can come from the
+//! request (an arbitrary `X-Amz-Target`), so the server counts operations a service does not
+//! know under one [`UNKNOWN_OPERATION`] entry per service, and [`Observer::call`] itself never
+//! holds more than [`MAX_OPERATIONS`] entries: past that, new names fold into that entry too.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -8,6 +13,12 @@ use serde_json::{Value, json};
 
 /// How many ground-truth events are kept (oldest dropped first).
 const MAX_EVENTS: usize = 50_000;
+
+/// The operation name calls to unknown operations are counted under.
+pub const UNKNOWN_OPERATION: &str = "unknown";
+
+/// Most (service, operation) entries the statistics hold.
+pub const MAX_OPERATIONS: usize = 512;
 
 /// One ground-truth event.
 #[derive(Debug, Clone, Serialize)]
@@ -83,14 +94,19 @@ impl Observer {
         self.events.iter().filter(move |e| e.seq >= since)
     }
 
-    /// Counts one call (and whether a fault answered it).
+    /// Counts one call (and whether a fault answered it). A new operation name past
+    /// [`MAX_OPERATIONS`] entries is counted under [`UNKNOWN_OPERATION`].
     pub fn call(&mut self, service: &str, operation: &str, faulted: bool) {
-        let entry = self
-            .ops
-            .entry((service.to_owned(), operation.to_owned()))
-            .or_default();
+        let known = (service.to_owned(), operation.to_owned());
+        let key = if self.ops.len() >= MAX_OPERATIONS && !self.ops.contains_key(&known) {
+            (known.0, UNKNOWN_OPERATION.to_owned())
+        } else {
+            known
+        };
+        let mutating = is_mutating(&key.1);
+        let entry = self.ops.entry(key).or_default();
         entry.calls += 1;
-        entry.mutating = is_mutating(operation);
+        entry.mutating = mutating;
         if faulted {
             entry.faults += 1;
         }
@@ -144,6 +160,27 @@ mod tests {
         assert_eq!(
             stats["services"]["lambda"]["operations"]["UpdateAlias"]["faults"],
             1
+        );
+    }
+
+    #[test]
+    fn the_statistics_never_grow_past_their_bound() {
+        let mut obs = Observer::default();
+        obs.call("lambda", "GetAlias", false);
+        for i in 0..5 * MAX_OPERATIONS {
+            obs.call("codedeploy", &format!("Bogus{i}"), false);
+        }
+        obs.call("lambda", "GetAlias", false);
+        assert!(obs.ops.len() <= MAX_OPERATIONS + 1, "{}", obs.ops.len());
+        let stats = obs.stats_json();
+        assert_eq!(stats["calls"], 5 * MAX_OPERATIONS as u64 + 2);
+        assert_eq!(
+            stats["services"]["lambda"]["operations"]["GetAlias"]["calls"],
+            2
+        );
+        assert!(
+            stats["services"]["codedeploy"]["operations"][UNKNOWN_OPERATION]["calls"].as_u64()
+                > Some(0)
         );
     }
 }

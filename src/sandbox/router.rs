@@ -9,6 +9,7 @@ use crate::sandbox::codedeploy::{self, sim::SimCtx};
 use crate::sandbox::faults::Outcome;
 use crate::sandbox::lambda::{self, ops::Route};
 use crate::sandbox::logs;
+use crate::sandbox::observe::UNKNOWN_OPERATION;
 use crate::sandbox::sts;
 use crate::sandbox::wire::Reply;
 use crate::sandbox::world::World;
@@ -29,6 +30,44 @@ pub struct Classified {
     pub service: &'static str,
     pub operation: String,
     pub target: Target,
+}
+
+impl Classified {
+    /// The operation name the statistics count this call under: its own if the service
+    /// implements it, else [`UNKNOWN_OPERATION`] (so arbitrary names cannot grow the stats).
+    pub fn stats_operation(&self) -> &str {
+        let op = self.operation.as_str();
+        let known = match self.target {
+            Target::Lambda(_) => true,
+            Target::CodeDeploy => codedeploy::ops::OPERATIONS.contains(&op),
+            Target::CloudWatch(_) => cloudwatch::OPERATIONS.contains(&op),
+            Target::Logs => logs::OPERATIONS.contains(&op),
+            Target::Sts => sts::OPERATIONS.contains(&op),
+        };
+        if known { op } else { UNKNOWN_OPERATION }
+    }
+
+    /// Whether the request writes through a protocol a browser could forge as a cross-site
+    /// "simple request" (no custom header needed): Lambda's restJson1 POST/PUT, and the
+    /// `CloudWatch` RPC v2 CBOR path. Returns whether its body is CBOR (else JSON).
+    pub fn forgeable_write(&self, method: &str) -> Option<bool> {
+        match self.target {
+            Target::Lambda(_) if method == "POST" || method == "PUT" => Some(false),
+            Target::CloudWatch(Codec::Cbor) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// An error reply in the shape of `target`'s protocol (`code` as that service spells it).
+pub fn error_reply(target: &Target, code: &str, message: &str, status: u16) -> Reply {
+    match target {
+        Target::CodeDeploy => Reply::aws_json_error(code, message, status),
+        Target::Lambda(_) => Reply::rest_json_error(code, message, status),
+        Target::CloudWatch(codec) => cloudwatch::error(*codec, code, message, status),
+        Target::Logs => logs::error(code, message, status),
+        Target::Sts => sts::error(code, message, status),
+    }
 }
 
 const CW_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";

@@ -12,6 +12,18 @@
 //! - `GET /_sandbox/clock`, `POST /_sandbox/clock` with any of `{"pause":true}`,
 //!   `{"speed":60}`, `{"advance_secs":60}`, `{"resume":true}` (applied in that order): answers
 //!   `{"now","processed","paused","speed"}` once the simulation has caught up.
+//! - `GET /_sandbox/faults`: the fault rules in force, `{"faults": SPEC|null, "rules": [{"kind",
+//!   "service","operation", "probability"|"min_ms","max_ms"}]}`; `POST /_sandbox/faults` with
+//!   `{"faults": "throttle=0.3,latency=50ms..2s"}` (the `--faults` syntax, same errors, 400 on a
+//!   bad spec and the old rules stay) replaces them from the next request on, and
+//!   `{"faults": null}` or `{"faults": ""}` clears them; answers like the GET.
+//!
+//! Cross-site safety (see [`crate::sandbox::guard`]): unless `--allow-remote`, a request whose
+//! `Host` is not a loopback name is refused 403 (DNS rebinding); a `POST /_sandbox/*` needs
+//! `Content-Type: application/json` or `x-rollwatch-sandbox: 1` (else 415); a Lambda POST/PUT
+//! or a `CloudWatch` CBOR request needs its JSON/CBOR content type or an AWS client's headers
+//! (else 415 `UnsupportedMediaTypeException` in the service's shape). Refused requests change
+//! nothing and are not counted in the stats.
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{Body, Bytes};
@@ -20,8 +32,9 @@ use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::sandbox::faults::Outcome;
+use crate::sandbox::guard;
 use crate::sandbox::lambda::ops::query_map;
-use crate::sandbox::router::{Target, classify, dispatch, fault_reply, gunzip};
+use crate::sandbox::router::{Target, classify, dispatch, error_reply, fault_reply, gunzip};
 use crate::sandbox::wire::{Reply, http_date};
 use crate::sandbox::world::World;
 
@@ -32,6 +45,8 @@ const MAX_BODY: usize = 64 << 20;
 #[derive(Debug)]
 pub struct Shared {
     pub world: Mutex<World>,
+    /// `--allow-remote`: accept any `Host` (the listener may be on a public address).
+    pub allow_remote: bool,
 }
 
 impl Shared {
@@ -57,6 +72,26 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let method = parts.method.as_str();
+    let host = header("host");
+    let host_ok = shared.allow_remote
+        || (host.as_deref().is_some_and(guard::loopback_host)
+            && parts
+                .uri
+                .authority()
+                .is_none_or(|a| guard::loopback_host(a.as_str())));
+    if !host_ok {
+        // Refused before the body is read; in the service's error shape when it is known.
+        let message = guard::host_refusal(host.as_deref());
+        let target = header("x-amz-target");
+        let reply = match classify(method, &path, target.as_deref(), None) {
+            Ok(c) if !path.starts_with("/_sandbox/") => {
+                error_reply(&c.target, "AccessDeniedException", &message, 403)
+            }
+            _ => control_error(403, &message),
+        };
+        return finish(&shared, reply);
+    }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         let reply = Reply::aws_json_error(
             "SerializationException",
@@ -66,14 +101,25 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
         return finish(&shared, reply);
     };
     if let Some(rest) = path.strip_prefix("/_sandbox/") {
-        let reply = control(&shared, parts.method.as_str(), rest, &query, &bytes);
+        let reply = if method == "POST"
+            && !guard::control_post_allowed(
+                header("content-type").as_deref(),
+                header("x-rollwatch-sandbox").as_deref(),
+            ) {
+            control_error(
+                415,
+                "a POST to /_sandbox/* needs Content-Type: application/json or the header x-rollwatch-sandbox: 1 (so that a web page cannot send it as a cross-site form)",
+            )
+        } else {
+            control(&shared, method, rest, &query, &bytes)
+        };
         return finish(&shared, reply);
     }
     let sts_action = header("content-type")
         .filter(|t| t.starts_with("application/x-www-form-urlencoded"))
         .and_then(|_| crate::sandbox::sts::form_action(&bytes));
     let c = match classify(
-        parts.method.as_str(),
+        method,
         &path,
         header("x-amz-target").as_deref(),
         sts_action.as_deref(),
@@ -81,6 +127,35 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
         Ok(c) => c,
         Err(reply) => return finish(&shared, reply),
     };
+    if let Some(cbor) = c.forgeable_write(method) {
+        let has = |name: &str| parts.headers.contains_key(name);
+        let authorization = header("authorization");
+        let content_type = header("content-type");
+        let headers = guard::WriteHeaders {
+            content_type: content_type.as_deref(),
+            authorization: authorization.as_deref(),
+            sdk_header: has("x-amz-user-agent")
+                || has("amz-sdk-invocation-id")
+                || has("smithy-protocol"),
+        };
+        if !guard::write_allowed(&headers, cbor) {
+            let expected = if cbor {
+                "application/cbor"
+            } else {
+                "application/json"
+            };
+            let message = format!(
+                "{} needs Content-Type: {expected} (got {}) or an AWS SDK's headers; the sandbox refuses what a web page could send as a cross-site simple request",
+                c.operation,
+                content_type.as_deref().unwrap_or("none")
+            );
+            let code = match c.target {
+                Target::CloudWatch(_) => "UnsupportedMediaType",
+                _ => "UnsupportedMediaTypeException",
+            };
+            return finish(&shared, error_reply(&c.target, code, &message, 415));
+        }
+    }
     let (delay, outcome) = shared.lock().faults.decide(c.service, &c.operation);
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
@@ -106,7 +181,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
     let reply = {
         let mut world = shared.lock();
         world.sync();
-        world.obs.call(c.service, &c.operation, outcome.is_some());
+        world
+            .obs
+            .call(c.service, c.stats_operation(), outcome.is_some());
         match outcome {
             Some(Outcome::Reset) => None,
             Some(o) => Some(fault_reply(&c, o)),
@@ -167,7 +244,7 @@ fn control_error(status: u16, message: &str) -> Reply {
     Reply::json_with(status, "application/json", &json!({"error": message}))
 }
 
-/// `/_sandbox/stats`, `/_sandbox/events`, `/_sandbox/clock`.
+/// `/_sandbox/stats`, `/_sandbox/events`, `/_sandbox/clock`, `/_sandbox/faults`.
 fn control(shared: &Shared, method: &str, rest: &str, query: &str, body: &[u8]) -> Reply {
     let mut world = shared.lock();
     world.sync();
@@ -224,9 +301,25 @@ fn control(shared: &Shared, method: &str, rest: &str, query: &str, body: &[u8]) 
             world.sync();
             Reply::json_with(200, "application/json", &world.clock_json())
         }
+        ("GET", "faults") => Reply::json_with(200, "application/json", &world.faults.describe()),
+        ("POST", "faults") => {
+            const USAGE: &str = "expected a JSON object like {\"faults\": \"throttle=0.3,latency=50ms..2s\"} (the --faults syntax) or {\"faults\": null} to clear";
+            let spec = match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(o)) => match o.get("faults") {
+                    Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    _ => return control_error(400, USAGE),
+                },
+                _ => return control_error(400, USAGE),
+            };
+            match world.faults.replace(spec.as_deref()) {
+                Ok(()) => Reply::json_with(200, "application/json", &world.faults.describe()),
+                Err(e) => control_error(400, &format!("invalid faults: {e}")),
+            }
+        }
         _ => control_error(
             404,
-            "unknown sandbox endpoint: use GET /_sandbox/stats, GET /_sandbox/events, GET|POST /_sandbox/clock",
+            "unknown sandbox endpoint: use GET /_sandbox/stats, GET /_sandbox/events, GET|POST /_sandbox/clock, GET|POST /_sandbox/faults",
         ),
     }
 }

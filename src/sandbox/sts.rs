@@ -7,6 +7,9 @@ use crate::sandbox::wire::Reply;
 /// The sandbox's account, as every ARN it makes says.
 pub const ACCOUNT: &str = "123456789012";
 
+/// The operations [`handle`] implements (anything else is `InvalidAction`).
+pub const OPERATIONS: &[&str] = &["GetCallerIdentity"];
+
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// The `Action` of a form-encoded STS Query request body (`Version=2011-06-15`), if it is one.

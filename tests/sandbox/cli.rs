@@ -1,5 +1,7 @@
 //! An independent client: the AWS CLI (`ROLLWATCH_AWS_CLI=/path/to/aws`) against the sandbox,
-//! parsing its JSON output. Skipped, with the reason printed, when the variable is unset.
+//! parsing its JSON output. Skipped, with the reason printed, when the variable is unset. The
+//! CLI's Lambda writes must pass the sandbox's cross-site guard (it sends
+//! `Content-Type: application/json` on every POST/PUT, `{}` for an empty input).
 
 use std::process::Command;
 
@@ -50,6 +52,9 @@ async fn run(cli: &str, endpoint: &str, args: &[&str]) -> serde_json::Value {
         "aws {args:?} failed: {}{stdout}",
         String::from_utf8_lossy(&output.stderr)
     );
+    if stdout.trim().is_empty() {
+        return serde_json::Value::Null;
+    }
     serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("aws {args:?}: not JSON ({e}): {stdout}"))
 }
@@ -160,5 +165,95 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
             .all(|v| v.as_f64().unwrap() > 0.0 && v.as_f64().unwrap() < 200.0),
         "about 10% of 600 rpm: {data}"
     );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn aws_cli_lambda_writes_pass_the_cross_site_guard() {
+    let Some(cli) = aws_cli() else { return };
+    let sandbox = start("calm").await;
+    let endpoint = sandbox.endpoint();
+    let zip = tempfile::Builder::new().suffix(".zip").tempfile().unwrap();
+    // The smallest zip archive: an empty end-of-central-directory record.
+    std::fs::write(zip.path(), [&b"PK\x05\x06"[..], &[0u8; 18]].concat()).unwrap();
+    let zip_arg = format!("fileb://{}", zip.path().display());
+    let created = run(
+        &cli,
+        &endpoint,
+        &[
+            "lambda",
+            "create-function",
+            "--function-name",
+            "cli-fn",
+            "--runtime",
+            "python3.12",
+            "--role",
+            "arn:aws:iam::123456789012:role/r",
+            "--handler",
+            "h.h",
+            "--zip-file",
+            &zip_arg,
+        ],
+    )
+    .await;
+    assert_eq!(created["FunctionName"], "cli-fn", "{created}");
+    let published = run(
+        &cli,
+        &endpoint,
+        &["lambda", "publish-version", "--function-name", "cli-fn"],
+    )
+    .await;
+    assert_eq!(published["Version"], "1", "{published}");
+    run(
+        &cli,
+        &endpoint,
+        &["lambda", "publish-version", "--function-name", "cli-fn"],
+    )
+    .await;
+    let alias = run(
+        &cli,
+        &endpoint,
+        &[
+            "lambda",
+            "create-alias",
+            "--function-name",
+            "cli-fn",
+            "--name",
+            "live",
+            "--function-version",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(alias["FunctionVersion"], "1", "{alias}");
+    let updated = run(
+        &cli,
+        &endpoint,
+        &[
+            "lambda",
+            "update-alias",
+            "--function-name",
+            "cli-fn",
+            "--name",
+            "live",
+            "--function-version",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(updated["FunctionVersion"], "2", "{updated}");
+    run(
+        &cli,
+        &endpoint,
+        &[
+            "lambda",
+            "delete-alias",
+            "--function-name",
+            "cli-fn",
+            "--name",
+            "live",
+        ],
+    )
+    .await;
     sandbox.shutdown().await;
 }

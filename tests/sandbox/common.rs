@@ -61,7 +61,8 @@ pub async fn lambda(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&sdk(sandbox).await)
 }
 
-/// A raw HTTP/1.1 exchange: (status, headers lowercased, body).
+/// A raw HTTP/1.1 exchange: (status, headers lowercased, body). `Host` is the sandbox's address
+/// unless `headers` holds one.
 pub async fn raw(
     sandbox: &Sandbox,
     method: &str,
@@ -72,9 +73,13 @@ pub async fn raw(
     let addr = sandbox.endpoint().trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    // The sandbox's own address unless the test names another Host.
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        let _ = write!(req, "Host: {addr}\r\n");
+    }
     for (k, v) in headers {
         let _ = write!(req, "{k}: {v}\r\n");
     }

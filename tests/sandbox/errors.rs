@@ -105,7 +105,7 @@ async fn date_header_carries_the_simulated_clock() {
         &sandbox,
         "POST",
         "/_sandbox/clock",
-        &[],
+        &[("Content-Type", "application/json")],
         br#"{"advance_secs":86400}"#,
     )
     .await;
@@ -129,7 +129,14 @@ async fn date_header_carries_the_simulated_clock() {
         .unwrap()
         .as_secs_f64();
     assert!(date - wall > 86000.0, "a day ahead of the wall clock");
-    let (status, _, body) = raw(&sandbox, "POST", "/_sandbox/clock", &[], b"nonsense").await;
+    let (status, _, body) = raw(
+        &sandbox,
+        "POST",
+        "/_sandbox/clock",
+        &[("x-rollwatch-sandbox", "1")],
+        b"nonsense",
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     sandbox.shutdown().await;
 }

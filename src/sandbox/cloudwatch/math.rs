@@ -6,6 +6,12 @@
 //! Semantics follow `CloudWatch`'s metric math guide: in arithmetic between two series a
 //! timestamp missing from one side counts as 0; a point whose result is not finite (a division
 //! by zero) is dropped; a scalar is applied to every point of a series.
+//!
+//! Stack safety: a run of operators of one precedence (`a + b + c + ...`) parses into one
+//! [`Expr::Chain`] folded in a loop, not a nested tree, and parentheses, calls and unary minus
+//! nest at most [`MAX_NESTING`] deep, so parsing, evaluating and dropping an expression
+//! recurse a bounded number of frames whatever its length. References to other queries are
+//! not followed here: [`Context::resolve`] answers them (the caller orders evaluation).
 
 use std::collections::BTreeMap;
 
@@ -23,6 +29,9 @@ pub trait Context {
     /// Every period start of the query window (what `FILL` fills).
     fn grid(&self) -> &[i64];
 }
+
+/// Deepest nesting of parentheses, function calls and unary minus an expression may use.
+pub const MAX_NESTING: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -95,8 +104,49 @@ pub enum Expr {
     Num(f64),
     Ref(String),
     Neg(Box<Expr>),
-    Bin(&'static str, Box<Expr>, Box<Expr>),
+    /// `first op1 e1 op2 e2 ...`, operators of one precedence, applied left to right.
+    Chain(Box<Expr>, Vec<(&'static str, Expr)>),
     Call(String, Vec<Expr>),
+}
+
+impl Expr {
+    /// The ids this expression references, each once, in order of first use (`REPEAT` as the
+    /// second argument of `FILL` is a keyword, not a reference). Walks the tree with an
+    /// explicit stack.
+    pub fn references(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Num(_) => {}
+                Expr::Ref(id) => {
+                    if !out.contains(&id.as_str()) {
+                        out.push(id);
+                    }
+                }
+                Expr::Neg(inner) => stack.push(inner),
+                Expr::Chain(first, rest) => {
+                    stack.extend(rest.iter().rev().map(|(_, e)| e));
+                    stack.push(first);
+                }
+                Expr::Call(name, args) => {
+                    let keyword = |i: usize, a: &Expr| {
+                        name == "FILL"
+                            && i == 1
+                            && matches!(a, Expr::Ref(r) if r.eq_ignore_ascii_case("REPEAT"))
+                    };
+                    stack.extend(
+                        args.iter()
+                            .enumerate()
+                            .rev()
+                            .filter(|(i, a)| !keyword(*i, a))
+                            .map(|(_, a)| a),
+                    );
+                }
+            }
+        }
+        out
+    }
 }
 
 struct Parser {
@@ -126,23 +176,30 @@ impl Parser {
         let Some(ops) = LEVELS.get(level) else {
             return self.unary();
         };
-        let mut left = self.binary(level + 1)?;
+        let first = self.binary(level + 1)?;
+        let mut rest = Vec::new();
         loop {
             let op = match self.peek() {
                 Some(Tok::Op(op)) if ops.contains(op) => *op,
                 Some(Tok::Ident(w)) if level == 0 && w.eq_ignore_ascii_case("OR") => "||",
                 Some(Tok::Ident(w)) if level == 1 && w.eq_ignore_ascii_case("AND") => "&&",
-                _ => return Ok(left),
+                _ => break,
             };
             self.pos += 1;
-            let right = self.binary(level + 1)?;
-            left = Expr::Bin(op, Box::new(left), Box::new(right));
+            rest.push((op, self.binary(level + 1)?));
         }
+        Ok(if rest.is_empty() {
+            first
+        } else {
+            Expr::Chain(Box::new(first), rest)
+        })
     }
     fn unary(&mut self) -> Result<Expr, String> {
         self.depth += 1;
-        if self.depth > 64 {
-            return Err("Expression is nested too deeply".to_owned());
+        if self.depth > MAX_NESTING {
+            return Err(format!(
+                "Expression is nested too deeply (more than {MAX_NESTING} levels of parentheses, calls or unary minus)"
+            ));
         }
         let result = match self.next() {
             Some(Tok::Op("-")) => self.unary().map(|e| Expr::Neg(Box::new(e))),
@@ -270,7 +327,13 @@ pub fn eval(expr: &Expr, ctx: &mut dyn Context) -> Result<Value, String> {
         Expr::Num(n) => Ok(Value::Scalar(*n)),
         Expr::Ref(id) => ctx.resolve(id),
         Expr::Neg(e) => Ok(binop("*", eval(e, ctx)?, Value::Scalar(-1.0))),
-        Expr::Bin(op, a, b) => Ok(binop(op, eval(a, ctx)?, eval(b, ctx)?)),
+        Expr::Chain(first, rest) => {
+            let mut acc = eval(first, ctx)?;
+            for (op, e) in rest {
+                acc = binop(op, acc, eval(e, ctx)?);
+            }
+            Ok(acc)
+        }
         Expr::Call(name, args) => call(name, args, ctx),
     }
 }

@@ -1,17 +1,34 @@
 //! The metric operations of the `CloudWatch` API: `PutMetricData` (Value, Values/Counts,
 //! `StatisticValues`), `GetMetricData` (see [`super::query`]) and `ListMetrics` (namespace, name and
 //! dimension filters, `RecentlyActive`, pagination).
+//!
+//! `PutMetricData` enforces the limits the API reference documents (`MetricData` and
+//! `MetricDatum` pages): at most 1000 items per call, 150 `Values` (and as many `Counts`) and
+//! 30 dimensions per datum, values within ±2^360 and finite. A count is a weight, never
+//! expanded into that many samples (see [`super::store::Store::record_counted`]), and must be
+//! positive and at most [`MAX_COUNT`].
 
 use super::api::{decode_input, invalid};
 use super::codec;
 use super::model::{
     Dimension, GetMetricDataInput, ListMetricsInput, ListMetricsOutput, Metric, PutMetricDataInput,
 };
-use super::store::{MetricKey, SAMPLE_CAP};
+use super::store::MetricKey;
 use super::{CloudWatch, Codec, Observation, error, query};
 use crate::sandbox::wire::Reply;
 
 const LIST_METRICS_PAGE: usize = 500;
+/// Most `MetricData` items per `PutMetricData` ("no more than 1000 different metrics").
+const MAX_METRIC_DATA: usize = 1000;
+/// Most `Values` per datum ("up to 150 values per metric with one `PutMetricData` request").
+const MAX_VALUES: usize = 150;
+/// Most dimensions per metric (`MetricDatum.Dimensions`: "Maximum number of 30 items").
+const MAX_DIMENSIONS: usize = 30;
+/// Largest magnitude of a value ("Values must be in the range of -2^360 to 2^360").
+const MAX_MAGNITUDE: f64 = 2.348_542_582_773_833_2e108;
+/// Largest count of one value. `CloudWatch` documents no bound; 2^53 is the largest whole
+/// number a double holds exactly, far past any real count.
+pub const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
 /// How far back and ahead of the service's clock `PutMetricData` accepts timestamps.
 const MAX_PAST_SECS: f64 = 14.0 * 86_400.0;
 const MAX_FUTURE_SECS: f64 = 2.0 * 3600.0;
@@ -43,8 +60,30 @@ impl CloudWatch {
         if input.namespace.starts_with("AWS/") {
             return invalid(codec, "The value AWS/ for parameter Namespace is invalid.");
         }
+        if input.metric_data.len() > MAX_METRIC_DATA {
+            return invalid(
+                codec,
+                &format!(
+                    "The collection MetricData must not have a size greater than {MAX_METRIC_DATA}."
+                ),
+            );
+        }
         for (i, d) in input.metric_data.iter().enumerate() {
             let member = format!("MetricData.member.{}", i + 1);
+            for (what, len, max) in [
+                ("Values", d.values.len(), MAX_VALUES),
+                ("Counts", d.counts.len(), MAX_VALUES),
+                ("Dimensions", d.dimensions.len(), MAX_DIMENSIONS),
+            ] {
+                if len > max {
+                    return invalid(
+                        codec,
+                        &format!(
+                            "The collection {member}.{what} must not have a size greater than {max}."
+                        ),
+                    );
+                }
+            }
             if d.metric_name.is_empty() {
                 return error(
                     codec,
@@ -81,6 +120,25 @@ impl CloudWatch {
                 return invalid(
                     codec,
                     &format!("The values of {member} must be finite numbers."),
+                );
+            }
+            let magnitudes = d.value.iter().chain(&d.values).copied().chain(
+                d.statistic_values
+                    .iter()
+                    .flat_map(|s| [s.sample_count, s.sum, s.minimum, s.maximum]),
+            );
+            if magnitudes.into_iter().any(|v| v.0.abs() > MAX_MAGNITUDE) {
+                return invalid(
+                    codec,
+                    &format!("The values of {member} must be in the range of -2^360 to 2^360."),
+                );
+            }
+            if d.counts.iter().any(|c| !(c.0 > 0.0 && c.0 <= MAX_COUNT)) {
+                return invalid(
+                    codec,
+                    &format!(
+                        "The values of {member}.Counts must be greater than 0 and at most {MAX_COUNT}."
+                    ),
                 );
             }
             let window = now - MAX_PAST_SECS..=now + MAX_FUTURE_SECS;
@@ -123,16 +181,15 @@ impl CloudWatch {
                 };
                 self.store.record(key, t, o);
             } else if !d.values.is_empty() {
-                let mut samples = Vec::new();
+                // (value, how many times it occurred): at most 150 pairs, whatever the counts.
+                let mut weighted = Vec::with_capacity(d.values.len());
                 let (mut count, mut sum) = (0.0, 0.0);
                 for (i, v) in d.values.iter().enumerate() {
                     let c = d.counts.get(i).map_or(1.0, |c| c.0);
                     count += c;
                     sum += v.0 * c;
-                    samples.extend(std::iter::repeat_n(
-                        v.0,
-                        (c.max(0.0) as usize).min(SAMPLE_CAP),
-                    ));
+                    // A fractional count still stands for at least one sample.
+                    weighted.push((v.0, c.round().max(1.0) as u64));
                 }
                 let min = d.values.iter().map(|v| v.0).fold(f64::INFINITY, f64::min);
                 let max = d
@@ -145,9 +202,9 @@ impl CloudWatch {
                     sum,
                     min,
                     max,
-                    samples: &samples,
+                    samples: &[],
                 };
-                self.store.record(key, t, o);
+                self.store.record_counted(key, t, o, &weighted);
             }
         }
         codec::empty(codec)

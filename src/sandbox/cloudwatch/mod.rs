@@ -31,6 +31,19 @@ use history::History;
 use status::Update;
 use store::{MetricKey, Store};
 
+/// The operations [`CloudWatch::handle`] implements (anything else is `UnknownOperation`).
+pub const OPERATIONS: &[&str] = &[
+    "PutMetricData",
+    "GetMetricData",
+    "ListMetrics",
+    "PutMetricAlarm",
+    "DescribeAlarms",
+    "SetAlarmState",
+    "DeleteAlarms",
+    "DescribeAlarmHistory",
+    "PutCompositeAlarm",
+];
+
 /// Which wire protocol a `CloudWatch` request arrived in (the reply uses the same one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Codec {

@@ -4,6 +4,13 @@
 //! period, `EndTime` exclusive), evaluates Expression queries with metric math, and returns the
 //! `ReturnData` results in request order, sorted per `ScanBy` (default `TimestampDescending`),
 //! paginated by `MaxDatapoints` with an offset `NextToken`.
+//!
+//! Expressions may use other expressions' results by `Id`. Before anything is computed the
+//! references are checked as a graph ([`plan`], an explicit-stack depth-first walk): a cycle
+//! (a self-reference included) or a chain of expressions more than [`MAX_REFERENCE_DEPTH`]
+//! deep is a `ValidationError`; then expressions are evaluated in dependency order, each with
+//! its references already computed, so evaluation never recurses from one expression into
+//! another and a request cannot overflow the stack however it nests.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +28,12 @@ fn validation(message: String) -> Failure {
     ("ValidationError", message, 400)
 }
 
+/// Most `MetricDataQueries` in one request (`GetMetricData` API reference: "as many as 500
+/// different metrics in a single request").
 const MAX_QUERIES: usize = 500;
+/// Longest chain of expressions referencing expressions (`e3` uses `e2` uses `e1` uses `m1`
+/// is 3). `CloudWatch` documents no bound; this one is far past any dashboard's.
+pub const MAX_REFERENCE_DEPTH: usize = 32;
 /// The longest metric math expression `CloudWatch` accepts.
 const MAX_EXPRESSION_LEN: usize = 2048;
 /// Latest accepted timestamp (year 5000).
@@ -244,6 +256,7 @@ pub fn get_metric_data(
         .take_while(|t| *t < end)
         .take(DEFAULT_MAX_DATAPOINTS)
         .collect();
+    let order = plan(&sources, queries)?;
     let mut eval = Eval {
         store,
         sources,
@@ -253,6 +266,11 @@ pub fn get_metric_data(
         end,
         grid,
     };
+    // Dependencies first: every reference an expression makes is cached before it runs.
+    for id in &order {
+        eval.resolve(id)
+            .map_err(|m| validation(format!("Error in expression {id}: {m}")))?;
+    }
     let mut results = Vec::new();
     for q in queries.iter().filter(|q| q.return_data != Some(false)) {
         let series = match eval
@@ -274,6 +292,94 @@ pub fn get_metric_data(
         results.push((q, points));
     }
     paginate(results, input.next_token.as_deref(), max_points)
+}
+
+/// Checks the references between expressions and returns the ids to evaluate, dependencies
+/// before dependents: those the returned queries (`ReturnData` not false) need. Refuses a
+/// cycle or a chain deeper than [`MAX_REFERENCE_DEPTH`]; an unknown id is left for evaluation
+/// to report.
+fn plan(
+    sources: &HashMap<String, Source>,
+    queries: &[MetricDataQuery],
+) -> Result<Vec<String>, Failure> {
+    let deps = |id: &str| -> Vec<&str> {
+        match sources.get(id) {
+            Some(Source::Expr(e)) => e
+                .references()
+                .into_iter()
+                .filter(|r| matches!(sources.get(*r), Some(Source::Expr(_))))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    // depth: expressions finished, with their chain depth; path: the walk in progress.
+    let mut depth: HashMap<&str, usize> = HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for root in queries.iter().map(|q| q.id.as_str()) {
+        if depth.contains_key(root) || !matches!(sources.get(root), Some(Source::Expr(_))) {
+            continue;
+        }
+        // (id, its expression dependencies, how many of them are visited)
+        let mut path: Vec<(&str, Vec<&str>, usize)> = vec![(root, deps(root), 0)];
+        while let Some((id, children, next)) = path.last_mut() {
+            let Some(child) = children.get(*next).copied() else {
+                let id = *id;
+                let d = 1 + children
+                    .iter()
+                    .filter_map(|c| depth.get(c))
+                    .max()
+                    .copied()
+                    .unwrap_or(0);
+                if d > MAX_REFERENCE_DEPTH {
+                    return Err(validation(format!(
+                        "Error in expression {id}: it references other expressions more than {MAX_REFERENCE_DEPTH} levels deep."
+                    )));
+                }
+                depth.insert(id, d);
+                order.push(id);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            if depth.contains_key(child) {
+                continue;
+            }
+            if let Some(at) = path.iter().position(|(p, _, _)| *p == child) {
+                let cycle: Vec<&str> = path[at..]
+                    .iter()
+                    .map(|(p, _, _)| *p)
+                    .chain([child])
+                    .collect();
+                return Err(validation(format!(
+                    "Error in expression {child}: circular reference ({}).",
+                    cycle.join(" -> ")
+                )));
+            }
+            if path.len() > MAX_REFERENCE_DEPTH {
+                return Err(validation(format!(
+                    "Error in expression {root}: it references other expressions more than {MAX_REFERENCE_DEPTH} levels deep."
+                )));
+            }
+            path.push((child, deps(child), 0));
+        }
+    }
+    // Keep only what a returned query needs (an unreturned, unused expression is not run).
+    let mut needed: Vec<&str> = queries
+        .iter()
+        .filter(|q| q.return_data != Some(false))
+        .map(|q| q.id.as_str())
+        .collect();
+    let mut wanted: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    while let Some(id) = needed.pop() {
+        if wanted.insert(id) {
+            needed.extend(deps(id));
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter(|id| wanted.contains(id))
+        .map(str::to_owned)
+        .collect())
 }
 
 fn label(q: &MetricDataQuery) -> String {

@@ -7,7 +7,9 @@
 //!
 //! Percentile approximation: each per-second point keeps at most [`SAMPLE_CAP`] raw samples.
 //! Past the cap it keeps an evenly strided subset (every 2nd, then every 4th, ... sample that
-//! arrived), so percentiles over very dense points are estimates from that subset.
+//! arrived), so percentiles over very dense points are estimates from that subset. A value
+//! that arrived `n` times (`PutMetricData` `Counts`) is taken in [`Agg::add_repeated`] without
+//! expanding it into `n` samples: the work and memory are bounded by the cap, not by `n`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -72,18 +74,53 @@ impl Agg {
             self.stride = 1;
         }
         for &s in samples {
-            self.seen += 1;
+            self.seen = self.seen.saturating_add(1);
             if self.seen % self.stride == 0 {
-                self.samples.push(s);
+                self.push_sample(s);
             }
-            if self.samples.len() > SAMPLE_CAP {
-                let mut i = 0;
-                self.samples.retain(|_| {
-                    i += 1;
-                    i % 2 == 0
-                });
-                self.stride *= 2;
+        }
+    }
+
+    /// Takes `value` as having arrived `n` times in a row into the raw samples (the aggregates
+    /// are merged by [`Agg::add`]): the same strided subset as `n` single arrivals would
+    /// leave, computed in O(`SAMPLE_CAP` x log `n`) steps, never `n`.
+    pub fn add_repeated(&mut self, value: f64, n: u64) {
+        if self.stride == 0 {
+            self.stride = 1;
+        }
+        let mut left = n;
+        while left > 0 {
+            // Arrivals up to and including the next one the stride keeps.
+            let to_next = self.stride - self.seen % self.stride;
+            if left < to_next {
+                self.seen = self.seen.saturating_add(left);
+                return;
             }
+            self.seen = self.seen.saturating_add(to_next);
+            left -= to_next;
+            self.push_sample(value);
+            // Whole strides that fit before the subset is full again.
+            let room = (SAMPLE_CAP - self.samples.len().min(SAMPLE_CAP)) as u64;
+            let k = (left / self.stride).min(room);
+            if k > 0 {
+                self.samples.extend(std::iter::repeat_n(value, k as usize));
+                let taken = k.saturating_mul(self.stride);
+                self.seen = self.seen.saturating_add(taken);
+                left -= taken;
+            }
+        }
+    }
+
+    /// Keeps one sample, halving the subset (and doubling the stride) past the cap.
+    fn push_sample(&mut self, value: f64) {
+        self.samples.push(value);
+        if self.samples.len() > SAMPLE_CAP {
+            let mut i = 0;
+            self.samples.retain(|_| {
+                i += 1;
+                i % 2 == 0
+            });
+            self.stride = self.stride.saturating_mul(2);
         }
     }
 
@@ -167,6 +204,18 @@ impl Store {
     /// Records an observation at `timestamp` (epoch seconds); ignores points already outside
     /// the retention window and non-finite timestamps.
     pub fn record(&mut self, key: MetricKey, timestamp: f64, o: Observation<'_>) {
+        self.record_counted(key, timestamp, o, &[]);
+    }
+
+    /// Records an observation whose raw samples are `(value, times it occurred)` pairs
+    /// (`PutMetricData` `Values`/`Counts`); a count is a weight, never expanded.
+    pub fn record_counted(
+        &mut self,
+        key: MetricKey,
+        timestamp: f64,
+        o: Observation<'_>,
+        weighted: &[(f64, u64)],
+    ) {
         if !timestamp.is_finite() {
             return;
         }
@@ -179,10 +228,11 @@ impl Store {
             return;
         }
         let points = self.series.entry(key).or_default();
-        points
-            .entry(second)
-            .or_default()
-            .add(o.sample_count, o.sum, o.min, o.max, o.samples);
+        let agg = points.entry(second).or_default();
+        agg.add(o.sample_count, o.sum, o.min, o.max, o.samples);
+        for &(value, n) in weighted {
+            agg.add_repeated(value, n);
+        }
         while points.first_key_value().is_some_and(|(&t, _)| t < cutoff) {
             points.pop_first();
         }
@@ -237,6 +287,12 @@ impl Store {
         self.series
             .iter()
             .filter_map(|(k, p)| p.last_key_value().map(|(&t, _)| (k, t)))
+    }
+
+    /// Every stored per-second aggregate (tests).
+    #[cfg(test)]
+    pub fn aggregates(&self) -> impl Iterator<Item = &Agg> {
+        self.series.values().flat_map(BTreeMap::values)
     }
 
     /// Number of stored points (for tests and memory checks).

@@ -11,6 +11,31 @@ use super::{CodeDeploy, Deployment, Group, Phase, Revision, Status};
 use super::{control, ops_read};
 use crate::sandbox::wire::Reply;
 
+/// The operations [`handle`] implements (anything else is `UnknownOperationException`).
+pub const OPERATIONS: &[&str] = &[
+    "CreateApplication",
+    "CreateDeploymentGroup",
+    "CreateDeploymentConfig",
+    "CreateDeployment",
+    "StopDeployment",
+    "ContinueDeployment",
+    "PutLifecycleEventHookExecutionStatus",
+    "ListApplications",
+    "GetApplication",
+    "ListDeploymentGroups",
+    "GetDeploymentGroup",
+    "GetDeploymentConfig",
+    "ListDeploymentConfigs",
+    "GetDeployment",
+    "BatchGetDeployments",
+    "ListDeployments",
+    "GetApplicationRevision",
+    "BatchGetApplicationRevisions",
+    "BatchGetDeploymentGroups",
+    "ListDeploymentTargets",
+    "BatchGetDeploymentTargets",
+];
+
 /// A 400 awsJson1.1 error.
 pub fn err(code: &str, message: &str) -> Reply {
     Reply::aws_json_error(code, message, 400)

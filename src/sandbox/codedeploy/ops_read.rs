@@ -249,8 +249,14 @@ fn list_deployments(cd: &CodeDeploy, input: &Value) -> Result<Value, Reply> {
         .filter(|d| external.is_none() || d.external_id == external)
         .map(|d| &d.id)
         .collect();
-    let end = (start + PAGE).min(ids.len());
-    let mut out = json!({"deployments": ids.get(start.min(end)..end).unwrap_or_default()});
+    if start > ids.len() {
+        return Err(err(
+            "InvalidNextTokenException",
+            "The next token is not valid.",
+        ));
+    }
+    let end = start.saturating_add(PAGE).min(ids.len());
+    let mut out = json!({"deployments": ids.get(start..end).unwrap_or_default()});
     if end < ids.len() {
         out["nextToken"] = json!(format!("nt-{end}"));
     }

@@ -96,10 +96,15 @@ pub(super) fn parse_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) ->
     })
 }
 
-/// Pages `items` with a numeric `Marker` and `MaxItems` (default 50).
+/// Pages `items` with a numeric `Marker` and `MaxItems` (default 50). A marker that is not a
+/// position within the list is refused (`InvalidParameterValueException`), never overflowed.
 fn page(items: &[Value], q: &BTreeMap<String, String>, key: &str) -> Result<Reply, Reply> {
     let start: usize = match q.get("Marker") {
-        Some(m) => m.parse().map_err(|_| invalid("Invalid Marker"))?,
+        Some(m) => m
+            .parse()
+            .ok()
+            .filter(|n| *n <= items.len())
+            .ok_or_else(|| invalid(&format!("Invalid Marker: {m}")))?,
         None => 0,
     };
     let max: usize = match q.get("MaxItems") {
@@ -110,8 +115,8 @@ fn page(items: &[Value], q: &BTreeMap<String, String>, key: &str) -> Result<Repl
             .ok_or_else(|| invalid("Invalid MaxItems"))?,
         None => 50,
     };
-    let end = (start + max).min(items.len());
-    let mut out = json!({ key: items.get(start.min(end)..end).unwrap_or_default() });
+    let end = start.saturating_add(max).min(items.len());
+    let mut out = json!({ key: items.get(start..end).unwrap_or_default() });
     if end < items.len() {
         out["NextMarker"] = json!(end.to_string());
     }

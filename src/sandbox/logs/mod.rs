@@ -146,6 +146,9 @@ impl Logs {
     }
 }
 
+/// The operations [`Logs::handle`] implements (anything else is `UnknownOperationException`).
+pub const OPERATIONS: &[&str] = &["FilterLogEvents"];
+
 /// Success headers of awsJson1.1.
 fn json_reply(body: Vec<u8>) -> Reply {
     Reply {

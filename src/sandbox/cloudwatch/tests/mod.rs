@@ -1,9 +1,11 @@
 //! Unit tests of the simulated `CloudWatch`: wire codecs and errors ([`wire`]), statistics,
 //! dimension exactness, retention and metric math ([`metrics`]), alarms and history
-//! ([`alarms`]). Helpers here call the API like a client would, in either codec.
+//! ([`alarms`]), the limits that keep a request from knocking the sandbox over ([`limits`]).
+//! Helpers here call the API like a client would, in either codec.
 
 mod alarms;
 mod composite;
+mod limits;
 mod metrics;
 mod robustness;
 mod wire;
