@@ -341,9 +341,9 @@ impl<R: DeploymentReader> Engine<R> {
         if let Some(service) = datums.first().map(Datum::service) {
             let pace = region.paces.of(service);
             if throttled(outcome.failures().into_iter()) {
-                pace.throttled();
+                pace.throttled(now);
             } else {
-                pace.succeeded();
+                pace.answered(now);
             }
         }
         let alias_held = alias_interval(&self.config, alias_round_secs(region));

@@ -71,7 +71,7 @@ pub struct Now<'a> {
 impl Now<'_> {
     /// `secs` real seconds on the service's clock, stretched by `pace`.
     fn every(&self, secs: u32, pace: Pace) -> Duration {
-        let real = pace.interval(secs).as_secs_f64() * self.rate.max(1.0);
+        let real = pace.interval(secs, self.at).as_secs_f64() * self.rate.max(1.0);
         Duration::milliseconds((real * 1000.0) as i64)
     }
 
