@@ -13,8 +13,14 @@
 //! 3. the live engine on `stack-100`: how far the oldest datum on screen ran past its
 //!    refresh interval, against one round of its budget, and how often STALE was shown.
 //!
-//! `FLEET_BENCH_MINUTES` (default 11) sets how long each `watch` runs; `FLEET_BENCH_ONLY` picks
-//! parts (`cold,stack,fleet,hundred`).
+//! 4. the live engine on `fleet` through a fault storm (`throttle=0.3,error5xx=0.1,
+//!    latency=50ms..2s,reset=0.05`, set and cleared through `POST /_sandbox/faults`): calls per
+//!    minute before, during and after, the errors the sandbox injected, how often the failing
+//!    reads and STALE were on screen, and how long after the storm the picture was whole and
+//!    fresh again.
+//!
+//! `FLEET_BENCH_MINUTES` (default 11) sets how long each `watch` runs and the storm (at most 5);
+//! `FLEET_BENCH_ONLY` picks parts (`cold,stack,fleet,hundred,faults`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -62,6 +68,11 @@ fn rollwatch(endpoint: &str) -> Command {
 
 /// `GET /_sandbox/stats`: calls per service.
 async fn stats(endpoint: &str) -> BTreeMap<String, u64> {
+    per_service(&stats_json(endpoint).await, "calls")
+}
+
+/// `GET /_sandbox/stats`, whole.
+async fn stats_json(endpoint: &str) -> Value {
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request =
@@ -70,12 +81,16 @@ async fn stats(endpoint: &str) -> BTreeMap<String, u64> {
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let stats: Value = serde_json::from_str(body).unwrap();
+    serde_json::from_str(body).unwrap()
+}
+
+/// One counter (`calls`, `faults`) of each service in the sandbox's stats.
+fn per_service(stats: &Value, counter: &str) -> BTreeMap<String, u64> {
     stats["services"]
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v["calls"].as_u64().unwrap_or(0)))
+                .map(|(k, v)| (k.clone(), v[counter].as_u64().unwrap_or(0)))
                 .collect()
         })
         .unwrap_or_default()
@@ -563,14 +578,7 @@ async fn hundred(secs: u64) {
         let mut any_stale = false;
         for view in picture.regions.iter().flat_map(|r| &r.deployments) {
             rows = rows.max(picture.regions[0].deployments.len());
-            let f = &view.freshness;
-            for (name, part) in [
-                ("record", &f.deployment),
-                ("target", &f.target),
-                ("alias", &f.alias),
-                ("alarms", &f.alarms),
-                ("metrics", &f.metrics),
-            ] {
+            for (name, part) in view.freshness.parts() {
                 if let Some(age) = part.age_secs(now) {
                     let late = age as f64 - f64::from(part.interval_secs);
                     let w = worst.entry(name).or_insert(f64::MIN);
@@ -632,6 +640,9 @@ async fn main() {
     if part("hundred") {
         hundred(240).await;
     }
+    if part("faults") {
+        faults(minutes.min(5.0)).await;
+    }
 }
 
 /// Part 1: cold snapshots, and the AWS CLI script.
@@ -665,4 +676,129 @@ async fn cold() {
         None => println!("  (no AWS CLI found: the script comparison is skipped)"),
     }
     fleet.shutdown().await;
+}
+
+/// `POST /_sandbox/faults` with `body`.
+async fn set_faults(endpoint: &str, body: &str) {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /_sandbox/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+/// What one phase of the fault run saw.
+#[derive(Default)]
+struct Phase {
+    pictures: usize,
+    failing: usize,
+    stale: usize,
+    /// Real seconds from the phase's start to the first whole and fresh picture.
+    whole_after: Option<f64>,
+}
+
+impl Phase {
+    fn see(&mut self, picture: &rollwatch::domain::Picture, since: Instant) {
+        let now = picture.taken_at;
+        self.pictures += 1;
+        self.failing += usize::from(picture.failing_reads() > 0);
+        let stale = picture.is_stale(now);
+        self.stale += usize::from(stale);
+        let whole = !stale
+            && picture.failing_reads() == 0
+            && picture
+                .regions
+                .iter()
+                .flat_map(|r| &r.deployments)
+                .all(|v| {
+                    v.freshness
+                        .parts()
+                        .iter()
+                        .all(|(_, f)| f.fetched_at.is_some())
+                });
+        if whole && self.whole_after.is_none() {
+            self.whole_after = Some(since.elapsed().as_secs_f64());
+        }
+    }
+}
+
+/// Part 4: the live engine on `fleet` through `storm_minutes` of faults.
+async fn faults(storm_minutes: f64) {
+    const STORM: &str = "throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05";
+    let sandbox = sandbox("fleet", None).await;
+    let endpoint = sandbox.endpoint();
+    let options = ConnectOptions {
+        regions: vec![sandbox.region().to_string()],
+        endpoint_url: Some(endpoint.clone()),
+        static_credentials: true,
+        limits: Limits::default(),
+        ..ConnectOptions::default()
+    };
+    let readers = connect(&options).await.unwrap();
+    let mut engine = spawn(readers, EngineConfig::default(), Rules::default());
+    // A minute to settle, then three phases: calm (2 min), the storm, after it (3 min).
+    let phases = [
+        ("calm", 120.0, None),
+        (
+            "storm",
+            storm_minutes * 60.0,
+            Some(format!("{{\"faults\": \"{STORM}\"}}")),
+        ),
+        ("after", 180.0, Some(r#"{"faults": null}"#.to_string())),
+    ];
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_secs(60) {
+        let _ = tokio::time::timeout(Duration::from_millis(500), engine.updates.recv()).await;
+    }
+    println!("\n== live engine on `fleet` through a fault storm ({STORM}) ==");
+    for (name, secs, faults) in phases {
+        if let Some(body) = faults {
+            set_faults(&endpoint, &body).await;
+        }
+        let before = stats_json(&endpoint).await;
+        let start = Instant::now();
+        let mut phase = Phase::default();
+        while start.elapsed() < Duration::from_secs_f64(secs) {
+            let Ok(Some(Update::Picture { picture, .. })) =
+                tokio::time::timeout(Duration::from_millis(500), engine.updates.recv()).await
+            else {
+                continue;
+            };
+            phase.see(&picture, start);
+        }
+        let after = stats_json(&endpoint).await;
+        let minutes = start.elapsed().as_secs_f64() / 60.0;
+        let delta = |counter: &str| {
+            let (a, b) = (per_service(&after, counter), per_service(&before, counter));
+            a.iter()
+                .map(|(k, v)| {
+                    let d = v - b.get(k).copied().unwrap_or(0);
+                    format!("{k} {:.0}", d as f64 / minutes)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "  {name:<5} {:.1} min: calls/min {}",
+            minutes,
+            delta("calls")
+        );
+        println!("        errors injected/min {}", delta("faults"));
+        println!(
+            "        failing reads on screen in {} of {} pictures, STALE in {}; whole and fresh {}",
+            phase.failing,
+            phase.pictures,
+            phase.stale,
+            phase
+                .whole_after
+                .map_or("never".to_string(), |s| format!("{s:.0} s into the phase"))
+        );
+    }
+    engine.shutdown().await;
+    sandbox.shutdown().await;
 }

@@ -2,7 +2,7 @@
 //! "rollwatch"), overridable with `--config PATH` or `ROLLWATCH_CONFIG`. Sections `[keys]`
 //! (keymap as data: action name → key strings), `[colors]`, `[refresh]` (the engine's
 //! [`EngineConfig`]), `[ui]`, `[schedule]` (the timing model's uncertain points), `[verdict]`
-//! (thresholds, per function), `[guard]` (used with `--guard`) and `[profiles.NAME]`
+//! (thresholds, per function), `[guard]` (used with `--guard`), `[notify]` and `[profiles.NAME]`
 //! (`read_only`, `protected`); every field is optional and the defaults are the embedded
 //! `assets/config.default.toml`. A file that doesn't parse, or has an unknown key, is an error
 //! naming the file, the line and the field — never a panic, never silently ignored.
@@ -15,6 +15,7 @@ use std::str::FromStr;
 use ratatui::style::Color;
 use serde::Deserialize;
 
+use crate::domain::notify::NotifyConfig;
 use crate::domain::{GuardConfig, ScheduleModel, VerdictConfig};
 use crate::engine::{EngineConfig, Rules};
 use crate::tui::keymap::{Action, KeySpec};
@@ -34,6 +35,7 @@ pub struct Config {
     pub schedule: ScheduleModel,
     pub verdict: VerdictConfig,
     pub guard: GuardConfig,
+    pub notify: NotifyConfig,
     /// Guards per AWS profile, keyed by profile name (`default` without `--profile`).
     pub profiles: BTreeMap<String, ProfileSettings>,
 }
@@ -281,6 +283,7 @@ mod tests {
         );
         assert!(parsed.verdict.enabled);
         assert_eq!(parsed.guard, GuardConfig::default());
+        assert_eq!(parsed.notify, NotifyConfig::default());
         assert!(parsed.profiles.is_empty());
         let defaults = crate::tui::keymap::Keymap::default();
         assert_eq!(

@@ -20,7 +20,8 @@
 //! - [`headless`] renders pictures for scripts and terminals without the TUI.
 //! - [`tui`] is the interactive front end (`rollwatch`, `rollwatch demo`); [`config`] its file.
 //! - [`sandbox`] is an AWS-compatible emulator; nothing else knows it exists.
-//! - [`cli`] defines the command line; [`signals`] the signals that end it like ctrl-c.
+//! - [`cli`] defines the command line; [`signals`] the signals that end it like ctrl-c;
+//!   [`notify`] rings the bell, raises desktop notifications and runs the `[notify] command`.
 
 pub mod actions;
 pub mod aws;
@@ -29,6 +30,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod headless;
+pub mod notify;
 pub mod sandbox;
 pub mod signals;
 pub mod tui;

@@ -230,3 +230,62 @@ fn cancelling_the_guards_countdown_sends_nothing() {
     tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn an_alarm_and_the_rollback_it_causes_ring_the_terminal_and_run_the_command_once_each() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let home = tempfile::tempdir().expect("tempdir");
+    let sandbox = tmux::sandbox(&rt, "failing-canary", 20.0);
+    let received = home.path().join("notices.jsonl");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[notify]\ncommand = [\"sh\", \"-c\", \"cat >> {0}; echo >> {0}\"]\n",
+            received.display()
+        ),
+    )
+    .expect("config");
+    let args = format!("--config {}", config.display());
+    let tmux = Tmux::start(&tmux::against(home.path(), &sandbox.endpoint(), &args));
+    // What rollwatch writes to its terminal, bytes as sent (escape sequences included).
+    let raw = home.path().join("terminal.raw");
+    tmux.pipe_output(&raw);
+    tmux.wait_for("the rollback", Duration::from_secs(90), |s| {
+        s.contains("rollback: d-")
+    });
+    // Let later pictures come: a notice must not repeat.
+    std::thread::sleep(Duration::from_secs(5));
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    let text = std::fs::read_to_string(&received).unwrap_or_default();
+    let notices: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a notice as JSON"))
+        .collect();
+    let of = |kind: &str| notices.iter().filter(|n| n["kind"] == kind).count();
+    assert_eq!(of("alarm"), 1, "one notice for the alarm: {notices:#?}");
+    assert_eq!(of("ended"), 1, "one for the stopped canary: {notices:#?}");
+    let alarm = notices
+        .iter()
+        .find(|n| n["kind"] == "alarm")
+        .expect("alarm");
+    assert_eq!(alarm["subjects"][0], "checkout:live", "{alarm}");
+    assert_eq!(alarm["region"], "us-east-1", "{alarm}");
+    let bytes = std::fs::read(&raw).expect("terminal output");
+    let output = String::from_utf8_lossy(&bytes);
+    assert!(
+        output.contains("]9;rollwatch: ALARM "),
+        "OSC 9 desktop notification written"
+    );
+    assert!(
+        output.contains("]777;notify;rollwatch;ALARM "),
+        "OSC 777 desktop notification written"
+    );
+    assert!(output.contains('\x07'), "the bell rang");
+    rt.block_on(sandbox.shutdown());
+}

@@ -375,3 +375,43 @@ fn verdict_fails_on_the_error_rate_no_later_than_the_alarm_codedeploy_acts_on() 
     );
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn watch_runs_the_notify_command_once_for_the_alarm_and_once_for_the_rollback() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = rt.block_on(sandbox("failing-canary", 0.0));
+    let out = tempfile::tempdir().expect("tempdir");
+    let received = out.path().join("notices.jsonl");
+    let config = format!(
+        "[notify]\ncommand = [\"sh\", \"-c\", \"cat >> {0}; echo >> {0}\"]\n",
+        received.display()
+    );
+    let mut watch = Watch::start_with_config(&sandbox.endpoint(), Some(&config));
+    watch.until("the deployments in flight", |events| {
+        appeared(events, "checkout:").is_some()
+    });
+    // Alarms are read every 10 s: at 20x, before CodeDeploy's stop ends the deployment.
+    sandbox.set_speed(20.0);
+    let (code, events, stderr) = watch.finish();
+    assert_eq!(code, Some(1), "{stderr}{events:#?}");
+    rt.block_on(sandbox.shutdown());
+    let text = std::fs::read_to_string(&received).unwrap_or_default();
+    let notices: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a notice as JSON"))
+        .collect();
+    let checkout = |kind: &str| {
+        notices
+            .iter()
+            .filter(|n| n["kind"] == kind && n["subjects"][0] == "checkout:live")
+            .count()
+    };
+    assert_eq!(checkout("alarm"), 1, "{notices:#?}");
+    assert_eq!(checkout("ended"), 1, "{notices:#?}");
+    let ended = notices
+        .iter()
+        .find(|n| n["kind"] == "ended")
+        .expect("ended");
+    assert_eq!(ended["status"], "Stopped", "{ended}");
+}

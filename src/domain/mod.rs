@@ -11,6 +11,7 @@ mod failure;
 pub mod guard;
 mod lifecycle;
 mod metrics;
+pub mod notify;
 mod picture;
 mod plan;
 mod timeline;

@@ -230,7 +230,45 @@ pub struct ViewFreshness {
     pub metrics: Freshness,
 }
 
+impl ViewFreshness {
+    /// Each panel's freshness, named as the bench and the logs name them.
+    pub fn parts(&self) -> [(&'static str, &Freshness); 5] {
+        [
+            ("record", &self.deployment),
+            ("target", &self.target),
+            ("alias", &self.alias),
+            ("alarms", &self.alarms),
+            ("metrics", &self.metrics),
+        ]
+    }
+}
+
 impl Picture {
+    /// Whether any panel is stale at `now` (the header's STALE badge).
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        self.regions.iter().any(|r| {
+            r.listing_freshness.is_stale(now)
+                || r.deployments
+                    .iter()
+                    .any(|v| v.freshness.parts().iter().any(|(_, f)| f.is_stale(now)))
+        })
+    }
+
+    /// How many panels' latest read failed (their last good data is shown with the error).
+    pub fn failing_reads(&self) -> usize {
+        self.regions
+            .iter()
+            .map(|r| {
+                usize::from(r.listing_freshness.last_error.is_some())
+                    + r.deployments
+                        .iter()
+                        .flat_map(|v| v.freshness.parts())
+                        .filter(|(_, f)| f.last_error.is_some())
+                        .count()
+            })
+            .sum()
+    }
+
     /// Complete when every call worked; nothing when no region could list deployments.
     pub fn completeness(&self) -> Completeness {
         if self.regions.iter().all(|r| r.listing.failure().is_some()) {

@@ -2,7 +2,8 @@
 //! until they end, sharing the live engine with the TUI, and prints each transition — status,
 //! weight, hook, alarm and verdict changes — as a line for people or, with `--json`, one NDJSON
 //! event per line with the time rollwatch observed it and the service's time. For CI pipelines
-//! (`sam deploy` then `rollwatch watch --fail-on-verdict`) and chat or log feeds.
+//! (`sam deploy` then `rollwatch watch --fail-on-verdict`) and chat or log feeds. The
+//! `[notify] command` runs for the watched deployments' notices, as in the TUI.
 //!
 //! Exit codes: 0 every watched deployment Succeeded; 1 one Failed, was Stopped or rolled back;
 //! 2 the canary verdict is Fail (with `--fail-on-verdict`, as soon as it is); 3 could not watch
@@ -19,9 +20,10 @@ use crate::aws::connect;
 use crate::cli::{AwsArgs, WatchArgs};
 use crate::config::Config;
 use crate::domain::{
-    Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, timeline_diff,
+    Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, notify, timeline_diff,
 };
 use crate::engine::{Update, spawn};
+use crate::notify::Notifier;
 
 /// Exit code: every watched deployment succeeded.
 const SUCCEEDED: u8 = 0;
@@ -46,12 +48,18 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
         }
     };
     let mut engine = spawn(readers, config.refresh.clone(), config.rules());
-    let code = follow(&mut engine.updates, args).await;
+    let mut notifier = Notifier::new(config.notify.clone());
+    let code = follow(&mut engine.updates, args, &mut notifier).await;
     engine.shutdown().await;
+    notifier.finish().await;
     ExitCode::from(code)
 }
 
-async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchArgs) -> u8 {
+async fn follow(
+    updates: &mut tokio::sync::mpsc::Receiver<Update>,
+    args: &WatchArgs,
+    notifier: &mut Notifier,
+) -> u8 {
     let Ok(mut shutdown) = crate::signals::Shutdown::new() else {
         eprintln!("rollwatch watch: cannot listen for signals");
         return CANNOT_WATCH;
@@ -86,11 +94,18 @@ async fn follow(updates: &mut tokio::sync::mpsc::Receiver<Update>, args: &WatchA
             }
         }
         let wanted = |id: &str| args.deployment_id.as_deref().is_none_or(|w| w == id);
-        for event in timeline_diff(previous.as_ref(), &picture) {
+        let timeline = timeline_diff(previous.as_ref(), &picture);
+        for event in &timeline {
             if wanted(&event.deployment_id) {
-                print_event(args.json, &picture, &event);
+                print_event(args.json, &picture, event);
             }
         }
+        // `[notify] command` runs for the watched deployments (no bell: this is not a screen).
+        let notices = notify::notices(previous.as_ref(), &picture, &timeline, notifier.config())
+            .into_iter()
+            .filter(|n| n.deployment_ids.iter().any(|id| wanted(id)))
+            .collect();
+        notifier.deliver(notices, None);
         for view in picture.regions.iter().flat_map(|r| &r.deployments) {
             let id = &view.deployment.id;
             let Some(verdict) = view.verdict.as_ref().filter(|_| wanted(id)) else {

@@ -19,6 +19,7 @@ use crossterm::execute;
 use futures::StreamExt as _;
 use tokio::time::MissedTickBehavior;
 
+use super::command::Command;
 use super::keymap::Keymap;
 use super::model::Model;
 use super::runtime::{self, Runtime, Setup};
@@ -30,6 +31,7 @@ use crate::cli::{AwsArgs, DemoArgs};
 use crate::config::Config;
 use crate::domain::ClockReading;
 use crate::engine::{self, EngineHandle, Update};
+use crate::notify::Notifier;
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// The shortest time between two frames.
@@ -57,6 +59,7 @@ pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
         Theme::new(config.colors, config.ui.icons, !no_color),
     );
     model.profile = profile;
+    model.notify = config.notify.clone();
     model
 }
 
@@ -279,6 +282,7 @@ async fn event_loop(
     let mut engine_alive = true;
     let mut last_draw: Option<Instant> = None;
     let mut modal_opened: Option<Instant> = None;
+    let mut notifier = Notifier::new(model.notify.clone());
     loop {
         if model.dirty {
             let due = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
@@ -337,7 +341,12 @@ async fn event_loop(
             (false, _) => None,
         };
         for command in commands {
-            if let Some(command) = command.engine() {
+            if let Command::Notify(notices) = command {
+                notifier.deliver(
+                    notices,
+                    Some(terminal.backend_mut() as &mut dyn std::io::Write),
+                );
+            } else if let Some(command) = command.engine() {
                 if engine.commands.try_send(command).is_err() {
                     tracing::warn!("engine command queue full or closed");
                 }

@@ -1,10 +1,12 @@
 //! What [`update`](super::update::update) asks the loop to do: the engine's commands (refresh,
 //! focus, metrics window) and the operator-action effects — prepare an action (STS and GetAlias
 //! for the blast radius), run a confirmed one, or record a declined or refused one in the audit
-//! log. `update` stays pure: it only returns these; the loop in `app` performs them in tasks.
+//! log — and the notices to ring for. `update` stays pure: it only returns these; the loop in
+//! `app` performs them in tasks.
 
 use crate::actions::{Confirmed, Prepared, Request};
 use crate::domain::DeploymentView;
+use crate::domain::notify::Notice;
 use crate::engine::{self, MetricSpan};
 
 /// One effect for the loop.
@@ -28,6 +30,8 @@ pub enum Command {
     Run(Box<Confirmed>),
     /// Record a refused or declined action in the audit log; sends nothing to AWS.
     Decline(Box<Prepared>),
+    /// Ring the bell, raise a desktop notification, run the `[notify] command`.
+    Notify(Vec<Notice>),
 }
 
 impl Command {
@@ -37,7 +41,7 @@ impl Command {
             Self::RefreshNow => Some(engine::Command::RefreshNow),
             Self::Focus(id) => Some(engine::Command::Focus(id.clone())),
             Self::MetricWindow(w) => Some(engine::Command::MetricWindow(*w)),
-            Self::Prepare { .. } | Self::Run(_) | Self::Decline(_) => None,
+            Self::Prepare { .. } | Self::Run(_) | Self::Decline(_) | Self::Notify(_) => None,
         }
     }
 

@@ -14,6 +14,7 @@ use super::command::Command;
 use super::keymap::Action as Key;
 use super::model::Model;
 use crate::actions::{Prepared, Request};
+use crate::domain::notify::{Notice, What};
 use crate::domain::{ClockReading, GuardEvent};
 
 /// A new picture (already in the model): the guard sees the verdicts.
@@ -91,6 +92,7 @@ fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Command> {
                 let text = format!("guard: rolling back {id} in {secs}s — press x to cancel");
                 log(model, &id, text.clone());
                 say(model, text, Level::Error);
+                commands.extend(countdown_notice(model, id, secs));
             }
             GuardEvent::Disarmed { id, why } => {
                 log(model, &id, format!("guard disarmed: {why}"));
@@ -113,6 +115,24 @@ fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Command> {
         }
     }
     commands
+}
+
+/// The guard's countdown, as a notice (rung even when nobody is looking at the screen).
+fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Command> {
+    let picture = model.picture.as_ref()?;
+    let (region, view) = picture.regions.iter().find_map(|r| {
+        r.deployments
+            .iter()
+            .find(|v| v.deployment.id == id)
+            .map(|v| (r.region.clone(), v))
+    })?;
+    Some(Command::Notify(vec![Notice {
+        at: picture.taken_at,
+        region,
+        subjects: vec![view.deployment.subject()],
+        deployment_ids: vec![id],
+        what: What::GuardCountdown { secs },
+    }]))
 }
 
 /// The countdown ran out: prepare the rollback as the guard, unless a person is acting on it.

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::actions::ActionState;
 use super::keymap::Keymap;
 use super::theme::Theme;
+use crate::domain::notify::NotifyConfig;
 use crate::domain::{Deployment, DeploymentView, Guard, Picture, TimelineEvent};
 use crate::engine::MetricSpan;
 
@@ -132,6 +133,8 @@ pub struct Model {
     pub actions: ActionState,
     /// The guard, when rollwatch was started with `--guard`.
     pub guard: Option<Guard>,
+    /// What to ring for (`[notify]`).
+    pub notify: NotifyConfig,
 }
 
 /// Below this size the screen shows only "terminal too small": no confirmation can be shown,

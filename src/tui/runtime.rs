@@ -176,7 +176,10 @@ impl Runtime {
                     });
                 });
             }
-            Command::RefreshNow | Command::Focus(_) | Command::MetricWindow(_) => {}
+            Command::RefreshNow
+            | Command::Focus(_)
+            | Command::MetricWindow(_)
+            | Command::Notify(_) => {}
         }
     }
 

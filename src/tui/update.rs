@@ -16,7 +16,7 @@ use super::keymap::Action;
 use super::model::{LOG_CAPACITY, Model, Pane};
 use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
-use crate::domain::{ClockReading, Picture, timeline_diff};
+use crate::domain::{ClockReading, Picture, notify, timeline_diff};
 use crate::engine::MetricSpan;
 
 /// What happened, as the model understands it.
@@ -95,6 +95,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
 
 fn on_picture(model: &mut Model, picture: Picture, clock: ClockReading) -> Vec<Command> {
     let events = timeline_diff(model.picture.as_ref(), &picture);
+    let notices = notify::notices(model.picture.as_ref(), &picture, &events, &model.notify);
     let added = events.len();
     model.log.extend(events);
     while model.log.len() > LOG_CAPACITY {
@@ -111,6 +112,9 @@ fn on_picture(model: &mut Model, picture: Picture, clock: ClockReading) -> Vec<C
     model.dirty = true;
     let mut commands = guard::on_picture(model, clock);
     commands.extend(reselect(model));
+    if !notices.is_empty() {
+        commands.push(Command::Notify(notices));
+    }
     commands
 }
 

@@ -47,6 +47,22 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Copies everything the program writes to the terminal (escape sequences included) to
+    /// `path`, from now on.
+    pub fn pipe_output(&self, path: &std::path::Path) {
+        let status = Command::new("tmux")
+            .args([
+                "pipe-pane",
+                "-O",
+                "-t",
+                &self.session,
+                &format!("cat >> {}", path.display()),
+            ])
+            .status()
+            .expect("tmux pipe-pane");
+        assert!(status.success());
+    }
+
     pub fn keys(&self, keys: &str) {
         let _ = Command::new("tmux")
             .args(["send-keys", "-t", &self.session, keys])

@@ -26,7 +26,17 @@ pub struct Watch {
 
 impl Watch {
     pub fn start(endpoint: &str) -> Self {
+        Self::start_with_config(endpoint, None)
+    }
+
+    /// The same with `config` as the config file at the standard location under its HOME.
+    pub fn start_with_config(endpoint: &str, config: Option<&str>) -> Self {
         let home = tempfile::tempdir().expect("tempdir");
+        if let Some(config) = config {
+            let dir = home.path().join(".config/rollwatch");
+            std::fs::create_dir_all(&dir).expect("config dir");
+            std::fs::write(dir.join("config.toml"), config).expect("config file");
+        }
         let args = [
             "--region",
             "us-east-1",

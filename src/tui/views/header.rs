@@ -18,17 +18,7 @@ pub fn any_stale(model: &Model) -> bool {
     let (Some(p), Some(now)) = (&model.picture, model.now) else {
         return false;
     };
-    p.regions.iter().any(|r| {
-        r.listing_freshness.is_stale(now)
-            || r.deployments.iter().any(|v| {
-                let f = &v.freshness;
-                f.deployment.is_stale(now)
-                    || f.target.is_stale(now)
-                    || f.alias.is_stale(now)
-                    || f.alarms.is_stale(now)
-                    || f.metrics.is_stale(now)
-            })
-    })
+    p.is_stale(now)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {

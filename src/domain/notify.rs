@@ -1,0 +1,445 @@
+//! What an on-call person must hear about even when not looking at the screen: an alarm going
+//! to ALARM, the verdict turning FAIL, a deployment stopped, rolled back or failed, a hook
+//! waiting for its verdict, the guard counting down to a rollback. Two successive pictures are
+//! compared into [`Notice`]s (pure, like the timeline), and a [`Quiet`] filter drops what the
+//! `[notify]` section turned off and what repeats within its minimum interval, so a flapping
+//! alarm rings once. How a notice is delivered (bell, OSC 9/777, a command) is the front end's.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AlarmState, DeploymentStatus, DeploymentView, Judgement, Picture, TimelineEvent};
+
+/// One thing to tell the on-call person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// When it was seen (the service's clock).
+    pub at: DateTime<Utc>,
+    pub region: String,
+    /// The deployments it concerns (an alarm watched by several groups concerns them all).
+    pub deployment_ids: Vec<String>,
+    /// `function:alias` of each, in the same order.
+    pub subjects: Vec<String>,
+    #[serde(flatten)]
+    pub what: What,
+}
+
+/// What happened, with what a person needs to act on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum What {
+    /// An alarm a deployment group watches went to ALARM: CodeDeploy stops the deployment on
+    /// its next poll when the group has alarm-based rollback.
+    Alarm { alarm: String, reason: String },
+    /// The canary verdict turned FAIL.
+    Verdict { reason: String },
+    /// The deployment ended Stopped or Failed (a rollback, an alarm, a person, a hook).
+    Ended {
+        status: DeploymentStatus,
+        detail: String,
+    },
+    /// A hook has been running for a while: it is waiting for its verdict.
+    HookWaiting { hook: String, waiting_secs: i64 },
+    /// The guard counts down to a rollback (`x` cancels it).
+    GuardCountdown { secs: u32 },
+}
+
+/// The kinds of notice, each with its own switch in `[notify]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    Alarm,
+    Verdict,
+    Ended,
+    HookWaiting,
+    GuardCountdown,
+}
+
+impl Notice {
+    pub fn kind(&self) -> NoticeKind {
+        match self.what {
+            What::Alarm { .. } => NoticeKind::Alarm,
+            What::Verdict { .. } => NoticeKind::Verdict,
+            What::Ended { .. } => NoticeKind::Ended,
+            What::HookWaiting { .. } => NoticeKind::HookWaiting,
+            What::GuardCountdown { .. } => NoticeKind::GuardCountdown,
+        }
+    }
+
+    /// One line a person reads in a desktop notification.
+    pub fn text(&self) -> String {
+        let who = match self.subjects.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        };
+        match &self.what {
+            What::Alarm { alarm, reason } => format!("ALARM {alarm} ({who}): {reason}"),
+            What::Verdict { reason } => format!("verdict FAIL {who}: {reason}"),
+            What::Ended { status, detail } => {
+                format!("{who} {}{detail}", status.as_str())
+            }
+            What::HookWaiting { hook, waiting_secs } => format!(
+                "{who}: {hook} waiting for its verdict for {}m",
+                waiting_secs / 60
+            ),
+            What::GuardCountdown { secs } => {
+                format!("guard rolls back {who} in {secs}s (x cancels)")
+            }
+        }
+    }
+
+    /// What makes two notices "the same" for the minimum interval.
+    fn key(&self) -> String {
+        let detail = match &self.what {
+            What::Alarm { alarm, .. } => alarm.as_str(),
+            What::HookWaiting { hook, .. } => hook.as_str(),
+            _ => "",
+        };
+        format!(
+            "{:?}/{}/{}/{detail}",
+            self.kind(),
+            self.region,
+            self.deployment_ids.join(",")
+        )
+    }
+}
+
+/// The `[notify]` section of the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Ring the terminal bell.
+    pub bell: bool,
+    /// Desktop notification by escape sequence (OSC 9 and OSC 777, passed through tmux).
+    pub osc: bool,
+    /// A program and its arguments, run once per notice with the notice as JSON on stdin and in
+    /// `ROLLWATCH_NOTICE_*` environment variables (e.g. to post to a chat). Empty: none.
+    pub command: Vec<String>,
+    /// The same notice (kind, deployment, alarm or hook) is not repeated within this many real
+    /// seconds.
+    pub min_interval_secs: u32,
+    /// A hook running this long (service seconds) is reported as waiting for its verdict.
+    pub hook_wait_secs: u32,
+    pub alarm: bool,
+    pub verdict: bool,
+    pub ended: bool,
+    pub hook_waiting: bool,
+    pub guard: bool,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            bell: true,
+            osc: true,
+            command: Vec::new(),
+            min_interval_secs: 300,
+            hook_wait_secs: 60,
+            alarm: true,
+            verdict: true,
+            ended: true,
+            hook_waiting: true,
+            guard: true,
+        }
+    }
+}
+
+impl NotifyConfig {
+    /// Whether notices of `kind` are wanted.
+    pub fn wants(&self, kind: NoticeKind) -> bool {
+        match kind {
+            NoticeKind::Alarm => self.alarm,
+            NoticeKind::Verdict => self.verdict,
+            NoticeKind::Ended => self.ended,
+            NoticeKind::HookWaiting => self.hook_waiting,
+            NoticeKind::GuardCountdown => self.guard,
+        }
+    }
+}
+
+/// The notices between `old` and `new` (none at start-up: what is already on screen when
+/// rollwatch opens is not news). `timeline` is the same pair's timeline, whose status events
+/// already cover deployments that ended between two looks.
+pub fn notices(
+    old: Option<&Picture>,
+    new: &Picture,
+    timeline: &[TimelineEvent],
+    config: &NotifyConfig,
+) -> Vec<Notice> {
+    let Some(old) = old else {
+        return Vec::new();
+    };
+    let mut out = alarms_fired(old, new);
+    for region in &new.regions {
+        for view in &region.deployments {
+            let notice = |what| Notice {
+                at: new.taken_at,
+                region: region.region.clone(),
+                deployment_ids: vec![view.deployment.id.clone()],
+                subjects: vec![view.deployment.subject()],
+                what,
+            };
+            let before = find(old, &view.deployment.id);
+            if let (Some(verdict), Some(before)) = (&view.verdict, before) {
+                let was_fail = before
+                    .verdict
+                    .as_ref()
+                    .is_some_and(|v| v.overall == Judgement::Fail);
+                if verdict.overall == Judgement::Fail && !was_fail {
+                    let reason = verdict
+                        .deciding()
+                        .map_or_else(String::new, |m| m.reason.clone());
+                    out.push(notice(What::Verdict { reason }));
+                }
+            }
+            if let Some(hook) = waiting_hook(view, new.taken_at, config.hook_wait_secs) {
+                let was = before.and_then(|b| waiting_hook(b, old.taken_at, config.hook_wait_secs));
+                if was.as_ref().is_none_or(|(name, _)| *name != hook.0) {
+                    out.push(notice(What::HookWaiting {
+                        hook: hook.0,
+                        waiting_secs: hook.1,
+                    }));
+                }
+            }
+        }
+    }
+    for event in timeline {
+        let Some(status @ (DeploymentStatus::Stopped | DeploymentStatus::Failed)) = &event.status
+        else {
+            continue;
+        };
+        if event.text.starts_with("no longer watched") {
+            continue;
+        }
+        let (region, subject) = subject_of(old, new, &event.deployment_id);
+        out.push(Notice {
+            at: event.at,
+            region,
+            deployment_ids: vec![event.deployment_id.clone()],
+            subjects: subject.into_iter().collect(),
+            what: What::Ended {
+                status: status.clone(),
+                detail: ended_detail(new, &event.deployment_id),
+            },
+        });
+    }
+    out
+}
+
+/// Alarms in ALARM now that were not in ALARM in the older picture, one notice per alarm with
+/// every deployment that watches it.
+fn alarms_fired(old: &Picture, new: &Picture) -> Vec<Notice> {
+    let mut out: Vec<Notice> = Vec::new();
+    for region in &new.regions {
+        for view in &region.deployments {
+            for alarm in view.alarm_list() {
+                if alarm.state != AlarmState::Alarm
+                    || was_in_alarm(old, &region.region, &alarm.name)
+                {
+                    continue;
+                }
+                let existing = out
+                    .iter_mut()
+                    .find(|n| matches!(&n.what, What::Alarm { alarm: a, .. } if *a == alarm.name));
+                match existing {
+                    Some(n) => {
+                        n.deployment_ids.push(view.deployment.id.clone());
+                        n.subjects.push(view.deployment.subject());
+                    }
+                    None => out.push(Notice {
+                        at: new.taken_at,
+                        region: region.region.clone(),
+                        deployment_ids: vec![view.deployment.id.clone()],
+                        subjects: vec![view.deployment.subject()],
+                        what: What::Alarm {
+                            alarm: alarm.name.clone(),
+                            reason: alarm.reason.clone(),
+                        },
+                    }),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn was_in_alarm(old: &Picture, region: &str, name: &str) -> bool {
+    old.regions
+        .iter()
+        .filter(|r| r.region == region)
+        .flat_map(|r| &r.deployments)
+        .flat_map(DeploymentView::alarm_list)
+        .any(|a| a.name == name && a.state == AlarmState::Alarm)
+}
+
+/// The hook that has been running at least `wait_secs`, and for how long.
+fn waiting_hook(
+    view: &DeploymentView,
+    now: DateTime<Utc>,
+    wait_secs: u32,
+) -> Option<(String, i64)> {
+    let hook = view.target.value()?.running_hook()?;
+    let secs = hook.elapsed(now)?.num_seconds();
+    (secs >= i64::from(wait_secs)).then(|| (hook.name.clone(), secs))
+}
+
+fn find<'a>(picture: &'a Picture, id: &str) -> Option<&'a DeploymentView> {
+    picture
+        .regions
+        .iter()
+        .flat_map(|r| &r.deployments)
+        .find(|v| v.deployment.id == id)
+}
+
+/// The region and `function:alias` of a deployment, from whichever picture lists it.
+fn subject_of(old: &Picture, new: &Picture, id: &str) -> (String, Option<String>) {
+    for picture in [new, old] {
+        for region in &picture.regions {
+            if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
+                return (region.region.clone(), Some(v.deployment.subject()));
+            }
+            let finished = region.recent.value().into_iter().flatten();
+            if let Some(d) = finished.into_iter().find(|d| d.id == id) {
+                return (region.region.clone(), Some(d.subject()));
+            }
+        }
+    }
+    (String::new(), None)
+}
+
+/// ", rolled back by d-…: ALARM_ACTIVE …" from the finished record, when it is listed.
+fn ended_detail(new: &Picture, id: &str) -> String {
+    let finished = new
+        .regions
+        .iter()
+        .filter_map(|r| r.recent.value())
+        .flatten()
+        .chain(
+            new.regions
+                .iter()
+                .flat_map(|r| &r.deployments)
+                .map(|v| &v.deployment),
+        )
+        .find(|d| d.id == id);
+    let Some(d) = finished else {
+        return String::new();
+    };
+    let rollback = d
+        .rollback
+        .rollback_deployment_id
+        .as_ref()
+        .map_or_else(String::new, |r| format!(", rolled back by {r}"));
+    let why = d
+        .error
+        .as_ref()
+        .map_or_else(String::new, |e| format!(": {} {}", e.code, e.message));
+    format!("{rollback}{why}")
+}
+
+/// Drops notices that are turned off or repeat within the minimum interval.
+#[derive(Debug, Default)]
+pub struct Quiet {
+    /// When each notice key was last let through (real time).
+    last: HashMap<String, DateTime<Utc>>,
+}
+
+impl Quiet {
+    /// The notices to deliver at real time `now`.
+    pub fn admit(
+        &mut self,
+        notices: Vec<Notice>,
+        config: &NotifyConfig,
+        now: DateTime<Utc>,
+    ) -> Vec<Notice> {
+        let interval = chrono::Duration::seconds(i64::from(config.min_interval_secs));
+        let mut out = Vec::new();
+        for notice in notices {
+            if !config.wants(notice.kind()) {
+                continue;
+            }
+            let key = notice.key();
+            if self.last.get(&key).is_some_and(|at| now - *at < interval) {
+                continue;
+            }
+            self.last.insert(key, now);
+            out.push(notice);
+        }
+        // Keys older than the interval can never silence anything again.
+        self.last.retain(|_, at| now - *at < interval);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0)
+            .single()
+            .expect("time")
+            + chrono::Duration::seconds(secs)
+    }
+
+    fn alarm(name: &str, deployment: &str) -> Notice {
+        Notice {
+            at: at(0),
+            region: "us-east-1".into(),
+            deployment_ids: vec![deployment.into()],
+            subjects: vec!["checkout:live".into()],
+            what: What::Alarm {
+                alarm: name.into(),
+                reason: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_flapping_alarm_rings_once_per_minimum_interval() {
+        let config = NotifyConfig::default(); // 300 s
+        let mut quiet = Quiet::default();
+        assert_eq!(
+            quiet.admit(vec![alarm("a", "d-1")], &config, at(0)).len(),
+            1
+        );
+        assert!(
+            quiet
+                .admit(vec![alarm("a", "d-1")], &config, at(60))
+                .is_empty()
+        );
+        assert!(
+            quiet
+                .admit(vec![alarm("a", "d-1")], &config, at(299))
+                .is_empty()
+        );
+        // Another alarm, or the same alarm for another deployment, is other news.
+        assert_eq!(
+            quiet.admit(vec![alarm("b", "d-1")], &config, at(299)).len(),
+            1
+        );
+        assert_eq!(
+            quiet.admit(vec![alarm("a", "d-2")], &config, at(299)).len(),
+            1
+        );
+        assert_eq!(
+            quiet.admit(vec![alarm("a", "d-1")], &config, at(300)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn each_kind_has_its_own_switch() {
+        let mut quiet = Quiet::default();
+        let off = NotifyConfig {
+            alarm: false,
+            ..NotifyConfig::default()
+        };
+        assert!(quiet.admit(vec![alarm("a", "d-1")], &off, at(0)).is_empty());
+        // Switched off, it was not counted: switched on, it rings at once.
+        let on = NotifyConfig::default();
+        assert_eq!(quiet.admit(vec![alarm("a", "d-1")], &on, at(1)).len(), 1);
+    }
+}

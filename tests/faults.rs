@@ -1,0 +1,251 @@
+//! End to end under a fault storm: the live engine watches `fleet` while the sandbox throttles,
+//! fails, delays and resets its requests (`throttle=0.3,error5xx=0.1,latency=50ms..2s,
+//! reset=0.05`) and a `rollwatch rollback --yes` is run in the middle of it. The picture
+//! degrades visibly (errors and STALE on screen, never a panic), the rollback is sent at most
+//! once and audited once, and once the faults are cleared through `POST /_sandbox/faults` the
+//! picture is whole and fresh again within its longest refresh interval. The 5-minute version
+//! with its figures is `FLEET_BENCH_ONLY=faults cargo bench --bench fleet`.
+
+#[path = "common/run.rs"]
+#[allow(dead_code)] // the sandbox helper: this test sets its own faults
+mod run;
+#[path = "common/stats.rs"]
+mod stats;
+
+use std::io::{Read as _, Write as _};
+use std::time::{Duration, Instant};
+
+use rollwatch::aws::{ConnectOptions, Limits, connect};
+use rollwatch::domain::{DeploymentStatus, Picture};
+use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
+use rollwatch::sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+
+const STORM: &str = "throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05";
+
+/// How long the storm lasts in this test (the bench runs it for 5 minutes).
+const STORM_SECS: u64 = 75;
+
+/// `POST /_sandbox/faults` with `body`, as a script would send it; the response's status line.
+fn post_faults(endpoint: &str, body: &str) -> String {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let request = format!(
+        "POST /_sandbox/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response.lines().next().unwrap_or_default().to_string()
+}
+
+/// Whole and fresh: every deployment's record, target, alias, alarms and metrics read, no
+/// part stale and no latest read failing.
+fn whole_and_fresh(picture: &Picture) -> bool {
+    let now = picture.taken_at;
+    !picture.is_stale(now)
+        && picture.failing_reads() == 0
+        && picture
+            .regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .all(|v| {
+                v.freshness
+                    .parts()
+                    .iter()
+                    .all(|(_, f)| f.fetched_at.is_some())
+            })
+}
+
+/// An operator's `rollwatch rollback ID --yes`, run again while a try sends nothing (the
+/// deployment could not be read, or its status not confirmed): every try's output.
+fn operator_rolls_back(
+    endpoint: &str,
+    home: &std::path::Path,
+    id: &str,
+) -> Vec<std::process::Output> {
+    let state = home.join("state").to_string_lossy().into_owned();
+    let env = [
+        run::FAKE_CREDS[0],
+        run::FAKE_CREDS[1],
+        ("ROLLWATCH_STATE_DIR", state.as_str()),
+    ];
+    let args = [
+        "rollback",
+        id,
+        "--yes",
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        endpoint,
+    ];
+    let mut tries = Vec::new();
+    for _ in 0..10 {
+        let out = run::command(&args, &env, home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run rollwatch");
+        let done = out.status.success();
+        tries.push(out);
+        if done || stats::sandbox_stats(endpoint)["mutating"].as_u64() != Some(0) {
+            break;
+        }
+    }
+    tries
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_from() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        scenario: "fleet".into(),
+        speed: 1.0,
+        faults: Some(STORM.into()),
+        seed: 5,
+        allow_remote: false,
+    })
+    .await
+    .expect("sandbox starts");
+    let endpoint = sandbox.endpoint();
+    let options = ConnectOptions {
+        regions: vec![sandbox.region().to_string()],
+        endpoint_url: Some(endpoint.clone()),
+        static_credentials: true,
+        limits: Limits::default(),
+        ..ConnectOptions::default()
+    };
+    let readers = connect(&options).await.expect("connect");
+    let mut engine = spawn(readers, EngineConfig::default(), Rules::default());
+
+    // The storm: watch, and roll one deployment back from the command line halfway through.
+    let home = tempfile::tempdir().expect("home");
+    let started = Instant::now();
+    let (mut pictures, mut with_errors, mut stale) = (0, 0, 0);
+    let mut rollback: Option<tokio::task::JoinHandle<Vec<std::process::Output>>> = None;
+    while started.elapsed() < Duration::from_secs(STORM_SECS) {
+        let Ok(Some(Update::Picture { picture, .. })) =
+            tokio::time::timeout(Duration::from_millis(500), engine.updates.recv()).await
+        else {
+            continue;
+        };
+        pictures += 1;
+        with_errors += usize::from(picture.failing_reads() > 0);
+        stale += usize::from(picture.is_stale(picture.taken_at));
+        if rollback.is_none() && started.elapsed() > Duration::from_secs(20) {
+            let in_progress = picture
+                .regions
+                .iter()
+                .flat_map(|r| &r.deployments)
+                .find(|v| v.deployment.status == DeploymentStatus::InProgress);
+            if let Some(view) = in_progress {
+                let id = view.deployment.id.clone();
+                let (endpoint, home) = (endpoint.clone(), home.path().to_path_buf());
+                rollback = Some(tokio::task::spawn_blocking(move || {
+                    operator_rolls_back(&endpoint, &home, &id)
+                }));
+            }
+        }
+    }
+    assert!(
+        pictures > 20,
+        "the engine kept sending pictures: {pictures}"
+    );
+    assert!(
+        with_errors * 2 > pictures,
+        "the failing reads are on screen: {with_errors} of {pictures} pictures"
+    );
+    assert!(stale > 0, "STALE is shown during the storm");
+
+    // Cleared through the endpoint: whole and fresh again within the longest refresh interval
+    // (the metrics', 60 s) plus the slowest call's time.
+    assert!(
+        post_faults(&endpoint, r#"{"faults": null}"#).contains("200"),
+        "faults cleared"
+    );
+    let cleared = Instant::now();
+    let mut recovered = None;
+    while cleared.elapsed() < Duration::from_secs(120) {
+        let Ok(Some(Update::Picture { picture, .. })) =
+            tokio::time::timeout(Duration::from_millis(500), engine.updates.recv()).await
+        else {
+            continue;
+        };
+        let failures: Vec<String> = picture
+            .failures()
+            .iter()
+            .map(|f| format!("{f:?}"))
+            .collect();
+        assert!(
+            failures.iter().all(|f| !f.contains("panick")),
+            "no read task panicked: {failures:?}"
+        );
+        if whole_and_fresh(&picture) {
+            recovered = Some(cleared.elapsed());
+            break;
+        }
+    }
+    let recovered = recovered.expect("the picture is whole and fresh again");
+    eprintln!(
+        "storm {STORM_SECS} s: {pictures} pictures, {with_errors} with failing reads, {stale} STALE; fresh again {recovered:?} after clearing"
+    );
+    assert!(
+        recovered <= Duration::from_secs(65),
+        "fresh again {recovered:?} after the faults were cleared"
+    );
+    engine.shutdown().await;
+
+    // The rollback went out at most once, whatever the storm did to it, and is on record once.
+    let rollback = rollback.expect("a deployment was in progress to roll back");
+    let tries = tokio::time::timeout(Duration::from_secs(120), rollback)
+        .await
+        .expect("the rollback ends once the faults are gone")
+        .expect("rollback task");
+    let said: Vec<String> = tries
+        .iter()
+        .map(|out| {
+            format!(
+                "exit {:?}: {}{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .collect();
+    eprintln!("rollback, {} tries: {said:#?}", tries.len());
+    let stats = stats::sandbox_stats(&endpoint);
+    let operations = stats["services"]["codedeploy"]["operations"].clone();
+    let stops = operations["StopDeployment"]["calls"].as_u64().unwrap_or(0);
+    assert_eq!(stops, 1, "StopDeployment sent once: {said:#?}");
+    assert_eq!(
+        stats["mutating"].as_u64(),
+        Some(1),
+        "nothing else mutating was sent: {operations}"
+    );
+    // On record: the attempt that sent it (its outcome paired with it), and whatever the
+    // earlier tries refused.
+    let audit = run::rollwatch(
+        &["audit", "--json"],
+        &[(
+            "ROLLWATCH_STATE_DIR",
+            home.path().join("state").to_string_lossy().as_ref(),
+        )],
+        home.path(),
+    );
+    let records: Vec<Value> = String::from_utf8_lossy(&audit.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("audit JSON"))
+        .collect();
+    let sent: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["outcome"] != "refused")
+        .collect();
+    assert_eq!(sent.len(), 1, "one attempt on record: {records:#?}");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["outcome"] == "refused" || r == sent[0]),
+        "{records:#?}"
+    );
+    sandbox.shutdown().await;
+}
