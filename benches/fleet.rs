@@ -700,6 +700,8 @@ struct Phase {
     stale: usize,
     /// Real seconds from the phase's start to the first whole and fresh picture.
     whole_after: Option<f64>,
+    /// Real seconds into the phase each part was last seen stale.
+    last_stale: BTreeMap<&'static str, f64>,
 }
 
 impl Phase {
@@ -709,6 +711,13 @@ impl Phase {
         self.failing += usize::from(picture.failing_reads() > 0);
         let stale = picture.is_stale(now);
         self.stale += usize::from(stale);
+        for view in picture.regions.iter().flat_map(|r| &r.deployments) {
+            for (name, part) in view.freshness.parts() {
+                if part.is_stale(now) {
+                    self.last_stale.insert(name, since.elapsed().as_secs_f64());
+                }
+            }
+        }
         let whole = !stale
             && picture.failing_reads() == 0
             && picture
@@ -790,14 +799,27 @@ async fn faults(storm_minutes: f64) {
         );
         println!("        errors injected/min {}", delta("faults"));
         println!(
-            "        failing reads on screen in {} of {} pictures, STALE in {}; whole and fresh {}",
-            phase.failing,
-            phase.pictures,
-            phase.stale,
-            phase
-                .whole_after
-                .map_or("never".to_string(), |s| format!("{s:.0} s into the phase"))
+            "        failing reads on screen in {} of {} pictures, STALE in {}",
+            phase.failing, phase.pictures, phase.stale
         );
+        if name == "after" {
+            let last: Vec<String> = phase
+                .last_stale
+                .iter()
+                .map(|(part, at)| format!("{part} {at:.0} s"))
+                .collect();
+            println!(
+                "        whole and fresh {} after the faults were cleared; last stale: {}",
+                phase
+                    .whole_after
+                    .map_or("never".to_string(), |s| format!("{s:.0} s")),
+                if last.is_empty() {
+                    "none".to_string()
+                } else {
+                    last.join(", ")
+                }
+            );
+        }
     }
     engine.shutdown().await;
     sandbox.shutdown().await;

@@ -39,6 +39,38 @@ fn unreachable_endpoint_is_one_clear_line_and_exit_4() {
         "says what to check: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+    one_short_line(&stderr);
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(out.stdout.is_empty(), "said once, on stderr");
+}
+
+/// A failure a tired person can read: one line, at most 200 characters, no SDK debug chain.
+fn one_short_line(stderr: &str) {
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.trim_end().chars().count() <= 200,
+        "{} chars: {stderr}",
+        stderr.len()
+    );
+    assert!(!stderr.contains("DispatchFailure"), "{stderr}");
+}
+
+#[test]
+fn a_name_that_is_not_a_region_is_refused_with_the_nearest_ones() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rollwatch(
+        &["snapshot", "--region", "us-east1"],
+        &FAKE_CREDS,
+        home.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
+    one_short_line(&stderr);
+    assert!(
+        stderr.contains("`us-east1` is not an AWS region name"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean us-east-1"), "{stderr}");
 }
 
 #[test]
@@ -60,6 +92,7 @@ fn missing_credentials_say_how_to_log_in() {
     assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
     assert!(stderr.contains("no valid credentials"), "{stderr}");
     assert!(stderr.contains("aws sso login"), "{stderr}");
+    one_short_line(&stderr);
 }
 
 #[test]

@@ -49,6 +49,9 @@ pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure
         };
         regions.push(region.to_string());
     }
+    for region in &regions {
+        check_region_name(region.trim(), options.profile.as_deref())?;
+    }
     let mut readers = Vec::new();
     for region in regions {
         let config = loader(options, Some(region.trim().to_string()))
@@ -148,6 +151,83 @@ fn reader(config: &SdkConfig, region: &str, options: &ConnectOptions) -> AwsRead
     )
 }
 
+/// AWS regions (commercial, GovCloud and China) as of late 2026: only used to suggest a name
+/// for a mistyped `--region`; a region shaped like these but not listed is let through.
+const KNOWN_REGIONS: [&str; 38] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eusc-de-east-1",
+];
+
+/// Refuses a region name that cannot be one (`mars-1`, `us-east`, `US-EAST-1`), naming the
+/// nearest known ones; AWS would only answer with a DNS failure.
+fn check_region_name(region: &str, profile: Option<&str>) -> Result<(), Failure> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let shaped = parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit());
+    if shaped {
+        return Ok(());
+    }
+    let lower = region.to_ascii_lowercase();
+    let mut nearest: Vec<(usize, &str)> = KNOWN_REGIONS
+        .iter()
+        .map(|known| (strsim::levenshtein(&lower, known), *known))
+        .collect();
+    nearest.sort_unstable();
+    let names: Vec<&str> = nearest.iter().take(3).map(|(_, name)| *name).collect();
+    let mut failure = Failure::new(
+        FailureKind::BadConfiguration,
+        "config",
+        "region",
+        format!("`{region}` is not an AWS region name"),
+        profile,
+    );
+    failure.hint = format!(
+        "did you mean {}? (--region us-east-1,eu-west-1)",
+        names.join(", ")
+    );
+    Err(failure)
+}
+
 /// The write side for `region`, for operator actions. In read-only mode it is not constructed:
 /// the refusal says where read-only came from, and nothing can send a mutating call.
 pub async fn connect_writer(
@@ -180,4 +260,41 @@ pub async fn connect_writer(
         aws_sdk_cloudwatchlogs::Client::new(&config),
         aws_sdk_sts::Client::new(&config),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_that_cannot_be_a_region_is_refused_with_the_nearest_ones() {
+        let failure = check_region_name("mars-1", None).expect_err("refused");
+        assert_eq!(failure.kind, FailureKind::BadConfiguration);
+        assert!(failure.message.contains("`mars-1`"), "{}", failure.message);
+        assert!(
+            failure.hint.starts_with("did you mean "),
+            "{}",
+            failure.hint
+        );
+        let typo = check_region_name("us-east1", None).expect_err("refused");
+        assert!(typo.hint.contains("us-east-1"), "{}", typo.hint);
+        let upper = check_region_name("EU-WEST-1", None).expect_err("refused");
+        assert!(
+            upper.hint.starts_with("did you mean eu-west-1,"),
+            "{}",
+            upper.hint
+        );
+    }
+
+    #[test]
+    fn region_shaped_names_pass_even_when_not_listed() {
+        for name in [
+            "us-east-1",
+            "us-gov-west-1",
+            "eusc-de-east-1",
+            "xx-newplace-9",
+        ] {
+            assert!(check_region_name(name, None).is_ok(), "{name}");
+        }
+    }
 }

@@ -47,18 +47,64 @@ where
         SdkError::TimeoutError(_) => (FailureKind::Unreachable, "the call timed out".to_string()),
         SdkError::DispatchFailure(failure) => {
             let text = DisplayErrorContext(err).to_string();
-            if failure.is_io() || failure.is_timeout() {
-                (FailureKind::Unreachable, text)
+            let kind = if failure.is_io() || failure.is_timeout() {
+                FailureKind::Unreachable
             } else {
-                (kind_of_text(&text), text)
-            }
+                kind_of_text(&text)
+            };
+            (kind, short_cause(kind, &text))
         }
         other => {
             let text = DisplayErrorContext(other).to_string();
-            (kind_of_text(&text), text)
+            let kind = kind_of_text(&text);
+            (kind, short_cause(kind, &text))
         }
     };
+    if let SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) = err {
+        // The whole chain is for the log file; the person reads the short cause and the fix.
+        tracing::info!(
+            service = site.service,
+            operation = site.operation,
+            chain = %DisplayErrorContext(err),
+            "call failed before AWS answered"
+        );
+    }
     Failure::new(kind, site.service, site.operation, message, site.profile)
+}
+
+/// The cause of a transport or credential-chain error in a few words (the SDK's chain runs to
+/// kilobytes: it goes to the log file).
+fn short_cause(kind: FailureKind, text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let has = |s: &str| lower.contains(s);
+    match kind {
+        FailureKind::Credentials if has("sso") => {
+            "the SSO session has expired or was never started".to_string()
+        }
+        FailureKind::Credentials if has("expired") => "the credentials have expired".to_string(),
+        FailureKind::Credentials => "no AWS credentials found".to_string(),
+        FailureKind::Unreachable if has("connection refused") => "connection refused".to_string(),
+        FailureKind::Unreachable if has("dns error") || has("lookup address") => {
+            "the endpoint's host name does not resolve".to_string()
+        }
+        FailureKind::Unreachable if has("timed out") || has("timeout") => {
+            "no answer in time".to_string()
+        }
+        FailureKind::Unreachable if has("certificate") || has("tls") => {
+            "the TLS connection failed (certificate or proxy)".to_string()
+        }
+        _ => first_clause(text),
+    }
+}
+
+/// The first clause of an error chain, at most 100 characters.
+fn first_clause(text: &str) -> String {
+    let clause = text.split([':', '(', '\n']).next().unwrap_or(text).trim();
+    let mut out: String = clause.chars().take(100).collect();
+    if clause.chars().count() > 100 {
+        out.push('…');
+    }
+    out
 }
 
 /// The kind of a service error from its code and HTTP status.

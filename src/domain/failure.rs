@@ -80,12 +80,9 @@ impl Failure {
 fn hint(kind: FailureKind, service: &str, operation: &str, profile: Option<&str>) -> String {
     match kind {
         FailureKind::Credentials => match profile {
-            Some(p) => format!(
-                "run `aws sso login --profile {p}` (or refresh the profile's credentials) and retry"
-            ),
-            None => "set credentials: `aws sso login --profile NAME` then `--profile NAME`, or \
-                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `rollwatch demo` to try \
-                     without AWS"
+            Some(p) => format!("run `aws sso login --profile {p}` and retry"),
+            None => "run `aws sso login --profile NAME` and pass --profile NAME (or try \
+                     `rollwatch demo`)"
                 .to_string(),
         },
         FailureKind::AccessDenied => format!(
@@ -97,7 +94,7 @@ fn hint(kind: FailureKind, service: &str, operation: &str, profile: Option<&str>
         }
         FailureKind::NotFound => "it may have been deleted; refresh to drop it".to_string(),
         FailureKind::Unreachable => {
-            "check the network, the region and --endpoint-url / AWS_ENDPOINT_URL".to_string()
+            "check the network, --region and --endpoint-url / AWS_ENDPOINT_URL".to_string()
         }
         FailureKind::BadConfiguration => {
             "check --profile and --region (see `aws configure list-profiles`)".to_string()

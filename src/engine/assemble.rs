@@ -115,7 +115,13 @@ pub fn assemble_view(
     let plan = plan_for(&deployment, &fetched.config, target.value(), rules.schedule);
     let schedule = plan.as_ref().map(|p| ScheduleStatus::of(p, now));
     let start = deployment.start_time.or(deployment.create_time);
+    let watches_no_alarms = fetched
+        .group
+        .value()
+        .is_some_and(|g| g.alarm_names.is_empty());
     let alarms = match (fetched.group.value(), fetched.alarms) {
+        // Nothing to fetch: known at once, never "not fetched" and never stale.
+        _ if watches_no_alarms => Part::Ok { value: Vec::new() },
         (Some(group), Some(Ok(all))) => Part::Ok {
             value: all
                 .into_iter()
@@ -154,6 +160,9 @@ pub fn assemble_view(
         alarms: freshness_of(&view.alarms, now),
         metrics: freshness_of(&view.metrics, now),
     });
+    if watches_no_alarms {
+        view.freshness.alarms = Freshness::default();
+    }
     view.warnings = warnings_for(&view, now);
     view
 }

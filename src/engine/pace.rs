@@ -1,6 +1,8 @@
-//! Back-off of one service: throttling doubles its refresh intervals at once (up to 16×); the
-//! stretch then shrinks by half with every call the service answers and with every minute of
-//! its clock without throttling. A service that keeps throttling stays backed off; once it
+//! Back-off of one service: throttling doubles its refresh intervals at once (up to 16×, and
+//! never beyond a minute: a longer interval is not stretched, so no part of the picture waits
+//! more than a minute for its next try, and each datum costs at most one call a minute during a
+//! storm); the stretch then shrinks by half with every call the service answers and with every
+//! minute of its clock without throttling. A service that keeps throttling stays backed off; once it
 //! stops, rollwatch is back to its normal pace within a few calls or a couple of minutes —
 //! however long the storm lasted (a recovery counted in small steps per success took half an
 //! hour at stretched intervals).
@@ -9,6 +11,9 @@ use chrono::{DateTime, Utc};
 
 /// How long it takes the stretch of a service's intervals to halve without throttling.
 const HALF_LIFE_SECS: f64 = 60.0;
+
+/// Longest a stretched interval gets (intervals longer than this are not stretched at all).
+const MAX_STRETCHED_SECS: f64 = 60.0;
 
 /// The back-off of one service.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -54,9 +59,11 @@ impl Pace {
         1.0 + self.extra * 0.5_f64.powf(elapsed / HALF_LIFE_SECS)
     }
 
-    /// `secs` stretched by the back-off at `now`.
+    /// `secs` stretched by the back-off at `now`, to at most a minute.
     pub fn interval(self, secs: u32, now: DateTime<Utc>) -> std::time::Duration {
-        std::time::Duration::from_secs_f64(f64::from(secs.max(1)) * self.factor(now))
+        let secs = f64::from(secs.max(1));
+        let stretched = (secs * self.factor(now)).min(secs.max(MAX_STRETCHED_SECS));
+        std::time::Duration::from_secs_f64(stretched)
     }
 }
 
@@ -86,6 +93,16 @@ mod tests {
             pace.interval(1, at(0)),
             std::time::Duration::from_secs(16),
             "bounded"
+        );
+        assert_eq!(
+            pace.interval(10, at(0)),
+            std::time::Duration::from_secs(60),
+            "never beyond a minute"
+        );
+        assert_eq!(
+            pace.interval(120, at(0)),
+            std::time::Duration::from_secs(120),
+            "longer intervals are not stretched"
         );
     }
 

@@ -48,13 +48,18 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
     print_picture(&picture, args.json)
 }
 
-/// Prints `picture` (and its failures on stderr); returns the documented exit code.
+/// Prints `picture`; returns the documented exit code. Each failure is said once: the table
+/// shows failed parts in place; stderr gets each distinct failure when there is no picture to
+/// show them in, and with `--json` (the document carries them as data).
 pub fn print_picture(picture: &Picture, json: bool) -> ExitCode {
+    let status = exit_status(picture);
     let mut stdout = std::io::stdout().lock();
     let written = if json {
         serde_json::to_string_pretty(picture)
             .map_err(std::io::Error::other)
             .and_then(|text| writeln!(stdout, "{text}"))
+    } else if status == ExitStatus::Nothing {
+        Ok(())
     } else {
         write!(stdout, "{}", super::render(picture))
     };
@@ -62,15 +67,23 @@ pub fn print_picture(picture: &Picture, json: bool) -> ExitCode {
         eprintln!("rollwatch: cannot write the picture: {err}");
         return ExitCode::from(1);
     }
-    let failures = picture.failures();
-    for failure in failures.iter().take(10) {
-        eprintln!("rollwatch: {}", failure.one_line());
+    if json || status == ExitStatus::Nothing {
+        let mut said: Vec<String> = Vec::new();
+        for failure in picture.failures() {
+            let line = failure.one_line();
+            if !said.contains(&line) {
+                said.push(line);
+            }
+        }
+        for line in said.iter().take(10) {
+            eprintln!("rollwatch: {line}");
+        }
+        if said.len() > 10 {
+            eprintln!(
+                "rollwatch: … and {} more failures (see the picture)",
+                said.len() - 10
+            );
+        }
     }
-    if failures.len() > 10 {
-        eprintln!(
-            "rollwatch: … and {} more failures (see the picture)",
-            failures.len() - 10
-        );
-    }
-    ExitCode::from(exit_status(picture) as u8)
+    ExitCode::from(status as u8)
 }

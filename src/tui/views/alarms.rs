@@ -1,6 +1,7 @@
 //! The alarms of the selected deployment's group: state, since when, why, what they measure,
-//! and "already firing before this deployment". A failed alarm read shows its error here while
-//! the other panels keep updating.
+//! and "already firing before this deployment"; "no alarms configured" for a group that watches
+//! none (nothing to fetch, never stale). A failed alarm read shows its error here while the
+//! other panels keep updating.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,11 +22,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         );
         return;
     };
+    let group_alarms = view.group.value().map(|g| g.alarm_names.as_slice());
+    let watches_none = group_alarms.is_some_and(<[String]>::is_empty);
     let block = Block::bordered()
         .title(Span::styled(" Alarms ", t.title()))
         .title(
             Line::from(vec![
-                freshness("alarms", &view.freshness.alarms, model.now, t),
+                if watches_none {
+                    Span::styled("no alarms configured", t.muted())
+                } else {
+                    freshness("alarms", &view.freshness.alarms, model.now, t)
+                },
                 Span::raw(" "),
             ])
             .right_aligned(),
@@ -33,9 +40,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .border_style(t.muted());
     let mut lines: Vec<Line> = Vec::new();
     match &view.alarms {
+        Part::Ok { value } if value.is_empty() && watches_none => {
+            lines.push(Line::styled(
+                "no alarms configured: the group watches none, so nothing stops a bad release",
+                t.warning(),
+            ));
+        }
         Part::Ok { value } if value.is_empty() => {
             lines.push(Line::styled(
-                "the group watches no alarms: nothing will stop a bad release",
+                format!(
+                    "none of the group's alarms exist in CloudWatch: {}",
+                    group_alarms.unwrap_or_default().join(", ")
+                ),
                 t.warning(),
             ));
         }
