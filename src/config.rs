@@ -73,6 +73,28 @@ pub struct ProfileSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct Ui {
     pub icons: Icons,
+    /// Times on screen in UTC or the local time zone (`z` toggles).
+    pub time: TimeZoneChoice,
+}
+
+/// The time zone times are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeZoneChoice {
+    #[default]
+    Utc,
+    Local,
+}
+
+impl TimeZoneChoice {
+    /// The other one (`z`).
+    #[must_use]
+    pub fn toggled(self) -> Self {
+        match self {
+            Self::Utc => Self::Local,
+            Self::Local => Self::Utc,
+        }
+    }
 }
 
 /// Which symbols to draw.

@@ -289,3 +289,48 @@ fn an_alarm_and_the_rollback_it_causes_ring_the_terminal_and_run_the_command_onc
     assert!(output.contains('\x07'), "the bell rang");
     rt.block_on(sandbox.shutdown());
 }
+
+/// The `started HH:MM:SS` time of the selected deployment, as seconds of the day.
+fn started_at(screen: &str) -> Option<i64> {
+    let after = screen.split("started ").nth(1)?;
+    let hms: Vec<i64> = after
+        .get(..8)?
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    Some(hms[0] * 3600 + hms[1] * 60 + hms[2])
+}
+
+#[test]
+fn z_shows_every_time_in_the_local_time_zone_and_back() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let home = tempfile::tempdir().expect("tempdir");
+    let sandbox = tmux::sandbox(&rt, "calm", 1.0);
+    let command = tmux::against(home.path(), &sandbox.endpoint(), "");
+    // Tokyo has no daylight saving time: always UTC+09:00.
+    let tmux = Tmux::start(&format!("env TZ=Asia/Tokyo {command}"));
+    let utc = tmux.wait_for("a deployment's start time", Duration::from_secs(30), |s| {
+        s.contains("times UTC") && started_at(s).is_some()
+    });
+    let started_utc = started_at(&utc).expect("start time");
+    tmux.keys("z");
+    let local = tmux.wait_for("local times", Duration::from_secs(10), |s| {
+        s.contains("times local (UTC+09:00)")
+    });
+    let started_local = started_at(&local).expect("start time");
+    assert_eq!(
+        (started_local - started_utc).rem_euclid(86_400),
+        9 * 3600,
+        "UTC:\n{utc}\nlocal:\n{local}"
+    );
+    tmux.keys("z");
+    tmux.wait_for("UTC again", Duration::from_secs(10), |s| {
+        s.contains("times UTC") && started_at(s) == Some(started_utc)
+    });
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(10), |s| s.contains("EXITED 0"));
+    rt.block_on(sandbox.shutdown());
+}

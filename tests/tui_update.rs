@@ -433,3 +433,23 @@ fn the_first_weight_read_after_traffic_shifted_is_an_event() {
     );
     assert!(event.weight.is_some_and(|w| w.weight > 0.0));
 }
+
+#[test]
+fn z_toggles_the_time_zone_and_says_so() {
+    use rollwatch::config::TimeZoneChoice;
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    assert_eq!(m.time_zone, TimeZoneChoice::Utc);
+    assert!(key(&mut m, KeyCode::Char('z')).is_empty(), "no AWS call");
+    assert_eq!(m.time_zone, TimeZoneChoice::Local);
+    assert!(
+        m.flash
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("times shown in local (UTC"),
+        "{:?}",
+        m.flash
+    );
+    key(&mut m, KeyCode::Char('z'));
+    assert_eq!(m.time_zone, TimeZoneChoice::Utc);
+    assert_eq!(m.flash.as_deref(), Some("times shown in UTC"));
+}

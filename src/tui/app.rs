@@ -60,6 +60,7 @@ pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
     );
     model.profile = profile;
     model.notify = config.notify.clone();
+    model.time_zone = config.ui.time;
     model
 }
 

@@ -33,6 +33,8 @@ pub enum Action {
     Quit,
     Refresh,
     MetricsWindow,
+    /// `z`: times in UTC or local time.
+    TimeZone,
     /// `R`: StopDeployment with rollback, then follow the rollback.
     Rollback,
     /// `S`: StopDeployment without rollback (the alias stays split).
@@ -60,7 +62,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 22] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 23] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -83,6 +85,12 @@ impl Action {
             Self::MetricsWindow,
             &["t"],
             "metrics window",
+            Scope::Everywhere,
+        ),
+        (
+            Self::TimeZone,
+            &["z"],
+            "times in UTC / local",
             Scope::Everywhere,
         ),
         (Self::Rollback, &["R"], "roll back", Scope::Lists),

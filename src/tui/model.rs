@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::actions::ActionState;
 use super::keymap::Keymap;
 use super::theme::Theme;
+use crate::config::TimeZoneChoice;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::{Deployment, DeploymentView, Guard, Picture, TimelineEvent};
 use crate::engine::MetricSpan;
@@ -135,6 +136,8 @@ pub struct Model {
     pub guard: Option<Guard>,
     /// What to ring for (`[notify]`).
     pub notify: NotifyConfig,
+    /// The time zone times are shown in (`z`).
+    pub time_zone: TimeZoneChoice,
 }
 
 /// Below this size the screen shows only "terminal too small": no confirmation can be shown,

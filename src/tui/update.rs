@@ -14,6 +14,7 @@ use super::command::Command;
 use super::guard;
 use super::keymap::Action;
 use super::model::{LOG_CAPACITY, Model, Pane};
+use super::views::fmt::zone_label;
 use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
 use crate::domain::{ClockReading, Picture, notify, timeline_diff};
@@ -223,6 +224,11 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
         Action::Refresh => {
             model.flash = Some("refresh requested".to_string());
             return vec![Command::RefreshNow];
+        }
+        Action::TimeZone => {
+            model.time_zone = model.time_zone.toggled();
+            model.flash = Some(format!("times shown in {}", zone_label(model.time_zone)));
+            return Vec::new();
         }
         Action::MetricsWindow => {
             model.window = match model.window {

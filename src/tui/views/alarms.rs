@@ -31,7 +31,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 if watches_none {
                     Span::styled("no alarms configured", t.muted())
                 } else {
-                    freshness("alarms", &view.freshness.alarms, model.now, t)
+                    freshness(
+                        "alarms",
+                        &view.freshness.alarms,
+                        model.now,
+                        model.time_zone,
+                        t,
+                    )
                 },
                 Span::raw(" "),
             ])
@@ -69,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                         format!(" ({} ago)", age((n - since).num_seconds()))
                     });
                     spans.push(Span::styled(
-                        format!(" since {}{ago}", hms(since)),
+                        format!(" since {}{ago}", hms(since, model.time_zone)),
                         t.muted(),
                     ));
                 }

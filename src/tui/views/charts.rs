@@ -132,7 +132,10 @@ fn one(
         .map(|p| p.at)
         .max();
     let x_labels = match (first, last) {
-        (Some(a), Some(b)) => vec![Line::from(hm(a)), Line::from(hm(b))],
+        (Some(a), Some(b)) => vec![
+            Line::from(hm(a, model.time_zone)),
+            Line::from(hm(b, model.time_zone)),
+        ],
         _ => Vec::new(),
     };
     let top = if max_y > 0.0 { max_y * 1.1 } else { 1.0 };

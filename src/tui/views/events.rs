@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 TimelineKind::Status | TimelineKind::Appeared => t.accent(),
             };
             Line::from(vec![
-                Span::styled(format!("{} ", hms(e.at)), t.muted()),
+                Span::styled(format!("{} ", hms(e.at, model.time_zone)), t.muted()),
                 Span::styled(e.text.clone(), style),
             ])
         })

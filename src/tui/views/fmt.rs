@@ -1,9 +1,10 @@
 //! Small text helpers shared by the views: ages, countdowns, clock times, percentages, bars and
 //! panel freshness labels ("alias 4s ago", "metrics stale since 12:03:10 — throttled").
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Local, Utc};
 use ratatui::text::Span;
 
+use crate::config::TimeZoneChoice;
 use crate::domain::{FailureKind, Freshness, normalize_pct};
 use crate::tui::theme::Theme;
 
@@ -42,14 +43,31 @@ pub fn countdown(d: Duration) -> String {
     }
 }
 
-/// `12:03:10` (UTC).
-pub fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
+/// `12:03:10` in `zone`.
+pub fn hms(t: DateTime<Utc>, zone: TimeZoneChoice) -> String {
+    in_zone(t, zone).format("%H:%M:%S").to_string()
 }
 
-/// `12:03` (UTC).
-pub fn hm(t: DateTime<Utc>) -> String {
-    t.format("%H:%M").to_string()
+/// `12:03` in `zone`.
+pub fn hm(t: DateTime<Utc>, zone: TimeZoneChoice) -> String {
+    in_zone(t, zone).format("%H:%M").to_string()
+}
+
+fn in_zone(t: DateTime<Utc>, zone: TimeZoneChoice) -> DateTime<FixedOffset> {
+    match zone {
+        TimeZoneChoice::Utc => t.fixed_offset(),
+        TimeZoneChoice::Local => t.with_timezone(&Local).fixed_offset(),
+    }
+}
+
+/// `UTC`, or `local (UTC+09:00)` with the offset in force now.
+pub fn zone_label(zone: TimeZoneChoice) -> String {
+    match zone {
+        TimeZoneChoice::Utc => "UTC".to_string(),
+        TimeZoneChoice::Local => {
+            format!("local (UTC{})", Local::now().offset())
+        }
+    }
 }
 
 /// A share as `30%`.
@@ -93,6 +111,7 @@ pub fn freshness<'a>(
     name: &str,
     f: &Freshness,
     now: Option<DateTime<Utc>>,
+    zone: TimeZoneChoice,
     theme: &Theme,
 ) -> Span<'a> {
     let why = f
@@ -108,7 +127,7 @@ pub fn freshness<'a>(
         }
         None => Span::styled(format!("{name} not fetched"), theme.muted()),
         Some(at) if f.is_stale(now) => Span::styled(
-            format!("{name} stale since {}{why}", hms(at)),
+            format!("{name} stale since {}{why}", hms(at, zone)),
             theme.error(),
         ),
         Some(at) => {

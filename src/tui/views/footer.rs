@@ -83,7 +83,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             continue;
         }
         let show = match action {
-            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown | Action::Up => false,
+            // The header names the time zone; `?` lists the key.
+            Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Up
+            | Action::TimeZone => false,
             Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
             Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
             Action::Filter => !in_log,

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::fmt::age;
+use super::fmt::{age, zone_label};
 use crate::domain::ClockSource;
 use crate::tui::actions::Level;
 use crate::tui::model::Model;
@@ -59,6 +59,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             if p.clock == ClockSource::Local {
                 spans.push(Span::styled(" (local clock)", t.muted()));
             }
+            spans.push(Span::styled(
+                format!(" · times {}", zone_label(model.time_zone)),
+                t.muted(),
+            ));
         }
         _ if model.fatal.is_some() => spans.push(Span::styled("not watching", t.error())),
         _ => spans.push(Span::styled("loading…", t.muted())),

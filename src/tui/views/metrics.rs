@@ -39,7 +39,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .title(title)
         .title(
             Line::from(vec![
-                freshness("metrics", &view.freshness.metrics, model.now, t),
+                freshness(
+                    "metrics",
+                    &view.freshness.metrics,
+                    model.now,
+                    model.time_zone,
+                    t,
+                ),
                 Span::raw(" "),
             ])
             .right_aligned(),

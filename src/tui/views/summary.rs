@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::fmt::{age, bar, countdown, freshness, hms, pct};
+use crate::config::TimeZoneChoice;
 use crate::domain::{
     Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, Judgement, LambdaTarget,
     MetricVerdict, Part, Verdict, WeightSource,
@@ -48,14 +49,21 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 if i > 0 {
                     right.push(Span::styled(" · ", t.muted()));
                 }
-                right.push(freshness(name, fr, model.now, t));
+                right.push(freshness(name, fr, model.now, model.time_zone, t));
             }
             right.push(Span::raw(" "));
             let block = Block::bordered()
                 .title(Line::from(std::mem::take(&mut title)))
                 .title(Line::from(right).right_aligned())
                 .border_style(t.muted());
-            active_lines(&mut lines, view, model.now, model.zoomed, t);
+            active_lines(
+                &mut lines,
+                view,
+                model.now,
+                model.time_zone,
+                model.zoomed,
+                t,
+            );
             frame.render_widget(
                 Paragraph::new(lines)
                     .block(block)
@@ -64,7 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             );
         }
         Row::Recent { .. } => {
-            finished_lines(&mut lines, d, model.now, t);
+            finished_lines(&mut lines, d, model.now, model.time_zone, t);
             let block = Block::bordered()
                 .title(Line::from(title))
                 .border_style(t.muted());
@@ -86,11 +94,12 @@ fn active_lines(
     lines: &mut Vec<Line<'static>>,
     v: &DeploymentView,
     now: Option<DateTime<Utc>>,
+    zone: TimeZoneChoice,
     zoomed: bool,
     t: &Theme,
 ) {
     lines.push(weight_line(v, t));
-    lines.push(steps_line(v, now, t));
+    lines.push(steps_line(v, now, zone, t));
     match &v.target {
         Part::Ok { value } => lines.push(hooks_line(value, now, t)),
         Part::Failed { failure } => lines.push(Line::from(vec![
@@ -102,7 +111,7 @@ fn active_lines(
             Span::styled(reason.clone(), t.muted()),
         ])),
     }
-    lines.push(status_line(&v.deployment, now, t));
+    lines.push(status_line(&v.deployment, now, zone, t));
     if let Some(verdict) = &v.verdict {
         lines.push(verdict_line(verdict, !zoomed, t));
         if zoomed {
@@ -210,7 +219,12 @@ fn weight_line(v: &DeploymentView, t: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn steps_line(v: &DeploymentView, now: Option<DateTime<Utc>>, t: &Theme) -> Line<'static> {
+fn steps_line(
+    v: &DeploymentView,
+    now: Option<DateTime<Utc>>,
+    zone: TimeZoneChoice,
+    t: &Theme,
+) -> Line<'static> {
     let mut spans = vec![label("Steps", t)];
     let (Some(plan), Some(now)) = (&v.plan, now) else {
         let why = if v.deployment.status.is_active() {
@@ -231,12 +245,12 @@ fn steps_line(v: &DeploymentView, now: Option<DateTime<Utc>>, t: &Theme) -> Line
     for (i, step) in plan.steps.iter().enumerate().skip(first_shown).take(4) {
         let text = if Some(i) == current {
             Span::styled(
-                format!("{cur} {} since {}  ", pct(step.weight), hms(step.at)),
+                format!("{cur} {} since {}  ", pct(step.weight), hms(step.at, zone)),
                 t.active(),
             )
         } else if current.is_some_and(|c| i < c) {
             Span::styled(
-                format!("{done} {} {}  ", pct(step.weight), hms(step.at)),
+                format!("{done} {} {}  ", pct(step.weight), hms(step.at, zone)),
                 t.ok(),
             )
         } else if plan.next_shift(now).is_some_and(|n| n.at == step.at) {
@@ -245,13 +259,13 @@ fn steps_line(v: &DeploymentView, now: Option<DateTime<Utc>>, t: &Theme) -> Line
                     "{next} {} in {} ({})  ",
                     pct(step.weight),
                     countdown(step.at - now),
-                    hms(step.at)
+                    hms(step.at, zone)
                 ),
                 t.accent(),
             )
         } else {
             Span::styled(
-                format!("{next} {} {}  ", pct(step.weight), hms(step.at)),
+                format!("{next} {} {}  ", pct(step.weight), hms(step.at, zone)),
                 t.muted(),
             )
         };
@@ -263,9 +277,9 @@ fn steps_line(v: &DeploymentView, now: Option<DateTime<Utc>>, t: &Theme) -> Line
     }
     let eta = plan.shifting_ends;
     let eta_text = if eta > now {
-        format!("ETA {} (in {})", hms(eta), countdown(eta - now))
+        format!("ETA {} (in {})", hms(eta, zone), countdown(eta - now))
     } else {
-        format!("shifting due to end {}", hms(eta))
+        format!("shifting due to end {}", hms(eta, zone))
     };
     spans.push(Span::styled(eta_text, t.accent()));
     Line::from(spans)
@@ -304,13 +318,18 @@ fn hooks_line(target: &LambdaTarget, now: Option<DateTime<Utc>>, t: &Theme) -> L
     Line::from(spans)
 }
 
-fn status_line(d: &Deployment, now: Option<DateTime<Utc>>, t: &Theme) -> Line<'static> {
+fn status_line(
+    d: &Deployment,
+    now: Option<DateTime<Utc>>,
+    zone: TimeZoneChoice,
+    t: &Theme,
+) -> Line<'static> {
     let mut spans = vec![label("Status", t)];
     if let Some(start) = d.start_time.or(d.create_time) {
         let ago = now.map_or_else(String::new, |n| {
             format!(" ({} ago)", age((n - start).num_seconds()))
         });
-        spans.push(Span::raw(format!("started {}{ago}", hms(start))));
+        spans.push(Span::raw(format!("started {}{ago}", hms(start, zone))));
     }
     let by = if d.creator.is_rollback() {
         " · a rollback".to_string()
@@ -340,11 +359,16 @@ fn finished_lines(
     lines: &mut Vec<Line<'static>>,
     d: &Deployment,
     now: Option<DateTime<Utc>>,
+    zone: TimeZoneChoice,
     t: &Theme,
 ) {
     let (_, style) = t.status(&d.status);
     let when = match (d.complete_time, now) {
-        (Some(at), Some(now)) => format!(" at {} ({} ago)", hms(at), age((now - at).num_seconds())),
+        (Some(at), Some(now)) => format!(
+            " at {} ({} ago)",
+            hms(at, zone),
+            age((now - at).num_seconds())
+        ),
         _ => String::new(),
     };
     lines.push(Line::from(vec![
@@ -362,7 +386,7 @@ fn finished_lines(
             )),
         ]));
     }
-    lines.push(status_line(d, now, t));
+    lines.push(status_line(d, now, zone, t));
     for m in &d.status_messages {
         lines.push(Line::styled(format!("         {m}"), t.muted()));
     }

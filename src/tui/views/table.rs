@@ -44,7 +44,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         } else {
             "list".to_string()
         };
-        right.push(freshness(&name, &region.listing_freshness, model.now, t));
+        right.push(freshness(
+            &name,
+            &region.listing_freshness,
+            model.now,
+            model.time_zone,
+            t,
+        ));
         right.push(Span::raw(" "));
     }
     let block = Block::bordered()
