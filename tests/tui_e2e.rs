@@ -334,3 +334,85 @@ fn z_shows_every_time_in_the_local_time_zone_and_back() {
     tmux.wait_for("exit", Duration::from_secs(10), |s| s.contains("EXITED 0"));
     rt.block_on(sandbox.shutdown());
 }
+
+/// Whether the terminal output in `raw` put `text` on the clipboard (OSC 52).
+fn copied(raw: &std::path::Path, text: &str) -> bool {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let bytes = std::fs::read(raw).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).contains(&format!("]52;c;{encoded}\x07"))
+}
+
+#[test]
+fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = tmux::sandbox(&rt, "failing-canary", 2.0);
+    let home = tempfile::tempdir().expect("tempdir");
+    // The "browser" writes down what it was asked to open.
+    let opened = home.path().join("opened.txt");
+    let browser = home.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display()),
+    )
+    .expect("browser script");
+    std::process::Command::new("chmod")
+        .args(["+x", &browser.to_string_lossy()])
+        .status()
+        .expect("chmod");
+    let command = tmux::against(home.path(), &sandbox.endpoint(), "");
+    let tmux = Tmux::start(&format!("env BROWSER={} {command}", browser.display()));
+    let raw = home.path().join("terminal.raw");
+    tmux.pipe_output(&raw);
+    tmux.wait_for("the canary", Duration::from_secs(30), |s| {
+        s.contains("checkout:live InProgress")
+    });
+    tmux.keys("/");
+    tmux.keys("checkout");
+    tmux.keys("Enter");
+    tmux.keys("o");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let url = loop {
+        let text = std::fs::read_to_string(&opened).unwrap_or_default();
+        if let Some(line) = text.lines().next() {
+            break line.to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing was opened");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let prefix = "https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/";
+    assert!(url.starts_with(prefix), "{url}");
+    assert!(url.ends_with("?region=us-east-1"), "{url}");
+    let id = url[prefix.len()..url.len() - "?region=us-east-1".len()].to_string();
+    assert!(id.starts_with("d-"), "{url}");
+    // Y: the command that shows it, on the clipboard.
+    tmux.keys("Y");
+    let show = format!("aws deploy get-deployment --deployment-id {id} --region us-east-1");
+    tmux.wait_for("the copy", Duration::from_secs(10), |s| {
+        s.contains("copied the command that shows it") && copied(&raw, &show)
+    });
+    // After a rollback, Y copies what it sent.
+    tmux.keys("R");
+    tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
+        s.contains("ROLL BACK checkout:live?")
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    tmux.keys("y");
+    tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
+        s.contains("rolled back:")
+    });
+    tmux.keys("Y");
+    let sent = format!(
+        "aws deploy stop-deployment --region us-east-1 --cli-input-json \
+         '{{\"autoRollbackEnabled\":true,\"deploymentId\":\"{id}\"}}'"
+    );
+    tmux.wait_for("the sent command copied", Duration::from_secs(10), |s| {
+        s.contains("copied the 1 command(s) sent") && copied(&raw, &sent)
+    });
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    rt.block_on(sandbox.shutdown());
+}

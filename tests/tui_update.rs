@@ -453,3 +453,45 @@ fn z_toggles_the_time_zone_and_says_so() {
     assert_eq!(m.time_zone, TimeZoneChoice::Utc);
     assert_eq!(m.flash.as_deref(), Some("times shown in UTC"));
 }
+
+#[test]
+fn o_in_the_detail_view_asks_which_console_page_and_opens_it() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    let open = |commands: Vec<Command>| {
+        commands.into_iter().find_map(|c| match c {
+            Command::OpenUrl(url) => Some(url),
+            _ => None,
+        })
+    };
+    // From the list: the deployment.
+    assert_eq!(
+        open(key(&mut m, KeyCode::Char('o'))).as_deref(),
+        Some(
+            "https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-LINEAR001?region=us-east-1"
+        )
+    );
+    key(&mut m, KeyCode::Enter);
+    assert!(m.zoomed);
+    assert!(
+        open(key(&mut m, KeyCode::Char('o'))).is_none(),
+        "asks first"
+    );
+    assert!(m.flash.as_deref().unwrap_or_default().contains("a alias"));
+    assert_eq!(
+        open(key(&mut m, KeyCode::Char('a'))).as_deref(),
+        Some(
+            "https://us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1#/functions/checkout-api/aliases/live"
+        )
+    );
+    key(&mut m, KeyCode::Char('o'));
+    assert_eq!(
+        open(key(&mut m, KeyCode::Char('m'))).as_deref(),
+        Some(
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/checkout-errors"
+        )
+    );
+    // Esc chooses nothing, and the next key is a key again.
+    key(&mut m, KeyCode::Char('o'));
+    assert!(open(key(&mut m, KeyCode::Esc)).is_none());
+    assert!(!m.open_choice);
+}

@@ -10,6 +10,7 @@ mod deployment;
 mod failure;
 pub mod guard;
 mod lifecycle;
+pub mod links;
 mod metrics;
 pub mod notify;
 mod picture;

@@ -14,6 +14,7 @@ use super::command::Command;
 use super::keymap::Action as Key;
 use super::model::{LOG_CAPACITY, Model, Row};
 use crate::actions::{Outcome, Prepared, Report, Request};
+use crate::domain::links;
 use crate::domain::{
     ActionOption, ContinueRequest, SplitResolution, TimelineEvent, TimelineKind, action_options,
     running_hook,
@@ -49,6 +50,8 @@ pub struct ActionState {
     pub hook_ids: BTreeMap<String, String>,
     /// The message line: the last action's progress or result.
     pub message: Option<(String, Level)>,
+    /// The AWS CLI commands equivalent to what the last action on each deployment sent.
+    pub sent: BTreeMap<String, Vec<String>>,
 }
 
 /// The menu of the selected deployment (active deployments only).
@@ -391,6 +394,16 @@ pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Command> {
         level = Level::Error;
     }
     say(model, text, level);
+    if let Some(record) = &report.record {
+        let commands = links::sent_commands(
+            &record.region,
+            record.profile.as_deref(),
+            record.calls.iter().map(|c| (c.call.as_str(), &c.request)),
+        );
+        if !commands.is_empty() {
+            model.actions.sent.insert(id.to_string(), commands);
+        }
+    }
     match report.outcome {
         Outcome::Done | Outcome::Failed => vec![Command::RefreshNow],
         _ => Vec::new(),

@@ -20,6 +20,7 @@ use futures::StreamExt as _;
 use tokio::time::MissedTickBehavior;
 
 use super::command::Command;
+use super::handoff;
 use super::keymap::Keymap;
 use super::model::Model;
 use super::runtime::{self, Runtime, Setup};
@@ -347,6 +348,13 @@ async fn event_loop(
                     notices,
                     Some(terminal.backend_mut() as &mut dyn std::io::Write),
                 );
+            } else if let Command::Copy(text) = &command {
+                handoff::copy(text, terminal.backend_mut());
+            } else if let Command::OpenUrl(url) = &command {
+                if let Err(why) = handoff::open(url) {
+                    model.flash = Some(format!("{url} — {why}"));
+                    model.dirty = true;
+                }
             } else if let Some(command) = command.engine() {
                 if engine.commands.try_send(command).is_err() {
                     tracing::warn!("engine command queue full or closed");

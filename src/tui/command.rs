@@ -32,6 +32,10 @@ pub enum Command {
     Decline(Box<Prepared>),
     /// Ring the bell, raise a desktop notification, run the `[notify] command`.
     Notify(Vec<Notice>),
+    /// Open this address in the browser.
+    OpenUrl(String),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
 }
 
 impl Command {
@@ -41,7 +45,12 @@ impl Command {
             Self::RefreshNow => Some(engine::Command::RefreshNow),
             Self::Focus(id) => Some(engine::Command::Focus(id.clone())),
             Self::MetricWindow(w) => Some(engine::Command::MetricWindow(*w)),
-            Self::Prepare { .. } | Self::Run(_) | Self::Decline(_) | Self::Notify(_) => None,
+            Self::Prepare { .. }
+            | Self::Run(_)
+            | Self::Decline(_)
+            | Self::Notify(_)
+            | Self::OpenUrl(_)
+            | Self::Copy(_) => None,
         }
     }
 

@@ -35,6 +35,10 @@ pub enum Action {
     MetricsWindow,
     /// `z`: times in UTC or local time.
     TimeZone,
+    /// `o`: open the selected deployment in the AWS console (from the detail view, a choice).
+    OpenConsole,
+    /// `Y`: copy the AWS CLI command that shows the deployment, or the commands an action sent.
+    CopyCommand,
     /// `R`: StopDeployment with rollback, then follow the rollback.
     Rollback,
     /// `S`: StopDeployment without rollback (the alias stays split).
@@ -62,7 +66,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 23] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 25] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -92,6 +96,18 @@ impl Action {
             &["z"],
             "times in UTC / local",
             Scope::Everywhere,
+        ),
+        (
+            Self::OpenConsole,
+            &["o"],
+            "open in the AWS console",
+            Scope::Lists,
+        ),
+        (
+            Self::CopyCommand,
+            &["Y"],
+            "copy the AWS CLI command (after an action: what was sent)",
+            Scope::Lists,
         ),
         (Self::Rollback, &["R"], "roll back", Scope::Lists),
         (Self::Stop, &["S"], "stop (no rollback)", Scope::Lists),

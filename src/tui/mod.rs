@@ -13,12 +13,16 @@
 //! - [`app`]: the terminal, the loop, signals, and the `rollwatch` / `rollwatch demo` entry points.
 //! - [`runtime`]: the actions' IO (guards, writers, executor), performed in spawned tasks.
 //! - [`logging`]: tracing to a file in the state directory, never to the terminal.
+//! - [`links`]: `o` (the AWS console) and `Y` (the AWS CLI command) as effects;
+//!   [`handoff`] performs them (browser, OSC 52 clipboard).
 
 pub mod actions;
 pub mod app;
 pub mod command;
 pub mod guard;
+pub mod handoff;
 pub mod keymap;
+pub mod links;
 pub mod logging;
 pub mod model;
 pub mod runtime;

@@ -138,6 +138,8 @@ pub struct Model {
     pub notify: NotifyConfig,
     /// The time zone times are shown in (`z`).
     pub time_zone: TimeZoneChoice,
+    /// `o` in the detail view asked which console page to open; the next key says.
+    pub open_choice: bool,
 }
 
 /// Below this size the screen shows only "terminal too small": no confirmation can be shown,

@@ -179,7 +179,9 @@ impl Runtime {
             Command::RefreshNow
             | Command::Focus(_)
             | Command::MetricWindow(_)
-            | Command::Notify(_) => {}
+            | Command::Notify(_)
+            | Command::OpenUrl(_)
+            | Command::Copy(_) => {}
         }
     }
 

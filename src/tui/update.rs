@@ -13,6 +13,7 @@ use super::actions;
 use super::command::Command;
 use super::guard;
 use super::keymap::Action;
+use super::links;
 use super::model::{LOG_CAPACITY, Model, Pane};
 use super::views::fmt::zone_label;
 use super::views::layout::{Areas, areas};
@@ -164,6 +165,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if model.filter_editing {
         return edit_filter(model, key);
     }
+    if model.open_choice {
+        return links::on_choice(model, key);
+    }
     match model.keymap.action_for(&key) {
         Some(action) => on_action(model, action),
         None => Vec::new(),
@@ -225,6 +229,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
             model.flash = Some("refresh requested".to_string());
             return vec![Command::RefreshNow];
         }
+        Action::OpenConsole => return links::open(model),
+        Action::CopyCommand => return links::copy(model),
         Action::TimeZone => {
             model.time_zone = model.time_zone.toggled();
             model.flash = Some(format!("times shown in {}", zone_label(model.time_zone)));

@@ -1,0 +1,105 @@
+//! Take me there, from the keyboard: `o` opens the selected deployment in the AWS console (in
+//! the detail view it asks which page: the deployment, the function's alias or the group's
+//! alarms), `Y` copies the AWS CLI command that shows the deployment — or, after an action on
+//! it (or on the deployment a rollback undoes), the commands that action sent — for the
+//! incident notes. Returns the effects; the loop
+//! opens the browser and writes the clipboard sequence.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::command::Command;
+use super::model::{Model, Row};
+use crate::domain::links::{ConsolePage, console_url, show_deployment_command};
+
+/// The choice offered by `o` in the detail view.
+const CHOICE: &str = "open in the AWS console: d deployment · a alias · m alarms · esc nothing";
+
+/// `o`.
+pub fn open(model: &mut Model) -> Vec<Command> {
+    if model.selected_row().is_none() {
+        return Vec::new();
+    }
+    if model.zoomed {
+        model.open_choice = true;
+        model.flash = Some(CHOICE.to_string());
+        return Vec::new();
+    }
+    open_page(model, 'd')
+}
+
+/// The key after `o` in the detail view.
+pub fn on_choice(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    model.open_choice = false;
+    model.dirty = true;
+    if let KeyCode::Char(c @ ('d' | 'a' | 'm')) = key.code {
+        return open_page(model, c);
+    }
+    model.flash = None;
+    Vec::new()
+}
+
+fn open_page(model: &mut Model, which: char) -> Vec<Command> {
+    let Some(row) = model.selected_row() else {
+        return Vec::new();
+    };
+    let region = row.region();
+    let target = row.deployment().target.as_ref();
+    let group_alarms = match row {
+        Row::Active { view, .. } => view.group.value().map(|g| g.alarm_names.clone()),
+        Row::Recent { .. } => None,
+    };
+    let url = match (which, target, &group_alarms) {
+        ('a', Some(t), _) => console_url(
+            region,
+            &ConsolePage::Alias {
+                function: &t.function,
+                alias: &t.alias,
+            },
+        ),
+        ('m', _, Some(names)) if !names.is_empty() => {
+            console_url(region, &ConsolePage::Alarms { names })
+        }
+        ('a', None, _) => {
+            model.flash = Some("the function and alias are unknown".to_string());
+            return Vec::new();
+        }
+        ('m', _, _) => {
+            model.flash = Some("the deployment group watches no alarms".to_string());
+            return Vec::new();
+        }
+        _ => console_url(region, &ConsolePage::Deployment { id: row.id() }),
+    };
+    model.flash = Some(format!("opening {url}"));
+    vec![Command::OpenUrl(url)]
+}
+
+/// `Y`.
+pub fn copy(model: &mut Model) -> Vec<Command> {
+    let Some(row) = model.selected_row() else {
+        return Vec::new();
+    };
+    let id = row.id().to_string();
+    // A rollback CodeDeploy created carries what was sent to the deployment it undoes.
+    let undoes = row
+        .deployment()
+        .rollback
+        .triggered_by_deployment_id
+        .as_ref();
+    let sent = model
+        .actions
+        .sent
+        .get(&id)
+        .or_else(|| undoes.and_then(|u| model.actions.sent.get(u)));
+    let (text, what) = match sent {
+        Some(sent) => (
+            sent.join("\n"),
+            format!("the {} command(s) sent", sent.len()),
+        ),
+        None => (
+            show_deployment_command(row.region(), &id, model.profile.as_deref()),
+            "the command that shows it".to_string(),
+        ),
+    };
+    model.flash = Some(format!("copied {what} for {id}"));
+    vec![Command::Copy(text)]
+}
