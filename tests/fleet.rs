@@ -208,3 +208,79 @@ fn record_weights(picture: &Picture, seen: &mut HashMap<String, Vec<f64>>) {
         }
     }
 }
+
+/// The TUI's model fed `picture`, at 160×50.
+fn model_of(picture: Picture) -> rollwatch::tui::Model {
+    use rollwatch::domain::{ClockReading, ClockSource};
+    use rollwatch::tui::keymap::Keymap;
+    use rollwatch::tui::theme::Theme;
+    use rollwatch::tui::{Model, Msg, update};
+    let mut model = Model::new(Keymap::default(), Theme::default());
+    update(&mut model, Msg::Resize(160, 50));
+    let clock = ClockReading {
+        now: picture.taken_at,
+        rate: 1.0,
+        source: ClockSource::Service,
+    };
+    update(
+        &mut model,
+        Msg::Picture {
+            picture: Box::new(picture),
+            clock,
+        },
+    );
+    model
+}
+
+fn screen_of(model: &rollwatch::tui::Model) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).expect("terminal");
+    terminal
+        .draw(|f| rollwatch::tui::views::render(f, f.area(), model))
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stack_update_is_one_group_row_with_its_aggregate_and_no_early_low_traffic_noise() {
+    use rollwatch::domain::triage::GroupSummary;
+    use rollwatch::tui::model::Row;
+    let sandbox = sandbox("stack", 0.0).await;
+    sandbox.advance(30.0);
+    let readers = connect(&options(&sandbox, Limits::default()))
+        .await
+        .expect("connect");
+    let model = model_of(collect_picture(&readers, PictureOptions::default()).await);
+    let rows = model.rows();
+    let groups: Vec<(&str, &str, usize)> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Group {
+                region,
+                application,
+                members,
+                ..
+            } => Some((*region, *application, *members)),
+            _ => None,
+        })
+        .collect();
+    let [(region, application, members)] = groups.as_slice() else {
+        panic!("one group row: {groups:?}");
+    };
+    assert!(application.starts_with("orders-stack-"), "{application}");
+    assert_eq!(*members, 40);
+    let summary = GroupSummary::of(model.members(region, application));
+    assert_eq!(summary.deployments, 40);
+    assert_eq!(
+        summary.weights.iter().map(|(_, n)| n).sum::<usize>(),
+        40,
+        "every weight known: {:?}",
+        summary.weights
+    );
+    assert!(summary.slowest_eta.is_some());
+    let screen = screen_of(&model);
+    assert!(screen.contains("40 deploys"), "{screen}");
+    // The first minute: too early for "too little traffic" anywhere.
+    assert!(!screen.contains("too little traffic"), "{screen}");
+    sandbox.shutdown().await;
+}

@@ -30,10 +30,10 @@ fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-/// The model with the failing canary (d-CANARY002, payments-fn:live) selected.
+/// The model with the failing canary (d-CANARY002, payments-fn:live) selected: the most
+/// urgent deployment (verdict FAIL, alarm in ALARM) is first.
 fn on_canary() -> Model {
-    let mut m = fx::model(Some(fx::picture()), (140, 45));
-    update(&mut m, Msg::Action(Action::Down));
+    let m = fx::model(Some(fx::picture()), (140, 45));
     assert_eq!(m.selected.as_deref(), Some("d-CANARY002"));
     m
 }

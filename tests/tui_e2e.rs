@@ -312,6 +312,11 @@ fn z_shows_every_time_in_the_local_time_zone_and_back() {
     let command = tmux::against(home.path(), &sandbox.endpoint(), "");
     // Tokyo has no daylight saving time: always UTC+09:00.
     let tmux = Tmux::start(&format!("env TZ=Asia/Tokyo {command}"));
+    tmux.wait_for("the first picture", Duration::from_secs(30), |s| {
+        s.contains("times UTC") && s.contains("shop")
+    });
+    // The first row is the group of `shop`'s deployments: select the first deployment.
+    tmux.keys("j");
     let utc = tmux.wait_for("a deployment's start time", Duration::from_secs(30), |s| {
         s.contains("times UTC") && started_at(s).is_some()
     });

@@ -43,16 +43,20 @@ fn normal() {
     assert!(linear < failed, "active deployments come first");
     // Split alias warning.
     assert!(screen.contains("left split"), "{screen}");
-    // Detail of the first (selected) deployment: steps, ETA, hooks, metrics side by side.
+    // Detail of the first (selected) deployment, the most urgent: steps, ETA, hooks, metrics
+    // side by side.
     assert!(screen.contains("ETA"));
     assert!(screen.contains("BeforeAllowTraffic"));
-    assert!(screen.contains("v41 (old)") && screen.contains("v42 (new)"));
+    assert!(
+        screen.contains("v7 (old)") && screen.contains("v8 (new)"),
+        "{screen}"
+    );
 }
 
 #[test]
 fn failing_canary_detail() {
-    let mut m = fx::model(Some(fx::picture()), (140, 45));
-    update(&mut m, Msg::Action(Action::Down));
+    // The most urgent deployment is first, and selected.
+    let m = fx::model(Some(fx::picture()), (140, 45));
     let t = draw(&m, 140, 45);
     let screen = text(&t);
     insta::assert_snapshot!("failing_canary", t.backend());
@@ -139,6 +143,10 @@ fn empty() {
 #[test]
 fn help_overlay() {
     let mut m = fx::model(Some(fx::picture()), (120, 40));
+    update(&mut m, Msg::Action(Action::Bottom));
+    update(&mut m, Msg::Action(Action::Top));
+    update(&mut m, Msg::Action(Action::Down));
+    update(&mut m, Msg::Action(Action::Down));
     update(&mut m, Msg::Action(Action::Help));
     let t = draw(&m, 120, 40);
     let screen = text(&t);
@@ -210,9 +218,11 @@ fn degenerate_sizes_never_panic() {
 #[test]
 fn long_lists_scroll_with_the_selection() {
     let mut m = fx::model(Some(fx::big_picture(60)), (120, 40));
+    // Two applications of 30 each, under their group rows; the failing canaries first.
     let first = text(&draw(&m, 120, 40));
-    assert!(first.contains("d-000000000"));
-    assert!(!first.contains("d-000000059"));
+    assert!(first.contains("30 deploys"), "{first}");
+    assert!(first.contains("d-000000001"), "{first}");
+    assert!(!first.contains("d-000000058"));
     update(&mut m, Msg::Action(Action::Bottom));
     let screen = text(&draw(&m, 120, 40));
     assert!(
@@ -220,11 +230,11 @@ fn long_lists_scroll_with_the_selection() {
         "the last row is visible: {screen}"
     );
     assert!(
-        !screen.contains("d-000000000 "),
+        !screen.contains("d-000000001 "),
         "the first rows scrolled away"
     );
     update(&mut m, Msg::Action(Action::Top));
-    assert!(text(&draw(&m, 120, 40)).contains("d-000000000"));
+    assert!(text(&draw(&m, 120, 40)).contains("d-000000001"));
 }
 
 #[test]

@@ -38,19 +38,21 @@ fn first_picture_selects_the_first_active_deployment_and_focuses_it() {
             clock: fx::clock(),
         },
     );
-    assert_eq!(selected(&m), "d-LINEAR001");
-    assert_eq!(cmds, vec![Command::Focus(Some("d-LINEAR001".into()))]);
+    // The most urgent first: the canary whose verdict is FAIL and whose alarm is in ALARM.
+    assert_eq!(selected(&m), "d-CANARY002");
+    assert_eq!(cmds, vec![Command::Focus(Some("d-CANARY002".into()))]);
 }
 
 #[test]
 fn navigation() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
+    // By urgency: the failing canary, the split alias, then the healthy linear.
     assert_eq!(
         key(&mut m, KeyCode::Char('j')),
-        vec![Command::Focus(Some("d-CANARY002".into()))]
+        vec![Command::Focus(Some("d-STOPPED03".into()))]
     );
     key(&mut m, KeyCode::Down);
-    assert_eq!(selected(&m), "d-STOPPED03");
+    assert_eq!(selected(&m), "d-LINEAR001");
     key(&mut m, KeyCode::Char('G'));
     assert_eq!(
         selected(&m),
@@ -58,7 +60,7 @@ fn navigation() {
         "finished deployments come last, newest first... "
     );
     key(&mut m, KeyCode::Char('g'));
-    assert_eq!(selected(&m), "d-LINEAR001");
+    assert_eq!(selected(&m), "d-CANARY002");
     assert!(
         key(&mut m, KeyCode::Up).is_empty(),
         "already at the top: no command"
@@ -70,28 +72,22 @@ fn navigation() {
         "a page is more than the five rows"
     );
     key(&mut m, KeyCode::PageUp);
-    assert_eq!(selected(&m), "d-LINEAR001");
+    assert_eq!(selected(&m), "d-CANARY002");
 }
 
 #[test]
 fn selection_is_kept_by_id_across_refreshes_and_reordering() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     key(&mut m, KeyCode::Char('j'));
-    assert_eq!(selected(&m), "d-CANARY002");
+    assert_eq!(selected(&m), "d-STOPPED03");
+    // The canary's verdict recovers: it drops below the split alias, the selection stays.
     let mut p = fx::picture();
-    p.regions[0].deployments.reverse();
-    let cmds = update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
-    assert_eq!(selected(&m), "d-CANARY002");
-    assert!(cmds.is_empty(), "same selection: no new focus");
-    // The selected deployment disappears: land on the row where it was.
-    let mut p = fx::picture();
-    p.regions[0].deployments.remove(1);
+    p.regions[0].deployments[1].verdict = None;
+    if let Part::Ok { value } = &mut p.regions[0].deployments[1].alarms {
+        for a in value.iter_mut() {
+            a.alarm.state = AlarmState::Ok;
+        }
+    }
     let cmds = update(
         &mut m,
         Msg::Picture {
@@ -100,7 +96,24 @@ fn selection_is_kept_by_id_across_refreshes_and_reordering() {
         },
     );
     assert_eq!(selected(&m), "d-STOPPED03");
-    assert_eq!(cmds, vec![Command::Focus(Some("d-STOPPED03".into()))]);
+    assert!(cmds.is_empty(), "same selection: no new focus");
+    // The selected deployment disappears: land on the row where it was.
+    let mut p = fx::picture();
+    p.regions[0].deployments.remove(2);
+    let cmds = update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    assert_eq!(selected(&m), "d-CANARY002", "the row where it was: the top");
+    // (The canary failing again also rings: alarm and verdict notices.)
+    let focus: Vec<&Command> = cmds
+        .iter()
+        .filter(|c| matches!(c, Command::Focus(_)))
+        .collect();
+    assert_eq!(focus, [&Command::Focus(Some("d-CANARY002".into()))]);
 }
 
 #[test]
@@ -173,7 +186,7 @@ fn refresh_help_and_quit() {
         key(&mut m, KeyCode::Char('j')).is_empty(),
         "help swallows navigation"
     );
-    assert_eq!(selected(&m), "d-LINEAR001");
+    assert_eq!(selected(&m), "d-CANARY002");
     key(&mut m, KeyCode::Esc);
     assert!(!m.help);
     key(&mut m, KeyCode::Char('q'));
@@ -218,7 +231,7 @@ fn mouse_click_selects_and_wheel_scrolls() {
     // Header (1) + warnings (2 lines + 1) + border + column header: rows start at 6.
     let warn = rollwatch::tui::views::layout::warning_lines(&m);
     update(&mut m, Msg::Mouse(at(1 + warn + 2 + 2)));
-    assert_eq!(selected(&m), "d-STOPPED03");
+    assert_eq!(selected(&m), "d-LINEAR001", "the third row");
     let wheel = MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: 20,
@@ -362,7 +375,7 @@ fn event_log_is_bounded() {
 fn key_actions_resolve_through_the_keymap() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     update(&mut m, Msg::Action(Action::Down));
-    assert_eq!(selected(&m), "d-CANARY002");
+    assert_eq!(selected(&m), "d-STOPPED03");
 }
 
 #[test]
@@ -457,6 +470,9 @@ fn z_toggles_the_time_zone_and_says_so() {
 #[test]
 fn o_in_the_detail_view_asks_which_console_page_and_opens_it() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
+    key(&mut m, KeyCode::Char('j'));
+    key(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected(&m), "d-LINEAR001");
     let open = |commands: Vec<Command>| {
         commands.into_iter().find_map(|c| match c {
             Command::OpenUrl(url) => Some(url),
@@ -494,4 +510,71 @@ fn o_in_the_detail_view_asks_which_console_page_and_opens_it() {
     key(&mut m, KeyCode::Char('o'));
     assert!(open(key(&mut m, KeyCode::Esc)).is_none());
     assert!(!m.open_choice);
+}
+
+#[test]
+fn too_little_traffic_on_many_deployments_of_one_application_is_one_line() {
+    let mut p = fx::big_picture(6);
+    for v in &mut p.regions[0].deployments {
+        v.warnings = vec![format!(
+            "only 3 invocations on v42 so far: too little traffic for the numbers to mean much"
+        )];
+    }
+    let m = fx::model(Some(p), (140, 45));
+    let lines = rollwatch::tui::views::warnings::collect(&m);
+    // Two applications (checkout, payments), three deployments each.
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    for (who, text) in &lines {
+        assert!(who == "checkout" || who == "payments", "{who}");
+        assert_eq!(
+            text,
+            "3 deployments with too little traffic for the numbers to mean much"
+        );
+    }
+}
+
+#[test]
+fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
+    use rollwatch::tui::model::{Row, SortOrder};
+    let mut m = fx::model(Some(fx::big_picture(6)), (140, 45));
+    // payments (the failing canaries) first, under its group row, selected.
+    let rows = m.rows();
+    assert!(
+        matches!(
+            rows[0],
+            Row::Group {
+                application: "payments",
+                members: 3,
+                collapsed: false,
+                ..
+            }
+        ),
+        "{:?}",
+        rows[0]
+    );
+    assert_eq!(selected(&m), "group us-east-1/payments");
+    let before = rows.len();
+    key(&mut m, KeyCode::Enter);
+    assert!(!m.zoomed, "a group row folds, it does not open");
+    assert_eq!(
+        m.rows().len(),
+        before - 3,
+        "its three deployments folded away"
+    );
+    assert_eq!(selected(&m), "group us-east-1/payments", "still selected");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.rows().len(), before);
+    // An action key on a group row says to pick a deployment.
+    assert!(update(&mut m, Msg::Action(Action::Rollback)).is_empty());
+    assert!(
+        fx::message(&m).contains("select one of them"),
+        "{}",
+        fx::message(&m)
+    );
+    // `>` cycles: urgency → name → newest → urgency.
+    for order in [SortOrder::Name, SortOrder::Newest, SortOrder::Urgency] {
+        key(&mut m, KeyCode::Char('>'));
+        assert_eq!(m.sort, order);
+    }
+    assert_eq!(m.flash.as_deref(), Some("deployments sorted by urgency"));
 }

@@ -9,9 +9,20 @@ use serde_json::Value;
 /// What to open in the console.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsolePage<'a> {
-    Deployment { id: &'a str },
-    Alias { function: &'a str, alias: &'a str },
-    Alarms { names: &'a [String] },
+    Deployment {
+        id: &'a str,
+    },
+    Alias {
+        function: &'a str,
+        alias: &'a str,
+    },
+    Alarms {
+        names: &'a [String],
+    },
+    /// A CodeDeploy application (a stack's deployments).
+    Application {
+        name: &'a str,
+    },
 }
 
 /// The console address of `page` in `region`.
@@ -27,6 +38,10 @@ pub fn console_url(region: &str, page: &ConsolePage<'_>) -> String {
         ConsolePage::Deployment { id } => format!(
             "https://{host}/codesuite/codedeploy/deployments/{}?region={region}",
             encode(id)
+        ),
+        ConsolePage::Application { name } => format!(
+            "https://{host}/codesuite/codedeploy/applications/{}?region={region}",
+            encode(name)
         ),
         ConsolePage::Alias { function, alias } => format!(
             "https://{host}/lambda/home?region={region}#/functions/{}/aliases/{}",
@@ -62,6 +77,16 @@ fn with_profile(command: String, profile: Option<&str>) -> String {
         Some(p) => format!("{command} --profile {}", quote(p)),
         None => command,
     }
+}
+
+/// `aws deploy list-deployments --application-name … --include-only-statuses … --region …`.
+pub fn list_deployments_command(region: &str, application: &str, profile: Option<&str>) -> String {
+    let command = format!(
+        "aws deploy list-deployments --application-name {} --include-only-statuses Created Queued InProgress Baking Ready --region {}",
+        quote(application),
+        quote(region)
+    );
+    with_profile(command, profile)
 }
 
 /// The calls that change something in AWS, as the audit names them.

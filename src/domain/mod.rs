@@ -16,6 +16,7 @@ pub mod notify;
 mod picture;
 mod plan;
 mod timeline;
+pub mod triage;
 pub mod verdict;
 mod warnings;
 mod weights;
@@ -47,7 +48,7 @@ pub use timeline::{TimelineEvent, TimelineKind, diff as timeline_diff};
 pub use verdict::{
     Judgement, MetricKind, MetricVerdict, Verdict, VerdictConfig, VerdictThresholds, judge_view,
 };
-pub use warnings::warnings_for;
+pub use warnings::{is_low_traffic, low_traffic_folded, warnings_for};
 pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};
 
 /// A 0.0–1.0 share as a percentage for people: `10%`, `33.3%`.

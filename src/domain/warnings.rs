@@ -10,6 +10,22 @@ use super::{
     normalize_pct,
 };
 
+/// The end of the low-traffic warning: how [`is_low_traffic`] recognises it.
+const LOW_TRAFFIC: &str = "too little traffic for the numbers to mean much";
+
+/// Complete minutes of traffic on the new version before too little of it is a warning.
+const LOW_TRAFFIC_AFTER_MINUTES: i64 = 3;
+
+/// Whether `warning` is the low-traffic one (folded per application on screen).
+pub fn is_low_traffic(warning: &str) -> bool {
+    warning.ends_with(LOW_TRAFFIC)
+}
+
+/// The low-traffic warnings of `n` deployments of one application, as one.
+pub fn low_traffic_folded(n: usize) -> String {
+    format!("{n} deployments with {LOW_TRAFFIC}")
+}
+
 /// The warnings for `view`, most severe first.
 pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
@@ -93,10 +109,18 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
         let weight_live = view
             .weight
             .is_some_and(|w| w.weight > 0.0 && w.source == WeightSource::LiveAlias);
+        // Before a few complete minutes of traffic, few invocations is just early, not news.
+        let long_enough = view.plan.as_ref().is_some_and(|p| {
+            now - p.traffic_start >= chrono::Duration::minutes(LOW_TRAFFIC_AFTER_MINUTES)
+        });
         let totals = new_version.totals();
-        if d.status.is_active() && weight_live && totals.invocations < LOW_TRAFFIC_INVOCATIONS {
+        if d.status.is_active()
+            && weight_live
+            && long_enough
+            && totals.invocations < LOW_TRAFFIC_INVOCATIONS
+        {
             out.push(format!(
-                "only {} invocations on v{} so far: too little traffic for its numbers to mean much",
+                "only {} invocations on v{} so far: {LOW_TRAFFIC}",
                 totals.invocations, new_version.version
             ));
         }

@@ -65,7 +65,7 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
                 .get(&view.deployment.id)
                 .map(String::as_str),
         )),
-        Row::Recent { .. } => None,
+        Row::Recent { .. } | Row::Group { .. } => None,
     }
 }
 
@@ -232,6 +232,12 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
                 deployment.id,
                 deployment.status.as_str()
             );
+            say(model, text, Level::Info);
+            return Vec::new();
+        }
+        Row::Group { application, .. } => {
+            let text =
+                format!("{application} is a group of deployments: select one of them to act on it");
             say(model, text, Level::Info);
             return Vec::new();
         }

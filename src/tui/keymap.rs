@@ -35,6 +35,8 @@ pub enum Action {
     MetricsWindow,
     /// `z`: times in UTC or local time.
     TimeZone,
+    /// `>`: the next sort order (urgency, name, newest).
+    Sort,
     /// `o`: open the selected deployment in the AWS console (from the detail view, a choice).
     OpenConsole,
     /// `Y`: copy the AWS CLI command that shows the deployment, or the commands an action sent.
@@ -66,7 +68,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 25] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 26] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -78,7 +80,13 @@ impl Action {
             "page down",
             Scope::Lists,
         ),
-        (Self::Open, &["enter"], "open detail", Scope::Lists),
+        (Self::Open, &["enter"], "open (a group: fold)", Scope::Lists),
+        (
+            Self::Sort,
+            &[">"],
+            "sort: urgency / name / newest",
+            Scope::Lists,
+        ),
         (Self::Back, &["esc"], "back", Scope::Everywhere),
         (Self::NextPane, &["tab"], "next pane", Scope::Everywhere),
         (Self::Filter, &["/"], "filter", Scope::Lists),

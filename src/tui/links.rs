@@ -9,7 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::command::Command;
 use super::model::{Model, Row};
-use crate::domain::links::{ConsolePage, console_url, show_deployment_command};
+use crate::domain::links::{
+    ConsolePage, console_url, list_deployments_command, show_deployment_command,
+};
 
 /// The choice offered by `o` in the detail view.
 const CHOICE: &str = "open in the AWS console: d deployment · a alias · m alarms · esc nothing";
@@ -43,10 +45,15 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
         return Vec::new();
     };
     let region = row.region();
-    let target = row.deployment().target.as_ref();
+    if let Row::Group { application, .. } = row {
+        let url = console_url(region, &ConsolePage::Application { name: application });
+        model.flash = Some(format!("opening {url}"));
+        return vec![Command::OpenUrl(url)];
+    }
+    let target = row.deployment().and_then(|d| d.target.as_ref());
     let group_alarms = match row {
         Row::Active { view, .. } => view.group.value().map(|g| g.alarm_names.clone()),
-        Row::Recent { .. } => None,
+        Row::Recent { .. } | Row::Group { .. } => None,
     };
     let url = match (which, target, &group_alarms) {
         ('a', Some(t), _) => console_url(
@@ -67,7 +74,7 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
             model.flash = Some("the deployment group watches no alarms".to_string());
             return Vec::new();
         }
-        _ => console_url(region, &ConsolePage::Deployment { id: row.id() }),
+        _ => console_url(region, &ConsolePage::Deployment { id: &row.id() }),
     };
     model.flash = Some(format!("opening {url}"));
     vec![Command::OpenUrl(url)]
@@ -78,13 +85,18 @@ pub fn copy(model: &mut Model) -> Vec<Command> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
+    if let Row::Group { application, .. } = row {
+        let text = list_deployments_command(row.region(), application, model.profile.as_deref());
+        model.flash = Some(format!(
+            "copied the command that lists {application}'s deployments"
+        ));
+        return vec![Command::Copy(text)];
+    }
     let id = row.id().to_string();
     // A rollback CodeDeploy created carries what was sent to the deployment it undoes.
     let undoes = row
         .deployment()
-        .rollback
-        .triggered_by_deployment_id
-        .as_ref();
+        .and_then(|d| d.rollback.triggered_by_deployment_id.as_ref());
     let sent = model
         .actions
         .sent

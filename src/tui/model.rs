@@ -3,7 +3,9 @@
 //! metrics window, the help overlay, the bounded event log and the operator-action state.
 //! Plain data: `update` changes it, views read it.
 
-use std::collections::VecDeque;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
@@ -12,6 +14,7 @@ use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::config::TimeZoneChoice;
 use crate::domain::notify::NotifyConfig;
+use crate::domain::triage::urgency;
 use crate::domain::{Deployment, DeploymentView, Guard, Picture, TimelineEvent};
 use crate::engine::MetricSpan;
 
@@ -29,6 +32,14 @@ pub enum Pane {
 /// One row of the deployments table.
 #[derive(Debug, Clone, Copy)]
 pub enum Row<'a> {
+    /// The active deployments of one application in one region (two or more: a stack's
+    /// functions deployed together), as one line; its members follow unless collapsed.
+    Group {
+        region: &'a str,
+        application: &'a str,
+        members: usize,
+        collapsed: bool,
+    },
     Active {
         region: &'a str,
         view: &'a DeploymentView,
@@ -39,22 +50,39 @@ pub enum Row<'a> {
     },
 }
 
+/// The selection key of a group row (never a deployment id: those have no space).
+pub fn group_key(region: &str, application: &str) -> String {
+    format!("group {region}/{application}")
+}
+
 impl<'a> Row<'a> {
-    /// The deployment behind the row.
-    pub fn deployment(&self) -> &'a Deployment {
+    /// The deployment behind the row (none for a group row).
+    pub fn deployment(&self) -> Option<&'a Deployment> {
         match self {
-            Self::Active { view, .. } => &view.deployment,
-            Self::Recent { deployment, .. } => deployment,
+            Self::Active { view, .. } => Some(&view.deployment),
+            Self::Recent { deployment, .. } => Some(deployment),
+            Self::Group { .. } => None,
         }
     }
 
-    pub fn id(&self) -> &'a str {
-        &self.deployment().id
+    /// The selection key: the deployment id, or [`group_key`].
+    pub fn id(&self) -> Cow<'a, str> {
+        match self {
+            Self::Group {
+                region,
+                application,
+                ..
+            } => Cow::Owned(group_key(region, application)),
+            Self::Active { view, .. } => Cow::Borrowed(&view.deployment.id),
+            Self::Recent { deployment, .. } => Cow::Borrowed(&deployment.id),
+        }
     }
 
     pub fn region(&self) -> &'a str {
         match self {
-            Self::Active { region, .. } | Self::Recent { region, .. } => region,
+            Self::Group { region, .. }
+            | Self::Active { region, .. }
+            | Self::Recent { region, .. } => region,
         }
     }
 
@@ -66,7 +94,9 @@ impl<'a> Row<'a> {
             Some(rest) => (true, rest),
             None => (false, filter),
         };
-        let d = self.deployment();
+        let Some(d) = self.deployment() else {
+            return true;
+        };
         let target = d.target.as_ref().map_or_else(String::new, |t| {
             format!(
                 "{}:{} v{} v{}",
@@ -140,6 +170,64 @@ pub struct Model {
     pub time_zone: TimeZoneChoice,
     /// `o` in the detail view asked which console page to open; the next key says.
     pub open_choice: bool,
+    /// The order of active deployments (`>` cycles).
+    pub sort: SortOrder,
+    /// Group rows folded to their one line (Enter toggles), by [`group_key`].
+    pub collapsed: BTreeSet<String>,
+}
+
+/// The order of the active deployments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// What needs a person first: verdict FAIL, ALARM, a waiting hook, a split alias, then by
+    /// progress.
+    #[default]
+    Urgency,
+    /// By `function:alias`.
+    Name,
+    /// The most recently created first.
+    Newest,
+}
+
+impl SortOrder {
+    /// The next order (`>`).
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Urgency => Self::Name,
+            Self::Name => Self::Newest,
+            Self::Newest => Self::Urgency,
+        }
+    }
+
+    /// As the table's title says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Urgency => "by urgency",
+            Self::Name => "by name",
+            Self::Newest => "newest first",
+        }
+    }
+
+    fn compare(self, a: &Row<'_>, b: &Row<'_>) -> Ordering {
+        let (Row::Active { view: a, .. }, Row::Active { view: b, .. }) = (a, b) else {
+            return Ordering::Equal;
+        };
+        let by_id = a.deployment.id.cmp(&b.deployment.id);
+        match self {
+            Self::Urgency => urgency(a).cmp(&urgency(b)).then(by_id),
+            Self::Name => a
+                .deployment
+                .subject()
+                .cmp(&b.deployment.subject())
+                .then(by_id),
+            Self::Newest => b
+                .deployment
+                .create_time
+                .cmp(&a.deployment.create_time)
+                .then(by_id),
+        }
+    }
 }
 
 /// Below this size the screen shows only "terminal too small": no confirmation can be shown,
@@ -163,13 +251,14 @@ impl Model {
         }
     }
 
-    /// The table rows after the filter: active deployments first, then those finished in the
-    /// last 24 hours (newest first), each deployment once.
+    /// The table rows after the filter: active deployments first in the chosen order, those of
+    /// one application (two or more) under its group row; then those finished in the last 24
+    /// hours (newest first), each deployment once.
     pub fn rows(&self) -> Vec<Row<'_>> {
         let Some(picture) = &self.picture else {
             return Vec::new();
         };
-        let mut rows: Vec<Row<'_>> = picture
+        let mut active: Vec<Row<'_>> = picture
             .regions
             .iter()
             .flat_map(|r| {
@@ -178,26 +267,80 @@ impl Model {
                     view,
                 })
             })
+            .filter(|r| r.matches(&self.filter))
             .collect();
-        let active = rows.len();
+        active.sort_by(|a, b| self.sort.compare(a, b));
+        let mut rows = self.grouped(&active);
+        let listed: Vec<&str> = picture
+            .regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .map(|v| v.deployment.id.as_str())
+            .collect();
         for region in &picture.regions {
             for deployment in region.recent.value().into_iter().flatten() {
-                if rows[..active].iter().all(|r| r.id() != deployment.id) {
-                    rows.push(Row::Recent {
-                        region: &region.region,
-                        deployment,
-                    });
+                let row = Row::Recent {
+                    region: &region.region,
+                    deployment,
+                };
+                if !listed.contains(&deployment.id.as_str()) && row.matches(&self.filter) {
+                    rows.push(row);
                 }
             }
         }
-        rows.retain(|r| r.matches(&self.filter));
         rows
     }
 
-    /// How many rows are active deployments (they come first).
+    /// `sorted` with each application's deployments (two or more, in one region) gathered
+    /// under a group row where its first member was.
+    fn grouped<'a>(&self, sorted: &[Row<'a>]) -> Vec<Row<'a>> {
+        let key = |r: &Row<'a>| r.deployment().map(|d| (r.region(), d.application.as_str()));
+        let mut out = Vec::with_capacity(sorted.len());
+        let mut done: Vec<(&str, &str)> = Vec::new();
+        for row in sorted {
+            let Some(k) = key(row) else { continue };
+            if done.contains(&k) {
+                continue;
+            }
+            done.push(k);
+            let members: Vec<Row<'a>> = sorted
+                .iter()
+                .filter(|r| key(r) == Some(k))
+                .copied()
+                .collect();
+            if members.len() < 2 {
+                out.extend(members);
+                continue;
+            }
+            let collapsed = self.collapsed.contains(&group_key(k.0, k.1));
+            out.push(Row::Group {
+                region: k.0,
+                application: k.1,
+                members: members.len(),
+                collapsed,
+            });
+            if !collapsed {
+                out.extend(members);
+            }
+        }
+        out
+    }
+
+    /// The active deployments of a group row.
+    pub fn members<'a>(&'a self, region: &str, application: &str) -> Vec<&'a DeploymentView> {
+        self.picture
+            .iter()
+            .flat_map(|p| &p.regions)
+            .filter(|r| r.region == region)
+            .flat_map(|r| &r.deployments)
+            .filter(|v| v.deployment.application == application)
+            .collect()
+    }
+
+    /// How many rows are active deployments or their groups (they come first).
     pub fn active_count(rows: &[Row<'_>]) -> usize {
         rows.iter()
-            .filter(|r| matches!(r, Row::Active { .. }))
+            .filter(|r| !matches!(r, Row::Recent { .. }))
             .count()
     }
 

@@ -218,7 +218,21 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
                 return reselect(model);
             }
         }
-        Action::Open => model.zoomed = model.selected.is_some(),
+        Action::Open => {
+            if let Some(key) = model.selected.clone().filter(|k| k.starts_with("group ")) {
+                // A group row folds or unfolds its deployments.
+                if !model.collapsed.remove(&key) {
+                    model.collapsed.insert(key);
+                }
+                return reselect(model);
+            }
+            model.zoomed = model.selected.is_some();
+        }
+        Action::Sort => {
+            model.sort = model.sort.next();
+            model.flash = Some(format!("deployments sorted {}", model.sort.label()));
+            return reselect(model);
+        }
         Action::NextPane => {
             model.focus = match model.focus {
                 Pane::Deployments => Pane::EventLog,

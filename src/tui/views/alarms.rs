@@ -14,10 +14,16 @@ use crate::tui::model::{Model, Row};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
-    let Some(Row::Active { view, .. }) = model.selected_row() else {
+    let row = model.selected_row();
+    let Some(Row::Active { view, .. }) = row else {
         let block = Block::bordered().title(" Alarms ").border_style(t.muted());
+        let text = if matches!(row, Some(Row::Group { .. })) {
+            "a group: select one of its deployments (j/k) for its alarms"
+        } else {
+            "finished: no longer watched"
+        };
         frame.render_widget(
-            Paragraph::new(Line::styled("finished: no longer watched", t.muted())).block(block),
+            Paragraph::new(Line::styled(text, t.muted())).block(block),
             area,
         );
         return;

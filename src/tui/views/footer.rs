@@ -89,7 +89,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             | Action::PageUp
             | Action::PageDown
             | Action::Up
-            | Action::TimeZone => false,
+            | Action::TimeZone
+            | Action::Sort => false,
             Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
             Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
             Action::Filter => !in_log,

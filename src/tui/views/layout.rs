@@ -91,7 +91,7 @@ fn detail_areas(detail: Rect, extra: u16, out: &mut Areas) {
     let rest = h - summary_h;
     let middle_h = match rest {
         20.. => 11,
-        8.. => 9,
+        9.. => 9,
         _ => rest,
     };
     let rest = rest - middle_h;

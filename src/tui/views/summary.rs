@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::fmt::{age, bar, countdown, freshness, hms, pct};
 use crate::config::TimeZoneChoice;
+use crate::domain::triage::GroupSummary;
 use crate::domain::{
     Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, Judgement, LambdaTarget,
     MetricVerdict, Part, Verdict, WeightSource,
@@ -24,7 +25,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let Some(row) = model.selected_row() else {
         return;
     };
-    let d = row.deployment();
+    let Some(d) = row.deployment() else {
+        group_summary(frame, area, model, row);
+        return;
+    };
     let (icon, style) = t.status(&d.status);
     let mut title = vec![
         Span::styled(format!(" {icon} "), style),
@@ -71,6 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 area,
             );
         }
+        Row::Group { .. } => {}
         Row::Recent { .. } => {
             finished_lines(&mut lines, d, model.now, model.time_zone, t);
             let block = Block::bordered()
@@ -84,6 +89,61 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             );
         }
     }
+}
+
+/// A group row's detail: what its deployments add up to.
+fn group_summary(frame: &mut Frame, area: Rect, model: &Model, row: Row<'_>) {
+    let t = &model.theme;
+    let Row::Group {
+        region,
+        application,
+        collapsed,
+        ..
+    } = row
+    else {
+        return;
+    };
+    let members = model.members(region, application);
+    let summary = GroupSummary::of(members.iter().copied());
+    let title = vec![
+        Span::styled(format!(" {application} "), t.title()),
+        Span::raw(format!("{} active deployments ", summary.deployments)),
+        Span::styled(format!("{region} "), t.muted()),
+    ];
+    let attention = summary.attention_text();
+    let eta = match (summary.slowest_eta, model.now) {
+        (Some(eta), Some(now)) if eta > now => format!(
+            "{} (in {})",
+            hms(eta, model.time_zone),
+            countdown(eta - now)
+        ),
+        (Some(eta), _) => hms(eta, model.time_zone),
+        (None, _) => "unknown".to_string(),
+    };
+    let lines = vec![
+        Line::from(vec![label("Weights", t), Span::raw(summary.weights_text())]),
+        Line::from(vec![
+            label("Urgent", t),
+            if attention.is_empty() {
+                Span::styled("nothing in ALARM, FAIL or waiting", t.muted())
+            } else {
+                Span::styled(attention, t.error())
+            },
+        ]),
+        Line::from(vec![label("Last ETA", t), Span::raw(eta)]),
+        Line::styled(
+            if collapsed {
+                "enter shows its deployments"
+            } else {
+                "enter folds its deployments into this line"
+            },
+            t.muted(),
+        ),
+    ];
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(t.muted());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn label(text: &str, t: &Theme) -> Span<'static> {

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
 use super::fmt::{bar, coarse_age, countdown, fit, freshness, rate};
+use crate::domain::triage::GroupSummary;
 use crate::domain::{
     Deployment, DeploymentConfig, DeploymentView, Judgement, Part, WeightSource, worst_state,
 };
@@ -29,8 +30,26 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let active = Model::active_count(&rows);
     let finished = rows.len() - active;
     let mut title = vec![Span::styled(" Deployments ", t.title())];
+    let active = rows
+        .iter()
+        .filter(|r| matches!(r, Row::Active { .. }))
+        .count()
+        + rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Group {
+                    members,
+                    collapsed: true,
+                    ..
+                } => Some(*members),
+                _ => None,
+            })
+            .sum::<usize>();
     title.push(Span::styled(
-        format!("{active} active · {finished} finished in 24 h "),
+        format!(
+            "{active} active · {finished} finished in 24 h · {} ",
+            model.sort.label()
+        ),
         t.muted(),
     ));
     if !model.filter.is_empty() {
@@ -192,8 +211,70 @@ fn config_label(d: &Deployment, config: Option<&Part<DeploymentConfig>>) -> Stri
         .map_or_else(|| format!("custom {}", d.config_name), |c| c.short_label())
 }
 
+/// A group row: its application, how many deployments at which weights, what needs attention,
+/// and when the last of them should finish.
+fn group_row<'a>(
+    region: &str,
+    application: &'a str,
+    collapsed: bool,
+    model: &Model,
+    t: &Theme,
+    wide: bool,
+) -> TableRow<'a> {
+    let members = model.members(region, application);
+    let summary = GroupSummary::of(members.iter().copied());
+    let icon = if collapsed { "▸" } else { "▾" };
+    let weights = match (summary.weights.first(), summary.weights.last()) {
+        (Some((lo, _)), Some((hi, _))) if lo == hi => format!("all {lo}%"),
+        (Some((lo, _)), Some((hi, _))) => format!("{lo}–{hi}%"),
+        _ => String::new(),
+    };
+    let eta = match (summary.slowest_eta, model.now) {
+        (Some(eta), Some(now)) if eta > now => countdown(eta - now),
+        _ => String::new(),
+    };
+    let attention = summary.attention_text();
+    let style = if attention.is_empty() {
+        t.title()
+    } else {
+        t.error()
+    };
+    let mut cells = vec![
+        Cell::from(icon).style(t.accent()),
+        Cell::from(format!("{} deploys", summary.deployments)).style(style),
+    ];
+    if wide {
+        cells.push(Cell::from(fit(application, 40, t)).style(style));
+    }
+    cells.push(
+        Cell::from(if wide {
+            String::new()
+        } else {
+            application.to_string()
+        })
+        .style(style),
+    );
+    cells.push(Cell::from(""));
+    cells.push(Cell::from(""));
+    cells.push(Cell::from(weights));
+    cells.push(Cell::from(eta));
+    cells.push(Cell::from(fit(&attention, 40, t)).style(style));
+    TableRow::new(cells)
+}
+
 fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
-    let d = r.deployment();
+    let Some(d) = r.deployment() else {
+        let Row::Group {
+            region,
+            application,
+            collapsed,
+            ..
+        } = *r
+        else {
+            return TableRow::new(Vec::<Cell>::new());
+        };
+        return group_row(region, application, collapsed, model, t, wide);
+    };
     let (icon, status_style) = t.status(&d.status);
     let group = format!("{}/{}", d.application, d.group);
     let subject = d.target.as_ref().map_or_else(
@@ -215,6 +296,7 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
             cells.extend(active_cells(view, model, t));
             TableRow::new(cells)
         }
+        Row::Group { .. } => TableRow::new(cells),
         Row::Recent { .. } => {
             cells.push(Cell::from(config_label(d, None)));
             let outcome = match &d.error {

@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::fmt::{age, fit};
 use crate::domain::guard::Armed;
+use crate::domain::{is_low_traffic, low_traffic_folded};
 use crate::tui::model::Model;
 
 /// The guard's armed deployments at the model's "now", counting down first.
@@ -55,36 +56,51 @@ fn guard_line(a: &Armed, width: usize, model: &Model) -> Line<'static> {
     ])
 }
 
-/// How many warnings there are in the picture.
+/// How many warning lines there are (low-traffic warnings folded per application).
 pub fn count(model: &Model) -> usize {
-    model.picture.as_ref().map_or(0, |p| {
-        p.regions
-            .iter()
-            .flat_map(|r| &r.deployments)
-            .map(|v| v.warnings.len())
-            .sum()
-    })
+    collect(model).len()
 }
 
-/// The first `limit` (deployment subject, warning) pairs, the selected deployment's first.
+/// The first `limit` (who, warning) lines, the selected deployment's first.
 pub fn collect_first(model: &Model, limit: usize) -> Vec<(String, String)> {
+    let mut all = collect(model);
+    all.truncate(limit);
+    all
+}
+
+/// Every (who, warning) line, the selected deployment's first. "Too little traffic" of two or
+/// more deployments of one application (a stack deploying at once) is one line for them all.
+pub fn collect(model: &Model) -> Vec<(String, String)> {
     let Some(p) = &model.picture else {
         return Vec::new();
     };
     let views = || p.regions.iter().flat_map(|r| &r.deployments);
     let is_selected = |id: &str| model.selected.as_deref() == Some(id);
-    views()
+    let ordered: Vec<_> = views()
         .filter(|v| is_selected(&v.deployment.id))
         .chain(views().filter(|v| !is_selected(&v.deployment.id)))
-        .flat_map(|v| v.warnings.iter().map(move |w| (v, w)))
-        .take(limit)
-        .map(|(v, w)| (v.deployment.subject(), w.clone()))
-        .collect()
-}
-
-/// Every (deployment subject, warning) pair, the selected deployment's first.
-pub fn collect(model: &Model) -> Vec<(String, String)> {
-    collect_first(model, usize::MAX)
+        .collect();
+    let low_traffic = |app: &str| {
+        ordered
+            .iter()
+            .filter(|v| v.deployment.application == app)
+            .filter(|v| v.warnings.iter().any(|w| is_low_traffic(w)))
+            .count()
+    };
+    let mut out = Vec::new();
+    let mut folded: Vec<&str> = Vec::new();
+    for v in &ordered {
+        let app = v.deployment.application.as_str();
+        for w in &v.warnings {
+            if !is_low_traffic(w) || low_traffic(app) < 2 {
+                out.push((v.deployment.subject(), w.clone()));
+            } else if !folded.contains(&app) {
+                folded.push(app);
+                out.push((app.to_string(), low_traffic_folded(low_traffic(app))));
+            }
+        }
+    }
+    out
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
