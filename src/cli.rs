@@ -179,6 +179,10 @@ pub struct SnapshotArgs {
     /// Minutes of per-version metrics to include.
     #[arg(long, default_value_t = 15)]
     pub minutes: u32,
+    /// Include the new version's last N error log lines of each active deployment (one
+    /// FilterLogEvents read per deployment, 1 a second).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub logs: usize,
 }
 
 impl Default for SnapshotArgs {
@@ -186,6 +190,7 @@ impl Default for SnapshotArgs {
         Self {
             json: false,
             minutes: 15,
+            logs: 0,
         }
     }
 }

@@ -357,3 +357,54 @@ fn watch_with_fail_on_verdict_exits_2_on_a_slow_canary_no_alarm_catches() {
     );
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let home = tempfile::tempdir().expect("tempdir");
+    // failing-canary with an alarm that never fires: v2 keeps failing and stays in flight.
+    let scenario = std::fs::read_to_string("assets/scenarios/failing-canary.toml")
+        .expect("scenario")
+        .replace("threshold = 10\n", "threshold = 1000000\n");
+    let path = home.path().join("failing-quietly.toml");
+    std::fs::write(&path, scenario).expect("scenario file");
+    let sandbox = rt.block_on(sandbox(&path.to_string_lossy(), 0.0));
+    sandbox.advance(300.0);
+    let endpoint = sandbox.endpoint();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "snapshot",
+        "--json",
+        "--logs",
+        "3",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let picture: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let canary = picture["regions"][0]["deployments"]
+        .as_array()
+        .and_then(|d| {
+            d.iter()
+                .find(|v| v["deployment"]["target"]["function"] == "checkout")
+        })
+        .expect("the canary")
+        .clone();
+    let lines = canary["new_version_errors"]["lines"]
+        .as_array()
+        .expect("lines")
+        .clone();
+    assert_eq!(lines.len(), 3, "the last three: {canary}");
+    for line in &lines {
+        assert_eq!(line["error"], true, "{line}");
+        let message = line["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("simulated failure in version 2"),
+            "{message}"
+        );
+    }
+    rt.block_on(sandbox.shutdown());
+}

@@ -421,3 +421,51 @@ fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
     tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn l_shows_the_new_versions_log_lines_with_its_errors_and_v_the_old_ones() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let home = tempfile::tempdir().expect("tempdir");
+    // failing-canary with an alarm that never fires: the canary stays in flight, failing.
+    let scenario = std::fs::read_to_string("assets/scenarios/failing-canary.toml")
+        .expect("scenario")
+        .replace("threshold = 10\n", "threshold = 1000000\n");
+    let path = home.path().join("failing-quietly.toml");
+    std::fs::write(&path, scenario).expect("scenario file");
+    let sandbox = tmux::sandbox(&rt, &path.to_string_lossy(), 20.0);
+    let tmux = Tmux::start(&tmux::against(home.path(), &sandbox.endpoint(), ""));
+    tmux.wait_for("the canary", Duration::from_secs(30), |s| {
+        s.contains("checkout:live InProgress")
+    });
+    tmux.keys("/");
+    tmux.keys("checkout");
+    tmux.keys("Enter");
+    tmux.keys("l");
+    let new = tmux.wait_for("v2's error lines", Duration::from_secs(30), |s| {
+        s.contains("Logs checkout:v2 (new)") && s.contains("\"errorMessage\":\"simulated failure")
+    });
+    assert!(!new.contains(" 0 errors"), "the errors are counted:\n{new}");
+    assert!(new.contains("Version: 2"), "{new}");
+    assert!(
+        !new.contains("Version: 1"),
+        "none of the old version's lines:\n{new}"
+    );
+    tmux.keys("v");
+    let old = tmux.wait_for("v1's lines", Duration::from_secs(30), |s| {
+        s.contains("Logs checkout:v1 (old)") && s.contains("Version: 1")
+    });
+    assert!(
+        !old.contains("Version: 2"),
+        "none of the new version's lines:\n{old}"
+    );
+    tmux.keys("l");
+    tmux.wait_for("the event log again", Duration::from_secs(10), |s| {
+        s.contains("Events (") && !s.contains("Logs checkout")
+    });
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    rt.block_on(sandbox.shutdown());
+}

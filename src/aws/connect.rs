@@ -11,6 +11,7 @@ use aws_credential_types::Credentials;
 
 use super::budget::{Budgets, Limits};
 use super::clock::ServiceClock;
+use super::logs::LogsReader;
 use super::reader::AwsReader;
 use super::write::{AwsWriter, Mode};
 use crate::domain::{Failure, FailureKind};
@@ -148,6 +149,18 @@ fn reader(config: &SdkConfig, region: &str, options: &ConnectOptions) -> AwsRead
         cloudwatch,
         clock,
         Budgets::new(&options.limits),
+    )
+}
+
+/// A logs reader for `region` (the logs pane).
+pub async fn connect_logs(options: &ConnectOptions, region: &str) -> LogsReader {
+    let config = loader(options, Some(region.trim().to_string()))
+        .load()
+        .await;
+    LogsReader::new(
+        options.profile.clone(),
+        aws_sdk_cloudwatchlogs::Client::new(&config),
+        aws_sdk_lambda::Client::new(&config),
     )
 }
 

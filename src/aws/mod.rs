@@ -10,6 +10,7 @@ mod connect;
 mod convert;
 mod errors;
 mod lambda_cw;
+mod logs;
 mod metrics;
 mod reader;
 mod write;
@@ -19,8 +20,9 @@ use std::future::Future;
 pub use budget::{Budget, Budgets, Limits, Rate, Service};
 pub use clock::ServiceClock;
 pub use codedeploy::{BATCH_LIMIT, GROUPS_PER_CALL, Listing};
-pub use connect::{ConnectOptions, caller_identity, connect, connect_writer};
+pub use connect::{ConnectOptions, caller_identity, connect, connect_logs, connect_writer};
 pub use errors::kind_of_code;
+pub use logs::LogsReader;
 pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
 pub use reader::AwsReader;
 pub use write::{

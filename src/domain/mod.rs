@@ -11,6 +11,7 @@ mod failure;
 pub mod guard;
 mod lifecycle;
 pub mod links;
+pub mod logs;
 mod metrics;
 pub mod notify;
 mod picture;

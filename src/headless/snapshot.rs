@@ -1,13 +1,15 @@
 //! `rollwatch snapshot`: connect, collect one complete picture, print it (table or JSON), and
 //! exit with a code that says how complete it was.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use crate::aws::connect;
+use crate::aws::{ConnectOptions, connect, connect_logs};
 use crate::cli::{AwsArgs, SnapshotArgs};
 use crate::config::Config;
-use crate::domain::{Completeness, Picture};
+use crate::domain::logs::LogLine;
+use crate::domain::{Completeness, Failure, Picture};
 use crate::engine::{PictureOptions, collect_picture};
 
 /// Documented exit codes.
@@ -45,7 +47,123 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
         ..PictureOptions::default()
     };
     let picture = collect_picture(&readers, options).await;
-    print_picture(&picture, args.json)
+    if args.logs == 0 {
+        return print_picture(&picture, args.json);
+    }
+    let errors =
+        new_version_errors(&aws.connect_options(&config.refresh), &picture, args.logs).await;
+    print_picture_with_errors(&picture, args.json, &errors)
+}
+
+/// The last `n` error lines of each active deployment's new version, or why they could not be
+/// read, by deployment id.
+pub type NewVersionErrors = BTreeMap<String, Result<Vec<LogLine>, Failure>>;
+
+async fn new_version_errors(
+    options: &ConnectOptions,
+    picture: &Picture,
+    n: usize,
+) -> NewVersionErrors {
+    let mut out = NewVersionErrors::new();
+    for region in &picture.regions {
+        let reader = connect_logs(options, &region.region).await;
+        for view in &region.deployments {
+            let Some(target) = &view.deployment.target else {
+                continue;
+            };
+            let lines = reader
+                .recent(
+                    &target.function,
+                    &target.target_version,
+                    picture.taken_at,
+                    1000,
+                )
+                .await
+                .map(|lines| {
+                    let errors: Vec<LogLine> = lines.into_iter().filter(|l| l.error).collect();
+                    let skip = errors.len().saturating_sub(n);
+                    errors.into_iter().skip(skip).collect()
+                });
+            out.insert(view.deployment.id.clone(), lines);
+        }
+    }
+    out
+}
+
+/// [`print_picture`] with each deployment's `new_version_errors` (JSON: a field of each view,
+/// `{"lines": [{at, message, error}]}` or `{"failure": ...}`; table: a section at the end).
+fn print_picture_with_errors(picture: &Picture, json: bool, errors: &NewVersionErrors) -> ExitCode {
+    if !json {
+        let code = print_picture(picture, false);
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "\n== the new versions' last errors ==");
+        for (id, lines) in errors {
+            match lines {
+                Ok(lines) if lines.is_empty() => {
+                    let _ = writeln!(stdout, "  {id}: none in the last 15 minutes");
+                }
+                Ok(lines) => {
+                    for l in lines {
+                        let _ =
+                            writeln!(stdout, "  {id} {} {}", l.at.format("%H:%M:%SZ"), l.message);
+                    }
+                }
+                Err(f) => {
+                    let _ = writeln!(stdout, "  {id}: ✖ {}", f.one_line());
+                }
+            }
+        }
+        return code;
+    }
+    let mut value = match serde_json::to_value(picture) {
+        Ok(v) => v,
+        Err(err) => {
+            eprintln!("rollwatch: cannot write the picture: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    for region in value["regions"].as_array_mut().into_iter().flatten() {
+        for view in region["deployments"].as_array_mut().into_iter().flatten() {
+            let id = view["deployment"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let field = match errors.get(&id) {
+                Some(Ok(lines)) => serde_json::json!({ "lines": lines }),
+                Some(Err(f)) => serde_json::json!({ "failure": f }),
+                None => continue,
+            };
+            if let Some(object) = view.as_object_mut() {
+                object.insert("new_version_errors".to_string(), field);
+            }
+        }
+    }
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    if let Err(err) = writeln!(std::io::stdout().lock(), "{text}") {
+        eprintln!("rollwatch: cannot write the picture: {err}");
+        return ExitCode::from(1);
+    }
+    for line in said_once(picture) {
+        eprintln!("rollwatch: {line}");
+    }
+    ExitCode::from(exit_status(picture) as u8)
+}
+
+/// Each distinct failure's line, at most 10 and a count of the rest.
+fn said_once(picture: &Picture) -> Vec<String> {
+    let mut said: Vec<String> = Vec::new();
+    for failure in picture.failures() {
+        let line = failure.one_line();
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
+    if said.len() > 10 {
+        let rest = said.len() - 10;
+        said.truncate(10);
+        said.push(format!("… and {rest} more failures (see the picture)"));
+    }
+    said
 }
 
 /// Prints `picture`; returns the documented exit code. Each failure is said once: the table
@@ -68,21 +186,8 @@ pub fn print_picture(picture: &Picture, json: bool) -> ExitCode {
         return ExitCode::from(1);
     }
     if json || status == ExitStatus::Nothing {
-        let mut said: Vec<String> = Vec::new();
-        for failure in picture.failures() {
-            let line = failure.one_line();
-            if !said.contains(&line) {
-                said.push(line);
-            }
-        }
-        for line in said.iter().take(10) {
+        for line in said_once(picture) {
             eprintln!("rollwatch: {line}");
-        }
-        if said.len() > 10 {
-            eprintln!(
-                "rollwatch: … and {} more failures (see the picture)",
-                said.len() - 10
-            );
         }
     }
     ExitCode::from(status as u8)

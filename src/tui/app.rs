@@ -7,10 +7,12 @@
 //! Also the two entry points: `rollwatch` (real AWS) and `rollwatch demo` (the built-in
 //! sandbox), both honouring `--read-only` and the profile's guards.
 
+use std::collections::HashMap;
 use std::io::stdout;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -27,7 +29,9 @@ use super::runtime::{self, Runtime, Setup};
 use super::theme::Theme;
 use super::update::{Msg, update};
 use super::views;
-use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect};
+use crate::aws::{
+    AwsReader, ConnectOptions, DeploymentReader as _, LogsReader, connect, connect_logs,
+};
 use crate::cli::{AwsArgs, DemoArgs};
 use crate::config::Config;
 use crate::domain::ClockReading;
@@ -83,11 +87,25 @@ pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         return code;
     }
+    let logs = logs_readers(&options, &readers).await;
     let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
     finish(
-        run(engine, model, actions).await,
+        run(engine, model, actions, logs).await,
         log.as_ref().map(|(_, p)| p.as_path()),
     )
+}
+
+/// The logs pane's readers, one per region `readers` watch.
+async fn logs_readers(options: &ConnectOptions, readers: &[AwsReader]) -> LogsReaders {
+    let mut out = LogsReaders::new();
+    for reader in readers {
+        let region = reader.region().to_string();
+        out.insert(
+            region.clone(),
+            Arc::new(connect_logs(options, &region).await),
+        );
+    }
+    out
 }
 
 /// The action guards and write side for the regions `readers` watch.
@@ -186,10 +204,41 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         sandbox.shutdown().await;
         return code;
     }
+    let logs = logs_readers(&options, &readers).await;
     let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
-    let result = run(engine, model, actions).await;
+    let result = run(engine, model, actions, logs).await;
     sandbox.shutdown().await;
     finish(result, log.as_ref().map(|(_, p)| p.as_path()))
+}
+
+/// The logs pane's readers by region.
+pub type LogsReaders = HashMap<String, Arc<LogsReader>>;
+
+/// Reads the log lines the pane asked for in a task; the result comes back as `Msg::Logs`.
+fn read_logs(
+    logs: &LogsReaders,
+    tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
+    deployment_id: String,
+    region: &str,
+    function: String,
+    version: String,
+    now: DateTime<Utc>,
+) {
+    let Some(reader) = logs.get(region).cloned() else {
+        tracing::warn!("no logs reader for {region}");
+        return;
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = reader
+            .recent(&function, &version, now, super::logs::LOGS_LIMIT)
+            .await;
+        let _ = tx.send(Msg::Logs {
+            deployment_id,
+            version,
+            result,
+        });
+    });
 }
 
 /// How long after a confirmation opens keys are ignored (they were typed before it showed).
@@ -235,6 +284,7 @@ pub async fn run(
     mut engine: EngineHandle,
     mut model: Model,
     actions: Setup,
+    logs: LogsReaders,
 ) -> std::io::Result<()> {
     model.read_only = actions.read_only;
     model.actions.disabled.clone_from(&actions.disabled);
@@ -257,6 +307,7 @@ pub async fn run(
         &mut model,
         action_runtime.as_ref(),
         action_results,
+        &logs,
     )
     .await;
     if let Some(runtime) = action_runtime {
@@ -273,7 +324,9 @@ async fn event_loop(
     model: &mut Model,
     action_runtime: Option<&Runtime>,
     mut action_results: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    logs: &LogsReaders,
 ) -> std::io::Result<()> {
+    let (logs_tx, mut logs_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -323,6 +376,7 @@ async fn event_loop(
                 None => continue,
             },
             Some(msg) = action_results.recv() => msg,
+            Some(msg) = logs_rx.recv() => msg,
             () = tokio::time::sleep(frame_due), if model.dirty => continue,
         };
         if let Msg::Key(key) = &msg {
@@ -347,6 +401,23 @@ async fn event_loop(
                 notifier.deliver(
                     notices,
                     Some(terminal.backend_mut() as &mut dyn std::io::Write),
+                );
+            } else if let Command::FetchLogs {
+                deployment_id,
+                region,
+                function,
+                version,
+                now,
+            } = command
+            {
+                read_logs(
+                    logs,
+                    &logs_tx,
+                    deployment_id,
+                    &region,
+                    function,
+                    version,
+                    now,
                 );
             } else if let Command::Copy(text) = &command {
                 handoff::copy(text, terminal.backend_mut());

@@ -4,6 +4,8 @@
 //! log — and the notices to ring for. `update` stays pure: it only returns these; the loop in
 //! `app` performs them in tasks.
 
+use chrono::{DateTime, Utc};
+
 use crate::actions::{Confirmed, Prepared, Request};
 use crate::domain::DeploymentView;
 use crate::domain::notify::Notice;
@@ -36,6 +38,15 @@ pub enum Command {
     OpenUrl(String),
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
+    /// Read the latest log lines of `function`'s `version` (for the logs pane of
+    /// `deployment_id`); the result comes back as `Msg::Logs`.
+    FetchLogs {
+        deployment_id: String,
+        region: String,
+        function: String,
+        version: String,
+        now: DateTime<Utc>,
+    },
 }
 
 impl Command {
@@ -50,7 +61,8 @@ impl Command {
             | Self::Decline(_)
             | Self::Notify(_)
             | Self::OpenUrl(_)
-            | Self::Copy(_) => None,
+            | Self::Copy(_)
+            | Self::FetchLogs { .. } => None,
         }
     }
 

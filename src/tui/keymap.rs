@@ -35,6 +35,10 @@ pub enum Action {
     MetricsWindow,
     /// `z`: times in UTC or local time.
     TimeZone,
+    /// `l`: the selected deployment's log lines (new version), in place of the event log.
+    Logs,
+    /// `v`: the logs pane shows the other version.
+    LogsVersion,
     /// `>`: the next sort order (urgency, name, newest).
     Sort,
     /// `o`: open the selected deployment in the AWS console (from the detail view, a choice).
@@ -68,7 +72,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 26] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 28] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -81,6 +85,13 @@ impl Action {
             Scope::Lists,
         ),
         (Self::Open, &["enter"], "open (a group: fold)", Scope::Lists),
+        (Self::Logs, &["l"], "logs", Scope::Lists),
+        (
+            Self::LogsVersion,
+            &["v"],
+            "logs: old / new version",
+            Scope::Lists,
+        ),
         (
             Self::Sort,
             &[">"],

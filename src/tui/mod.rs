@@ -15,6 +15,7 @@
 //! - [`logging`]: tracing to a file in the state directory, never to the terminal.
 //! - [`links`]: `o` (the AWS console) and `Y` (the AWS CLI command) as effects;
 //!   [`handoff`] performs them (browser, OSC 52 clipboard).
+//! - [`logs`]: the logs pane (`l`, `v`) as effects; the loop reads them.
 
 pub mod actions;
 pub mod app;
@@ -24,6 +25,7 @@ pub mod handoff;
 pub mod keymap;
 pub mod links;
 pub mod logging;
+pub mod logs;
 pub mod model;
 pub mod runtime;
 pub mod theme;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::actions::ActionState;
 use super::keymap::Keymap;
+use super::logs::LogsPane;
 use super::theme::Theme;
 use crate::config::TimeZoneChoice;
 use crate::domain::notify::NotifyConfig;
@@ -174,6 +175,8 @@ pub struct Model {
     pub sort: SortOrder,
     /// Group rows folded to their one line (Enter toggles), by [`group_key`].
     pub collapsed: BTreeSet<String>,
+    /// The logs pane (`l`), in place of the event log.
+    pub logs: Option<LogsPane>,
 }
 
 /// The order of the active deployments.

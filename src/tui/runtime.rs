@@ -181,7 +181,8 @@ impl Runtime {
             | Command::MetricWindow(_)
             | Command::Notify(_)
             | Command::OpenUrl(_)
-            | Command::Copy(_) => {}
+            | Command::Copy(_)
+            | Command::FetchLogs { .. } => {}
         }
     }
 

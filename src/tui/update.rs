@@ -14,11 +14,13 @@ use super::command::Command;
 use super::guard;
 use super::keymap::Action;
 use super::links;
+use super::logs;
 use super::model::{LOG_CAPACITY, Model, Pane};
 use super::views::fmt::zone_label;
 use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
-use crate::domain::{ClockReading, Picture, notify, timeline_diff};
+use crate::domain::logs::LogLine;
+use crate::domain::{ClockReading, Failure, Picture, notify, timeline_diff};
 use crate::engine::MetricSpan;
 
 /// What happened, as the model understands it.
@@ -50,6 +52,12 @@ pub enum Msg {
         deployment_id: String,
         report: Box<Report>,
     },
+    /// Log lines read for the logs pane (from [`Command::FetchLogs`]).
+    Logs {
+        deployment_id: String,
+        version: String,
+        result: Result<Vec<LogLine>, Failure>,
+    },
 }
 
 /// Applies `msg`; returns the commands for the engine.
@@ -71,7 +79,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         Msg::Tick(now) => {
             model.now = Some(now);
             model.dirty = true;
-            guard::on_tick(model, now)
+            let mut commands = guard::on_tick(model, now);
+            commands.extend(logs::on_tick(model));
+            commands
         }
         Msg::Picture { picture, clock } => on_picture(model, *picture, clock),
         Msg::Action(action) => on_action(model, action),
@@ -92,6 +102,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             deployment_id,
             report,
         } => actions::on_report(model, &deployment_id, &report),
+        Msg::Logs {
+            deployment_id,
+            version,
+            result,
+        } => {
+            logs::on_read(model, &deployment_id, &version, result);
+            Vec::new()
+        }
     }
 }
 
@@ -243,6 +261,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
             model.flash = Some("refresh requested".to_string());
             return vec![Command::RefreshNow];
         }
+        Action::Logs => return logs::toggle(model),
+        Action::LogsVersion => return logs::switch_version(model),
         Action::OpenConsole => return links::open(model),
         Action::CopyCommand => return links::copy(model),
         Action::TimeZone => {

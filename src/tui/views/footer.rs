@@ -90,7 +90,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             | Action::PageDown
             | Action::Up
             | Action::TimeZone
-            | Action::Sort => false,
+            | Action::Sort
+            | Action::OpenConsole
+            | Action::CopyCommand => false,
+            Action::LogsVersion => model.logs.is_some(),
             Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
             Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
             Action::Filter => !in_log,

@@ -14,7 +14,7 @@
 //! ├ Error rate % ─────────────────┴ p99 duration ms ─────────────────────────────────────┤
 //! │ old ─── new ───               │ old ─── new ───                                      │ charts
 //! ├ Events ──────────────────────────────────────────────────────────────────────────────┤
-//! │ 12:03:10 weight 20% → 30%                                                            │ events
+//! │ 12:03:10 weight 20% → 30%              (or the logs pane, `l`)                       │ events
 //! » d-…: rolled back: … alias at 100% v41                                              message
 //! └ j/k move  enter detail  / filter  t window  ctrl-r refresh  ? help  q quit ──────────┘ footer
 //! ```
@@ -32,6 +32,7 @@ pub mod footer;
 pub mod header;
 pub mod help;
 pub mod layout;
+pub mod logs;
 pub mod metrics;
 pub mod summary;
 pub mod table;
@@ -86,7 +87,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         charts::render(frame, r, model);
     }
     if let Some(r) = a.events {
-        events::render(frame, r, model);
+        match &model.logs {
+            Some(pane) => logs::render(frame, r, model, pane),
+            None => events::render(frame, r, model),
+        }
     }
     if let Some(r) = a.message {
         header::render_message(frame, r, model);

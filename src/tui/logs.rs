@@ -1,0 +1,147 @@
+//! The logs pane (`l`): the latest log lines of one version of the selected deployment's
+//! function — the new version first, `v` switches to the old one — with errors highlighted,
+//! read again every [`LOGS_EVERY_SECS`] of the service's clock while the pane is open (one read
+//! at a time, in its own budget). Pure: returns [`Command::FetchLogs`]; the loop reads.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::command::Command;
+use super::model::{Model, Row};
+use crate::domain::Failure;
+use crate::domain::logs::LogLine;
+
+/// How often the open pane is read again (service seconds).
+pub const LOGS_EVERY_SECS: i64 = 10;
+
+/// Lines kept and shown.
+pub const LOGS_LIMIT: usize = 200;
+
+/// The open logs pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsPane {
+    pub deployment_id: String,
+    pub region: String,
+    pub function: String,
+    pub old_version: String,
+    pub new_version: String,
+    /// Showing the new version's lines (`v` switches).
+    pub showing_new: bool,
+    pub lines: Vec<LogLine>,
+    /// When the lines were read (service clock).
+    pub read_at: Option<DateTime<Utc>>,
+    /// The last read failed: shown above the lines kept.
+    pub error: Option<Failure>,
+    /// A read is in flight.
+    pub reading: bool,
+}
+
+impl LogsPane {
+    /// The version shown.
+    pub fn version(&self) -> &str {
+        if self.showing_new {
+            &self.new_version
+        } else {
+            &self.old_version
+        }
+    }
+
+    fn fetch(&mut self, now: Option<DateTime<Utc>>) -> Vec<Command> {
+        let Some(now) = now else {
+            return Vec::new();
+        };
+        self.reading = true;
+        vec![Command::FetchLogs {
+            deployment_id: self.deployment_id.clone(),
+            region: self.region.clone(),
+            function: self.function.clone(),
+            version: self.version().to_string(),
+            now,
+        }]
+    }
+}
+
+/// `l`: opens the pane on the selected deployment's new version, or closes it.
+pub fn toggle(model: &mut Model) -> Vec<Command> {
+    if model.logs.take().is_some() {
+        return Vec::new();
+    }
+    let Some(Row::Active { region, view }) = model.selected_row() else {
+        model.flash = Some("logs: select an active deployment".to_string());
+        return Vec::new();
+    };
+    let Some(target) = &view.deployment.target else {
+        model.flash = Some("logs: the function and its versions are unknown".to_string());
+        return Vec::new();
+    };
+    let mut pane = LogsPane {
+        deployment_id: view.deployment.id.clone(),
+        region: region.to_string(),
+        function: target.function.clone(),
+        old_version: target.current_version.clone(),
+        new_version: target.target_version.clone(),
+        showing_new: true,
+        lines: Vec::new(),
+        read_at: None,
+        error: None,
+        reading: false,
+    };
+    let commands = pane.fetch(model.now);
+    model.logs = Some(pane);
+    commands
+}
+
+/// `v`: the other version's lines.
+pub fn switch_version(model: &mut Model) -> Vec<Command> {
+    let now = model.now;
+    let Some(pane) = model.logs.as_mut() else {
+        model.flash = Some("v switches versions in the logs pane (l opens it)".to_string());
+        return Vec::new();
+    };
+    pane.showing_new = !pane.showing_new;
+    pane.lines.clear();
+    pane.read_at = None;
+    pane.error = None;
+    pane.fetch(now)
+}
+
+/// A tick: read again when due.
+pub fn on_tick(model: &mut Model) -> Vec<Command> {
+    let now = model.now;
+    let Some(pane) = model.logs.as_mut() else {
+        return Vec::new();
+    };
+    let due = match (pane.read_at, now) {
+        (Some(at), Some(now)) => now - at >= Duration::seconds(LOGS_EVERY_SECS),
+        _ => pane.read_at.is_none(),
+    };
+    if pane.reading || !due {
+        return Vec::new();
+    }
+    pane.fetch(now)
+}
+
+/// A read came back (ignored when the pane moved on to another deployment or version).
+pub fn on_read(
+    model: &mut Model,
+    deployment_id: &str,
+    version: &str,
+    result: Result<Vec<LogLine>, Failure>,
+) {
+    let now = model.now;
+    let Some(pane) = model.logs.as_mut() else {
+        return;
+    };
+    if pane.deployment_id != deployment_id || pane.version() != version {
+        return;
+    }
+    pane.reading = false;
+    pane.read_at = now;
+    match result {
+        Ok(lines) => {
+            pane.lines = lines;
+            pane.error = None;
+        }
+        Err(failure) => pane.error = Some(failure),
+    }
+    model.dirty = true;
+}
