@@ -16,6 +16,10 @@ pub struct Cli {
     /// `x` cancels. Refused in read-only mode. Audited like a person's rollback, as the guard.
     #[arg(long, global = true)]
     pub guard: bool,
+    /// Commands without the TUI: rollwatch's log (with the SDK's whole error chain of a failed
+    /// call) on stderr instead of the log file in the state directory.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

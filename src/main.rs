@@ -32,6 +32,27 @@ fn main() -> ExitCode {
         eprintln!("rollwatch: --guard runs with the TUI (`rollwatch` or `rollwatch demo`) only");
         return ExitCode::from(2);
     }
+    // Commands without the TUI log to the log file, or with -v to stderr (the TUI and the
+    // demo start their own file logging; the terminal is theirs).
+    let headless = matches!(
+        cli.command,
+        Some(
+            Command::Snapshot(_)
+                | Command::Watch(_)
+                | Command::Rollback(_)
+                | Command::Stop(_)
+                | Command::Continue(_)
+                | Command::Resolve(_)
+        )
+    );
+    let _log = match (headless, cli.verbose) {
+        (true, true) => {
+            rollwatch::tui::logging::init_stderr();
+            None
+        }
+        (true, false) => rollwatch::tui::logging::init(),
+        (false, _) => None,
+    };
     let config = &config;
     runtime.block_on(async move {
         match cli.command {

@@ -44,6 +44,40 @@ fn unreachable_endpoint_is_one_clear_line_and_exit_4() {
     assert!(out.stdout.is_empty(), "said once, on stderr");
 }
 
+#[test]
+fn with_v_the_sdks_whole_error_chain_is_on_stderr_too() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = closed_port_endpoint();
+    let out = rollwatch(
+        &[
+            "snapshot",
+            "-v",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &FAKE_CREDS,
+        home.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
+    assert!(
+        stderr.contains("call failed before AWS answered"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tcp connect error"),
+        "the SDK's chain: {stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("rollwatch: ") && l.contains("connection refused")),
+        "and the one line: {stderr}"
+    );
+}
+
 /// A failure a tired person can read: one line, at most 200 characters, no SDK debug chain.
 fn one_short_line(stderr: &str) {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

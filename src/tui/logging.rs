@@ -1,7 +1,7 @@
 //! Logging with tracing to `rollwatch.log` in the state directory (`ROLLWATCH_STATE_DIR`, else
 //! the platform's state or local data directory), never to the terminal. The file is created
 //! 0600 in a 0700 directory (Unix). `ROLLWATCH_LOG` sets rollwatch's own level (`debug`,
-//! `trace`; default `info`); other crates — the SDK's request bodies among them — are logged
+//! `trace`; default `info`; `-v` sends it to stderr for commands without the TUI); other crates — the SDK's request bodies among them — are logged
 //! only when named in a full filter directive (e.g. `rollwatch=debug,aws_smithy_runtime=trace`).
 
 use std::path::PathBuf;
@@ -46,6 +46,16 @@ pub fn init() -> Option<(WorkerGuard, PathBuf)> {
         .try_init()
         .ok()?;
     Some((guard, path))
+}
+
+/// Logging to stderr (`-v` on commands without the TUI).
+pub fn init_stderr() {
+    let setting = std::env::var("ROLLWATCH_LOG").ok();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter(setting.as_deref()))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
 }
 
 #[cfg(test)]
