@@ -181,7 +181,7 @@ pub fn notices(
                 subjects: vec![view.deployment.subject()],
                 what,
             };
-            let before = find(old, &view.deployment.id);
+            let before = old.view(&view.deployment.id);
             if let (Some(verdict), Some(before)) = (&view.verdict, before) {
                 let was_fail = before
                     .verdict
@@ -283,14 +283,6 @@ fn waiting_hook(
     let hook = view.target.value()?.running_hook()?;
     let secs = hook.elapsed(now)?.num_seconds();
     (secs >= i64::from(wait_secs)).then(|| (hook.name.clone(), secs))
-}
-
-fn find<'a>(picture: &'a Picture, id: &str) -> Option<&'a DeploymentView> {
-    picture
-        .regions
-        .iter()
-        .flat_map(|r| &r.deployments)
-        .find(|v| v.deployment.id == id)
 }
 
 /// The region and `function:alias` of a deployment, from whichever picture lists it.

@@ -244,6 +244,14 @@ impl ViewFreshness {
 }
 
 impl Picture {
+    /// The active deployment `id`, if listed.
+    pub fn view(&self, id: &str) -> Option<&DeploymentView> {
+        self.regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .find(|v| v.deployment.id == id)
+    }
+
     /// Whether any panel is stale at `now` (the header's STALE badge).
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
         self.regions.iter().any(|r| {

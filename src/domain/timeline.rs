@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{DeploymentStatus, DeploymentView, Picture, TargetWeight, WeightSource, normalize_pct};
+use super::{DeploymentStatus, Picture, TargetWeight, WeightSource, normalize_pct};
 
 /// What kind of transition an event records (for colouring and filtering).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,7 +45,7 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
     let mut out = Vec::new();
     for view in new.regions.iter().flat_map(|r| &r.deployments) {
         let id = &view.deployment.id;
-        let previous = old.and_then(|p| find(p, id));
+        let previous = old.and_then(|p| p.view(id));
         let mut push = |kind, text: String, weight, status| {
             out.push(TimelineEvent {
                 at,
@@ -160,7 +160,7 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
     }
     if let Some(old) = old {
         for view in old.regions.iter().flat_map(|r| &r.deployments) {
-            if find(new, &view.deployment.id).is_some() {
+            if new.view(&view.deployment.id).is_some() {
                 continue;
             }
             let finished = new
@@ -220,7 +220,7 @@ fn ran_between(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
             continue;
         };
         for d in region.recent.value().into_iter().flatten() {
-            if before.iter().any(|b| b.id == d.id) || find(old, &d.id).is_some() {
+            if before.iter().any(|b| b.id == d.id) || old.view(&d.id).is_some() {
                 continue;
             }
             let rollback = d
@@ -244,14 +244,6 @@ fn ran_between(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
         }
     }
     out
-}
-
-fn find<'a>(picture: &'a Picture, id: &str) -> Option<&'a DeploymentView> {
-    picture
-        .regions
-        .iter()
-        .flat_map(|r| &r.deployments)
-        .find(|v| v.deployment.id == id)
 }
 
 /// Where a weight came from, when it is not the live alias.
