@@ -89,6 +89,13 @@ pub enum Command {
     Resolve(ResolveArgs),
     /// Print the audit log of operator actions.
     Audit(AuditArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `rollwatch man > ~/.local/share/man/man1/rollwatch.1`.
+    Man,
     /// Follow deployments until they end, printing each transition (NDJSON with --json).
     /// Exit codes: 0 succeeded, 1 failed / stopped / rolled back, 2 verdict Fail with
     /// --fail-on-verdict, 3 could not watch.

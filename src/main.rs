@@ -19,7 +19,13 @@ fn main() -> ExitCode {
     };
     // Every command but `config` and `sandbox` reads the config file: a bad one is exit 2.
     let config = match &cli.command {
-        Some(Command::Config(_) | Command::Sandbox(_) | Command::Audit(_)) => Config::default(),
+        Some(
+            Command::Config(_)
+            | Command::Sandbox(_)
+            | Command::Audit(_)
+            | Command::Completions { .. }
+            | Command::Man,
+        ) => Config::default(),
         _ => match rollwatch::config::load(cli.config.as_deref()) {
             Ok(c) => c,
             Err(err) => {
@@ -101,6 +107,21 @@ fn main() -> ExitCode {
                     .await
             }
             Some(Command::Audit(args)) => rollwatch::headless::run_audit(&args),
+            Some(Command::Completions { shell }) => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "rollwatch", &mut std::io::stdout());
+                ExitCode::SUCCESS
+            }
+            Some(Command::Man) => {
+                let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+                match man.render(&mut std::io::stdout()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => {
+                        eprintln!("rollwatch man: {err}");
+                        ExitCode::from(1)
+                    }
+                }
+            }
             Some(Command::Watch(args)) => {
                 rollwatch::headless::run_watch(&cli.aws, &args, config).await
             }

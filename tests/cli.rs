@@ -442,3 +442,41 @@ fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
     }
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn bash_completion_is_installed_by_sourcing_it_and_completes_subcommands() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rollwatch(&["completions", "bash"], &[], home.path());
+    assert_eq!(out.status.code(), Some(0));
+    let script = home.path().join("rollwatch.bash");
+    std::fs::write(&script, &out.stdout).expect("script");
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; complete -p rollwatch; COMP_WORDS=(rollwatch sn); COMP_CWORD=1; \
+             COMP_LINE='rollwatch sn'; COMP_POINT=12; _rollwatch rollwatch sn rollwatch; \
+             echo \"words: ${{COMPREPLY[*]}}\"",
+            script.display()
+        ))
+        .output()
+        .expect("bash");
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        stdout.contains("complete") && stdout.contains(" rollwatch\n"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(stdout.contains("words: snapshot"), "{stdout}");
+}
+
+#[test]
+fn the_man_page_is_generated_from_the_command_line_definitions() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rollwatch(&["man"], &[], home.path());
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH rollwatch 1"), "{page}");
+    for sub in ["snapshot", "rollback", "watch", "completions"] {
+        assert!(page.contains(sub), "{sub} is in the man page");
+    }
+}
