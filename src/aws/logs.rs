@@ -3,7 +3,7 @@
 //! `YYYY/MM/DD/[version]id`), with `FilterLogEvents` under a bucket of its own — 1 request a
 //! second, far below the account's FilterLogEvents quota that other tools share — and at most
 //! a few pages a read. The log group is the function's configured one (GetFunctionConfiguration,
-//! read once per function, in the Lambda budget) or `/aws/lambda/<function>`.
+//! read once per function, in the same bucket) or `/aws/lambda/<function>`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -36,14 +36,16 @@ pub fn open(url: &str) -> Result<(), String> {
                 "xdg-open".to_string()
             }
         });
-    Command::new(&opener)
+    let mut child = Command::new(&opener)
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map(|_| ())
-        .map_err(|e| format!("cannot run {opener} ({e}): the address is on the message line"))
+        .map_err(|e| format!("cannot run {opener} ({e}): the address is on the message line"))?;
+    // Reaped off the UI thread (an opener that exits at once would otherwise linger as a zombie).
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }
 
 #[cfg(test)]
