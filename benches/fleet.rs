@@ -718,18 +718,7 @@ impl Phase {
                 }
             }
         }
-        let whole = !stale
-            && picture.failing_reads() == 0
-            && picture
-                .regions
-                .iter()
-                .flat_map(|r| &r.deployments)
-                .all(|v| {
-                    v.freshness
-                        .parts()
-                        .iter()
-                        .all(|(_, f)| f.fetched_at.is_some())
-                });
+        let whole = picture.is_whole_and_fresh();
         if whole && self.whole_after.is_none() {
             self.whole_after = Some(since.elapsed().as_secs_f64());
         }

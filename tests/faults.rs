@@ -16,7 +16,7 @@ use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
 
 use rollwatch::aws::{ConnectOptions, Limits, connect};
-use rollwatch::domain::{DeploymentStatus, Picture};
+use rollwatch::domain::DeploymentStatus;
 use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
@@ -38,24 +38,6 @@ fn post_faults(endpoint: &str, body: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     response.lines().next().unwrap_or_default().to_string()
-}
-
-/// Whole and fresh: every deployment's record, target, alias, alarms and metrics read, no
-/// part stale and no latest read failing.
-fn whole_and_fresh(picture: &Picture) -> bool {
-    let now = picture.taken_at;
-    !picture.is_stale(now)
-        && picture.failing_reads() == 0
-        && picture
-            .regions
-            .iter()
-            .flat_map(|r| &r.deployments)
-            .all(|v| {
-                v.freshness
-                    .parts()
-                    .iter()
-                    .all(|(_, f)| f.fetched_at.is_some())
-            })
 }
 
 /// An operator's `rollwatch rollback ID --yes`, run again while a try sends nothing (the
@@ -180,7 +162,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
             failures.iter().all(|f| !f.contains("panick")),
             "no read task panicked: {failures:?}"
         );
-        if whole_and_fresh(&picture) {
+        if picture.is_whole_and_fresh() {
             recovered = Some(cleared.elapsed());
             break;
         }

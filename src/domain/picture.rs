@@ -262,6 +262,19 @@ impl Picture {
         })
     }
 
+    /// Whole and fresh at `taken_at`: every deployment's record, target, alias, alarms and
+    /// metrics read, no part stale and no latest read failing (the fault run's recovery).
+    pub fn is_whole_and_fresh(&self) -> bool {
+        !self.is_stale(self.taken_at)
+            && self.failing_reads() == 0
+            && self.regions.iter().flat_map(|r| &r.deployments).all(|v| {
+                v.freshness
+                    .parts()
+                    .iter()
+                    .all(|(_, f)| f.fetched_at.is_some())
+            })
+    }
+
     /// How many panels' latest read failed (their last good data is shown with the error).
     pub fn failing_reads(&self) -> usize {
         self.regions

@@ -52,7 +52,7 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
     }
     let errors =
         new_version_errors(&aws.connect_options(&config.refresh), &picture, args.logs).await;
-    print_picture_with_errors(&picture, args.json, &errors)
+    print(&picture, args.json, Some(&errors))
 }
 
 /// The last `n` error lines of each active deployment's new version, or why they could not be
@@ -90,37 +90,15 @@ async fn new_version_errors(
     out
 }
 
-/// [`print_picture`] with each deployment's `new_version_errors` (JSON: a field of each view,
-/// `{"lines": [{at, message, error}]}` or `{"failure": ...}`; table: a section at the end).
-fn print_picture_with_errors(picture: &Picture, json: bool, errors: &NewVersionErrors) -> ExitCode {
-    if !json {
-        let code = print_picture(picture, false);
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "\n== the new versions' last errors ==");
-        for (id, lines) in errors {
-            match lines {
-                Ok(lines) if lines.is_empty() => {
-                    let _ = writeln!(stdout, "  {id}: none in the last 15 minutes");
-                }
-                Ok(lines) => {
-                    for l in lines {
-                        let _ =
-                            writeln!(stdout, "  {id} {} {}", l.at.format("%H:%M:%SZ"), l.message);
-                    }
-                }
-                Err(f) => {
-                    let _ = writeln!(stdout, "  {id}: ✖ {}", f.one_line());
-                }
-            }
-        }
-        return code;
-    }
-    let mut value = match serde_json::to_value(picture) {
-        Ok(v) => v,
-        Err(err) => {
-            eprintln!("rollwatch: cannot write the picture: {err}");
-            return ExitCode::from(1);
-        }
+/// The JSON document: the picture, with each view's `new_version_errors` (`{"lines": [{at,
+/// message, error}]}` or `{"failure": ...}`) when they were read.
+fn document(
+    picture: &Picture,
+    errors: Option<&NewVersionErrors>,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let mut value = serde_json::to_value(picture)?;
+    let Some(errors) = errors else {
+        return Ok(value);
     };
     for region in value["regions"].as_array_mut().into_iter().flatten() {
         for view in region["deployments"].as_array_mut().into_iter().flatten() {
@@ -138,15 +116,24 @@ fn print_picture_with_errors(picture: &Picture, json: bool, errors: &NewVersionE
             }
         }
     }
-    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    if let Err(err) = writeln!(std::io::stdout().lock(), "{text}") {
-        eprintln!("rollwatch: cannot write the picture: {err}");
-        return ExitCode::from(1);
+    Ok(value)
+}
+
+/// The table's section of the new versions' last errors.
+fn write_errors(out: &mut impl std::io::Write, errors: &NewVersionErrors) -> std::io::Result<()> {
+    writeln!(out, "\n== the new versions' last errors ==")?;
+    for (id, lines) in errors {
+        match lines {
+            Ok(lines) if lines.is_empty() => writeln!(out, "  {id}: none in the last 15 minutes")?,
+            Ok(lines) => {
+                for l in lines {
+                    writeln!(out, "  {id} {} {}", l.at.format("%H:%M:%SZ"), l.message)?;
+                }
+            }
+            Err(f) => writeln!(out, "  {id}: ✖ {}", f.one_line())?,
+        }
     }
-    for line in said_once(picture) {
-        eprintln!("rollwatch: {line}");
-    }
-    ExitCode::from(exit_status(picture) as u8)
+    Ok(())
 }
 
 /// Each distinct failure's line, at most 10 and a count of the rest.
@@ -170,16 +157,23 @@ fn said_once(picture: &Picture) -> Vec<String> {
 /// shows failed parts in place; stderr gets each distinct failure when there is no picture to
 /// show them in, and with `--json` (the document carries them as data).
 pub fn print_picture(picture: &Picture, json: bool) -> ExitCode {
+    print(picture, json, None)
+}
+
+/// Prints `picture` (with each deployment's `new_version_errors` when read); the exit code.
+fn print(picture: &Picture, json: bool, errors: Option<&NewVersionErrors>) -> ExitCode {
     let status = exit_status(picture);
     let mut stdout = std::io::stdout().lock();
     let written = if json {
-        serde_json::to_string_pretty(picture)
+        document(picture, errors)
+            .and_then(|value| serde_json::to_string_pretty(&value))
             .map_err(std::io::Error::other)
             .and_then(|text| writeln!(stdout, "{text}"))
     } else if status == ExitStatus::Nothing {
         Ok(())
     } else {
         write!(stdout, "{}", super::render(picture))
+            .and_then(|()| errors.map_or(Ok(()), |e| write_errors(&mut stdout, e)))
     };
     if let Err(err) = written {
         eprintln!("rollwatch: cannot write the picture: {err}");

@@ -4,8 +4,8 @@
 //! Plain data: `update` changes it, views read it.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
-use std::collections::{BTreeSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
@@ -212,23 +212,27 @@ impl SortOrder {
         }
     }
 
-    fn compare(self, a: &Row<'_>, b: &Row<'_>) -> Ordering {
-        let (Row::Active { view: a, .. }, Row::Active { view: b, .. }) = (a, b) else {
-            return Ordering::Equal;
-        };
-        let by_id = a.deployment.id.cmp(&b.deployment.id);
+    /// Sorts active rows in this order; each row's key is computed once (the urgency walks the
+    /// view's alarms, verdict and hooks), ties broken by id.
+    fn sort(self, rows: &mut [Row<'_>]) {
+        fn view<'a>(r: &Row<'a>) -> Option<&'a DeploymentView> {
+            match r {
+                Row::Active { view, .. } => Some(view),
+                _ => None,
+            }
+        }
+        let id = |r: &Row<'_>| view(r).map(|v| v.deployment.id.clone());
         match self {
-            Self::Urgency => urgency(a).cmp(&urgency(b)).then(by_id),
-            Self::Name => a
-                .deployment
-                .subject()
-                .cmp(&b.deployment.subject())
-                .then(by_id),
-            Self::Newest => b
-                .deployment
-                .create_time
-                .cmp(&a.deployment.create_time)
-                .then(by_id),
+            Self::Urgency => rows.sort_by_cached_key(|r| (view(r).map(urgency), id(r))),
+            Self::Name => {
+                rows.sort_by_cached_key(|r| (view(r).map(|v| v.deployment.subject()), id(r)));
+            }
+            Self::Newest => rows.sort_by_cached_key(|r| {
+                (
+                    Reverse(view(r).and_then(|v| v.deployment.create_time)),
+                    id(r),
+                )
+            }),
         }
     }
 }
@@ -272,7 +276,7 @@ impl Model {
             })
             .filter(|r| r.matches(&self.filter))
             .collect();
-        active.sort_by(|a, b| self.sort.compare(a, b));
+        self.sort.sort(&mut active);
         let mut rows = self.grouped(&active);
         let listed: Vec<&str> = picture
             .regions
@@ -297,28 +301,28 @@ impl Model {
     /// `sorted` with each application's deployments (two or more, in one region) gathered
     /// under a group row where its first member was.
     fn grouped<'a>(&self, sorted: &[Row<'a>]) -> Vec<Row<'a>> {
-        let key = |r: &Row<'a>| r.deployment().map(|d| (r.region(), d.application.as_str()));
-        let mut out = Vec::with_capacity(sorted.len());
-        let mut done: Vec<(&str, &str)> = Vec::new();
+        // Each application's rows in order, applications in the order of their first row.
+        let mut groups: Vec<((&'a str, &'a str), Vec<Row<'a>>)> = Vec::new();
+        let mut index: HashMap<(&'a str, &'a str), usize> = HashMap::new();
         for row in sorted {
-            let Some(k) = key(row) else { continue };
-            if done.contains(&k) {
-                continue;
-            }
-            done.push(k);
-            let members: Vec<Row<'a>> = sorted
-                .iter()
-                .filter(|r| key(r) == Some(k))
-                .copied()
-                .collect();
+            let Some(d) = row.deployment() else { continue };
+            let key = (row.region(), d.application.as_str());
+            let i = *index.entry(key).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+            groups[i].1.push(*row);
+        }
+        let mut out = Vec::with_capacity(sorted.len() + groups.len());
+        for ((region, application), members) in groups {
             if members.len() < 2 {
                 out.extend(members);
                 continue;
             }
-            let collapsed = self.collapsed.contains(&group_key(k.0, k.1));
+            let collapsed = self.collapsed.contains(&group_key(region, application));
             out.push(Row::Group {
-                region: k.0,
-                application: k.1,
+                region,
+                application,
                 members: members.len(),
                 collapsed,
             });

@@ -4,6 +4,8 @@
 //! from each deployment's `warnings`, the selected deployment's first, at most three lines and a
 //! count of the rest.
 
+use std::collections::HashMap;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -80,13 +82,14 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
         .filter(|v| is_selected(&v.deployment.id))
         .chain(views().filter(|v| !is_selected(&v.deployment.id)))
         .collect();
-    let low_traffic = |app: &str| {
-        ordered
-            .iter()
-            .filter(|v| v.deployment.application == app)
-            .filter(|v| v.warnings.iter().any(|w| is_low_traffic(w)))
-            .count()
-    };
+    // Deployments with too little traffic, per application (counted once, not per line).
+    let mut low: HashMap<&str, usize> = HashMap::new();
+    for v in &ordered {
+        if v.warnings.iter().any(|w| is_low_traffic(w)) {
+            *low.entry(v.deployment.application.as_str()).or_default() += 1;
+        }
+    }
+    let low_traffic = |app: &str| low.get(app).copied().unwrap_or(0);
     let mut out = Vec::new();
     let mut folded: Vec<&str> = Vec::new();
     for v in &ordered {
