@@ -47,7 +47,8 @@ pub use picture::{
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
 pub use timeline::{TimelineEvent, TimelineKind, diff as timeline_diff};
 pub use verdict::{
-    Judgement, MetricKind, MetricVerdict, Verdict, VerdictConfig, VerdictThresholds, judge_view,
+    Judgement, MetricKind, MetricVerdict, TestKind, Verdict, VerdictConfig, VerdictThresholds,
+    judge_view,
 };
 pub use warnings::{is_low_traffic, low_traffic_folded, warnings_for};
 pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};

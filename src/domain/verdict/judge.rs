@@ -8,8 +8,11 @@
 //! latencies it is a ratio of medians above `1 + tolerance`.
 
 use super::samples::{Minute, Paired};
+use super::sequential::{self, Evidence, RateMinute};
 use super::stats::{self, Alternative, ProportionMethod, UMethod};
-use super::{Judgement, MetricKind, MetricNumbers, MetricVerdict, TestMethod, VerdictThresholds};
+use super::{
+    Judgement, MetricKind, MetricNumbers, MetricVerdict, TestKind, TestMethod, VerdictThresholds,
+};
 
 /// The two versions' names, for reasons.
 pub(crate) struct Names<'a> {
@@ -92,6 +95,17 @@ fn error_rate(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outc
         of: "invocations",
         new: (new_err, new_inv),
         old: (old_err, old_inv),
+        minutes: paired
+            .new
+            .iter()
+            .zip(&paired.old)
+            .map(|(n, o)| RateMinute {
+                new_events: n.errors,
+                new_total: n.invocations,
+                old_events: o.errors,
+                old_total: o.invocations,
+            })
+            .collect(),
     };
     compare_rates(&counts, numbers, t)
 }
@@ -144,26 +158,54 @@ fn throttles(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outco
         of: "requests",
         new: (new_thr, new_req),
         old: (old_thr, old_req),
+        minutes: paired
+            .new
+            .iter()
+            .zip(&paired.old)
+            .map(|(n, o)| RateMinute {
+                new_events: n.throttles,
+                new_total: n.invocations.saturating_add(n.throttles),
+                old_events: o.throttles,
+                old_total: o.invocations.saturating_add(o.throttles),
+            })
+            .collect(),
     };
     compare_rates(&counts, numbers, t)
 }
 
-/// Events out of a total on each version: `(events, total)`.
+/// Events out of a total on each version: `(events, total)`, and minute by minute.
 struct Counts {
     what: &'static str,
     of: &'static str,
     new: (u64, u64),
     old: (u64, u64),
+    minutes: Vec<RateMinute>,
 }
 
-/// One-sided Fisher's exact test of the new version's rate against the current one's.
+/// The new version's rate against the current one's: anytime-valid evidence (the default) or
+/// one-sided Fisher's exact test.
 fn compare_rates(c: &Counts, mut numbers: MetricNumbers, t: &VerdictThresholds) -> Outcome {
     let (new_rate, old_rate) = (percent(c.new.0, c.new.1), percent(c.old.0, c.old.1));
-    let table = [
-        [c.new.0, c.new.1.saturating_sub(c.new.0)],
-        [c.old.0, c.old.1.saturating_sub(c.old.0)],
-    ];
-    let (p, method) = stats::proportion_test(table, Alternative::Greater);
+    let (p, evidence) = match t.test {
+        TestKind::Sequential => {
+            let e = sequential::rate(&c.minutes, t.tolerance, 1.0 / t.alpha());
+            numbers.test = Some(TestMethod::SequentialRate);
+            with_evidence(&mut numbers, e, t);
+            (e.p_value(), e.reached_at.is_some())
+        }
+        TestKind::FixedSample => {
+            let table = [
+                [c.new.0, c.new.1.saturating_sub(c.new.0)],
+                [c.old.0, c.old.1.saturating_sub(c.old.0)],
+            ];
+            let (p, method) = stats::proportion_test(table, Alternative::Greater);
+            numbers.test = Some(match method {
+                ProportionMethod::FisherExact => TestMethod::FisherExact,
+                ProportionMethod::ZTest => TestMethod::ProportionZTest,
+            });
+            (p, p < t.alpha())
+        }
+    };
     let ratio = (old_rate > 0.0)
         .then(|| new_rate / old_rate)
         .filter(|r| r.is_finite());
@@ -171,12 +213,8 @@ fn compare_rates(c: &Counts, mut numbers: MetricNumbers, t: &VerdictThresholds) 
     numbers.old_value = Some(old_rate);
     numbers.ratio = ratio;
     numbers.p_value = Some(p);
-    numbers.test = Some(match method {
-        ProportionMethod::FisherExact => TestMethod::FisherExact,
-        ProportionMethod::ZTest => TestMethod::ProportionZTest,
-    });
     let allowed = old_rate * (1.0 + t.tolerance) + t.error_rate_margin_pct;
-    let judgement = decide(new_rate > allowed, p < t.alpha());
+    let judgement = decide(new_rate > allowed, evidence);
     let reason = format!(
         "{} {} vs {}{}, {} of {} vs {} of {} {}, {}{}",
         c.what,
@@ -190,10 +228,46 @@ fn compare_rates(c: &Counts, mut numbers: MetricNumbers, t: &VerdictThresholds) 
         count(c.old.0),
         count(c.old.1),
         c.of,
-        p_text(p),
-        qualifier(judgement, p < t.alpha()),
+        evidence_text(&numbers, p),
+        qualifier(judgement, evidence),
     );
     (judgement, reason, numbers)
+}
+
+/// Records a sequential test's evidence in `numbers`.
+fn with_evidence(numbers: &mut MetricNumbers, e: Evidence, t: &VerdictThresholds) {
+    numbers.evidence = Some(e.max);
+    numbers.evidence_needed = Some(1.0 / t.alpha());
+    numbers.evidence_minute = e.reached_at;
+}
+
+/// "evidence 1/α reached at minute 7 (p = 0.004, anytime)", "evidence ×3.1 of ×60 needed",
+/// "p = 0.003 (this look needs p < 0.00093)", or a fixed-sample p-value.
+fn evidence_text(numbers: &MetricNumbers, p: f64) -> String {
+    if numbers.test == Some(TestMethod::SequentialRank) {
+        let needed = numbers.evidence_needed.map_or(0.0, |n| 1.0 / n);
+        return if numbers.evidence_minute.is_some() {
+            format!("{} below the {needed:.5} this look needs (anytime)", p_text(p))
+        } else {
+            format!("{} (this look needs p < {needed:.5})", p_text(p))
+        };
+    }
+    match (
+        numbers.evidence,
+        numbers.evidence_needed,
+        numbers.evidence_minute,
+    ) {
+        (Some(_), Some(_), Some(minute)) => {
+            format!(
+                "evidence 1/α reached at minute {minute} ({}, anytime)",
+                p_text(p)
+            )
+        }
+        (Some(e), Some(needed), None) => {
+            format!("evidence {} of {} needed", times(e.max(0.0)), times(needed))
+        }
+        _ => p_text(p),
+    }
 }
 
 fn latency(
@@ -232,6 +306,26 @@ fn latency(
     let (new_med, old_med) = (median(&new), median(&old));
     let test = stats::mann_whitney_u_sorted(&new, &old, Alternative::Greater, UMethod::Auto);
     let p = test.map_or(1.0, |u| u.p_value);
+    let evidence = match t.test {
+        TestKind::Sequential => {
+            // Every look spends its own share of α: look k (the k-th minute judged) needs
+            // p < α / (k(k+1)), and these shares sum to α over every look there will ever be.
+            let look = (minutes + 1).saturating_sub(t.min_minutes).max(1);
+            let needed = t.alpha() / (look as f64 * (look as f64 + 1.0));
+            numbers.test = Some(TestMethod::SequentialRank);
+            numbers.evidence = Some(1.0 / p.max(f64::MIN_POSITIVE));
+            numbers.evidence_needed = Some(1.0 / needed);
+            numbers.evidence_minute = (p < needed).then_some(minutes);
+            p < needed
+        }
+        TestKind::FixedSample => {
+            numbers.test = test.map(|u| match u.method {
+                UMethod::Exact => TestMethod::MannWhitneyExact,
+                _ => TestMethod::MannWhitneyAsymptotic,
+            });
+            p < t.alpha()
+        }
+    };
     let ratio = (old_med > 0.0)
         .then(|| new_med / old_med)
         .filter(|r| r.is_finite());
@@ -239,12 +333,8 @@ fn latency(
     numbers.old_value = Some(old_med);
     numbers.ratio = ratio;
     numbers.p_value = Some(p);
-    numbers.test = test.map(|u| match u.method {
-        UMethod::Exact => TestMethod::MannWhitneyExact,
-        _ => TestMethod::MannWhitneyAsymptotic,
-    });
     let beyond = ratio.map_or(new_med > old_med, |r| r > 1.0 + t.tolerance);
-    let judgement = decide(beyond, p < t.alpha());
+    let judgement = decide(beyond, evidence);
     let reason = format!(
         "{} {} vs {}{}, worse in {} of {}, {}{}",
         kind.label(),
@@ -255,8 +345,8 @@ fn latency(
             .unwrap_or_default(),
         worse,
         minutes_label(minutes),
-        p_text(p),
-        qualifier(judgement, p < t.alpha()),
+        evidence_text(&numbers, p),
+        qualifier(judgement, evidence),
     );
     (judgement, reason, numbers)
 }

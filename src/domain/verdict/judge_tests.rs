@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::{Judgement, MetricKind, MetricVerdict, TestMethod, Verdict, VerdictThresholds, judge};
+use super::{
+    Judgement, MetricKind, MetricVerdict, TestKind, TestMethod, Verdict, VerdictThresholds, judge,
+};
 use crate::domain::{MinutePoint, VersionMetrics};
 
 fn start() -> DateTime<Utc> {
@@ -64,13 +66,66 @@ fn metric(v: &Verdict, kind: MetricKind) -> &MetricVerdict {
         .expect("metric present")
 }
 
+/// The fixed-sample verdict (one look: Fisher, Mann–Whitney), whose p-values the scipy
+/// fixtures check.
 fn verdict(old: &[M], new: &[M]) -> Verdict {
+    judge(
+        &series("6", old),
+        &series("7", new),
+        None,
+        &VerdictThresholds {
+            test: TestKind::FixedSample,
+            ..VerdictThresholds::default()
+        },
+    )
+}
+
+/// The default, anytime-valid verdict.
+fn sequential(old: &[M], new: &[M]) -> Verdict {
     judge(
         &series("6", old),
         &series("7", new),
         None,
         &VerdictThresholds::default(),
     )
+}
+
+#[test]
+fn the_sequential_verdict_says_when_its_evidence_was_reached() {
+    // p99 doubles from the first minute: worse every minute, 1/α = 60 reached at minute 7.
+    let v = sequential(
+        &steady(15, 900.0, 1.0, 120.0, 400.0),
+        &steady(15, 100.0, 0.0, 121.0, 800.0),
+    );
+    let p99 = metric(&v, MetricKind::DurationP99);
+    assert_eq!(p99.judgement, Judgement::Fail);
+    assert_eq!(p99.numbers.test, Some(TestMethod::SequentialRank));
+    assert_eq!(p99.numbers.evidence_minute, Some(7));
+    assert!(
+        p99.reason.starts_with(
+            "p99 796 ms vs 398 ms (×2.0), worse in 15 of 15 minutes, evidence 1/α reached at \
+             minute 7"
+        ),
+        "{}",
+        p99.reason
+    );
+    // The same doubling seen for 6 minutes only: size without enough evidence yet.
+    let v = sequential(
+        &steady(6, 900.0, 1.0, 120.0, 400.0),
+        &steady(6, 100.0, 0.0, 121.0, 800.0),
+    );
+    let p99 = metric(&v, MetricKind::DurationP99);
+    assert_eq!(p99.judgement, Judgement::Marginal, "{}", p99.reason);
+    assert!(p99.reason.contains("needed"), "{}", p99.reason);
+    // 5% errors against 0.1%: the evidence is there in the first minute.
+    let v = sequential(
+        &steady(15, 1000.0, 1.0, 120.0, 400.0),
+        &steady(15, 100.0, 5.0, 120.0, 400.0),
+    );
+    let errors = metric(&v, MetricKind::ErrorRate);
+    assert_eq!(errors.judgement, Judgement::Fail);
+    assert_eq!(errors.numbers.test, Some(TestMethod::SequentialRate));
+    assert_eq!(errors.numbers.evidence_minute, Some(1));
 }
 
 #[test]

@@ -1,8 +1,15 @@
 //! The canary verdict: is the new (target) version of a Lambda function worse than the current
 //! one, judged on the per-version CloudWatch minutes since traffic started shifting?
 //!
+//! The verdict is looked at every minute, so by default its evidence is **anytime-valid**
+//! (see [`sequential`]): the chance that identical versions ever read FAIL over the whole
+//! canary, however often it is looked at, stays below `1 − confidence`. Error and throttle rates
+//! use a mixture likelihood ratio on the new version's share of the events, latencies a
+//! sequential rank test on the per-minute values. `[verdict] test = "fixed_sample"` selects the
+//! classic one-look tests below instead (kept for comparison: `cargo bench --bench verdict`).
+//!
 //! Only minutes in which both versions served requests are compared. Each metric gets a
-//! [`Judgement`] with the reason in words and the numbers behind it:
+//! [`Judgement`] with the reason in words and the numbers behind it (fixed-sample tests):
 //! - **error rate**: Fisher's exact test, one-sided (is the new version's error rate higher?),
 //!   on the error and invocation counts of the compared minutes. Fisher's test is exact at any
 //!   count, so it is used throughout, except when the counts are so large (hypergeometric
@@ -22,6 +29,7 @@
 mod judge;
 mod mann_whitney;
 mod samples;
+mod sequential;
 mod stats;
 mod thresholds;
 
@@ -40,7 +48,7 @@ use super::{DeploymentView, LambdaTarget, VersionMetrics};
 pub use stats::{
     Alternative, ProportionMethod, UMethod, UTest, fisher_exact, mann_whitney_u, proportion_test,
 };
-pub use thresholds::{ThresholdOverrides, VerdictConfig, VerdictThresholds};
+pub use thresholds::{TestKind, ThresholdOverrides, VerdictConfig, VerdictThresholds};
 
 /// The judgement of one metric, or of the whole canary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,6 +124,10 @@ pub enum TestMethod {
     ProportionZTest,
     MannWhitneyExact,
     MannWhitneyAsymptotic,
+    /// Anytime-valid mixture likelihood ratio on the new version's share of the events.
+    SequentialRate,
+    /// Anytime-valid sequential rank test on the per-minute values.
+    SequentialRank,
 }
 
 /// The numbers behind a metric's judgement. Every float is finite.
@@ -127,8 +139,14 @@ pub struct MetricNumbers {
     pub old_value: Option<f64>,
     /// `new_value / old_value`, when the current value is above zero.
     pub ratio: Option<f64>,
-    /// One-sided p-value of "the new version is worse", in `[0, 1]`.
+    /// One-sided p-value of "the new version is worse", in `[0, 1]` (for a sequential test:
+    /// the anytime-valid one, `1 / evidence`).
     pub p_value: Option<f64>,
+    /// Sequential tests: the largest evidence (likelihood ratio) reached, what a failure needs
+    /// (`1/α`), and the minute it was first reached.
+    pub evidence: Option<f64>,
+    pub evidence_needed: Option<f64>,
+    pub evidence_minute: Option<usize>,
     pub test: Option<TestMethod>,
     /// Minutes compared for this metric.
     pub minutes: usize,

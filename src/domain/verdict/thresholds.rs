@@ -21,6 +21,17 @@ use serde::{Deserialize, Serialize};
 
 use super::MetricKind;
 
+/// Which tests give the evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// Anytime-valid: `1 − confidence` holds over every look at the canary.
+    #[default]
+    Sequential,
+    /// One-look tests (Fisher, Mann–Whitney): valid for a single look only.
+    FixedSample,
+}
+
 /// The thresholds for one function.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -41,6 +52,8 @@ pub struct VerdictThresholds {
     pub min_minutes: usize,
     /// Metrics whose judgement makes the overall verdict. Empty means all of them.
     pub critical: Vec<MetricKind>,
+    /// Sequential (anytime-valid, the default) or fixed-sample tests.
+    pub test: TestKind,
 }
 
 impl Default for VerdictThresholds {
@@ -57,6 +70,7 @@ impl Default for VerdictThresholds {
                 MetricKind::DurationP99,
                 MetricKind::DurationP50,
             ],
+            test: TestKind::default(),
         }
     }
 }
@@ -104,6 +118,7 @@ impl VerdictThresholds {
             min_baseline_invocations: self.min_baseline_invocations.max(1),
             min_minutes: self.min_minutes.max(2),
             critical: self.critical.clone(),
+            test: self.test,
         }
     }
 
@@ -188,6 +203,8 @@ pub struct VerdictConfig {
     pub min_baseline_invocations: Option<u64>,
     pub min_minutes: Option<usize>,
     pub critical: Option<Vec<MetricKind>>,
+    /// `sequential` (anytime-valid, the default) or `fixed_sample`.
+    pub test: TestKind,
     /// Keyed by Lambda function name.
     pub functions: BTreeMap<String, ThresholdOverrides>,
 }
@@ -203,6 +220,7 @@ impl Default for VerdictConfig {
             min_baseline_invocations: None,
             min_minutes: None,
             critical: None,
+            test: TestKind::default(),
             functions: BTreeMap::new(),
         }
     }
@@ -224,7 +242,9 @@ impl VerdictConfig {
 
     /// The thresholds for every function without overrides.
     pub fn defaults(&self) -> VerdictThresholds {
-        self.section().apply(VerdictThresholds::default())
+        let mut t = self.section().apply(VerdictThresholds::default());
+        t.test = self.test;
+        t
     }
 
     /// The thresholds for `function`: the defaults with its overrides applied.
