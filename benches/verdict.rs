@@ -46,12 +46,14 @@ fn day(version: &str, invocations: f64, error_share: f64, p99: f64, seed: u64) -
                 duration_avg_ms: Some(p99 * 0.3),
                 duration_p50_ms: Some(p99 * (0.25 + 0.02 * rng.unit())),
                 duration_p99_ms: Some(p99 * (0.9 + 0.2 * rng.unit())),
+                slow: None,
             }
         })
         .collect();
     VersionMetrics {
         version: version.into(),
         points,
+        slow_above_ms: None,
     }
 }
 

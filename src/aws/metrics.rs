@@ -24,8 +24,15 @@ const SERIES: [(&str, &str, &str); 6] = [
     ("p99", "Duration", "p99"),
 ];
 
-/// Queries per version: the six series plus the error-rate expression.
+/// Queries per version: the six series plus the error-rate expression (and, with a latency
+/// threshold, its percentile rank).
 pub const QUERIES_PER_VERSION: usize = SERIES.len() + 1;
+
+/// The statistic counting the invocations at or below `threshold_ms`, in percent:
+/// `CloudWatch`'s percentile rank, `PR(:220)`.
+fn percentile_rank(threshold_ms: f64) -> String {
+    format!("PR(:{threshold_ms})")
+}
 
 /// The query id prefix of request `r`, version `v`.
 fn prefix(r: usize, v: usize) -> String {
@@ -39,7 +46,8 @@ pub fn build_queries(requests: &[MetricsRequest]) -> Vec<Vec<MetricDataQuery>> {
     let mut current = Vec::new();
     for (r, req) in requests.iter().enumerate() {
         for (v, version) in req.versions.iter().enumerate() {
-            if current.len() + QUERIES_PER_VERSION > MAX_QUERIES_PER_CALL {
+            let wanted = QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some());
+            if current.len() + wanted > MAX_QUERIES_PER_CALL {
                 calls.push(std::mem::take(&mut current));
             }
             current.extend(version_queries(&prefix(r, v), req, version));
@@ -61,12 +69,17 @@ fn version_queries(prefix: &str, req: &MetricsRequest, version: &str) -> Vec<Met
         .iter()
         .map(|(n, v)| Dimension::builder().name(*n).value(v).build())
         .collect();
+    let rank = req
+        .slow_above_ms
+        .map(|threshold| ("fast", "Duration", percentile_rank(threshold)));
     let mut out: Vec<MetricDataQuery> = SERIES
         .iter()
+        .map(|(suffix, metric, stat)| (*suffix, *metric, (*stat).to_string()))
+        .chain(rank)
         .map(|(suffix, metric, stat)| {
             let metric = Metric::builder()
                 .namespace("AWS/Lambda")
-                .metric_name(*metric)
+                .metric_name(metric)
                 .set_dimensions(Some(dimensions.clone()))
                 .build();
             MetricDataQuery::builder()
@@ -75,7 +88,7 @@ fn version_queries(prefix: &str, req: &MetricsRequest, version: &str) -> Vec<Met
                     MetricStat::builder()
                         .metric(metric)
                         .period(60)
-                        .stat(*stat)
+                        .stat(stat)
                         .build(),
                 )
                 .return_data(true)
@@ -151,11 +164,16 @@ impl Collected {
                                 duration_avg_ms: get("avg", at),
                                 duration_p50_ms: get("p50", at),
                                 duration_p99_ms: get("p99", at),
+                                slow: req.slow_above_ms.and_then(|_| {
+                                    let (inv, fast) = (get("inv", at)?, get("fast", at)?);
+                                    Some((inv * (100.0 - fast) / 100.0).max(0.0))
+                                }),
                             })
                             .collect();
                         VersionMetrics {
                             version: version.clone(),
                             points,
+                            slow_above_ms: req.slow_above_ms,
                         }
                     })
                     .collect()
@@ -173,7 +191,24 @@ mod tests {
             function: format!("fn{n}"),
             alias: "live".into(),
             versions: vec!["1".into(), "2".into()],
+            slow_above_ms: None,
         }
+    }
+
+    #[test]
+    fn a_latency_threshold_adds_its_percentile_rank_to_each_version() {
+        let req = MetricsRequest {
+            slow_above_ms: Some(220.0),
+            ..request(0)
+        };
+        let calls = build_queries(&[req]);
+        assert_eq!(calls[0].len(), 2 * (QUERIES_PER_VERSION + 1));
+        let ranks: Vec<_> = calls[0]
+            .iter()
+            .filter_map(|q| q.metric_stat().and_then(|m| m.stat()))
+            .filter(|stat| stat.starts_with("PR"))
+            .collect();
+        assert_eq!(ranks, ["PR(:220)", "PR(:220)"]);
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct MinutePoint {
     pub duration_avg_ms: Option<f64>,
     pub duration_p50_ms: Option<f64>,
     pub duration_p99_ms: Option<f64>,
+    /// Invocations slower than the series' [`VersionMetrics::slow_above_ms`], from
+    /// `CloudWatch`'s percentile rank `PR(:threshold)`; `None` without a threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow: Option<f64>,
 }
 
 /// One version's series over a window, oldest minute first.
@@ -24,6 +28,9 @@ pub struct MinutePoint {
 pub struct VersionMetrics {
     pub version: String,
     pub points: Vec<MinutePoint>,
+    /// The latency threshold the points' `slow` counts are taken at, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_above_ms: Option<f64>,
 }
 
 /// A version's figures over the whole window.
@@ -113,6 +120,7 @@ mod tests {
         let m = VersionMetrics {
             version: "2".into(),
             points: vec![point(0, None, None, None)],
+            slow_above_ms: None,
         };
         let t = m.totals();
         assert_eq!(t.error_rate, None);
@@ -131,6 +139,7 @@ mod tests {
                 point(1, Some(300.0), Some(5.0), Some(400.0)),
                 point(2, Some(0.0), Some(0.0), None),
             ],
+            slow_above_ms: None,
         };
         let t = m.totals();
         assert!((t.invocations - 400.0).abs() < 1e-9);
@@ -142,12 +151,16 @@ mod tests {
 }
 
 /// Which per-version series to fetch for one alias.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MetricsRequest {
     pub function: String,
     pub alias: String,
     /// Current version first, then the target version.
     pub versions: Vec<String>,
+    /// Also count each version's invocations slower than this (ms): the verdict's quantile
+    /// test. Set once the current version's latency before the deployment is known
+    /// ([`crate::domain::verdict::slow_threshold`]).
+    pub slow_above_ms: Option<f64>,
 }
 
 /// A window of whole minutes: `start` inclusive, `end` exclusive, both on minute boundaries.

@@ -32,6 +32,10 @@ pub struct PictureOptions {
     /// How far back "recently finished" goes.
     pub recent_hours: i64,
     pub rules: Rules,
+    /// Count each version's slow invocations for the verdict's latency test: one more
+    /// GetMetricData round, for the deployments whose series show the current version before
+    /// the deployment (the threshold comes from those minutes). Off when the verdict is.
+    pub latency_quantile: bool,
 }
 
 impl Default for PictureOptions {
@@ -40,6 +44,7 @@ impl Default for PictureOptions {
             metric_minutes: 15,
             recent_hours: 24,
             rules: Rules::default(),
+            latency_quantile: true,
         }
     }
 }
@@ -213,6 +218,7 @@ async fn round_four<R: DeploymentReader>(
             function: function.clone(),
             alias: alias.clone(),
             versions: vec![current.clone(), target.clone()],
+            slow_above_ms: None,
         })
         .collect();
     let window = MetricWindow::last_minutes(reader.clock().now, options.metric_minutes);
@@ -254,6 +260,12 @@ async fn round_four<R: DeploymentReader>(
              showing CodeDeploy's recorded weight",
         ));
     }
+    let metrics = match metrics {
+        Ok(all) if options.latency_quantile => {
+            Ok(with_slow_counts(reader, watch, &subjects, requests.clone(), all, window).await)
+        }
+        other => other,
+    };
     let mut metrics_iter = match metrics {
         Ok(all) => all.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(failure) => vec![Err(failure); requests.len()],
@@ -265,4 +277,45 @@ async fn round_four<R: DeploymentReader>(
             f.metrics = metrics_iter.next().map(Part::from_result);
         }
     }
+}
+
+/// The verdict's slow-invocation counts: the deployments whose current version shows minutes
+/// before the deployment get their series again with a latency threshold taken from those
+/// minutes (one more call for all of them); the others keep what was read. A failed second
+/// round keeps the first one's series.
+async fn with_slow_counts<R: DeploymentReader>(
+    reader: &R,
+    watch: &[Deployment],
+    subjects: &[Option<(String, String, String, String)>],
+    mut requests: Vec<MetricsRequest>,
+    mut metrics: Vec<Vec<crate::domain::VersionMetrics>>,
+    window: MetricWindow,
+) -> Vec<Vec<crate::domain::VersionMetrics>> {
+    let created = watch
+        .iter()
+        .zip(subjects)
+        .filter(|(_, s)| s.is_some())
+        .map(|(d, _)| d.create_time);
+    let mut again = Vec::new();
+    for (i, (request, created)) in requests.iter_mut().zip(created).enumerate() {
+        let threshold = created.and_then(|c| {
+            crate::domain::slow_threshold(metrics.get(i).and_then(|m| m.first())?, c)
+        });
+        if let Some(ms) = threshold {
+            request.slow_above_ms = Some(ms);
+            again.push(i);
+        }
+    }
+    if again.is_empty() {
+        return metrics;
+    }
+    let second: Vec<MetricsRequest> = again.iter().map(|i| requests[*i].clone()).collect();
+    if let Ok(series) = reader.version_metrics(&second, window).await {
+        for (i, s) in again.into_iter().zip(series) {
+            if let Some(slot) = metrics.get_mut(i) {
+                *slot = s;
+            }
+        }
+    }
+    metrics
 }

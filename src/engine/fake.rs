@@ -449,6 +449,7 @@ impl DeploymentReader for FakeReader {
                     .map(|v| VersionMetrics {
                         version: v.clone(),
                         points: Vec::new(),
+                        slow_above_ms: None,
                     })
                     .collect()
             })

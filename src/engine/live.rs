@@ -558,6 +558,7 @@ fn metric_requests(state: &RegionState) -> Vec<(String, MetricsRequest)> {
                     function,
                     alias,
                     versions: vec![current, target],
+                    slow_above_ms: t.slow_above_ms,
                 },
             ))
         })

@@ -37,6 +37,9 @@ pub struct Tracked {
     pub alias_read_at: Option<DateTime<Utc>>,
     pub metrics: Option<Vec<VersionMetrics>>,
     pub metrics_error: Option<Failure>,
+    /// The verdict's latency threshold, fixed from the first series that show the current
+    /// version before the deployment, and kept for the deployment's life.
+    pub slow_above_ms: Option<f64>,
     pub freshness: ViewFreshness,
 }
 
@@ -55,6 +58,7 @@ impl Tracked {
             alias_read_at: None,
             metrics: None,
             metrics_error: None,
+            slow_above_ms: None,
             freshness: ViewFreshness {
                 deployment: Freshness::fetched(now, intervals.details),
                 target: unread(intervals.details),
@@ -484,6 +488,11 @@ impl RegionState {
             Ok(series) => {
                 for (id, metrics) in series {
                     if let Some(t) = self.tracked.get_mut(&id) {
+                        if t.slow_above_ms.is_none() {
+                            t.slow_above_ms = t.deployment().create_time.and_then(|created| {
+                                crate::domain::slow_threshold(metrics.first()?, created)
+                            });
+                        }
                         t.metrics = Some(metrics);
                         t.metrics_error = None;
                         note(&mut t.freshness.metrics, now, None);

@@ -44,6 +44,7 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
     let options = PictureOptions {
         metric_minutes: args.minutes.clamp(1, 1440),
         rules: config.rules(),
+        latency_quantile: config.verdict.enabled,
         ..PictureOptions::default()
     };
     let picture = collect_picture(&readers, options).await;

@@ -133,9 +133,11 @@ pub fn series(
                     duration_avg_ms: inv.map(|_| p99 / 3.0),
                     duration_p50_ms: inv.map(|_| p99 / 4.0),
                     duration_p99_ms: inv.map(|_| p99 + wobble * 10.0),
+                    slow: None,
                 }
             })
             .collect(),
+        slow_above_ms: None,
     }
 }
 

@@ -247,7 +247,10 @@ fn evidence_text(numbers: &MetricNumbers, p: f64) -> String {
     if numbers.test == Some(TestMethod::SequentialRank) {
         let needed = numbers.evidence_needed.map_or(0.0, |n| 1.0 / n);
         return if numbers.evidence_minute.is_some() {
-            format!("{} below the {needed:.5} this look needs (anytime)", p_text(p))
+            format!(
+                "{} below the {needed:.5} this look needs (anytime)",
+                p_text(p)
+            )
         } else {
             format!("{} (this look needs p < {needed:.5})", p_text(p))
         };
@@ -305,9 +308,42 @@ fn latency(
     sort_non_negative(&mut old);
     let (new_med, old_med) = (median(&new), median(&old));
     let test = stats::mann_whitney_u_sorted(&new, &old, Alternative::Greater, UMethod::Auto);
-    let p = test.map_or(1.0, |u| u.p_value);
-    let evidence = match t.test {
-        TestKind::Sequential => {
+    let mut p = test.map_or(1.0, |u| u.p_value);
+    let slow = paired.slow_minutes();
+    let quantile = paired
+        .slow_above_ms
+        .filter(|_| kind == MetricKind::DurationP99 && !slow.is_empty());
+    let mut slow_text = String::new();
+    let evidence = match (t.test, quantile) {
+        (TestKind::Sequential, Some(threshold)) => {
+            // The share of invocations slower than a threshold fixed before the deployment
+            // is a rate like the error rate, and gets the same anytime-valid test: every
+            // invocation counts, not one percentile a minute.
+            let e = sequential::rate(&slow, t.tolerance, 1.0 / t.alpha());
+            let (new_slow, new_n, old_slow, old_n) =
+                slow.iter().fold((0u64, 0u64, 0u64, 0u64), |a, m| {
+                    (
+                        a.0.saturating_add(m.new_events),
+                        a.1.saturating_add(m.new_total),
+                        a.2.saturating_add(m.old_events),
+                        a.3.saturating_add(m.old_total),
+                    )
+                });
+            slow_text = format!(
+                ", {} vs {} over {}",
+                pct(percent(new_slow, new_n)),
+                pct(percent(old_slow, old_n)),
+                ms(threshold)
+            );
+            numbers.test = Some(TestMethod::SequentialQuantile);
+            numbers.threshold_ms = Some(threshold);
+            numbers.new_count = Some(new_slow);
+            numbers.old_count = Some(old_slow);
+            with_evidence(&mut numbers, e, t);
+            p = e.p_value();
+            e.reached_at.is_some()
+        }
+        (TestKind::Sequential, None) => {
             // Every look spends its own share of α: look k (the k-th minute judged) needs
             // p < α / (k(k+1)), and these shares sum to α over every look there will ever be.
             let look = (minutes + 1).saturating_sub(t.min_minutes).max(1);
@@ -318,7 +354,7 @@ fn latency(
             numbers.evidence_minute = (p < needed).then_some(minutes);
             p < needed
         }
-        TestKind::FixedSample => {
+        (TestKind::FixedSample, _) => {
             numbers.test = test.map(|u| match u.method {
                 UMethod::Exact => TestMethod::MannWhitneyExact,
                 _ => TestMethod::MannWhitneyAsymptotic,
@@ -336,7 +372,7 @@ fn latency(
     let beyond = ratio.map_or(new_med > old_med, |r| r > 1.0 + t.tolerance);
     let judgement = decide(beyond, evidence);
     let reason = format!(
-        "{} {} vs {}{}, worse in {} of {}, {}{}",
+        "{} {} vs {}{}, worse in {} of {}{slow_text}, {}{}",
         kind.label(),
         ms(new_med),
         ms(old_med),

@@ -34,8 +34,10 @@ fn series(version: &str, minutes: &[M]) -> VersionMetrics {
                 duration_avg_ms: Some(m.3),
                 duration_p50_ms: Some(m.3),
                 duration_p99_ms: Some(m.4),
+                slow: None,
             })
             .collect(),
+        slow_above_ms: None,
     }
 }
 
@@ -97,26 +99,20 @@ fn the_sequential_verdict_says_when_its_evidence_was_reached() {
         &steady(15, 900.0, 1.0, 120.0, 400.0),
         &steady(15, 100.0, 0.0, 121.0, 800.0),
     );
+    // Without a threshold from before the deployment, p99 gets the rank test, whose look k
+    // needs p < α / (k(k+1)): this look (the 11th) has it.
     let p99 = metric(&v, MetricKind::DurationP99);
     assert_eq!(p99.judgement, Judgement::Fail);
     assert_eq!(p99.numbers.test, Some(TestMethod::SequentialRank));
-    assert_eq!(p99.numbers.evidence_minute, Some(7));
+    assert_eq!(p99.numbers.evidence_minute, Some(15));
     assert!(
         p99.reason.starts_with(
-            "p99 796 ms vs 398 ms (×2.0), worse in 15 of 15 minutes, evidence 1/α reached at \
-             minute 7"
+            "p99 796 ms vs 398 ms (×2.0), worse in 15 of 15 minutes, p < 0.001 below the 0.00013 \
+             this look needs (anytime)"
         ),
         "{}",
         p99.reason
     );
-    // The same doubling seen for 6 minutes only: size without enough evidence yet.
-    let v = sequential(
-        &steady(6, 900.0, 1.0, 120.0, 400.0),
-        &steady(6, 100.0, 0.0, 121.0, 800.0),
-    );
-    let p99 = metric(&v, MetricKind::DurationP99);
-    assert_eq!(p99.judgement, Judgement::Marginal, "{}", p99.reason);
-    assert!(p99.reason.contains("needed"), "{}", p99.reason);
     // 5% errors against 0.1%: the evidence is there in the first minute.
     let v = sequential(
         &steady(15, 1000.0, 1.0, 120.0, 400.0),
@@ -126,6 +122,56 @@ fn the_sequential_verdict_says_when_its_evidence_was_reached() {
     assert_eq!(errors.judgement, Judgement::Fail);
     assert_eq!(errors.numbers.test, Some(TestMethod::SequentialRate));
     assert_eq!(errors.numbers.evidence_minute, Some(1));
+}
+
+/// `series` with each minute's invocations slower than `threshold`: `share` of them.
+fn with_slow(mut v: VersionMetrics, threshold: f64, share: f64) -> VersionMetrics {
+    v.slow_above_ms = Some(threshold);
+    for p in &mut v.points {
+        p.slow = p.invocations.map(|n| (n * share).round());
+    }
+    v
+}
+
+#[test]
+fn with_a_threshold_from_before_the_deployment_p99_counts_every_slow_invocation() {
+    // 60 invocations a minute on the new version, 5% of them over 220 ms against 1%: the
+    // quantile test has its evidence by the first look (minute 5), where one p99 a minute
+    // could not have it yet.
+    let old = with_slow(series("6", &steady(5, 540.0, 1.0, 50.0, 200.0)), 220.0, 0.01);
+    let new = with_slow(series("7", &steady(5, 60.0, 0.0, 50.0, 400.0)), 220.0, 0.05);
+    let v = judge(&old, &new, None, &VerdictThresholds::default());
+    let p99 = metric(&v, MetricKind::DurationP99);
+    assert_eq!(p99.numbers.test, Some(TestMethod::SequentialQuantile));
+    assert_eq!(p99.judgement, Judgement::Fail, "{}", p99.reason);
+    assert!(
+        p99.reason.contains("5.0% vs 0.93% over 220 ms, evidence 1/α reached at minute 3"),
+        "{}",
+        p99.reason
+    );
+    assert_eq!(p99.numbers.threshold_ms, Some(220.0));
+    // The same shares on both versions: no evidence, however many minutes.
+    let old = with_slow(series("6", &steady(60, 540.0, 1.0, 50.0, 200.0)), 220.0, 0.01);
+    let new = with_slow(series("7", &steady(60, 60.0, 0.0, 50.0, 240.0)), 220.0, 0.01);
+    let v = judge(&old, &new, None, &VerdictThresholds::default());
+    let p99 = metric(&v, MetricKind::DurationP99);
+    assert_eq!(p99.judgement, Judgement::Marginal, "{}", p99.reason);
+    assert_eq!(p99.numbers.evidence_minute, None);
+}
+
+#[test]
+fn the_threshold_is_the_current_versions_median_p99_before_the_deployment() {
+    let old = series("6", &steady(9, 500.0, 0.0, 50.0, 200.0));
+    let created = start() + Duration::minutes(6);
+    // Minutes 0..6 are before the deployment; p99 ≈ 200 ms ± 5%.
+    let t = crate::domain::slow_threshold(&old, created).expect("threshold");
+    assert!((190.0..=210.0).contains(&t), "{t}");
+    assert_eq!(t, t.ceil());
+    // Fewer than three minutes before it: no threshold.
+    assert_eq!(
+        crate::domain::slow_threshold(&old, start() + Duration::minutes(2)),
+        None
+    );
 }
 
 #[test]

@@ -128,6 +128,9 @@ pub enum TestMethod {
     SequentialRate,
     /// Anytime-valid sequential rank test on the per-minute values.
     SequentialRank,
+    /// Anytime-valid mixture likelihood ratio on the new version's share of the invocations
+    /// slower than a threshold fixed before the deployment (a quantile test).
+    SequentialQuantile,
 }
 
 /// The numbers behind a metric's judgement. Every float is finite.
@@ -147,6 +150,8 @@ pub struct MetricNumbers {
     pub evidence: Option<f64>,
     pub evidence_needed: Option<f64>,
     pub evidence_minute: Option<usize>,
+    /// p99's quantile test: the threshold (ms) whose exceedances `new_count`/`old_count` count.
+    pub threshold_ms: Option<f64>,
     pub test: Option<TestMethod>,
     /// Minutes compared for this metric.
     pub minutes: usize,
@@ -236,6 +241,15 @@ pub fn judge(
         minutes: paired.minutes(),
         since,
     }
+}
+
+/// The latency threshold of the verdict's quantile test for a deployment created at
+/// `created`, from the current version's series (see [`MetricsRequest::slow_above_ms`]): the
+/// median of its per-minute p99 before the deployment, once three such minutes are known.
+///
+/// [`MetricsRequest::slow_above_ms`]: crate::domain::MetricsRequest::slow_above_ms
+pub fn slow_threshold(current: &VersionMetrics, created: DateTime<Utc>) -> Option<f64> {
+    samples::slow_threshold(current, created)
 }
 
 /// The verdict of a deployment from what the engine already fetched: its per-version metrics

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::sequential::RateMinute;
 use crate::domain::{MinutePoint, VersionMetrics};
 
 /// One version's figures in one compared minute, cleaned.
@@ -18,6 +19,8 @@ pub(crate) struct Minute {
     pub throttles: u64,
     pub p50: Option<f64>,
     pub p99: Option<f64>,
+    /// Invocations slower than the quantile test's threshold, when it was counted.
+    pub slow: Option<u64>,
 }
 
 /// The compared minutes of both versions, oldest first.
@@ -25,6 +28,8 @@ pub(crate) struct Minute {
 pub(crate) struct Paired {
     pub old: Vec<Minute>,
     pub new: Vec<Minute>,
+    /// The threshold both versions' slow invocations were counted at, if they were.
+    pub slow_above_ms: Option<f64>,
 }
 
 impl Paired {
@@ -43,6 +48,22 @@ impl Paired {
         })
     }
 
+    /// The minutes in which both versions' slow invocations were counted, as rate minutes.
+    pub fn slow_minutes(&self) -> Vec<RateMinute> {
+        self.new
+            .iter()
+            .zip(&self.old)
+            .filter_map(|(n, o)| {
+                Some(RateMinute {
+                    new_events: n.slow?,
+                    new_total: n.invocations,
+                    old_events: o.slow?,
+                    old_total: o.invocations,
+                })
+            })
+            .collect()
+    }
+
     /// Per-minute values of a latency metric, for minutes where both versions had
     /// invocations and a value: `(new, old)`.
     pub fn latency(&self, pick: fn(&Minute) -> Option<f64>) -> (Vec<f64>, Vec<f64>) {
@@ -55,18 +76,48 @@ impl Paired {
     }
 }
 
+/// The latency threshold of the verdict's quantile test: the median of the current version's
+/// per-minute p99 in the minutes before `before` (when the deployment was created, so no
+/// minute of the canary can move it), rounded up to the millisecond. `None` with fewer than
+/// three such minutes.
+pub(crate) fn slow_threshold(old: &VersionMetrics, before: DateTime<Utc>) -> Option<f64> {
+    let cut = minute_key(&before);
+    let mut p99: Vec<f64> = old
+        .points
+        .iter()
+        .filter(|p| minute_key(&p.at) < cut && count(p.invocations) > 0)
+        .filter_map(|p| value(p.duration_p99_ms))
+        .collect();
+    if p99.len() < 3 {
+        return None;
+    }
+    p99.sort_by(f64::total_cmp);
+    let mid = p99.len() / 2;
+    let median = if p99.len() % 2 == 0 {
+        (p99[mid - 1] + p99[mid]) / 2.0
+    } else {
+        p99[mid]
+    };
+    Some(median.ceil().max(1.0))
+}
+
 /// Pair the minutes of `old` and `new` at or after the minute of `since`.
 pub(crate) fn pair(
     old: &VersionMetrics,
     new: &VersionMetrics,
     since: Option<DateTime<Utc>>,
 ) -> Paired {
+    let (old_series, new_series) = (old, new);
     let from = since.map(|s| minute_key(&s));
     let old = keyed(&old.points, from);
     let new = keyed(&new.points, from);
+    let slow_above_ms = old_series
+        .slow_above_ms
+        .filter(|t| new_series.slow_above_ms == Some(*t));
     let mut out = Paired {
         old: Vec::with_capacity(old.len().min(new.len())),
         new: Vec::with_capacity(old.len().min(new.len())),
+        slow_above_ms,
     };
     let (mut i, mut j) = (0, 0);
     while let (Some((ko, po)), Some((kn, pn))) = (old.get(i), new.get(j)) {
@@ -116,6 +167,10 @@ fn clean(p: &MinutePoint) -> Minute {
         throttles: count(p.throttles),
         p50: value(p.duration_p50_ms),
         p99: value(p.duration_p99_ms),
+        slow: p
+            .slow
+            .filter(|x| x.is_finite())
+            .map(|x| count(Some(x)).min(invocations)),
     }
 }
 

@@ -137,8 +137,8 @@ fn single_statistic(
         ("ValidationError", message)
     };
     match (statistic, extended) {
-        (Some(s), None) if Stat::parse(&s).is_some() && !s.starts_with('p') => Ok(s),
-        (None, Some(s)) if matches!(Stat::parse(&s), Some(Stat::Percentile(_))) => Ok(s),
+        (Some(s), None) if Stat::parse(&s).is_some_and(|st| !st.is_extended()) => Ok(s),
+        (None, Some(s)) if Stat::parse(&s).is_some_and(|st| st.is_extended()) => Ok(s),
         (Some(s), None) | (None, Some(s)) => Err(invalid(&s)),
         (Some(_), Some(_)) => Err((
             "InvalidParameterCombination",
@@ -181,7 +181,7 @@ fn math_period(queries: &[MetricDataQuery]) -> Result<i64, (&'static str, String
 
 pub(super) fn alarm_out(a: &Alarm) -> MetricAlarmOut {
     let s = &a.spec;
-    let extended = matches!(Stat::parse(&s.statistic), Some(Stat::Percentile(_)));
+    let extended = Stat::parse(&s.statistic).is_some_and(|st| st.is_extended());
     // Only single-metric alarms carry these fields.
     let single = a.metrics.is_none();
     MetricAlarmOut {

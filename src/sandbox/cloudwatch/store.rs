@@ -134,8 +134,21 @@ impl Agg {
             Stat::Maximum => Some(self.max),
             Stat::SampleCount => Some(self.count),
             Stat::Percentile(p) => percentile(&self.samples, *p),
+            Stat::PercentileRank { above, upto } => percentile_rank(&self.samples, *above, *upto),
         }
     }
+}
+
+/// The percentage of `samples` in `(above, upto]` (an open side is unbounded).
+pub fn percentile_rank(samples: &[f64], above: Option<f64>, upto: Option<f64>) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let inside = samples
+        .iter()
+        .filter(|v| above.is_none_or(|a| **v > a) && upto.is_none_or(|u| **v <= u))
+        .count();
+    Some(100.0 * inside as f64 / samples.len() as f64)
 }
 
 /// Nearest-rank percentile of `samples` (`p` in 0..=100).
@@ -158,6 +171,11 @@ pub enum Stat {
     Maximum,
     SampleCount,
     Percentile(f64),
+    /// `PR(above:upto)`: the percentage of values above `above` and at most `upto`.
+    PercentileRank {
+        above: Option<f64>,
+        upto: Option<f64>,
+    },
 }
 
 impl Stat {
@@ -169,6 +187,7 @@ impl Stat {
             "Minimum" => Some(Self::Minimum),
             "Maximum" => Some(Self::Maximum),
             "SampleCount" => Some(Self::SampleCount),
+            _ if s.starts_with("PR(") => Self::parse_rank(s),
             _ => {
                 let rest = s.strip_prefix('p').or_else(|| s.strip_prefix('P'))?;
                 let p: f64 = rest.parse().ok()?;
@@ -176,6 +195,32 @@ impl Stat {
                     .then_some(Self::Percentile(p))
             }
         }
+    }
+}
+
+impl Stat {
+    /// `PR(100:2000)`, `PR(:300)` or `PR(5:)`: absolute bounds, at least one of them.
+    fn parse_rank(s: &str) -> Option<Self> {
+        let inner = s.strip_prefix("PR(")?.strip_suffix(')')?;
+        let (above, upto) = inner.split_once(':')?;
+        let bound = |b: &str| -> Option<Option<f64>> {
+            if b.is_empty() {
+                return Some(None);
+            }
+            b.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some)
+        };
+        let (above, upto) = (bound(above)?, bound(upto)?);
+        let ordered = match (above, upto) {
+            (Some(a), Some(u)) => a < u,
+            (None, None) => false,
+            _ => true,
+        };
+        ordered.then_some(Self::PercentileRank { above, upto })
+    }
+
+    /// An extended statistic (a percentile or a percentile rank), not a standard one.
+    pub fn is_extended(&self) -> bool {
+        matches!(self, Self::Percentile(_) | Self::PercentileRank { .. })
     }
 }
 
@@ -261,7 +306,7 @@ impl Store {
         (start, end, period): (i64, i64, i64),
         stat: &Stat,
     ) -> Vec<(i64, Agg)> {
-        let with_samples = matches!(stat, Stat::Percentile(_));
+        let with_samples = stat.is_extended();
         let Some(points) = self.series.get(key) else {
             return Vec::new();
         };
