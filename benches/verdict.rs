@@ -47,6 +47,7 @@ fn day(version: &str, invocations: f64, error_share: f64, p99: f64, seed: u64) -
                 duration_p50_ms: Some(p99 * (0.25 + 0.02 * rng.unit())),
                 duration_p99_ms: Some(p99 * (0.9 + 0.2 * rng.unit())),
                 slow: None,
+                business: Vec::new(),
             }
         })
         .collect();

@@ -21,8 +21,8 @@
 //! `VERDICT_SIM_SEEDS=N` sets the canaries per cell (default 30: 1,080 A/A canaries).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use rand::rngs::SmallRng;
 use rand_distr::{Binomial, Distribution, LogNormal, Poisson};
 use rollwatch::domain::verdict::{Judgement, TestKind, VerdictThresholds, judge};
 use rollwatch::domain::{MinutePoint, VersionMetrics, slow_threshold};
@@ -99,6 +99,7 @@ fn minute(
         duration_p50_ms: nearest_rank(&samples, 0.50),
         duration_p99_ms: nearest_rank(&samples, 0.99),
         slow: threshold.map(|t| samples.iter().filter(|v| **v > t).count() as f64),
+        business: Vec::new(),
     }
 }
 
@@ -171,7 +172,10 @@ fn wilson(k: usize, n: usize) -> (f64, f64) {
     let p = k / n;
     let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
     let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    (100.0 * (centre - half).max(0.0), 100.0 * (centre + half).min(1.0))
+    (
+        100.0 * (centre - half).max(0.0),
+        100.0 * (centre + half).min(1.0),
+    )
 }
 
 fn median(mut v: Vec<i64>) -> String {
@@ -197,7 +201,10 @@ fn run(rpm: f64, effect: Effect, seeds: u64, salt: u64) -> Cell {
     for config in [Config::Canary, Config::Linear] {
         for duration in DURATIONS {
             for s in 0..seeds {
-                let seed = salt ^ (s << 20) ^ ((rpm as u64) << 40) ^ (duration as u64) << 8
+                let seed = salt
+                    ^ (s << 20)
+                    ^ ((rpm as u64) << 40)
+                    ^ (duration as u64) << 8
                     ^ u64::from(config == Config::Linear);
                 let (seq, fixed) = canary(seed, rpm, config, duration, effect);
                 cell.runs += 1;

@@ -392,6 +392,74 @@ fn watch_with_fail_on_verdict_exits_2_on_a_slow_canary_no_alarm_catches() {
     rt.block_on(sandbox.shutdown());
 }
 
+/// `business-canary`: failed orders quadruple on v2 while errors and latency stay flat.
+#[test]
+fn watch_with_fail_on_verdict_fails_on_a_business_metric_while_errors_and_latency_are_flat() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let live = rt.block_on(sandbox("business-canary", 30.0));
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[verdict.metric]]
+name = "failed orders"
+namespace = "Storefront"
+metric_name = "OrdersFailed"
+dimensions = { FunctionName = "{function}", Version = "{version}" }
+"#,
+    )
+    .expect("config");
+    let endpoint = live.endpoint();
+    let config = config.to_string_lossy();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "--config",
+        &config,
+        "watch",
+        "--all",
+        "--json",
+        "--fail-on-verdict",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "verdict Fail; {stdout}");
+    let last: Value = stdout
+        .lines()
+        .last()
+        .map(|l| serde_json::from_str(l).expect("NDJSON"))
+        .expect("events");
+    assert_eq!(last["kind"], "verdict", "{stdout}");
+    assert_eq!(last["verdict"], "fail");
+    let text = last["text"].as_str().unwrap_or_default();
+    assert!(text.contains("failed orders"), "{stdout}");
+    assert!(
+        !text.contains("errors") && !text.contains("p99"),
+        "{stdout}"
+    );
+    // Without the entry the same canary never fails: nothing else is worse.
+    let plain = rt.block_on(sandbox("business-canary", 0.0));
+    plain.advance(12.0 * 60.0);
+    let endpoint = plain.endpoint();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "snapshot",
+        "--json",
+    ];
+    let out = rollwatch(&args, &FAKE_CREDS, home.path());
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let verdict = &doc["regions"][0]["deployments"][0]["verdict"];
+    assert_ne!(verdict["overall"], "fail", "{verdict}");
+    rt.block_on(live.shutdown());
+    rt.block_on(plain.shutdown());
+}
+
 #[test]
 fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");

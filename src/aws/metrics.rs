@@ -46,7 +46,8 @@ pub fn build_queries(requests: &[MetricsRequest]) -> Vec<Vec<MetricDataQuery>> {
     let mut current = Vec::new();
     for (r, req) in requests.iter().enumerate() {
         for (v, version) in req.versions.iter().enumerate() {
-            let wanted = QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some());
+            let wanted =
+                QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some()) + req.business.len();
             if current.len() + wanted > MAX_QUERIES_PER_CALL {
                 calls.push(std::mem::take(&mut current));
             }
@@ -95,6 +96,31 @@ fn version_queries(prefix: &str, req: &MetricsRequest, version: &str) -> Vec<Met
                 .build()
         })
         .collect();
+    for (i, b) in req.business.iter().enumerate() {
+        let dimensions = b
+            .dimensions_for(&req.function, &req.alias, version)
+            .into_iter()
+            .map(|(n, v)| Dimension::builder().name(n).value(v).build())
+            .collect();
+        let metric = Metric::builder()
+            .namespace(&b.namespace)
+            .metric_name(&b.metric_name)
+            .set_dimensions(Some(dimensions))
+            .build();
+        out.push(
+            MetricDataQuery::builder()
+                .id(format!("{prefix}_b{i}"))
+                .metric_stat(
+                    MetricStat::builder()
+                        .metric(metric)
+                        .period(60)
+                        .stat(&b.statistic)
+                        .build(),
+                )
+                .return_data(true)
+                .build(),
+        );
+    }
     out.push(
         MetricDataQuery::builder()
             .id(format!("{prefix}_rate"))
@@ -164,6 +190,9 @@ impl Collected {
                                 duration_avg_ms: get("avg", at),
                                 duration_p50_ms: get("p50", at),
                                 duration_p99_ms: get("p99", at),
+                                business: (0..req.business.len())
+                                    .map(|i| get(&format!("b{i}"), at))
+                                    .collect(),
                                 slow: req.slow_above_ms.and_then(|_| {
                                     let (inv, fast) = (get("inv", at)?, get("fast", at)?);
                                     Some((inv * (100.0 - fast) / 100.0).max(0.0))
@@ -192,6 +221,7 @@ mod tests {
             alias: "live".into(),
             versions: vec!["1".into(), "2".into()],
             slow_above_ms: None,
+            business: Vec::new(),
         }
     }
 

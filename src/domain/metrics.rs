@@ -21,6 +21,9 @@ pub struct MinutePoint {
     /// `CloudWatch`'s percentile rank `PR(:threshold)`; `None` without a threshold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow: Option<f64>,
+    /// The request's business metrics (`[[verdict.metric]]`), in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub business: Vec<Option<f64>>,
 }
 
 /// One version's series over a window, oldest minute first.
@@ -161,6 +164,8 @@ pub struct MetricsRequest {
     /// test. Set once the current version's latency before the deployment is known
     /// ([`crate::domain::verdict::slow_threshold`]).
     pub slow_above_ms: Option<f64>,
+    /// Business metrics to fetch per version (`[[verdict.metric]]` entries for this function).
+    pub business: Vec<crate::domain::verdict::BusinessMetric>,
 }
 
 /// A window of whole minutes: `start` inclusive, `end` exclusive, both on minute boundaries.

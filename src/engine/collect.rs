@@ -219,6 +219,11 @@ async fn round_four<R: DeploymentReader>(
             alias: alias.clone(),
             versions: vec![current.clone(), target.clone()],
             slow_above_ms: None,
+            business: if options.rules.verdict.enabled {
+                options.rules.verdict.business_for(function)
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     let window = MetricWindow::last_minutes(reader.clock().now, options.metric_minutes);

@@ -315,7 +315,7 @@ impl<R: DeploymentReader> Engine<R> {
             if of_service.is_empty() {
                 continue;
             }
-            for mut call in calls(region, &of_service, at) {
+            for mut call in calls(region, &of_service, at, &self.rules.verdict) {
                 if region.reader.reserve(service, call.tokens) == 0 {
                     break; // the rest waits for the budget, in order
                 }
@@ -412,6 +412,7 @@ fn calls<R: DeploymentReader>(
     region: &mut Region<R>,
     due: &[&Due],
     now: DateTime<Utc>,
+    verdict: &crate::domain::VerdictConfig,
 ) -> Vec<Call> {
     let state = &region.state;
     let mut out = Vec::new();
@@ -490,7 +491,7 @@ fn calls<R: DeploymentReader>(
                 })
             }
             Datum::Metrics => {
-                let requests = metric_requests(state);
+                let requests = metric_requests(state, verdict);
                 // A version's queries never straddle two calls.
                 let versions_per_call = MAX_QUERIES_PER_CALL / QUERIES_PER_VERSION;
                 let versions: usize = requests.iter().map(|(_, r)| r.versions.len()).sum();
@@ -545,8 +546,12 @@ fn record_calls<R: DeploymentReader>(region: &Region<R>, due: &[&Due]) -> Vec<Ca
         .collect()
 }
 
-/// A metrics request for every tracked deployment whose versions are known.
-fn metric_requests(state: &RegionState) -> Vec<(String, MetricsRequest)> {
+/// A metrics request for every tracked deployment whose versions are known, with the
+/// business metrics of its function while the verdict is on.
+fn metric_requests(
+    state: &RegionState,
+    verdict: &crate::domain::VerdictConfig,
+) -> Vec<(String, MetricsRequest)> {
     state
         .tracked
         .iter()
@@ -555,6 +560,11 @@ fn metric_requests(state: &RegionState) -> Vec<(String, MetricsRequest)> {
             Some((
                 id.clone(),
                 MetricsRequest {
+                    business: if verdict.enabled {
+                        verdict.business_for(&function)
+                    } else {
+                        Vec::new()
+                    },
                     function,
                     alias,
                     versions: vec![current, target],

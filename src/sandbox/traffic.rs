@@ -26,6 +26,8 @@ pub struct Profile {
     pub error_rate: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Events of the function's business metric per invocation.
+    pub business_rate: f64,
 }
 
 /// A change of profile from simulated time `from` on (for one version, or all if `None`).
@@ -36,6 +38,15 @@ pub struct Change {
     pub error_rate: Option<f64>,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    pub business_rate: Option<f64>,
+}
+
+/// A business metric a function publishes per version: a count (`Sum`) in `namespace` with
+/// the dimensions `FunctionName` and `Version`, like a log metric filter would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessSeries {
+    pub namespace: String,
+    pub name: String,
 }
 
 /// Traffic of one function through one alias.
@@ -46,6 +57,7 @@ pub struct FunctionTraffic {
     pub rpm: f64,
     pub base: Profile,
     pub changes: Vec<Change>,
+    pub business: Option<BusinessSeries>,
 }
 
 impl FunctionTraffic {
@@ -60,6 +72,7 @@ impl FunctionTraffic {
             p.error_rate = c.error_rate.unwrap_or(p.error_rate);
             p.p50_ms = c.p50_ms.unwrap_or(p.p50_ms);
             p.p99_ms = c.p99_ms.unwrap_or(p.p99_ms);
+            p.business_rate = c.business_rate.unwrap_or(p.business_rate);
         }
         p
     }
@@ -81,6 +94,7 @@ struct Slice {
     min_ms: f64,
     max_ms: f64,
     samples: Vec<f64>,
+    business: u64,
 }
 
 impl Traffic {
@@ -143,6 +157,11 @@ impl Traffic {
     fn slice(&mut self, version: &str, n: u64, p: Profile) -> Slice {
         let errors =
             Binomial::new(n, p.error_rate.clamp(0.0, 1.0)).map_or(0, |d| d.sample(&mut self.rng));
+        let business = if p.business_rate > 0.0 {
+            Binomial::new(n, p.business_rate.clamp(0.0, 1.0)).map_or(0, |d| d.sample(&mut self.rng))
+        } else {
+            0
+        };
         let mu = p.p50_ms.max(0.01).ln();
         let sigma = ((p.p99_ms.max(p.p50_ms) / p.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
         let take = (n as usize).min(MAX_SAMPLES);
@@ -165,6 +184,7 @@ impl Traffic {
             min_ms: samples.iter().copied().fold(f64::INFINITY, f64::min),
             max_ms: samples.iter().copied().fold(0.0, f64::max),
             samples,
+            business,
         }
     }
 
@@ -222,6 +242,7 @@ fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
         min_ms: f64::INFINITY,
         max_ms: 0.0,
         samples: Vec::new(),
+        business: 0,
     };
     for s in slices.iter().filter(|s| s.invocations > 0) {
         let dims = [
@@ -230,6 +251,18 @@ fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
             ("ExecutedVersion", s.version.as_str()),
         ];
         record_slice(cw, &dims, s, t);
+        if let Some(b) = &ft.business {
+            let dims = [("FunctionName", fname), ("Version", s.version.as_str())];
+            let events = s.business as f64;
+            let observation = Observation {
+                sample_count: 1.0,
+                sum: events,
+                min: events,
+                max: events,
+                samples: &[],
+            };
+            cw.record(&b.namespace, &b.name, &dims, t, observation);
+        }
         all.invocations += s.invocations;
         all.errors += s.errors;
         all.sum_ms += s.sum_ms;
@@ -296,6 +329,7 @@ mod tests {
             error_rate: 0.01,
             p50_ms: 50.0,
             p99_ms: 200.0,
+            business_rate: 0.0,
         };
         let ft = FunctionTraffic {
             function: "f".into(),
@@ -308,7 +342,9 @@ mod tests {
                 error_rate: Some(0.5),
                 p50_ms: None,
                 p99_ms: None,
+                business_rate: None,
             }],
+            business: None,
         };
         assert!((ft.profile("2", 30.0).error_rate - 0.01).abs() < 1e-12);
         assert!((ft.profile("2", 60.0).error_rate - 0.5).abs() < 1e-12);

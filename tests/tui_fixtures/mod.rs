@@ -134,6 +134,7 @@ pub fn series(
                     duration_p50_ms: inv.map(|_| p99 / 4.0),
                     duration_p99_ms: inv.map(|_| p99 + wobble * 10.0),
                     slow: None,
+                    business: Vec::new(),
                 }
             })
             .collect(),

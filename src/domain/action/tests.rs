@@ -90,6 +90,7 @@ fn view(status: DeploymentStatus) -> DeploymentView {
                     duration_p50_ms: None,
                     duration_p99_ms: None,
                     slow: None,
+                    business: Vec::new(),
                 }],
                 slow_above_ms: None,
             }],

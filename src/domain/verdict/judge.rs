@@ -11,7 +11,8 @@ use super::samples::{Minute, Paired};
 use super::sequential::{self, Evidence, RateMinute};
 use super::stats::{self, Alternative, ProportionMethod, UMethod};
 use super::{
-    Judgement, MetricKind, MetricNumbers, MetricVerdict, TestKind, TestMethod, VerdictThresholds,
+    BusinessMetric, Judgement, MetricKind, MetricNumbers, MetricVerdict, TestKind, TestMethod,
+    VerdictThresholds, Worse,
 };
 
 /// The two versions' names, for reasons.
@@ -34,6 +35,11 @@ pub(crate) fn metric(
         MetricKind::DurationP99 => latency(kind, paired, names, t, |m| m.p99),
         MetricKind::DurationP50 => latency(kind, paired, names, t, |m| m.p50),
         MetricKind::Throttles => throttles(paired, names, t),
+        MetricKind::Business => (
+            Judgement::NotEnoughData,
+            "a business metric is judged per [[verdict.metric]] entry".to_string(),
+            MetricNumbers::default(),
+        ),
     };
     MetricVerdict {
         metric: kind,
@@ -41,6 +47,214 @@ pub(crate) fn metric(
         critical: t.is_critical(kind),
         reason,
         numbers,
+        business: None,
+    }
+}
+
+/// The verdict of the `index`-th business metric of `t`.
+pub(crate) fn business(
+    index: usize,
+    metric: &BusinessMetric,
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+) -> MetricVerdict {
+    let (judgement, reason, numbers) = if metric.is_count() {
+        business_count(index, metric, paired, names, t)
+    } else {
+        business_values(index, metric, paired, names, t)
+    };
+    MetricVerdict {
+        metric: MetricKind::Business,
+        judgement,
+        critical: metric.critical,
+        reason,
+        numbers,
+        business: Some(metric.name.clone()),
+    }
+}
+
+/// A `Sum`: events per invocation, tested like the error rate (no absolute margin).
+fn business_count(
+    index: usize,
+    metric: &BusinessMetric,
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+) -> Outcome {
+    let events = |m: &Minute, values: &[Option<f64>]| {
+        let v = values
+            .get(index)
+            .copied()
+            .flatten()
+            .filter(|v| v.is_finite() && *v > 0.0);
+        (v.map_or(0, |v| v.round() as u64), m.invocations)
+    };
+    let minutes: Vec<RateMinute> = paired
+        .new
+        .iter()
+        .zip(&paired.old)
+        .zip(paired.business_new.iter().zip(&paired.business_old))
+        .map(|((n, o), (bn, bo))| {
+            let ((new_events, new_total), (old_events, old_total)) = (events(n, bn), events(o, bo));
+            RateMinute {
+                new_events,
+                new_total,
+                old_events,
+                old_total,
+            }
+        })
+        .collect();
+    let sum = |f: fn(&RateMinute) -> u64| minutes.iter().map(f).fold(0u64, u64::saturating_add);
+    let (new_ev, new_inv) = (sum(|m| m.new_events), sum(|m| m.new_total));
+    let (old_ev, old_inv) = (sum(|m| m.old_events), sum(|m| m.old_total));
+    let numbers = MetricNumbers {
+        minutes: paired.minutes(),
+        new_invocations: new_inv,
+        old_invocations: old_inv,
+        new_count: Some(new_ev),
+        old_count: Some(old_ev),
+        ..MetricNumbers::default()
+    };
+    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    let counts = Counts {
+        what: &metric.name,
+        of: "invocations",
+        new: (new_ev, new_inv),
+        old: (old_ev, old_inv),
+        minutes,
+        margin_pct: 0.0,
+        worse: metric.worse,
+    };
+    compare_rates(&counts, numbers, t)
+}
+
+/// Any other statistic: one value a minute per version, compared like a latency.
+fn business_values(
+    index: usize,
+    metric: &BusinessMetric,
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+) -> Outcome {
+    let (new_inv, _, _) = Paired::totals(&paired.new);
+    let (old_inv, _, _) = Paired::totals(&paired.old);
+    let value = |values: &[Option<f64>]| {
+        values
+            .get(index)
+            .copied()
+            .flatten()
+            .filter(|v| v.is_finite())
+    };
+    let (mut new, mut old): (Vec<f64>, Vec<f64>) = paired
+        .business_new
+        .iter()
+        .zip(&paired.business_old)
+        .filter_map(|(n, o)| Some((value(n)?, value(o)?)))
+        .unzip();
+    let lower = metric.worse == Worse::Lower;
+    let minutes = new.len();
+    let worse = new
+        .iter()
+        .zip(&old)
+        .filter(|(n, o)| if lower { n < o } else { n > o })
+        .count();
+    let mut numbers = MetricNumbers {
+        minutes,
+        worse_minutes: Some(worse),
+        new_invocations: new_inv,
+        old_invocations: old_inv,
+        ..MetricNumbers::default()
+    };
+    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    if minutes < t.min_minutes {
+        let why = format!(
+            "{} known in only {} on both versions (needs {})",
+            metric.name,
+            minutes_label(minutes),
+            t.min_minutes
+        );
+        return (Judgement::NotEnoughData, why, numbers);
+    }
+    new.sort_by(f64::total_cmp);
+    old.sort_by(f64::total_cmp);
+    let (new_med, old_med) = (median(&new), median(&old));
+    let (worse_side, better_side) = if lower { (&old, &new) } else { (&new, &old) };
+    let test =
+        stats::mann_whitney_u_sorted(worse_side, better_side, Alternative::Greater, UMethod::Auto);
+    let p = test.map_or(1.0, |u| u.p_value);
+    let evidence = look_evidence(&mut numbers, p, minutes, t, test.map(|u| u.method));
+    let ratio = (old_med.abs() > 0.0)
+        .then(|| new_med / old_med)
+        .filter(|r| r.is_finite());
+    numbers.new_value = Some(new_med);
+    numbers.old_value = Some(old_med);
+    numbers.ratio = ratio;
+    numbers.p_value = Some(p);
+    let beyond = if lower {
+        new_med < old_med / (1.0 + t.tolerance)
+    } else {
+        new_med > old_med * (1.0 + t.tolerance)
+    };
+    let judgement = decide(beyond, evidence);
+    let reason = format!(
+        "{} {} vs {}{}, worse in {} of {}, {}{}",
+        metric.name,
+        figure(new_med),
+        figure(old_med),
+        ratio
+            .map(|r| format!(" ({})", times(r)))
+            .unwrap_or_default(),
+        worse,
+        minutes_label(minutes),
+        evidence_text(&numbers, p),
+        qualifier(judgement, evidence),
+    );
+    (judgement, reason, numbers)
+}
+
+/// A per-minute value, to three significant figures.
+fn figure(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Evidence of a one-look p-value: the fixed-sample test's `p < α`, or the sequential rank
+/// test's share of α for this look (look `k` needs `p < α / (k(k+1))`; the shares sum to α
+/// over every look there will ever be).
+fn look_evidence(
+    numbers: &mut MetricNumbers,
+    p: f64,
+    minutes: usize,
+    t: &VerdictThresholds,
+    method: Option<UMethod>,
+) -> bool {
+    match t.test {
+        TestKind::Sequential => {
+            let look = (minutes + 1).saturating_sub(t.min_minutes).max(1);
+            let needed = t.alpha() / (look as f64 * (look as f64 + 1.0));
+            numbers.test = Some(TestMethod::SequentialRank);
+            numbers.evidence = Some(1.0 / p.max(f64::MIN_POSITIVE));
+            numbers.evidence_needed = Some(1.0 / needed);
+            numbers.evidence_minute = (p < needed).then_some(minutes);
+            p < needed
+        }
+        TestKind::FixedSample => {
+            numbers.test = method.map(|m| match m {
+                UMethod::Exact => TestMethod::MannWhitneyExact,
+                _ => TestMethod::MannWhitneyAsymptotic,
+            });
+            p < t.alpha()
+        }
     }
 }
 
@@ -95,6 +309,8 @@ fn error_rate(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outc
         of: "invocations",
         new: (new_err, new_inv),
         old: (old_err, old_inv),
+        margin_pct: t.error_rate_margin_pct,
+        worse: Worse::Higher,
         minutes: paired
             .new
             .iter()
@@ -158,6 +374,8 @@ fn throttles(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outco
         of: "requests",
         new: (new_thr, new_req),
         old: (old_thr, old_req),
+        margin_pct: t.error_rate_margin_pct,
+        worse: Worse::Higher,
         minutes: paired
             .new
             .iter()
@@ -174,29 +392,44 @@ fn throttles(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outco
 }
 
 /// Events out of a total on each version: `(events, total)`, and minute by minute.
-struct Counts {
-    what: &'static str,
+struct Counts<'a> {
+    what: &'a str,
     of: &'static str,
     new: (u64, u64),
     old: (u64, u64),
     minutes: Vec<RateMinute>,
+    /// Percentage points always accepted on top of the relative tolerance.
+    margin_pct: f64,
+    worse: Worse,
 }
 
 /// The new version's rate against the current one's: anytime-valid evidence (the default) or
 /// one-sided Fisher's exact test.
-fn compare_rates(c: &Counts, mut numbers: MetricNumbers, t: &VerdictThresholds) -> Outcome {
+fn compare_rates(c: &Counts<'_>, mut numbers: MetricNumbers, t: &VerdictThresholds) -> Outcome {
     let (new_rate, old_rate) = (percent(c.new.0, c.new.1), percent(c.old.0, c.old.1));
+    // "Lower is worse" is the same test with the versions' roles swapped.
+    let lower = c.worse == Worse::Lower;
+    let (test_new, test_old) = if lower {
+        (c.old, c.new)
+    } else {
+        (c.new, c.old)
+    };
+    let minutes: Vec<RateMinute> = if lower {
+        c.minutes.iter().map(|m| m.swapped()).collect()
+    } else {
+        c.minutes.clone()
+    };
     let (p, evidence) = match t.test {
         TestKind::Sequential => {
-            let e = sequential::rate(&c.minutes, t.tolerance, 1.0 / t.alpha());
+            let e = sequential::rate(&minutes, t.tolerance, 1.0 / t.alpha());
             numbers.test = Some(TestMethod::SequentialRate);
             with_evidence(&mut numbers, e, t);
             (e.p_value(), e.reached_at.is_some())
         }
         TestKind::FixedSample => {
             let table = [
-                [c.new.0, c.new.1.saturating_sub(c.new.0)],
-                [c.old.0, c.old.1.saturating_sub(c.old.0)],
+                [test_new.0, test_new.1.saturating_sub(test_new.0)],
+                [test_old.0, test_old.1.saturating_sub(test_old.0)],
             ];
             let (p, method) = stats::proportion_test(table, Alternative::Greater);
             numbers.test = Some(match method {
@@ -213,8 +446,12 @@ fn compare_rates(c: &Counts, mut numbers: MetricNumbers, t: &VerdictThresholds) 
     numbers.old_value = Some(old_rate);
     numbers.ratio = ratio;
     numbers.p_value = Some(p);
-    let allowed = old_rate * (1.0 + t.tolerance) + t.error_rate_margin_pct;
-    let judgement = decide(new_rate > allowed, evidence);
+    let beyond = if lower {
+        new_rate < old_rate / (1.0 + t.tolerance) - c.margin_pct
+    } else {
+        new_rate > old_rate * (1.0 + t.tolerance) + c.margin_pct
+    };
+    let judgement = decide(beyond, evidence);
     let reason = format!(
         "{} {} vs {}{}, {} of {} vs {} of {} {}, {}{}",
         c.what,
@@ -343,24 +580,7 @@ fn latency(
             p = e.p_value();
             e.reached_at.is_some()
         }
-        (TestKind::Sequential, None) => {
-            // Every look spends its own share of α: look k (the k-th minute judged) needs
-            // p < α / (k(k+1)), and these shares sum to α over every look there will ever be.
-            let look = (minutes + 1).saturating_sub(t.min_minutes).max(1);
-            let needed = t.alpha() / (look as f64 * (look as f64 + 1.0));
-            numbers.test = Some(TestMethod::SequentialRank);
-            numbers.evidence = Some(1.0 / p.max(f64::MIN_POSITIVE));
-            numbers.evidence_needed = Some(1.0 / needed);
-            numbers.evidence_minute = (p < needed).then_some(minutes);
-            p < needed
-        }
-        (TestKind::FixedSample, _) => {
-            numbers.test = test.map(|u| match u.method {
-                UMethod::Exact => TestMethod::MannWhitneyExact,
-                _ => TestMethod::MannWhitneyAsymptotic,
-            });
-            p < t.alpha()
-        }
+        (_, _) => look_evidence(&mut numbers, p, minutes, t, test.map(|u| u.method)),
     };
     let ratio = (old_med > 0.0)
         .then(|| new_med / old_med)

@@ -35,6 +35,7 @@ fn series(version: &str, minutes: &[M]) -> VersionMetrics {
                 duration_p50_ms: Some(m.3),
                 duration_p99_ms: Some(m.4),
                 slow: None,
+                business: Vec::new(),
             })
             .collect(),
         slow_above_ms: None,
@@ -138,21 +139,34 @@ fn with_a_threshold_from_before_the_deployment_p99_counts_every_slow_invocation(
     // 60 invocations a minute on the new version, 5% of them over 220 ms against 1%: the
     // quantile test has its evidence by the first look (minute 5), where one p99 a minute
     // could not have it yet.
-    let old = with_slow(series("6", &steady(5, 540.0, 1.0, 50.0, 200.0)), 220.0, 0.01);
+    let old = with_slow(
+        series("6", &steady(5, 540.0, 1.0, 50.0, 200.0)),
+        220.0,
+        0.01,
+    );
     let new = with_slow(series("7", &steady(5, 60.0, 0.0, 50.0, 400.0)), 220.0, 0.05);
     let v = judge(&old, &new, None, &VerdictThresholds::default());
     let p99 = metric(&v, MetricKind::DurationP99);
     assert_eq!(p99.numbers.test, Some(TestMethod::SequentialQuantile));
     assert_eq!(p99.judgement, Judgement::Fail, "{}", p99.reason);
     assert!(
-        p99.reason.contains("5.0% vs 0.93% over 220 ms, evidence 1/α reached at minute 3"),
+        p99.reason
+            .contains("5.0% vs 0.93% over 220 ms, evidence 1/α reached at minute 3"),
         "{}",
         p99.reason
     );
     assert_eq!(p99.numbers.threshold_ms, Some(220.0));
     // The same shares on both versions: no evidence, however many minutes.
-    let old = with_slow(series("6", &steady(60, 540.0, 1.0, 50.0, 200.0)), 220.0, 0.01);
-    let new = with_slow(series("7", &steady(60, 60.0, 0.0, 50.0, 240.0)), 220.0, 0.01);
+    let old = with_slow(
+        series("6", &steady(60, 540.0, 1.0, 50.0, 200.0)),
+        220.0,
+        0.01,
+    );
+    let new = with_slow(
+        series("7", &steady(60, 60.0, 0.0, 50.0, 240.0)),
+        220.0,
+        0.01,
+    );
     let v = judge(&old, &new, None, &VerdictThresholds::default());
     let p99 = metric(&v, MetricKind::DurationP99);
     assert_eq!(p99.judgement, Judgement::Marginal, "{}", p99.reason);
@@ -166,7 +180,7 @@ fn the_threshold_is_the_current_versions_median_p99_before_the_deployment() {
     // Minutes 0..6 are before the deployment; p99 ≈ 200 ms ± 5%.
     let t = crate::domain::slow_threshold(&old, created).expect("threshold");
     assert!((190.0..=210.0).contains(&t), "{t}");
-    assert_eq!(t, t.ceil());
+    assert!((t - t.ceil()).abs() < f64::EPSILON);
     // Fewer than three minutes before it: no threshold.
     assert_eq!(
         crate::domain::slow_threshold(&old, start() + Duration::minutes(2)),

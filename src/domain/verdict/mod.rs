@@ -26,6 +26,7 @@
 //! NotEnoughData — never Fail. The overall verdict is the worst critical metric, in the order
 //! Pass < NotEnoughData < Marginal < Fail. Pure and cheap: it runs on every refresh.
 
+mod business;
 mod judge;
 mod mann_whitney;
 mod samples;
@@ -45,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DeploymentView, LambdaTarget, VersionMetrics};
 
+pub use business::{BusinessMetric, Worse};
 pub use stats::{
     Alternative, ProportionMethod, UMethod, UTest, fisher_exact, mann_whitney_u, proportion_test,
 };
@@ -93,6 +95,8 @@ pub enum MetricKind {
     DurationP99,
     DurationP50,
     Throttles,
+    /// A `[[verdict.metric]]` entry (its name is in [`MetricVerdict::business`]).
+    Business,
 }
 
 impl MetricKind {
@@ -111,6 +115,7 @@ impl MetricKind {
             Self::DurationP99 => "p99",
             Self::DurationP50 => "p50",
             Self::Throttles => "throttles",
+            Self::Business => "business",
         }
     }
 }
@@ -174,6 +179,16 @@ pub struct MetricVerdict {
     /// E.g. "p99 812 ms vs 401 ms (×2.0), worse in 14 of 15 minutes, p = 0.002".
     pub reason: String,
     pub numbers: MetricNumbers,
+    /// A business metric's name (`[[verdict.metric]] name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business: Option<String>,
+}
+
+impl MetricVerdict {
+    /// The metric's name for people: "p99", or a business metric's own name.
+    pub fn label(&self) -> &str {
+        self.business.as_deref().unwrap_or(self.metric.label())
+    }
 }
 
 /// The canary verdict of one deployment.
@@ -181,7 +196,7 @@ pub struct MetricVerdict {
 pub struct Verdict {
     /// The worst critical metric.
     pub overall: Judgement,
-    /// Every metric, in [`MetricKind::ALL`] order.
+    /// Every metric, in [`MetricKind::ALL`] order, then the business metrics.
     pub metrics: Vec<MetricVerdict>,
     pub old_version: String,
     pub new_version: String,
@@ -226,6 +241,12 @@ pub fn judge(
     let metrics: Vec<MetricVerdict> = MetricKind::ALL
         .iter()
         .map(|kind| judge::metric(*kind, &paired, &names, &t))
+        .chain(
+            t.business
+                .iter()
+                .enumerate()
+                .map(|(i, b)| judge::business(i, b, &paired, &names, &t)),
+        )
         .collect();
     let overall = metrics
         .iter()

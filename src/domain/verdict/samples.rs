@@ -30,6 +30,9 @@ pub(crate) struct Paired {
     pub new: Vec<Minute>,
     /// The threshold both versions' slow invocations were counted at, if they were.
     pub slow_above_ms: Option<f64>,
+    /// Each compared minute's business metric values, per version (in the request's order).
+    pub business_new: Vec<Vec<Option<f64>>>,
+    pub business_old: Vec<Vec<Option<f64>>>,
 }
 
 impl Paired {
@@ -94,7 +97,7 @@ pub(crate) fn slow_threshold(old: &VersionMetrics, before: DateTime<Utc>) -> Opt
     p99.sort_by(f64::total_cmp);
     let mid = p99.len() / 2;
     let median = if p99.len() % 2 == 0 {
-        (p99[mid - 1] + p99[mid]) / 2.0
+        f64::midpoint(p99[mid - 1], p99[mid])
     } else {
         p99[mid]
     };
@@ -118,6 +121,8 @@ pub(crate) fn pair(
         old: Vec::with_capacity(old.len().min(new.len())),
         new: Vec::with_capacity(old.len().min(new.len())),
         slow_above_ms,
+        business_new: Vec::new(),
+        business_old: Vec::new(),
     };
     let (mut i, mut j) = (0, 0);
     while let (Some((ko, po)), Some((kn, pn))) = (old.get(i), new.get(j)) {
@@ -129,6 +134,8 @@ pub(crate) fn pair(
                 if served(&o) && served(&n) {
                     out.old.push(o);
                     out.new.push(n);
+                    out.business_old.push(po.business.clone());
+                    out.business_new.push(pn.business.clone());
                 }
                 i += 1;
                 j += 1;

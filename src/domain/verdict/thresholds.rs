@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::MetricKind;
+use super::{BusinessMetric, MetricKind};
 
 /// Which tests give the evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -54,6 +54,9 @@ pub struct VerdictThresholds {
     pub critical: Vec<MetricKind>,
     /// Sequential (anytime-valid, the default) or fixed-sample tests.
     pub test: TestKind,
+    /// The business metrics judged for this function (`[[verdict.metric]]`).
+    #[serde(skip)]
+    pub business: Vec<BusinessMetric>,
 }
 
 impl Default for VerdictThresholds {
@@ -71,6 +74,7 @@ impl Default for VerdictThresholds {
                 MetricKind::DurationP50,
             ],
             test: TestKind::default(),
+            business: Vec::new(),
         }
     }
 }
@@ -81,11 +85,12 @@ impl VerdictThresholds {
     /// overall verdict, which fails when any one of them fails. With the three default critical
     /// metrics and 0.95: 0.0167 per metric.
     pub fn alpha(&self) -> f64 {
-        let critical = if self.critical.is_empty() {
+        let built_in = if self.critical.is_empty() {
             MetricKind::ALL.len()
         } else {
             self.critical.len()
         };
+        let critical = built_in + self.business.iter().filter(|b| b.critical).count();
         (1.0 - self.sanitized_confidence()) / critical as f64
     }
 
@@ -119,6 +124,7 @@ impl VerdictThresholds {
             min_minutes: self.min_minutes.max(2),
             critical: self.critical.clone(),
             test: self.test,
+            business: self.business.clone(),
         }
     }
 
@@ -207,6 +213,9 @@ pub struct VerdictConfig {
     pub test: TestKind,
     /// Keyed by Lambda function name.
     pub functions: BTreeMap<String, ThresholdOverrides>,
+    /// Business metrics judged per version (`[[verdict.metric]]`).
+    #[serde(rename = "metric")]
+    pub metrics: Vec<BusinessMetric>,
 }
 
 impl Default for VerdictConfig {
@@ -222,6 +231,7 @@ impl Default for VerdictConfig {
             critical: None,
             test: TestKind::default(),
             functions: BTreeMap::new(),
+            metrics: Vec::new(),
         }
     }
 }
@@ -250,10 +260,21 @@ impl VerdictConfig {
     /// The thresholds for `function`: the defaults with its overrides applied.
     pub fn for_function(&self, function: &str) -> VerdictThresholds {
         let t = self.defaults();
-        match self.functions.get(function) {
+        let mut t = match self.functions.get(function) {
             Some(o) => o.apply(t),
             None => t,
-        }
+        };
+        t.business = self.business_for(function);
+        t
+    }
+
+    /// The business metrics judged for `function`.
+    pub fn business_for(&self, function: &str) -> Vec<BusinessMetric> {
+        self.metrics
+            .iter()
+            .filter(|m| m.applies_to(function))
+            .cloned()
+            .collect()
     }
 
     /// Every out-of-range value, prefixed with where it is.
@@ -264,6 +285,13 @@ impl VerdictConfig {
             .into_iter()
             .map(|p| format!("verdict: {p}"))
             .collect();
+        for m in &self.metrics {
+            out.extend(
+                m.problems()
+                    .into_iter()
+                    .map(|p| format!("verdict.metric: {p}")),
+            );
+        }
         for name in self.functions.keys() {
             out.extend(
                 self.for_function(name)

@@ -31,6 +31,7 @@ pub(crate) fn series(version: &str, inv: f64, err_after: f64, err_before: f64) -
                 duration_p50_ms: Some(100.0 + (i % 3) as f64),
                 duration_p99_ms: Some(400.0 + (i % 5) as f64),
                 slow: None,
+                business: Vec::new(),
             })
             .collect(),
         slow_above_ms: None,

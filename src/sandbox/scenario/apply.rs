@@ -10,7 +10,7 @@ use crate::sandbox::codedeploy::ops::NewDeployment;
 use crate::sandbox::codedeploy::sim::sha256_hex;
 use crate::sandbox::codedeploy::{Group, HookBehavior, Revision, Settings};
 use crate::sandbox::lambda::{ACCOUNT, NewFunction};
-use crate::sandbox::traffic::{Change, FunctionTraffic, Profile};
+use crate::sandbox::traffic::{BusinessSeries, Change, FunctionTraffic, Profile};
 use crate::sandbox::world::World;
 
 /// The simulation tunables a scenario sets.
@@ -76,7 +76,12 @@ pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
                     error_rate: *f.error_rate.get_ref(),
                     p50_ms: f.p50_ms,
                     p99_ms: f.p99_ms,
+                    business_rate: f.business_rate,
                 },
+                business: f.business_metric.as_ref().map(|b| BusinessSeries {
+                    namespace: b.namespace.clone(),
+                    name: b.name.clone(),
+                }),
                 changes: f
                     .change
                     .iter()
@@ -86,6 +91,7 @@ pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
                         error_rate: c.error_rate.as_ref().map(|e| *e.get_ref()),
                         p50_ms: c.p50_ms,
                         p99_ms: c.p99_ms,
+                        business_rate: c.business_rate,
                     })
                     .collect(),
             });

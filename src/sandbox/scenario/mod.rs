@@ -76,7 +76,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// Built-in scenarios: (name, TOML).
-pub const BUILT_IN: [(&str, &str); 9] = [
+pub const BUILT_IN: [(&str, &str); 10] = [
     ("demo", include_str!("../../../assets/scenarios/demo.toml")),
     ("calm", include_str!("../../../assets/scenarios/calm.toml")),
     (
@@ -86,6 +86,10 @@ pub const BUILT_IN: [(&str, &str); 9] = [
     (
         "slow-canary",
         include_str!("../../../assets/scenarios/slow-canary.toml"),
+    ),
+    (
+        "business-canary",
+        include_str!("../../../assets/scenarios/business-canary.toml"),
     ),
     (
         "hook-failure",
@@ -138,6 +142,16 @@ pub struct ChangeSpec {
     pub error_rate: Option<Spanned<f64>>,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    pub business_rate: Option<f64>,
+}
+
+/// A business metric the function publishes per version (`Sum`, dimensions `FunctionName`
+/// and `Version`), `business_rate` events per invocation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessMetricSpec {
+    pub namespace: String,
+    pub name: String,
 }
 
 /// A function, its versions, alias and traffic.
@@ -164,6 +178,10 @@ pub struct FunctionSpec {
     #[serde(default = "default_hook_delay")]
     pub hook_delay_secs: f64,
     pub log_group: Option<String>,
+    /// A business metric published per version (see [`BusinessMetricSpec`]).
+    pub business_metric: Option<BusinessMetricSpec>,
+    #[serde(default)]
+    pub business_rate: f64,
     #[serde(default)]
     pub change: Vec<ChangeSpec>,
 }

@@ -200,7 +200,7 @@ fn metric_line(m: &MetricVerdict, t: &Theme) -> Line<'static> {
     let info = if m.critical { "" } else { " (info)" };
     Line::from(vec![
         Span::raw("         "),
-        Span::styled(format!("{:<10}", m.metric.label()), t.muted()),
+        Span::styled(format!("{:<10}", m.label()), t.muted()),
         Span::styled(
             format!("{:<12}", format!("{}{info}", m.judgement.label())),
             style,
@@ -222,7 +222,7 @@ fn verdict_line(verdict: &Verdict, with_others: bool, t: &Theme) -> Line<'static
     let others: Vec<String> = verdict
         .metrics
         .iter()
-        .map(|m| format!("{} {}", m.metric.label(), m.judgement.label()))
+        .map(|m| format!("{} {}", m.label(), m.judgement.label()))
         .collect();
     let mut spans = vec![label("Verdict", t), Span::styled(verdict.headline(), style)];
     if with_others {
