@@ -46,6 +46,7 @@ async fn sandbox(scenario: &str, faults: Option<&str>) -> Sandbox {
         faults: faults.map(str::to_string),
         seed: 7,
         allow_remote: false,
+        accounts: 1,
     })
     .await
     .unwrap()

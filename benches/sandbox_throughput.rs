@@ -21,6 +21,7 @@ fn config(scenario: &str) -> SandboxConfig {
         faults: None,
         seed: 1,
         allow_remote: false,
+        accounts: 1,
     }
 }
 

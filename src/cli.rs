@@ -27,9 +27,10 @@ pub struct Cli {
 /// Where to find AWS: profile, regions and an optional endpoint override.
 #[derive(Args, Debug, Clone, Default)]
 pub struct AwsArgs {
-    /// AWS profile from ~/.aws/config (default: the standard credential chain).
-    #[arg(long, global = true, env = "AWS_PROFILE")]
-    pub profile: Option<String>,
+    /// AWS profile from ~/.aws/config (default: the standard credential chain), or a
+    /// comma-separated list watched together in one table (also `[ui] profiles`).
+    #[arg(long, global = true, env = "AWS_PROFILE", value_delimiter = ',')]
+    pub profile: Vec<String>,
     /// Region, or a comma-separated list merged into one picture (default: the profile's region).
     #[arg(long, global = true, value_delimiter = ',')]
     pub region: Vec<String>,
@@ -47,8 +48,51 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    /// How to reach AWS with these flags (the default credential chain), within the budgets
-    /// of `refresh` (the config file's `[refresh]`).
+    /// The first (or only) profile: the one commands acting on one deployment use.
+    pub fn first_profile(&self) -> Option<&str> {
+        self.profile
+            .iter()
+            .map(|p| p.trim())
+            .find(|p| !p.is_empty())
+    }
+
+    /// The profiles to watch: `--profile a,b` (or `AWS_PROFILE`), else `[ui] profiles`, else
+    /// the default credential chain (`None`). Repeats count once.
+    pub fn profiles(&self, configured: &[String]) -> Vec<Option<String>> {
+        let given: Vec<&str> = if self.profile.iter().any(|p| !p.trim().is_empty()) {
+            self.profile.iter().map(String::as_str).collect()
+        } else {
+            configured.iter().map(String::as_str).collect()
+        };
+        let mut out: Vec<Option<String>> = Vec::new();
+        for p in given.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+            if !out.iter().any(|o| o.as_deref() == Some(p)) {
+                out.push(Some(p.to_string()));
+            }
+        }
+        if out.is_empty() {
+            out.push(None);
+        }
+        out
+    }
+
+    /// How to reach AWS with each of `profiles`.
+    pub fn connect_options_each(
+        &self,
+        refresh: &crate::engine::EngineConfig,
+        profiles: &[Option<String>],
+    ) -> Vec<crate::aws::ConnectOptions> {
+        profiles
+            .iter()
+            .map(|p| crate::aws::ConnectOptions {
+                profile: p.clone(),
+                ..self.connect_options(refresh)
+            })
+            .collect()
+    }
+
+    /// How to reach AWS with these flags (the first profile, or the default credential
+    /// chain), within the budgets of `refresh` (the config file's `[refresh]`).
     pub fn connect_options(
         &self,
         refresh: &crate::engine::EngineConfig,
@@ -58,7 +102,7 @@ impl AwsArgs {
             limits.lambda.burst = burst;
         }
         crate::aws::ConnectOptions {
-            profile: self.profile.clone(),
+            profile: self.first_profile().map(str::to_string),
             regions: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             static_credentials: false,

@@ -75,6 +75,8 @@ pub struct Ui {
     pub icons: Icons,
     /// Times on screen in UTC or the local time zone (`z` toggles).
     pub time: TimeZoneChoice,
+    /// Profiles watched together in one table when `--profile` is not given.
+    pub profiles: Vec<String>,
 }
 
 /// The time zone times are shown in.

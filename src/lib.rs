@@ -23,6 +23,7 @@
 //! - [`cli`] defines the command line; [`signals`] the signals that end it like ctrl-c;
 //!   [`notify`] rings the bell, raises desktop notifications and runs the `[notify] command`.
 
+pub mod accounts;
 pub mod actions;
 pub mod aws;
 pub mod cli;

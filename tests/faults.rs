@@ -86,6 +86,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
         faults: Some(STORM.into()),
         seed: 5,
         allow_remote: false,
+        accounts: 1,
     })
     .await
     .expect("sandbox starts");

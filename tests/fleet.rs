@@ -23,6 +23,7 @@ async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
         faults: None,
         seed: 11,
         allow_remote: false,
+        accounts: 1,
     })
     .await
     .expect("sandbox starts")
@@ -269,7 +270,8 @@ async fn a_stack_update_is_one_group_row_with_its_aggregate_and_no_early_low_tra
     };
     assert!(application.starts_with("orders-stack-"), "{application}");
     assert_eq!(*members, 40);
-    let summary = GroupSummary::of(model.members(region, application));
+    let summary =
+        GroupSummary::of(model.members(&rollwatch::domain::Owner::default(), region, application));
     assert_eq!(summary.deployments, 40);
     assert_eq!(
         summary.weights.iter().map(|(_, n)| n).sum::<usize>(),

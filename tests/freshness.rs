@@ -18,6 +18,7 @@ async fn a_group_without_alarms_is_never_stale_on_hook_failure() {
         faults: None,
         seed: 5,
         allow_remote: false,
+        accounts: 1,
     })
     .await
     .expect("sandbox starts");

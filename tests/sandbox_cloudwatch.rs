@@ -21,6 +21,7 @@ async fn start() -> (Sandbox, aws_config::SdkConfig) {
         faults: None,
         seed: 7,
         allow_remote: false,
+        accounts: 1,
     };
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let sdk = aws_config::defaults(BehaviorVersion::latest())

@@ -83,6 +83,7 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
             region: "us-east-1".into(),
             request: Request::Rollback,
             guard_rule: None,
+            profile: None,
         }]
     );
     assert!(

@@ -22,6 +22,7 @@ async fn slow_canary() -> rollwatch::sandbox::Sandbox {
         faults: None,
         seed: 3,
         allow_remote: false,
+        accounts: 1,
     })
     .await
     .expect("sandbox starts");

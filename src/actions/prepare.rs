@@ -91,6 +91,11 @@ impl Prepared {
         &self.context.region
     }
 
+    /// The profile the action goes through (the one that owns the deployment's row).
+    pub fn profile(&self) -> Option<&str> {
+        self.context.profile.as_deref()
+    }
+
     /// Why nothing can run, if so.
     pub fn refusal(&self) -> Option<&str> {
         self.action.as_ref().err().map(String::as_str)

@@ -63,6 +63,56 @@ pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure
     Ok(readers)
 }
 
+/// One profile's connection: its readers (one per region, each knowing the account), or why
+/// it could not connect.
+pub struct AccountReaders {
+    pub profile: Option<String>,
+    pub readers: Result<Vec<AwsReader>, Failure>,
+}
+
+/// Every profile of `options` connected in parallel, each with its own credentials, regions
+/// and budgets, and (with `identify`) its account from one STS call (at most 3 s; unknown when
+/// it fails, which the log says). A profile that cannot connect keeps its failure; the others
+/// still work.
+pub async fn connect_accounts(options: &[ConnectOptions], identify: bool) -> Vec<AccountReaders> {
+    futures::future::join_all(options.iter().map(|o| async move {
+        let readers = match connect(o).await {
+            Ok(mut readers) => {
+                let account = match readers.first() {
+                    Some(r) if identify => account_of(o, super::DeploymentReader::region(r)).await,
+                    _ => None,
+                };
+                for r in &mut readers {
+                    r.set_account(account.clone());
+                }
+                Ok(readers)
+            }
+            Err(f) => Err(f),
+        };
+        AccountReaders {
+            profile: o.profile.clone(),
+            readers,
+        }
+    }))
+    .await
+}
+
+/// The account of `options`' credentials (one STS call in `region`, at most 3 s).
+async fn account_of(options: &ConnectOptions, region: &str) -> Option<String> {
+    let lookup = caller_identity(options, region);
+    match tokio::time::timeout(Duration::from_secs(3), lookup).await {
+        Ok(Ok(identity)) => Some(identity.account).filter(|a| !a.is_empty()),
+        Ok(Err(failure)) => {
+            tracing::warn!("account unknown: {}", failure.one_line());
+            None
+        }
+        Err(_) => {
+            tracing::warn!("account unknown: STS GetCallerIdentity took over 3 s");
+            None
+        }
+    }
+}
+
 /// Who these credentials are (STS GetCallerIdentity, which needs no permission): the account
 /// for the TUI's header. One call, in `region`.
 pub async fn caller_identity(
@@ -104,7 +154,13 @@ fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::Confi
         )
         .retry_config(RetryConfig::disabled());
     if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
+        // A named profile's own credentials, never the environment's: with `--profile a,b`
+        // each account must be read and acted on with its own (as the AWS CLI's --profile).
+        loader = loader.profile_name(profile).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
     }
     if let Some(region) = region {
         loader = loader.region(Region::new(region));

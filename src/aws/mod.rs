@@ -20,7 +20,10 @@ use std::future::Future;
 pub use budget::{Budget, Budgets, Limits, Rate, Service};
 pub use clock::ServiceClock;
 pub use codedeploy::{BATCH_LIMIT, GROUPS_PER_CALL, Listing};
-pub use connect::{ConnectOptions, caller_identity, connect, connect_logs, connect_writer};
+pub use connect::{
+    AccountReaders, ConnectOptions, caller_identity, connect, connect_accounts, connect_logs,
+    connect_writer,
+};
 pub use errors::kind_of_code;
 pub use logs::LogsReader;
 pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
@@ -39,6 +42,11 @@ use crate::domain::{
 pub trait DeploymentReader: Send + Sync + 'static {
     /// The region these reads go to.
     fn region(&self) -> &str;
+
+    /// Whose credentials these reads use.
+    fn owner(&self) -> crate::domain::Owner {
+        crate::domain::Owner::default()
+    }
 
     /// "Now" on the service's clock (or this machine's until a response has been seen).
     fn clock(&self) -> ClockReading;
@@ -116,6 +124,9 @@ pub trait DeploymentReader: Send + Sync + 'static {
 impl<T: DeploymentReader> DeploymentReader for std::sync::Arc<T> {
     fn region(&self) -> &str {
         T::region(self)
+    }
+    fn owner(&self) -> crate::domain::Owner {
+        T::owner(self)
     }
     fn clock(&self) -> ClockReading {
         T::clock(self)

@@ -24,6 +24,8 @@ const GROUP_TTL: Duration = Duration::from_secs(300);
 pub struct AwsReader {
     region: String,
     profile: Option<String>,
+    /// The account of the credentials, once STS said (see [`AwsReader::set_account`]).
+    account: Option<String>,
     codedeploy: aws_sdk_codedeploy::Client,
     lambda: aws_sdk_lambda::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
@@ -49,6 +51,7 @@ impl AwsReader {
         Self {
             region,
             profile,
+            account: None,
             codedeploy,
             lambda,
             cloudwatch,
@@ -58,6 +61,16 @@ impl AwsReader {
             appspecs: Mutex::default(),
             groups: Mutex::default(),
         }
+    }
+
+    /// Records the account these credentials belong to (STS GetCallerIdentity).
+    pub fn set_account(&mut self, account: Option<String>) {
+        self.account = account;
+    }
+
+    /// The profile these clients were built from.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
     }
 
     fn cd(&self) -> CodeDeploy<'_> {
@@ -84,6 +97,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl DeploymentReader for AwsReader {
     fn region(&self) -> &str {
         &self.region
+    }
+
+    fn owner(&self) -> crate::domain::Owner {
+        crate::domain::Owner {
+            profile: self.profile.clone(),
+            account: self.account.clone(),
+        }
     }
 
     fn clock(&self) -> ClockReading {

@@ -41,7 +41,7 @@ pub use metrics::{
     VersionMetrics,
 };
 pub use picture::{
-    ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Part,
+    ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Owner, Part,
     Picture, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};

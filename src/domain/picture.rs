@@ -127,10 +127,35 @@ impl DeploymentView {
     }
 }
 
+/// Whose credentials read a region: the profile and, when STS said, the account id. With
+/// `--profile a,b`, each region of the picture belongs to one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Owner {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl Owner {
+    /// "prod (123456789012)", "prod", "123456789012", or "default credentials".
+    pub fn label(&self) -> String {
+        match (&self.profile, &self.account) {
+            (Some(p), Some(a)) => format!("{p} ({a})"),
+            (Some(p), None) => p.clone(),
+            (None, Some(a)) => a.clone(),
+            (None, None) => "default credentials".to_string(),
+        }
+    }
+}
+
 /// Everything known in one region.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionPicture {
     pub region: String,
+    /// The profile and account that read it (`profile`, `account` in the JSON).
+    #[serde(flatten)]
+    pub owner: Owner,
     /// Active deployments; empty when `listing` failed.
     pub deployments: Vec<DeploymentView>,
     /// Whether listing active deployments worked at all.

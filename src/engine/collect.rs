@@ -20,8 +20,8 @@ use super::assemble::{Fetched, Rules, assemble_view, watched};
 use super::tasks::{adopt, with_function_targets};
 use crate::aws::{DeploymentReader, Listing, Service};
 use crate::domain::{
-    ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Part,
-    Picture, RegionPicture,
+    ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Owner,
+    Part, Picture, RegionPicture,
 };
 
 /// What a picture covers.
@@ -95,7 +95,12 @@ async fn collect_region<R: DeploymentReader>(
     let active_ids = match active {
         Ok(ids) => ids,
         Err(failure) => {
-            return unlisted(region, failure, "listing active deployments failed");
+            return unlisted(
+                region,
+                reader.owner(),
+                failure,
+                "listing active deployments failed",
+            );
         }
     };
     // Round 2: every deployment, active and finished, in one set of batch calls.
@@ -105,7 +110,12 @@ async fn collect_region<R: DeploymentReader>(
     let fetched = match reader.deployments(&all_ids).await {
         Ok(d) => d,
         Err(failure) => {
-            return unlisted(region, failure, "getting the deployments failed");
+            return unlisted(
+                region,
+                reader.owner(),
+                failure,
+                "getting the deployments failed",
+            );
         }
     };
     let watch = watched(&fetched);
@@ -135,6 +145,7 @@ async fn collect_region<R: DeploymentReader>(
         .collect();
     RegionPicture {
         region,
+        owner: reader.owner(),
         deployments,
         listing: Part::Ok {
             value: active_ids.len(),
@@ -145,9 +156,10 @@ async fn collect_region<R: DeploymentReader>(
 }
 
 /// A region whose deployments could not be listed: the failure, and nothing else.
-fn unlisted(region: String, failure: Failure, why: &str) -> RegionPicture {
+pub fn unlisted(region: String, owner: Owner, failure: Failure, why: &str) -> RegionPicture {
     RegionPicture {
         region,
+        owner,
         deployments: Vec::new(),
         listing_freshness: Freshness {
             last_error: Some(failure.clone()),

@@ -264,7 +264,11 @@ impl<R: DeploymentReader> Engine<R> {
         let mut regions: Vec<_> = self
             .regions
             .iter()
-            .map(|r| r.state.picture(clock.now, &self.rules))
+            .map(|r| {
+                let mut picture = r.state.picture(clock.now, &self.rules);
+                picture.owner = r.reader.owner();
+                picture
+            })
             .collect();
         // Intervals are real seconds; freshness is judged on the service's clock, which runs
         // faster against an accelerated sandbox.

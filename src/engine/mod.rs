@@ -17,7 +17,7 @@ mod state_picture;
 mod tasks;
 
 pub use assemble::Rules;
-pub use collect::{PictureOptions, collect_picture, service_clock};
+pub use collect::{PictureOptions, collect_picture, service_clock, unlisted};
 pub use config::EngineConfig;
 pub use live::{Command, EngineHandle, MetricSpan, Update, spawn};
 

@@ -49,6 +49,7 @@ impl RegionState {
         };
         RegionPicture {
             region: self.name.clone(),
+            owner: crate::domain::Owner::default(),
             deployments,
             listing,
             recent,

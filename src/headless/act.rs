@@ -17,10 +17,10 @@ use crate::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Outcome, Prepared, Report, Request, Sleep,
     paired, prepare, readable, settings,
 };
-use crate::aws::{AwsReader, DeploymentReader, Mode, connect, connect_writer};
+use crate::aws::{AwsReader, DeploymentReader, Mode, connect_writer};
 use crate::cli::{ActArgs, AuditArgs, AwsArgs};
 use crate::config::Config;
-use crate::domain::{DeploymentView, Part, ViewFreshness};
+use crate::domain::{DeploymentView, Owner, Part, ViewFreshness};
 use crate::engine::{PictureOptions, collect_picture};
 
 /// Documented exit codes of the action commands.
@@ -70,9 +70,6 @@ pub async fn run_action(
 }
 
 async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config) -> ExitCode {
-    let profile = aws.profile.as_deref();
-    let profile_settings = config.profile(profile);
-    let mode = settings::mode(aws.read_only, profile_settings, profile);
     let audit = match AuditLog::default_location().and_then(|a| a.check_writable().map(|()| a)) {
         Ok(a) => a,
         Err(e) => {
@@ -85,23 +82,43 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     let follow = follow();
     let cancel = follow.cancel.clone();
     let executor = Executor::new(audit, follow);
-    let opts = aws.connect_options(&config.refresh);
-    let readers = match connect(&opts).await {
-        Ok(r) => r,
+    // With several profiles, the deployment is looked for in each; the action goes through
+    // the one that owns it, with that profile's guards.
+    let readers = match crate::accounts::connect_all(aws, config, false).await {
+        Ok((readers, unreachable)) => {
+            for region in &unreachable {
+                if let Some(f) = region.listing.failure() {
+                    say(&format!(
+                        "rollwatch: {}: {}",
+                        region.owner.label(),
+                        f.one_line()
+                    ));
+                }
+            }
+            readers
+        }
         Err(f) => {
             say(&format!("rollwatch: {}", f.one_line()));
             return ActExit::AwsError.into();
         }
     };
-    let (view, region) = match Box::pin(find_view(&readers, &act.deployment_id, config)).await {
-        Ok(found) => found,
-        Err(message) => {
-            say(&format!("rollwatch: {message}"));
-            return ActExit::AwsError.into();
-        }
+    let (view, region, owner) =
+        match Box::pin(find_view(&readers, &act.deployment_id, config)).await {
+            Ok(found) => found,
+            Err(message) => {
+                say(&format!("rollwatch: {message}"));
+                return ActExit::AwsError.into();
+            }
+        };
+    let profile = owner.profile.as_deref();
+    let profile_settings = config.profile(profile);
+    let mode = settings::mode(aws.read_only, profile_settings, profile);
+    let opts = crate::aws::ConnectOptions {
+        profile: owner.profile.clone(),
+        ..aws.connect_options(&config.refresh)
     };
     let context = Context {
-        profile: aws.profile.clone(),
+        profile: owner.profile.clone(),
         region: region.clone(),
         protected: profile_settings.protected,
         initiator: Initiator::person("cli"),
@@ -215,7 +232,7 @@ async fn find_view(
     readers: &[AwsReader],
     id: &str,
     config: &Config,
-) -> Result<(DeploymentView, String), String> {
+) -> Result<(DeploymentView, String, Owner), String> {
     let options = PictureOptions {
         rules: config.rules(),
         ..PictureOptions::default()
@@ -223,7 +240,7 @@ async fn find_view(
     let picture = collect_picture(readers, options).await;
     for region in &picture.regions {
         if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
-            return Ok((v.clone(), region.region.clone()));
+            return Ok((v.clone(), region.region.clone(), region.owner.clone()));
         }
     }
     let mut errors = Vec::new();
@@ -231,7 +248,7 @@ async fn find_view(
         match reader.deployments(&[id.to_string()]).await {
             Ok(found) => {
                 if let Some(d) = found.into_iter().next() {
-                    return Ok((bare_view(d), reader.region().to_string()));
+                    return Ok((bare_view(d), reader.region().to_string(), reader.owner()));
                 }
             }
             Err(f) => errors.push(f.one_line()),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use crate::aws::{ConnectOptions, connect, connect_logs};
+use crate::aws::{ConnectOptions, connect_logs};
 use crate::cli::{AwsArgs, SnapshotArgs};
 use crate::config::Config;
 use crate::domain::logs::LogLine;
@@ -32,10 +32,11 @@ pub fn exit_status(picture: &Picture) -> ExitStatus {
     }
 }
 
-/// `rollwatch snapshot`.
+/// `rollwatch snapshot`: every profile (`--profile a,b`) merged into one picture; a profile
+/// that cannot connect is a failed part of it (exit 3), unless it is the only one (exit 4).
 pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -> ExitCode {
-    let readers = match connect(&aws.connect_options(&config.refresh)).await {
-        Ok(r) => r,
+    let (readers, unreachable) = match crate::accounts::connect_all(aws, config, false).await {
+        Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
             return ExitCode::from(ExitStatus::Nothing as u8);
@@ -47,12 +48,12 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
         latency_quantile: config.verdict.enabled,
         ..PictureOptions::default()
     };
-    let picture = collect_picture(&readers, options).await;
+    let mut picture = collect_picture(&readers, options).await;
+    picture.regions.extend(unreachable);
     if args.logs == 0 {
         return print_picture(&picture, args.json);
     }
-    let errors =
-        new_version_errors(&aws.connect_options(&config.refresh), &picture, args.logs).await;
+    let errors = new_version_errors(aws, config, &picture, args.logs).await;
     print(&picture, args.json, Some(&errors))
 }
 
@@ -61,13 +62,18 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
 pub type NewVersionErrors = BTreeMap<String, Result<Vec<LogLine>, Failure>>;
 
 async fn new_version_errors(
-    options: &ConnectOptions,
+    aws: &AwsArgs,
+    config: &Config,
     picture: &Picture,
     n: usize,
 ) -> NewVersionErrors {
     let mut out = NewVersionErrors::new();
     for region in &picture.regions {
-        let reader = connect_logs(options, &region.region).await;
+        let options = ConnectOptions {
+            profile: region.owner.profile.clone(),
+            ..aws.connect_options(&config.refresh)
+        };
+        let reader = connect_logs(&options, &region.region).await;
         for view in &region.deployments {
             let Some(target) = &view.deployment.target else {
                 continue;
@@ -98,6 +104,7 @@ fn document(
     errors: Option<&NewVersionErrors>,
 ) -> Result<serde_json::Value, serde_json::Error> {
     let mut value = serde_json::to_value(picture)?;
+    with_owner_on_every_deployment(&mut value);
     let Some(errors) = errors else {
         return Ok(value);
     };
@@ -118,6 +125,43 @@ fn document(
         }
     }
     Ok(value)
+}
+
+/// Copies each region's `profile` and `account` onto every deployment in it (active views and
+/// recently finished ones), so a consumer of the merged picture never has to look up.
+fn with_owner_on_every_deployment(value: &mut serde_json::Value) {
+    for region in value["regions"].as_array_mut().into_iter().flatten() {
+        let owner: Vec<(String, serde_json::Value)> = ["profile", "account"]
+            .iter()
+            .filter_map(|k| Some(((*k).to_string(), region.get(*k)?.clone())))
+            .collect();
+        let Some(region) = region.as_object_mut() else {
+            continue;
+        };
+        let mut objects: Vec<&mut serde_json::Value> = Vec::new();
+        for (key, field) in region.iter_mut() {
+            match key.as_str() {
+                "deployments" => objects.extend(field.as_array_mut().into_iter().flatten()),
+                // A Part: the finished deployments are in its `value` when it worked.
+                "recent" => objects.extend(
+                    field
+                        .get_mut("value")
+                        .and_then(serde_json::Value::as_array_mut)
+                        .into_iter()
+                        .flatten(),
+                ),
+                _ => {}
+            }
+        }
+        for object in objects
+            .into_iter()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            for (k, v) in &owner {
+                object.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
 
 /// The table's section of the new versions' last errors.

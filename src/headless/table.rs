@@ -22,14 +22,22 @@ pub fn render(picture: &Picture) -> String {
         "rollwatch snapshot at {} ({clock})",
         hms(picture.taken_at)
     );
+    let several = picture
+        .regions
+        .iter()
+        .any(|r| r.owner != picture.regions[0].owner);
     for region in &picture.regions {
-        render_region(&mut out, region, picture.taken_at);
+        render_region(&mut out, region, picture.taken_at, several);
     }
     out
 }
 
-fn render_region(out: &mut String, region: &RegionPicture, now: DateTime<Utc>) {
-    let _ = writeln!(out, "\n== {} ==", region.region);
+fn render_region(out: &mut String, region: &RegionPicture, now: DateTime<Utc>, several: bool) {
+    if several {
+        let _ = writeln!(out, "\n== {} · {} ==", region.owner.label(), region.region);
+    } else {
+        let _ = writeln!(out, "\n== {} ==", region.region);
+    }
     if let Some(f) = region.listing.failure() {
         let _ = writeln!(out, "  ✖ cannot list deployments: {}", f.one_line());
         return;

@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::aws::connect;
 use crate::cli::{AwsArgs, WatchArgs};
 use crate::config::Config;
 use crate::domain::{
@@ -40,13 +39,25 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
         eprintln!("rollwatch watch: name a deployment id, or --all");
         return ExitCode::from(CANNOT_WATCH);
     }
-    let readers = match connect(&aws.connect_options(&config.refresh)).await {
-        Ok(r) => r,
+    let (readers, unreachable) = match crate::accounts::connect_all(aws, config, false).await {
+        Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch watch: {}", failure.one_line());
             return ExitCode::from(CANNOT_WATCH);
         }
     };
+    for region in &unreachable {
+        if let Some(failure) = region.listing.failure() {
+            eprintln!(
+                "rollwatch watch: {}: {}",
+                region.owner.label(),
+                failure.one_line()
+            );
+        }
+    }
+    if readers.is_empty() {
+        return ExitCode::from(CANNOT_WATCH);
+    }
     let mut engine = spawn(readers, config.refresh.clone(), config.rules());
     let mut notifier = Notifier::new(config.notify.clone());
     let code = follow(&mut engine.updates, args, &mut notifier).await;
@@ -208,6 +219,7 @@ fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
         if let Some(status) = &event.status {
             line["status"] = json!(status);
         }
+        with_owner(&mut line, picture, &event.deployment_id);
         line.to_string()
     } else {
         format!(
@@ -221,17 +233,35 @@ fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
     emit(&line);
 }
 
+/// The `profile` and `account` of the region that shows deployment `id`, on an event.
+fn with_owner(line: &mut serde_json::Value, picture: &Picture, id: &str) {
+    let owner = picture
+        .regions
+        .iter()
+        .find(|r| r.deployments.iter().any(|v| v.deployment.id == id))
+        .map(|r| &r.owner);
+    if let Some(owner) = owner {
+        if let Some(profile) = &owner.profile {
+            line["profile"] = json!(profile);
+        }
+        if let Some(account) = &owner.account {
+            line["account"] = json!(account);
+        }
+    }
+}
+
 fn print_verdict(json: bool, picture: &Picture, event: &TimelineEvent, judgement: Judgement) {
     let line = if json {
-        json!({
+        let mut line = json!({
             "observed_at": Utc::now(),
             "service_time": picture.taken_at,
             "deployment_id": event.deployment_id,
             "kind": "verdict",
             "verdict": judgement,
             "text": event.text,
-        })
-        .to_string()
+        });
+        with_owner(&mut line, picture, &event.deployment_id);
+        line.to_string()
     } else {
         format!(
             "{} {} verdict: {}",

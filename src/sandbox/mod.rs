@@ -64,6 +64,12 @@ pub struct SandboxArgs {
     /// Allow a non-loopback listen address (and requests whose Host is not a loopback name).
     #[arg(long)]
     pub allow_remote: bool,
+    /// Serve this many AWS accounts (1–9), each its own copy of the scenario: 123456789012,
+    /// then 222222222222, 333333333333, … A caller whose access key ID contains an account's
+    /// id (`AKIA222222222222`, or just `222222222222`) reaches that account; any other key the
+    /// first one.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub accounts: u8,
 }
 
 /// What to start: the parsed form of [`SandboxArgs`], also used by `rollwatch demo` and tests.
@@ -75,6 +81,8 @@ pub struct SandboxConfig {
     pub faults: Option<String>,
     pub seed: u64,
     pub allow_remote: bool,
+    /// Accounts served (at least one; see [`SandboxArgs::accounts`]).
+    pub accounts: u8,
 }
 
 impl From<SandboxArgs> for SandboxConfig {
@@ -86,6 +94,7 @@ impl From<SandboxArgs> for SandboxConfig {
             faults: a.faults,
             seed: a.seed,
             allow_remote: a.allow_remote,
+            accounts: a.accounts,
         }
     }
 }
@@ -128,7 +137,9 @@ impl Sandbox {
         if !config.allow_remote && !config.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(config.listen));
         }
-        let world = build_world(&config)?;
+        let worlds = (0..config.accounts.clamp(1, 9))
+            .map(|i| build_account(&config, i))
+            .collect::<Result<Vec<_>, _>>()?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -140,7 +151,7 @@ impl Sandbox {
             source,
         })?;
         let shared = Arc::new(Shared {
-            world: Mutex::new(world),
+            accounts: worlds.into_iter().map(Mutex::new).collect(),
             allow_remote: config.allow_remote,
         });
         let (stop, stopped) = oneshot::channel::<()>();
@@ -159,7 +170,7 @@ impl Sandbox {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 interval.tick().await;
-                tick_shared.lock().sync();
+                tick_shared.each(World::sync);
             }
         });
         Ok(Self {
@@ -188,24 +199,25 @@ impl Sandbox {
 
     /// Pauses simulated time (tests).
     pub fn pause(&self) {
-        self.shared.lock().clock.pause();
+        self.shared.each(|w| w.clock.pause());
     }
 
     /// Lets simulated time run again.
     pub fn resume(&self) {
-        self.shared.lock().clock.resume();
+        self.shared.each(|w| w.clock.resume());
     }
 
     /// Changes the clock's speed (simulated seconds per real second; 0 freezes it).
     pub fn set_speed(&self, speed: f64) {
-        self.shared.lock().clock.set_speed(speed);
+        self.shared.each(|w| w.clock.set_speed(speed));
     }
 
-    /// Advances simulated time by `secs` and runs the simulation up to it.
+    /// Advances simulated time by `secs` and runs the simulation up to it (every account).
     pub fn advance(&self, secs: f64) {
-        let mut world = self.shared.lock();
-        world.clock.advance(secs);
-        world.sync();
+        self.shared.each(|world| {
+            world.clock.advance(secs);
+            world.sync();
+        });
     }
 
     /// The ground-truth events so far (as `GET /_sandbox/events` returns them).
@@ -235,6 +247,26 @@ impl Drop for Sandbox {
             server.abort();
         }
     }
+}
+
+/// The id of the sandbox's account `index`: 123456789012, then 222222222222, 333333333333, …
+pub fn account_id(index: u8) -> String {
+    if index == 0 {
+        sts::ACCOUNT.to_string()
+    } else {
+        (index + 1).to_string().repeat(12)
+    }
+}
+
+/// Account `index`'s world: the scenario with its own seed (its own ids and traffic).
+fn build_account(config: &SandboxConfig, index: u8) -> Result<World, SandboxError> {
+    let seeded = SandboxConfig {
+        seed: config.seed ^ (u64::from(index) << 32),
+        ..config.clone()
+    };
+    let mut world = build_world(&seeded)?;
+    world.account = account_id(index);
+    Ok(world)
 }
 
 /// The simulated world `config` describes (scenario applied, history replayed), without a

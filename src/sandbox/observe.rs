@@ -52,7 +52,12 @@ pub struct Observer {
     events: VecDeque<Event>,
     next_seq: u64,
     ops: BTreeMap<(String, String), OpStats>,
+    /// Calls per access key ID and operation (who called: each account's own credentials).
+    callers: BTreeMap<String, BTreeMap<String, u64>>,
 }
+
+/// Access keys recorded one by one; more are counted under "(other)".
+const MAX_CALLERS: usize = 16;
 
 /// Whether an operation name changes state (anything but Get/List/Describe/BatchGet/Filter).
 pub fn is_mutating(operation: &str) -> bool {
@@ -113,6 +118,22 @@ impl Observer {
     }
 
     /// `GET /_sandbox/stats`: totals, then per service and operation.
+    /// Records that `access_key` called `operation`.
+    pub fn caller(&mut self, access_key: &str, operation: &str) {
+        let key = if self.callers.len() >= MAX_CALLERS && !self.callers.contains_key(access_key) {
+            "(other)".to_owned()
+        } else {
+            access_key.to_owned()
+        };
+        let ops = self.callers.entry(key).or_default();
+        let op = if ops.len() >= MAX_OPERATIONS && !ops.contains_key(operation) {
+            UNKNOWN_OPERATION
+        } else {
+            operation
+        };
+        *ops.entry(op.to_owned()).or_default() += 1;
+    }
+
     pub fn stats_json(&self) -> Value {
         let mut services: BTreeMap<&str, Value> = BTreeMap::new();
         let (mut total, mut total_mutating) = (0u64, 0u64);
@@ -141,6 +162,7 @@ impl Observer {
             "mutating": total_mutating,
             "read": total - total_mutating,
             "services": services,
+            "callers": self.callers,
         })
     }
 }

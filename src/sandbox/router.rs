@@ -227,7 +227,7 @@ pub fn dispatch(world: &mut World, c: &Classified, query: &str, body: &[u8]) -> 
         }
         Target::CloudWatch(codec) => world.cloudwatch.handle(&c.operation, *codec, body, now),
         Target::Logs => world.logs.handle(&c.operation, body, now),
-        Target::Sts => sts::handle(&c.operation),
+        Target::Sts => sts::handle(&c.operation, &world.account),
     }
 }
 

@@ -41,19 +41,68 @@ use crate::sandbox::world::World;
 /// Largest request body accepted.
 const MAX_BODY: usize = 64 << 20;
 
-/// State shared by every connection and the simulation task.
+/// State shared by every connection and the simulation task: one world per account.
 #[derive(Debug)]
 pub struct Shared {
-    pub world: Mutex<World>,
+    /// At least one; the first answers every caller whose access key names no other.
+    pub accounts: Vec<Mutex<World>>,
     /// `--allow-remote`: accept any `Host` (the listener may be on a public address).
     pub allow_remote: bool,
 }
 
 impl Shared {
-    /// Locks the world (a panic elsewhere never makes the sandbox unusable).
+    /// Locks the first account's world (a panic elsewhere never makes the sandbox unusable).
     pub fn lock(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+        self.lock_account(0)
     }
+
+    /// Locks the world of account `index` (the first one when out of range).
+    pub fn lock_account(&self, index: usize) -> MutexGuard<'_, World> {
+        let world = self.accounts.get(index).or_else(|| self.accounts.first());
+        match world {
+            Some(w) => w.lock().unwrap_or_else(PoisonError::into_inner),
+            None => unreachable_world(),
+        }
+    }
+
+    /// Runs `f` on every account's world, in order.
+    pub fn each(&self, mut f: impl FnMut(&mut World)) {
+        for w in &self.accounts {
+            f(&mut w.lock().unwrap_or_else(PoisonError::into_inner));
+        }
+    }
+
+    /// The account an access key ID reaches: the one whose 12-digit id it contains
+    /// (`222222222222`, `AKIA222222222222`), else the first.
+    pub fn account_of(&self, access_key: Option<&str>) -> usize {
+        let Some(key) = access_key else { return 0 };
+        self.accounts
+            .iter()
+            .position(|w| {
+                let world = w.lock().unwrap_or_else(PoisonError::into_inner);
+                key.contains(world.account.as_str())
+            })
+            .unwrap_or(0)
+    }
+
+    /// The index of the account named `id`, if the sandbox serves it.
+    fn account_named(&self, id: &str) -> Option<usize> {
+        self.accounts
+            .iter()
+            .position(|w| w.lock().unwrap_or_else(PoisonError::into_inner).account == id)
+    }
+}
+
+/// `Sandbox::start` always builds at least one account; this is never reached.
+#[allow(clippy::panic)]
+fn unreachable_world() -> ! {
+    panic!("the sandbox has no account")
+}
+
+/// The access key ID of a SigV4 `Authorization` header (`… Credential=AKID/date/…`).
+fn access_key(authorization: Option<&str>) -> Option<&str> {
+    let rest = authorization?.split("Credential=").nth(1)?;
+    rest.split('/').next().filter(|k| !k.is_empty())
 }
 
 /// The axum router: everything goes to [`handle`].
@@ -156,7 +205,12 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
             return finish(&shared, error_reply(&c.target, code, &message, 415));
         }
     }
-    let (delay, outcome) = shared.lock().faults.decide(c.service, &c.operation);
+    let caller = access_key(header("authorization").as_deref()).map(str::to_owned);
+    let account = shared.account_of(caller.as_deref());
+    let (delay, outcome) = shared
+        .lock_account(account)
+        .faults
+        .decide(c.service, &c.operation);
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
@@ -179,11 +233,15 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
         bytes.to_vec()
     };
     let reply = {
-        let mut world = shared.lock();
+        let mut world = shared.lock_account(account);
         world.sync();
         world
             .obs
             .call(c.service, c.stats_operation(), outcome.is_some());
+        world.obs.caller(
+            caller.as_deref().unwrap_or("(unsigned)"),
+            c.stats_operation(),
+        );
         match outcome {
             Some(Outcome::Reset) => None,
             Some(o) => Some(fault_reply(&c, o)),
@@ -244,9 +302,59 @@ fn control_error(status: u16, message: &str) -> Reply {
     Reply::json_with(status, "application/json", &json!({"error": message}))
 }
 
-/// `/_sandbox/stats`, `/_sandbox/events`, `/_sandbox/clock`, `/_sandbox/faults`.
+/// `/_sandbox/stats`, `/_sandbox/events`, `/_sandbox/clock`, `/_sandbox/faults`, and
+/// `/_sandbox/accounts`. `?account=ID` picks the account whose stats, events or faults are
+/// read or set (default: the first; a fault spec without it applies to every account); the
+/// clock is one for all accounts.
 fn control(shared: &Shared, method: &str, rest: &str, query: &str, body: &[u8]) -> Reply {
-    let mut world = shared.lock();
+    let q = query_map(query);
+    let selected = match q.get("account") {
+        Some(id) => match shared.account_named(id) {
+            Some(i) => Some(i),
+            None => return control_error(404, &format!("the sandbox serves no account {id}")),
+        },
+        None => None,
+    };
+    let rest = rest.trim_end_matches('/');
+    if method == "GET" && rest == "accounts" {
+        let mut ids = Vec::new();
+        shared.each(|w| ids.push(w.account.clone()));
+        return Reply::json_with(200, "application/json", &json!({"accounts": ids}));
+    }
+    if method == "POST" && rest == "clock" {
+        let mut reply = None;
+        for i in 0..shared.accounts.len() {
+            let r = control_one(&mut shared.lock_account(i), method, rest, query, body);
+            if r.status != 200 || reply.is_none() {
+                reply = Some(r);
+            }
+            if reply.as_ref().is_some_and(|r| r.status != 200) {
+                break;
+            }
+        }
+        return reply.unwrap_or_else(|| control_error(500, "no account"));
+    }
+    if method == "POST" && rest == "faults" && selected.is_none() {
+        let mut reply = control_error(500, "no account");
+        for i in 0..shared.accounts.len() {
+            reply = control_one(&mut shared.lock_account(i), method, rest, query, body);
+            if reply.status != 200 {
+                break;
+            }
+        }
+        return reply;
+    }
+    control_one(
+        &mut shared.lock_account(selected.unwrap_or(0)),
+        method,
+        rest,
+        query,
+        body,
+    )
+}
+
+/// One account's part of [`control`].
+fn control_one(world: &mut World, method: &str, rest: &str, query: &str, body: &[u8]) -> Reply {
     world.sync();
     match (method, rest.trim_end_matches('/')) {
         ("GET", "stats") => Reply::json_with(200, "application/json", &world.obs.stats_json()),

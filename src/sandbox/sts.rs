@@ -25,15 +25,15 @@ pub fn form_action(body: &[u8]) -> Option<String> {
     value("Action")
 }
 
-/// Handles `operation`.
-pub fn handle(operation: &str) -> Reply {
+/// Handles `operation` for the caller's `account`.
+pub fn handle(operation: &str, account: &str) -> Reply {
     match operation {
         "GetCallerIdentity" => xml(
             200,
             format!(
                 "<GetCallerIdentityResponse xmlns=\"{XMLNS}\"><GetCallerIdentityResult>\
-                 <Arn>arn:aws:iam::{ACCOUNT}:user/sandbox</Arn>\
-                 <UserId>AIDASANDBOXUSER00001</UserId><Account>{ACCOUNT}</Account>\
+                 <Arn>arn:aws:iam::{account}:user/sandbox</Arn>\
+                 <UserId>AIDASANDBOXUSER00001</UserId><Account>{account}</Account>\
                  </GetCallerIdentityResult><ResponseMetadata><RequestId>{}</RequestId>\
                  </ResponseMetadata></GetCallerIdentityResponse>",
                 request_id()
@@ -97,11 +97,11 @@ mod tests {
 
     #[test]
     fn get_caller_identity_names_the_account_and_others_are_errors() {
-        let ok = handle("GetCallerIdentity");
+        let ok = handle("GetCallerIdentity", ACCOUNT);
         let text = String::from_utf8(ok.body).unwrap_or_default();
         assert_eq!(ok.status, 200);
         assert!(text.contains("<Account>123456789012</Account>"), "{text}");
-        let bad = handle("AssumeRole");
+        let bad = handle("AssumeRole", ACCOUNT);
         let text = String::from_utf8(bad.body).unwrap_or_default();
         assert_eq!(bad.status, 400);
         assert!(text.contains("<Code>InvalidAction</Code>"), "{text}");

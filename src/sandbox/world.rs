@@ -24,6 +24,8 @@ pub const LOG_RETENTION_SECS: u64 = 3600;
 /// Everything simulated, behind one mutex.
 #[derive(Debug)]
 pub struct World {
+    /// The AWS account this world is (STS answers it).
+    pub account: String,
     pub clock: SimClock,
     /// Simulated second processed so far.
     pub now: f64,
@@ -43,6 +45,7 @@ impl World {
     /// An empty world whose simulation starts at `start` (epoch seconds, whole).
     pub fn new(start: f64, clock: SimClock, seed: u64, settings: Settings, faults: Faults) -> Self {
         Self {
+            account: crate::sandbox::sts::ACCOUNT.to_string(),
             clock,
             now: start.floor(),
             lambda: Lambda::new(seed),

@@ -224,8 +224,12 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
         say(model, "select a deployment first", Level::Info);
         return Vec::new();
     };
-    let (region, view) = match row {
-        Row::Active { region, view } => (region.to_string(), view.clone()),
+    let (profile, region, view) = match row {
+        Row::Active {
+            owner,
+            region,
+            view,
+        } => (owner.profile.clone(), region.to_string(), view.clone()),
         Row::Recent { deployment, .. } => {
             let text = format!(
                 "{} has finished ({}): no action applies",
@@ -315,6 +319,7 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
     );
     vec![Command::Prepare {
         view: Box::new(view),
+        profile,
         region,
         request,
         guard_rule: None,

@@ -69,25 +69,37 @@ pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
     model
 }
 
-/// `rollwatch`: the TUI on real AWS.
+/// `rollwatch`: the TUI on real AWS — every watched profile (`--profile a,b`) in one table.
 pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     let log = super::logging::init();
-    let options = aws.connect_options(&config.refresh);
-    let readers = match connect(&options).await {
-        Ok(r) => r,
+    let (readers, unreachable) = match crate::accounts::connect_all(aws, config, true).await {
+        Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
             return ExitCode::from(4);
         }
     };
-    let profile = aws.profile.as_deref();
-    let actions = action_setup(&options, &readers, aws.read_only, profile, config).await;
-    let mut model = initial_model(config, aws.profile.clone());
-    model.account = account(&options, &readers).await;
+    if readers.is_empty() {
+        for region in &unreachable {
+            if let Some(failure) = region.listing.failure() {
+                eprintln!(
+                    "rollwatch: {}: {}",
+                    region.owner.label(),
+                    failure.one_line()
+                );
+            }
+        }
+        return ExitCode::from(4);
+    }
+    let base = aws.connect_options(&config.refresh);
+    let actions = action_setup(&base, &readers, aws.read_only, config).await;
+    let mut model = initial_model(config, aws.first_profile().map(str::to_string));
+    model.account = readers.first().and_then(|r| r.owner().account);
+    model.unreachable = unreachable;
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         return code;
     }
-    let logs = logs_readers(&options, &readers).await;
+    let logs = logs_readers(&base, &readers).await;
     let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
     finish(
         run(engine, model, actions, logs).await,
@@ -95,54 +107,49 @@ pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     )
 }
 
-/// The logs pane's readers, one per region `readers` watch.
-async fn logs_readers(options: &ConnectOptions, readers: &[AwsReader]) -> LogsReaders {
+/// The logs pane's readers, one per profile and region `readers` watch.
+async fn logs_readers(base: &ConnectOptions, readers: &[AwsReader]) -> LogsReaders {
     let mut out = LogsReaders::new();
     for reader in readers {
         let region = reader.region().to_string();
+        let profile = reader.profile().map(str::to_string);
+        let options = ConnectOptions {
+            profile: profile.clone(),
+            ..base.clone()
+        };
         out.insert(
-            region.clone(),
-            Arc::new(connect_logs(options, &region).await),
+            (profile, region.clone()),
+            Arc::new(connect_logs(&options, &region).await),
         );
     }
     out
 }
 
-/// The action guards and write side for the regions `readers` watch.
+/// The action guards and write side of every profile `readers` watch, each with its own
+/// `[profiles.NAME]` settings.
 async fn action_setup(
-    options: &ConnectOptions,
+    base: &ConnectOptions,
     readers: &[AwsReader],
     read_only: bool,
-    profile: Option<&str>,
     config: &Config,
 ) -> Setup {
-    let regions: Vec<String> = readers.iter().map(|r| r.region().to_string()).collect();
-    runtime::setup(
-        options,
-        &regions,
-        read_only,
-        profile,
-        config.profile(profile),
-    )
-    .await
-}
-
-/// The account of these credentials, for the header (one STS call, at most 3 s; unknown when
-/// it fails, which the log says).
-async fn account(options: &ConnectOptions, readers: &[AwsReader]) -> Option<String> {
-    let region = readers.first()?.region().to_string();
-    let lookup = crate::aws::caller_identity(options, &region);
-    match tokio::time::timeout(Duration::from_secs(3), lookup).await {
-        Ok(Ok(identity)) => Some(identity.account).filter(|a| !a.is_empty()),
-        Ok(Err(failure)) => {
-            tracing::warn!("account unknown: {}", failure.one_line());
-            None
-        }
-        Err(_) => {
-            tracing::warn!("account unknown: STS GetCallerIdentity took over 3 s");
-            None
+    let mut profiles: Vec<runtime::ProfileActions> = Vec::new();
+    for reader in readers {
+        let profile = reader.profile().map(str::to_string);
+        let region = reader.region().to_string();
+        match profiles.iter_mut().find(|p| p.options.profile == profile) {
+            Some(p) => p.regions.push(region),
+            None => profiles.push(runtime::ProfileActions {
+                settings: config.profile(profile.as_deref()),
+                options: ConnectOptions {
+                    profile,
+                    ..base.clone()
+                },
+                regions: vec![region],
+            }),
         }
     }
+    runtime::setup(profiles, read_only).await
 }
 
 /// `--guard`: arms the guard, or refuses to start when the write side is missing (read-only
@@ -174,6 +181,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         faults: None,
         seed: 1,
         allow_remote: false,
+        accounts: 1,
     };
     let sandbox = match Sandbox::start(sandbox_config).await {
         Ok(s) => s,
@@ -189,7 +197,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         limits: config.refresh.limits(),
         ..ConnectOptions::default()
     };
-    let readers = match connect(&options).await {
+    let mut readers = match connect(&options).await {
         Ok(r) => r,
         Err(failure) => {
             eprintln!("rollwatch demo: {}", failure.one_line());
@@ -197,9 +205,19 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
             return ExitCode::from(4);
         }
     };
-    let actions = action_setup(&options, &readers, read_only, None, config).await;
+    let account = match readers.first() {
+        Some(r) => crate::aws::caller_identity(&options, r.region())
+            .await
+            .ok()
+            .map(|identity| identity.account),
+        None => None,
+    };
+    for r in &mut readers {
+        r.set_account(account.clone());
+    }
+    let actions = action_setup(&options, &readers, read_only, config).await;
     let mut model = initial_model(config, Some(format!("demo ({})", args.scenario)));
-    model.account = account(&options, &readers).await;
+    model.account = account;
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         sandbox.shutdown().await;
         return code;
@@ -211,21 +229,21 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
     finish(result, log.as_ref().map(|(_, p)| p.as_path()))
 }
 
-/// The logs pane's readers by region.
-pub type LogsReaders = HashMap<String, Arc<LogsReader>>;
+/// The logs pane's readers by profile and region.
+pub type LogsReaders = HashMap<(Option<String>, String), Arc<LogsReader>>;
 
 /// Reads the log lines the pane asked for in a task; the result comes back as `Msg::Logs`.
 fn read_logs(
     logs: &LogsReaders,
     tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
     deployment_id: String,
-    region: &str,
+    place: &(Option<String>, String),
     function: String,
     version: String,
     now: DateTime<Utc>,
 ) {
-    let Some(reader) = logs.get(region).cloned() else {
-        tracing::warn!("no logs reader for {region}");
+    let Some(reader) = logs.get(place).cloned() else {
+        tracing::warn!("no logs reader for {place:?}");
         return;
     };
     let tx = tx.clone();
@@ -404,6 +422,7 @@ async fn event_loop(
                 );
             } else if let Command::FetchLogs {
                 deployment_id,
+                profile,
                 region,
                 function,
                 version,
@@ -414,7 +433,7 @@ async fn event_loop(
                     logs,
                     &logs_tx,
                     deployment_id,
-                    &region,
+                    &(profile, region),
                     function,
                     version,
                     now,

@@ -23,6 +23,8 @@ pub enum Command {
     /// Prepare an action off the UI thread; the result comes back as `Msg::Prepared`.
     Prepare {
         view: Box<DeploymentView>,
+        /// The profile that owns the deployment's row: the action goes through it.
+        profile: Option<String>,
         region: String,
         request: Request,
         /// Set when the guard asks (its rule, for the audit line); None: a person pressed a key.
@@ -42,6 +44,7 @@ pub enum Command {
     /// `deployment_id`); the result comes back as `Msg::Logs`.
     FetchLogs {
         deployment_id: String,
+        profile: Option<String>,
         region: String,
         function: String,
         version: String,
@@ -88,18 +91,21 @@ impl PartialEq for Command {
             (
                 Self::Prepare {
                     view: a,
+                    profile: pa,
                     region: ra,
                     request: qa,
                     guard_rule: ga,
                 },
                 Self::Prepare {
                     view: b,
+                    profile: pb,
                     region: rb,
                     request: qb,
                     guard_rule: gb,
                 },
             ) => {
                 a.deployment.id == b.deployment.id
+                    && pa == pb
                     && ra == rb
                     && qa == qb
                     && ga.is_some() == gb.is_some()

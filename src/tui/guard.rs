@@ -144,13 +144,16 @@ fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Comman
         say(model, text, Level::Info);
         return Vec::new();
     }
-    let view = model
-        .picture
-        .as_ref()
-        .and_then(|p| p.regions.iter().find(|r| r.region == region))
-        .and_then(|r| r.deployments.iter().find(|v| v.deployment.id == id))
-        .cloned();
-    let Some(view) = view else {
+    let found = model.picture.as_ref().and_then(|p| {
+        p.regions
+            .iter()
+            .filter(|r| r.region == region)
+            .find_map(|r| {
+                let view = r.deployments.iter().find(|v| v.deployment.id == id)?;
+                Some((r.owner.profile.clone(), view.clone()))
+            })
+    });
+    let Some((profile, view)) = found else {
         log(
             model,
             id,
@@ -164,6 +167,7 @@ fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Comman
     say(model, text, Level::Error);
     vec![Command::Prepare {
         view: Box::new(view),
+        profile,
         region,
         request: Request::Rollback,
         guard_rule: Some(rule),

@@ -80,13 +80,18 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
     vec![Command::OpenUrl(url)]
 }
 
+/// The profile a copied command needs: the row's own, else the one rollwatch runs with.
+fn row_profile<'a>(model: &'a Model, row: Row<'a>) -> Option<&'a str> {
+    row.owner().profile.as_deref().or(model.profile.as_deref())
+}
+
 /// `Y`.
 pub fn copy(model: &mut Model) -> Vec<Command> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
     if let Row::Group { application, .. } = row {
-        let text = list_deployments_command(row.region(), application, model.profile.as_deref());
+        let text = list_deployments_command(row.region(), application, row_profile(model, row));
         model.flash = Some(format!(
             "copied the command that lists {application}'s deployments"
         ));
@@ -108,7 +113,7 @@ pub fn copy(model: &mut Model) -> Vec<Command> {
             format!("the {} command(s) sent", sent.len()),
         ),
         None => (
-            show_deployment_command(row.region(), &id, model.profile.as_deref()),
+            show_deployment_command(row.region(), &id, row_profile(model, row)),
             "the command that shows it".to_string(),
         ),
     };

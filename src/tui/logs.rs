@@ -20,6 +20,8 @@ pub const LOGS_LIMIT: usize = 200;
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsPane {
     pub deployment_id: String,
+    /// The profile that owns the deployment (its credentials read the logs).
+    pub profile: Option<String>,
     pub region: String,
     pub function: String,
     pub old_version: String,
@@ -52,6 +54,7 @@ impl LogsPane {
         self.reading = true;
         vec![Command::FetchLogs {
             deployment_id: self.deployment_id.clone(),
+            profile: self.profile.clone(),
             region: self.region.clone(),
             function: self.function.clone(),
             version: self.version().to_string(),
@@ -65,7 +68,12 @@ pub fn toggle(model: &mut Model) -> Vec<Command> {
     if model.logs.take().is_some() {
         return Vec::new();
     }
-    let Some(Row::Active { region, view }) = model.selected_row() else {
+    let Some(Row::Active {
+        owner,
+        region,
+        view,
+    }) = model.selected_row()
+    else {
         model.flash = Some("logs: select an active deployment".to_string());
         return Vec::new();
     };
@@ -75,6 +83,7 @@ pub fn toggle(model: &mut Model) -> Vec<Command> {
     };
     let mut pane = LogsPane {
         deployment_id: view.deployment.id.clone(),
+        profile: owner.profile.clone(),
         region: region.to_string(),
         function: target.function.clone(),
         old_version: target.current_version.clone(),

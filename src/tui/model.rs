@@ -16,7 +16,7 @@ use super::theme::Theme;
 use crate::config::TimeZoneChoice;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::triage::urgency;
-use crate::domain::{Deployment, DeploymentView, Guard, Picture, TimelineEvent};
+use crate::domain::{Deployment, DeploymentView, Guard, Owner, Picture, TimelineEvent};
 use crate::engine::MetricSpan;
 
 /// The event log keeps this many transitions (oldest dropped first).
@@ -36,24 +36,31 @@ pub enum Row<'a> {
     /// The active deployments of one application in one region (two or more: a stack's
     /// functions deployed together), as one line; its members follow unless collapsed.
     Group {
+        owner: &'a Owner,
         region: &'a str,
         application: &'a str,
         members: usize,
         collapsed: bool,
     },
     Active {
+        owner: &'a Owner,
         region: &'a str,
         view: &'a DeploymentView,
     },
     Recent {
+        owner: &'a Owner,
         region: &'a str,
         deployment: &'a Deployment,
     },
 }
 
-/// The selection key of a group row (never a deployment id: those have no space).
-pub fn group_key(region: &str, application: &str) -> String {
-    format!("group {region}/{application}")
+/// The selection key of a group row (never a deployment id: those have no space); the
+/// profile is part of it when several are watched.
+pub fn group_key(owner: &Owner, region: &str, application: &str) -> String {
+    match &owner.profile {
+        Some(profile) => format!("group {profile}/{region}/{application}"),
+        None => format!("group {region}/{application}"),
+    }
 }
 
 impl<'a> Row<'a> {
@@ -70,12 +77,22 @@ impl<'a> Row<'a> {
     pub fn id(&self) -> Cow<'a, str> {
         match self {
             Self::Group {
+                owner,
                 region,
                 application,
                 ..
-            } => Cow::Owned(group_key(region, application)),
+            } => Cow::Owned(group_key(owner, region, application)),
             Self::Active { view, .. } => Cow::Borrowed(&view.deployment.id),
             Self::Recent { deployment, .. } => Cow::Borrowed(&deployment.id),
+        }
+    }
+
+    /// The profile and account the row's region was read with.
+    pub fn owner(&self) -> &'a Owner {
+        match self {
+            Self::Group { owner, .. } | Self::Active { owner, .. } | Self::Recent { owner, .. } => {
+                owner
+            }
         }
     }
 
@@ -105,14 +122,15 @@ impl<'a> Row<'a> {
             )
         });
         let hay = format!(
-            "{} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             d.id,
             d.application,
             d.group,
             target,
             d.status.as_str(),
             d.config_name,
-            self.region()
+            self.region(),
+            self.owner().label()
         )
         .to_lowercase();
         hay.contains(&needle.to_lowercase()) != negate
@@ -152,6 +170,9 @@ pub struct Model {
     pub read_only: bool,
     pub profile: Option<String>,
     pub account: Option<String>,
+    /// Profiles that could not connect (`--profile a,b`), shown as failed regions in every
+    /// picture while the others work.
+    pub unreachable: Vec<crate::domain::RegionPicture>,
     /// A one-line message (e.g. "refresh requested").
     pub flash: Option<String>,
     /// Terminal size, for mouse hit-tests and page sizes.
@@ -270,6 +291,7 @@ impl Model {
             .iter()
             .flat_map(|r| {
                 r.deployments.iter().map(|view| Row::Active {
+                    owner: &r.owner,
                     region: &r.region,
                     view,
                 })
@@ -287,6 +309,7 @@ impl Model {
         for region in &picture.regions {
             for deployment in region.recent.value().into_iter().flatten() {
                 let row = Row::Recent {
+                    owner: &region.owner,
                     region: &region.region,
                     deployment,
                 };
@@ -302,11 +325,12 @@ impl Model {
     /// under a group row where its first member was.
     fn grouped<'a>(&self, sorted: &[Row<'a>]) -> Vec<Row<'a>> {
         // Each application's rows in order, applications in the order of their first row.
-        let mut groups: Vec<((&'a str, &'a str), Vec<Row<'a>>)> = Vec::new();
-        let mut index: HashMap<(&'a str, &'a str), usize> = HashMap::new();
+        type Key<'a> = (&'a Owner, &'a str, &'a str);
+        let mut groups: Vec<(Key<'a>, Vec<Row<'a>>)> = Vec::new();
+        let mut index: HashMap<Key<'a>, usize> = HashMap::new();
         for row in sorted {
             let Some(d) = row.deployment() else { continue };
-            let key = (row.region(), d.application.as_str());
+            let key = (row.owner(), row.region(), d.application.as_str());
             let i = *index.entry(key).or_insert_with(|| {
                 groups.push((key, Vec::new()));
                 groups.len() - 1
@@ -314,13 +338,16 @@ impl Model {
             groups[i].1.push(*row);
         }
         let mut out = Vec::with_capacity(sorted.len() + groups.len());
-        for ((region, application), members) in groups {
+        for ((owner, region, application), members) in groups {
             if members.len() < 2 {
                 out.extend(members);
                 continue;
             }
-            let collapsed = self.collapsed.contains(&group_key(region, application));
+            let collapsed = self
+                .collapsed
+                .contains(&group_key(owner, region, application));
             out.push(Row::Group {
+                owner,
                 region,
                 application,
                 members: members.len(),
@@ -334,11 +361,16 @@ impl Model {
     }
 
     /// The active deployments of a group row.
-    pub fn members<'a>(&'a self, region: &str, application: &str) -> Vec<&'a DeploymentView> {
+    pub fn members<'a>(
+        &'a self,
+        owner: &Owner,
+        region: &str,
+        application: &str,
+    ) -> Vec<&'a DeploymentView> {
         self.picture
             .iter()
             .flat_map(|p| &p.regions)
-            .filter(|r| r.region == region)
+            .filter(|r| r.region == region && &r.owner == owner)
             .flat_map(|r| &r.deployments)
             .filter(|v| v.deployment.application == application)
             .collect()
@@ -363,13 +395,20 @@ impl Model {
         self.selected_index(&rows).map(|i| rows[i])
     }
 
-    /// The region picture a deployment is in, if any.
-    pub fn region_of(&self, region: &str) -> Option<&crate::domain::RegionPicture> {
-        self.picture
-            .as_ref()?
-            .regions
-            .iter()
-            .find(|r| r.region == region)
+    /// Every profile and account the picture was read with (one, unless `--profile a,b`).
+    pub fn owners(&self) -> Vec<&Owner> {
+        let mut out: Vec<&Owner> = Vec::new();
+        for r in self.picture.iter().flat_map(|p| &p.regions) {
+            if !out.contains(&&r.owner) {
+                out.push(&r.owner);
+            }
+        }
+        out
+    }
+
+    /// Whether rows come from more than one profile (the table shows an ACCOUNT column).
+    pub fn several_accounts(&self) -> bool {
+        self.owners().len() > 1
     }
 
     /// The events of one deployment, newest first.

@@ -17,12 +17,19 @@ use crate::actions::{
 use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
 use crate::config::ProfileSettings;
 
+/// The write side of one profile: its writers per region, or why it has none.
+struct ProfileSide {
+    writers: HashMap<String, Arc<AwsWriter>>,
+    /// Why this profile's actions are refused (read-only, a writer that could not be built).
+    refused: Option<String>,
+    protected: bool,
+}
+
 /// What the actions need at run time.
 pub struct Runtime {
-    writers: HashMap<String, Arc<AwsWriter>>,
+    /// By profile (`None`: the default credential chain).
+    sides: HashMap<Option<String>, ProfileSide>,
     executor: Executor,
-    profile: Option<String>,
-    protected: bool,
     tx: UnboundedSender<Msg>,
     /// Stops following running actions (on quit); they still write their audit line.
     cancel: tokio_util::sync::CancellationToken,
@@ -34,21 +41,24 @@ pub struct Runtime {
 pub struct Setup {
     /// `None` when the actions are disabled.
     pub runtime: Option<Runtime>,
-    /// Why the action keys are disabled, if they are.
+    /// Why the action keys are disabled, if they are (for every profile).
     pub disabled: Option<String>,
     pub read_only: bool,
     /// Where the action results come back.
     pub rx: UnboundedReceiver<Msg>,
 }
 
-/// Loads the guards and builds the write side for `regions` (unless read-only).
-pub async fn setup(
-    options: &ConnectOptions,
-    regions: &[String],
-    read_only_flag: bool,
-    profile: Option<&str>,
-    profile_settings: ProfileSettings,
-) -> Setup {
+/// One watched profile, for [`setup`]: how to reach it, its regions and its settings.
+pub struct ProfileActions {
+    pub options: ConnectOptions,
+    pub regions: Vec<String>,
+    pub settings: ProfileSettings,
+}
+
+/// Loads the guards and builds the write side of every profile (none in read-only mode: the
+/// refusal becomes the reason its rows' action keys say no). The keys are disabled only when
+/// no profile can act.
+pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup {
     let (tx, rx) = unbounded_channel();
     let disabled = |why: String, read_only: bool, rx| Setup {
         runtime: None,
@@ -56,41 +66,56 @@ pub async fn setup(
         read_only,
         rx,
     };
-    let mode = settings::mode(read_only_flag, profile_settings, profile);
+    let modes: Vec<Mode> = profiles
+        .iter()
+        .map(|p| settings::mode(read_only_flag, p.settings, p.options.profile.as_deref()))
+        .collect();
+    let all_read_only = modes.iter().all(|m| matches!(m, Mode::ReadOnly(_)));
     // Refuse early: no write side at all when the audit file cannot be appended to.
     let audit = match AuditLog::default_location().and_then(|a| a.check_writable().map(|()| a)) {
         Ok(a) => a,
         Err(e) => {
-            let read_only = matches!(mode, Mode::ReadOnly(_));
             return disabled(
                 format!("refusing to act without an audit log: {e}"),
-                read_only,
+                all_read_only,
                 rx,
             );
         }
     };
-    let mut writers = HashMap::new();
-    for region in regions {
-        match connect_writer(options, region, &mode).await {
-            Ok(w) => {
-                writers.insert(region.clone(), Arc::new(w));
-            }
-            Err(f) => {
-                let read_only = matches!(mode, Mode::ReadOnly(_));
-                return disabled(f.message, read_only, rx);
+    let mut sides = HashMap::new();
+    for (p, mode) in profiles.into_iter().zip(modes) {
+        let mut side = ProfileSide {
+            writers: HashMap::new(),
+            refused: None,
+            protected: p.settings.protected,
+        };
+        for region in &p.regions {
+            match connect_writer(&p.options, region, &mode).await {
+                Ok(w) => {
+                    side.writers.insert(region.clone(), Arc::new(w));
+                }
+                Err(f) => {
+                    side.refused = Some(f.message);
+                    side.writers.clear();
+                    break;
+                }
             }
         }
+        sides.insert(p.options.profile.clone(), side);
+    }
+    if sides.values().all(|s| s.refused.is_some()) {
+        let mut reasons: Vec<String> = sides.values().filter_map(|s| s.refused.clone()).collect();
+        reasons.dedup();
+        return disabled(reasons.join("; "), all_read_only, rx);
     }
     let follow = Follow::default();
     let follow_cancel = follow.cancel.clone();
     Setup {
         runtime: Some(Runtime {
-            writers,
+            sides,
             cancel: follow_cancel,
             running: std::sync::Mutex::default(),
             executor: Executor::new(audit, follow),
-            profile: profile.map(str::to_string),
-            protected: profile_settings.protected,
             tx,
         }),
         disabled: None,
@@ -120,6 +145,7 @@ impl Runtime {
         match command {
             Command::Prepare {
                 view,
+                profile,
                 region,
                 request,
                 guard_rule,
@@ -128,13 +154,14 @@ impl Runtime {
                     Some(rule) => Initiator::Guard { rule },
                     None => Initiator::person("tui"),
                 };
-                self.prepare(*view, &region, request, initiator);
+                self.prepare(*view, profile.as_deref(), &region, request, initiator);
             }
             Command::Run(confirmed) => {
                 let id = confirmed.prepared().deployment_id().to_string();
                 let region = confirmed.prepared().region().to_string();
-                let Some(writer) = self.writers.get(&region).cloned() else {
-                    tracing::warn!("no writer for {region}");
+                let profile = confirmed.prepared().profile().map(str::to_string);
+                let Some(writer) = self.writer(profile.as_deref(), &region) else {
+                    tracing::warn!("no writer for {region} with profile {profile:?}");
                     return;
                 };
                 let executor = self.executor.clone();
@@ -186,22 +213,34 @@ impl Runtime {
         }
     }
 
+    /// The writer of `profile` in `region`.
+    fn writer(&self, profile: Option<&str>, region: &str) -> Option<Arc<AwsWriter>> {
+        let key = profile.map(str::to_string);
+        self.sides.get(&key)?.writers.get(region).cloned()
+    }
+
     fn prepare(
         &self,
         view: crate::domain::DeploymentView,
+        profile: Option<&str>,
         region: &str,
         request: Request,
         initiator: Initiator,
     ) {
+        let side = self.sides.get(&profile.map(str::to_string));
         let context = Context {
-            profile: self.profile.clone(),
+            profile: profile.map(str::to_string),
             region: region.to_string(),
-            protected: self.protected,
+            protected: side.is_some_and(|s| s.protected),
             initiator,
         };
         let tx = self.tx.clone();
-        let Some(writer) = self.writers.get(region).cloned() else {
-            let why = format!("no write side for region {region}");
+        let Some(writer) = self.writer(profile, region) else {
+            let who = profile.unwrap_or("the default credentials");
+            let why = match side.and_then(|s| s.refused.clone()) {
+                Some(why) => format!("{who}: {why}"),
+                None => format!("no write side for {who} in region {region}"),
+            };
             let _ = tx.send(Msg::Prepared(Box::new(Prepared::refused(
                 &view, &request, context, why,
             ))));

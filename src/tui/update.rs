@@ -113,7 +113,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
     }
 }
 
-fn on_picture(model: &mut Model, picture: Picture, clock: ClockReading) -> Vec<Command> {
+fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> Vec<Command> {
+    picture.regions.extend(model.unreachable.iter().cloned());
     let events = timeline_diff(model.picture.as_ref(), &picture);
     let notices = notify::notices(model.picture.as_ref(), &picture, &events, &model.notify);
     let added = events.len();

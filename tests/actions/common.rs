@@ -34,6 +34,7 @@ pub fn sandbox_config(scenario: &str, faults: Option<&str>) -> SandboxConfig {
         faults: faults.map(str::to_owned),
         seed: 7,
         allow_remote: false,
+        accounts: 1,
     }
 }
 

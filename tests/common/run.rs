@@ -36,6 +36,12 @@ pub fn command(args: &[&str], env: &[(&str, &str)], home: &Path) -> Command {
 
 /// The sandbox in this process, running `scenario` (a built-in name or a TOML path) at `speed`.
 pub async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
+    sandbox_of_accounts(scenario, speed, 1).await
+}
+
+/// The sandbox serving `accounts` accounts (123456789012, 222222222222, …), each its own copy
+/// of `scenario`.
+pub async fn sandbox_of_accounts(scenario: &str, speed: f64, accounts: u8) -> Sandbox {
     Sandbox::start(SandboxConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
         scenario: scenario.into(),
@@ -43,6 +49,7 @@ pub async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
         faults: None,
         seed: 3,
         allow_remote: false,
+        accounts,
     })
     .await
     .expect("sandbox starts")

@@ -137,6 +137,7 @@ pub fn sandbox(
             faults: None,
             seed: 5,
             allow_remote: false,
+            accounts: 1,
         },
     ))
     .expect("sandbox")

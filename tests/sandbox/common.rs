@@ -19,6 +19,7 @@ pub fn config(scenario: &str) -> SandboxConfig {
         faults: None,
         seed: 7,
         allow_remote: false,
+        accounts: 1,
     }
 }
 

@@ -357,6 +357,7 @@ pub fn region(deployments: Vec<DeploymentView>, recent: Vec<Deployment>) -> Regi
         deployments,
         recent: Part::Ok { value: recent },
         listing_freshness: fresh(3, 15),
+        owner: rollwatch::domain::Owner::default(),
     }
 }
 

@@ -27,6 +27,7 @@ fn world() -> MutexGuard<'static, World> {
                 faults: None,
                 seed: 7,
                 allow_remote: false,
+                accounts: 1,
             };
             Mutex::new(build_world(&config).expect("calm scenario"))
         })
@@ -474,7 +475,7 @@ proptest! {
         ],
     ) {
         if let Some(action) = sts::form_action(&body) {
-            let reply = sts::handle(&action);
+            let reply = sts::handle(&action, sts::ACCOUNT);
             check(&reply)?;
         }
         let reply = run(Target::Sts, "sts", "GetCallerIdentity", "", &body);
@@ -623,7 +624,7 @@ fn the_known_operation_lists_match_the_handlers() {
         assert!(!unknown(&r), "logs {op}");
     }
     for op in sts::OPERATIONS {
-        assert!(!unknown(&sts::handle(op)), "sts {op}");
+        assert!(!unknown(&sts::handle(op, sts::ACCOUNT)), "sts {op}");
     }
     let r = run(Target::CodeDeploy, "codedeploy", "LaunchRocket", "", b"{}");
     assert!(unknown(&r));

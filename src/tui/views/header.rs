@@ -25,15 +25,23 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let sep = || Span::styled(" │ ", t.muted());
     let mut spans = vec![Span::styled(" rollwatch", t.title())];
-    let who = match (&model.profile, &model.account) {
-        (Some(p), Some(a)) => format!("{p} ({a})"),
-        (Some(p), None) => p.clone(),
-        (None, Some(a)) => format!("default credentials ({a})"),
-        (None, None) => "default credentials".to_string(),
+    let owners = model.owners();
+    let who = if owners.len() > 1 {
+        let labels: Vec<String> = owners.iter().map(|o| o.label()).collect();
+        labels.join(" · ")
+    } else {
+        match (&model.profile, &model.account) {
+            (Some(p), Some(a)) => format!("{p} ({a})"),
+            (Some(p), None) => p.clone(),
+            (None, Some(a)) => format!("default credentials ({a})"),
+            (None, None) => "default credentials".to_string(),
+        }
     };
     spans.extend([sep(), Span::raw(who)]);
     if let Some(p) = &model.picture {
-        let regions: Vec<&str> = p.regions.iter().map(|r| r.region.as_str()).collect();
+        let mut regions: Vec<&str> = p.regions.iter().map(|r| r.region.as_str()).collect();
+        regions.sort_unstable();
+        regions.dedup();
         spans.extend([sep(), Span::styled(regions.join(", "), t.accent())]);
     }
     if model.read_only {

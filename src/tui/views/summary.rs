@@ -95,6 +95,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
 fn group_summary(frame: &mut Frame, area: Rect, model: &Model, row: Row<'_>) {
     let t = &model.theme;
     let Row::Group {
+        owner,
         region,
         application,
         collapsed,
@@ -103,7 +104,7 @@ fn group_summary(frame: &mut Frame, area: Rect, model: &Model, row: Row<'_>) {
     else {
         return;
     };
-    let members = model.members(region, application);
+    let members = model.members(owner, region, application);
     let summary = GroupSummary::of(members.iter().copied());
     let title = vec![
         Span::styled(format!(" {application} "), t.title()),

@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableStat
 use super::fmt::{bar, coarse_age, countdown, fit, freshness, rate};
 use crate::domain::triage::GroupSummary;
 use crate::domain::{
-    Deployment, DeploymentConfig, DeploymentView, Judgement, Part, WeightSource, worst_state,
+    Deployment, DeploymentConfig, DeploymentView, Judgement, Owner, Part, WeightSource, worst_state,
 };
 use crate::tui::model::{Model, Pane, Row};
 use crate::tui::theme::Theme;
@@ -129,13 +129,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         "VERDICT",
         "ERRORS OLD→NEW",
     ];
-    let header = TableRow::new(
-        titles
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| wide || *i != 2)
-            .map(|(_, h)| Cell::from(*h).style(t.muted())),
-    );
+    let accounts = model.several_accounts();
+    let mut titles = titles.to_vec();
+    if !wide {
+        titles.remove(2);
+    }
+    if accounts {
+        titles.insert(2, "ACCOUNT");
+    }
+    let header = TableRow::new(titles.iter().map(|h| Cell::from(*h).style(t.muted())));
     // Only the visible rows are built: a frame costs the same with 20 or 2,000 deployments.
     let visible = usize::from(table_area.height.saturating_sub(1)).max(1);
     let offset = model.table_offset.min(rows.len().saturating_sub(1));
@@ -160,6 +162,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ];
     if !wide {
         widths.remove(2);
+    }
+    if accounts {
+        widths.insert(2, Constraint::Length(ACCOUNT_WIDTH));
     }
     let table = Table::new(body, widths)
         .header(header)
@@ -186,7 +191,12 @@ fn notice(model: &Model, width: u16) -> Vec<Line<'static>> {
             (None, Some(f)) => ("cannot list finished deployments", f),
             (None, None) => continue,
         };
-        let text: Vec<char> = format!("✖ {}: {what}: {}", r.region, f.one_line())
+        let place = if model.several_accounts() {
+            format!("{} {}", r.owner.label(), r.region)
+        } else {
+            r.region.clone()
+        };
+        let text: Vec<char> = format!("✖ {place}: {what}: {}", f.one_line())
             .chars()
             .collect();
         for chunk in text.chunks(width) {
@@ -214,14 +224,15 @@ fn config_label(d: &Deployment, config: Option<&Part<DeploymentConfig>>) -> Stri
 /// A group row: its application, how many deployments at which weights, what needs attention,
 /// and when the last of them should finish.
 fn group_row<'a>(
+    owner: &Owner,
     region: &str,
     application: &'a str,
     collapsed: bool,
     model: &Model,
     t: &Theme,
     wide: bool,
-) -> TableRow<'a> {
-    let members = model.members(region, application);
+) -> Vec<Cell<'a>> {
+    let members = model.members(owner, region, application);
     let summary = GroupSummary::of(members.iter().copied());
     let icon = if collapsed { "▸" } else { "▾" };
     let weights = match (summary.weights.first(), summary.weights.last()) {
@@ -259,12 +270,23 @@ fn group_row<'a>(
     cells.push(Cell::from(weights));
     cells.push(Cell::from(eta));
     cells.push(Cell::from(fit(&attention, 40, t)).style(style));
-    TableRow::new(cells)
+    cells
+}
+
+/// Width of the ACCOUNT column ("staging (123456789012)").
+const ACCOUNT_WIDTH: u16 = 22;
+
+/// The ACCOUNT cell, when the table shows several accounts.
+fn account_cell<'a>(r: &Row<'_>, model: &Model, t: &Theme) -> Option<Cell<'a>> {
+    model
+        .several_accounts()
+        .then(|| Cell::from(fit(&r.owner().label(), usize::from(ACCOUNT_WIDTH), t)))
 }
 
 fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
     let Some(d) = r.deployment() else {
         let Row::Group {
+            owner,
             region,
             application,
             collapsed,
@@ -273,7 +295,11 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
         else {
             return TableRow::new(Vec::<Cell>::new());
         };
-        return group_row(region, application, collapsed, model, t, wide);
+        let mut cells = group_row(owner, region, application, collapsed, model, t, wide);
+        if let Some(cell) = account_cell(r, model, t) {
+            cells.insert(2, cell);
+        }
+        return TableRow::new(cells);
     };
     let (icon, status_style) = t.status(&d.status);
     let group = format!("{}/{}", d.application, d.group);
@@ -285,6 +311,7 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
         Cell::from(icon).style(status_style),
         Cell::from(d.id.clone()),
     ];
+    cells.extend(account_cell(r, model, t));
     if wide {
         cells.push(Cell::from(fit(&group, 40, t)));
     }

@@ -1,0 +1,274 @@
+//! Several accounts in one picture, against a sandbox serving two (`accounts: 2`): profiles
+//! `alpha` (account 123456789012) and `beta` (222222222222) with their own access keys in the
+//! shared credentials file. One snapshot has both accounts' deployments, each with its profile
+//! and account; a rollback of a `beta` deployment is sent with `beta`'s credentials only (the
+//! sandbox records each call's access key); a profile without credentials shows its error while
+//! the other account stays whole. In the TUI (tmux): one table with an ACCOUNT column and
+//! both accounts in the header, and `R` on beta's row rolls back through beta only.
+
+#[path = "common/run.rs"]
+#[allow(dead_code)]
+mod run;
+#[path = "common/stats.rs"]
+mod stats;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use std::path::Path;
+use std::time::Duration;
+
+use run::{rollwatch, sandbox_of_accounts};
+use serde_json::Value;
+use stats::account_stats;
+
+const ALPHA: &str = "123456789012";
+const BETA: &str = "222222222222";
+const ALPHA_KEY: &str = "AKIA123456789012";
+const BETA_KEY: &str = "AKIA222222222222";
+
+/// `~/.aws/config` and `credentials` with profiles alpha and beta (and `ghost`: a region, no
+/// credentials).
+fn aws_files(home: &Path) {
+    std::fs::write(
+        home.join("config"),
+        "[profile alpha]\nregion = us-east-1\n\n[profile beta]\nregion = us-east-1\n\n\
+         [profile ghost]\nregion = us-east-1\n",
+    )
+    .expect("config");
+    std::fs::write(
+        home.join("credentials"),
+        format!(
+            "[alpha]\naws_access_key_id = {ALPHA_KEY}\naws_secret_access_key = alpha-secret\n\n\
+             [beta]\naws_access_key_id = {BETA_KEY}\naws_secret_access_key = beta-secret\n"
+        ),
+    )
+    .expect("credentials");
+}
+
+fn snapshot(endpoint: &str, profiles: &str, home: &Path) -> (Option<i32>, Value, String) {
+    let out = rollwatch(
+        &[
+            "--profile",
+            profiles,
+            "--endpoint-url",
+            endpoint,
+            "snapshot",
+            "--json",
+        ],
+        &[],
+        home,
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        doc,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The region object of `profile` in a snapshot document.
+fn region_of<'a>(doc: &'a Value, profile: &str) -> &'a Value {
+    doc["regions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["profile"] == profile)
+        .unwrap_or_else(|| panic!("no region of {profile}: {doc}"))
+}
+
+fn deployment_ids(region: &Value) -> Vec<String> {
+    region["deployments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["deployment"]["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_snapshot_has_both_accounts_each_deployment_with_its_profile_and_account() {
+    let sandbox = sandbox_of_accounts("failing-canary", 0.0, 2).await;
+    sandbox.advance(60.0);
+    let home = tempfile::tempdir().expect("tempdir");
+    aws_files(home.path());
+    let endpoint = sandbox.endpoint();
+    let h = home.path().to_path_buf();
+    let (code, doc, stderr) =
+        tokio::task::spawn_blocking(move || snapshot(&endpoint, "alpha,beta", &h))
+            .await
+            .expect("snapshot");
+    assert_eq!(code, Some(0), "{stderr}");
+    let (alpha, beta) = (region_of(&doc, "alpha"), region_of(&doc, "beta"));
+    assert_eq!(alpha["account"], ALPHA, "{alpha}");
+    assert_eq!(beta["account"], BETA, "{beta}");
+    let (a, b) = (deployment_ids(alpha), deployment_ids(beta));
+    assert!(!a.is_empty() && !b.is_empty(), "{doc}");
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?} {b:?}");
+    for d in beta["deployments"].as_array().into_iter().flatten() {
+        assert_eq!(d["profile"], "beta", "{d}");
+        assert_eq!(d["account"], BETA, "{d}");
+    }
+    // Each account was read with its own key only.
+    let callers = |account: &str| account_stats(&sandbox.endpoint(), account)["callers"].clone();
+    let (ca, cb) = (callers(ALPHA), callers(BETA));
+    assert!(
+        ca.get(ALPHA_KEY).is_some() && ca.get(BETA_KEY).is_none(),
+        "{ca}"
+    );
+    assert!(
+        cb.get(BETA_KEY).is_some() && cb.get(ALPHA_KEY).is_none(),
+        "{cb}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_of_a_beta_deployment_is_sent_with_betas_credentials_only() {
+    // Time runs (30×) so that the rollback the command follows comes to its end.
+    let sandbox = sandbox_of_accounts("slow-canary", 30.0, 2).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    aws_files(home.path());
+    let endpoint = sandbox.endpoint();
+    let h = home.path().to_path_buf();
+    let (_, doc, stderr) = tokio::task::spawn_blocking({
+        let endpoint = endpoint.clone();
+        move || snapshot(&endpoint, "alpha,beta", &h)
+    })
+    .await
+    .expect("snapshot");
+    let beta_id = deployment_ids(region_of(&doc, "beta"))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("beta has a deployment: {doc} {stderr}"));
+    let h = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        rollwatch(
+            &[
+                "--profile",
+                "alpha,beta",
+                "--endpoint-url",
+                &endpoint,
+                "rollback",
+                &beta_id,
+                "--yes",
+            ],
+            &[],
+            &h,
+        )
+    })
+    .await
+    .expect("rollback");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(BETA),
+        "the confirmation names beta's account: {stderr}"
+    );
+    let stops = |account: &str, key: &str| {
+        account_stats(&sandbox.endpoint(), account)["callers"][key]["StopDeployment"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        stops(BETA, BETA_KEY),
+        1,
+        "beta's deployment stopped with beta's key"
+    );
+    assert_eq!(stops(ALPHA, ALPHA_KEY), 0, "nothing sent to alpha");
+    assert_eq!(stops(ALPHA, BETA_KEY), 0);
+    let alpha_mutating = account_stats(&sandbox.endpoint(), ALPHA)["mutating"].as_u64();
+    assert_eq!(alpha_mutating, Some(0), "alpha received no mutating call");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_without_credentials_shows_its_error_and_the_other_account_stays_whole() {
+    let sandbox = sandbox_of_accounts("slow-canary", 0.0, 2).await;
+    sandbox.advance(60.0);
+    let home = tempfile::tempdir().expect("tempdir");
+    aws_files(home.path());
+    let endpoint = sandbox.endpoint();
+    let h = home.path().to_path_buf();
+    let (code, doc, stderr) =
+        tokio::task::spawn_blocking(move || snapshot(&endpoint, "beta,ghost", &h))
+            .await
+            .expect("snapshot");
+    assert_eq!(code, Some(3), "a partial picture: {stderr}");
+    let beta = region_of(&doc, "beta");
+    assert_eq!(beta["listing"]["state"], "ok", "{beta}");
+    assert!(!deployment_ids(beta).is_empty(), "{beta}");
+    let ghost = region_of(&doc, "ghost");
+    assert_eq!(ghost["listing"]["state"], "failed", "{ghost}");
+    let message = ghost["listing"]["failure"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.to_lowercase().contains("credential"), "{ghost}");
+    assert!(stderr.contains("ghost"), "{stderr}");
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sandbox = rt.block_on(sandbox_of_accounts("slow-canary", 2.0, 2));
+    let endpoint = sandbox.endpoint();
+    let home = tempfile::tempdir().expect("tempdir");
+    aws_files(home.path());
+    let command = format!(
+        "env HOME={home} ROLLWATCH_STATE_DIR={home}/state ROLLWATCH_FOLLOW_POLL_MS=300 \
+         AWS_CONFIG_FILE={home}/config AWS_SHARED_CREDENTIALS_FILE={home}/credentials \
+         TERM=xterm-256color {bin} --profile alpha,beta --endpoint-url {endpoint}; \
+         echo EXITED $?; sleep 30",
+        home = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_rollwatch"),
+    );
+    let tmux = tmux::Tmux::start(&command);
+    let screen = tmux.wait_for("both accounts' rows", Duration::from_secs(40), |s| {
+        s.contains("ACCOUNT")
+            && s.contains("alpha (123456789012)")
+            && s.contains("beta (222222222222)")
+            && s.matches("profile-api:live").count() >= 2
+    });
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("alpha (123456789012)") && header.contains("beta (222222222222)"),
+        "{screen}"
+    );
+    tmux.keys("/");
+    tmux.keys("beta");
+    tmux.keys("Enter");
+    tmux.keys("R");
+    let modal = tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
+        s.contains("ROLL BACK profile-api:live?")
+    });
+    assert!(
+        modal.contains(BETA),
+        "the confirmation names beta's account: {modal}"
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    tmux.keys("y");
+    tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
+        s.contains("rolled back:")
+    });
+    let stops = |account: &str, key: &str| {
+        account_stats(&endpoint, account)["callers"][key]["StopDeployment"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        stops(BETA, BETA_KEY),
+        1,
+        "beta's deployment stopped with beta's key"
+    );
+    assert_eq!(stops(ALPHA, ALPHA_KEY) + stops(ALPHA, BETA_KEY), 0);
+    assert_eq!(
+        account_stats(&endpoint, ALPHA)["mutating"].as_u64(),
+        Some(0)
+    );
+    tmux.keys("q");
+    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    rt.block_on(sandbox.shutdown());
+}
