@@ -317,6 +317,9 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
         format!("{id}: preparing {} (reading the alias)…", request.command()),
         Level::Info,
     );
+    // Acting on a deployment picks it: the selection stays on it (and on what the action
+    // sent) instead of following the first row as the table re-sorts.
+    model.user_selected = true;
     vec![Command::Prepare {
         view: Box::new(view),
         profile,
