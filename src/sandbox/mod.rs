@@ -137,8 +137,9 @@ impl Sandbox {
         if !config.allow_remote && !config.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(config.listen));
         }
-        let worlds = (0..config.accounts.clamp(1, 9))
-            .map(|i| build_account(&config, i))
+        let first = build_account(&config, 0)?;
+        let others = (1..config.accounts.clamp(1, 9))
+            .map(|i| build_account(&config, i).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -151,7 +152,8 @@ impl Sandbox {
             source,
         })?;
         let shared = Arc::new(Shared {
-            accounts: worlds.into_iter().map(Mutex::new).collect(),
+            first: Mutex::new(first),
+            others,
             allow_remote: config.allow_remote,
         });
         let (stop, stopped) = oneshot::channel::<()>();

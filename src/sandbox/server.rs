@@ -44,8 +44,10 @@ const MAX_BODY: usize = 64 << 20;
 /// State shared by every connection and the simulation task: one world per account.
 #[derive(Debug)]
 pub struct Shared {
-    /// At least one; the first answers every caller whose access key names no other.
-    pub accounts: Vec<Mutex<World>>,
+    /// The first account: it answers every caller whose access key names no other.
+    pub first: Mutex<World>,
+    /// The other accounts (`--accounts N`), in order.
+    pub others: Vec<Mutex<World>>,
     /// `--allow-remote`: accept any `Host` (the listener may be on a public address).
     pub allow_remote: bool,
 }
@@ -56,18 +58,28 @@ impl Shared {
         self.lock_account(0)
     }
 
+    /// Every account's world, the first one first.
+    fn worlds(&self) -> impl Iterator<Item = &Mutex<World>> {
+        std::iter::once(&self.first).chain(&self.others)
+    }
+
+    /// How many accounts the sandbox serves.
+    pub fn account_count(&self) -> usize {
+        1 + self.others.len()
+    }
+
     /// Locks the world of account `index` (the first one when out of range).
     pub fn lock_account(&self, index: usize) -> MutexGuard<'_, World> {
-        let world = self.accounts.get(index).or_else(|| self.accounts.first());
-        match world {
-            Some(w) => w.lock().unwrap_or_else(PoisonError::into_inner),
-            None => unreachable_world(),
-        }
+        let world = index
+            .checked_sub(1)
+            .and_then(|i| self.others.get(i))
+            .unwrap_or(&self.first);
+        world.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on every account's world, in order.
     pub fn each(&self, mut f: impl FnMut(&mut World)) {
-        for w in &self.accounts {
+        for w in self.worlds() {
             f(&mut w.lock().unwrap_or_else(PoisonError::into_inner));
         }
     }
@@ -76,8 +88,7 @@ impl Shared {
     /// (`222222222222`, `AKIA222222222222`), else the first.
     pub fn account_of(&self, access_key: Option<&str>) -> usize {
         let Some(key) = access_key else { return 0 };
-        self.accounts
-            .iter()
+        self.worlds()
             .position(|w| {
                 let world = w.lock().unwrap_or_else(PoisonError::into_inner);
                 key.contains(world.account.as_str())
@@ -87,16 +98,9 @@ impl Shared {
 
     /// The index of the account named `id`, if the sandbox serves it.
     fn account_named(&self, id: &str) -> Option<usize> {
-        self.accounts
-            .iter()
+        self.worlds()
             .position(|w| w.lock().unwrap_or_else(PoisonError::into_inner).account == id)
     }
-}
-
-/// `Sandbox::start` always builds at least one account; this is never reached.
-#[allow(clippy::panic)]
-fn unreachable_world() -> ! {
-    panic!("the sandbox has no account")
 }
 
 /// The access key ID of a SigV4 `Authorization` header (`… Credential=AKID/date/…`).
@@ -323,7 +327,7 @@ fn control(shared: &Shared, method: &str, rest: &str, query: &str, body: &[u8]) 
     }
     if method == "POST" && rest == "clock" {
         let mut reply = None;
-        for i in 0..shared.accounts.len() {
+        for i in 0..shared.account_count() {
             let r = control_one(&mut shared.lock_account(i), method, rest, query, body);
             if r.status != 200 || reply.is_none() {
                 reply = Some(r);
@@ -336,7 +340,7 @@ fn control(shared: &Shared, method: &str, rest: &str, query: &str, body: &[u8]) 
     }
     if method == "POST" && rest == "faults" && selected.is_none() {
         let mut reply = control_error(500, "no account");
-        for i in 0..shared.accounts.len() {
+        for i in 0..shared.account_count() {
             reply = control_one(&mut shared.lock_account(i), method, rest, query, body);
             if reply.status != 200 {
                 break;
