@@ -45,3 +45,12 @@ pub async fn connect_all(
     }
     Ok((readers, unreachable))
 }
+
+/// Says on stderr, once each, which profiles could not connect (`prefix`: "rollwatch watch").
+pub fn say_unreachable(prefix: &str, unreachable: &[RegionPicture]) {
+    for region in unreachable {
+        if let Some(failure) = region.listing.failure() {
+            eprintln!("{prefix}: {}: {}", region.owner.label(), failure.one_line());
+        }
+    }
+}

@@ -66,6 +66,29 @@ fn snapshot(endpoint: &str, profiles: &str, home: &Path) -> (Option<i32>, Value,
     )
 }
 
+/// A sandbox serving both accounts (`scenario` at `speed`) and a HOME with the AWS files.
+async fn two_accounts(
+    scenario: &str,
+    speed: f64,
+) -> (rollwatch::sandbox::Sandbox, tempfile::TempDir) {
+    let sandbox = sandbox_of_accounts(scenario, speed, 2).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    aws_files(home.path());
+    (sandbox, home)
+}
+
+/// [`snapshot`] off the test's runtime (the sandbox answers on it).
+async fn snapshot_of(
+    sandbox: &rollwatch::sandbox::Sandbox,
+    profiles: &'static str,
+    home: &Path,
+) -> (Option<i32>, Value, String) {
+    let (endpoint, home) = (sandbox.endpoint(), home.to_path_buf());
+    tokio::task::spawn_blocking(move || snapshot(&endpoint, profiles, &home))
+        .await
+        .expect("snapshot")
+}
+
 /// The region object of `profile` in a snapshot document.
 fn region_of<'a>(doc: &'a Value, profile: &str) -> &'a Value {
     doc["regions"]
@@ -87,16 +110,9 @@ fn deployment_ids(region: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_snapshot_has_both_accounts_each_deployment_with_its_profile_and_account() {
-    let sandbox = sandbox_of_accounts("failing-canary", 0.0, 2).await;
+    let (sandbox, home) = two_accounts("failing-canary", 0.0).await;
     sandbox.advance(60.0);
-    let home = tempfile::tempdir().expect("tempdir");
-    aws_files(home.path());
-    let endpoint = sandbox.endpoint();
-    let h = home.path().to_path_buf();
-    let (code, doc, stderr) =
-        tokio::task::spawn_blocking(move || snapshot(&endpoint, "alpha,beta", &h))
-            .await
-            .expect("snapshot");
+    let (code, doc, stderr) = snapshot_of(&sandbox, "alpha,beta", home.path()).await;
     assert_eq!(code, Some(0), "{stderr}");
     let (alpha, beta) = (region_of(&doc, "alpha"), region_of(&doc, "beta"));
     assert_eq!(alpha["account"], ALPHA, "{alpha}");
@@ -125,17 +141,9 @@ async fn one_snapshot_has_both_accounts_each_deployment_with_its_profile_and_acc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_of_a_beta_deployment_is_sent_with_betas_credentials_only() {
     // Time runs (30×) so that the rollback the command follows comes to its end.
-    let sandbox = sandbox_of_accounts("slow-canary", 30.0, 2).await;
-    let home = tempfile::tempdir().expect("tempdir");
-    aws_files(home.path());
+    let (sandbox, home) = two_accounts("slow-canary", 30.0).await;
     let endpoint = sandbox.endpoint();
-    let h = home.path().to_path_buf();
-    let (_, doc, stderr) = tokio::task::spawn_blocking({
-        let endpoint = endpoint.clone();
-        move || snapshot(&endpoint, "alpha,beta", &h)
-    })
-    .await
-    .expect("snapshot");
+    let (_, doc, stderr) = snapshot_of(&sandbox, "alpha,beta", home.path()).await;
     let beta_id = deployment_ids(region_of(&doc, "beta"))
         .into_iter()
         .next()
@@ -183,16 +191,9 @@ async fn a_rollback_of_a_beta_deployment_is_sent_with_betas_credentials_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_without_credentials_shows_its_error_and_the_other_account_stays_whole() {
-    let sandbox = sandbox_of_accounts("slow-canary", 0.0, 2).await;
+    let (sandbox, home) = two_accounts("slow-canary", 0.0).await;
     sandbox.advance(60.0);
-    let home = tempfile::tempdir().expect("tempdir");
-    aws_files(home.path());
-    let endpoint = sandbox.endpoint();
-    let h = home.path().to_path_buf();
-    let (code, doc, stderr) =
-        tokio::task::spawn_blocking(move || snapshot(&endpoint, "beta,ghost", &h))
-            .await
-            .expect("snapshot");
+    let (code, doc, stderr) = snapshot_of(&sandbox, "beta,ghost", home.path()).await;
     assert_eq!(code, Some(3), "a partial picture: {stderr}");
     let beta = region_of(&doc, "beta");
     assert_eq!(beta["listing"]["state"], "ok", "{beta}");

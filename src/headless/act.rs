@@ -86,15 +86,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     // the one that owns it, with that profile's guards.
     let readers = match crate::accounts::connect_all(aws, config, false).await {
         Ok((readers, unreachable)) => {
-            for region in &unreachable {
-                if let Some(f) = region.listing.failure() {
-                    say(&format!(
-                        "rollwatch: {}: {}",
-                        region.owner.label(),
-                        f.one_line()
-                    ));
-                }
-            }
+            crate::accounts::say_unreachable("rollwatch", &unreachable);
             readers
         }
         Err(f) => {

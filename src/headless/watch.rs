@@ -46,15 +46,7 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
             return ExitCode::from(CANNOT_WATCH);
         }
     };
-    for region in &unreachable {
-        if let Some(failure) = region.listing.failure() {
-            eprintln!(
-                "rollwatch watch: {}: {}",
-                region.owner.label(),
-                failure.one_line()
-            );
-        }
-    }
+    crate::accounts::say_unreachable("rollwatch watch", &unreachable);
     if readers.is_empty() {
         return ExitCode::from(CANNOT_WATCH);
     }

@@ -80,15 +80,7 @@ pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
         }
     };
     if readers.is_empty() {
-        for region in &unreachable {
-            if let Some(failure) = region.listing.failure() {
-                eprintln!(
-                    "rollwatch: {}: {}",
-                    region.owner.label(),
-                    failure.one_line()
-                );
-            }
-        }
+        crate::accounts::say_unreachable("rollwatch", &unreachable);
         return ExitCode::from(4);
     }
     let base = aws.connect_options(&config.refresh);

@@ -139,8 +139,6 @@ fn business_values(
     names: &Names<'_>,
     t: &VerdictThresholds,
 ) -> Outcome {
-    let (new_inv, _, _) = Paired::totals(&paired.new);
-    let (old_inv, _, _) = Paired::totals(&paired.old);
     let value = |values: &[Option<f64>]| {
         values
             .get(index)
@@ -161,25 +159,17 @@ fn business_values(
         .zip(&old)
         .filter(|(n, o)| if lower { n < o } else { n > o })
         .count();
-    let mut numbers = MetricNumbers {
-        minutes,
-        worse_minutes: Some(worse),
-        new_invocations: new_inv,
-        old_invocations: old_inv,
-        ..MetricNumbers::default()
+    let mut numbers = match per_minute_numbers(
+        &metric.name,
+        "on both versions",
+        (minutes, worse),
+        paired,
+        names,
+        t,
+    ) {
+        Ok(numbers) => numbers,
+        Err(not_enough) => return *not_enough,
     };
-    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
-        return (Judgement::NotEnoughData, why, numbers);
-    }
-    if minutes < t.min_minutes {
-        let why = format!(
-            "{} known in only {} on both versions (needs {})",
-            metric.name,
-            minutes_label(minutes),
-            t.min_minutes
-        );
-        return (Judgement::NotEnoughData, why, numbers);
-    }
     new.sort_by(f64::total_cmp);
     old.sort_by(f64::total_cmp);
     let (new_med, old_med) = (median(&new), median(&old));
@@ -215,6 +205,39 @@ fn business_values(
         qualifier(judgement, evidence),
     );
     (judgement, reason, numbers)
+}
+
+/// The numbers of a per-minute comparison (`minutes` compared, `worse` of them worse), or
+/// NotEnoughData while the traffic or the minutes (known `where_`) are too few.
+fn per_minute_numbers(
+    label: &str,
+    where_: &str,
+    (minutes, worse): (usize, usize),
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+) -> Result<MetricNumbers, Box<Outcome>> {
+    let (new_inv, _, _) = Paired::totals(&paired.new);
+    let (old_inv, _, _) = Paired::totals(&paired.old);
+    let numbers = MetricNumbers {
+        minutes,
+        worse_minutes: Some(worse),
+        new_invocations: new_inv,
+        old_invocations: old_inv,
+        ..MetricNumbers::default()
+    };
+    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
+        return Err(Box::new((Judgement::NotEnoughData, why, numbers)));
+    }
+    if minutes < t.min_minutes {
+        let why = format!(
+            "{label} known in only {} {where_} (needs {})",
+            minutes_label(minutes),
+            t.min_minutes
+        );
+        return Err(Box::new((Judgement::NotEnoughData, why, numbers)));
+    }
+    Ok(numbers)
 }
 
 /// A per-minute value, to three significant figures.
@@ -517,30 +540,20 @@ fn latency(
     t: &VerdictThresholds,
     pick: fn(&Minute) -> Option<f64>,
 ) -> Outcome {
-    let (new_inv, _, _) = Paired::totals(&paired.new);
-    let (old_inv, _, _) = Paired::totals(&paired.old);
     let (mut new, mut old) = paired.latency(pick);
     let minutes = new.len();
     let worse = new.iter().zip(&old).filter(|(n, o)| n > o).count();
-    let mut numbers = MetricNumbers {
-        minutes,
-        worse_minutes: Some(worse),
-        new_invocations: new_inv,
-        old_invocations: old_inv,
-        ..MetricNumbers::default()
+    let mut numbers = match per_minute_numbers(
+        kind.label(),
+        "with traffic on both versions",
+        (minutes, worse),
+        paired,
+        names,
+        t,
+    ) {
+        Ok(numbers) => numbers,
+        Err(not_enough) => return *not_enough,
     };
-    if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
-        return (Judgement::NotEnoughData, why, numbers);
-    }
-    if minutes < t.min_minutes {
-        let why = format!(
-            "{} known in only {} with traffic on both versions (needs {})",
-            kind.label(),
-            minutes_label(minutes),
-            t.min_minutes
-        );
-        return (Judgement::NotEnoughData, why, numbers);
-    }
     sort_non_negative(&mut new);
     sort_non_negative(&mut old);
     let (new_med, old_med) = (median(&new), median(&old));
