@@ -555,6 +555,7 @@ async fn hundred(secs: u64) {
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
+        own_credentials: false,
         limits,
         ..ConnectOptions::default()
     };
@@ -735,6 +736,7 @@ async fn faults(storm_minutes: f64) {
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(endpoint.clone()),
         static_credentials: true,
+        own_credentials: false,
         limits: Limits::default(),
         ..ConnectOptions::default()
     };

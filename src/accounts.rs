@@ -3,36 +3,67 @@
 //! and the action commands alike. A profile that cannot connect becomes a failed region of the
 //! picture (its error shown in place) while the others work.
 
-use crate::aws::{AwsReader, connect_accounts};
+use crate::aws::{AwsReader, DeploymentReader, connect_accounts};
 use crate::cli::AwsArgs;
 use crate::config::Config;
 use crate::domain::{Failure, Owner, RegionPicture};
 use crate::engine::unlisted;
 
+/// What connecting every watched profile gave.
+pub struct Connected {
+    /// One reader per profile and region, at most one per account and region.
+    pub readers: Vec<AwsReader>,
+    /// A failed region for each profile that could not connect.
+    pub unreachable: Vec<RegionPicture>,
+    /// "profile b reaches account 123456789012 like profile a: …", for each profile whose
+    /// account and region another profile listed earlier already watches.
+    pub notes: Vec<String>,
+}
+
+impl Connected {
+    /// Says on stderr which profiles could not connect and which were the same account as
+    /// another (`prefix`: "rollwatch watch").
+    pub fn say(&self, prefix: &str) {
+        say_unreachable(prefix, &self.unreachable);
+        for note in &self.notes {
+            eprintln!("{prefix}: {note}");
+        }
+    }
+}
+
 /// Every watched profile's readers, and a failed region for each profile that could not
 /// connect. `Err` when no profile connected and there was only one (nothing to show).
 ///
 /// The account ids are looked up (one STS call per profile) when several profiles are
-/// watched, or when `identify` asks (the TUI's header names the account).
+/// watched, or when `identify` asks (the TUI's header names the account). Two profiles that
+/// reach the same account (a read-only role and an admin role, say) would show every
+/// deployment twice: the first profile listed keeps the region, and a note says so.
 pub async fn connect_all(
     aws: &AwsArgs,
     config: &Config,
     identify: bool,
-) -> Result<(Vec<AwsReader>, Vec<RegionPicture>), Failure> {
-    let profiles = aws.profiles(&config.ui.profiles);
-    let options = aws.connect_options_each(&config.refresh, &profiles);
-    let identify = identify || profiles.len() > 1;
+) -> Result<Connected, Failure> {
+    let options = aws.connect_options_each(&config.refresh, &config.ui.profiles);
+    let identify = identify || options.len() > 1;
     let mut accounts = connect_accounts(&options, identify).await;
     if accounts.len() == 1 {
         if let Some(only) = accounts.pop() {
-            return only.readers.map(|r| (r, Vec::new()));
+            return only.readers.map(|readers| Connected {
+                readers,
+                unreachable: Vec::new(),
+                notes: Vec::new(),
+            });
         }
     }
-    let (mut readers, mut unreachable) = (Vec::new(), Vec::new());
+    let mut connected = Connected {
+        readers: Vec::new(),
+        unreachable: Vec::new(),
+        notes: Vec::new(),
+    };
     for account in accounts {
         match account.readers {
-            Ok(r) => readers.extend(r),
-            Err(failure) => unreachable.push(unlisted(
+            Ok(readers) => connected.add(readers),
+            Err(failure) => connected.unreachable.push(unlisted(
                 aws.region.join(","),
                 Owner {
                     profile: account.profile,
@@ -43,11 +74,36 @@ pub async fn connect_all(
             )),
         }
     }
-    Ok((readers, unreachable))
+    Ok(connected)
+}
+
+impl Connected {
+    /// Adds one profile's readers, leaving out the regions of an account already watched.
+    fn add(&mut self, readers: Vec<AwsReader>) {
+        for reader in readers {
+            let owner = reader.owner();
+            let earlier = owner.account.as_ref().and_then(|account| {
+                self.readers.iter().find(|r| {
+                    r.region() == reader.region() && r.owner().account.as_ref() == Some(account)
+                })
+            });
+            match earlier {
+                Some(earlier) => self.notes.push(format!(
+                    "profile {} reaches account {} like profile {}: {} is shown once, through {}",
+                    owner.profile.as_deref().unwrap_or("default"),
+                    owner.account.as_deref().unwrap_or_default(),
+                    earlier.profile().unwrap_or("default"),
+                    reader.region(),
+                    earlier.profile().unwrap_or("default"),
+                )),
+                None => self.readers.push(reader),
+            }
+        }
+    }
 }
 
 /// Says on stderr, once each, which profiles could not connect (`prefix`: "rollwatch watch").
-pub fn say_unreachable(prefix: &str, unreachable: &[RegionPicture]) {
+fn say_unreachable(prefix: &str, unreachable: &[RegionPicture]) {
     for region in unreachable {
         if let Some(failure) = region.listing.failure() {
             eprintln!("{prefix}: {}: {}", region.owner.label(), failure.one_line());

@@ -48,14 +48,6 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    /// The first (or only) profile: the one commands acting on one deployment use.
-    pub fn first_profile(&self) -> Option<&str> {
-        self.profile
-            .iter()
-            .map(|p| p.trim())
-            .find(|p| !p.is_empty())
-    }
-
     /// The profiles to watch: `--profile a,b` (or `AWS_PROFILE`), else `[ui] profiles`, else
     /// the default credential chain (`None`). Repeats count once.
     pub fn profiles(&self, configured: &[String]) -> Vec<Option<String>> {
@@ -76,33 +68,36 @@ impl AwsArgs {
         out
     }
 
-    /// How to reach AWS with each of `profiles`.
+    /// How to reach AWS with each of `profiles` (`configured`: `[ui] profiles`).
     pub fn connect_options_each(
         &self,
         refresh: &crate::engine::EngineConfig,
-        profiles: &[Option<String>],
+        configured: &[String],
     ) -> Vec<crate::aws::ConnectOptions> {
-        profiles
-            .iter()
-            .map(|p| crate::aws::ConnectOptions {
-                profile: p.clone(),
-                ..self.connect_options(refresh)
+        self.profiles(configured)
+            .into_iter()
+            .map(|profile| crate::aws::ConnectOptions {
+                profile,
+                ..self.connect_options(refresh, configured)
             })
             .collect()
     }
 
     /// How to reach AWS with these flags (the first profile, or the default credential
-    /// chain), within the budgets of `refresh` (the config file's `[refresh]`).
+    /// chain), within the budgets of `refresh` (the config file's `[refresh]`); `configured`
+    /// is `[ui] profiles`. With several profiles each uses its own credentials only.
     pub fn connect_options(
         &self,
         refresh: &crate::engine::EngineConfig,
+        configured: &[String],
     ) -> crate::aws::ConnectOptions {
         let mut limits = refresh.limits();
         if let Some(burst) = self.lambda_burst {
             limits.lambda.burst = burst;
         }
         crate::aws::ConnectOptions {
-            profile: self.first_profile().map(str::to_string),
+            profile: self.profiles(configured).into_iter().next().flatten(),
+            own_credentials: self.profiles(configured).len() > 1,
             regions: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             static_credentials: false,

@@ -25,21 +25,24 @@ const ALPHA: &str = "123456789012";
 const BETA: &str = "222222222222";
 const ALPHA_KEY: &str = "AKIA123456789012";
 const BETA_KEY: &str = "AKIA222222222222";
+/// A second profile (another role) in alpha's account.
+const ALPHA_ADMIN_KEY: &str = "ASIA123456789012";
 
-/// `~/.aws/config` and `credentials` with profiles alpha and beta (and `ghost`: a region, no
-/// credentials).
+/// `~/.aws/config` and `credentials` with profiles alpha and beta, alpha-admin (alpha's
+/// account with another key) and `ghost` (a region, no credentials).
 fn aws_files(home: &Path) {
     std::fs::write(
         home.join("config"),
         "[profile alpha]\nregion = us-east-1\n\n[profile beta]\nregion = us-east-1\n\n\
-         [profile ghost]\nregion = us-east-1\n",
+         [profile ghost]\nregion = us-east-1\n\n[profile alpha-admin]\nregion = us-east-1\n",
     )
     .expect("config");
     std::fs::write(
         home.join("credentials"),
         format!(
             "[alpha]\naws_access_key_id = {ALPHA_KEY}\naws_secret_access_key = alpha-secret\n\n\
-             [beta]\naws_access_key_id = {BETA_KEY}\naws_secret_access_key = beta-secret\n"
+             [beta]\naws_access_key_id = {BETA_KEY}\naws_secret_access_key = beta-secret\n\n\
+             [alpha-admin]\naws_access_key_id = {ALPHA_ADMIN_KEY}\naws_secret_access_key = a-secret\n"
         ),
     )
     .expect("credentials");
@@ -272,4 +275,116 @@ fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
     tmux.keys("q");
     tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
     rt.block_on(sandbox.shutdown());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_profiles_of_one_account_show_its_deployments_once_through_the_first() {
+    let (sandbox, home) = two_accounts("failing-canary", 0.0).await;
+    sandbox.advance(60.0);
+    let (code, doc, stderr) = snapshot_of(&sandbox, "alpha,alpha-admin,beta", home.path()).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let profiles: Vec<_> = doc["regions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["profile"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(profiles, vec!["alpha", "beta"], "{doc}");
+    let ids = deployment_ids(region_of(&doc, "alpha"));
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique);
+    assert!(
+        stderr.contains("profile alpha-admin reaches account 123456789012 like profile alpha"),
+        "{stderr}"
+    );
+    sandbox.shutdown().await;
+}
+
+/// One profile alone keeps the SDK's default chain: a profile that only names a region works
+/// with the environment's keys (CI jobs, `aws-vault exec`). With several profiles the
+/// environment's keys are never lent to a profile without its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_keys_serve_one_profile_but_never_a_profile_of_several() {
+    let (sandbox, home) = two_accounts("failing-canary", 0.0).await;
+    sandbox.advance(60.0);
+    let (endpoint, dir) = (sandbox.endpoint(), home.path().to_path_buf());
+    let run = move |profiles: &'static str| {
+        let (endpoint, dir) = (endpoint.clone(), dir.clone());
+        move || {
+            let env = [
+                ("AWS_ACCESS_KEY_ID", BETA_KEY),
+                ("AWS_SECRET_ACCESS_KEY", "beta-secret"),
+            ];
+            let out = rollwatch(
+                &[
+                    "--profile",
+                    profiles,
+                    "--endpoint-url",
+                    &endpoint,
+                    "snapshot",
+                    "--json",
+                ],
+                &env,
+                &dir,
+            );
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+            (
+                out.status.code(),
+                doc,
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let (code, doc, stderr) = tokio::task::spawn_blocking(run("ghost"))
+        .await
+        .expect("snapshot");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        !deployment_ids(region_of(&doc, "ghost")).is_empty(),
+        "{doc}"
+    );
+    let (code, doc, stderr) = tokio::task::spawn_blocking(run("alpha,ghost"))
+        .await
+        .expect("snapshot");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(
+        region_of(&doc, "ghost")["listing"]["state"],
+        "failed",
+        "{doc}"
+    );
+    sandbox.shutdown().await;
+}
+
+/// `--guard` must be able to roll back every row it watches: with beta read-only it refuses
+/// to start, naming beta, before the terminal is touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_refuses_to_watch_an_account_it_could_not_roll_back() {
+    let (sandbox, home) = two_accounts("failing-canary", 0.0).await;
+    let config = home.path().join("rollwatch.toml");
+    std::fs::write(&config, "[profiles.beta]\nread_only = true\n").expect("config");
+    let (endpoint, dir) = (sandbox.endpoint(), home.path().to_path_buf());
+    let out = tokio::task::spawn_blocking(move || {
+        rollwatch(
+            &[
+                "--profile",
+                "alpha,beta",
+                "--endpoint-url",
+                &endpoint,
+                "--config",
+                &config.to_string_lossy(),
+                "--guard",
+            ],
+            &[],
+            &dir,
+        )
+    })
+    .await
+    .expect("rollwatch");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--guard cannot run"), "{stderr}");
+    assert!(stderr.contains("profile beta:"), "{stderr}");
+    assert!(!stderr.contains("profile alpha:"), "{stderr}");
+    sandbox.shutdown().await;
 }

@@ -336,6 +336,7 @@ fn update_alias_against_moto_moves_the_alias_to_one_version() {
             regions: vec!["us-east-1".into()],
             endpoint_url: Some(moto.endpoint.clone()),
             static_credentials: true,
+            own_credentials: false,
             ..ConnectOptions::default()
         };
         let writer = connect_writer(&options, "us-east-1", &Mode::Operator)

@@ -95,6 +95,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(endpoint.clone()),
         static_credentials: true,
+        own_credentials: false,
         limits: Limits::default(),
         ..ConnectOptions::default()
     };

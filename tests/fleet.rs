@@ -34,6 +34,7 @@ fn options(sandbox: &Sandbox, limits: Limits) -> ConnectOptions {
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
+        own_credentials: false,
         limits,
         ..ConnectOptions::default()
     }

@@ -26,6 +26,7 @@ async fn a_group_without_alarms_is_never_stale_on_hook_failure() {
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
+        own_credentials: false,
         limits: Limits::default(),
         ..ConnectOptions::default()
     };

@@ -578,3 +578,41 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
     }
     assert_eq!(m.flash.as_deref(), Some("deployments sorted by urgency"));
 }
+
+/// With several accounts, a region is the same place only in the same account: another
+/// account's finished list (here one that just connected) is not news from between two looks.
+#[test]
+fn another_accounts_finished_deployments_are_not_news_from_between_two_looks() {
+    let owner = |p: &str| rollwatch::domain::Owner {
+        profile: Some(p.into()),
+        account: None,
+    };
+    let mut first = fx::picture();
+    first.regions[0].owner = owner("alpha");
+    let mut m = fx::model(Some(first.clone()), (140, 45));
+    let mut p = first;
+    p.taken_at += chrono::Duration::seconds(10);
+    let mut beta = p.regions[0].clone();
+    beta.owner = owner("beta");
+    beta.deployments.clear();
+    if let Part::Ok { value } = &mut beta.recent {
+        for d in value.iter_mut() {
+            d.id = format!("{}-B", d.id);
+        }
+    }
+    p.regions.push(beta);
+    update(
+        &mut m,
+        Msg::Picture {
+            picture: Box::new(p),
+            clock: fx::clock(),
+        },
+    );
+    let between: Vec<&str> = m
+        .log
+        .iter()
+        .map(|e| e.text.as_str())
+        .filter(|t| t.starts_with("started and finished"))
+        .collect();
+    assert!(between.is_empty(), "{between:?}");
+}

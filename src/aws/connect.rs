@@ -20,6 +20,10 @@ use crate::domain::{Failure, FailureKind};
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     pub profile: Option<String>,
+    /// Read `profile`'s own credentials from the AWS files, never the environment's: with
+    /// `--profile a,b` each account must be read and acted on with its own (as the AWS CLI's
+    /// `--profile`). One profile alone keeps the SDK's default chain (environment first).
+    pub own_credentials: bool,
     /// Empty: the profile's (or environment's) region.
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
@@ -154,13 +158,14 @@ fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::Confi
         )
         .retry_config(RetryConfig::disabled());
     if let Some(profile) = &options.profile {
-        // A named profile's own credentials, never the environment's: with `--profile a,b`
-        // each account must be read and acted on with its own (as the AWS CLI's --profile).
-        loader = loader.profile_name(profile).credentials_provider(
-            aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .profile_name(profile)
-                .build(),
-        );
+        loader = loader.profile_name(profile);
+        if options.own_credentials {
+            loader = loader.credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
+        }
     }
     if let Some(region) = region {
         loader = loader.region(Region::new(region));

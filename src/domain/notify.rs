@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AlarmState, DeploymentStatus, DeploymentView, Judgement, Picture, TimelineEvent};
+use super::{
+    AlarmState, DeploymentStatus, DeploymentView, Judgement, Picture, RegionPicture, TimelineEvent,
+};
 
 /// One thing to tell the on-call person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -229,18 +231,17 @@ pub fn notices(
 }
 
 /// Alarms in ALARM now that were not in ALARM in the older picture, one notice per alarm with
-/// every deployment that watches it.
+/// every deployment that watches it (an alarm belongs to one account and region).
 fn alarms_fired(old: &Picture, new: &Picture) -> Vec<Notice> {
     let mut out: Vec<Notice> = Vec::new();
     for region in &new.regions {
+        let first_of_region = out.len();
         for view in &region.deployments {
             for alarm in view.alarm_list() {
-                if alarm.state != AlarmState::Alarm
-                    || was_in_alarm(old, &region.region, &alarm.name)
-                {
+                if alarm.state != AlarmState::Alarm || was_in_alarm(old, region, &alarm.name) {
                     continue;
                 }
-                let existing = out
+                let existing = out[first_of_region..]
                     .iter_mut()
                     .find(|n| matches!(&n.what, What::Alarm { alarm: a, .. } if *a == alarm.name));
                 match existing {
@@ -265,10 +266,10 @@ fn alarms_fired(old: &Picture, new: &Picture) -> Vec<Notice> {
     out
 }
 
-fn was_in_alarm(old: &Picture, region: &str, name: &str) -> bool {
+fn was_in_alarm(old: &Picture, region: &RegionPicture, name: &str) -> bool {
     old.regions
         .iter()
-        .filter(|r| r.region == region)
+        .filter(|r| r.same_place(region))
         .flat_map(|r| &r.deployments)
         .flat_map(DeploymentView::alarm_list)
         .any(|a| a.name == name && a.state == AlarmState::Alarm)
@@ -433,5 +434,78 @@ mod tests {
         // Switched off, it was not counted: switched on, it rings at once.
         let on = NotifyConfig::default();
         assert_eq!(quiet.admit(vec![alarm("a", "d-1")], &on, at(1)).len(), 1);
+    }
+
+    /// Two accounts, one region, an alarm of the same name in each: the old picture had
+    /// account A's in ALARM; now B's fires too. That is news for B's deployment only.
+    #[test]
+    fn an_alarm_of_the_same_name_in_another_account_is_its_own_news() {
+        use crate::domain::verdict::view_tests::view;
+        use crate::domain::{
+            AlarmKind, ClockSource, DeploymentAlarm, Freshness, Owner, Part, RegionPicture,
+        };
+        let region = |account: &str, id: &str, state: AlarmState| {
+            let mut v = view(Part::skipped("test"), None);
+            v.deployment.id = id.into();
+            v.alarms = Part::Ok {
+                value: vec![DeploymentAlarm::new(
+                    crate::domain::Alarm {
+                        name: "checkout-errors".into(),
+                        kind: AlarmKind::Metric,
+                        state,
+                        reason: String::new(),
+                        since: None,
+                        measure: None,
+                        rule: None,
+                    },
+                    None,
+                )],
+            };
+            RegionPicture {
+                region: "us-east-1".into(),
+                owner: Owner {
+                    profile: Some(account.into()),
+                    account: Some(account.into()),
+                },
+                deployments: vec![v],
+                listing: Part::Ok { value: 1 },
+                recent: Part::Ok { value: Vec::new() },
+                listing_freshness: Freshness::default(),
+            }
+        };
+        let picture = |regions, secs| Picture {
+            schema_version: 1,
+            taken_at: at(secs),
+            clock: ClockSource::Service,
+            regions,
+        };
+        let old = picture(
+            vec![
+                region("a", "d-a", AlarmState::Alarm),
+                region("b", "d-b", AlarmState::Ok),
+            ],
+            0,
+        );
+        let new = picture(
+            vec![
+                region("a", "d-a", AlarmState::Alarm),
+                region("b", "d-b", AlarmState::Alarm),
+            ],
+            10,
+        );
+        let fired = alarms_fired(&old, &new);
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert_eq!(fired[0].deployment_ids, vec!["d-b".to_string()]);
+        // Both fire at once: one notice per account, never one merged across accounts.
+        let quiet = picture(
+            vec![
+                region("a", "d-a", AlarmState::Ok),
+                region("b", "d-b", AlarmState::Ok),
+            ],
+            0,
+        );
+        let fired = alarms_fired(&quiet, &new);
+        let ids: Vec<_> = fired.iter().map(|n| n.deployment_ids.clone()).collect();
+        assert_eq!(ids, vec![vec!["d-a".to_string()], vec!["d-b".to_string()]]);
     }
 }

@@ -166,6 +166,14 @@ pub struct RegionPicture {
     pub listing_freshness: Freshness,
 }
 
+impl RegionPicture {
+    /// Whether `other` is the same region read by the same account: two profiles may watch
+    /// regions of the same name in different accounts.
+    pub fn same_place(&self, other: &RegionPicture) -> bool {
+        self.region == other.region && self.owner == other.owner
+    }
+}
+
 /// How much of the picture could be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -214,7 +214,7 @@ fn ran_between(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
         let Some(before) = old
             .regions
             .iter()
-            .find(|r| r.region == region.region)
+            .find(|r| r.same_place(region))
             .and_then(|r| r.recent.value())
         else {
             continue;

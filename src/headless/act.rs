@@ -85,9 +85,9 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     // With several profiles, the deployment is looked for in each; the action goes through
     // the one that owns it, with that profile's guards.
     let readers = match crate::accounts::connect_all(aws, config, false).await {
-        Ok((readers, unreachable)) => {
-            crate::accounts::say_unreachable("rollwatch", &unreachable);
-            readers
+        Ok(connected) => {
+            connected.say("rollwatch");
+            connected.readers
         }
         Err(f) => {
             say(&format!("rollwatch: {}", f.one_line()));
@@ -107,7 +107,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     let mode = settings::mode(aws.read_only, profile_settings, profile);
     let opts = crate::aws::ConnectOptions {
         profile: owner.profile.clone(),
-        ..aws.connect_options(&config.refresh)
+        ..aws.connect_options(&config.refresh, &config.ui.profiles)
     };
     let context = Context {
         profile: owner.profile.clone(),

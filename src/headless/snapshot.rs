@@ -35,7 +35,11 @@ pub fn exit_status(picture: &Picture) -> ExitStatus {
 /// `rollwatch snapshot`: every profile (`--profile a,b`) merged into one picture; a profile
 /// that cannot connect is a failed part of it (exit 3), unless it is the only one (exit 4).
 pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -> ExitCode {
-    let (readers, unreachable) = match crate::accounts::connect_all(aws, config, false).await {
+    let crate::accounts::Connected {
+        readers,
+        unreachable,
+        notes,
+    } = match crate::accounts::connect_all(aws, config, false).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
@@ -48,6 +52,9 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
         latency_quantile: config.verdict.enabled,
         ..PictureOptions::default()
     };
+    for note in &notes {
+        eprintln!("rollwatch snapshot: {note}");
+    }
     let mut picture = collect_picture(&readers, options).await;
     picture.regions.extend(unreachable);
     if args.logs == 0 {
@@ -71,7 +78,7 @@ async fn new_version_errors(
     for region in &picture.regions {
         let options = ConnectOptions {
             profile: region.owner.profile.clone(),
-            ..aws.connect_options(&config.refresh)
+            ..aws.connect_options(&config.refresh, &config.ui.profiles)
         };
         let reader = connect_logs(&options, &region.region).await;
         for view in &region.deployments {

@@ -39,14 +39,15 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
         eprintln!("rollwatch watch: name a deployment id, or --all");
         return ExitCode::from(CANNOT_WATCH);
     }
-    let (readers, unreachable) = match crate::accounts::connect_all(aws, config, false).await {
+    let connected = match crate::accounts::connect_all(aws, config, false).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch watch: {}", failure.one_line());
             return ExitCode::from(CANNOT_WATCH);
         }
     };
-    crate::accounts::say_unreachable("rollwatch watch", &unreachable);
+    connected.say("rollwatch watch");
+    let readers = connected.readers;
     if readers.is_empty() {
         return ExitCode::from(CANNOT_WATCH);
     }

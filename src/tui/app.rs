@@ -72,22 +72,28 @@ pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
 /// `rollwatch`: the TUI on real AWS — every watched profile (`--profile a,b`) in one table.
 pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
     let log = super::logging::init();
-    let (readers, unreachable) = match crate::accounts::connect_all(aws, config, true).await {
+    let connected = match crate::accounts::connect_all(aws, config, true).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
             return ExitCode::from(4);
         }
     };
-    if readers.is_empty() {
-        crate::accounts::say_unreachable("rollwatch", &unreachable);
+    if connected.readers.is_empty() {
+        connected.say("rollwatch");
         return ExitCode::from(4);
     }
-    let base = aws.connect_options(&config.refresh);
+    let crate::accounts::Connected {
+        readers,
+        unreachable,
+        notes,
+    } = connected;
+    let base = aws.connect_options(&config.refresh, &config.ui.profiles);
     let actions = action_setup(&base, &readers, aws.read_only, config).await;
-    let mut model = initial_model(config, aws.first_profile().map(str::to_string));
+    let mut model = initial_model(config, base.profile.clone());
     model.account = readers.first().and_then(|r| r.owner().account);
     model.unreachable = unreachable;
+    model.flash = (!notes.is_empty()).then(|| notes.join("; "));
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         return code;
     }
@@ -159,6 +165,16 @@ fn arm_guard(
         eprintln!("rollwatch: --guard cannot run: {why}");
         return Err(ExitCode::from(2));
     }
+    // The guard watches every row; it must be able to roll back every one it may fire on.
+    let cannot = actions.profiles_that_cannot_act();
+    if !cannot.is_empty() {
+        eprintln!(
+            "rollwatch: --guard cannot run: it could not roll back every account it watches ({}); \
+             leave those profiles out of --profile or run without --guard",
+            cannot.join("; ")
+        );
+        return Err(ExitCode::from(2));
+    }
     model.guard = Some(crate::domain::Guard::new(config.guard));
     Ok(())
 }
@@ -186,6 +202,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
+        own_credentials: false,
         limits: config.refresh.limits(),
         ..ConnectOptions::default()
     };

@@ -124,6 +124,29 @@ pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup
     }
 }
 
+impl Setup {
+    /// "profile beta: read-only …" for each watched profile whose actions are refused while
+    /// others can act (empty when all or none can).
+    pub fn profiles_that_cannot_act(&self) -> Vec<String> {
+        let Some(runtime) = &self.runtime else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = runtime
+            .sides
+            .iter()
+            .filter_map(|(profile, side)| {
+                let why = side.refused.as_ref()?;
+                Some(format!(
+                    "profile {}: {why}",
+                    profile.as_deref().unwrap_or("default")
+                ))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
 impl Runtime {
     /// On quit: stops following running actions and waits (up to 10 s each) for them to write
     /// their audit lines. What was already sent to AWS carries on there.

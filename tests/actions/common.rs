@@ -44,6 +44,7 @@ pub fn options(sandbox: &Sandbox) -> ConnectOptions {
         regions: vec![sandbox.region().to_owned()],
         endpoint_url: Some(sandbox.endpoint()),
         static_credentials: true,
+        own_credentials: false,
         ..Default::default()
     }
 }
