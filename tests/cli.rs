@@ -408,6 +408,7 @@ name = "failed orders"
 namespace = "Storefront"
 metric_name = "OrdersFailed"
 dimensions = { FunctionName = "{function}", Version = "{version}" }
+kind = "count"
 "#,
     )
     .expect("config");

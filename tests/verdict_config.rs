@@ -32,6 +32,11 @@ async fn slow_canary() -> rollwatch::sandbox::Sandbox {
 
 /// `rollwatch --config <config> snapshot --json` against `endpoint`: the deployment's JSON.
 fn snapshot(endpoint: &str, home: &Path, config: &str) -> Value {
+    snapshot_with(endpoint, home, config, &[])
+}
+
+/// [`snapshot`] with more `snapshot` arguments.
+fn snapshot_with(endpoint: &str, home: &Path, config: &str, more: &[&str]) -> Value {
     let path = home.join("config.toml");
     std::fs::write(&path, config).expect("config");
     let out = Command::new(env!("CARGO_BIN_EXE_rollwatch"))
@@ -44,6 +49,7 @@ fn snapshot(endpoint: &str, home: &Path, config: &str) -> Value {
         ])
         .arg(&path)
         .args(["snapshot", "--json"])
+        .args(more)
         .env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -159,4 +165,43 @@ async fn the_verdict_costs_a_snapshot_one_get_metric_data_call_and_nothing_else(
     }
     with.shutdown().await;
     without.shutdown().await;
+}
+
+/// The metrics shown are the window asked for; the verdict is judged on every minute since the
+/// shift all the same (a window would restart its evidence and recount its looks), and its
+/// latency threshold comes from minutes before the deployment that the window does not show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verdict_sees_every_minute_since_the_shift_whatever_the_window_shown() {
+    let sandbox = slow_canary().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = sandbox.endpoint();
+    let (five, fifteen) = tokio::task::spawn_blocking(move || {
+        (
+            snapshot_with(&endpoint, home.path(), "", &["--minutes", "5"]),
+            snapshot_with(&endpoint, home.path(), "", &["--minutes", "15"]),
+        )
+    })
+    .await
+    .expect("snapshots");
+    let versions = five["metrics"]["value"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(versions.len(), 2, "{}", five["metrics"]);
+    for version in &versions {
+        let points = version["points"].as_array().map_or(0, Vec::len);
+        assert!((1..=5).contains(&points), "{version}");
+    }
+    let minutes = five["verdict"]["minutes"].as_u64().unwrap_or_default();
+    assert!(minutes > 5, "{}", five["verdict"]);
+    assert_eq!(five["verdict"], fifteen["verdict"]);
+    let p99 = five["verdict"]["metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["metric"] == "duration_p99")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(p99["numbers"]["test"], "sequential_quantile", "{p99}");
+    sandbox.shutdown().await;
 }

@@ -39,6 +39,29 @@ fn prefix(r: usize, v: usize) -> String {
     format!("r{r}v{v}")
 }
 
+/// The queries of one version of `req`: the series, the error rate, the latency threshold's
+/// percentile rank and the business metrics.
+fn queries_per_version(req: &MetricsRequest) -> usize {
+    QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some()) + req.business.len()
+}
+
+/// How many GetMetricData calls [`build_queries`] makes of `requests` (the tokens to take
+/// from the CloudWatch budget before sending them).
+pub fn metric_calls<'a>(requests: impl IntoIterator<Item = &'a MetricsRequest>) -> usize {
+    let (mut calls, mut current) = (0, 0);
+    for req in requests {
+        let wanted = queries_per_version(req);
+        for _ in &req.versions {
+            if current + wanted > MAX_QUERIES_PER_CALL {
+                calls += 1;
+                current = 0;
+            }
+            current += wanted;
+        }
+    }
+    calls + usize::from(current > 0)
+}
+
 /// All queries for `requests`, split into calls of at most [`MAX_QUERIES_PER_CALL`]; a
 /// version's queries never straddle two calls (the expression needs its inputs in its call).
 pub fn build_queries(requests: &[MetricsRequest]) -> Vec<Vec<MetricDataQuery>> {
@@ -46,8 +69,7 @@ pub fn build_queries(requests: &[MetricsRequest]) -> Vec<Vec<MetricDataQuery>> {
     let mut current = Vec::new();
     for (r, req) in requests.iter().enumerate() {
         for (v, version) in req.versions.iter().enumerate() {
-            let wanted =
-                QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some()) + req.business.len();
+            let wanted = queries_per_version(req);
             if current.len() + wanted > MAX_QUERIES_PER_CALL {
                 calls.push(std::mem::take(&mut current));
             }
@@ -280,5 +302,36 @@ mod tests {
         assert_eq!(calls.len(), 3);
         assert!(calls.iter().all(|c| c.len() <= MAX_QUERIES_PER_CALL));
         assert_eq!(calls.iter().map(Vec::len).sum::<usize>(), 1400);
+    }
+
+    /// The budget is taken for the calls that will be sent: a latency threshold and business
+    /// metrics make a version's queries more (10 here), so 100 deployments need 4 calls, not
+    /// the 3 that Lambda's own 7 queries per version would.
+    #[test]
+    fn the_calls_counted_are_the_calls_built() {
+        let business: crate::domain::verdict::BusinessMetric = toml::from_str(
+            r#"
+            name = "failed orders"
+            namespace = "Storefront"
+            metric_name = "OrdersFailed"
+            "#,
+        )
+        .expect("metric");
+        let heavy = |n| MetricsRequest {
+            slow_above_ms: Some(220.0),
+            business: vec![business.clone(), business.clone()],
+            ..request(n)
+        };
+        for requests in [
+            (0..100).map(heavy).collect::<Vec<_>>(),
+            (0..100).map(request).collect(),
+            (0..37)
+                .map(|n| if n % 3 == 0 { heavy(n) } else { request(n) })
+                .collect(),
+            Vec::new(),
+        ] {
+            assert_eq!(metric_calls(&requests), build_queries(&requests).len());
+        }
+        assert_eq!(metric_calls(&(0..100).map(heavy).collect::<Vec<_>>()), 4);
     }
 }

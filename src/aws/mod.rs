@@ -26,7 +26,7 @@ pub use connect::{
 };
 pub use errors::kind_of_code;
 pub use logs::LogsReader;
-pub use metrics::{MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION};
+pub use metrics::metric_calls;
 pub use reader::AwsReader;
 pub use write::{
     AwsWriter, CallerIdentity, DeploymentWriter, HookSearch, Mode, NewDeployment, StopOutcome,

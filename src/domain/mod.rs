@@ -48,7 +48,7 @@ pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRoutin
 pub use timeline::{TimelineEvent, TimelineKind, diff as timeline_diff};
 pub use verdict::{
     Judgement, MetricKind, MetricVerdict, TestKind, Verdict, VerdictConfig, VerdictThresholds,
-    judge_view, slow_threshold,
+    judge_view, slow_threshold, verdict_minutes,
 };
 pub use warnings::{is_low_traffic, low_traffic_folded, warnings_for};
 pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentStatus,
-    DeploymentView, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget, Part,
-    ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig, VersionMetrics,
+    DeploymentView, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget, MetricWindow,
+    Part, ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig, VersionMetrics,
     ViewFreshness, WeightSource, judge_view, warnings_for,
 };
 
@@ -19,6 +19,32 @@ use crate::domain::{
 pub struct Rules {
     pub schedule: ScheduleModel,
     pub verdict: Arc<VerdictConfig>,
+}
+
+/// Which minutes of the per-version metrics a view shows. The verdict is judged before they
+/// are cut to these: it sees every minute fetched since its deployment began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShownMinutes {
+    /// The last N complete minutes.
+    Last(u32),
+    /// Since the deployment's traffic started shifting (else since it started).
+    SinceTrafficStart,
+}
+
+impl ShownMinutes {
+    /// The first minute shown in `view` at `now`.
+    fn from(self, view: &DeploymentView, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Self::Last(minutes) => Some(MetricWindow::last_minutes(now, minutes).start),
+            Self::SinceTrafficStart => view
+                .plan
+                .as_ref()
+                .map(|p| p.traffic_start)
+                .or_else(|| view.target.value().and_then(LambdaTarget::traffic_start))
+                .or(view.deployment.start_time)
+                .or(view.deployment.create_time),
+        }
+    }
 }
 
 /// What the rounds fetched for one deployment.
@@ -81,12 +107,14 @@ pub fn watched(all: &[Deployment]) -> Vec<Deployment> {
     out
 }
 
-/// The view of `deployment` from what was fetched, at `now`.
+/// The view of `deployment` from what was fetched, at `now`, its metrics cut to `shown` once
+/// judged.
 pub fn assemble_view(
     mut deployment: Deployment,
     fetched: Fetched,
     now: DateTime<Utc>,
     rules: &Rules,
+    shown: ShownMinutes,
 ) -> DeploymentView {
     let target = match fetched.target {
         Some(Ok(Some(t))) => Part::Ok { value: t },
@@ -153,6 +181,11 @@ pub fn assemble_view(
         verdict: None,
     };
     view.verdict = judge_view(&view, &rules.verdict);
+    if let (Some(from), Part::Ok { value }) = (shown.from(&view, now), &mut view.metrics) {
+        for version in value {
+            version.points.retain(|p| p.at >= from);
+        }
+    }
     view.freshness = fetched.freshness.unwrap_or_else(|| ViewFreshness {
         deployment: Freshness::fetched(now, 0),
         target: freshness_of(&view.target, now),

@@ -16,18 +16,18 @@ use std::collections::BTreeSet;
 use chrono::Duration;
 use futures::future::join_all;
 
-use super::assemble::{Fetched, Rules, assemble_view, watched};
+use super::assemble::{Fetched, Rules, ShownMinutes, assemble_view, watched};
 use super::tasks::{adopt, with_function_targets};
 use crate::aws::{DeploymentReader, Listing, Service};
 use crate::domain::{
     ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Owner,
-    Part, Picture, RegionPicture,
+    Part, Picture, RegionPicture, verdict_minutes,
 };
 
 /// What a picture covers.
 #[derive(Debug, Clone)]
 pub struct PictureOptions {
-    /// Minutes of per-version metrics.
+    /// Minutes of per-version metrics shown (the verdict reads every minute of its deployment).
     pub metric_minutes: u32,
     /// How far back "recently finished" goes.
     pub recent_hours: i64,
@@ -141,7 +141,10 @@ async fn collect_region<R: DeploymentReader>(
     let deployments = watch
         .into_iter()
         .zip(fetched)
-        .map(|(d, f)| assemble_view(d, f, now, &options.rules))
+        .map(|(d, f)| {
+            let shown = ShownMinutes::Last(options.metric_minutes);
+            assemble_view(d, f, now, &options.rules, shown)
+        })
         .collect();
     RegionPicture {
         region,
@@ -238,7 +241,19 @@ async fn round_four<R: DeploymentReader>(
             },
         })
         .collect();
-    let window = MetricWindow::last_minutes(reader.clock().now, options.metric_minutes);
+    // The verdict sees every minute of its deployment whatever the minutes shown (the same
+    // minutes at every look: the latency threshold comes out the same on every run).
+    let minutes = if options.rules.verdict.enabled {
+        let created = watch
+            .iter()
+            .zip(&subjects)
+            .filter(|(_, s)| s.is_some())
+            .filter_map(|(d, _)| d.create_time);
+        verdict_minutes(options.metric_minutes, created, reader.clock().now)
+    } else {
+        options.metric_minutes
+    };
+    let window = MetricWindow::last_minutes(reader.clock().now, minutes);
     let (targets, aliases, alarms, metrics) = futures::join!(
         join_all(watch.iter().zip(&subjects).map(|(d, subject)| async move {
             let target_id = subject

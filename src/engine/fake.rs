@@ -15,7 +15,7 @@ use crate::domain::{
     Alarm, AlarmKind, AlarmState, AliasWeights, AppSpec, ClockReading, ClockSource, Creator,
     Deployment, DeploymentConfig, DeploymentStatus, EventStatus, Failure, FailureKind,
     FunctionTarget, GroupSettings, LambdaTarget, LifecycleEvent, MetricWindow, MetricsRequest,
-    Revision, RollbackLinks, VersionMetrics,
+    MinutePoint, Revision, RollbackLinks, VersionMetrics,
 };
 
 /// Calls the fake received, with the service time of each.
@@ -26,6 +26,8 @@ pub struct Calls {
     pub records: Vec<DateTime<Utc>>,
     pub alarms: Vec<DateTime<Utc>>,
     pub metrics: Vec<DateTime<Utc>>,
+    /// The window of each metrics call.
+    pub metric_windows: Vec<MetricWindow>,
     pub listings: usize,
     pub reserved: Vec<(Service, usize, usize)>,
 }
@@ -437,10 +439,32 @@ impl DeploymentReader for FakeReader {
     async fn version_metrics(
         &self,
         requests: &[MetricsRequest],
-        _window: MetricWindow,
+        window: MetricWindow,
     ) -> Result<Vec<Vec<VersionMetrics>>, Failure> {
         let now = self.now();
-        self.log(|c| c.metrics.push(now));
+        self.log(|c| {
+            c.metrics.push(now);
+            c.metric_windows.push(window);
+        });
+        // Steady traffic every minute of the window (before the deployment too), and the
+        // slow-invocation counts when a threshold is asked for (as CloudWatch's PR(:T)).
+        let points = |r: &MetricsRequest| -> Vec<MinutePoint> {
+            window
+                .minutes()
+                .map(|at| MinutePoint {
+                    at,
+                    invocations: Some(100.0),
+                    errors: Some(0.0),
+                    throttles: Some(0.0),
+                    error_rate: Some(0.0),
+                    duration_avg_ms: Some(100.0),
+                    duration_p50_ms: Some(90.0),
+                    duration_p99_ms: Some(200.0),
+                    slow: r.slow_above_ms.map(|_| 1.0),
+                    business: Vec::new(),
+                })
+                .collect()
+        };
         Ok(requests
             .iter()
             .map(|r| {
@@ -448,8 +472,8 @@ impl DeploymentReader for FakeReader {
                     .iter()
                     .map(|v| VersionMetrics {
                         version: v.clone(),
-                        points: Vec::new(),
-                        slow_above_ms: None,
+                        points: points(r),
+                        slow_above_ms: r.slow_above_ms,
                     })
                     .collect()
             })

@@ -17,16 +17,17 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::assemble::Rules;
+use super::assemble::{Rules, ShownMinutes};
 use super::config::EngineConfig;
 use super::schedule::{
     Datum, Due, Now, Paces, Schedule, alarm_names, alias_interval, order, target_interval,
 };
 use super::state::{Intervals, RegionState, Tracked, throttled};
 use super::tasks::{Outcome, Task, run};
-use crate::aws::{DeploymentReader, MAX_QUERIES_PER_CALL, QUERIES_PER_VERSION, Service};
+use crate::aws::{DeploymentReader, Service, metric_calls};
 use crate::domain::{
     ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
+    verdict_minutes,
 };
 
 /// The window of per-version metrics the front end shows.
@@ -46,6 +47,14 @@ impl MetricSpan {
             Self::Last15Minutes => 15,
             Self::LastHour => 60,
             Self::SinceStart => 24 * 60,
+        }
+    }
+
+    /// The minutes a view shows.
+    pub fn shown(self) -> ShownMinutes {
+        match self {
+            Self::SinceStart => ShownMinutes::SinceTrafficStart,
+            other => ShownMinutes::Last(other.minutes()),
         }
     }
 }
@@ -265,7 +274,8 @@ impl<R: DeploymentReader> Engine<R> {
             .regions
             .iter()
             .map(|r| {
-                let mut picture = r.state.picture(clock.now, &self.rules);
+                let shown = r.schedule.span().shown();
+                let mut picture = r.state.picture(clock.now, &self.rules, shown);
                 picture.owner = r.reader.owner();
                 picture
             })
@@ -391,7 +401,9 @@ impl<R: DeploymentReader> Engine<R> {
                 region
                     .schedule
                     .metrics_fetched(result.is_ok().then_some(window.end));
-                state.metrics(result, now);
+                if state.metrics(result, now, self.rules.verdict.enabled) {
+                    region.schedule.metrics_read_again();
+                }
             }
         }
         region.schedule.retain(&region.state);
@@ -422,61 +434,58 @@ fn calls<R: DeploymentReader>(
     let mut out = Vec::new();
     let mut records_batched = false;
     for item in due {
-        let call = match &item.datum {
-            Datum::Listing => Some(Call {
-                datums: vec![Datum::Listing],
-                task: Task::Discover {
-                    known: state
-                        .tracked
-                        .keys()
-                        .cloned()
-                        .chain(state.known_finished().into_iter().map(|d| d.id))
-                        .chain(state.others_active.iter().cloned())
-                        .chain(state.others_finished.iter().cloned())
-                        .collect(),
-                    // A margin over the last listing's time: the two clocks may differ a little.
-                    since: state
-                        .listing_freshness
-                        .fetched_at
-                        .map(|t| t - chrono::Duration::seconds(60)),
-                },
-                tokens: 1,
-            }),
-            Datum::Recent => Some(Call {
-                datums: vec![Datum::Recent],
-                task: Task::Recent {
-                    since: now - chrono::Duration::hours(24),
-                    known: state.known_finished(),
-                    others: state.others_finished.clone(),
-                },
-                tokens: 1,
-            }),
-            Datum::Adopt => Some(Call {
-                datums: vec![Datum::Adopt],
-                task: Task::Adopt(Vec::new()),
-                tokens: 1,
-            }),
-            Datum::Record(_) if records_batched => None,
-            Datum::Record(_) => {
-                records_batched = true;
-                out.extend(record_calls(region, due));
-                None
-            }
-            Datum::Target(id) => state.tracked.get(id).map(|t| Call {
-                datums: vec![item.datum.clone()],
-                task: Task::Target {
-                    id: id.clone(),
-                    target_id: t.target_id(),
-                    status: t.deployment().status.clone(),
-                },
-                tokens: 1,
-            }),
-            Datum::Alias(id) => {
-                state
-                    .tracked
-                    .get(id)
-                    .and_then(Tracked::subject)
-                    .map(|(function, alias, _, _)| Call {
+        let call =
+            match &item.datum {
+                Datum::Listing => Some(Call {
+                    datums: vec![Datum::Listing],
+                    task: Task::Discover {
+                        known: state
+                            .tracked
+                            .keys()
+                            .cloned()
+                            .chain(state.known_finished().into_iter().map(|d| d.id))
+                            .chain(state.others_active.iter().cloned())
+                            .chain(state.others_finished.iter().cloned())
+                            .collect(),
+                        // A margin over the last listing's time: the two clocks may differ a little.
+                        since: state
+                            .listing_freshness
+                            .fetched_at
+                            .map(|t| t - chrono::Duration::seconds(60)),
+                    },
+                    tokens: 1,
+                }),
+                Datum::Recent => Some(Call {
+                    datums: vec![Datum::Recent],
+                    task: Task::Recent {
+                        since: now - chrono::Duration::hours(24),
+                        known: state.known_finished(),
+                        others: state.others_finished.clone(),
+                    },
+                    tokens: 1,
+                }),
+                Datum::Adopt => Some(Call {
+                    datums: vec![Datum::Adopt],
+                    task: Task::Adopt(Vec::new()),
+                    tokens: 1,
+                }),
+                Datum::Record(_) if records_batched => None,
+                Datum::Record(_) => {
+                    records_batched = true;
+                    out.extend(record_calls(region, due));
+                    None
+                }
+                Datum::Target(id) => state.tracked.get(id).map(|t| Call {
+                    datums: vec![item.datum.clone()],
+                    task: Task::Target {
+                        id: id.clone(),
+                        target_id: t.target_id(),
+                        status: t.deployment().status.clone(),
+                    },
+                    tokens: 1,
+                }),
+                Datum::Alias(id) => state.tracked.get(id).and_then(Tracked::subject).map(
+                    |(function, alias, _, _)| Call {
                         datums: vec![item.datum.clone()],
                         task: Task::Alias {
                             id: id.clone(),
@@ -484,31 +493,29 @@ fn calls<R: DeploymentReader>(
                             alias,
                         },
                         tokens: 1,
-                    })
-            }
-            Datum::Alarms => {
-                let names = alarm_names(state);
-                Some(Call {
-                    datums: vec![Datum::Alarms],
-                    tokens: names.len().div_ceil(ALARMS_PER_CALL).max(1),
-                    task: Task::Alarms(names),
-                })
-            }
-            Datum::Metrics => {
-                let requests = metric_requests(state, verdict);
-                // A version's queries never straddle two calls.
-                let versions_per_call = MAX_QUERIES_PER_CALL / QUERIES_PER_VERSION;
-                let versions: usize = requests.iter().map(|(_, r)| r.versions.len()).sum();
-                Some(Call {
-                    datums: vec![Datum::Metrics],
-                    tokens: versions.div_ceil(versions_per_call).max(1),
-                    task: Task::Metrics {
-                        requests,
-                        window: MetricWindow::last_minutes(now, region.schedule.span().minutes()),
                     },
-                })
-            }
-        };
+                ),
+                Datum::Alarms => {
+                    let names = alarm_names(state);
+                    Some(Call {
+                        datums: vec![Datum::Alarms],
+                        tokens: names.len().div_ceil(ALARMS_PER_CALL).max(1),
+                        task: Task::Alarms(names),
+                    })
+                }
+                Datum::Metrics => {
+                    let requests = metric_requests(state, verdict);
+                    let calls = metric_calls(requests.iter().map(|(_, r)| r));
+                    Some(Call {
+                        datums: vec![Datum::Metrics],
+                        tokens: calls.max(1),
+                        task: Task::Metrics {
+                            window: metrics_window(state, &region.schedule, verdict, now),
+                            requests,
+                        },
+                    })
+                }
+            };
         out.extend(call);
     }
     out
@@ -550,8 +557,30 @@ fn record_calls<R: DeploymentReader>(region: &Region<R>, due: &[&Due]) -> Vec<Ca
         .collect()
 }
 
+/// The minutes of per-version metrics to fetch: the window shown, and while the verdict is on
+/// every minute of every tracked deployment (see [`verdict_minutes`]).
+fn metrics_window(
+    state: &RegionState,
+    schedule: &Schedule,
+    verdict: &crate::domain::VerdictConfig,
+    now: DateTime<Utc>,
+) -> MetricWindow {
+    let shown = schedule.span().minutes();
+    let minutes = if verdict.enabled {
+        let created = state
+            .tracked
+            .values()
+            .filter(|t| t.subject().is_some())
+            .filter_map(|t| t.deployment().create_time);
+        verdict_minutes(shown, created, now)
+    } else {
+        shown
+    };
+    MetricWindow::last_minutes(now, minutes)
+}
+
 /// A metrics request for every tracked deployment whose versions are known, with the
-/// business metrics of its function while the verdict is on.
+/// business metrics of its function and the latency threshold while the verdict is on.
 fn metric_requests(
     state: &RegionState,
     verdict: &crate::domain::VerdictConfig,
@@ -572,7 +601,7 @@ fn metric_requests(
                     function,
                     alias,
                     versions: vec![current, target],
-                    slow_above_ms: t.slow_above_ms,
+                    slow_above_ms: t.slow_threshold.ms().filter(|_| verdict.enabled),
                 },
             ))
         })

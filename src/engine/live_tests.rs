@@ -306,3 +306,61 @@ async fn a_read_task_that_panics_is_shown_and_read_again_not_left_in_flight() {
             .is_none()
     );
 }
+
+/// Half an hour into a stack's canary the metrics read still reach back to 15 minutes before
+/// the deployments were created, while the window shown is the last 15 minutes: the verdict
+/// judges every minute of the canary, never a sliding window. Without the verdict the read is
+/// the window shown.
+#[tokio::test(start_paused = true)]
+async fn metrics_reach_back_to_the_deployments_creation_while_the_verdict_is_on() {
+    let created = FakeReader::t0() - chrono::Duration::seconds(5);
+    for verdict in [true, false] {
+        let fake = Arc::new(FakeReader::new());
+        let mut rules = super::Rules::default();
+        Arc::make_mut(&mut rules.verdict).enabled = verdict;
+        let engine = spawn(vec![Arc::clone(&fake)], EngineConfig::default(), rules);
+        tokio::time::sleep(Duration::from_secs(30 * 60)).await;
+        engine.shutdown().await;
+        let calls = fake.calls();
+        let last = calls.metric_windows.last().expect("metrics were read");
+        let minutes = (last.end - last.start).num_minutes();
+        if verdict {
+            assert!(
+                last.start <= created - chrono::Duration::minutes(15),
+                "{last:?}"
+            );
+            assert!(minutes > 40, "{minutes}");
+        } else {
+            assert_eq!(minutes, 15);
+        }
+    }
+}
+
+/// The latency threshold is decided from the first series read (minutes before the
+/// deployment); those series lack its slow-invocation counts, so they are read again at once
+/// and no picture ever shows series without them: p99 is judged by one test at every look.
+#[tokio::test(start_paused = true)]
+async fn series_are_shown_only_with_the_slow_counts_once_the_threshold_is_known() {
+    let fake = Arc::new(FakeReader::new());
+    let pictures = pictures(&fake, 120).await;
+    let calls = fake.calls();
+    let gaps: Vec<i64> = calls
+        .metrics
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_seconds())
+        .collect();
+    assert!(gaps.first().is_some_and(|g| *g <= 10), "{gaps:?}");
+    let mut shown = 0;
+    for picture in &pictures {
+        for view in picture.regions.iter().flat_map(|r| &r.deployments) {
+            if let Some(series) = view.metrics.value() {
+                shown += 1;
+                assert!(
+                    series.iter().all(|s| s.slow_above_ms == Some(200.0)),
+                    "{series:?}"
+                );
+            }
+        }
+    }
+    assert!(shown > 0);
+}

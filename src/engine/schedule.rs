@@ -163,6 +163,12 @@ impl Schedule {
         }
     }
 
+    /// The metrics just read lack something only now known to be wanted (a latency
+    /// threshold): read them again at the soonest.
+    pub fn metrics_read_again(&mut self) {
+        self.metrics_end = None;
+    }
+
     /// `datums` were sent at `now`.
     pub fn dispatched(&mut self, datums: &[Datum], now: DateTime<Utc>) {
         for datum in datums {

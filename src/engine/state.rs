@@ -37,10 +37,32 @@ pub struct Tracked {
     pub alias_read_at: Option<DateTime<Utc>>,
     pub metrics: Option<Vec<VersionMetrics>>,
     pub metrics_error: Option<Failure>,
-    /// The verdict's latency threshold, fixed from the first series that show the current
-    /// version before the deployment, and kept for the deployment's life.
-    pub slow_above_ms: Option<f64>,
+    /// The verdict's latency threshold, decided once from the first series read (they reach
+    /// back before the deployment) and kept for the deployment's life.
+    pub slow_threshold: LatencyThreshold,
     pub freshness: ViewFreshness,
+}
+
+/// The verdict's latency threshold for one deployment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LatencyThreshold {
+    /// No series read yet.
+    Undecided,
+    /// Too little traffic before the deployment: p99 keeps the rank test at every look
+    /// rather than switching tests half-way.
+    None,
+    /// Invocations slower than this many milliseconds are counted (the quantile test).
+    AboveMs(f64),
+}
+
+impl LatencyThreshold {
+    /// The threshold to count against, once decided.
+    pub fn ms(self) -> Option<f64> {
+        match self {
+            Self::AboveMs(ms) => Some(ms),
+            Self::Undecided | Self::None => None,
+        }
+    }
 }
 
 impl Tracked {
@@ -58,7 +80,7 @@ impl Tracked {
             alias_read_at: None,
             metrics: None,
             metrics_error: None,
-            slow_above_ms: None,
+            slow_threshold: LatencyThreshold::Undecided,
             freshness: ViewFreshness {
                 deployment: Freshness::fetched(now, intervals.details),
                 target: unread(intervals.details),
@@ -478,20 +500,33 @@ impl RegionState {
         }
     }
 
-    /// Per-version metrics.
+    /// Per-version metrics. Returns whether they must be read again at once: a deployment's
+    /// latency threshold was decided from these series, which lack its slow-invocation
+    /// counts. Its series are held back until they have them, so that p99 is judged by one
+    /// test from its first look on. `verdict`: whether the verdict (and its threshold) is on.
     pub fn metrics(
         &mut self,
         result: Result<Vec<(String, Vec<VersionMetrics>)>, Failure>,
         now: DateTime<Utc>,
-    ) {
+        verdict: bool,
+    ) -> bool {
+        let mut read_again = false;
         match result {
             Ok(series) => {
                 for (id, metrics) in series {
                     if let Some(t) = self.tracked.get_mut(&id) {
-                        if t.slow_above_ms.is_none() {
-                            t.slow_above_ms = t.deployment().create_time.and_then(|created| {
-                                crate::domain::slow_threshold(metrics.first()?, created)
-                            });
+                        if verdict && t.slow_threshold == LatencyThreshold::Undecided {
+                            let threshold = t
+                                .deployment()
+                                .create_time
+                                .and_then(|c| crate::domain::slow_threshold(metrics.first()?, c));
+                            t.slow_threshold =
+                                threshold.map_or(LatencyThreshold::None, LatencyThreshold::AboveMs);
+                            let counted = metrics.iter().all(|m| m.slow_above_ms.is_some());
+                            if threshold.is_some() && !counted {
+                                read_again = true;
+                                continue;
+                            }
                         }
                         t.metrics = Some(metrics);
                         t.metrics_error = None;
@@ -506,6 +541,7 @@ impl RegionState {
                 }
             }
         }
+        read_again
     }
 }
 

@@ -4,17 +4,20 @@
 
 use chrono::{DateTime, Utc};
 
-use super::assemble::{Fetched, Rules, assemble_view};
+use super::assemble::{Fetched, Rules, ShownMinutes, assemble_view};
 use super::state::{RegionState, Tracked};
 use crate::domain::{Deployment, DeploymentView, Part, RegionPicture};
 
 impl RegionState {
-    /// This region's part of the picture at `now`.
-    pub fn picture(&self, now: DateTime<Utc>, rules: &Rules) -> RegionPicture {
+    /// This region's part of the picture at `now`, each view's metrics cut to `shown`.
+    pub fn picture(&self, now: DateTime<Utc>, rules: &Rules, shown: ShownMinutes) -> RegionPicture {
         let mut deployments: Vec<DeploymentView> = self
             .tracked
             .values()
-            .map(|t| assemble_view(t.adopted.deployment.clone(), self.fetched(t), now, rules))
+            .map(|t| {
+                let deployment = t.adopted.deployment.clone();
+                assemble_view(deployment, self.fetched(t), now, rules, shown)
+            })
             .collect();
         deployments.sort_by(|a, b| {
             let key = |v: &DeploymentView| {

@@ -1,8 +1,10 @@
 //! Business metrics judged per version (`[[verdict.metric]]`): any CloudWatch metric that has
 //! a per-version dimension, e.g. a log metric filter counting HTTP 5xx per function version.
 //! Its series are fetched in the same GetMetricData batch as Lambda's own, and judged like
-//! them: a `Sum` is a count per invocation (a rate, like the error rate), any other statistic a
-//! value per minute (like a latency); `worse` says which direction is a regression.
+//! them: `kind = "count"` (events of which each invocation has at most one, summed: failed
+//! orders, 5xx responses) as a rate per invocation, like the error rate; otherwise (the
+//! default: orders per minute, basket value, a latency) as a value per minute, like the p50.
+//! `worse` says which direction is a regression.
 //!
 //! ```toml
 //! [[verdict.metric]]
@@ -10,7 +12,8 @@
 //! namespace = "Storefront"
 //! metric_name = "Http5xx"
 //! dimensions = { FunctionName = "{function}", Version = "{version}" }
-//! statistic = "Sum"        # default; or Average, p99, …
+//! kind = "count"           # at most one per invocation; default "value" (per minute)
+//! statistic = "Sum"        # default; or Average, p99, … (a count must be a Sum)
 //! worse = "higher"         # default; or "lower" (e.g. orders placed)
 //! critical = true          # default: it can fail the canary
 //! functions = ["checkout"] # default: every function
@@ -29,6 +32,20 @@ pub enum Worse {
     Lower,
 }
 
+/// How a business metric is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BusinessKind {
+    /// A value per minute (orders placed, basket value, a latency): the rank test on the
+    /// minutes. Safe for any metric.
+    #[default]
+    Value,
+    /// Events of which each invocation has at most one (failed orders, 5xx responses),
+    /// summed per minute: judged per invocation, like the error rate. Said explicitly: a sum
+    /// that can exceed one per invocation would break that test's model.
+    Count,
+}
+
 /// One `[[verdict.metric]]` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +58,8 @@ pub struct BusinessMetric {
     /// per-version set (`FunctionName`, `Resource` = `function:alias`, `ExecutedVersion`).
     #[serde(default)]
     pub dimensions: BTreeMap<String, String>,
+    #[serde(default)]
+    pub kind: BusinessKind,
     #[serde(default = "sum")]
     pub statistic: String,
     #[serde(default)]
@@ -66,9 +85,9 @@ impl BusinessMetric {
         self.functions.is_empty() || self.functions.iter().any(|f| f == function)
     }
 
-    /// A `Sum` counts events, judged per invocation; anything else is a value per minute.
+    /// Judged per invocation (a count of events, at most one per invocation).
     pub fn is_count(&self) -> bool {
-        self.statistic == "Sum"
+        self.kind == BusinessKind::Count
     }
 
     /// The dimensions of `version`'s series of `function:alias`, placeholders filled in.
@@ -121,6 +140,12 @@ impl BusinessMetric {
                 self.name, self.statistic
             ));
         }
+        if self.kind == BusinessKind::Count && self.statistic != "Sum" {
+            out.push(format!(
+                "{}: kind \"count\" is judged per invocation and needs statistic \"Sum\" (not {:?})",
+                self.name, self.statistic
+            ));
+        }
         if !self.dimensions.is_empty() && !self.dimensions.values().any(|v| v.contains("{version}"))
         {
             out.push(format!(
@@ -147,8 +172,19 @@ mod tests {
             "#,
         )
         .expect("parse");
-        assert!(m.is_count() && m.critical && m.worse == Worse::Higher);
+        // A sum is a value per minute unless said to be a count of one per invocation.
+        assert!(!m.is_count() && m.critical && m.worse == Worse::Higher);
         assert!(m.problems().is_empty());
+        let count = BusinessMetric {
+            kind: BusinessKind::Count,
+            ..m.clone()
+        };
+        assert!(count.is_count() && count.problems().is_empty());
+        let average_count = BusinessMetric {
+            statistic: "Average".into(),
+            ..count
+        };
+        assert!(average_count.problems()[0].contains("needs statistic \"Sum\""));
         assert_eq!(
             m.dimensions_for("checkout", "live", "7"),
             [

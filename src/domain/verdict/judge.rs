@@ -74,7 +74,8 @@ pub(crate) fn business(
     }
 }
 
-/// A `Sum`: events per invocation, tested like the error rate (no absolute margin).
+/// `kind = "count"`: events (at most one per invocation) tested like the error rate (no
+/// absolute margin).
 fn business_count(
     index: usize,
     metric: &BusinessMetric,

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DeploymentView, LambdaTarget, VersionMetrics};
 
-pub use business::{BusinessMetric, Worse};
+pub use business::{BusinessKind, BusinessMetric, Worse};
 pub use stats::{
     Alternative, ProportionMethod, UMethod, UTest, fisher_exact, mann_whitney_u, proportion_test,
 };
@@ -271,6 +271,28 @@ pub fn judge(
 /// [`MetricsRequest::slow_above_ms`]: crate::domain::MetricsRequest::slow_above_ms
 pub fn slow_threshold(current: &VersionMetrics, created: DateTime<Utc>) -> Option<f64> {
     samples::slow_threshold(current, created)
+}
+
+/// Minutes before a deployment's creation that the verdict reads: the current version's p99
+/// there fixes the latency test's threshold.
+pub const MINUTES_BEFORE_DEPLOYMENT: i64 = 15;
+
+/// Minutes of per-version metrics to fetch at `now` so that each verdict sees every minute of
+/// its deployment, from [`MINUTES_BEFORE_DEPLOYMENT`] before the earliest `created` on — at
+/// least the `shown` minutes, at most 24 hours. The verdict must never judge a window: its
+/// evidence would restart when the oldest minutes slide out, and a look would be counted anew.
+pub fn verdict_minutes(
+    shown: u32,
+    created: impl IntoIterator<Item = DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> u32 {
+    const DAY: i64 = 24 * 60;
+    let oldest = created
+        .into_iter()
+        .map(|c| (now - c).num_minutes() + MINUTES_BEFORE_DEPLOYMENT + 1)
+        .max()
+        .unwrap_or(0);
+    u32::try_from(oldest.clamp(0, DAY)).unwrap_or(0).max(shown)
 }
 
 /// The verdict of a deployment from what the engine already fetched: its per-version metrics
