@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use rollwatch::tui::keymap::Action;
+use rollwatch::keymap::Action;
 use rollwatch::tui::{Msg, update, views};
 
 fn render_200(c: &mut Criterion) {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::{GuardConfig, ScheduleModel, VerdictConfig};
 use crate::engine::{EngineConfig, Rules};
-use crate::tui::keymap::{Action, KeySpec};
+use crate::keymap::{Action, KeySpec};
 
 /// The default config file, as printed by `rollwatch config --print-default`.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.default.toml");
@@ -309,9 +309,9 @@ mod tests {
         assert_eq!(parsed.guard, GuardConfig::default());
         assert_eq!(parsed.notify, NotifyConfig::default());
         assert!(parsed.profiles.is_empty());
-        let defaults = crate::tui::keymap::Keymap::default();
+        let defaults = crate::keymap::Keymap::default();
         assert_eq!(
-            crate::tui::keymap::Keymap::with_overrides(&parsed.keys),
+            crate::keymap::Keymap::with_overrides(&parsed.keys),
             defaults
         );
     }

@@ -18,19 +18,23 @@
 //! - [`aws`] is the only module that imports `aws-sdk-*`.
 //! - [`engine`] owns network IO and the clock.
 //! - [`headless`] renders pictures for scripts and terminals without the TUI.
-//! - [`tui`] is the interactive front end (`rollwatch`, `rollwatch demo`); [`config`] its file.
+//! - [`tui`] is the interactive front end; [`app`] wires it at the entry (`rollwatch`,
+//!   `rollwatch demo`: connections, writers, sandbox, engine); [`config`] is the config file and
+//!   [`keymap`] its keys as data. `tests/architecture.rs` holds the import rules.
 //! - [`sandbox`] is an AWS-compatible emulator; nothing else knows it exists.
 //! - [`cli`] defines the command line; [`signals`] the signals that end it like ctrl-c;
 //!   [`notify`] rings the bell, raises desktop notifications and runs the `[notify] command`.
 
 pub mod accounts;
 pub mod actions;
+pub mod app;
 pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod headless;
+pub mod keymap;
 pub mod notify;
 pub mod sandbox;
 pub mod signals;

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
                 rollwatch::headless::run_snapshot(&cli.aws, &args, config).await
             }
             Some(Command::Demo(args)) => {
-                rollwatch::tui::run_demo(&args, config, cli.aws.read_only, cli.guard).await
+                rollwatch::app::run_demo(&args, config, cli.aws.read_only, cli.guard).await
             }
             Some(Command::Config(args)) => config_command(&args, cli.config.as_deref()),
             Some(Command::Sandbox(args)) => match rollwatch::sandbox::run(args).await {
@@ -125,7 +125,7 @@ fn main() -> ExitCode {
             Some(Command::Watch(args)) => {
                 rollwatch::headless::run_watch(&cli.aws, &args, config).await
             }
-            None => rollwatch::tui::run_live(&cli.aws, config, cli.guard).await,
+            None => rollwatch::app::run_live(&cli.aws, config, cli.guard).await,
         }
     })
 }

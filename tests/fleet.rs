@@ -214,7 +214,7 @@ fn record_weights(picture: &Picture, seen: &mut HashMap<String, Vec<f64>>) {
 /// The TUI's model fed `picture`, at 160×50.
 fn model_of(picture: Picture) -> rollwatch::tui::Model {
     use rollwatch::domain::{ClockReading, ClockSource};
-    use rollwatch::tui::keymap::Keymap;
+    use rollwatch::keymap::Keymap;
     use rollwatch::tui::theme::Theme;
     use rollwatch::tui::{Model, Msg, update};
     let mut model = Model::new(Keymap::default(), Theme::default());

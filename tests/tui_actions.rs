@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request};
 use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
-use rollwatch::tui::keymap::Action;
+use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
 use tui_fixtures as fx;
 

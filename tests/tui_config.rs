@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use rollwatch::config::{self, Config, Icons};
 use rollwatch::engine::EngineConfig;
-use rollwatch::tui::keymap::{Action, Keymap};
+use rollwatch::keymap::{Action, Keymap};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rollwatch::actions::{Initiator, Prepared, Request};
 use rollwatch::domain::{Action as Act, Guard, GuardConfig};
-use rollwatch::tui::keymap::Action;
+use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
 use tui_fixtures as fx;
 

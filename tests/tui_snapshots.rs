@@ -7,7 +7,7 @@ mod tui_fixtures;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use rollwatch::tui::keymap::Action;
+use rollwatch::keymap::Action;
 use rollwatch::tui::{Model, Msg, update, views};
 use tui_fixtures as fx;
 

@@ -5,57 +5,18 @@
 //! after. An audit write failure is part of the [`Report`], to be shown.
 
 use std::collections::HashSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
-use tokio_util::sync::CancellationToken;
 
 use super::audit::{AuditLog, AuditRecord, Outcome};
+use super::follow::Follow;
 use super::prepare::{Confirmed, Prepared};
+use super::promote::promote;
 use super::record::Recorder;
 use super::steps::run_steps;
 use crate::aws::DeploymentWriter;
 use crate::domain::{Action, Failure};
-
-/// Waits between polls while following a deployment.
-pub trait Pause: Send + Sync {
-    fn pause(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-}
-
-/// Sleeps for a fixed time between polls.
-#[derive(Debug, Clone, Copy)]
-pub struct Sleep(pub Duration);
-
-impl Pause for Sleep {
-    fn pause(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(self.0))
-    }
-}
-
-/// How deployments are followed after a stop or a redeploy.
-#[derive(Clone)]
-pub struct Follow {
-    pub pause: Arc<dyn Pause>,
-    /// Polls before giving up (the action then ends Failed, saying what was last seen).
-    pub max_polls: u32,
-    /// Cancelled: stop following (Ctrl-C, or "stop following" in the TUI). What was already
-    /// sent carries on in AWS; the attempt is still audited, saying where it was left.
-    pub cancel: CancellationToken,
-}
-
-impl Default for Follow {
-    /// Every 3 s for up to 75 minutes (hooks may take an hour).
-    fn default() -> Self {
-        Self {
-            pause: Arc::new(Sleep(Duration::from_secs(3))),
-            max_polls: 1500,
-            cancel: CancellationToken::new(),
-        }
-    }
-}
 
 /// What an attempt came to.
 #[derive(Debug, Clone)]
@@ -177,7 +138,12 @@ impl Executor {
             };
         }
         let mut rec = Recorder::new(progress).with_calls(prepared.calls.clone());
-        let result = Box::pin(run_steps(writer, &prepared, action, &mut rec, &self.follow)).await;
+        let result = match action {
+            Action::PromoteNow => {
+                Box::pin(promote(writer, &prepared, &mut rec, &self.follow)).await
+            }
+            _ => Box::pin(run_steps(writer, &prepared, action, &mut rec, &self.follow)).await,
+        };
         drop(guard);
         let (outcome, message, failure) = match result {
             Ok(message) => (Outcome::Done, message, None),

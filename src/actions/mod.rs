@@ -22,6 +22,7 @@
 
 mod audit;
 mod executor;
+mod follow;
 mod prepare;
 mod promote;
 mod record;
@@ -32,5 +33,6 @@ pub use audit::{
     AuditError, AuditLog, AuditRecord, CallRecord, Initiator, Outcome, Weights, paired,
     private_dir, readable, state_dir,
 };
-pub use executor::{Executor, Follow, Pause, Report, Sleep};
+pub use executor::{Executor, Report};
+pub use follow::{Follow, Pause, Sleep};
 pub use prepare::{Confirmed, Context, Prepared, Request, prepare};

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::executor::Follow;
+use super::follow::Follow;
 use super::prepare::Prepared;
 use super::record::Recorder;
 use super::steps::{StepError, follow_until, read_alias, stop, versions, weights_text};

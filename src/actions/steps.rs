@@ -11,7 +11,7 @@
 
 use serde_json::json;
 
-use super::executor::Follow;
+use super::follow::Follow;
 use super::prepare::Prepared;
 use super::record::Recorder;
 use crate::aws::DeploymentWriter;
@@ -143,7 +143,10 @@ pub async fn run_steps<W: DeploymentWriter>(
             }
             Ok(format!("{event} hook of {id} reported {status}"))
         }
-        Action::PromoteNow => super::promote::promote(aws, prep, rec, follow).await,
+        Action::PromoteNow => Err((
+            "promote now is its own flow (promote.rs), run by the executor".to_string(),
+            None,
+        )),
         Action::ResolveSplit { to } => resolve(aws, prep, *to, rec).await,
     }
 }

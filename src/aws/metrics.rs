@@ -45,7 +45,7 @@ fn queries_per_version(req: &MetricsRequest) -> usize {
     QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some()) + req.business.len()
 }
 
-/// How many GetMetricData calls [`build_queries`] makes of `requests` (the tokens to take
+/// How many GetMetricData calls `build_queries` makes of `requests` (the tokens to take
 /// from the CloudWatch budget before sending them).
 pub fn metric_calls<'a>(requests: impl IntoIterator<Item = &'a MetricsRequest>) -> usize {
     let (mut calls, mut current) = (0, 0);

@@ -17,8 +17,9 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::assemble::{Rules, ShownMinutes};
+use super::assemble::Rules;
 use super::config::EngineConfig;
+use super::messages::{Command, Update};
 use super::schedule::{
     Datum, Due, Now, Paces, Schedule, alarm_names, alias_interval, order, target_interval,
 };
@@ -29,56 +30,6 @@ use crate::domain::{
     ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
     verdict_minutes,
 };
-
-/// The window of per-version metrics the front end shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MetricSpan {
-    #[default]
-    Last15Minutes,
-    LastHour,
-    /// Since the deployment's traffic started shifting (at most 24 h).
-    SinceStart,
-}
-
-impl MetricSpan {
-    /// Minutes of data to fetch (SinceStart fetches the most the engine keeps: 24 h).
-    pub fn minutes(self) -> u32 {
-        match self {
-            Self::Last15Minutes => 15,
-            Self::LastHour => 60,
-            Self::SinceStart => 24 * 60,
-        }
-    }
-
-    /// The minutes a view shows.
-    pub fn shown(self) -> ShownMinutes {
-        match self {
-            Self::SinceStart => ShownMinutes::SinceTrafficStart,
-            other => ShownMinutes::Last(other.minutes()),
-        }
-    }
-}
-
-/// What a front end asks the engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Refresh everything now (ctrl-r).
-    RefreshNow,
-    /// The deployment the user is looking at gets the Lambda budget first.
-    Focus(Option<String>),
-    /// Change the metrics window (fetched at once).
-    MetricWindow(MetricSpan),
-}
-
-/// What the engine tells a front end.
-#[derive(Debug, Clone)]
-pub enum Update {
-    /// A new complete picture, owned, with the service's clock to count down from.
-    Picture {
-        picture: Box<Picture>,
-        clock: ClockReading,
-    },
-}
 
 /// The running engine: its updates, its command inbox, and how to stop it.
 pub struct EngineHandle {

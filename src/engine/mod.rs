@@ -10,6 +10,7 @@ mod datum;
 #[cfg(test)]
 mod fake;
 mod live;
+mod messages;
 mod pace;
 mod schedule;
 mod state;
@@ -19,7 +20,8 @@ mod tasks;
 pub use assemble::Rules;
 pub use collect::{PictureOptions, collect_picture, service_clock, unlisted};
 pub use config::EngineConfig;
-pub use live::{Command, EngineHandle, MetricSpan, Update, spawn};
+pub use live::{EngineHandle, spawn};
+pub use messages::{Command, MetricSpan, Update};
 
 #[cfg(test)]
 mod live_tests;

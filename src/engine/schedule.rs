@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::assemble::plan_for;
 use super::config::EngineConfig;
-use super::live::{Command, MetricSpan};
+use super::messages::{Command, MetricSpan};
 use super::pace::Pace;
 use super::state::{RegionState, Tracked};
 use crate::aws::Service;

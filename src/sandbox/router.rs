@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use crate::sandbox::cloudwatch::{self, Codec};
-use crate::sandbox::codedeploy::{self, sim::SimCtx};
+use crate::sandbox::codedeploy::{self, context::SimCtx};
 use crate::sandbox::faults::Outcome;
 use crate::sandbox::lambda::{self, ops::Route};
 use crate::sandbox::logs;

@@ -6,8 +6,9 @@ use serde_json::json;
 
 use crate::sandbox::clock::SimClock;
 use crate::sandbox::cloudwatch::{AlarmState, CloudWatch};
+use crate::sandbox::codedeploy::context::SimCtx;
 use crate::sandbox::codedeploy::ops::{NewDeployment, new_deployment};
-use crate::sandbox::codedeploy::sim::{SimCtx, step_all};
+use crate::sandbox::codedeploy::sim::step_all;
 use crate::sandbox::codedeploy::{CodeDeploy, Settings};
 use crate::sandbox::faults::Faults;
 use crate::sandbox::ids::IdGen;

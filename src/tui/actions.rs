@@ -6,53 +6,14 @@
 //! [`Command::Run`], a cancel a [`Command::Decline`] (recorded, nothing sent). Progress lines and
 //! the final report land in the message line and the event log, then the engine refreshes.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::command::Command;
-use super::keymap::Action as Key;
-use super::model::{LOG_CAPACITY, Model, Row};
+use super::model::{Level, Modal, Model, Row, log, say};
 use crate::actions::{Outcome, Prepared, Report, Request};
 use crate::domain::links;
-use crate::domain::{
-    ActionOption, ContinueRequest, SplitResolution, TimelineEvent, TimelineKind, action_options,
-    running_hook,
-};
-
-/// How a message reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Done,
-    Error,
-}
-
-/// The confirmation being shown.
-#[derive(Debug, Clone)]
-pub struct Modal {
-    pub prepared: Box<Prepared>,
-    /// What has been typed (protected profiles).
-    pub typed: String,
-}
-
-/// Everything the action flow keeps in the model.
-#[derive(Debug, Clone, Default)]
-pub struct ActionState {
-    /// Why action keys do nothing (read-only mode, no audit log, ...), if so.
-    pub disabled: Option<String>,
-    /// Deployments with an action being prepared, confirmed or run.
-    pub busy: BTreeSet<String>,
-    pub modal: Option<Modal>,
-    /// The hook execution id being typed (`I`), for the selected deployment.
-    pub hook_input: Option<String>,
-    /// Hook execution ids pasted, by deployment.
-    pub hook_ids: BTreeMap<String, String>,
-    /// The message line: the last action's progress or result.
-    pub message: Option<(String, Level)>,
-    /// The AWS CLI commands equivalent to what the last action on each deployment sent.
-    pub sent: BTreeMap<String, Vec<String>>,
-}
+use crate::domain::{ActionOption, ContinueRequest, SplitResolution, action_options, running_hook};
+use crate::keymap::Action as Key;
 
 /// The menu of the selected deployment (active deployments only).
 pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
@@ -66,29 +27,6 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
                 .map(String::as_str),
         )),
         Row::Recent { .. } | Row::Group { .. } => None,
-    }
-}
-
-pub(super) fn say(model: &mut Model, text: impl Into<String>, level: Level) {
-    model.actions.message = Some((text.into(), level));
-    model.dirty = true;
-}
-
-/// Appends a line to the event log of `id`, at "now" on the service's clock.
-pub(super) fn log(model: &mut Model, id: &str, text: String) {
-    model.log.push_back(TimelineEvent {
-        at: model.now.unwrap_or_default(),
-        deployment_id: id.to_string(),
-        kind: TimelineKind::Status,
-        text,
-        weight: None,
-        status: None,
-    });
-    while model.log.len() > LOG_CAPACITY {
-        model.log.pop_front();
-    }
-    if model.log_scroll > 0 {
-        model.log_scroll += 1;
     }
 }
 

@@ -2,7 +2,8 @@
 //! focus, metrics window) and the operator-action effects — prepare an action (STS and GetAlias
 //! for the blast radius), run a confirmed one, or record a declined or refused one in the audit
 //! log — and the notices to ring for. `update` stays pure: it only returns these; the loop in
-//! `app` performs them in tasks.
+//! `app` performs the terminal's own (notices, clipboard, browser) and the engine's, and hands
+//! the rest to the [`Effects`] it was given (the AWS side, built at the entry: `crate::app`).
 
 use chrono::{DateTime, Utc};
 
@@ -10,6 +11,15 @@ use crate::actions::{Confirmed, Prepared, Request};
 use crate::domain::DeploymentView;
 use crate::domain::notify::Notice;
 use crate::engine::{self, MetricSpan};
+
+/// What performs the effects the loop does not: prepare, run or decline an action, read log
+/// lines. Results come back to the loop as messages on the channel it was given with it.
+pub trait Effects {
+    /// Starts `command` (in a task); its result arrives later as a message.
+    fn perform(&self, command: Command);
+    /// On quit: waits for running actions to write their audit lines.
+    fn finish(self) -> impl std::future::Future<Output = ()> + Send;
+}
 
 /// One effect for the loop.
 #[derive(Debug, Clone)]

@@ -9,13 +9,12 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyModifiers};
 
-use super::actions::{Level, log, say};
 use super::command::Command;
-use super::keymap::Action as Key;
-use super::model::Model;
+use super::model::{Level, Model, log, say};
 use crate::actions::{Prepared, Request};
 use crate::domain::notify::{Notice, What};
 use crate::domain::{ClockReading, GuardEvent};
+use crate::keymap::Action as Key;
 
 /// A new picture (already in the model): the guard sees the verdicts.
 pub fn on_picture(model: &mut Model, clock: ClockReading) -> Vec<Command> {

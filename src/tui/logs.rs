@@ -6,62 +6,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::command::Command;
-use super::model::{Model, Row};
+use super::model::{LOGS_EVERY_SECS, LogsPane, Model, Row};
 use crate::domain::Failure;
 use crate::domain::logs::LogLine;
-
-/// How often the open pane is read again (service seconds).
-pub const LOGS_EVERY_SECS: i64 = 10;
-
-/// Lines kept and shown.
-pub const LOGS_LIMIT: usize = 200;
-
-/// The open logs pane.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogsPane {
-    pub deployment_id: String,
-    /// The profile that owns the deployment (its credentials read the logs).
-    pub profile: Option<String>,
-    pub region: String,
-    pub function: String,
-    pub old_version: String,
-    pub new_version: String,
-    /// Showing the new version's lines (`v` switches).
-    pub showing_new: bool,
-    pub lines: Vec<LogLine>,
-    /// When the lines were read (service clock).
-    pub read_at: Option<DateTime<Utc>>,
-    /// The last read failed: shown above the lines kept.
-    pub error: Option<Failure>,
-    /// A read is in flight.
-    pub reading: bool,
-}
-
-impl LogsPane {
-    /// The version shown.
-    pub fn version(&self) -> &str {
-        if self.showing_new {
-            &self.new_version
-        } else {
-            &self.old_version
-        }
-    }
-
-    fn fetch(&mut self, now: Option<DateTime<Utc>>) -> Vec<Command> {
-        let Some(now) = now else {
-            return Vec::new();
-        };
-        self.reading = true;
-        vec![Command::FetchLogs {
-            deployment_id: self.deployment_id.clone(),
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-            function: self.function.clone(),
-            version: self.version().to_string(),
-            now,
-        }]
-    }
-}
 
 /// `l`: opens the pane on the selected deployment's new version, or closes it.
 pub fn toggle(model: &mut Model) -> Vec<Command> {
@@ -94,7 +41,7 @@ pub fn toggle(model: &mut Model) -> Vec<Command> {
         error: None,
         reading: false,
     };
-    let commands = pane.fetch(model.now);
+    let commands = fetch(&mut pane, model.now);
     model.logs = Some(pane);
     commands
 }
@@ -110,7 +57,7 @@ pub fn switch_version(model: &mut Model) -> Vec<Command> {
     pane.lines.clear();
     pane.read_at = None;
     pane.error = None;
-    pane.fetch(now)
+    fetch(pane, now)
 }
 
 /// A tick: read again when due.
@@ -126,7 +73,7 @@ pub fn on_tick(model: &mut Model) -> Vec<Command> {
     if pane.reading || !due {
         return Vec::new();
     }
-    pane.fetch(now)
+    fetch(pane, now)
 }
 
 /// A read came back (ignored when the pane moved on to another deployment or version).
@@ -153,4 +100,20 @@ pub fn on_read(
         Err(failure) => pane.error = Some(failure),
     }
     model.dirty = true;
+}
+
+/// Asks the loop to read the pane's version now (`now`: the service's clock).
+fn fetch(pane: &mut LogsPane, now: Option<DateTime<Utc>>) -> Vec<Command> {
+    let Some(now) = now else {
+        return Vec::new();
+    };
+    pane.reading = true;
+    vec![Command::FetchLogs {
+        deployment_id: pane.deployment_id.clone(),
+        profile: pane.profile.clone(),
+        region: pane.region.clone(),
+        function: pane.function.clone(),
+        version: pane.version().to_string(),
+        now,
+    }]
 }

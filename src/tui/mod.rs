@@ -5,13 +5,12 @@
 //!
 //! - [`actions`]: the operator-action flow (keys, confirmation modal, progress, report).
 //! - [`command`]: what `update` asks the loop to do (engine commands, action effects).
-//! - [`keymap`]: actions as data (config `[keys]`), help and footer generated from it.
 //! - [`model`]: the state; selection by deployment id.
 //! - [`update`]: `update(&mut Model, Msg) -> Vec<Command>`; no IO, no clock reads.
 //! - [`views`]: `render(frame, area, &Model)`, one file per screen region.
 //! - [`theme`]: colors and icons by meaning; NO_COLOR and ASCII fallbacks.
-//! - [`app`]: the terminal, the loop, signals, and the `rollwatch` / `rollwatch demo` entry points.
-//! - [`runtime`]: the actions' IO (guards, writers, executor), performed in spawned tasks.
+//! - [`app`]: the terminal, the loop and signals; the effects it does not perform itself go to
+//!   the [`Effects`](command::Effects) it is given (built at the entry: `crate::app`).
 //! - [`logging`]: tracing to a file in the state directory, never to the terminal.
 //! - [`links`]: `o` (the AWS console) and `Y` (the AWS CLI command) as effects;
 //!   [`handoff`] performs them (browser, OSC 52 clipboard).
@@ -22,17 +21,14 @@ pub mod app;
 pub mod command;
 pub mod guard;
 pub mod handoff;
-pub mod keymap;
 pub mod links;
 pub mod logging;
 pub mod logs;
 pub mod model;
-pub mod runtime;
 pub mod theme;
 pub mod update;
 pub mod views;
 
-pub use app::{run_demo, run_live};
 pub use command::Command;
 pub use model::Model;
 pub use update::{Msg, update};

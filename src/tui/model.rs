@@ -5,19 +5,21 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::actions::ActionState;
-use super::keymap::Keymap;
-use super::logs::LogsPane;
 use super::theme::Theme;
+use crate::actions::Prepared;
 use crate::config::TimeZoneChoice;
+use crate::domain::logs::LogLine;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::triage::urgency;
-use crate::domain::{Deployment, DeploymentView, Guard, Owner, Picture, TimelineEvent};
+use crate::domain::{
+    Deployment, DeploymentView, Failure, Guard, Owner, Picture, TimelineEvent, TimelineKind,
+};
 use crate::engine::MetricSpan;
+use crate::keymap::Keymap;
 
 /// The event log keeps this many transitions (oldest dropped first).
 pub const LOG_CAPACITY: usize = 1000;
@@ -414,5 +416,100 @@ impl Model {
     /// The events of one deployment, newest first.
     pub fn events_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a TimelineEvent> + 'a {
         self.log.iter().rev().filter(move |e| e.deployment_id == id)
+    }
+}
+
+/// How a message reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Done,
+    Error,
+}
+
+/// The confirmation being shown.
+#[derive(Debug, Clone)]
+pub struct Modal {
+    pub prepared: Box<Prepared>,
+    /// What has been typed (protected profiles).
+    pub typed: String,
+}
+
+/// Everything the action flow keeps in the model.
+#[derive(Debug, Clone, Default)]
+pub struct ActionState {
+    /// Why action keys do nothing (read-only mode, no audit log, ...), if so.
+    pub disabled: Option<String>,
+    /// Deployments with an action being prepared, confirmed or run.
+    pub busy: BTreeSet<String>,
+    pub modal: Option<Modal>,
+    /// The hook execution id being typed (`I`), for the selected deployment.
+    pub hook_input: Option<String>,
+    /// Hook execution ids pasted, by deployment.
+    pub hook_ids: BTreeMap<String, String>,
+    /// The message line: the last action's progress or result.
+    pub message: Option<(String, Level)>,
+    /// The AWS CLI commands equivalent to what the last action on each deployment sent.
+    pub sent: BTreeMap<String, Vec<String>>,
+}
+
+pub(super) fn say(model: &mut Model, text: impl Into<String>, level: Level) {
+    model.actions.message = Some((text.into(), level));
+    model.dirty = true;
+}
+
+/// Appends a line to the event log of `id`, at "now" on the service's clock.
+pub(super) fn log(model: &mut Model, id: &str, text: String) {
+    model.log.push_back(TimelineEvent {
+        at: model.now.unwrap_or_default(),
+        deployment_id: id.to_string(),
+        kind: TimelineKind::Status,
+        text,
+        weight: None,
+        status: None,
+    });
+    while model.log.len() > LOG_CAPACITY {
+        model.log.pop_front();
+    }
+    if model.log_scroll > 0 {
+        model.log_scroll += 1;
+    }
+}
+
+/// How often the open pane is read again (service seconds).
+pub const LOGS_EVERY_SECS: i64 = 10;
+
+/// Lines kept and shown.
+pub const LOGS_LIMIT: usize = 200;
+
+/// The open logs pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsPane {
+    pub deployment_id: String,
+    /// The profile that owns the deployment (its credentials read the logs).
+    pub profile: Option<String>,
+    pub region: String,
+    pub function: String,
+    pub old_version: String,
+    pub new_version: String,
+    /// Showing the new version's lines (`v` switches).
+    pub showing_new: bool,
+    pub lines: Vec<LogLine>,
+    /// When the lines were read (service clock).
+    pub read_at: Option<DateTime<Utc>>,
+    /// The last read failed: shown above the lines kept.
+    pub error: Option<Failure>,
+    /// A read is in flight.
+    pub reading: bool,
+}
+
+impl LogsPane {
+    /// The version shown.
+    pub fn version(&self) -> &str {
+        if self.showing_new {
+            &self.new_version
+        } else {
+            &self.old_version
+        }
     }
 }

@@ -12,7 +12,6 @@ use ratatui::layout::Rect;
 use super::actions;
 use super::command::Command;
 use super::guard;
-use super::keymap::Action;
 use super::links;
 use super::logs;
 use super::model::{LOG_CAPACITY, Model, Pane};
@@ -22,6 +21,7 @@ use crate::actions::{Prepared, Report};
 use crate::domain::logs::LogLine;
 use crate::domain::{ClockReading, Failure, Picture, notify, timeline_diff};
 use crate::engine::MetricSpan;
+use crate::keymap::Action;
 
 /// What happened, as the model understands it.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use rollwatch::domain::{
     ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics, ViewFreshness,
     WeightSource, warnings_for,
 };
-use rollwatch::tui::keymap::Keymap;
+use rollwatch::keymap::Keymap;
 use rollwatch::tui::theme::Theme;
 use rollwatch::tui::{Model, Msg, update};
 

@@ -7,9 +7,10 @@
 //! rates the tolerance is `old · (1 + tolerance) + error_rate_margin_pct` (percent); for
 //! latencies it is a ratio of medians above `1 + tolerance`.
 
+use super::mann_whitney::{UMethod, mann_whitney_u_sorted};
 use super::samples::{Minute, Paired};
 use super::sequential::{self, Evidence, RateMinute};
-use super::stats::{self, Alternative, ProportionMethod, UMethod};
+use super::stats::{self, Alternative, ProportionMethod};
 use super::{
     BusinessMetric, Judgement, MetricKind, MetricNumbers, MetricVerdict, TestKind, TestMethod,
     VerdictThresholds, Worse,
@@ -175,8 +176,7 @@ fn business_values(
     old.sort_by(f64::total_cmp);
     let (new_med, old_med) = (median(&new), median(&old));
     let (worse_side, better_side) = if lower { (&old, &new) } else { (&new, &old) };
-    let test =
-        stats::mann_whitney_u_sorted(worse_side, better_side, Alternative::Greater, UMethod::Auto);
+    let test = mann_whitney_u_sorted(worse_side, better_side, Alternative::Greater, UMethod::Auto);
     let p = test.map_or(1.0, |u| u.p_value);
     let evidence = look_evidence(&mut numbers, p, minutes, t, test.map(|u| u.method));
     let ratio = (old_med.abs() > 0.0)
@@ -558,7 +558,7 @@ fn latency(
     sort_non_negative(&mut new);
     sort_non_negative(&mut old);
     let (new_med, old_med) = (median(&new), median(&old));
-    let test = stats::mann_whitney_u_sorted(&new, &old, Alternative::Greater, UMethod::Auto);
+    let test = mann_whitney_u_sorted(&new, &old, Alternative::Greater, UMethod::Auto);
     let mut p = test.map_or(1.0, |u| u.p_value);
     let slow = paired.slow_minutes();
     let quantile = paired

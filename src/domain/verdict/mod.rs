@@ -33,6 +33,7 @@ mod samples;
 mod sequential;
 mod stats;
 mod thresholds;
+mod view;
 
 #[cfg(test)]
 mod judge_tests;
@@ -44,13 +45,13 @@ pub(crate) mod view_tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DeploymentView, LambdaTarget, VersionMetrics};
+use super::VersionMetrics;
 
 pub use business::{BusinessKind, BusinessMetric, Worse};
-pub use stats::{
-    Alternative, ProportionMethod, UMethod, UTest, fisher_exact, mann_whitney_u, proportion_test,
-};
+pub use mann_whitney::{UMethod, UTest, mann_whitney_u};
+pub use stats::{Alternative, ProportionMethod, fisher_exact, proportion_test};
 pub use thresholds::{TestKind, ThresholdOverrides, VerdictConfig, VerdictThresholds};
+pub use view::judge_view;
 
 /// The judgement of one metric, or of the whole canary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -293,29 +294,4 @@ pub fn verdict_minutes(
         .max()
         .unwrap_or(0);
     u32::try_from(oldest.clamp(0, DAY)).unwrap_or(0).max(shown)
-}
-
-/// The verdict of a deployment from what the engine already fetched: its per-version metrics
-/// (current first, then target), the thresholds of its function (`deployment.target.function`)
-/// and the minutes since traffic started shifting (the plan's `traffic_start`, else the
-/// target's AllowTraffic start, which also covers deployments that have ended). `None` while
-/// the metrics or the traffic start are not known: before the shift only the pre-traffic hook
-/// invokes the new version, and those invocations are no canary.
-pub fn judge_view(view: &DeploymentView, config: &VerdictConfig) -> Option<Verdict> {
-    if !config.enabled {
-        return None;
-    }
-    let series = view.metrics.value()?;
-    let (old, new) = (series.first()?, series.get(1)?);
-    let since = view
-        .plan
-        .as_ref()
-        .map(|p| p.traffic_start)
-        .or_else(|| view.target.value().and_then(LambdaTarget::traffic_start))?;
-    let function = view
-        .deployment
-        .target
-        .as_ref()
-        .map_or("", |t| t.function.as_str());
-    Some(judge(old, new, Some(since), &config.for_function(function)))
 }

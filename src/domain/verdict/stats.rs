@@ -16,9 +16,6 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{Discrete, Hypergeometric};
 use statrs::function::erf::erfc;
 
-pub(crate) use super::mann_whitney::mann_whitney_u_sorted;
-pub use super::mann_whitney::{UMethod, UTest, mann_whitney_u};
-
 /// The direction of a test: `Greater` asks "is the first sample / first row larger?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,9 +5,8 @@
 
 use serde::Deserialize;
 
-use super::stats::{
-    Alternative, ProportionMethod, UMethod, fisher_exact, mann_whitney_u, proportion_test,
-};
+use super::mann_whitney::{UMethod, mann_whitney_u};
+use super::stats::{Alternative, ProportionMethod, fisher_exact, proportion_test};
 
 const FIXTURES: &str = include_str!("../../../tests/fixtures/verdict/stats.json");
 

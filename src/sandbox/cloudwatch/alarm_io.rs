@@ -186,7 +186,7 @@ pub(super) fn alarm_out(a: &Alarm) -> MetricAlarmOut {
     let single = a.metrics.is_none();
     MetricAlarmOut {
         alarm_name: s.name.clone(),
-        alarm_arn: super::composite::arn(&s.name),
+        alarm_arn: super::model::arn(&s.name),
         alarm_description: a.description.clone(),
         alarm_configuration_updated_timestamp: Ts(a.configured),
         actions_enabled: a.actions_enabled,

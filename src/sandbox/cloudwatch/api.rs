@@ -14,12 +14,8 @@ use super::model::{
 use super::{AlarmState, CloudWatch, Codec, error};
 use crate::sandbox::wire::Reply;
 
-/// The fixed account of the sandbox's ARNs.
-pub const ACCOUNT: &str = "123456789012";
 /// The longest `AlarmRule` `CloudWatch` accepts.
 const MAX_RULE_LEN: usize = 10_240;
-/// The region of the sandbox's ARNs.
-pub const REGION: &str = "us-east-1";
 
 macro_rules! decode {
     ($codec:expr, $body:expr) => {

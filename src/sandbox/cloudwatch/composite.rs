@@ -8,9 +8,8 @@ use chrono::DateTime;
 use serde_json::json;
 
 use super::AlarmState;
-use super::api::{ACCOUNT, REGION};
 use super::codec::Ts;
-use super::model::{CompositeAlarmOut, PutCompositeAlarmInput};
+use super::model::{CompositeAlarmOut, PutCompositeAlarmInput, arn};
 use super::status::Status;
 
 /// A parsed alarm rule.
@@ -184,11 +183,6 @@ pub struct Composite {
     pub insufficient_data_actions: Vec<String>,
     pub status: Status,
     pub configured: f64,
-}
-
-/// The ARN of alarm `name`.
-pub fn arn(name: &str) -> String {
-    format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
 }
 
 impl Composite {

@@ -4,6 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The fixed account of the sandbox's ARNs.
+pub const ACCOUNT: &str = "123456789012";
+/// The region of the sandbox's ARNs.
+pub const REGION: &str = "us-east-1";
+
+/// The ARN of alarm `name`.
+pub fn arn(name: &str) -> String {
+    format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
+}
+
 use super::codec::{F64, Ts};
 
 /// `Dimension {Name, Value}`.

@@ -5,10 +5,10 @@
 
 use serde_json::{Value, json};
 
+use super::context::{SimCtx, with_deployment};
 use super::hooks::hook_done;
-use super::ops::{err, need_deployment, s};
 use super::outcome::{rollback_on, stop};
-use super::sim::{self, SimCtx};
+use super::request::{err, need_deployment, s};
 use super::{CodeDeploy, Deployment};
 use crate::sandbox::wire::Reply;
 
@@ -29,7 +29,7 @@ pub(super) fn stop_deployment(
         Some(explicit) => explicit,
         None => rollback_on(cd, d, "DEPLOYMENT_STOP_ON_REQUEST"),
     };
-    sim::with_deployment(cd, ctx, &id, |cd, ctx, d| {
+    with_deployment(cd, ctx, &id, |cd, ctx, d| {
         stop(
             cd,
             ctx,
@@ -104,7 +104,7 @@ pub(super) fn put_hook_status(
         });
     };
     let id = d.id.clone();
-    sim::with_deployment(cd, ctx, &id, |cd, ctx, d| {
+    with_deployment(cd, ctx, &id, |cd, ctx, d| {
         let why = (!ok).then_some("The lifecycle event hook reported Failed.");
         hook_done(cd, ctx, d, run.event, ok, why);
     });

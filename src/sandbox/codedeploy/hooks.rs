@@ -5,8 +5,8 @@
 
 use serde_json::json;
 
+use super::context::{SimCtx, lifecycle};
 use super::outcome::finish;
-use super::sim::{SimCtx, lifecycle};
 use super::{CodeDeploy, Deployment, HookBehavior, HookRun, Phase, Status};
 
 pub(super) fn begin_hook(

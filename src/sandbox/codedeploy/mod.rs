@@ -4,12 +4,14 @@
 
 pub mod appspec;
 pub mod config;
+pub mod context;
 pub mod control;
 pub mod hooks;
 pub mod json;
 pub mod ops;
 pub mod ops_read;
 pub mod outcome;
+pub mod request;
 pub mod sim;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::appspec;
 use super::config::{DeployConfig, parse_routing};
-use super::sim::{SimCtx, fresh_lifecycle, sha256_hex};
+use super::context::{SimCtx, fresh_lifecycle, sha256_hex};
+use super::request::{err, need_app, s};
 use super::{CodeDeploy, Deployment, Group, Phase, Revision, Status};
 use super::{control, ops_read};
 use crate::sandbox::wire::Reply;
@@ -35,19 +36,6 @@ pub const OPERATIONS: &[&str] = &[
     "ListDeploymentTargets",
     "BatchGetDeploymentTargets",
 ];
-
-/// A 400 awsJson1.1 error.
-pub fn err(code: &str, message: &str) -> Reply {
-    Reply::aws_json_error(code, message, 400)
-}
-
-/// A string member of the request.
-pub fn s(v: &Value, key: &str) -> Option<String> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
 
 /// Handles one `CodeDeploy` request (`X-Amz-Target: CodeDeploy_20141006.<op>`).
 pub fn handle(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, op: &str, body: &[u8]) -> Reply {
@@ -84,45 +72,6 @@ pub fn handle(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, op: &str, body: &[u8]) 
         Ok(v) => Reply::aws_json(&v),
         Err(reply) => reply,
     }
-}
-
-/// The named application, or `ApplicationDoesNotExistException`.
-pub fn need_app(cd: &CodeDeploy, input: &Value) -> Result<String, Reply> {
-    let name = s(input, "applicationName").ok_or_else(|| {
-        err(
-            "ApplicationNameRequiredException",
-            "The minimum number of required application names was not specified.",
-        )
-    })?;
-    if !cd.applications.contains_key(&name) {
-        return Err(err(
-            "ApplicationDoesNotExistException",
-            &format!("No application found for name: {name}"),
-        ));
-    }
-    Ok(name)
-}
-
-/// The named deployment, or the right exception.
-pub fn need_deployment<'a>(cd: &'a CodeDeploy, input: &Value) -> Result<&'a Deployment, Reply> {
-    let id = s(input, "deploymentId").ok_or_else(|| {
-        err(
-            "DeploymentIdRequiredException",
-            "At least one deployment ID must be specified.",
-        )
-    })?;
-    if !id.starts_with("d-") {
-        return Err(err(
-            "InvalidDeploymentIdException",
-            &format!("The deployment ID {id} is not valid."),
-        ));
-    }
-    cd.deployments.get(&id).ok_or_else(|| {
-        err(
-            "DeploymentDoesNotExistException",
-            &format!("The deployment {id} could not be found."),
-        )
-    })
 }
 
 fn create_application(

@@ -9,7 +9,7 @@ use super::config::config_json;
 use super::json::{
     deployment_info, group_info, lambda_target, last_deployment, revision_with_content, target_id,
 };
-use super::ops::{err, need_app, need_deployment, s};
+use super::request::{err, need_app, need_deployment, s};
 use crate::sandbox::wire::{Reply, epoch_ms};
 
 /// Items per `ListDeployments` page.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::appspec::{self, AppSpec};
-use super::sim::{SimCtx, fresh_lifecycle, lifecycle, sha256_hex, status_event};
+use super::context::{SimCtx, fresh_lifecycle, lifecycle, sha256_hex, status_event};
 use super::{CodeDeploy, Deployment, Phase, Revision, Status};
 
 /// Whether the deployment's (or its group's) auto-rollback covers `event`.

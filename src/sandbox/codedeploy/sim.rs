@@ -4,44 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-use sha2::Digest;
-
 use super::config::schedule;
+use super::context::{SimCtx, lifecycle, status_event, with_deployment};
 use super::hooks::{begin_hook, step_hook};
 use super::outcome::{finish, rollback_on, stop};
-use super::{CodeDeploy, Deployment, Lifecycle, Phase, Status};
+use super::{CodeDeploy, Deployment, Phase, Status};
 use crate::sandbox::cloudwatch::{AlarmState, CloudWatch};
-use crate::sandbox::lambda::Lambda;
-use crate::sandbox::logs::Logs;
-use crate::sandbox::observe::Observer;
-
-/// What the `CodeDeploy` simulation touches outside `CodeDeploy`.
-pub struct SimCtx<'a> {
-    pub now: f64,
-    pub lambda: &'a mut Lambda,
-    pub cloudwatch: &'a CloudWatch,
-    pub logs: &'a mut Logs,
-    pub obs: &'a mut Observer,
-}
-
-/// The three Lambda lifecycle events, all Pending.
-pub fn fresh_lifecycle() -> Vec<Lifecycle> {
-    ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
-        .into_iter()
-        .map(|name| Lifecycle {
-            name,
-            status: "Pending",
-            start: None,
-            end: None,
-        })
-        .collect()
-}
-
-/// Hex SHA-256 of `AppSpec` content.
-pub fn sha256_hex(content: &str) -> String {
-    hex::encode(sha2::Sha256::digest(content.as_bytes()))
-}
 
 /// Steps every active deployment to `ctx.now`.
 pub fn step_all(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>) {
@@ -58,62 +26,6 @@ pub fn step_all(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>) {
     let deployments = &cd.deployments;
     cd.active
         .retain(|id| deployments.get(id).is_some_and(Deployment::is_active));
-}
-
-/// Runs `f` on a deployment detached from the map (so `f` may also change `cd`).
-pub fn with_deployment<R>(
-    cd: &mut CodeDeploy,
-    ctx: &mut SimCtx<'_>,
-    id: &str,
-    f: impl FnOnce(&mut CodeDeploy, &mut SimCtx<'_>, &mut Deployment) -> R,
-) -> Option<R> {
-    let mut d = cd.deployments.remove(id)?;
-    let out = f(cd, ctx, &mut d);
-    cd.deployments.insert(id.to_owned(), d);
-    Some(out)
-}
-
-pub(super) fn status_event(ctx: &mut SimCtx<'_>, d: &Deployment) {
-    let detail = json!({
-        "status": d.status.as_str(),
-        "error": d.error.as_ref().map(|(c, m)| json!({"code": c, "message": m})),
-        "application": d.application, "group": d.group, "creator": d.creator,
-    });
-    ctx.obs.event(
-        ctx.now,
-        "deployment_status",
-        Some(&d.id),
-        Some(&d.appspec.function),
-        detail,
-    );
-}
-
-pub(super) fn lifecycle(
-    ctx: &mut SimCtx<'_>,
-    d: &mut Deployment,
-    idx: usize,
-    status: &'static str,
-) {
-    let now = ctx.now;
-    let Some(e) = d.lifecycle.get_mut(idx) else {
-        return;
-    };
-    e.status = status;
-    if status == "InProgress" {
-        e.start = Some(now);
-    } else {
-        e.start.get_or_insert(now);
-        e.end = Some(now);
-    }
-    d.target_updated = now;
-    let detail = json!({"event": e.name, "status": status});
-    ctx.obs.event(
-        now,
-        "lifecycle_event",
-        Some(&d.id),
-        Some(&d.appspec.function),
-        detail,
-    );
 }
 
 /// One transition if one is due; returns whether something happened.

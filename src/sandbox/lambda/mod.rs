@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod ops;
+pub mod request;
 pub mod write;
 
 use std::collections::BTreeMap;

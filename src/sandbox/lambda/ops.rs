@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::json::{alias_configuration, function_configuration};
+use super::request::{invalid, not_found, parse_body, precondition};
 use super::{Lambda, parse_function_name, write};
 use crate::sandbox::observe::Observer;
 use crate::sandbox::wire::Reply;
@@ -70,32 +71,6 @@ pub fn query_map(query: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub(super) fn not_found(what: &str) -> Reply {
-    Reply::rest_json_error(
-        "ResourceNotFoundException",
-        &format!("{what} not found"),
-        404,
-    )
-}
-
-pub(super) fn invalid(message: &str) -> Reply {
-    Reply::rest_json_error("InvalidParameterValueException", message, 400)
-}
-
-pub(super) fn parse_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<T, Reply> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            invalid(&format!("Invalid request body: {e}"))
-        } else {
-            let message = format!("Could not parse request body into json: {e}");
-            Reply::rest_json_error("InvalidRequestContentException", &message, 400)
-        }
-    })
-}
-
 /// Pages `items` with a numeric `Marker` and `MaxItems` (default 50). A marker that is not a
 /// position within the list is refused (`InvalidParameterValueException`), never overflowed.
 fn page(items: &[Value], q: &BTreeMap<String, String>, key: &str) -> Result<Reply, Reply> {
@@ -121,37 +96,6 @@ fn page(items: &[Value], q: &BTreeMap<String, String>, key: &str) -> Result<Repl
         out["NextMarker"] = json!(end.to_string());
     }
     Ok(Reply::rest_json(200, &out))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct CreateFunctionIn {
-    pub(super) function_name: Option<String>,
-    pub(super) role: Option<String>,
-    pub(super) runtime: Option<String>,
-    pub(super) handler: Option<String>,
-    pub(super) description: Option<String>,
-    pub(super) timeout: Option<u32>,
-    pub(super) memory_size: Option<u32>,
-    pub(super) publish: Option<bool>,
-    pub(super) code: Option<Value>,
-    pub(super) logging_config: Option<Value>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct AliasIn {
-    pub(super) name: Option<String>,
-    pub(super) function_version: Option<String>,
-    pub(super) description: Option<String>,
-    pub(super) routing_config: Option<RoutingIn>,
-    pub(super) revision_id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct RoutingIn {
-    pub(super) additional_version_weights: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -304,14 +248,6 @@ fn dispatch(
             404,
         )),
     }
-}
-
-pub(super) fn precondition() -> Reply {
-    Reply::rest_json_error(
-        "PreconditionFailedException",
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
-        412,
-    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use sha2::Digest;
 
 use super::json::alias_configuration;
 use super::json::function_configuration;
-use super::ops::{AliasIn, CreateFunctionIn, invalid, not_found, parse_body, precondition};
+use super::request::{AliasIn, CreateFunctionIn, invalid, not_found, parse_body, precondition};
 use super::{Lambda, NewFunction};
 use crate::sandbox::observe::Observer;
 use crate::sandbox::wire::Reply;

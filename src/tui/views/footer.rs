@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::engine::MetricSpan;
+use crate::keymap::{Action, Scope};
 use crate::tui::actions;
-use crate::tui::keymap::{Action, Scope};
 use crate::tui::model::{Model, Pane};
 
 /// The metrics window as people say it.

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::fmt::{age, zone_label};
 use crate::domain::ClockSource;
-use crate::tui::actions::Level;
+use crate::tui::model::Level;
 use crate::tui::model::Model;
 
 /// Whether any panel of the picture is stale at the model's "now".

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::footer::keymap_action;
+use crate::keymap::Action;
 use crate::tui::actions;
-use crate::tui::keymap::Action;
 use crate::tui::model::Model;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::fmt::{age, hms};
-use crate::tui::logs::LogsPane;
+use crate::tui::model::LogsPane;
 use crate::tui::model::Model;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, pane: &LogsPane) {

@@ -1,21 +1,24 @@
-//! The IO side of the operator actions in the TUI: at start-up, the guards (`--read-only`, the
-//! profile's `read_only`/`protected`), one writer per watched region (never constructed in
+//! The IO side of the TUI's effects: at start-up, the guards (`--read-only`, the profile's
+//! `read_only`/`protected`), one writer per watched profile and region (never constructed in
 //! read-only mode: the refusal becomes the reason the keys are disabled), the audit log and the
-//! executor; then each action effect from `update` performed in a spawned task whose result comes
-//! back to the loop as a [`Msg`].
+//! executor; then each effect `update` returns — an action prepared, run or declined, log lines
+//! to read — performed in a spawned task whose result comes back to the loop as a [`Msg`]
+//! ([`Io`], the TUI's [`Effects`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::command::Command;
-use super::update::Msg;
 use crate::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Prepared, Request, prepare, settings,
 };
-use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
+use crate::aws::{AwsWriter, ConnectOptions, LogsReader, Mode, connect_writer};
 use crate::config::ProfileSettings;
+use crate::tui::command::{Command, Effects};
+use crate::tui::update::Msg;
 
 /// The write side of one profile: its writers per region, or why it has none.
 struct ProfileSide {
@@ -46,6 +49,8 @@ pub struct Setup {
     pub read_only: bool,
     /// Where the action results come back.
     pub rx: UnboundedReceiver<Msg>,
+    /// Where they are sent (log reads too).
+    tx: UnboundedSender<Msg>,
 }
 
 /// One watched profile, for [`setup`]: how to reach it, its regions and its settings.
@@ -60,11 +65,12 @@ pub struct ProfileActions {
 /// no profile can act.
 pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup {
     let (tx, rx) = unbounded_channel();
-    let disabled = |why: String, read_only: bool, rx| Setup {
+    let disabled = |why: String, read_only: bool, rx, tx| Setup {
         runtime: None,
         disabled: Some(why),
         read_only,
         rx,
+        tx,
     };
     let modes: Vec<Mode> = profiles
         .iter()
@@ -79,6 +85,7 @@ pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup
                 format!("refusing to act without an audit log: {e}"),
                 all_read_only,
                 rx,
+                tx,
             );
         }
     };
@@ -106,7 +113,7 @@ pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup
     if sides.values().all(|s| s.refused.is_some()) {
         let mut reasons: Vec<String> = sides.values().filter_map(|s| s.refused.clone()).collect();
         reasons.dedup();
-        return disabled(reasons.join("; "), all_read_only, rx);
+        return disabled(reasons.join("; "), all_read_only, rx, tx);
     }
     let follow = Follow::default();
     let follow_cancel = follow.cancel.clone();
@@ -116,11 +123,12 @@ pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup
             cancel: follow_cancel,
             running: std::sync::Mutex::default(),
             executor: Executor::new(audit, follow),
-            tx,
+            tx: tx.clone(),
         }),
         disabled: None,
         read_only: false,
         rx,
+        tx,
     }
 }
 
@@ -273,5 +281,91 @@ impl Runtime {
             let prepared = Box::pin(prepare(&*writer, &view, &request, context)).await;
             let _ = tx.send(Msg::Prepared(Box::new(prepared)));
         });
+    }
+}
+
+/// The logs pane's readers by profile and region.
+pub type LogsReaders = HashMap<(Option<String>, String), Arc<LogsReader>>;
+
+/// Reads the log lines the pane asked for in a task; the result comes back as `Msg::Logs`.
+fn read_logs(
+    logs: &LogsReaders,
+    tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
+    deployment_id: String,
+    place: &(Option<String>, String),
+    function: String,
+    version: String,
+    now: DateTime<Utc>,
+) {
+    let Some(reader) = logs.get(place).cloned() else {
+        tracing::warn!("no logs reader for {place:?}");
+        return;
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = reader
+            .recent(&function, &version, now, crate::tui::model::LOGS_LIMIT)
+            .await;
+        let _ = tx.send(Msg::Logs {
+            deployment_id,
+            version,
+            result,
+        });
+    });
+}
+
+/// What performs the TUI's effects: the actions' write side (when any profile can act) and
+/// the logs readers.
+pub struct Io {
+    actions: Option<Runtime>,
+    logs: LogsReaders,
+    tx: UnboundedSender<Msg>,
+}
+
+impl Io {
+    /// The performer, and where its results come back.
+    pub fn new(setup: Setup, logs: LogsReaders) -> (Self, UnboundedReceiver<Msg>) {
+        let io = Self {
+            actions: setup.runtime,
+            logs,
+            tx: setup.tx,
+        };
+        (io, setup.rx)
+    }
+}
+
+impl Effects for Io {
+    fn perform(&self, command: Command) {
+        match command {
+            Command::FetchLogs {
+                deployment_id,
+                profile,
+                region,
+                function,
+                version,
+                now,
+            } => read_logs(
+                &self.logs,
+                &self.tx,
+                deployment_id,
+                &(profile, region),
+                function,
+                version,
+                now,
+            ),
+            command => {
+                if let Some(actions) = &self.actions {
+                    actions.perform(command);
+                } else {
+                    tracing::warn!("action effect without a write side: {command:?}");
+                }
+            }
+        }
+    }
+
+    async fn finish(self) {
+        if let Some(actions) = self.actions {
+            actions.finish().await;
+        }
     }
 }
