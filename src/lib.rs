@@ -33,6 +33,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod exit;
 pub mod headless;
 pub mod keymap;
 pub mod notify;

@@ -7,6 +7,7 @@ use rollwatch::actions::Request;
 use rollwatch::cli::{Cli, Command, ResolveTo};
 use rollwatch::config::Config;
 use rollwatch::domain::{ContinueRequest, SplitResolution};
+use rollwatch::exit::{ActExit, SnapshotExit, ToolExit, TuiExit, WatchExit};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,13 +31,13 @@ fn main() -> ExitCode {
             Ok(c) => c,
             Err(err) => {
                 eprintln!("rollwatch: {err}");
-                return ExitCode::from(2);
+                return usage_error(cli.command.as_ref());
             }
         },
     };
     if cli.guard && !matches!(cli.command, None | Some(Command::Demo(_))) {
         eprintln!("rollwatch: --guard runs with the TUI (`rollwatch` or `rollwatch demo`) only");
-        return ExitCode::from(2);
+        return usage_error(cli.command.as_ref());
     }
     // Commands without the TUI log to the log file, or with -v to stderr (the TUI and the
     // demo start their own file logging; the terminal is theirs).
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("rollwatch sandbox: {err:#}");
-                    ExitCode::from(1)
+                    ToolExit::Failed.into()
                 }
             },
             Some(Command::Rollback(act)) => {
@@ -118,7 +119,7 @@ fn main() -> ExitCode {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => {
                         eprintln!("rollwatch man: {err}");
-                        ExitCode::from(1)
+                        ToolExit::Failed.into()
                     }
                 }
             }
@@ -148,7 +149,28 @@ fn config_command(args: &rollwatch::cli::ConfigArgs, path: Option<&std::path::Pa
         }
         Err(err) => {
             eprintln!("rollwatch: {err}");
-            ExitCode::from(2)
+            ToolExit::Usage.into()
         }
+    }
+}
+
+/// The exit code of a usage error (a bad config file, `--guard` outside the TUI) in the
+/// family of `command`: `watch` has no usage code of its own (its 2 is a FAIL verdict), so
+/// there it is "cannot watch".
+fn usage_error(command: Option<&Command>) -> ExitCode {
+    match command {
+        None | Some(Command::Demo(_)) => TuiExit::Usage.into(),
+        Some(Command::Snapshot(_)) => SnapshotExit::Usage.into(),
+        Some(Command::Watch(_)) => WatchExit::CannotWatch.into(),
+        Some(
+            Command::Rollback(_) | Command::Stop(_) | Command::Continue(_) | Command::Resolve(_),
+        ) => ActExit::Usage.into(),
+        Some(
+            Command::Config(_)
+            | Command::Sandbox(_)
+            | Command::Audit(_)
+            | Command::Completions { .. }
+            | Command::Man,
+        ) => ToolExit::Usage.into(),
     }
 }

@@ -174,9 +174,14 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
 fn every_command_refuses_a_verdict_threshold_out_of_range_naming_line_and_field() {
     let path = fixture("verdict_out_of_range.toml");
     let path = path.to_str().expect("utf8 path");
-    for command in ["snapshot", "watch"] {
-        let (code, err) = run(&["--config", path, command, "--region", "us-east-1"]);
-        assert_eq!(code, Some(2), "{command}: {err}");
+    // Each in its family's code: `watch`'s 2 would read as a FAIL verdict to a pipeline.
+    for (command, expected) in [("snapshot", 2), ("watch", 3), ("rollback", 2)] {
+        let mut args = vec!["--config", path, command, "--region", "us-east-1"];
+        if command == "rollback" {
+            args.push("d-TEST12345");
+        }
+        let (code, err) = run(&args);
+        assert_eq!(code, Some(expected), "{command}: {err}");
         assert!(err.contains("verdict_out_of_range.toml:7:"), "{err}");
         assert!(
             err.contains("verdict.functions.checkout.tolerance"),

@@ -16,6 +16,7 @@ use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect, conn
 use crate::cli::{AwsArgs, DemoArgs};
 use crate::config::Config;
 use crate::engine::{self, EngineHandle};
+use crate::exit::TuiExit;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::tui::app::{initial_model, run};
 use crate::tui::model::Model;
@@ -28,12 +29,12 @@ pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
-            return ExitCode::from(4);
+            return TuiExit::CannotConnect.into();
         }
     };
     if connected.readers.is_empty() {
         connected.say("rollwatch");
-        return ExitCode::from(4);
+        return TuiExit::CannotConnect.into();
     }
     let crate::accounts::Connected {
         readers,
@@ -115,7 +116,7 @@ fn arm_guard(
     }
     if let Some(why) = &actions.disabled {
         eprintln!("rollwatch: --guard cannot run: {why}");
-        return Err(ExitCode::from(2));
+        return Err(TuiExit::Usage.into());
     }
     // The guard watches every row; it must be able to roll back every one it may fire on.
     let cannot = actions.profiles_that_cannot_act();
@@ -125,7 +126,7 @@ fn arm_guard(
              leave those profiles out of --profile or run without --guard",
             cannot.join("; ")
         );
-        return Err(ExitCode::from(2));
+        return Err(TuiExit::Usage.into());
     }
     model.guard = Some(crate::domain::Guard::new(config.guard));
     Ok(())
@@ -147,7 +148,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         Ok(s) => s,
         Err(err) => {
             eprintln!("rollwatch demo: cannot start the sandbox: {err}");
-            return ExitCode::from(4);
+            return TuiExit::CannotConnect.into();
         }
     };
     let options = ConnectOptions {
@@ -163,7 +164,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         Err(failure) => {
             eprintln!("rollwatch demo: {}", failure.one_line());
             sandbox.shutdown().await;
-            return ExitCode::from(4);
+            return TuiExit::CannotConnect.into();
         }
     };
     let account = match readers.first() {
@@ -205,13 +206,13 @@ async fn launch(
 
 fn finish(result: std::io::Result<()>, log: Option<&Path>) -> ExitCode {
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => TuiExit::Quit.into(),
         Err(err) => {
             eprintln!("rollwatch: terminal error: {err}");
             if let Some(p) = log {
                 eprintln!("rollwatch: see the log: {}", p.display());
             }
-            ExitCode::from(1)
+            TuiExit::TerminalError.into()
         }
     }
 }

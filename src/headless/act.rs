@@ -22,23 +22,7 @@ use crate::cli::{ActArgs, AuditArgs, AwsArgs};
 use crate::config::Config;
 use crate::domain::{DeploymentView, Owner, Part, ViewFreshness};
 use crate::engine::{PictureOptions, collect_picture};
-
-/// Documented exit codes of the action commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActExit {
-    Done = 0,
-    Refused = 1,
-    Usage = 2,
-    AwsError = 3,
-    Cancelled = 4,
-    AuditNotWritten = 5,
-}
-
-impl From<ActExit> for ExitCode {
-    fn from(e: ActExit) -> Self {
-        ExitCode::from(e as u8)
-    }
-}
+use crate::exit::{ActExit, ToolExit};
 
 /// Poll interval while following (`ROLLWATCH_FOLLOW_POLL_MS` for tests; default 3 s).
 fn follow() -> Follow {
@@ -286,14 +270,14 @@ pub fn run_audit(args: &AuditArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => {
             say(&format!("rollwatch: {e}"));
-            return ExitCode::from(2);
+            return ToolExit::Usage.into();
         }
     };
     let lines = match log.read() {
         Ok(r) => r,
         Err(e) => {
             say(&format!("rollwatch: {e}"));
-            return ExitCode::from(3);
+            return ToolExit::Unreadable.into();
         }
     };
     // One record per attempt: its outcome, or "outcome unknown" when only the attempt line

@@ -11,24 +11,14 @@ use crate::config::Config;
 use crate::domain::logs::LogLine;
 use crate::domain::{Completeness, Failure, Picture};
 use crate::engine::{PictureOptions, collect_picture};
-
-/// Documented exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// 0: every call worked.
-    Complete = 0,
-    /// 3: a picture was made, but some parts failed (marked in it).
-    Partial = 3,
-    /// 4: no region could list its deployments (credentials, network, permissions).
-    Nothing = 4,
-}
+use crate::exit::SnapshotExit;
 
 /// The exit status for a picture.
-pub fn exit_status(picture: &Picture) -> ExitStatus {
+pub fn exit_status(picture: &Picture) -> SnapshotExit {
     match picture.completeness() {
-        Completeness::Complete => ExitStatus::Complete,
-        Completeness::Partial => ExitStatus::Partial,
-        Completeness::Nothing => ExitStatus::Nothing,
+        Completeness::Complete => SnapshotExit::Complete,
+        Completeness::Partial => SnapshotExit::Partial,
+        Completeness::Nothing => SnapshotExit::Nothing,
     }
 }
 
@@ -43,7 +33,7 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
-            return ExitCode::from(ExitStatus::Nothing as u8);
+            return SnapshotExit::Nothing.into();
         }
     };
     let options = PictureOptions {
@@ -221,7 +211,7 @@ fn print(picture: &Picture, json: bool, errors: Option<&NewVersionErrors>) -> Ex
             .and_then(|value| serde_json::to_string_pretty(&value))
             .map_err(std::io::Error::other)
             .and_then(|text| writeln!(stdout, "{text}"))
-    } else if status == ExitStatus::Nothing {
+    } else if status == SnapshotExit::Nothing {
         Ok(())
     } else {
         write!(stdout, "{}", super::render(picture))
@@ -229,12 +219,12 @@ fn print(picture: &Picture, json: bool, errors: Option<&NewVersionErrors>) -> Ex
     };
     if let Err(err) = written {
         eprintln!("rollwatch: cannot write the picture: {err}");
-        return ExitCode::from(1);
+        return SnapshotExit::OutputError.into();
     }
-    if json || status == ExitStatus::Nothing {
+    if json || status == SnapshotExit::Nothing {
         for line in said_once(picture) {
             eprintln!("rollwatch: {line}");
         }
     }
-    ExitCode::from(status as u8)
+    status.into()
 }

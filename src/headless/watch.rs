@@ -22,51 +22,43 @@ use crate::domain::{
     Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, notify, timeline_diff,
 };
 use crate::engine::{Update, spawn};
+use crate::exit::WatchExit;
 use crate::notify::Notifier;
-
-/// Exit code: every watched deployment succeeded.
-const SUCCEEDED: u8 = 0;
-/// Exit code: a watched deployment failed, was stopped or rolled back.
-const FAILED: u8 = 1;
-/// Exit code: the verdict is Fail (`--fail-on-verdict`).
-const VERDICT_FAIL: u8 = 2;
-/// Exit code: could not watch.
-const CANNOT_WATCH: u8 = 3;
 
 /// `rollwatch watch`.
 pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> ExitCode {
     if args.deployment_id.is_none() && !args.all {
         eprintln!("rollwatch watch: name a deployment id, or --all");
-        return ExitCode::from(CANNOT_WATCH);
+        return WatchExit::CannotWatch.into();
     }
     let connected = match crate::accounts::connect_all(aws, config, false).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch watch: {}", failure.one_line());
-            return ExitCode::from(CANNOT_WATCH);
+            return WatchExit::CannotWatch.into();
         }
     };
     connected.say("rollwatch watch");
     let readers = connected.readers;
     if readers.is_empty() {
-        return ExitCode::from(CANNOT_WATCH);
+        return WatchExit::CannotWatch.into();
     }
     let mut engine = spawn(readers, config.refresh.clone(), config.rules());
     let mut notifier = Notifier::new(config.notify.clone());
     let code = follow(&mut engine.updates, args, &mut notifier).await;
     engine.shutdown().await;
     notifier.finish().await;
-    ExitCode::from(code)
+    code.into()
 }
 
 async fn follow(
     updates: &mut tokio::sync::mpsc::Receiver<Update>,
     args: &WatchArgs,
     notifier: &mut Notifier,
-) -> u8 {
+) -> WatchExit {
     let Ok(mut shutdown) = crate::signals::Shutdown::new() else {
         eprintln!("rollwatch watch: cannot listen for signals");
-        return CANNOT_WATCH;
+        return WatchExit::CannotWatch;
     };
     let mut previous: Option<Picture> = None;
     let mut verdicts: HashMap<String, Judgement> = HashMap::new();
@@ -79,11 +71,11 @@ async fn follow(
         let picture = tokio::select! {
             signal = shutdown.recv() => {
                 eprintln!("rollwatch watch: {signal}: stopped watching");
-                return CANNOT_WATCH;
+                return WatchExit::CannotWatch;
             }
             update = updates.recv() => match update {
                 Some(Update::Picture { picture, .. }) => *picture,
-                None => return CANNOT_WATCH,
+                None => return WatchExit::CannotWatch,
             },
         };
         let began = *began.get_or_insert(picture.taken_at);
@@ -94,7 +86,7 @@ async fn follow(
                 .all(|r| r.listing.failure().is_some())
             {
                 eprintln!("rollwatch watch: {}", failure.one_line());
-                return CANNOT_WATCH;
+                return WatchExit::CannotWatch;
             }
         }
         let wanted = |id: &str| args.deployment_id.as_deref().is_none_or(|w| w == id);
@@ -127,7 +119,7 @@ async fn follow(
                 print_verdict(args.json, &picture, &event, verdict.overall);
             }
             if args.fail_on_verdict && verdict.overall == Judgement::Fail {
-                return VERDICT_FAIL;
+                return WatchExit::VerdictFail;
             }
         }
         let listed = picture.regions.iter().all(|r| r.listing.value().is_some());
@@ -150,9 +142,9 @@ async fn follow(
                 Some(code) => return code,
                 None if args.deployment_id.is_some() => {
                     eprintln!("rollwatch watch: deployment not found among active or recent ones");
-                    return CANNOT_WATCH;
+                    return WatchExit::CannotWatch;
                 }
-                None if seen_any || previous.is_some() => return SUCCEEDED,
+                None if seen_any || previous.is_some() => return WatchExit::Succeeded,
                 None => {}
             }
         }
@@ -166,7 +158,7 @@ fn outcome(
     picture: &Picture,
     id: Option<&str>,
     during: impl Fn(&Deployment) -> bool,
-) -> Option<u8> {
+) -> Option<WatchExit> {
     let finished: Vec<&Deployment> = picture
         .regions
         .iter()
@@ -188,12 +180,12 @@ fn outcome(
     }
 }
 
-fn code_of(d: &Deployment) -> u8 {
+fn code_of(d: &Deployment) -> WatchExit {
     let rolled_back = d.rollback.rollback_deployment_id.is_some();
     if d.status == DeploymentStatus::Succeeded && !rolled_back {
-        SUCCEEDED
+        WatchExit::Succeeded
     } else {
-        FAILED
+        WatchExit::Failed
     }
 }
 
