@@ -61,6 +61,10 @@ pub enum Action {
     ForwardToNew,
     /// `x` (or ctrl-x, which also works while typing): the guard stands down.
     CancelGuard,
+    /// `y` in a confirmation: send the action.
+    Confirm,
+    /// `n` in a confirmation: nothing is sent (so do Esc and Enter: cancel has the focus).
+    Decline,
 }
 
 /// Where an action is offered (for the footer).
@@ -68,11 +72,14 @@ pub enum Action {
 pub enum Scope {
     Everywhere,
     Lists,
+    /// Only inside a confirmation (its own footer says the keys); elsewhere the key keeps its
+    /// ordinary meaning.
+    Confirmation,
 }
 
 impl Action {
     /// Every action, in help order: (action, default keys, description, scope).
-    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 28] = [
+    pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 30] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
         (Self::Down, &["j", "down"], "move down", Scope::Lists),
         (Self::Top, &["g", "home"], "first", Scope::Lists),
@@ -161,7 +168,17 @@ impl Action {
             "cancel the guard's rollback (--guard)",
             Scope::Everywhere,
         ),
+        (Self::Confirm, &["y", "Y"], "confirm", Scope::Confirmation),
+        (Self::Decline, &["n", "N"], "cancel", Scope::Confirmation),
     ];
+
+    /// Where the action is offered.
+    pub fn scope(self) -> Scope {
+        Self::ALL
+            .iter()
+            .find(|(a, ..)| *a == self)
+            .map_or(Scope::Everywhere, |(.., scope)| *scope)
+    }
 
     /// Whether this is an operator action (it changes something in AWS).
     pub fn operator(self) -> bool {
@@ -329,12 +346,18 @@ impl Keymap {
         Self { bindings }
     }
 
-    /// The action `event` means, if any (the first binding wins).
+    /// The action `event` means outside a confirmation, if any (the first binding wins).
     pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
         self.bindings
             .iter()
+            .filter(|(a, _)| a.scope() != Scope::Confirmation)
             .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
             .map(|(a, _)| *a)
+    }
+
+    /// Whether `event` is one of `action`'s keys (the confirmation asks for its own).
+    pub fn means(&self, action: Action, event: &KeyEvent) -> bool {
+        self.keys(action).iter().any(|k| k.matches(event))
     }
 
     /// The keys bound to `action`.

@@ -68,7 +68,7 @@ fn modal(action: &Act, protected: bool, letter: char) -> Model {
     assert_eq!(cmds.len(), 1, "{cmds:?}");
     let p = prepared(&view_of(&m, "d-CANARY002"), action, protected);
     assert!(update(&mut m, Msg::Prepared(Box::new(p))).is_empty());
-    assert!(m.actions.modal.is_some());
+    assert!(m.modal().is_some());
     m
 }
 
@@ -136,7 +136,7 @@ fn read_only_explains_and_sends_nothing() {
         assert!(press(&mut m, c).is_empty(), "{c}");
         assert_eq!(fx::message(&m), format!("actions disabled: {READ_ONLY}"));
     }
-    assert!(m.actions.modal.is_none() && m.actions.busy.is_empty());
+    assert!(m.modal().is_none() && m.actions.busy.is_empty());
 }
 
 #[test]
@@ -146,12 +146,12 @@ fn confirmation_opens_with_cancel_focused_and_n_or_esc_send_nothing() {
         // Stray keys neither confirm nor close.
         assert!(press(&mut m, 'j').is_empty());
         assert!(press(&mut m, 'R').is_empty());
-        assert!(m.actions.modal.is_some());
+        assert!(m.modal().is_some());
         let cmds = key(&mut m, cancel);
         assert_eq!(cmds.len(), 1);
         assert!(matches!(&cmds[0], Command::Decline(p) if p.action == Ok(Act::Stop)));
         assert!(!cmds.iter().any(|c| matches!(c, Command::Run(_))));
-        assert!(m.actions.modal.is_none());
+        assert!(m.modal().is_none());
         assert!(m.actions.busy.is_empty(), "a new action may be started");
         assert!(
             fx::message(&m).contains("cancelled: nothing sent"),
@@ -171,7 +171,7 @@ fn y_confirms_and_returns_the_run_command() {
     };
     assert_eq!(confirmed.prepared().action, Ok(Act::Rollback));
     assert_eq!(confirmed.prepared().deployment_id(), "d-CANARY002");
-    assert!(m.actions.modal.is_none());
+    assert!(m.modal().is_none());
     assert!(m.actions.busy.contains("d-CANARY002"), "still in flight");
     assert!(press(&mut m, 'R').is_empty(), "no second rollback");
     assert!(fx::message(&m).contains("already running"));
@@ -181,7 +181,7 @@ fn y_confirms_and_returns_the_run_command() {
 fn protected_profiles_type_function_alias() {
     let mut m = modal(&Act::Rollback, true, 'R');
     assert!(press(&mut m, 'y').is_empty(), "y alone does not confirm");
-    assert!(m.actions.modal.is_some());
+    assert!(m.modal().is_some());
     let (text, _) = screen(&m, 140, 45);
     assert!(text.contains("type payments-fn:live then Enter"), "{text}");
     key(&mut m, KeyCode::Backspace);
@@ -218,7 +218,7 @@ fn a_refusal_is_shown_and_recorded() {
     let p = Prepared::refused(&view, &Request::Stop, context, "already stopping".into());
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
-    assert!(m.actions.modal.is_none() && m.actions.busy.is_empty());
+    assert!(m.modal().is_none() && m.actions.busy.is_empty());
     assert!(
         fx::message(&m).contains("refused: already stopping"),
         "{}",
@@ -346,12 +346,12 @@ fn a_confirmation_closes_the_filter_being_typed_so_its_keys_cannot_answer_it() {
     // While the rollback is being prepared, the person starts typing a filter.
     update(&mut m, Msg::Action(Action::Filter));
     press(&mut m, 'p');
-    assert!(m.filter_editing);
+    assert!(m.filter_editing());
     let p = prepared(&view_of(&m, "d-CANARY002"), &Act::Rollback, false);
     update(&mut m, Msg::Prepared(Box::new(p)));
-    assert!(m.actions.modal.is_some());
+    assert!(m.modal().is_some());
     assert!(
-        !m.filter_editing,
+        !m.filter_editing(),
         "one overlay at a time: the filter field is closed"
     );
     assert_eq!(m.filter, "p", "what was typed is kept");
@@ -361,7 +361,7 @@ fn a_confirmation_closes_the_filter_being_typed_so_its_keys_cannot_answer_it() {
 fn a_terminal_too_small_to_show_the_confirmation_cancels_it_and_keys_do_nothing() {
     let mut m = modal(&Act::Rollback, false, 'R');
     let cmds = update(&mut m, Msg::Resize(60, 20));
-    assert!(m.actions.modal.is_none());
+    assert!(m.modal().is_none());
     assert!(
         matches!(cmds.as_slice(), [Command::Decline(_)]),
         "recorded as cancelled, nothing sent: {cmds:?}"
@@ -376,6 +376,29 @@ fn a_terminal_too_small_to_show_the_confirmation_cancels_it_and_keys_do_nothing(
     update(&mut m, Msg::Resize(60, 20));
     let p = prepared(&view_of(&m, "d-CANARY002"), &Act::Rollback, false);
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
-    assert!(m.actions.modal.is_none());
+    assert!(m.modal().is_none());
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
+}
+
+/// The confirmation's keys come from the keymap (`[keys] confirm`, `decline`) like every other
+/// key; Esc and Enter cancel even when also bound to confirm (cancel has the focus).
+#[test]
+fn the_confirmation_keys_come_from_the_keymap_and_cancel_still_wins() {
+    let keys = |confirm: &str| {
+        let spec: rollwatch::keymap::KeySpec = confirm.parse().unwrap();
+        let overrides = std::collections::BTreeMap::from([(Action::Confirm, vec![spec])]);
+        rollwatch::keymap::Keymap::with_overrides(&overrides)
+    };
+    let mut m = modal(&Act::Stop, false, 'S');
+    m.keymap = keys("a");
+    assert!(press(&mut m, 'y').is_empty(), "y is no longer confirm");
+    assert!(m.modal().is_some());
+    let cmds = press(&mut m, 'a');
+    assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
+    // Outside a confirmation the key keeps its ordinary meaning (none for `a`, `y`).
+    assert!(press(&mut m, 'y').is_empty());
+    let mut m = modal(&Act::Stop, false, 'S');
+    m.keymap = keys("enter");
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
 }

@@ -129,7 +129,7 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
     let prepared = guards_prepared(&m);
     let cmds = update(&mut m, Msg::Prepared(Box::new(prepared)));
     assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
-    assert!(m.actions.modal.is_none());
+    assert!(m.modal().is_none());
     // It fires once.
     assert!(prepares(&tick(&mut m, 500)).is_none());
     assert!(prepares(&picture(&mut m)).is_none());

@@ -206,7 +206,9 @@ fn degenerate_sizes_never_panic() {
         update(&mut m, Msg::Resize(w, h));
         for zoom in [false, true] {
             m.zoomed = zoom;
-            m.help = zoom;
+            if zoom {
+                m.overlay = Some(rollwatch::tui::model::Overlay::Help);
+            }
             let mut terminal = Terminal::new(TestBackend::new(w.max(1), h.max(1))).unwrap();
             terminal
                 .draw(|f| views::render(f, Rect::new(0, 0, w, h), &m))

@@ -120,7 +120,7 @@ fn selection_is_kept_by_id_across_refreshes_and_reordering() {
 fn filtering() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     key(&mut m, KeyCode::Char('/'));
-    assert!(m.filter_editing);
+    assert!(m.filter_editing());
     for c in "pay".chars() {
         key(&mut m, KeyCode::Char(c));
     }
@@ -137,7 +137,7 @@ fn filtering() {
     assert!(m.rows().is_empty());
     key(&mut m, KeyCode::Backspace);
     key(&mut m, KeyCode::Enter);
-    assert!(!m.filter_editing);
+    assert!(!m.filter_editing());
     assert_eq!(m.filter, "pay");
     // The filter survives a refresh.
     update(
@@ -181,14 +181,14 @@ fn refresh_help_and_quit() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     assert_eq!(ctrl(&mut m, 'r'), vec![Command::RefreshNow]);
     key(&mut m, KeyCode::Char('?'));
-    assert!(m.help);
+    assert!(m.help_open());
     assert!(
         key(&mut m, KeyCode::Char('j')).is_empty(),
         "help swallows navigation"
     );
     assert_eq!(selected(&m), "d-CANARY002");
     key(&mut m, KeyCode::Esc);
-    assert!(!m.help);
+    assert!(!m.help_open());
     key(&mut m, KeyCode::Char('q'));
     assert!(m.quit);
     let mut m = fx::model(None, (140, 45));
@@ -509,7 +509,7 @@ fn o_in_the_detail_view_asks_which_console_page_and_opens_it() {
     // Esc chooses nothing, and the next key is a key again.
     key(&mut m, KeyCode::Char('o'));
     assert!(open(key(&mut m, KeyCode::Esc)).is_none());
-    assert!(!m.open_choice);
+    assert!(m.overlay.is_none());
 }
 
 #[test]

@@ -9,7 +9,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::command::Command;
-use super::model::{Level, Modal, Model, Row, log, say};
+use super::model::{Level, Modal, Model, Overlay, Row, log, say};
 use crate::actions::{Outcome, Prepared, Report, Request};
 use crate::domain::links;
 use crate::domain::{ActionOption, ContinueRequest, SplitResolution, action_options, running_hook};
@@ -30,21 +30,20 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
     }
 }
 
-/// Keys while the modal or the hook-id input is open; `None` when neither is.
-pub fn on_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Command>> {
-    if model.actions.modal.is_some() {
-        return Some(modal_key(model, key));
-    }
-    let input = model.actions.hook_input.as_mut()?;
+/// A key while a hook execution id is being typed (`I`): text, Enter keeps it, Esc drops it.
+pub fn hook_id_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     model.dirty = true;
+    let Some(Overlay::HookId(input)) = model.overlay.as_mut() else {
+        return Vec::new();
+    };
     match key.code {
-        KeyCode::Esc => model.actions.hook_input = None,
+        KeyCode::Esc => model.overlay = None,
         KeyCode::Backspace => {
             input.pop();
         }
         KeyCode::Enter => {
             let id = input.trim().to_string();
-            model.actions.hook_input = None;
+            model.overlay = None;
             if let (Some(dep), false) = (model.selected.clone(), id.is_empty()) {
                 model.actions.hook_ids.insert(dep.clone(), id.clone());
                 say(
@@ -57,46 +56,54 @@ pub fn on_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Command>> {
         KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
         _ => {}
     }
-    Some(Vec::new())
+    Vec::new()
 }
 
-fn modal_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+/// A key while the confirmation is open. Cancel has the focus: the keymap's `decline` keys,
+/// Esc and Enter cancel; only its `confirm` keys send (or, on a protected profile, Enter after
+/// typing `function:alias`). Ctrl-C cancels and quits.
+pub fn confirmation_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     model.dirty = true;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let typed = model
-        .actions
-        .modal
+    let Some(modal) = model.modal() else {
+        return Vec::new();
+    };
+    let typed = modal
+        .prepared
+        .confirmation
         .as_ref()
-        .and_then(|m| m.prepared.confirmation.as_ref())
         .and_then(|c| c.typed.clone());
-    match (key.code, &typed) {
-        (KeyCode::Char('c'), _) if ctrl => {
-            model.quit = true;
-            cancel(model, "cancelled: nothing sent")
+    let keymap = &model.keymap;
+    let back = keymap.means(Key::Back, &key) || keymap.means(Key::Open, &key);
+    if ctrl && key.code == KeyCode::Char('c') {
+        model.quit = true;
+        return cancel(model, "cancelled: nothing sent");
+    }
+    if typed.is_none() {
+        // Cancelling wins: a confirm key also bound to Esc or Enter still cancels.
+        if back || keymap.means(Key::Decline, &key) {
+            return cancel(model, "cancelled: nothing sent");
         }
-        (KeyCode::Esc, _) | (KeyCode::Char('n' | 'N') | KeyCode::Enter, None) => {
-            cancel(model, "cancelled: nothing sent")
+        if keymap.means(Key::Confirm, &key) {
+            return confirm(model, "y");
         }
-        (KeyCode::Char('y' | 'Y'), None) => confirm(model, "y"),
-        (KeyCode::Enter, Some(_)) => {
-            let answer = model
-                .actions
-                .modal
-                .as_ref()
-                .map(|m| m.typed.clone())
-                .unwrap_or_default();
+        return Vec::new();
+    }
+    let Some(Overlay::Confirm(modal)) = model.overlay.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => cancel(model, "cancelled: nothing sent"),
+        KeyCode::Enter => {
+            let answer = modal.typed.clone();
             confirm(model, &answer)
         }
-        (KeyCode::Backspace, Some(_)) => {
-            if let Some(m) = model.actions.modal.as_mut() {
-                m.typed.pop();
-            }
+        KeyCode::Backspace => {
+            modal.typed.pop();
             Vec::new()
         }
-        (KeyCode::Char(c), Some(_)) if !ctrl => {
-            if let Some(m) = model.actions.modal.as_mut() {
-                m.typed.push(c);
-            }
+        KeyCode::Char(c) if !ctrl => {
+            modal.typed.push(c);
             Vec::new()
         }
         _ => Vec::new(),
@@ -111,8 +118,19 @@ pub fn cancel_unseen(model: &mut Model) -> Vec<Command> {
     )
 }
 
+/// Takes the confirmation off the screen.
+fn take_modal(model: &mut Model) -> Option<Modal> {
+    match model.overlay.take() {
+        Some(Overlay::Confirm(modal)) => Some(modal),
+        other => {
+            model.overlay = other;
+            None
+        }
+    }
+}
+
 fn cancel(model: &mut Model, why: &str) -> Vec<Command> {
-    let Some(modal) = model.actions.modal.take() else {
+    let Some(modal) = take_modal(model) else {
         return Vec::new();
     };
     let id = modal.prepared.deployment_id().to_string();
@@ -123,7 +141,7 @@ fn cancel(model: &mut Model, why: &str) -> Vec<Command> {
 }
 
 fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
-    let Some(modal) = model.actions.modal.take() else {
+    let Some(modal) = take_modal(model) else {
         return Vec::new();
     };
     let label = modal
@@ -139,10 +157,10 @@ fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
             vec![Command::Run(Box::new(confirmed))]
         }
         Err(prepared) => {
-            model.actions.modal = Some(Modal {
+            model.overlay = Some(Overlay::Confirm(Modal {
                 prepared,
                 typed: String::new(),
-            });
+            }));
             cancel(
                 model,
                 "the typed text did not match function:alias: cancelled, nothing sent",
@@ -196,7 +214,7 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
     let hook = running_hook(&view);
     if key == Key::HookId {
         match hook {
-            Some(_) => model.actions.hook_input = Some(String::new()),
+            Some(_) => model.overlay = Some(Overlay::HookId(String::new())),
             None => say(
                 model,
                 format!("{id}: no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"),
@@ -284,7 +302,7 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
         log(model, &id, text);
         return vec![Command::Decline(prepared)];
     }
-    if model.actions.modal.is_some() || model.too_small() {
+    if model.modal().is_some() || model.too_small() {
         model.actions.busy.remove(&id);
         if model.too_small() {
             let text = format!(
@@ -295,20 +313,17 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
         }
         return vec![Command::Decline(prepared)];
     }
-    // One overlay at a time: the confirmation closes any text being typed, so no key meant
-    // for a field can answer it.
-    model.filter_editing = false;
-    model.actions.hook_input = None;
-    model.help = false;
+    // One overlay at a time: the confirmation replaces any text being typed (and the help),
+    // so no key meant for a field can answer it.
     let title = prepared
         .confirmation
         .as_ref()
         .map_or_else(String::new, |c| c.title.clone());
     say(model, format!("confirm: {title}"), Level::Info);
-    model.actions.modal = Some(Modal {
+    model.overlay = Some(Overlay::Confirm(Modal {
         prepared,
         typed: String::new(),
-    });
+    }));
     Vec::new()
 }
 

@@ -176,7 +176,7 @@ async fn event_loop<E: Effects>(
         let commands = update(model, msg);
         // When a confirmation opens, keys already on their way (typed for something else)
         // must not answer it.
-        modal_opened = match (model.actions.modal.is_some(), modal_opened) {
+        modal_opened = match (model.modal().is_some(), modal_opened) {
             (true, None) => Some(Instant::now()),
             (true, opened) => opened,
             (false, _) => None,

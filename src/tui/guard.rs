@@ -44,15 +44,7 @@ pub fn is_cancel(model: &Model, key: &KeyEvent) -> bool {
     if model.guard.is_none() || model.keymap.action_for(key) != Some(Key::CancelGuard) {
         return false;
     }
-    let typing = model.filter_editing
-        || model.actions.hook_input.is_some()
-        || model
-            .actions
-            .modal
-            .as_ref()
-            .and_then(|m| m.prepared.confirmation.as_ref())
-            .is_some_and(|c| c.typed.is_some());
-    key.modifiers.contains(KeyModifiers::CONTROL) || !typing
+    key.modifiers.contains(KeyModifiers::CONTROL) || !model.typing()
 }
 
 /// The cancel key.

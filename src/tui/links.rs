@@ -8,7 +8,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::command::Command;
-use super::model::{Model, Row};
+use super::model::{Model, Overlay, Row};
 use crate::domain::links::{
     ConsolePage, console_url, list_deployments_command, show_deployment_command,
 };
@@ -22,7 +22,7 @@ pub fn open(model: &mut Model) -> Vec<Command> {
         return Vec::new();
     }
     if model.zoomed {
-        model.open_choice = true;
+        model.overlay = Some(Overlay::OpenChoice);
         model.flash = Some(CHOICE.to_string());
         return Vec::new();
     }
@@ -31,7 +31,7 @@ pub fn open(model: &mut Model) -> Vec<Command> {
 
 /// The key after `o` in the detail view.
 pub fn on_choice(model: &mut Model, key: KeyEvent) -> Vec<Command> {
-    model.open_choice = false;
+    model.overlay = None;
     model.dirty = true;
     if let KeyCode::Char(c @ ('d' | 'a' | 'm')) = key.code {
         return open_page(model, c);

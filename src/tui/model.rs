@@ -158,11 +158,11 @@ pub struct Model {
     /// First visible row of the table (kept like k9s: the view moves only at its edges).
     pub table_offset: usize,
     pub filter: String,
-    pub filter_editing: bool,
     pub focus: Pane,
     /// The detail of the selected deployment fills the screen (Enter).
     pub zoomed: bool,
-    pub help: bool,
+    /// What is on top and takes the keys first (help, the filter being typed, a confirmation…).
+    pub overlay: Option<Overlay>,
     pub window: MetricSpan,
     /// Every transition seen, oldest first.
     pub log: VecDeque<TimelineEvent>,
@@ -184,7 +184,7 @@ pub struct Model {
     pub dirty: bool,
     pub keymap: Keymap,
     pub theme: Theme,
-    /// Operator actions: disabled reason, in-flight deployments, the confirmation modal.
+    /// Operator actions: disabled reason, in-flight deployments, hook ids, the message line.
     pub actions: ActionState,
     /// The guard, when rollwatch was started with `--guard`.
     pub guard: Option<Guard>,
@@ -192,8 +192,6 @@ pub struct Model {
     pub notify: NotifyConfig,
     /// The time zone times are shown in (`z`).
     pub time_zone: TimeZoneChoice,
-    /// `o` in the detail view asked which console page to open; the next key says.
-    pub open_choice: bool,
     /// The order of active deployments (`>` cycles).
     pub sort: SortOrder,
     /// Group rows folded to their one line (Enter toggles), by [`group_key`].
@@ -419,6 +417,56 @@ impl Model {
     }
 }
 
+/// What is on top of the screen: one at a time, and it takes the keys before the keymap's
+/// ordinary meaning (`update::on_key` routes them), decides the footer and is drawn last.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// The help screen (`?`).
+    Help,
+    /// The filter being typed (`/`); the text is [`Model::filter`].
+    Filter,
+    /// A hook execution id being typed (`I`) for the selected deployment, as typed so far.
+    HookId(String),
+    /// The confirmation of a prepared action (cancel has the focus).
+    Confirm(Modal),
+    /// `o` in the full-screen detail asked which console page to open; the next key says.
+    OpenChoice,
+}
+
+impl Model {
+    /// The confirmation being shown.
+    pub fn modal(&self) -> Option<&Modal> {
+        match &self.overlay {
+            Some(Overlay::Confirm(modal)) => Some(modal),
+            _ => None,
+        }
+    }
+
+    /// Whether the help screen is open.
+    pub fn help_open(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Help))
+    }
+
+    /// Whether the filter is being typed.
+    pub fn filter_editing(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Filter))
+    }
+
+    /// Whether the person is typing text (the filter, a hook id, a typed confirmation): plain
+    /// keys are text then.
+    pub fn typing(&self) -> bool {
+        match &self.overlay {
+            Some(Overlay::Filter | Overlay::HookId(_)) => true,
+            Some(Overlay::Confirm(modal)) => modal
+                .prepared
+                .confirmation
+                .as_ref()
+                .is_some_and(|c| c.typed.is_some()),
+            Some(Overlay::Help | Overlay::OpenChoice) | None => false,
+        }
+    }
+}
+
 /// How a message reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -442,9 +490,6 @@ pub struct ActionState {
     pub disabled: Option<String>,
     /// Deployments with an action being prepared, confirmed or run.
     pub busy: BTreeSet<String>,
-    pub modal: Option<Modal>,
-    /// The hook execution id being typed (`I`), for the selected deployment.
-    pub hook_input: Option<String>,
     /// Hook execution ids pasted, by deployment.
     pub hook_ids: BTreeMap<String, String>,
     /// The message line: the last action's progress or result.

@@ -14,7 +14,7 @@ use super::command::Command;
 use super::guard;
 use super::links;
 use super::logs;
-use super::model::{LOG_CAPACITY, Model, Pane};
+use super::model::{LOG_CAPACITY, Model, Overlay, Pane};
 use super::views::fmt::zone_label;
 use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
@@ -70,8 +70,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             keep_selection_visible(model);
             model.dirty = true;
             if model.too_small() {
-                model.actions.hook_input = None;
-                model.filter_editing = false;
+                if matches!(model.overlay, Some(Overlay::Filter | Overlay::HookId(_))) {
+                    model.overlay = None;
+                }
                 return actions::cancel_unseen(model);
             }
             Vec::new()
@@ -178,14 +179,13 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         model.quit |= quit;
         return Vec::new();
     }
-    if let Some(commands) = actions::on_key(model, key) {
-        return commands;
-    }
-    if model.filter_editing {
-        return edit_filter(model, key);
-    }
-    if model.open_choice {
-        return links::on_choice(model, key);
+    // The overlay on top takes the key first; the help screen only through the keymap.
+    match &model.overlay {
+        Some(Overlay::Confirm(_)) => return actions::confirmation_key(model, key),
+        Some(Overlay::HookId(_)) => return actions::hook_id_key(model, key),
+        Some(Overlay::Filter) => return edit_filter(model, key),
+        Some(Overlay::OpenChoice) => return links::on_choice(model, key),
+        Some(Overlay::Help) | None => {}
     }
     match model.keymap.action_for(&key) {
         Some(action) => on_action(model, action),
@@ -200,9 +200,9 @@ fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         KeyCode::Char('c') if ctrl => model.quit = true,
         KeyCode::Esc => {
             model.filter.clear();
-            model.filter_editing = false;
+            model.overlay = None;
         }
-        KeyCode::Enter => model.filter_editing = false,
+        KeyCode::Enter => model.overlay = None,
         KeyCode::Backspace => {
             model.filter.pop();
         }
@@ -214,17 +214,17 @@ fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Command> {
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
     model.dirty = true;
-    if model.help && !matches!(action, Action::Quit) {
+    if model.help_open() && !matches!(action, Action::Quit) {
         if matches!(action, Action::Help | Action::Back) {
-            model.help = false;
+            model.overlay = None;
         }
         return Vec::new();
     }
     match action {
         Action::Quit => model.quit = true,
-        Action::Help => model.help = true,
+        Action::Help => model.overlay = Some(Overlay::Help),
         Action::Filter => {
-            model.filter_editing = true;
+            model.overlay = Some(Overlay::Filter);
             model.focus = Pane::Deployments;
         }
         Action::Back => {
@@ -293,6 +293,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
         | Action::BackToOld
         | Action::ForwardToNew => return actions::on_action(model, action),
         Action::CancelGuard => return guard::cancel(model),
+        // Keys of the confirmation: `confirmation_key` reads them while it is open.
+        Action::Confirm | Action::Decline => {}
     }
     Vec::new()
 }

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::domain::Action;
-use crate::tui::model::Model;
+use crate::tui::model::{Model, Overlay};
 
 /// Whether `action` takes traffic away or leaves the alias in a state that needs attention.
 fn destructive(action: &Action) -> bool {
@@ -47,7 +47,7 @@ fn rows(lines: &[Line], width: u16) -> u16 {
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
-    let Some(modal) = &model.actions.modal else {
+    let Some(modal) = model.modal() else {
         return;
     };
     let Some(c) = &modal.prepared.confirmation else {
@@ -115,7 +115,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
 /// The hook execution id input (`I`).
 pub fn render_input(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
-    let Some(text) = &model.actions.hook_input else {
+    let Some(Overlay::HookId(text)) = &model.overlay else {
         return;
     };
     let lines = vec![

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use crate::engine::MetricSpan;
 use crate::keymap::{Action, Scope};
 use crate::tui::actions;
-use crate::tui::model::{Model, Pane};
+use crate::tui::model::{Model, Overlay, Pane};
 
 /// The metrics window as people say it.
 pub fn window_label(span: MetricSpan) -> &'static str {
@@ -27,36 +27,49 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let key = |k: String| Span::styled(k, t.accent());
     let mut spans = Vec::new();
-    if model.filter_editing {
-        spans.extend([
-            Span::styled(" /", t.accent()),
-            Span::raw(model.filter.clone()),
-            Span::styled("▏", t.accent()),
-            Span::styled("  enter apply · esc clear · !text excludes", t.muted()),
-        ]);
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-        return;
-    }
-    if model.help {
-        spans.extend([
-            key(format!(" {}", model.keymap.label(Action::Back))),
-            Span::raw(" close help"),
-        ]);
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-        return;
-    }
-    if let Some(modal) = &model.actions.modal {
-        let typed = modal
-            .prepared
-            .confirmation
-            .as_ref()
-            .and_then(|c| c.typed.as_ref());
-        let text = match typed {
-            Some(t) => format!(" type {t} then enter to confirm · esc cancel"),
-            None => " y confirm · n/esc cancel (nothing is sent until y)".to_string(),
-        };
-        frame.render_widget(Paragraph::new(Line::styled(text, t.warning())), area);
-        return;
+    // The overlay on top says its own keys.
+    match &model.overlay {
+        Some(Overlay::Filter) => {
+            spans.extend([
+                Span::styled(" /", t.accent()),
+                Span::raw(model.filter.clone()),
+                Span::styled("▏", t.accent()),
+                Span::styled("  enter apply · esc clear · !text excludes", t.muted()),
+            ]);
+            frame.render_widget(Paragraph::new(Line::from(spans)), area);
+            return;
+        }
+        Some(Overlay::Help) => {
+            spans.extend([
+                key(format!(" {}", model.keymap.label(Action::Back))),
+                Span::raw(" close help"),
+            ]);
+            frame.render_widget(Paragraph::new(Line::from(spans)), area);
+            return;
+        }
+        Some(Overlay::Confirm(modal)) => {
+            let typed = modal
+                .prepared
+                .confirmation
+                .as_ref()
+                .and_then(|c| c.typed.as_ref());
+            let first = |action| {
+                model
+                    .keymap
+                    .keys(action)
+                    .first()
+                    .map_or_else(String::new, ToString::to_string)
+            };
+            let text = if let Some(t) = typed {
+                format!(" type {t} then enter to confirm · esc cancel")
+            } else {
+                let (yes, no) = (first(Action::Confirm), first(Action::Decline));
+                format!(" {yes} confirm · {no}/esc cancel (nothing is sent until {yes})")
+            };
+            frame.render_widget(Paragraph::new(Line::styled(text, t.warning())), area);
+            return;
+        }
+        Some(Overlay::HookId(_) | Overlay::OpenChoice) | None => {}
     }
     if !model.filter.is_empty() {
         spans.extend([

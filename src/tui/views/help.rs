@@ -8,14 +8,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::footer::keymap_action;
-use crate::keymap::Action;
+use crate::keymap::{Action, Scope};
 use crate::tui::actions;
 use crate::tui::model::Model;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let mut lines: Vec<Line> = Vec::new();
-    for (action, keys) in model.keymap.bindings().filter(|(a, _)| !a.operator()) {
+    for (action, keys) in model
+        .keymap
+        .bindings()
+        .filter(|(a, _)| !a.operator() && a.scope() != Scope::Confirmation)
+    {
         let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
         let keys = if keys.is_empty() {
             "(unbound)".to_string()

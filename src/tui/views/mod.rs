@@ -43,7 +43,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::model::Model;
+use super::model::{Model, Overlay};
 use layout::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen into `area`.
@@ -96,9 +96,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         header::render_message(frame, r, model);
     }
     footer::render(frame, a.footer, model);
-    if model.help {
-        help::render(frame, area, model);
+    // The overlay is drawn last, over everything.
+    match &model.overlay {
+        Some(Overlay::Help) => help::render(frame, area, model),
+        Some(Overlay::HookId(_)) => confirm::render_input(frame, area, model),
+        Some(Overlay::Confirm(_)) => confirm::render(frame, area, model),
+        Some(Overlay::Filter | Overlay::OpenChoice) | None => {}
     }
-    confirm::render_input(frame, area, model);
-    confirm::render(frame, area, model);
 }
