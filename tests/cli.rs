@@ -245,18 +245,15 @@ fn watch_follows_a_failing_canary_to_its_rollback_and_exits_1_with_ndjson() {
     assert!(events.iter().any(|e| e["kind"] == "appeared"), "{stdout}");
     let finished = events
         .iter()
-        .find(|e| {
-            e["kind"] == "status"
-                && e["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("rolled back"))
-        })
+        .find(|e| e["change"]["type"] == "finished" && e["change"]["rolled_back_by"].is_string())
         .unwrap_or_else(|| panic!("no rollback event: {stdout}"));
+    assert_eq!(finished["change"]["to"], "Stopped", "{finished}");
+    // The fields and the words say the same.
     assert!(
         finished["text"]
             .as_str()
-            .unwrap_or_default()
-            .contains("Stopped")
+            .is_some_and(|t| t.contains("Stopped") && t.contains("rolled back by")),
+        "{finished}"
     );
     rt.block_on(sandbox.shutdown());
 }

@@ -68,7 +68,7 @@ fn screen(m: &Model) -> String {
 }
 
 fn logged(m: &Model, needle: &str) -> bool {
-    m.events_of(CANARY).any(|e| e.text.contains(needle))
+    m.events_of(CANARY).any(|e| e.text().contains(needle))
 }
 
 /// What the write side gives back for the guard's rollback request.

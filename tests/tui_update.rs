@@ -5,7 +5,7 @@
 mod tui_fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineKind};
+use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
 use rollwatch::engine::MetricSpan;
 use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
@@ -283,21 +283,21 @@ fn event_log_records_transitions() {
         },
     );
     let new: Vec<_> = m.log.iter().skip(appeared).collect();
-    let kinds: Vec<TimelineKind> = new.iter().map(|e| e.kind).collect();
+    let kinds: Vec<TimelineKind> = new.iter().map(|e| e.kind()).collect();
     assert!(kinds.contains(&TimelineKind::Weight), "{new:?}");
     assert!(
         new.iter()
-            .any(|e| e.text == "alarm payments-latency OK → ALARM"),
+            .any(|e| e.text() == "alarm payments-latency OK → ALARM"),
         "{new:?}"
     );
     assert!(
         new.iter()
-            .any(|e| e.text.starts_with("status InProgress → Stopped")),
+            .any(|e| e.text().starts_with("status InProgress → Stopped")),
         "{new:?}"
     );
     assert!(
         new.iter()
-            .any(|e| e.deployment_id == "d-LINEAR001" && e.text.contains("no longer listed")),
+            .any(|e| e.deployment_id == "d-LINEAR001" && e.text().contains("no longer listed")),
         "{new:?}"
     );
     assert!(
@@ -326,13 +326,13 @@ fn a_superseded_stopped_deployment_is_no_longer_watched_not_finished_again() {
             clock: fx::clock(),
         },
     );
-    let texts: Vec<&str> = m
+    let texts: Vec<String> = m
         .events_of("d-STOPPED03")
-        .map(|e| e.text.as_str())
+        .map(TimelineEvent::text)
         .collect();
     // Newest first: the line this picture added.
     assert_eq!(
-        texts.first().copied(),
+        texts.first().map(String::as_str),
         Some("no longer watched: Stopped, a later deployment superseded it"),
         "{texts:?}"
     );
@@ -397,9 +397,9 @@ fn a_deployment_that_ran_between_two_pictures_is_still_reported() {
             clock: fx::clock(),
         },
     );
-    let lines: Vec<&str> = m
+    let lines: Vec<String> = m
         .events_of("d-QUICK0001")
-        .map(|e| e.text.as_str())
+        .map(TimelineEvent::text)
         .collect();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
@@ -411,7 +411,7 @@ fn a_deployment_that_ran_between_two_pictures_is_still_reported() {
     assert_eq!(
         m.log
             .iter()
-            .filter(|e| e.text.starts_with("started and finished"))
+            .filter(|e| e.text().starts_with("started and finished"))
             .count(),
         1
     );
@@ -437,14 +437,14 @@ fn the_first_weight_read_after_traffic_shifted_is_an_event() {
     );
     let event = m
         .events_of(&id)
-        .find(|e| e.kind == TimelineKind::Weight)
+        .find(|e| e.kind() == TimelineKind::Weight)
         .expect("a weight event");
     assert!(
-        event.text.starts_with("new version weight first read: "),
+        event.text().starts_with("new version weight first read: "),
         "{}",
-        event.text
+        event.text()
     );
-    assert!(event.weight.is_some_and(|w| w.weight > 0.0));
+    assert!(event.weight().is_some_and(|w| w.weight > 0.0));
 }
 
 #[test]
@@ -608,10 +608,10 @@ fn another_accounts_finished_deployments_are_not_news_from_between_two_looks() {
             clock: fx::clock(),
         },
     );
-    let between: Vec<&str> = m
+    let between: Vec<String> = m
         .log
         .iter()
-        .map(|e| e.text.as_str())
+        .map(TimelineEvent::text)
         .filter(|t| t.starts_with("started and finished"))
         .collect();
     assert!(between.is_empty(), "{between:?}");

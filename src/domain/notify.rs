@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlarmState, DeploymentStatus, DeploymentView, Judgement, Picture, RegionPicture, TimelineEvent,
+    AlarmState, Change, DeploymentStatus, DeploymentView, Judgement, Picture, RegionPicture,
+    TimelineEvent,
 };
 
 /// One thing to tell the on-call person.
@@ -208,13 +209,14 @@ pub fn notices(
         }
     }
     for event in timeline {
-        let Some(status @ (DeploymentStatus::Stopped | DeploymentStatus::Failed)) = &event.status
+        // A superseded deployment ended long ago: that is not news.
+        if matches!(event.change, Change::Superseded { .. }) {
+            continue;
+        }
+        let Some(status @ (DeploymentStatus::Stopped | DeploymentStatus::Failed)) = event.status()
         else {
             continue;
         };
-        if event.text.starts_with("no longer watched") {
-            continue;
-        }
         let (region, subject) = subject_of(old, new, &event.deployment_id);
         out.push(Notice {
             at: event.at,

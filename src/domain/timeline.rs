@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{DeploymentStatus, Picture, TargetWeight, WeightSource, normalize_pct};
+use super::{
+    AlarmState, DeploymentError, DeploymentStatus, EventStatus, Judgement, Picture, TargetWeight,
+    WeightSource, normalize_pct,
+};
 
 /// What kind of transition an event records (for colouring and filtering).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -24,19 +27,195 @@ pub enum TimelineKind {
     Hook,
 }
 
+/// What happened, with its fields: the meaning travels as data and becomes words only in
+/// [`TimelineEvent::text`] (`watch --json` carries both: `change` and `text`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// A deployment became visible.
+    Appeared {
+        subject: String,
+        status: DeploymentStatus,
+        config: String,
+        /// The new version's weight, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        weight: Option<TargetWeight>,
+    },
+    /// CodeDeploy's status changed while the deployment is listed.
+    Status {
+        from: DeploymentStatus,
+        to: DeploymentStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<DeploymentError>,
+    },
+    /// The new version's weight moved (`from` is absent on the first reading).
+    Weight {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<f64>,
+        to: TargetWeight,
+    },
+    /// An alarm the deployment watches changed state.
+    Alarm {
+        alarm: String,
+        from: AlarmState,
+        to: AlarmState,
+    },
+    /// A lifecycle event (hook or AllowTraffic) changed status.
+    Hook {
+        event: String,
+        from: EventStatus,
+        to: EventStatus,
+    },
+    /// The deployment left the active list and its finished record says how it ended.
+    Finished {
+        from: DeploymentStatus,
+        to: DeploymentStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rolled_back_by: Option<String>,
+    },
+    /// A stopped deployment that left its alias split, now superseded by a later one.
+    Superseded { status: DeploymentStatus },
+    /// The deployment left the active list; its finished record is not known (yet).
+    Unlisted,
+    /// A deployment started and finished between two looks (never seen active).
+    RanBetween {
+        subject: String,
+        config: String,
+        status: DeploymentStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rolled_back_by: Option<String>,
+    },
+    /// The canary verdict changed (`watch`).
+    Verdict {
+        judgement: Judgement,
+        headline: String,
+    },
+    /// A line of the front end's own about the deployment (an action's progress or result).
+    Note { text: String },
+}
+
 /// One transition, seen when the newer picture was taken.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     pub deployment_id: String,
-    pub kind: TimelineKind,
-    pub text: String,
+    pub change: Change,
+}
+
+impl TimelineEvent {
+    /// The kind of transition (for colouring and filtering).
+    pub fn kind(&self) -> TimelineKind {
+        match &self.change {
+            Change::Appeared { .. } => TimelineKind::Appeared,
+            Change::Weight { .. } => TimelineKind::Weight,
+            Change::Alarm { .. } => TimelineKind::Alarm,
+            Change::Hook { .. } => TimelineKind::Hook,
+            Change::Status { .. }
+            | Change::Finished { .. }
+            | Change::Superseded { .. }
+            | Change::Unlisted
+            | Change::RanBetween { .. }
+            | Change::Verdict { .. }
+            | Change::Note { .. } => TimelineKind::Status,
+        }
+    }
+
     /// The new weight, with its source (weight events, and a deployment appearing).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub weight: Option<TargetWeight>,
+    pub fn weight(&self) -> Option<TargetWeight> {
+        match &self.change {
+            Change::Appeared { weight, .. } => *weight,
+            Change::Weight { to, .. } => Some(*to),
+            _ => None,
+        }
+    }
+
     /// The new status (status events, including finishing).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<DeploymentStatus>,
+    pub fn status(&self) -> Option<&DeploymentStatus> {
+        match &self.change {
+            Change::Appeared { status, .. }
+            | Change::Status { to: status, .. }
+            | Change::Finished { to: status, .. }
+            | Change::Superseded { status }
+            | Change::RanBetween { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// The event in words, as the event log and `watch` print it.
+    pub fn text(&self) -> String {
+        let rolled_back = |by: &Option<String>| {
+            by.as_ref()
+                .map_or_else(String::new, |r| format!(", rolled back by {r}"))
+        };
+        match &self.change {
+            Change::Appeared {
+                subject,
+                status,
+                config,
+                weight,
+            } => {
+                let weight = weight.map_or_else(String::new, |w| {
+                    format!(
+                        ", new version at {}{}",
+                        normalize_pct(w.weight),
+                        source_note(w.source)
+                    )
+                });
+                format!("{subject} {} ({config}){weight}", status.as_str())
+            }
+            Change::Status { from, to, error } => {
+                let why = error
+                    .as_ref()
+                    .map_or_else(String::new, |e| format!(": {} {}", e.code, e.message));
+                format!("status {} → {}{why}", from.as_str(), to.as_str())
+            }
+            Change::Weight {
+                from: Some(from),
+                to,
+            } => format!(
+                "new version weight {} → {}{}",
+                normalize_pct(*from),
+                normalize_pct(to.weight),
+                source_note(to.source)
+            ),
+            Change::Weight { from: None, to } => format!(
+                "new version weight first read: {}{}",
+                normalize_pct(to.weight),
+                source_note(to.source)
+            ),
+            Change::Alarm { alarm, from, to } => {
+                format!("alarm {alarm} {} → {}", from.as_str(), to.as_str())
+            }
+            Change::Hook { event, from, to } => format!("{event} {from:?} → {to:?}"),
+            Change::Finished {
+                from,
+                to,
+                rolled_back_by,
+            } => format!(
+                "finished: {} → {}{}",
+                from.as_str(),
+                to.as_str(),
+                rolled_back(rolled_back_by)
+            ),
+            Change::Superseded { status } => format!(
+                "no longer watched: {}, a later deployment superseded it",
+                status.as_str()
+            ),
+            Change::Unlisted => "no longer listed as active".to_string(),
+            Change::RanBetween {
+                subject,
+                config,
+                status,
+                rolled_back_by,
+            } => format!(
+                "started and finished between two looks: {subject} ({config}) {}{}",
+                status.as_str(),
+                rolled_back(rolled_back_by)
+            ),
+            Change::Verdict { headline, .. } => format!("verdict {headline}"),
+            Change::Note { text } => text.clone(),
+        }
+    }
 }
 
 /// The transitions between `old` (None at start-up) and `new`, in a stable order.
@@ -46,114 +225,64 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
     for view in new.regions.iter().flat_map(|r| &r.deployments) {
         let id = &view.deployment.id;
         let previous = old.and_then(|p| p.view(id));
-        let mut push = |kind, text: String, weight, status| {
+        let mut push = |change| {
             out.push(TimelineEvent {
                 at,
                 deployment_id: id.clone(),
-                kind,
-                text,
-                weight,
-                status,
+                change,
             });
         };
         let Some(prev) = previous else {
-            let weight = view.weight.map_or_else(String::new, |w| {
-                format!(
-                    ", new version at {}{}",
-                    normalize_pct(w.weight),
-                    source_note(w.source)
-                )
+            push(Change::Appeared {
+                subject: view.deployment.subject(),
+                status: view.deployment.status.clone(),
+                config: view.deployment.config_name.clone(),
+                weight: view.weight,
             });
-            push(
-                TimelineKind::Appeared,
-                format!(
-                    "{} {} ({}){weight}",
-                    view.deployment.subject(),
-                    view.deployment.status.as_str(),
-                    view.deployment.config_name
-                ),
-                view.weight,
-                Some(view.deployment.status.clone()),
-            );
             continue;
         };
         if prev.deployment.status != view.deployment.status {
-            let why = view
-                .deployment
-                .error
-                .as_ref()
-                .map_or_else(String::new, |e| format!(": {} {}", e.code, e.message));
-            push(
-                TimelineKind::Status,
-                format!(
-                    "status {} → {}{why}",
-                    prev.deployment.status.as_str(),
-                    view.deployment.status.as_str()
-                ),
-                None,
-                Some(view.deployment.status.clone()),
-            );
+            push(Change::Status {
+                from: prev.deployment.status.clone(),
+                to: view.deployment.status.clone(),
+                error: view.deployment.error.clone(),
+            });
         }
         match (prev.weight, view.weight) {
             (Some(before), Some(after)) if (before.weight - after.weight).abs() > 0.000_5 => {
-                push(
-                    TimelineKind::Weight,
-                    format!(
-                        "new version weight {} → {}{}",
-                        normalize_pct(before.weight),
-                        normalize_pct(after.weight),
-                        source_note(after.source)
-                    ),
-                    Some(after),
-                    None,
-                );
+                push(Change::Weight {
+                    from: Some(before.weight),
+                    to: after,
+                });
             }
             // The first reading, when traffic already shifted (before it, 0% says nothing).
-            (None, Some(after)) if after.weight > 0.000_5 => push(
-                TimelineKind::Weight,
-                format!(
-                    "new version weight first read: {}{}",
-                    normalize_pct(after.weight),
-                    source_note(after.source)
-                ),
-                Some(after),
-                None,
-            ),
+            (None, Some(after)) if after.weight > 0.000_5 => push(Change::Weight {
+                from: None,
+                to: after,
+            }),
             _ => {}
         }
         for alarm in view.alarm_list() {
             let before = prev.alarm_list().find(|a| a.name == alarm.name);
             if let Some(before) = before {
                 if before.state != alarm.state {
-                    push(
-                        TimelineKind::Alarm,
-                        format!(
-                            "alarm {} {} → {}",
-                            alarm.name,
-                            before.state.as_str(),
-                            alarm.state.as_str()
-                        ),
-                        None,
-                        None,
-                    );
+                    push(Change::Alarm {
+                        alarm: alarm.name.clone(),
+                        from: before.state.clone(),
+                        to: alarm.state.clone(),
+                    });
                 }
             }
         }
         if let (Some(before), Some(after)) = (prev.target.value(), view.target.value()) {
             for event in &after.events {
                 let old_status = before.event(&event.name).map(|e| &e.status);
-                if old_status.is_some_and(|s| *s != event.status) {
-                    push(
-                        TimelineKind::Hook,
-                        format!(
-                            "{} {:?} → {:?}",
-                            event.name,
-                            old_status.unwrap_or(&event.status),
-                            event.status
-                        ),
-                        None,
-                        None,
-                    );
+                if let Some(from) = old_status.filter(|s| **s != event.status) {
+                    push(Change::Hook {
+                        event: event.name.clone(),
+                        from: from.clone(),
+                        to: event.status.clone(),
+                    });
                 }
             }
         }
@@ -169,35 +298,22 @@ pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
                 .filter_map(|r| r.recent.value())
                 .flatten()
                 .find(|d| d.id == view.deployment.id);
-            let text = finished.map_or_else(
-                || "no longer listed as active".to_string(),
-                |d| {
-                    let rollback = d
-                        .rollback
-                        .rollback_deployment_id
-                        .as_ref()
-                        .map_or_else(String::new, |r| format!(", rolled back by {r}"));
-                    if d.status == view.deployment.status {
-                        // A stopped deployment that left its alias split, now superseded.
-                        return format!(
-                            "no longer watched: {}, a later deployment superseded it",
-                            d.status.as_str()
-                        );
-                    }
-                    format!(
-                        "finished: {} → {}{rollback}",
-                        view.deployment.status.as_str(),
-                        d.status.as_str()
-                    )
+            let change = match finished {
+                None => Change::Unlisted,
+                // A stopped deployment that left its alias split, now superseded.
+                Some(d) if d.status == view.deployment.status => Change::Superseded {
+                    status: d.status.clone(),
                 },
-            );
+                Some(d) => Change::Finished {
+                    from: view.deployment.status.clone(),
+                    to: d.status.clone(),
+                    rolled_back_by: d.rollback.rollback_deployment_id.clone(),
+                },
+            };
             out.push(TimelineEvent {
                 at,
                 deployment_id: view.deployment.id.clone(),
-                kind: TimelineKind::Status,
-                text,
-                weight: None,
-                status: finished.map(|d| d.status.clone()),
+                change,
             });
         }
         out.extend(ran_between(old, new));
@@ -223,23 +339,15 @@ fn ran_between(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
             if before.iter().any(|b| b.id == d.id) || old.view(&d.id).is_some() {
                 continue;
             }
-            let rollback = d
-                .rollback
-                .rollback_deployment_id
-                .as_ref()
-                .map_or_else(String::new, |r| format!(", rolled back by {r}"));
             out.push(TimelineEvent {
                 at: new.taken_at,
                 deployment_id: d.id.clone(),
-                kind: TimelineKind::Status,
-                text: format!(
-                    "started and finished between two looks: {} ({}) {}{rollback}",
-                    d.subject(),
-                    d.config_name,
-                    d.status.as_str()
-                ),
-                weight: None,
-                status: Some(d.status.clone()),
+                change: Change::RanBetween {
+                    subject: d.subject(),
+                    config: d.config_name.clone(),
+                    status: d.status.clone(),
+                    rolled_back_by: d.rollback.rollback_deployment_id.clone(),
+                },
             });
         }
     }

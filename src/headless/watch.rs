@@ -19,11 +19,15 @@ use serde_json::json;
 use crate::cli::{AwsArgs, WatchArgs};
 use crate::config::Config;
 use crate::domain::{
-    Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, notify, timeline_diff,
+    Change, Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, notify, timeline_diff,
 };
 use crate::engine::{Update, spawn};
 use crate::exit::WatchExit;
 use crate::notify::Notifier;
+
+/// The version of `watch --json`'s lines (docs/watch-ndjson.md): 2 added `change`, the
+/// event's fields, beside its `text`.
+const NDJSON_SCHEMA: u32 = 2;
 
 /// `rollwatch watch`.
 pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> ExitCode {
@@ -111,10 +115,10 @@ async fn follow(
                 let event = TimelineEvent {
                     at: picture.taken_at,
                     deployment_id: id.clone(),
-                    kind: crate::domain::TimelineKind::Status,
-                    text: format!("verdict {}", verdict.headline()),
-                    weight: None,
-                    status: None,
+                    change: Change::Verdict {
+                        judgement: verdict.overall,
+                        headline: verdict.headline(),
+                    },
                 };
                 print_verdict(args.json, &picture, &event, verdict.overall);
             }
@@ -192,16 +196,18 @@ fn code_of(d: &Deployment) -> WatchExit {
 fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
     let line = if json {
         let mut line = json!({
+            "schema_version": NDJSON_SCHEMA,
             "observed_at": Utc::now(),
             "service_time": picture.taken_at,
             "deployment_id": event.deployment_id,
-            "kind": event.kind,
-            "text": event.text,
+            "kind": event.kind(),
+            "change": event.change,
+            "text": event.text(),
         });
-        if let Some(weight) = event.weight {
+        if let Some(weight) = event.weight() {
             line["weight"] = json!(weight);
         }
-        if let Some(status) = &event.status {
+        if let Some(status) = event.status() {
             line["status"] = json!(status);
         }
         with_owner(&mut line, picture, &event.deployment_id);
@@ -211,8 +217,8 @@ fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
             "{} {} {:?}: {}",
             super::hms(event.at),
             event.deployment_id,
-            event.kind,
-            event.text
+            event.kind(),
+            event.text()
         )
     };
     emit(&line);
@@ -241,9 +247,11 @@ fn print_verdict(json: bool, picture: &Picture, event: &TimelineEvent, judgement
             "observed_at": Utc::now(),
             "service_time": picture.taken_at,
             "deployment_id": event.deployment_id,
+            "schema_version": NDJSON_SCHEMA,
             "kind": "verdict",
             "verdict": judgement,
-            "text": event.text,
+            "change": event.change,
+            "text": event.text(),
         });
         with_owner(&mut line, picture, &event.deployment_id);
         line.to_string()
@@ -252,7 +260,7 @@ fn print_verdict(json: bool, picture: &Picture, event: &TimelineEvent, judgement
             "{} {} verdict: {}",
             super::hms(event.at),
             event.deployment_id,
-            event.text
+            event.text()
         )
     };
     emit(&line);

@@ -16,7 +16,7 @@ use crate::domain::logs::LogLine;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::triage::urgency;
 use crate::domain::{
-    Deployment, DeploymentView, Failure, Guard, Owner, Picture, TimelineEvent, TimelineKind,
+    Change, Deployment, DeploymentView, Failure, Guard, Owner, Picture, TimelineEvent,
 };
 use crate::engine::MetricSpan;
 use crate::keymap::Keymap;
@@ -508,10 +508,7 @@ pub(super) fn log(model: &mut Model, id: &str, text: String) {
     model.log.push_back(TimelineEvent {
         at: model.now.unwrap_or_default(),
         deployment_id: id.to_string(),
-        kind: TimelineKind::Status,
-        text,
-        weight: None,
-        status: None,
+        change: Change::Note { text },
     });
     while model.log.len() > LOG_CAPACITY {
         model.log.pop_front();

@@ -89,6 +89,8 @@ impl Watch {
         ] {
             assert!(event[field].is_string(), "no {field}: {line}");
         }
+        assert_eq!(event["schema_version"], 2, "{line}");
+        assert!(event["change"]["type"].is_string(), "no change: {line}");
         self.events.push(event);
     }
 
@@ -138,21 +140,37 @@ pub fn of_kind<'a>(events: &'a [Value], kind: &'a str) -> impl Iterator<Item = &
     events.iter().filter(move |e| e["kind"] == kind)
 }
 
-pub fn text(event: &Value) -> &str {
-    event["text"].as_str().unwrap_or_default()
-}
-
-/// The id of the deployment whose "appeared" line starts with `subject` ("function:alias ...").
+/// The id of the deployment that appeared as `subject` ("function:alias", or with its status:
+/// "function:alias Created"; a prefix is enough), read from the event's fields.
 pub fn appeared(events: &[Value], subject: &str) -> Option<String> {
     of_kind(events, "appeared")
-        .find(|e| text(e).starts_with(subject))
+        .find(|e| {
+            let change = &e["change"];
+            let seen = format!(
+                "{} {}",
+                change["subject"].as_str().unwrap_or_default(),
+                change["status"].as_str().unwrap_or_default()
+            );
+            seen.starts_with(subject)
+        })
         .and_then(|e| e["deployment_id"].as_str().map(str::to_string))
 }
 
-/// The "finished" status line of deployment `id`.
-pub fn finished<'a>(events: &'a [Value], id: &str) -> Option<&'a str> {
+/// How deployment `id` finished: its `change` (`from`, `to`, `rolled_back_by`).
+pub fn finished<'a>(events: &'a [Value], id: &str) -> Option<&'a Value> {
     of_kind(events, "status")
         .filter(|e| e["deployment_id"] == id)
-        .map(text)
-        .find(|t| t.starts_with("finished:"))
+        .map(|e| &e["change"])
+        .find(|c| c["type"] == "finished")
+}
+
+/// Whether `finished` ended in `status`, rolled back (by a `d-` deployment) or not.
+pub fn ended(finished: Option<&Value>, status: &str, rolled_back: bool) -> bool {
+    finished.is_some_and(|c| {
+        c["to"] == status
+            && c["rolled_back_by"]
+                .as_str()
+                .is_some_and(|by| by.starts_with("d-"))
+                == rolled_back
+    })
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::fmt::hms;
-use crate::domain::TimelineKind;
+use crate::domain::{AlarmState, Change, TimelineKind};
 use crate::tui::model::{Model, Pane};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
@@ -31,15 +31,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .skip(model.log_scroll)
         .take(usize::from(area.height))
         .map(|e| {
-            let style = match e.kind {
-                TimelineKind::Alarm if e.text.ends_with("ALARM") => t.error(),
-                TimelineKind::Alarm | TimelineKind::Hook => t.warning(),
-                TimelineKind::Weight => t.new_version(),
-                TimelineKind::Status | TimelineKind::Appeared => t.accent(),
+            let style = match (&e.change, e.kind()) {
+                (Change::Alarm { to, .. }, _) if *to == AlarmState::Alarm => t.error(),
+                (_, TimelineKind::Alarm | TimelineKind::Hook) => t.warning(),
+                (_, TimelineKind::Weight) => t.new_version(),
+                (_, TimelineKind::Status | TimelineKind::Appeared) => t.accent(),
             };
             Line::from(vec![
                 Span::styled(format!("{} ", hms(e.at, model.time_zone)), t.muted()),
-                Span::styled(e.text.clone(), style),
+                Span::styled(e.text(), style),
             ])
         })
         .collect();
