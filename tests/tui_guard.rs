@@ -190,7 +190,9 @@ fn a_refused_guard_rollback_is_recorded_not_run() {
     tick(&mut m, 60);
     assert!(prepares(&tick(&mut m, 70)).is_some());
     let mut p = guards_prepared(&m);
-    p.action = Err("the deployment is no longer in progress".into());
+    p.action = Err(rollwatch::domain::Refusal::Unavailable(
+        "the deployment is no longer in progress".into(),
+    ));
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
     assert!(fx::message(&m).contains("refused"), "{}", fx::message(&m));

@@ -12,8 +12,8 @@ use super::record::Recorder;
 use crate::aws::{CallerIdentity, DeploymentWriter, HookSearch};
 use crate::domain::{
     Action, AliasWeights, AppSpec, Confirmation, ContinueRequest, Deployment, DeploymentView, Part,
-    SplitResolution, blast_radius, check_action, confirmation, continue_variant, hook_function,
-    running_hook,
+    Refusal, SplitResolution, blast_radius, check_action, confirmation, continue_variant,
+    hook_function, running_hook,
 };
 
 /// What a person (or the guard) asked for.
@@ -55,7 +55,7 @@ pub struct Context {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// The action that would run, or why none applies.
-    pub action: Result<Action, String>,
+    pub action: Result<Action, Refusal>,
     /// What to show before confirming (present when `action` is `Ok`).
     pub confirmation: Option<Confirmation>,
     /// Where the hook's execution id was looked for, when it was.
@@ -97,8 +97,8 @@ impl Prepared {
     }
 
     /// Why nothing can run, if so.
-    pub fn refusal(&self) -> Option<&str> {
-        self.action.as_ref().err().map(String::as_str)
+    pub fn refusal(&self) -> Option<&Refusal> {
+        self.action.as_ref().err()
     }
 
     /// The caller ARN from STS, when known.
@@ -140,7 +140,7 @@ impl Prepared {
         reason: String,
     ) -> Self {
         Self {
-            action: Err(reason),
+            action: Err(Refusal::Unavailable(reason)),
             confirmation: None,
             hook_search: None,
             command: request.command(),
@@ -222,10 +222,10 @@ async fn prepare_boxed<W: DeploymentWriter>(
             view.deployment.error = d.error;
             None
         }
-        Err(f) => Some(format!(
+        Err(f) => Some(Refusal::Unavailable(format!(
             "the deployment's status could not be read again, so nothing was sent: {}",
             f.one_line()
-        )),
+        ))),
     };
     let mut hook_search = None;
     let mut search_failure: Option<String> = None;
@@ -259,9 +259,13 @@ async fn prepare_boxed<W: DeploymentWriter>(
                     Err(f) => search_failure = Some(f.one_line()),
                 }
             }
-            continue_variant(&view, *request, id.as_deref()).map_err(|why| match &search_failure {
-                Some(f) => format!("{why} (the log search failed: {f})"),
-                None => why,
+            continue_variant(&view, *request, id.as_deref()).map_err(|why| match why {
+                Refusal::HookIdMissing { event, auto, .. } => Refusal::HookIdMissing {
+                    event,
+                    auto,
+                    search_failed: search_failure.clone(),
+                },
+                other => other,
             })
         }
     };

@@ -6,6 +6,7 @@
 //! radius and the confirmation text shown before anything is sent.
 
 mod confirm;
+mod refusal;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 use super::{AppSpec, DeploymentStatus, DeploymentView, EventStatus};
 
 pub use confirm::{BlastRadius, Confirmation, appspec_content, blast_radius, confirmation};
+pub use refusal::Refusal;
 
 /// The deployment config promote-now redeploys with.
 pub const ALL_AT_ONCE: &str = "CodeDeployDefault.LambdaAllAtOnce";
@@ -120,43 +122,31 @@ pub struct ActionOption {
     /// Suggested key (`R`, `S`, `C`, `O`, `N`).
     pub key: char,
     pub label: String,
-    pub outcome: Result<Action, String>,
+    pub outcome: Result<Action, Refusal>,
 }
 
 /// Why an action does not apply to a deployment's state, or `None` when it may run.
-fn finished_reason(view: &DeploymentView) -> Option<String> {
+fn finished_reason(view: &DeploymentView) -> Option<Refusal> {
     let d = &view.deployment;
-    if d.status.is_active() {
-        return None;
-    }
-    let mut why = format!("the deployment has already {}", past(&d.status));
-    if let Some(rb) = &d.rollback.rollback_deployment_id {
-        why.push_str(" and was rolled back by ");
-        why.push_str(rb);
-    }
-    Some(why)
-}
-
-fn past(status: &DeploymentStatus) -> String {
-    match status {
-        DeploymentStatus::Succeeded => "succeeded".into(),
-        DeploymentStatus::Failed => "failed".into(),
-        DeploymentStatus::Stopped => "been stopped".into(),
-        other => format!("ended ({})", other.as_str()),
-    }
+    (!d.status.is_active()).then(|| Refusal::Finished {
+        status: d.status.clone(),
+        rolled_back_by: d.rollback.rollback_deployment_id.clone(),
+    })
 }
 
 /// Whether a stop is already under way (a rollback was started for it).
-fn stopping_reason(view: &DeploymentView) -> Option<String> {
+fn stopping_reason(view: &DeploymentView) -> Option<Refusal> {
     view.deployment
         .rollback
         .rollback_deployment_id
         .as_ref()
-        .map(|rb| format!("the deployment is already stopping: rollback {rb} is under way"))
+        .map(|rb| Refusal::Stopping {
+            rollback: rb.clone(),
+        })
 }
 
 /// Whether `action` may run on the deployment as it is now.
-pub fn check(view: &DeploymentView, action: &Action) -> Result<(), String> {
+pub fn check(view: &DeploymentView, action: &Action) -> Result<(), Refusal> {
     match action {
         Action::Rollback => check_rollback(view),
         Action::Stop => check_stop(view),
@@ -165,17 +155,18 @@ pub fn check(view: &DeploymentView, action: &Action) -> Result<(), String> {
             if view.deployment.status == DeploymentStatus::Ready {
                 Ok(())
             } else {
-                Err(not_ready_reason())
+                Err(Refusal::NeverReady)
             }
         }
         Action::HookVerdict { event, .. } => {
             check_stop(view)?;
             match running_hook(view) {
                 Some(running) if running == *event => Ok(()),
-                Some(running) => Err(format!(
-                    "the {running} hook is the one waiting, not {event}"
-                )),
-                None => Err("no BeforeAllowTraffic/AfterAllowTraffic hook is waiting".into()),
+                Some(running) => Err(Refusal::OtherHookWaiting {
+                    running,
+                    asked: event.clone(),
+                }),
+                None => Err(Refusal::NoHookWaiting),
             }
         }
         Action::PromoteNow => check_promote(view),
@@ -183,13 +174,7 @@ pub fn check(view: &DeploymentView, action: &Action) -> Result<(), String> {
     }
 }
 
-fn not_ready_reason() -> String {
-    "ContinueDeployment only moves a blue/green deployment out of Ready; a Lambda deployment \
-     never waits in Ready, and CodeDeploy cannot skip a canary's wait"
-        .into()
-}
-
-fn check_stop(view: &DeploymentView) -> Result<(), String> {
+fn check_stop(view: &DeploymentView) -> Result<(), Refusal> {
     if let Some(why) = finished_reason(view) {
         return Err(why);
     }
@@ -199,12 +184,10 @@ fn check_stop(view: &DeploymentView) -> Result<(), String> {
     Ok(())
 }
 
-fn check_rollback(view: &DeploymentView) -> Result<(), String> {
+fn check_rollback(view: &DeploymentView) -> Result<(), Refusal> {
     check_stop(view)?;
     if view.deployment.creator.is_rollback() {
-        return Err(
-            "this deployment is itself a rollback: stop it without rollback if you must".into(),
-        );
+        return Err(Refusal::IsRollback);
     }
     Ok(())
 }
@@ -218,28 +201,19 @@ pub fn is_cloudformation_owned(view: &DeploymentView) -> bool {
             .contains("ServerlessDeploymentApplication")
 }
 
-fn check_promote(view: &DeploymentView) -> Result<(), String> {
+fn check_promote(view: &DeploymentView) -> Result<(), Refusal> {
     check_rollback(view)?;
     if is_cloudformation_owned(view) {
-        return Err(
-            "promote now is refused for deployments created by CloudFormation/SAM: stopping one \
-             fails the stack update and CloudFormation's rollback then owns the alias. Instead, \
-             redeploy the stack with an all-at-once preference (SAM DeploymentPreference Type: \
-             AllAtOnce)"
-                .into(),
-        );
+        return Err(Refusal::CloudFormationOwned);
     }
     if view.deployment.status == DeploymentStatus::Ready {
-        return Err("the deployment waits in Ready: use ContinueDeployment".into());
+        return Err(Refusal::WaitsInReady);
     }
     if view.deployment.config_name == ALL_AT_ONCE {
-        return Err("the deployment already shifts all at once: there is no wait to skip".into());
+        return Err(Refusal::AlreadyAllAtOnce);
     }
     if view.appspec.value().is_none() {
-        return Err(
-            "the AppSpec could not be read, so the deployment cannot be recreated all at once"
-                .into(),
-        );
+        return Err(Refusal::NoAppSpec);
     }
     let target = view.deployment.target.as_ref();
     let all_new = view
@@ -249,50 +223,38 @@ fn check_promote(view: &DeploymentView) -> Result<(), String> {
         .filter(|(alias, t)| alias.weight_of(&t.target_version) >= 0.999_5)
         .map(|(_, t)| t);
     if let Some(t) = all_new {
-        return Err(format!(
-            "the alias already sends all traffic to v{}: there is nothing to promote (promoting \
-             now would first move it back to v{}). Wait for AfterAllowTraffic to finish, or \
-             approve its hook (C)",
-            t.target_version, t.current_version
-        ));
+        return Err(Refusal::AllTrafficOnNew {
+            target: t.target_version.clone(),
+            current: t.current_version.clone(),
+        });
     }
     Ok(())
 }
 
-fn check_resolve(view: &DeploymentView) -> Result<(), String> {
+fn check_resolve(view: &DeploymentView) -> Result<(), Refusal> {
     let d = &view.deployment;
     if d.status.is_active() {
-        return Err(
-            "the deployment is still active: stop it first (never change an alias CodeDeploy is \
-             shifting)"
-                .into(),
-        );
+        return Err(Refusal::StillActive);
     }
     let Some(alias) = view.alias.value() else {
-        return Err("the alias could not be read: refresh first".into());
+        return Err(Refusal::AliasUnread);
     };
     if !alias.is_split() {
-        return Err(format!(
-            "alias {}:{} is not split (100% on v{}): nothing to resolve",
-            alias.function, alias.alias, alias.primary_version
-        ));
+        return Err(Refusal::NotSplit {
+            function: alias.function.clone(),
+            alias: alias.alias.clone(),
+            version: alias.primary_version.clone(),
+        });
     }
     let Some(spec) = versions(view) else {
-        return Err("the deployment's versions are unknown (no readable AppSpec)".into());
+        return Err(Refusal::VersionsUnknown);
     };
     let involved = |v: &str| v == spec.0 || v == spec.1;
     if !involved(&alias.primary_version) || !alias.additional.iter().all(|(v, _)| involved(v)) {
-        return Err(format!(
-            "the alias is split between versions this deployment did not touch (v{} and {}): \
-             resolve it by hand",
-            alias.primary_version,
-            alias
-                .additional
-                .iter()
-                .map(|(v, _)| format!("v{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(Refusal::ForeignSplit {
+            primary: alias.primary_version.clone(),
+            others: alias.additional.iter().map(|(v, _)| v.clone()).collect(),
+        });
     }
     Ok(())
 }
@@ -333,7 +295,7 @@ pub fn continue_variant(
     view: &DeploymentView,
     request: ContinueRequest,
     execution_id: Option<&str>,
-) -> Result<Action, String> {
+) -> Result<Action, Refusal> {
     check_stop(view)?;
     let hook = running_hook(view);
     let id = execution_id.map(str::trim).filter(|s| !s.is_empty());
@@ -343,11 +305,12 @@ pub fn continue_variant(
             execution_id: id.to_string(),
             approve,
         }),
-        (Some(event), None) => Err(format!(
-            "the {event} hook is waiting, but its execution id was not found in the hook's logs: \
-             paste it (--hook-execution-id)"
-        )),
-        (None, _) => Err("no BeforeAllowTraffic/AfterAllowTraffic hook is waiting".to_string()),
+        (Some(event), None) => Err(Refusal::HookIdMissing {
+            event: event.clone(),
+            auto: false,
+            search_failed: None,
+        }),
+        (None, _) => Err(Refusal::NoHookWaiting),
     };
     match request {
         ContinueRequest::Approve => verdict(true),
@@ -361,11 +324,11 @@ pub fn continue_variant(
                 if id.is_some() {
                     return verdict(true);
                 }
-                return Err(format!(
-                    "the {event} hook is waiting for a verdict and its execution id was not found \
-                     in the hook's logs: paste it to approve or reject (promote now would run the \
-                     hook again)"
-                ));
+                return Err(Refusal::HookIdMissing {
+                    event: event.clone(),
+                    auto: true,
+                    search_failed: None,
+                });
             }
             check_promote(view).map(|()| Action::PromoteNow)
         }

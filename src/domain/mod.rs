@@ -23,10 +23,10 @@ mod warnings;
 mod weights;
 
 pub use action::{
-    ALL_AT_ONCE, Action, ActionOption, BlastRadius, Confirmation, ContinueRequest, SplitResolution,
-    appspec_content, blast_radius, check as check_action, confirmation, continue_variant,
-    hook_function, is_cloudformation_owned, options as action_options, running_hook,
-    versions as deployment_versions,
+    ALL_AT_ONCE, Action, ActionOption, BlastRadius, Confirmation, ContinueRequest, Refusal,
+    SplitResolution, appspec_content, blast_radius, check as check_action, confirmation,
+    continue_variant, hook_function, is_cloudformation_owned, options as action_options,
+    running_hook, versions as deployment_versions,
 };
 pub use alarm::{Alarm, AlarmKind, AlarmMeasure, AlarmState, DeploymentAlarm, worst_state};
 pub use appspec::{AppSpec, AppSpecError, parse_appspec};

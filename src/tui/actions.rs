@@ -12,7 +12,9 @@ use super::command::Command;
 use super::model::{Level, Modal, Model, Overlay, Row, log, say};
 use crate::actions::{Outcome, Prepared, Report, Request};
 use crate::domain::links;
-use crate::domain::{ActionOption, ContinueRequest, SplitResolution, action_options, running_hook};
+use crate::domain::{
+    ActionOption, ContinueRequest, Refusal, SplitResolution, action_options, running_hook,
+};
 use crate::keymap::Action as Key;
 
 /// The menu of the selected deployment (active deployments only).
@@ -294,7 +296,7 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
     let id = prepared.deployment_id().to_string();
     if let Some(why) = prepared.refusal() {
         let mut text = format!("{id}: {} refused: {why}", prepared_command(&prepared));
-        if why.contains("paste it") {
+        if matches!(why, Refusal::HookIdMissing { .. }) {
             text.push_str(" — press I to paste the execution id");
         }
         model.actions.busy.remove(&id);

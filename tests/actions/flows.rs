@@ -253,7 +253,8 @@ async fn continue_deployment_is_never_offered_for_lambda_and_refused_by_codedepl
     let view = env.view("search-api").await;
     let why = rollwatch::domain::check_action(&view, &rollwatch::domain::Action::ContinueReady)
         .unwrap_err();
-    assert!(why.contains("never waits in Ready"), "{why}");
+    assert_eq!(why, rollwatch::domain::Refusal::NeverReady);
+    assert!(why.to_string().contains("never waits in Ready"), "{why}");
     let err =
         rollwatch::aws::DeploymentWriter::continue_deployment(&env.writer, &view.deployment.id)
             .await

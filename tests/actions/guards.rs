@@ -266,7 +266,11 @@ async fn an_action_is_prepared_on_the_status_read_again_not_the_picture_s() {
     )
     .await;
     let why = prepared.refusal().expect("refused on the fresh status");
-    assert!(why.contains("stopped"), "{why}");
+    assert!(
+        matches!(why, rollwatch::domain::Refusal::Finished { .. }),
+        "{why:?}"
+    );
+    assert!(why.to_string().contains("stopped"), "{why}");
     assert!(prepared.confirmation.is_none());
 }
 
