@@ -3,11 +3,37 @@
 //! and the action commands alike. A profile that cannot connect becomes a failed region of the
 //! picture (its error shown in place) while the others work.
 
-use crate::aws::{AwsReader, DeploymentReader, connect_accounts};
-use crate::cli::AwsArgs;
-use crate::config::Config;
+use crate::aws::{AwsReader, ConnectOptions, DeploymentReader, connect_accounts};
 use crate::domain::{Failure, Owner, RegionPicture};
 use crate::engine::unlisted;
+
+/// How to reach every watched account, built at the entry from the command line and the
+/// config file: one [`ConnectOptions`] per profile (the first is the default), and whether the
+/// write side is forbidden (`--read-only`).
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub profiles: Vec<ConnectOptions>,
+    pub read_only: bool,
+}
+
+impl Reach {
+    /// The options of the first profile (or of the default credential chain).
+    pub fn base(&self) -> ConnectOptions {
+        self.profiles.first().cloned().unwrap_or_default()
+    }
+
+    /// The options of `profile`: its own, or the first profile's with its name.
+    pub fn of(&self, profile: Option<&str>) -> ConnectOptions {
+        self.profiles
+            .iter()
+            .find(|o| o.profile.as_deref() == profile)
+            .cloned()
+            .unwrap_or_else(|| ConnectOptions {
+                profile: profile.map(str::to_string),
+                ..self.base()
+            })
+    }
+}
 
 /// What connecting every watched profile gave.
 pub struct Connected {
@@ -38,14 +64,10 @@ impl Connected {
 /// watched, or when `identify` asks (the TUI's header names the account). Two profiles that
 /// reach the same account (a read-only role and an admin role, say) would show every
 /// deployment twice: the first profile listed keeps the region, and a note says so.
-pub async fn connect_all(
-    aws: &AwsArgs,
-    config: &Config,
-    identify: bool,
-) -> Result<Connected, Failure> {
-    let options = aws.connect_options_each(&config.refresh, &config.ui.profiles);
+pub async fn connect_all(reach: &Reach, identify: bool) -> Result<Connected, Failure> {
+    let options = &reach.profiles;
     let identify = identify || options.len() > 1;
-    let mut accounts = connect_accounts(&options, identify).await;
+    let mut accounts = connect_accounts(options, identify).await;
     if accounts.len() == 1 {
         if let Some(only) = accounts.pop() {
             return only.readers.map(|readers| Connected {
@@ -64,7 +86,7 @@ pub async fn connect_all(
         match account.readers {
             Ok(readers) => connected.add(readers),
             Err(failure) => connected.unreachable.push(unlisted(
-                aws.region.join(","),
+                reach.base().regions.join(","),
                 Owner {
                     profile: account.profile,
                     account: None,

@@ -68,6 +68,15 @@ impl AwsArgs {
         out
     }
 
+    /// How to reach every watched account with these flags and `config` (its `[refresh]`
+    /// budgets and `[ui] profiles`).
+    pub fn reach(&self, config: &crate::config::Config) -> crate::accounts::Reach {
+        crate::accounts::Reach {
+            profiles: self.connect_options_each(&config.refresh, &config.ui.profiles),
+            read_only: self.read_only,
+        }
+    }
+
     /// How to reach AWS with each of `profiles` (`configured`: `[ui] profiles`).
     pub fn connect_options_each(
         &self,

@@ -61,10 +61,16 @@ fn main() -> ExitCode {
         (false, _) => None,
     };
     let config = &config;
+    let reach = cli.aws.reach(config);
     runtime.block_on(async move {
         match cli.command {
             Some(Command::Snapshot(args)) => {
-                rollwatch::headless::run_snapshot(&cli.aws, &args, config).await
+                let request = rollwatch::headless::SnapshotRequest {
+                    minutes: args.minutes,
+                    logs: args.logs,
+                    json: args.json,
+                };
+                rollwatch::headless::run_snapshot(&reach, request, config).await
             }
             Some(Command::Demo(args)) => {
                 rollwatch::app::run_demo(&args, config, cli.aws.read_only, cli.guard).await
@@ -78,10 +84,11 @@ fn main() -> ExitCode {
                 }
             },
             Some(Command::Rollback(act)) => {
-                rollwatch::headless::run_action(&cli.aws, Request::Rollback, &act, config).await
+                rollwatch::headless::run_action(&reach, Request::Rollback, &target(&act), config)
+                    .await
             }
             Some(Command::Stop(act)) => {
-                rollwatch::headless::run_action(&cli.aws, Request::Stop, &act, config).await
+                rollwatch::headless::run_action(&reach, Request::Stop, &target(&act), config).await
             }
             Some(Command::Continue(args)) => {
                 let request = if args.approve {
@@ -97,17 +104,22 @@ fn main() -> ExitCode {
                     request,
                     execution_id: args.hook_execution_id.clone(),
                 };
-                rollwatch::headless::run_action(&cli.aws, request, &args.act, config).await
+                rollwatch::headless::run_action(&reach, request, &target(&args.act), config).await
             }
             Some(Command::Resolve(args)) => {
                 let to = match args.to {
                     ResolveTo::Old => SplitResolution::BackToOld,
                     ResolveTo::New => SplitResolution::ForwardToNew,
                 };
-                rollwatch::headless::run_action(&cli.aws, Request::Resolve(to), &args.act, config)
-                    .await
+                rollwatch::headless::run_action(
+                    &reach,
+                    Request::Resolve(to),
+                    &target(&args.act),
+                    config,
+                )
+                .await
             }
-            Some(Command::Audit(args)) => rollwatch::headless::run_audit(&args),
+            Some(Command::Audit(args)) => rollwatch::headless::run_audit(args.json),
             Some(Command::Completions { shell }) => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 clap_complete::generate(shell, &mut command, "rollwatch", &mut std::io::stdout());
@@ -124,11 +136,26 @@ fn main() -> ExitCode {
                 }
             }
             Some(Command::Watch(args)) => {
-                rollwatch::headless::run_watch(&cli.aws, &args, config).await
+                let request = rollwatch::headless::WatchRequest {
+                    deployment_id: args.deployment_id.clone(),
+                    all: args.all,
+                    json: args.json,
+                    fail_on_verdict: args.fail_on_verdict,
+                };
+                rollwatch::headless::run_watch(&reach, &request, config).await
             }
-            None => rollwatch::app::run_live(&cli.aws, config, cli.guard).await,
+            None => rollwatch::app::run_live(&reach, config, cli.guard).await,
         }
     })
+}
+
+/// The deployment an action command names, and how it is confirmed.
+fn target(act: &rollwatch::cli::ActArgs) -> rollwatch::headless::ActTarget {
+    rollwatch::headless::ActTarget {
+        deployment_id: act.deployment_id.clone(),
+        yes: act.yes,
+        confirm: act.confirm.clone(),
+    }
 }
 
 /// `rollwatch config`: print the default file, or check the one in use and say where it is.

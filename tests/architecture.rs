@@ -3,7 +3,8 @@
 //! resolved to the file that defines it, re-exports followed. Two checks on that graph:
 //!
 //! - **forbidden imports** between top-level modules: the TUI never reaches AWS, the sandbox or
-//!   the wiring (`tui → aws | sandbox | app`); the engine and the actions never reach the TUI;
+//!   the wiring (`tui → aws | sandbox | app`); the front ends receive values, never the
+//!   command line's structs (`tui | headless → cli`); the engine and the actions never reach the TUI;
 //!   `domain/` and `sandbox/` import nothing of the crate outside themselves; the config file's
 //!   reader does not know the TUI.
 //! - **no file-level cycles**: each folder's files import one another only downward (a
@@ -27,6 +28,8 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("tui", "aws"),
     ("tui", "sandbox"),
     ("tui", "app"),
+    ("tui", "cli"),
+    ("headless", "cli"),
     ("engine", "tui"),
     ("actions", "tui"),
     ("config", "tui"),

@@ -12,8 +12,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::accounts::Reach;
 use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect, connect_logs};
-use crate::cli::{AwsArgs, DemoArgs};
+use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::engine::{self, EngineHandle};
 use crate::exit::TuiExit;
@@ -23,9 +24,9 @@ use crate::tui::model::Model;
 use runtime::{Io, LogsReaders, Setup};
 
 /// `rollwatch`: the TUI on real AWS — every watched profile (`--profile a,b`) in one table.
-pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
+pub async fn run_live(reach: &Reach, config: &Config, guard: bool) -> ExitCode {
     let log = crate::tui::logging::init();
-    let connected = match crate::accounts::connect_all(aws, config, true).await {
+    let connected = match crate::accounts::connect_all(reach, true).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
@@ -41,8 +42,8 @@ pub async fn run_live(aws: &AwsArgs, config: &Config, guard: bool) -> ExitCode {
         unreachable,
         notes,
     } = connected;
-    let base = aws.connect_options(&config.refresh, &config.ui.profiles);
-    let actions = action_setup(&base, &readers, aws.read_only, config).await;
+    let base = reach.base();
+    let actions = action_setup(&base, &readers, reach.read_only, config).await;
     let mut model = initial_model(config, base.profile.clone());
     model.account = readers.first().and_then(|r| r.owner().account);
     model.unreachable = unreachable;

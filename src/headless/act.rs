@@ -13,12 +13,12 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::accounts::Reach;
 use crate::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Outcome, Prepared, Report, Request, Sleep,
     paired, prepare, readable, settings,
 };
 use crate::aws::{AwsReader, DeploymentReader, Mode, connect_writer};
-use crate::cli::{ActArgs, AuditArgs, AwsArgs};
 use crate::config::Config;
 use crate::domain::{DeploymentView, Owner, Part, ViewFreshness};
 use crate::engine::{PictureOptions, collect_picture};
@@ -43,17 +43,27 @@ fn say(line: &str) {
     let _ = writeln!(err, "{line}");
 }
 
-/// `rollwatch rollback | stop | continue | resolve`.
-pub async fn run_action(
-    aws: &AwsArgs,
-    request: Request,
-    act: &ActArgs,
-    config: &Config,
-) -> ExitCode {
-    Box::pin(act_on(aws, request, act, config)).await
+/// Which deployment an action command is for, and how it is confirmed.
+#[derive(Debug, Clone, Default)]
+pub struct ActTarget {
+    pub deployment_id: String,
+    /// Confirm without asking (`--yes`).
+    pub yes: bool,
+    /// The `function:alias` a protected profile needs typed (`--confirm`).
+    pub confirm: Option<String>,
 }
 
-async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config) -> ExitCode {
+/// `rollwatch rollback | stop | continue | resolve`.
+pub async fn run_action(
+    reach: &Reach,
+    request: Request,
+    act: &ActTarget,
+    config: &Config,
+) -> ExitCode {
+    Box::pin(act_on(reach, request, act, config)).await
+}
+
+async fn act_on(reach: &Reach, request: Request, act: &ActTarget, config: &Config) -> ExitCode {
     let audit = match AuditLog::default_location().and_then(|a| a.check_writable().map(|()| a)) {
         Ok(a) => a,
         Err(e) => {
@@ -68,7 +78,7 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
     let executor = Executor::new(audit, follow);
     // With several profiles, the deployment is looked for in each; the action goes through
     // the one that owns it, with that profile's guards.
-    let readers = match crate::accounts::connect_all(aws, config, false).await {
+    let readers = match crate::accounts::connect_all(reach, false).await {
         Ok(connected) => {
             connected.say("rollwatch");
             connected.readers
@@ -88,11 +98,8 @@ async fn act_on(aws: &AwsArgs, request: Request, act: &ActArgs, config: &Config)
         };
     let profile = owner.profile.as_deref();
     let profile_settings = config.profile(profile);
-    let mode = settings::mode(aws.read_only, profile_settings, profile);
-    let opts = crate::aws::ConnectOptions {
-        profile: owner.profile.clone(),
-        ..aws.connect_options(&config.refresh, &config.ui.profiles)
-    };
+    let mode = settings::mode(reach.read_only, profile_settings, profile);
+    let opts = reach.of(profile);
     let context = Context {
         profile: owner.profile.clone(),
         region: region.clone(),
@@ -265,7 +272,7 @@ fn bare_view(deployment: crate::domain::Deployment) -> DeploymentView {
 }
 
 /// `rollwatch audit`: readable, or the raw lines with `--json`.
-pub fn run_audit(args: &AuditArgs) -> ExitCode {
+pub fn run_audit(json: bool) -> ExitCode {
     let log = match AuditLog::default_location() {
         Ok(l) => l,
         Err(e) => {
@@ -287,7 +294,7 @@ pub fn run_audit(args: &AuditArgs) -> ExitCode {
     for e in unreadable.into_iter().filter_map(Result::err) {
         say(&format!("rollwatch: {}: {e}", log.path().display()));
     }
-    if args.json {
+    if json {
         for r in &records {
             match serde_json::to_string(r) {
                 Ok(line) => println!("{line}"),

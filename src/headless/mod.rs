@@ -7,7 +7,7 @@ mod snapshot;
 mod table;
 mod watch;
 
-pub use act::{run_action, run_audit};
-pub use snapshot::{exit_status, print_picture, run_snapshot};
+pub use act::{ActTarget, run_action, run_audit};
+pub use snapshot::{SnapshotRequest, exit_status, print_picture, run_snapshot};
 pub use table::{hms, render, span};
-pub use watch::run_watch;
+pub use watch::{WatchRequest, run_watch};

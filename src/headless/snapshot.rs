@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use crate::aws::{ConnectOptions, connect_logs};
-use crate::cli::{AwsArgs, SnapshotArgs};
+use crate::accounts::Reach;
+use crate::aws::connect_logs;
 use crate::config::Config;
 use crate::domain::logs::LogLine;
 use crate::domain::{Completeness, Failure, Picture};
@@ -22,14 +22,24 @@ pub fn exit_status(picture: &Picture) -> SnapshotExit {
     }
 }
 
+/// What `rollwatch snapshot` was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotRequest {
+    /// Minutes of per-version metrics shown (1–1440).
+    pub minutes: u32,
+    /// Error lines of each new version to add (0: none).
+    pub logs: usize,
+    pub json: bool,
+}
+
 /// `rollwatch snapshot`: every profile (`--profile a,b`) merged into one picture; a profile
 /// that cannot connect is a failed part of it (exit 3), unless it is the only one (exit 4).
-pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -> ExitCode {
+pub async fn run_snapshot(reach: &Reach, args: SnapshotRequest, config: &Config) -> ExitCode {
     let crate::accounts::Connected {
         readers,
         unreachable,
         notes,
-    } = match crate::accounts::connect_all(aws, config, false).await {
+    } = match crate::accounts::connect_all(reach, false).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch: {}", failure.one_line());
@@ -50,7 +60,7 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
     if args.logs == 0 {
         return print_picture(&picture, args.json);
     }
-    let errors = new_version_errors(aws, config, &picture, args.logs).await;
+    let errors = new_version_errors(reach, &picture, args.logs).await;
     print(&picture, args.json, Some(&errors))
 }
 
@@ -58,18 +68,10 @@ pub async fn run_snapshot(aws: &AwsArgs, args: &SnapshotArgs, config: &Config) -
 /// read, by deployment id.
 pub type NewVersionErrors = BTreeMap<String, Result<Vec<LogLine>, Failure>>;
 
-async fn new_version_errors(
-    aws: &AwsArgs,
-    config: &Config,
-    picture: &Picture,
-    n: usize,
-) -> NewVersionErrors {
+async fn new_version_errors(reach: &Reach, picture: &Picture, n: usize) -> NewVersionErrors {
     let mut out = NewVersionErrors::new();
     for region in &picture.regions {
-        let options = ConnectOptions {
-            profile: region.owner.profile.clone(),
-            ..aws.connect_options(&config.refresh, &config.ui.profiles)
-        };
+        let options = reach.of(region.owner.profile.as_deref());
         let reader = connect_logs(&options, &region.region).await;
         for view in &region.deployments {
             let Some(target) = &view.deployment.target else {

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::cli::{AwsArgs, WatchArgs};
+use crate::accounts::Reach;
 use crate::config::Config;
 use crate::domain::{
     Change, Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, notify, timeline_diff,
@@ -29,13 +29,24 @@ use crate::notify::Notifier;
 /// event's fields, beside its `text`.
 const NDJSON_SCHEMA: u32 = 2;
 
+/// What `rollwatch watch` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct WatchRequest {
+    /// The deployment to follow; `None` with `all`: every active one.
+    pub deployment_id: Option<String>,
+    pub all: bool,
+    pub json: bool,
+    /// Exit 2 as soon as the verdict reads FAIL.
+    pub fail_on_verdict: bool,
+}
+
 /// `rollwatch watch`.
-pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> ExitCode {
+pub async fn run_watch(reach: &Reach, args: &WatchRequest, config: &Config) -> ExitCode {
     if args.deployment_id.is_none() && !args.all {
         eprintln!("rollwatch watch: name a deployment id, or --all");
         return WatchExit::CannotWatch.into();
     }
-    let connected = match crate::accounts::connect_all(aws, config, false).await {
+    let connected = match crate::accounts::connect_all(reach, false).await {
         Ok(connected) => connected,
         Err(failure) => {
             eprintln!("rollwatch watch: {}", failure.one_line());
@@ -57,7 +68,7 @@ pub async fn run_watch(aws: &AwsArgs, args: &WatchArgs, config: &Config) -> Exit
 
 async fn follow(
     updates: &mut tokio::sync::mpsc::Receiver<Update>,
-    args: &WatchArgs,
+    args: &WatchRequest,
     notifier: &mut Notifier,
 ) -> WatchExit {
     let Ok(mut shutdown) = crate::signals::Shutdown::new() else {
