@@ -39,14 +39,10 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 async fn sandbox(scenario: &str, faults: Option<&str>) -> Sandbox {
-    Sandbox::start(SandboxConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        scenario: scenario.into(),
-        speed: 1.0,
-        faults: faults.map(str::to_string),
-        seed: 7,
-        allow_remote: false,
-        accounts: 1,
+    let config = SandboxConfig::loopback(scenario).seed(7);
+    Sandbox::start(match faults {
+        Some(rules) => config.faults(rules),
+        None => config,
     })
     .await
     .unwrap()

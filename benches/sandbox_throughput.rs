@@ -14,15 +14,7 @@ const CONNECTIONS: usize = 16;
 const RUN: Duration = Duration::from_secs(4);
 
 fn config(scenario: &str) -> SandboxConfig {
-    SandboxConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        scenario: scenario.into(),
-        speed: 0.0,
-        faults: None,
-        seed: 1,
-        allow_remote: false,
-        accounts: 1,
-    }
+    SandboxConfig::loopback(scenario).speed(0.0)
 }
 
 fn rss_mib() -> f64 {

@@ -79,17 +79,9 @@ fn operator_rolls_back(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_from() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        scenario: "fleet".into(),
-        speed: 1.0,
-        faults: Some(STORM.into()),
-        seed: 5,
-        allow_remote: false,
-        accounts: 1,
-    })
-    .await
-    .expect("sandbox starts");
+    let sandbox = Sandbox::start(SandboxConfig::loopback("fleet").seed(5).faults(STORM))
+        .await
+        .expect("sandbox starts");
     let endpoint = sandbox.endpoint();
     let options = ConnectOptions {
         regions: vec![sandbox.region().to_string()],
@@ -131,15 +123,13 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
             }
         }
     }
-    assert!(
-        pictures > 20,
-        "the engine kept sending pictures: {pictures}"
-    );
+    let counts = format!("{pictures} pictures, {with_errors} with failing reads, {stale} STALE");
+    assert!(pictures > 20, "the engine kept sending pictures: {counts}");
     assert!(
         with_errors * 2 > pictures,
-        "the failing reads are on screen: {with_errors} of {pictures} pictures"
+        "the failing reads are on screen: {counts}"
     );
-    assert!(stale > 0, "STALE is shown during the storm");
+    assert!(stale > 0, "STALE is shown during the storm: {counts}");
 
     // Cleared through the endpoint: whole and fresh again within the longest refresh interval
     // (the metrics', 60 s) plus the slowest call's time.

@@ -16,17 +16,9 @@ use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
 async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
-    Sandbox::start(SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        scenario: scenario.into(),
-        speed,
-        faults: None,
-        seed: 11,
-        allow_remote: false,
-        accounts: 1,
-    })
-    .await
-    .expect("sandbox starts")
+    Sandbox::start(SandboxConfig::loopback(scenario).speed(speed).seed(11))
+        .await
+        .expect("sandbox starts")
 }
 
 fn options(sandbox: &Sandbox, limits: Limits) -> ConnectOptions {

@@ -11,17 +11,9 @@ use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_without_alarms_is_never_stale_on_hook_failure() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        scenario: "hook-failure".into(),
-        speed: 10.0,
-        faults: None,
-        seed: 5,
-        allow_remote: false,
-        accounts: 1,
-    })
-    .await
-    .expect("sandbox starts");
+    let sandbox = Sandbox::start(SandboxConfig::loopback("hook-failure").speed(10.0).seed(5))
+        .await
+        .expect("sandbox starts");
     let options = ConnectOptions {
         regions: vec![sandbox.region().to_string()],
         endpoint_url: Some(sandbox.endpoint()),

@@ -14,15 +14,7 @@ use aws_types::region::Region;
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
 async fn start() -> (Sandbox, aws_config::SdkConfig) {
-    let config = SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("loopback address"),
-        scenario: "failing-canary".to_owned(),
-        speed: 0.0,
-        faults: None,
-        seed: 7,
-        allow_remote: false,
-        accounts: 1,
-    };
+    let config = SandboxConfig::loopback("failing-canary").speed(0.0).seed(7);
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(sandbox.endpoint())

@@ -15,15 +15,11 @@ use stats::sandbox_stats as stats;
 
 /// `slow-canary` paused twelve minutes in: p99 doubled a minute in, no alarm watches latency.
 async fn slow_canary() -> rollwatch::sandbox::Sandbox {
-    let sandbox = rollwatch::sandbox::Sandbox::start(rollwatch::sandbox::SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        scenario: "slow-canary".into(),
-        speed: 0.0,
-        faults: None,
-        seed: 3,
-        allow_remote: false,
-        accounts: 1,
-    })
+    let sandbox = rollwatch::sandbox::Sandbox::start(
+        rollwatch::sandbox::SandboxConfig::loopback("slow-canary")
+            .speed(0.0)
+            .seed(3),
+    )
     .await
     .expect("sandbox starts");
     sandbox.advance(12.0 * 60.0);

@@ -7,7 +7,6 @@
 
 pub mod runtime;
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -136,15 +135,7 @@ fn arm_guard(
 /// `rollwatch demo`: the built-in sandbox, and the TUI on it (`--read-only` honoured).
 pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: bool) -> ExitCode {
     let log = crate::tui::logging::init();
-    let sandbox_config = SandboxConfig {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        scenario: args.scenario.clone(),
-        speed: args.speed,
-        faults: None,
-        seed: 1,
-        allow_remote: false,
-        accounts: 1,
-    };
+    let sandbox_config = SandboxConfig::loopback(&args.scenario).speed(args.speed);
     let sandbox = match Sandbox::start(sandbox_config).await {
         Ok(s) => s,
         Err(err) => {

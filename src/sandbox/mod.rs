@@ -85,6 +85,49 @@ pub struct SandboxConfig {
     pub accounts: u8,
 }
 
+impl SandboxConfig {
+    /// `scenario` on a free loopback port, in real time, one account, seed 1, no faults: the
+    /// demo's sandbox and the tests' (adjust with the methods below).
+    pub fn loopback(scenario: &str) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario: scenario.to_string(),
+            speed: 1.0,
+            faults: None,
+            seed: 1,
+            allow_remote: false,
+            accounts: 1,
+        }
+    }
+
+    /// Simulated seconds per real second (0: paused, moved by `advance`).
+    #[must_use]
+    pub fn speed(mut self, speed: f64) -> Self {
+        self.speed = speed;
+        self
+    }
+
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Fault rules (the `--faults` syntax).
+    #[must_use]
+    pub fn faults(mut self, faults: &str) -> Self {
+        self.faults = Some(faults.to_string());
+        self
+    }
+
+    /// Accounts served (123456789012, 222222222222, …).
+    #[must_use]
+    pub fn accounts(mut self, accounts: u8) -> Self {
+        self.accounts = accounts;
+        self
+    }
+}
+
 impl From<SandboxArgs> for SandboxConfig {
     fn from(a: SandboxArgs) -> Self {
         Self {

@@ -27,14 +27,10 @@ pub struct Env {
 }
 
 pub fn sandbox_config(scenario: &str, faults: Option<&str>) -> SandboxConfig {
-    SandboxConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        scenario: scenario.to_owned(),
-        speed: 0.0,
-        faults: faults.map(str::to_owned),
-        seed: 7,
-        allow_remote: false,
-        accounts: 1,
+    let config = SandboxConfig::loopback(scenario).speed(0.0).seed(7);
+    match faults {
+        Some(rules) => config.faults(rules),
+        None => config,
     }
 }
 

@@ -42,15 +42,12 @@ pub async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
 /// The sandbox serving `accounts` accounts (123456789012, 222222222222, …), each its own copy
 /// of `scenario`.
 pub async fn sandbox_of_accounts(scenario: &str, speed: f64, accounts: u8) -> Sandbox {
-    Sandbox::start(SandboxConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        scenario: scenario.into(),
-        speed,
-        faults: None,
-        seed: 3,
-        allow_remote: false,
-        accounts,
-    })
+    Sandbox::start(
+        SandboxConfig::loopback(scenario)
+            .speed(speed)
+            .seed(3)
+            .accounts(accounts),
+    )
     .await
     .expect("sandbox starts")
 }

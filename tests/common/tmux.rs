@@ -130,15 +130,9 @@ pub fn sandbox(
     speed: f64,
 ) -> rollwatch::sandbox::Sandbox {
     rt.block_on(rollwatch::sandbox::Sandbox::start(
-        rollwatch::sandbox::SandboxConfig {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            scenario: scenario.into(),
-            speed,
-            faults: None,
-            seed: 5,
-            allow_remote: false,
-            accounts: 1,
-        },
+        rollwatch::sandbox::SandboxConfig::loopback(scenario)
+            .speed(speed)
+            .seed(5),
     ))
     .expect("sandbox")
 }

@@ -12,15 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A frozen-clock sandbox on an ephemeral loopback port.
 pub fn config(scenario: &str) -> SandboxConfig {
-    SandboxConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        scenario: scenario.to_owned(),
-        speed: 0.0,
-        faults: None,
-        seed: 7,
-        allow_remote: false,
-        accounts: 1,
-    }
+    SandboxConfig::loopback(scenario).speed(0.0).seed(7)
 }
 
 /// Starts a built-in scenario.
