@@ -102,6 +102,13 @@ pub async fn connect_all(reach: &Reach, identify: bool) -> Result<Connected, Fai
 impl Connected {
     /// Adds one profile's readers, leaving out the regions of an account already watched.
     fn add(&mut self, readers: Vec<AwsReader>) {
+        if let Some(unknown) = readers.first().filter(|r| r.owner().account.is_none()) {
+            self.notes.push(format!(
+                "the account of profile {} is unknown (STS did not answer): it is not checked \
+                 against the other profiles, so an account reached by two profiles may show twice",
+                unknown.profile().unwrap_or("default")
+            ));
+        }
         for reader in readers {
             let owner = reader.owner();
             let earlier = owner.account.as_ref().and_then(|account| {
@@ -111,7 +118,8 @@ impl Connected {
             });
             match earlier {
                 Some(earlier) => self.notes.push(format!(
-                    "profile {} reaches account {} like profile {}: {} is shown once, through {}",
+                    "profile {} reaches account {} like profile {}: {} is shown once, through {} \
+                     (the first listed: list first the profile that should act)",
                     owner.profile.as_deref().unwrap_or("default"),
                     owner.account.as_deref().unwrap_or_default(),
                     earlier.profile().unwrap_or("default"),

@@ -20,13 +20,7 @@ fn main() -> ExitCode {
     };
     // Every command but `config` and `sandbox` reads the config file: a bad one is exit 2.
     let config = match &cli.command {
-        Some(
-            Command::Config(_)
-            | Command::Sandbox(_)
-            | Command::Audit(_)
-            | Command::Completions { .. }
-            | Command::Man,
-        ) => Config::default(),
+        command if is_tool(command.as_ref()) => Config::default(),
         _ => match rollwatch::config::load(cli.config.as_deref()) {
             Ok(c) => c,
             Err(err) => {
@@ -192,12 +186,22 @@ fn usage_error(command: Option<&Command>) -> ExitCode {
         Some(
             Command::Rollback(_) | Command::Stop(_) | Command::Continue(_) | Command::Resolve(_),
         ) => ActExit::Usage.into(),
+        // The tools: config, sandbox, audit, completions, man.
+        Some(_) => ToolExit::Usage.into(),
+    }
+}
+
+/// The commands that neither watch nor act (`config`, `sandbox`, `audit`, `completions`,
+/// `man`): they read no config file and exit with the tools' codes.
+fn is_tool(command: Option<&Command>) -> bool {
+    matches!(
+        command,
         Some(
             Command::Config(_)
-            | Command::Sandbox(_)
-            | Command::Audit(_)
-            | Command::Completions { .. }
-            | Command::Man,
-        ) => ToolExit::Usage.into(),
-    }
+                | Command::Sandbox(_)
+                | Command::Audit(_)
+                | Command::Completions { .. }
+                | Command::Man
+        )
+    )
 }

@@ -19,7 +19,7 @@ use crate::engine::{self, EngineHandle};
 use crate::exit::TuiExit;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::tui::app::{initial_model, run};
-use crate::tui::model::Model;
+use crate::tui::model::{Level, Model};
 use runtime::{Io, LogsReaders, Setup};
 
 /// `rollwatch`: the TUI on real AWS — every watched profile (`--profile a,b`) in one table.
@@ -46,7 +46,11 @@ pub async fn run_live(reach: &Reach, config: &Config, guard: bool) -> ExitCode {
     let mut model = initial_model(config, base.profile.clone());
     model.account = readers.first().and_then(|r| r.owner().account);
     model.unreachable = unreachable;
-    model.flash = (!notes.is_empty()).then(|| notes.join("; "));
+    // On the message line, which stays until the next message (the flash line is cleared by
+    // the first picture).
+    if !notes.is_empty() {
+        model.actions.message = Some((notes.join("; "), Level::Info));
+    }
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         return code;
     }

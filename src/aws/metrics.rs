@@ -45,21 +45,39 @@ fn queries_per_version(req: &MetricsRequest) -> usize {
     QUERIES_PER_VERSION + usize::from(req.slow_above_ms.is_some()) + req.business.len()
 }
 
-/// How many GetMetricData calls `build_queries` makes of `requests` (the tokens to take
-/// from the CloudWatch budget before sending them).
-pub fn metric_calls<'a>(requests: impl IntoIterator<Item = &'a MetricsRequest>) -> usize {
-    let (mut calls, mut current) = (0, 0);
+/// GetMetricData's limit of datapoints per answer: a larger answer comes in pages, each one
+/// more request.
+const DATAPOINTS_PER_PAGE: usize = 100_800;
+
+/// How many GetMetricData requests `build_queries` makes of `requests` over `minutes`,
+/// pages included (the tokens to take from the CloudWatch budget before sending them).
+pub fn metric_calls<'a>(
+    requests: impl IntoIterator<Item = &'a MetricsRequest>,
+    minutes: usize,
+) -> usize {
+    let mut calls: Vec<usize> = Vec::new();
+    let mut current = 0;
     for req in requests {
         let wanted = queries_per_version(req);
         for _ in &req.versions {
             if current + wanted > MAX_QUERIES_PER_CALL {
-                calls += 1;
+                calls.push(current);
                 current = 0;
             }
             current += wanted;
         }
     }
-    calls + usize::from(current > 0)
+    if current > 0 {
+        calls.push(current);
+    }
+    calls
+        .into_iter()
+        .map(|queries| {
+            (queries * minutes.max(1))
+                .div_ceil(DATAPOINTS_PER_PAGE)
+                .max(1)
+        })
+        .sum()
 }
 
 /// All queries for `requests`, split into calls of at most [`MAX_QUERIES_PER_CALL`]; a
@@ -330,8 +348,11 @@ mod tests {
                 .collect(),
             Vec::new(),
         ] {
-            assert_eq!(metric_calls(&requests), build_queries(&requests).len());
+            assert_eq!(metric_calls(&requests, 15), build_queries(&requests).len());
         }
-        assert_eq!(metric_calls(&(0..100).map(heavy).collect::<Vec<_>>()), 4);
+        let heavy_fleet: Vec<_> = (0..100).map(heavy).collect();
+        assert_eq!(metric_calls(&heavy_fleet, 15), 4);
+        // A day of minutes: each call of 500 queries is 720,000 datapoints, 8 pages.
+        assert_eq!(metric_calls(&heavy_fleet, 1440), 4 * 8);
     }
 }

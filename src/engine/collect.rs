@@ -247,8 +247,8 @@ async fn round_four<R: DeploymentReader>(
         let created = watch
             .iter()
             .zip(&subjects)
-            .filter(|(_, s)| s.is_some())
-            .filter_map(|(d, _)| d.create_time);
+            .filter(|(d, s)| s.is_some() && d.status.is_active())
+            .filter_map(|(d, _)| d.create_time.or(d.start_time));
         verdict_minutes(options.metric_minutes, created, reader.clock().now)
     } else {
         options.metric_minutes

@@ -456,14 +456,13 @@ fn calls<R: DeploymentReader>(
                 }
                 Datum::Metrics => {
                     let requests = metric_requests(state, verdict);
-                    let calls = metric_calls(requests.iter().map(|(_, r)| r));
+                    let window = metrics_window(state, &region.schedule, verdict, now);
+                    let minutes = window.minutes().count();
+                    let calls = metric_calls(requests.iter().map(|(_, r)| r), minutes);
                     Some(Call {
                         datums: vec![Datum::Metrics],
                         tokens: calls.max(1),
-                        task: Task::Metrics {
-                            window: metrics_window(state, &region.schedule, verdict, now),
-                            requests,
-                        },
+                        task: Task::Metrics { window, requests },
                     })
                 }
             };
@@ -518,11 +517,13 @@ fn metrics_window(
 ) -> MetricWindow {
     let shown = schedule.span().minutes();
     let minutes = if verdict.enabled {
+        // Only deployments still running: a stopped one kept on screen (its alias split) is
+        // judged on the minutes shown, or one from yesterday would make every read 24 h long.
         let created = state
             .tracked
             .values()
-            .filter(|t| t.subject().is_some())
-            .filter_map(|t| t.deployment().create_time);
+            .filter(|t| t.subject().is_some() && t.deployment().status.is_active())
+            .filter_map(|t| t.deployment().create_time.or(t.deployment().start_time));
         verdict_minutes(shown, created, now)
     } else {
         shown

@@ -525,6 +525,7 @@ impl RegionState {
                             let counted = metrics.iter().all(|m| m.slow_above_ms.is_some());
                             if threshold.is_some() && !counted {
                                 read_again = true;
+                                t.metrics_error = None;
                                 continue;
                             }
                         }

@@ -3,7 +3,9 @@
 //! Its series are fetched in the same GetMetricData batch as Lambda's own, and judged like
 //! them: `kind = "count"` (events of which each invocation has at most one, summed: failed
 //! orders, 5xx responses) as a rate per invocation, like the error rate; otherwise (the
-//! default: orders per minute, basket value, a latency) as a value per minute, like the p50.
+//! default: orders placed, basket value, a latency) as a value per minute, like the p50 — a
+//! `Sum` or `SampleCount` divided by that minute's invocations of the version first, since
+//! the versions get different shares of the traffic.
 //! `worse` says which direction is a regression.
 //!
 //! ```toml
@@ -37,7 +39,7 @@ pub enum Worse {
 #[serde(rename_all = "snake_case")]
 pub enum BusinessKind {
     /// A value per minute (orders placed, basket value, a latency): the rank test on the
-    /// minutes. Safe for any metric.
+    /// minutes, a `Sum`/`SampleCount` taken per invocation of the version.
     #[default]
     Value,
     /// Events of which each invocation has at most one (failed orders, 5xx responses),

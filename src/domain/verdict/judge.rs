@@ -141,18 +141,27 @@ fn business_values(
     names: &Names<'_>,
     t: &VerdictThresholds,
 ) -> Outcome {
-    let value = |values: &[Option<f64>]| {
-        values
+    // A sum (or a count of samples) grows with the version's share of the traffic: compare it
+    // per invocation, so that a 10% canary is not "9× lower" for that reason alone.
+    let per_invocation = matches!(metric.statistic.as_str(), "Sum" | "SampleCount");
+    let value = |values: &[Option<f64>], minute: &Minute| {
+        let v = values
             .get(index)
             .copied()
             .flatten()
-            .filter(|v| v.is_finite())
+            .filter(|v| v.is_finite())?;
+        if per_invocation {
+            (minute.invocations > 0).then(|| v / minute.invocations as f64)
+        } else {
+            Some(v)
+        }
     };
     let (mut new, mut old): (Vec<f64>, Vec<f64>) = paired
         .business_new
         .iter()
-        .zip(&paired.business_old)
-        .filter_map(|(n, o)| Some((value(n)?, value(o)?)))
+        .zip(&paired.new)
+        .zip(paired.business_old.iter().zip(&paired.old))
+        .filter_map(|((n, nm), (o, om))| Some((value(n, nm)?, value(o, om)?)))
         .unzip();
     let lower = metric.worse == Worse::Lower;
     let minutes = new.len();

@@ -508,3 +508,41 @@ fn throttles_on_both_versions_compare_their_shares() {
         throttles.reason
     );
 }
+
+/// A business `Sum` judged per minute (the default `kind`) is compared per invocation: a 10%
+/// canary placing as many orders per request as the current version is not "9× lower", and
+/// one placing far fewer per request fails.
+#[test]
+fn a_business_sum_per_minute_is_compared_per_invocation_of_each_version() {
+    let orders: super::BusinessMetric = toml::from_str(
+        r#"
+        name = "orders placed"
+        namespace = "Shop"
+        metric_name = "OrdersPlaced"
+        worse = "lower"
+        "#,
+    )
+    .expect("metric");
+    let with_orders = |version: &str, inv: f64, per_invocation: f64| {
+        let mut s = series(version, &steady(20, inv, 0.0, 100.0, 200.0));
+        for (i, p) in s.points.iter_mut().enumerate() {
+            p.business = vec![Some(inv * per_invocation * (1.0 + 0.05 * jitter(i)))];
+        }
+        s
+    };
+    let thresholds = VerdictThresholds {
+        business: vec![orders],
+        ..VerdictThresholds::default()
+    };
+    let judged = |new_rate: f64| {
+        let v = judge(
+            &with_orders("6", 900.0, 0.5),
+            &with_orders("7", 100.0, new_rate),
+            Some(start()),
+            &thresholds,
+        );
+        metric(&v, MetricKind::Business).judgement
+    };
+    assert_ne!(judged(0.5), Judgement::Fail, "same orders per request");
+    assert_eq!(judged(0.2), Judgement::Fail, "far fewer orders per request");
+}
