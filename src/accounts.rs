@@ -36,6 +36,7 @@ impl Reach {
 }
 
 /// What connecting every watched profile gave.
+#[derive(Default)]
 pub struct Connected {
     /// One reader per profile and region, at most one per account and region.
     pub readers: Vec<AwsReader>,
@@ -72,16 +73,11 @@ pub async fn connect_all(reach: &Reach, identify: bool) -> Result<Connected, Fai
         if let Some(only) = accounts.pop() {
             return only.readers.map(|readers| Connected {
                 readers,
-                unreachable: Vec::new(),
-                notes: Vec::new(),
+                ..Connected::default()
             });
         }
     }
-    let mut connected = Connected {
-        readers: Vec::new(),
-        unreachable: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut connected = Connected::default();
     for account in accounts {
         match account.readers {
             Ok(readers) => connected.add(readers),

@@ -49,30 +49,43 @@ fn queries_per_version(req: &MetricsRequest) -> usize {
 /// more request.
 const DATAPOINTS_PER_PAGE: usize = 100_800;
 
-/// How many GetMetricData requests `build_queries` makes of `requests` over `minutes`,
+/// Which versions go in which GetMetricData call: `(request, version)` indexes, at most
+/// [`MAX_QUERIES_PER_CALL`] queries a call, a version's queries never straddling two calls
+/// (the expression needs its inputs in its call).
+fn packed(requests: &[&MetricsRequest]) -> Vec<Vec<(usize, usize)>> {
+    let mut calls: Vec<Vec<(usize, usize)>> = Vec::new();
+    let (mut current, mut queries) = (Vec::new(), 0);
+    for (r, req) in requests.iter().enumerate() {
+        let wanted = queries_per_version(req);
+        for v in 0..req.versions.len() {
+            if queries + wanted > MAX_QUERIES_PER_CALL && !current.is_empty() {
+                calls.push(std::mem::take(&mut current));
+                queries = 0;
+            }
+            current.push((r, v));
+            queries += wanted;
+        }
+    }
+    if !current.is_empty() {
+        calls.push(current);
+    }
+    calls
+}
+
+/// How many GetMetricData requests [`build_queries`] makes of `requests` over `minutes`,
 /// pages included (the tokens to take from the CloudWatch budget before sending them).
 pub fn metric_calls<'a>(
     requests: impl IntoIterator<Item = &'a MetricsRequest>,
     minutes: usize,
 ) -> usize {
-    let mut calls: Vec<usize> = Vec::new();
-    let mut current = 0;
-    for req in requests {
-        let wanted = queries_per_version(req);
-        for _ in &req.versions {
-            if current + wanted > MAX_QUERIES_PER_CALL {
-                calls.push(current);
-                current = 0;
-            }
-            current += wanted;
-        }
-    }
-    if current > 0 {
-        calls.push(current);
-    }
-    calls
+    let requests: Vec<&MetricsRequest> = requests.into_iter().collect();
+    packed(&requests)
         .into_iter()
-        .map(|queries| {
+        .map(|call| {
+            let queries: usize = call
+                .iter()
+                .map(|(r, _)| queries_per_version(requests[*r]))
+                .sum();
             (queries * minutes.max(1))
                 .div_ceil(DATAPOINTS_PER_PAGE)
                 .max(1)
@@ -80,24 +93,20 @@ pub fn metric_calls<'a>(
         .sum()
 }
 
-/// All queries for `requests`, split into calls of at most [`MAX_QUERIES_PER_CALL`]; a
-/// version's queries never straddle two calls (the expression needs its inputs in its call).
+/// All queries for `requests`, in the calls [`packed`] puts them in.
 pub fn build_queries(requests: &[MetricsRequest]) -> Vec<Vec<MetricDataQuery>> {
-    let mut calls: Vec<Vec<MetricDataQuery>> = Vec::new();
-    let mut current = Vec::new();
-    for (r, req) in requests.iter().enumerate() {
-        for (v, version) in req.versions.iter().enumerate() {
-            let wanted = queries_per_version(req);
-            if current.len() + wanted > MAX_QUERIES_PER_CALL {
-                calls.push(std::mem::take(&mut current));
-            }
-            current.extend(version_queries(&prefix(r, v), req, version));
-        }
-    }
-    if !current.is_empty() {
-        calls.push(current);
-    }
-    calls
+    let refs: Vec<&MetricsRequest> = requests.iter().collect();
+    packed(&refs)
+        .into_iter()
+        .map(|call| {
+            call.into_iter()
+                .flat_map(|(r, v)| {
+                    let req = &requests[r];
+                    version_queries(&prefix(r, v), req, &req.versions[v])
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn version_queries(prefix: &str, req: &MetricsRequest, version: &str) -> Vec<MetricDataQuery> {

@@ -121,6 +121,15 @@ pub struct DeploymentView {
 }
 
 impl DeploymentView {
+    /// When traffic started shifting: the plan's start, else the target's AllowTraffic start
+    /// (which also covers deployments that have ended).
+    pub fn traffic_start(&self) -> Option<DateTime<Utc>> {
+        self.plan
+            .as_ref()
+            .map(|p| p.traffic_start)
+            .or_else(|| self.target.value().and_then(LambdaTarget::traffic_start))
+    }
+
     /// The alarms, if fetched, as plain alarms.
     pub fn alarm_list(&self) -> impl Iterator<Item = &Alarm> {
         self.alarms.value().into_iter().flatten().map(|a| &a.alarm)

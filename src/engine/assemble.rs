@@ -37,10 +37,7 @@ impl ShownMinutes {
         match self {
             Self::Last(minutes) => Some(MetricWindow::last_minutes(now, minutes).start),
             Self::SinceTrafficStart => view
-                .plan
-                .as_ref()
-                .map(|p| p.traffic_start)
-                .or_else(|| view.target.value().and_then(LambdaTarget::traffic_start))
+                .traffic_start()
                 .or(view.deployment.start_time)
                 .or(view.deployment.create_time),
         }

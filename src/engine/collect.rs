@@ -244,12 +244,12 @@ async fn round_four<R: DeploymentReader>(
     // The verdict sees every minute of its deployment whatever the minutes shown (the same
     // minutes at every look: the latency threshold comes out the same on every run).
     let minutes = if options.rules.verdict.enabled {
-        let created = watch
+        let measured = watch
             .iter()
             .zip(&subjects)
-            .filter(|(d, s)| s.is_some() && d.status.is_active())
-            .filter_map(|(d, _)| d.create_time.or(d.start_time));
-        verdict_minutes(options.metric_minutes, created, reader.clock().now)
+            .filter(|(_, s)| s.is_some())
+            .map(|(d, _)| d);
+        verdict_minutes(options.metric_minutes, measured, reader.clock().now)
     } else {
         options.metric_minutes
     };

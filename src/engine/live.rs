@@ -517,14 +517,12 @@ fn metrics_window(
 ) -> MetricWindow {
     let shown = schedule.span().minutes();
     let minutes = if verdict.enabled {
-        // Only deployments still running: a stopped one kept on screen (its alias split) is
-        // judged on the minutes shown, or one from yesterday would make every read 24 h long.
-        let created = state
+        let watched = state
             .tracked
             .values()
-            .filter(|t| t.subject().is_some() && t.deployment().status.is_active())
-            .filter_map(|t| t.deployment().create_time.or(t.deployment().start_time));
-        verdict_minutes(shown, created, now)
+            .filter(|t| t.subject().is_some())
+            .map(Tracked::deployment);
+        verdict_minutes(shown, watched, now)
     } else {
         shown
     };

@@ -45,7 +45,7 @@ pub(crate) mod view_tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::VersionMetrics;
+use super::{Deployment, VersionMetrics};
 
 pub use business::{BusinessKind, BusinessMetric, Worse};
 pub use mann_whitney::{UMethod, UTest, mann_whitney_u};
@@ -278,18 +278,22 @@ pub fn slow_threshold(current: &VersionMetrics, created: DateTime<Utc>) -> Optio
 /// there fixes the latency test's threshold.
 pub const MINUTES_BEFORE_DEPLOYMENT: i64 = 15;
 
-/// Minutes of per-version metrics to fetch at `now` so that each verdict sees every minute of
-/// its deployment, from [`MINUTES_BEFORE_DEPLOYMENT`] before the earliest `created` on — at
-/// least the `shown` minutes, at most 24 hours. The verdict must never judge a window: its
-/// evidence would restart when the oldest minutes slide out, and a look would be counted anew.
-pub fn verdict_minutes(
+/// Minutes of per-version metrics to fetch at `now` so that the verdict of each running
+/// deployment of `deployments` sees all its minutes, from [`MINUTES_BEFORE_DEPLOYMENT`] before
+/// it was created (else started) on — at least the `shown` minutes, at most 24 hours. The
+/// verdict must never judge a window: its evidence would restart when the oldest minutes slide
+/// out, and a look would be counted anew. A stopped deployment kept on screen (its alias
+/// split) is judged on the minutes shown, or one from yesterday would make every read 24 h.
+pub fn verdict_minutes<'a>(
     shown: u32,
-    created: impl IntoIterator<Item = DateTime<Utc>>,
+    deployments: impl IntoIterator<Item = &'a Deployment>,
     now: DateTime<Utc>,
 ) -> u32 {
     const DAY: i64 = 24 * 60;
-    let oldest = created
+    let oldest = deployments
         .into_iter()
+        .filter(|d| d.status.is_active())
+        .filter_map(|d| d.create_time.or(d.start_time))
         .map(|c| (now - c).num_minutes() + MINUTES_BEFORE_DEPLOYMENT + 1)
         .max()
         .unwrap_or(0);

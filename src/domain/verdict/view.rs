@@ -3,7 +3,7 @@
 //! view itself (`picture.rs`) carries.
 
 use super::{Verdict, VerdictConfig, judge};
-use crate::domain::{DeploymentView, LambdaTarget};
+use crate::domain::DeploymentView;
 
 /// The verdict of a deployment from what the engine already fetched: its per-version metrics
 /// (current first, then target), the thresholds of its function (`deployment.target.function`)
@@ -17,11 +17,7 @@ pub fn judge_view(view: &DeploymentView, config: &VerdictConfig) -> Option<Verdi
     }
     let series = view.metrics.value()?;
     let (old, new) = (series.first()?, series.get(1)?);
-    let since = view
-        .plan
-        .as_ref()
-        .map(|p| p.traffic_start)
-        .or_else(|| view.target.value().and_then(LambdaTarget::traffic_start))?;
+    let since = view.traffic_start()?;
     let function = view
         .deployment
         .target
