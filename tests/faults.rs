@@ -98,9 +98,13 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
     let home = tempfile::tempdir().expect("home");
     let started = Instant::now();
     let (mut pictures, mut with_errors, mut stale) = (0, 0, 0);
-    // The screen never froze: the longest wait between two pictures stays under the longest
-    // backed-off interval (a minute). How many pictures come depends on how loaded the machine
-    // is (46–50 alone, 13 in a loaded CI run); a freeze does not.
+    // The engine never froze: the longest wait between two pictures stays under the longest
+    // backed-off interval (a minute) plus the longest a call may take with its retries (three
+    // attempts of `call_timeout_secs`) — the worst case when every service is backed off at
+    // once and the call that ends the wait is slow (68 s was seen on a loaded machine). The TUI
+    // ages the picture it has in between, so STALE shows meanwhile. How many pictures come
+    // depends on how loaded the machine is (46–50 alone, 13 in a loaded CI run); a freeze does not.
+    let no_freeze = Duration::from_secs(60 + 3 * u64::from(Limits::default().call_timeout_secs));
     let (mut last_picture, mut longest_gap) = (Instant::now(), Duration::ZERO);
     let mut rollback: Option<tokio::task::JoinHandle<Vec<std::process::Output>>> = None;
     while started.elapsed() < Duration::from_secs(STORM_SECS) {
@@ -134,7 +138,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
         "{pictures} pictures, {with_errors} with failing reads, {stale} STALE, longest gap {longest_gap:?}"
     );
     assert!(
-        pictures >= 5 && longest_gap < Duration::from_secs(60),
+        pictures >= 5 && longest_gap < no_freeze,
         "the engine kept sending pictures: {counts}"
     );
     assert!(
