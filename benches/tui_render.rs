@@ -2,7 +2,7 @@
 //! TestBackend at 200×60 (goal: ≤ 2 ms per frame).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../tests/tui_fixtures/mod.rs"]
+#[path = "../tests/support/tui.rs"]
 mod tui_fixtures;
 
 use std::hint::black_box;

@@ -6,20 +6,15 @@
 //! the other account stays whole. In the TUI (tmux): one table with an ACCOUNT column and
 //! both accounts in the header, and `R` on beta's row rolls back through beta only.
 
-#[path = "common/run.rs"]
-#[allow(dead_code)]
-mod run;
-#[path = "common/stats.rs"]
-mod stats;
-#[path = "common/tmux.rs"]
-mod tmux;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use run::{rollwatch, sandbox_of_accounts};
 use serde_json::Value;
-use stats::account_stats;
+use support::http::account_stats;
+use support::run::{rollwatch, sandbox_of_accounts};
+use support::tmux;
 
 const ALPHA: &str = "123456789012";
 const BETA: &str = "222222222222";

@@ -6,11 +6,10 @@
 
 #[path = "actions/cli.rs"]
 mod cli;
-#[path = "actions/common.rs"]
-mod common;
 #[path = "actions/flows.rs"]
 mod flows;
 #[path = "actions/guards.rs"]
 mod guards;
 #[path = "actions/iam.rs"]
 mod iam;
+mod support;

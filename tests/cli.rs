@@ -3,11 +3,11 @@
 //! the verdict warning against the sandbox, and the clear errors a user gets with no
 //! credentials, an unknown profile or an endpoint that refuses connections.
 
-mod common;
+mod support;
 
-use common::moto::Moto;
-use common::run::{FAKE_CREDS, rollwatch, sandbox};
 use serde_json::Value;
+use support::moto::Moto;
+use support::run::{FAKE_CREDS, rollwatch, sandbox};
 
 fn closed_port_endpoint() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -143,7 +143,7 @@ fn unknown_profile_names_the_profile() {
 fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed() {
     let Some(moto) = Moto::start() else { return };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let deployment_id = rt.block_on(common::moto::seed_canary(&moto.endpoint));
+    let deployment_id = rt.block_on(support::moto::seed_canary(&moto.endpoint));
     let home = tempfile::tempdir().expect("tempdir");
     let out = rollwatch(
         &[
@@ -328,7 +328,7 @@ fn update_alias_against_moto_moves_the_alias_to_one_version() {
     let Some(moto) = Moto::start() else { return };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        common::moto::seed_canary(&moto.endpoint).await;
+        support::moto::seed_canary(&moto.endpoint).await;
         let options = ConnectOptions {
             regions: vec!["us-east-1".into()],
             endpoint_url: Some(moto.endpoint.clone()),

@@ -6,13 +6,8 @@
 //! picture is whole and fresh again within its longest refresh interval. The 5-minute version
 //! with its figures is `FLEET_BENCH_ONLY=faults cargo bench --bench fleet`.
 
-#[path = "common/run.rs"]
-#[allow(dead_code)] // the sandbox helper: this test sets its own faults
-mod run;
-#[path = "common/stats.rs"]
-mod stats;
+mod support;
 
-use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
 
 use rollwatch::aws::{ConnectOptions, Limits, connect};
@@ -20,25 +15,12 @@ use rollwatch::domain::DeploymentStatus;
 use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
+use support::{http, run};
 
 const STORM: &str = "throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05";
 
 /// How long the storm lasts in this test (the bench runs it for 5 minutes).
 const STORM_SECS: u64 = 75;
-
-/// `POST /_sandbox/faults` with `body`, as a script would send it; the response's status line.
-fn post_faults(endpoint: &str, body: &str) -> String {
-    let addr = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    let request = format!(
-        "POST /_sandbox/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    response.lines().next().unwrap_or_default().to_string()
-}
 
 /// An operator's `rollwatch rollback ID --yes`, run again while a try sends nothing (the
 /// deployment could not be read, or its status not confirmed): every try's output.
@@ -70,7 +52,7 @@ fn operator_rolls_back(
             .expect("run rollwatch");
         let done = out.status.success();
         tries.push(out);
-        if done || stats::sandbox_stats(endpoint)["mutating"].as_u64() != Some(0) {
+        if done || http::stats(endpoint)["mutating"].as_u64() != Some(0) {
             break;
         }
     }
@@ -150,7 +132,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
     // Cleared through the endpoint: whole and fresh again within the longest refresh interval
     // (the metrics', 60 s) plus the slowest call's time.
     assert!(
-        post_faults(&endpoint, r#"{"faults": null}"#).contains("200"),
+        http::post_faults(&endpoint, r#"{"faults": null}"#) == 200,
         "faults cleared"
     );
     let cleared = Instant::now();
@@ -203,7 +185,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
         })
         .collect();
     eprintln!("rollback, {} tries: {said:#?}", tries.len());
-    let stats = stats::sandbox_stats(&endpoint);
+    let stats = http::stats(&endpoint);
     let operations = stats["services"]["codedeploy"]["operations"].clone();
     let stops = operations["StopDeployment"]["calls"].as_u64().unwrap_or(0);
     assert_eq!(stops, 1, "StopDeployment sent once: {said:#?}");

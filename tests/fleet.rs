@@ -3,8 +3,7 @@
 //! deployments, except one target read each) and fills in finished rows; the live engine
 //! reports every alias shift the sandbox made, never skipping a step.
 
-#[path = "common/stats.rs"]
-mod stats;
+mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -13,7 +12,7 @@ use rollwatch::aws::{ConnectOptions, Limits, Rate, connect};
 use rollwatch::domain::Picture;
 use rollwatch::engine::{EngineConfig, PictureOptions, Rules, Update, collect_picture, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
-use serde_json::Value;
+use support::{alias, http};
 
 async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
     Sandbox::start(SandboxConfig::loopback(scenario).speed(speed).seed(11))
@@ -34,7 +33,7 @@ fn options(sandbox: &Sandbox, limits: Limits) -> ConnectOptions {
 
 /// Calls per CodeDeploy operation so far.
 fn codedeploy_calls(endpoint: &str) -> BTreeMap<String, u64> {
-    let stats = stats::sandbox_stats(endpoint);
+    let stats = http::stats(endpoint);
     stats["services"]["codedeploy"]["operations"]
         .as_object()
         .map(|ops| {
@@ -117,12 +116,7 @@ fn ground_truth_shifts(sandbox: &Sandbox) -> HashMap<String, Vec<(f64, f64)>> {
         let (Some(function), Some(_)) = (&event.function, &event.deployment_id) else {
             continue;
         };
-        let weights = &event.detail["additional_version_weights"];
-        let share = weights
-            .as_object()
-            .and_then(|m| m.values().next())
-            .and_then(Value::as_f64)
-            .unwrap_or(1.0);
+        let share = alias::event_share(&event.detail);
         out.entry(function.clone())
             .or_default()
             .push((event.sim_time, share));

@@ -9,13 +9,12 @@
 mod api;
 #[path = "sandbox/cli.rs"]
 mod cli;
-#[path = "sandbox/common.rs"]
-mod common;
 #[path = "sandbox/errors.rs"]
 mod errors;
 #[path = "sandbox/hardening.rs"]
 mod hardening;
 #[path = "sandbox/sim.rs"]
 mod sim;
+mod support;
 #[path = "sandbox/telemetry.rs"]
 mod telemetry;

@@ -4,7 +4,7 @@
 //! event log. Plus snapshots of the stop confirmation and of the read-only header and footer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod tui_fixtures;
+mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -13,7 +13,7 @@ use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request}
 use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
-use tui_fixtures as fx;
+use support::tui as fx;
 
 const READ_ONLY: &str = "read-only mode (--read-only): operator actions are disabled";
 

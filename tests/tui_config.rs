@@ -13,7 +13,7 @@ use rollwatch::keymap::{Action, Keymap};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/tui_fixtures/config")
+        .join("tests/fixtures/config")
         .join(name)
 }
 

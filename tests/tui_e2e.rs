@@ -5,14 +5,11 @@
 //! With `--guard` on `slow-canary`: the countdown shows, runs out and the guard's rollback is
 //! audited as the guard's; or `x` cancels it and nothing is sent.
 
-#[path = "common/stats.rs"]
-mod stats;
-#[path = "common/tmux.rs"]
-mod tmux;
+mod support;
 
 use std::time::Duration;
 
-use tmux::{Tmux, mutating_calls, row_weight};
+use support::tmux::{self, Tmux, mutating_calls, row_weight};
 
 #[test]
 fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {

@@ -5,7 +5,7 @@
 //! without `--guard` the key says how to turn it on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod tui_fixtures;
+mod support;
 
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -15,7 +15,7 @@ use rollwatch::actions::{Initiator, Prepared, Request};
 use rollwatch::domain::{Action as Act, Guard, GuardConfig};
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
-use tui_fixtures as fx;
+use support::tui as fx;
 
 const CANARY: &str = "d-CANARY002";
 

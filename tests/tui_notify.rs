@@ -5,12 +5,12 @@
 //! `notify` and in the tmux end-to-end test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod tui_fixtures;
+mod support;
 
 use rollwatch::domain::notify::{Notice, What};
 use rollwatch::domain::{AlarmState, DeploymentStatus, EventStatus, Judgement, Part, Picture};
 use rollwatch::tui::{Command, Model, Msg, update};
-use tui_fixtures as fx;
+use support::tui as fx;
 
 /// The notices `update` asks to deliver for `picture`, taken `secs` after the fixture's.
 fn notices_for(m: &mut Model, mut picture: Picture, secs: i64) -> Vec<Notice> {

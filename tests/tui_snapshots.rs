@@ -2,14 +2,14 @@
 //! plus assertions on what a user must see, and degenerate sizes that must never panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod tui_fixtures;
+mod support;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Model, Msg, update, views};
-use tui_fixtures as fx;
+use support::tui as fx;
 
 fn draw(model: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();

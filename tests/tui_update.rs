@@ -2,7 +2,7 @@
 //! metrics window changes, help, quit, mouse, and the event log built from successive pictures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod tui_fixtures;
+mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
@@ -11,7 +11,7 @@ use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
 use rollwatch::tui::model::Pane;
 use rollwatch::tui::{Model, Msg, update};
-use tui_fixtures as fx;
+use support::tui as fx;
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))

@@ -4,14 +4,13 @@
 //! and the verdict costs a snapshot one GetMetricData call (the latency quantile test's counts)
 //! and nothing else — two identical sandboxes, with and without it (the sandbox's call counters).
 
-#[path = "common/stats.rs"]
-mod stats;
+mod support;
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use stats::sandbox_stats as stats;
+use support::http::stats;
 
 /// `slow-canary` paused twelve minutes in: p99 doubled a minute in, no alarm watches latency.
 async fn slow_canary() -> rollwatch::sandbox::Sandbox {

@@ -8,14 +8,11 @@
 //! requests), and on failing-canary the verdict fails on the error rate no later than the alarm
 //! CodeDeploy acts on.
 
-#[path = "common/run.rs"]
-mod run;
-#[path = "common/watch.rs"]
-mod watch;
+mod support;
 
-use run::{FAKE_CREDS, rollwatch, sandbox};
 use serde_json::Value;
-use watch::{Watch, appeared, ended, finished, of_kind};
+use support::run::{FAKE_CREDS, rollwatch, sandbox};
+use support::watch::{Watch, appeared, ended, finished, of_kind};
 
 /// Starts `scenario` paused, and a watch on it; once the watch has seen the deployments named
 /// by `subjects`, lets simulated time run at `speed` and waits for the watch to end.

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use rollwatch::sandbox::Sandbox;
 use serde_json::Value;
 
-use crate::common::{get_json, mutating, options, sandbox_config};
+use crate::support::actions::{options, sandbox_config};
+use crate::support::http::{mutating, stats_of};
 
 struct Cli {
     sandbox: Arc<Sandbox>,
@@ -62,7 +63,7 @@ impl Cli {
     }
 
     async fn mutating(&self) -> u64 {
-        mutating(&get_json(&self.sandbox, "/_sandbox/stats").await)
+        mutating(&stats_of(&self.sandbox).await)
     }
 
     fn audit(&self) -> Vec<Value> {
@@ -199,7 +200,7 @@ async fn read_only_sends_zero_mutating_requests_whatever_is_attempted() {
         stdout.contains("read_only = true in [profiles.default]"),
         "{stdout}"
     );
-    let stats = get_json(&cli.sandbox, "/_sandbox/stats").await;
+    let stats = stats_of(&cli.sandbox).await;
     assert_eq!(mutating(&stats), 0, "{stats}");
     assert_eq!(cli.audit().len(), 7, "every attempt is audited");
 }

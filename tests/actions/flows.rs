@@ -4,7 +4,7 @@
 use rollwatch::actions::{Outcome, Request};
 use rollwatch::domain::{ContinueRequest, SplitResolution};
 
-use crate::common::env;
+use crate::support::actions::env;
 
 #[tokio::test]
 async fn rollback_returns_the_alias_to_100_percent_old() {
@@ -179,7 +179,9 @@ async fn promote_now_is_refused_for_cloudformation_deployments() {
     );
 }
 
-async fn waiting_billing_hook(approve: bool) -> (crate::common::Env, rollwatch::actions::Report) {
+async fn waiting_billing_hook(
+    approve: bool,
+) -> (crate::support::actions::Env, rollwatch::actions::Report) {
     let env = env("hook-failure", None).await;
     env.sandbox.advance(5.0);
     let request = Request::Continue {

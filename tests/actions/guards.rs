@@ -6,7 +6,8 @@ use rollwatch::actions::{Outcome, Request};
 use rollwatch::aws::DeploymentWriter;
 use rollwatch::domain::{FailureKind, SplitResolution};
 
-use crate::common::{env, mutating};
+use crate::support::actions::env;
+use crate::support::http::mutating;
 
 #[tokio::test]
 async fn the_revision_id_race_is_reported_and_never_overwritten() {
@@ -87,7 +88,10 @@ async fn access_denied_names_the_missing_iam_action_and_is_audited() {
         .find(|c| c.call == "codedeploy:StopDeployment")
         .unwrap();
     assert_eq!(stop.error.as_ref().unwrap().kind, "access_denied");
-    assert_eq!(record.initiator, crate::common::context(false).initiator);
+    assert_eq!(
+        record.initiator,
+        crate::support::actions::context(false).initiator
+    );
 }
 
 #[tokio::test]
@@ -180,11 +184,12 @@ async fn an_audit_write_failure_is_reported_not_swallowed() {
 
 #[tokio::test]
 async fn read_only_mode_constructs_no_writer() {
-    let sandbox = rollwatch::sandbox::Sandbox::start(crate::common::sandbox_config("calm", None))
-        .await
-        .unwrap();
+    let sandbox =
+        rollwatch::sandbox::Sandbox::start(crate::support::actions::sandbox_config("calm", None))
+            .await
+            .unwrap();
     let refused = rollwatch::aws::connect_writer(
-        &crate::common::options(&sandbox),
+        &crate::support::actions::options(&sandbox),
         "us-east-1",
         &rollwatch::aws::Mode::ReadOnly("--read-only".into()),
     )
@@ -195,7 +200,7 @@ async fn read_only_mode_constructs_no_writer() {
         "{}",
         failure.message
     );
-    let stats = crate::common::get_json(&sandbox, "/_sandbox/stats").await;
+    let stats = crate::support::http::stats_of(&sandbox).await;
     assert_eq!(stats["calls"], 0, "{stats}");
 }
 
@@ -219,7 +224,7 @@ async fn cancelling_the_follow_still_writes_the_audit_line() {
     let env = env("failing-canary", None).await;
     env.sandbox.advance(60.0);
     let follow = rollwatch::actions::Follow {
-        pause: std::sync::Arc::new(crate::common::Advance(env.sandbox.clone(), 15.0)),
+        pause: std::sync::Arc::new(crate::support::actions::Advance(env.sandbox.clone(), 15.0)),
         max_polls: 400,
         cancel: tokio_util::sync::CancellationToken::new(),
     };
@@ -262,7 +267,7 @@ async fn an_action_is_prepared_on_the_status_read_again_not_the_picture_s() {
         &env.writer,
         &view,
         &Request::Rollback,
-        crate::common::context(false),
+        crate::support::actions::context(false),
     )
     .await;
     let why = prepared.refusal().expect("refused on the fresh status");
@@ -277,9 +282,12 @@ async fn an_action_is_prepared_on_the_status_read_again_not_the_picture_s() {
 #[tokio::test]
 async fn a_stop_that_gets_no_answer_may_have_been_applied_and_is_checked() {
     // StopDeployment answers after 3 s; the write side gives up after 1 s.
-    let env =
-        crate::common::env_with_timeout("failing-canary", Some("latency@StopDeployment=3s"), 1)
-            .await;
+    let env = crate::support::actions::env_with_timeout(
+        "failing-canary",
+        Some("latency@StopDeployment=3s"),
+        1,
+    )
+    .await;
     env.sandbox.advance(60.0);
     let report = env.run("checkout", Request::Stop).await;
     assert_eq!(report.outcome, Outcome::Failed);

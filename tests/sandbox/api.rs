@@ -9,7 +9,7 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
 
-use crate::common::{codedeploy, lambda, sdk, start, start_toml};
+use crate::support::sdk::{codedeploy, lambda, sdk, start, start_toml};
 
 const EMPTY: &str = "description = \"empty\"\nhistory_minutes = 0\n";
 

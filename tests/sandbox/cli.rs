@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::common::start;
+use crate::support::sdk::start;
 
 fn aws_cli() -> Option<String> {
     match std::env::var("ROLLWATCH_AWS_CLI") {

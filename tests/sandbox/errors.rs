@@ -3,7 +3,8 @@
 
 use rollwatch::sandbox::{Sandbox, SandboxError, scenario};
 
-use crate::common::{config, header, lambda, raw, scenario_file, start, start_toml};
+use crate::support::http::{header, raw};
+use crate::support::sdk::{config, lambda, scenario_file, start, start_toml};
 
 const CD: &str = "CodeDeploy_20141006";
 

@@ -10,7 +10,8 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use crate::common::{codedeploy, config, lambda, raw, sdk, start};
+use crate::support::http::raw;
+use crate::support::sdk::{codedeploy, config, lambda, sdk, start};
 use rollwatch::sandbox::Sandbox;
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -338,7 +339,7 @@ async fn simple_cross_site_requests_cannot_write() {
         let (status, h, reply) = raw(&sandbox, method, path, &headers, body).await;
         assert_eq!(status, 415, "{method} {path}: {reply}");
         assert_eq!(
-            crate::common::header(&h, "x-amzn-errortype"),
+            crate::support::http::header(&h, "x-amzn-errortype"),
             Some("UnsupportedMediaTypeException")
         );
         assert!(reply.contains("Content-Type: application/json"), "{reply}");

@@ -4,7 +4,8 @@
 
 use aws_sdk_codedeploy::types::{DeploymentCreator, DeploymentStatus, LifecycleEventStatus};
 
-use crate::common::{codedeploy, deployments_of, lambda, raw, shifts, start, start_toml};
+use crate::support::http::raw;
+use crate::support::sdk::{codedeploy, deployments_of, lambda, shifts, start, start_toml};
 
 const GROUPS: [(&str, &str); 9] = [
     ("g0", "CodeDeployDefault.LambdaAllAtOnce"),

@@ -4,7 +4,7 @@
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, StateValue};
 use aws_smithy_types::DateTime;
 
-use crate::common::{codedeploy, deployments_of, sdk, start};
+use crate::support::sdk::{codedeploy, deployments_of, sdk, start};
 
 fn query(
     id: &str,

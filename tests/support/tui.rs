@@ -2,7 +2,7 @@
 //! (2026-11-22 02:30:00 UTC): a healthy linear, a failing canary with its alarm in ALARM, a
 //! stopped deployment that left its alias split, and a finished deployment with the rollback it
 //! caused.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // the benches use a part of it
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rollwatch::domain::{

@@ -1,6 +1,6 @@
-//! Shared helpers: a frozen-clock sandbox, rollwatch's own reader and writer pointed at it, the
-//! picture's view of a deployment, an executor whose follow advances the sandbox clock instead of
-//! sleeping, and raw `/_sandbox/*` queries.
+//! The actions tests' environment: a frozen-clock sandbox, rollwatch's own reader and writer
+//! pointed at it, the picture's view of a deployment, an executor whose follow advances the sandbox clock instead of
+//! sleeping, and the sandbox's call counters.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +14,6 @@ use rollwatch::domain::DeploymentView;
 use rollwatch::engine::{PictureOptions, collect_picture};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A sandbox with rollwatch's reader, writer and an executor writing to a temp audit log.
 pub struct Env {
@@ -27,7 +26,7 @@ pub struct Env {
 }
 
 pub fn sandbox_config(scenario: &str, faults: Option<&str>) -> SandboxConfig {
-    let config = SandboxConfig::loopback(scenario).speed(0.0).seed(7);
+    let config = super::sdk::config(scenario);
     match faults {
         Some(rules) => config.faults(rules),
         None => config,
@@ -152,24 +151,6 @@ impl Env {
     }
 
     pub async fn stats(&self) -> Value {
-        get_json(&self.sandbox, "/_sandbox/stats").await
+        super::http::stats_of(&self.sandbox).await
     }
-}
-
-/// GET a `/_sandbox/*` endpoint as JSON.
-pub async fn get_json(sandbox: &Sandbox, path: &str) -> Value {
-    let addr = sandbox.endpoint().trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    let _ = stream.read_to_end(&mut buf).await;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
-/// Mutating calls the sandbox has seen so far.
-pub fn mutating(stats: &Value) -> u64 {
-    stats["mutating"].as_u64().unwrap()
 }

@@ -1,6 +1,5 @@
-//! Shared helpers: starting a sandbox, SDK clients on it, raw HTTP, ground-truth queries.
-
-use std::fmt::Write as _;
+//! The sandbox through the AWS SDK: a frozen-clock sandbox started from a built-in scenario or
+//! scenario text, the SDK clients on it, and what its ground truth and CodeDeploy say happened.
 
 use std::io::Write;
 
@@ -8,7 +7,6 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_types::region::Region;
 use rollwatch::sandbox::{Sandbox, SandboxConfig, observe::Event};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A frozen-clock sandbox on an ephemeral loopback port.
 pub fn config(scenario: &str) -> SandboxConfig {
@@ -54,56 +52,6 @@ pub async fn lambda(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&sdk(sandbox).await)
 }
 
-/// A raw HTTP/1.1 exchange: (status, headers lowercased, body). `Host` is the sandbox's address
-/// unless `headers` holds one.
-pub async fn raw(
-    sandbox: &Sandbox,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, Vec<(String, String)>, String) {
-    let addr = sandbox.endpoint().trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    // The sandbox's own address unless the test names another Host.
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-        let _ = write!(req, "Host: {addr}\r\n");
-    }
-    for (k, v) in headers {
-        let _ = write!(req, "{k}: {v}\r\n");
-    }
-    req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut buf = Vec::new();
-    let _ = stream.read_to_end(&mut buf).await;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (status, headers, body.to_owned())
-}
-
-/// A header of a raw response.
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// The codedeploy-driven alias weights of a deployment: (seconds after its first shift, % on
 /// the target), from the ground truth.
 pub fn shifts(events: &[Event], deployment_id: &str) -> Vec<(f64, f64)> {
@@ -120,15 +68,7 @@ pub fn shifts(events: &[Event], deployment_id: &str) -> Vec<(f64, f64)> {
     };
     mine.iter()
         .map(|e| {
-            let weights = e.detail["additional_version_weights"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            let pct = weights
-                .values()
-                .next()
-                .and_then(serde_json::Value::as_f64)
-                .map_or(100.0, |w| (w * 100.0).round());
+            let pct = (super::alias::event_share(&e.detail) * 100.0).round();
             (e.sim_time - t0, pct)
         })
         .collect()

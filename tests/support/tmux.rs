@@ -105,9 +105,7 @@ pub fn row_weight(screen: &str, subject: &str) -> Option<u32> {
 
 /// Mutating calls the sandbox has received so far.
 pub fn mutating_calls(endpoint: &str) -> u64 {
-    super::stats::sandbox_stats(endpoint)["mutating"]
-        .as_u64()
-        .expect("mutating count")
+    super::http::mutating(&super::http::stats(endpoint))
 }
 
 /// Whether tmux can run here; on CI it must (scripts/test installs it).

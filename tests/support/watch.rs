@@ -1,6 +1,6 @@
 //! `rollwatch watch --all --json` run as a child process against the sandbox, its stdout read
 //! line by line as it comes (so a test can move the sandbox's clock while it watches), each line
-//! checked to be one JSON event. Included with `#[path]` next to `common/run.rs` as `run`.
+//! checked to be one JSON event.
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Child, Stdio};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::run::{FAKE_CREDS, command};
+use super::run::{FAKE_CREDS, command};
 
 /// Longest a watch may run before the test gives up (and kills it).
 const WATCH_LIMIT: Duration = Duration::from_secs(60);
