@@ -248,9 +248,7 @@ fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
         header.contains("alpha (123456789012)") && header.contains("beta (222222222222)"),
         "{screen}"
     );
-    tmux.keys("/");
-    tmux.keys("beta");
-    tmux.keys("Enter");
+    tmux.filter("beta");
     tmux.keys("R");
     let modal = tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
         s.contains("ROLL BACK profile-api:live?")
@@ -259,8 +257,7 @@ fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
         modal.contains(BETA),
         "the confirmation names beta's account: {modal}"
     );
-    std::thread::sleep(Duration::from_millis(400));
-    tmux.keys("y");
+    tmux.confirm("y");
     tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
         s.contains("rolled back:")
     });
@@ -279,8 +276,7 @@ fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
         account_stats(&endpoint, ALPHA)["mutating"].as_u64(),
         Some(0)
     );
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    tmux.quit();
     rt.block_on(sandbox.shutdown());
 }
 

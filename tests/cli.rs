@@ -6,69 +6,51 @@
 mod support;
 
 use serde_json::Value;
+use support::assert_says;
 use support::moto::Moto;
-use support::run::{FAKE_CREDS, rollwatch, sandbox};
+use support::run::{FAKE_CREDS, Shell, failing_quietly, ndjson, rollwatch, stderr, stdout};
 
-fn closed_port_endpoint() -> String {
+/// `rollwatch snapshot args… --region us-east-1 --endpoint-url <a closed port>` with `env`:
+/// its exit code and stderr.
+fn snapshot_unreachable(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    format!("http://127.0.0.1:{port}")
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut all = vec!["snapshot"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--region", "us-east-1", "--endpoint-url", &endpoint]);
+    let out = rollwatch(&all, env, home.path());
+    assert!(out.stdout.is_empty(), "said once, on stderr");
+    (out.status.code(), stderr(&out))
 }
 
 #[test]
 fn unreachable_endpoint_is_one_clear_line_and_exit_4() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = closed_port_endpoint();
-    let out = rollwatch(
+    let (code, stderr) = snapshot_unreachable(&[], &FAKE_CREDS);
+    assert_eq!(code, Some(4), "stderr: {stderr}");
+    // Says what to check.
+    assert_says(
+        &stderr,
         &[
-            "snapshot",
-            "--region",
-            "us-east-1",
+            "endpoint unreachable",
             "--endpoint-url",
-            &endpoint,
+            "connection refused",
         ],
-        &FAKE_CREDS,
-        home.path(),
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
-    assert!(stderr.contains("endpoint unreachable"), "{stderr}");
-    assert!(
-        stderr.contains("--endpoint-url"),
-        "says what to check: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     one_short_line(&stderr);
-    assert!(stderr.contains("connection refused"), "{stderr}");
-    assert!(out.stdout.is_empty(), "said once, on stderr");
 }
 
 #[test]
 fn with_v_the_sdks_whole_error_chain_is_on_stderr_too() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = closed_port_endpoint();
-    let out = rollwatch(
-        &[
-            "snapshot",
-            "-v",
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            &endpoint,
-        ],
-        &FAKE_CREDS,
-        home.path(),
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
-    assert!(
-        stderr.contains("call failed before AWS answered"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("tcp connect error"),
-        "the SDK's chain: {stderr}"
+    let (code, stderr) = snapshot_unreachable(&["-v"], &FAKE_CREDS);
+    assert_eq!(code, Some(4), "stderr: {stderr}");
+    // The SDK's chain.
+    assert_says(
+        &stderr,
+        &["call failed before AWS answered", "tcp connect error"],
     );
     assert!(
         stderr
@@ -100,32 +82,20 @@ fn a_name_that_is_not_a_region_is_refused_with_the_nearest_ones() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
     one_short_line(&stderr);
-    assert!(
-        stderr.contains("`us-east1` is not an AWS region name"),
-        "{stderr}"
+    assert_says(
+        &stderr,
+        &[
+            "`us-east1` is not an AWS region name",
+            "did you mean us-east-1",
+        ],
     );
-    assert!(stderr.contains("did you mean us-east-1"), "{stderr}");
 }
 
 #[test]
 fn missing_credentials_say_how_to_log_in() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = closed_port_endpoint();
-    let out = rollwatch(
-        &[
-            "snapshot",
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            &endpoint,
-        ],
-        &[],
-        home.path(),
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
-    assert!(stderr.contains("no valid credentials"), "{stderr}");
-    assert!(stderr.contains("aws sso login"), "{stderr}");
+    let (code, stderr) = snapshot_unreachable(&[], &[]);
+    assert_eq!(code, Some(4), "stderr: {stderr}");
+    assert_says(&stderr, &["no valid credentials", "aws sso login"]);
     one_short_line(&stderr);
 }
 
@@ -135,8 +105,7 @@ fn unknown_profile_names_the_profile() {
     let out = rollwatch(&["snapshot", "--profile", "nope"], &[], home.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "stderr: {stderr}");
-    assert!(stderr.contains("profile nope"), "{stderr}");
-    assert!(stderr.contains("--region"), "{stderr}");
+    assert_says(&stderr, &["profile nope", "--region"]);
 }
 
 #[test]
@@ -217,26 +186,11 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
 
 #[test]
 fn watch_follows_a_failing_canary_to_its_rollback_and_exits_1_with_ndjson() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("failing-canary", 30.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
-        "watch",
-        "--all",
-        "--json",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shell = Shell::start("failing-canary", 30.0);
+    let out = shell.rollwatch(&["watch", "--all", "--json"]);
+    let stdout = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "rolled back; {stdout}");
-    let events: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    let events = ndjson(&out);
     assert!(
         events
             .iter()
@@ -255,55 +209,23 @@ fn watch_follows_a_failing_canary_to_its_rollback_and_exits_1_with_ndjson() {
             .is_some_and(|t| t.contains("Stopped") && t.contains("rolled back by")),
         "{finished}"
     );
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn watch_of_an_unknown_deployment_exits_3() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("calm", 0.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
-        "watch",
-        "d-NOSUCHONE",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let shell = Shell::start("calm", 0.0);
+    let out = shell.rollwatch(&["watch", "d-NOSUCHONE"]);
+    let stderr = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("not found"), "{stderr}");
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn snapshot_warns_when_the_verdict_fails_and_no_alarm_catches_it() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("slow-canary", 0.0));
+    let shell = Shell::start("slow-canary", 0.0);
     // Twelve minutes into the canary: p99 doubled a minute in, no alarm watches latency.
-    sandbox.advance(12.0 * 60.0);
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
-        "snapshot",
-        "--json",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_str(&stdout).expect("JSON");
+    shell.sandbox().advance(12.0 * 60.0);
+    let doc = shell.snapshot(&[]);
     let warnings: Vec<String> = doc["regions"][0]["deployments"]
         .as_array()
         .expect("deployments")
@@ -319,7 +241,6 @@ fn snapshot_warns_when_the_verdict_fails_and_no_alarm_catches_it() {
         verdict.contains("CodeDeploy's alarms are not catching this"),
         "{verdict}"
     );
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
@@ -359,44 +280,24 @@ fn update_alias_against_moto_moves_the_alias_to_one_version() {
 
 #[test]
 fn watch_with_fail_on_verdict_exits_2_on_a_slow_canary_no_alarm_catches() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("slow-canary", 30.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
-        "watch",
-        "--all",
-        "--json",
-        "--fail-on-verdict",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shell = Shell::start("slow-canary", 30.0);
+    let out = shell.rollwatch(&["watch", "--all", "--json", "--fail-on-verdict"]);
+    let stdout = stdout(&out);
     assert_eq!(out.status.code(), Some(2), "verdict Fail; {stdout}");
-    let last: Value = stdout
-        .lines()
-        .last()
-        .map(|l| serde_json::from_str(l).expect("NDJSON"))
-        .expect("events");
+    let last = ndjson(&out).pop().expect("events");
     assert_eq!(last["kind"], "verdict", "{stdout}");
     assert_eq!(last["verdict"], "fail");
     assert!(
         last["text"].as_str().unwrap_or_default().contains("p99"),
         "{stdout}"
     );
-    rt.block_on(sandbox.shutdown());
 }
 
 /// `business-canary`: failed orders quadruple on v2 while errors and latency stay flat.
 #[test]
 fn watch_with_fail_on_verdict_fails_on_a_business_metric_while_errors_and_latency_are_flat() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let live = rt.block_on(sandbox("business-canary", 30.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let config = home.path().join("config.toml");
+    let live = Shell::start("business-canary", 30.0);
+    let config = live.home.path().join("config.toml");
     std::fs::write(
         &config,
         r#"
@@ -409,28 +310,18 @@ kind = "count"
 "#,
     )
     .expect("config");
-    let endpoint = live.endpoint();
     let config = config.to_string_lossy();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
+    let out = live.rollwatch(&[
         "--config",
         &config,
         "watch",
         "--all",
         "--json",
         "--fail-on-verdict",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    ]);
+    let stdout = stdout(&out);
     assert_eq!(out.status.code(), Some(2), "verdict Fail; {stdout}");
-    let last: Value = stdout
-        .lines()
-        .last()
-        .map(|l| serde_json::from_str(l).expect("NDJSON"))
-        .expect("events");
+    let last = ndjson(&out).pop().expect("events");
     assert_eq!(last["kind"], "verdict", "{stdout}");
     assert_eq!(last["verdict"], "fail");
     let text = last["text"].as_str().unwrap_or_default();
@@ -440,52 +331,19 @@ kind = "count"
         "{stdout}"
     );
     // Without the entry the same canary never fails: nothing else is worse.
-    let plain = rt.block_on(sandbox("business-canary", 0.0));
-    plain.advance(12.0 * 60.0);
-    let endpoint = plain.endpoint();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
-        "snapshot",
-        "--json",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let plain = Shell::start("business-canary", 0.0);
+    plain.sandbox().advance(12.0 * 60.0);
+    let doc = plain.snapshot(&[]);
     let verdict = &doc["regions"][0]["deployments"][0]["verdict"];
     assert_ne!(verdict["overall"], "fail", "{verdict}");
-    rt.block_on(live.shutdown());
-    rt.block_on(plain.shutdown());
 }
 
 #[test]
 fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let home = tempfile::tempdir().expect("tempdir");
-    // failing-canary with an alarm that never fires: v2 keeps failing and stays in flight.
-    let scenario = std::fs::read_to_string("assets/scenarios/failing-canary.toml")
-        .expect("scenario")
-        .replace("threshold = 10\n", "threshold = 1000000\n");
-    let path = home.path().join("failing-quietly.toml");
-    std::fs::write(&path, scenario).expect("scenario file");
-    let sandbox = rt.block_on(sandbox(&path.to_string_lossy(), 0.0));
-    sandbox.advance(300.0);
-    let endpoint = sandbox.endpoint();
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        &endpoint,
-        "snapshot",
-        "--json",
-        "--logs",
-        "3",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home.path());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let picture: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let scenario = failing_quietly();
+    let shell = Shell::start(&scenario.path().to_string_lossy(), 0.0);
+    shell.sandbox().advance(300.0);
+    let picture = shell.snapshot(&["--logs", "3"]);
     let canary = picture["regions"][0]["deployments"]
         .as_array()
         .and_then(|d| {
@@ -507,7 +365,6 @@ fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
             "{message}"
         );
     }
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]

@@ -9,7 +9,10 @@ mod support;
 
 use std::time::Duration;
 
+use support::assert_says;
+use support::run::{Shell, failing_quietly, notices, notify_config};
 use support::tmux::{self, Tmux, mutating_calls, row_weight};
+use support::{alias, sdk};
 
 #[test]
 fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {
@@ -58,15 +61,11 @@ fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {
 
 #[test]
 fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_version() {
-    if !tmux::tmux_or_skip() {
+    let Some(shell) = tmux::shell("failing-canary", 2.0) else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = tmux::sandbox(&rt, "failing-canary", 2.0);
-    let endpoint = sandbox.endpoint();
-    let home = tempfile::tempdir().expect("tempdir");
-    let command = tmux::against(home.path(), &endpoint, "");
-    let tmux = Tmux::start(&command);
+    };
+    let endpoint = shell.endpoint();
+    let tmux = Tmux::against(&shell, "", "");
     let first = tmux.wait_for("the canary", Duration::from_secs(30), |s| {
         s.contains("checkout:live InProgress") && row_weight(s, "checkout:live").is_some()
     });
@@ -85,9 +84,7 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
         s.contains("STOP checkout:live WITHOUT ROLLBACK?")
     });
     assert!(modal.contains("STAYS SPLIT"), "{modal}");
-    // A person reads the confirmation first (keys in its first 300 ms are ignored).
-    std::thread::sleep(Duration::from_millis(400));
-    tmux.keys("n");
+    tmux.confirm("n");
     tmux.wait_for("the cancellation", Duration::from_secs(10), |s| {
         s.contains("cancelled")
     });
@@ -101,85 +98,54 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
     tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
         s.contains("ROLL BACK checkout:live?")
     });
-    std::thread::sleep(Duration::from_millis(400));
-    tmux.keys("y");
+    tmux.confirm("y");
     tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
         s.contains("rolled back:")
     });
-    let alias = rt.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .load()
-            .await;
-        aws_sdk_lambda::Client::new(&config)
-            .get_alias()
-            .function_name("checkout")
-            .name("live")
-            .send()
-            .await
-            .expect("GetAlias")
-    });
-    assert_eq!(alias.function_version(), Some("1"));
-    let weights = alias
-        .routing_config()
-        .and_then(|r| r.additional_version_weights());
-    assert!(
-        weights.is_none_or(std::collections::HashMap::is_empty),
-        "{weights:?}"
-    );
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
-    rt.block_on(sandbox.shutdown());
+    let alias = shell
+        .rt
+        .block_on(async { alias::live(&sdk::lambda(shell.sandbox()).await, "checkout").await });
+    assert_eq!(alias.primary, "1");
+    assert!(alias.is_whole(), "{alias:?}");
+    tmux.quit();
 }
 
 /// `slow-canary` (p99 doubles, no alarm watches latency) with `--guard`, the guard's times cut
 /// short in the config file; the screen once the guard's countdown shows.
-fn guarded_slow_canary(
-    rt: &tokio::runtime::Runtime,
-    home: &std::path::Path,
-) -> (rollwatch::sandbox::Sandbox, Tmux, String) {
-    let sandbox = tmux::sandbox(rt, "slow-canary", 20.0);
-    let endpoint = sandbox.endpoint();
-    let config = home.join("config.toml");
+fn guarded_slow_canary() -> Option<(Shell, Tmux)> {
+    let shell = tmux::shell("slow-canary", 20.0)?;
+    let config = shell.home.path().join("config.toml");
     std::fs::write(&config, "[guard]\nfail_for_secs = 60\ncountdown_secs = 8\n").expect("config");
-    let args = format!("--guard --config {}", config.display());
-    let tmux = Tmux::start(&tmux::against(home, &endpoint, &args));
+    let tmux = Tmux::against(
+        &shell,
+        "",
+        &format!("--guard --config {}", config.display()),
+    );
     let armed = tmux.wait_for("the guard's countdown", Duration::from_secs(90), |s| {
         s.contains("GUARD rolls back d-")
     });
-    assert!(
-        armed.contains("GUARD 60s+8s"),
-        "the header says the guard is on:\n{armed}"
-    );
-    assert!(armed.contains("profile-api:live"), "{armed}");
-    assert!(armed.contains("x cancels"), "{armed}");
-    (sandbox, tmux, endpoint)
+    // The header says the guard is on.
+    assert_says(&armed, &["GUARD 60s+8s", "profile-api:live", "x cancels"]);
+    Some((shell, tmux))
 }
 
 #[test]
 fn the_guard_rolls_back_a_failing_canary_after_its_countdown_and_audits_it() {
-    if !tmux::tmux_or_skip() {
+    let Some((shell, tmux)) = guarded_slow_canary() else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let home = tempfile::tempdir().expect("tempdir");
-    let (sandbox, tmux, endpoint) = guarded_slow_canary(&rt, home.path());
+    };
+    let endpoint = shell.endpoint();
     let before = mutating_calls(&endpoint);
     tmux.wait_for("the guard's rollback", Duration::from_secs(60), |s| {
         s.contains("rolled back:")
     });
     assert!(mutating_calls(&endpoint) > before, "the rollback was sent");
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    tmux.quit();
     // The audit line names the guard and its rule, like a person's rollback names the person.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollwatch"))
         .args(["audit", "--json"])
-        .env("HOME", home.path())
-        .env("ROLLWATCH_STATE_DIR", home.path().join("state"))
+        .env("HOME", shell.home.path())
+        .env("ROLLWATCH_STATE_DIR", shell.home.path().join("state"))
         .output()
         .expect("rollwatch audit");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -194,19 +160,15 @@ fn the_guard_rolls_back_a_failing_canary_after_its_countdown_and_audits_it() {
     assert_eq!(record["outcome"], "done", "{record}");
     assert_eq!(record["initiator"]["kind"], "guard", "{record}");
     let rule = record["initiator"]["rule"].as_str().unwrap_or_default();
-    assert!(rule.contains("verdict FAIL for 60s"), "{rule}");
-    assert!(rule.contains("p99"), "{rule}");
-    rt.block_on(sandbox.shutdown());
+    assert_says(rule, &["verdict FAIL for 60s", "p99"]);
 }
 
 #[test]
 fn cancelling_the_guards_countdown_sends_nothing() {
-    if !tmux::tmux_or_skip() {
+    let Some((shell, tmux)) = guarded_slow_canary() else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let home = tempfile::tempdir().expect("tempdir");
-    let (sandbox, tmux, endpoint) = guarded_slow_canary(&rt, home.path());
+    };
+    let endpoint = shell.endpoint();
     let before = mutating_calls(&endpoint);
     tmux.keys("x");
     let cancelled = tmux.wait_for("the cancellation", Duration::from_secs(10), |s| {
@@ -223,47 +185,29 @@ fn cancelling_the_guards_countdown_sends_nothing() {
     let later = tmux.screen();
     assert!(!later.contains("GUARD rolls back"), "{later}");
     assert!(!later.contains("rolled back:"), "{later}");
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
-    rt.block_on(sandbox.shutdown());
+    tmux.quit();
 }
 
 #[test]
 fn an_alarm_and_the_rollback_it_causes_ring_the_terminal_and_run_the_command_once_each() {
-    if !tmux::tmux_or_skip() {
+    let Some(shell) = tmux::shell("failing-canary", 20.0) else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let home = tempfile::tempdir().expect("tempdir");
-    let sandbox = tmux::sandbox(&rt, "failing-canary", 20.0);
-    let received = home.path().join("notices.jsonl");
-    let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[notify]\ncommand = [\"sh\", \"-c\", \"cat >> {0}; echo >> {0}\"]\n",
-            received.display()
-        ),
-    )
-    .expect("config");
-    let args = format!("--config {}", config.display());
-    let tmux = Tmux::start(&tmux::against(home.path(), &sandbox.endpoint(), &args));
+    };
+    let home = shell.home.path();
+    let received = home.join("notices.jsonl");
+    let config = home.join("config.toml");
+    std::fs::write(&config, notify_config(&received)).expect("config");
+    let tmux = Tmux::against(&shell, "", &format!("--config {}", config.display()));
     // What rollwatch writes to its terminal, bytes as sent (escape sequences included).
-    let raw = home.path().join("terminal.raw");
+    let raw = home.join("terminal.raw");
     tmux.pipe_output(&raw);
     tmux.wait_for("the rollback", Duration::from_secs(90), |s| {
         s.contains("rollback: d-")
     });
     // Let later pictures come: a notice must not repeat.
     std::thread::sleep(Duration::from_secs(5));
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
-    let text = std::fs::read_to_string(&received).unwrap_or_default();
-    let notices: Vec<serde_json::Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a notice as JSON"))
-        .collect();
+    tmux.quit();
+    let notices = notices(&received);
     let of = |kind: &str| notices.iter().filter(|n| n["kind"] == kind).count();
     assert_eq!(of("alarm"), 1, "one notice for the alarm: {notices:#?}");
     assert_eq!(of("ended"), 1, "one for the stopped canary: {notices:#?}");
@@ -284,7 +228,6 @@ fn an_alarm_and_the_rollback_it_causes_ring_the_terminal_and_run_the_command_onc
         "OSC 777 desktop notification written"
     );
     assert!(output.contains('\x07'), "the bell rang");
-    rt.block_on(sandbox.shutdown());
 }
 
 /// The `started HH:MM:SS` time of the selected deployment, as seconds of the day.
@@ -300,15 +243,11 @@ fn started_at(screen: &str) -> Option<i64> {
 
 #[test]
 fn z_shows_every_time_in_the_local_time_zone_and_back() {
-    if !tmux::tmux_or_skip() {
+    let Some(shell) = tmux::shell("calm", 1.0) else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let home = tempfile::tempdir().expect("tempdir");
-    let sandbox = tmux::sandbox(&rt, "calm", 1.0);
-    let command = tmux::against(home.path(), &sandbox.endpoint(), "");
+    };
     // Tokyo has no daylight saving time: always UTC+09:00.
-    let tmux = Tmux::start(&format!("env TZ=Asia/Tokyo {command}"));
+    let tmux = Tmux::against(&shell, "TZ=Asia/Tokyo", "");
     tmux.wait_for("the first picture", Duration::from_secs(30), |s| {
         s.contains("times UTC") && s.contains("shop")
     });
@@ -332,9 +271,7 @@ fn z_shows_every_time_in_the_local_time_zone_and_back() {
     tmux.wait_for("UTC again", Duration::from_secs(10), |s| {
         s.contains("times UTC") && started_at(s) == Some(started_utc)
     });
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(10), |s| s.contains("EXITED 0"));
-    rt.block_on(sandbox.shutdown());
+    tmux.quit();
 }
 
 /// Whether the terminal output in `raw` put `text` on the clipboard (OSC 52).
@@ -347,15 +284,13 @@ fn copied(raw: &std::path::Path, text: &str) -> bool {
 
 #[test]
 fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
-    if !tmux::tmux_or_skip() {
+    let Some(shell) = tmux::shell("failing-canary", 2.0) else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = tmux::sandbox(&rt, "failing-canary", 2.0);
-    let home = tempfile::tempdir().expect("tempdir");
+    };
+    let home = shell.home.path();
     // The "browser" writes down what it was asked to open.
-    let opened = home.path().join("opened.txt");
-    let browser = home.path().join("browser.sh");
+    let opened = home.join("opened.txt");
+    let browser = home.join("browser.sh");
     std::fs::write(
         &browser,
         format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display()),
@@ -365,16 +300,13 @@ fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
         .args(["+x", &browser.to_string_lossy()])
         .status()
         .expect("chmod");
-    let command = tmux::against(home.path(), &sandbox.endpoint(), "");
-    let tmux = Tmux::start(&format!("env BROWSER={} {command}", browser.display()));
-    let raw = home.path().join("terminal.raw");
+    let tmux = Tmux::against(&shell, &format!("BROWSER={}", browser.display()), "");
+    let raw = home.join("terminal.raw");
     tmux.pipe_output(&raw);
     tmux.wait_for("the canary", Duration::from_secs(30), |s| {
         s.contains("checkout:live InProgress")
     });
-    tmux.keys("/");
-    tmux.keys("checkout");
-    tmux.keys("Enter");
+    tmux.filter("checkout");
     tmux.keys("o");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let url = loop {
@@ -401,8 +333,7 @@ fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
     tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
         s.contains("ROLL BACK checkout:live?")
     });
-    std::thread::sleep(Duration::from_millis(400));
-    tmux.keys("y");
+    tmux.confirm("y");
     tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
         s.contains("rolled back:")
     });
@@ -414,38 +345,28 @@ fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
     tmux.wait_for("the sent command copied", Duration::from_secs(10), |s| {
         s.contains("copied the 1 command(s) sent") && copied(&raw, &sent)
     });
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
-    rt.block_on(sandbox.shutdown());
+    tmux.quit();
 }
 
 #[test]
 fn l_shows_the_new_versions_log_lines_with_its_errors_and_v_the_old_ones() {
-    if !tmux::tmux_or_skip() {
+    // failing-canary with an alarm that never fires: the canary stays in flight, failing —
+    // for 10 simulated minutes, a minute at 10x (at 20x a loaded machine saw it succeed first).
+    let scenario = failing_quietly();
+    let Some(shell) = tmux::shell(&scenario.path().to_string_lossy(), 10.0) else {
         return;
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let home = tempfile::tempdir().expect("tempdir");
-    // failing-canary with an alarm that never fires: the canary stays in flight, failing.
-    let scenario = std::fs::read_to_string("assets/scenarios/failing-canary.toml")
-        .expect("scenario")
-        .replace("threshold = 10\n", "threshold = 1000000\n");
-    let path = home.path().join("failing-quietly.toml");
-    std::fs::write(&path, scenario).expect("scenario file");
-    let sandbox = tmux::sandbox(&rt, &path.to_string_lossy(), 20.0);
-    let tmux = Tmux::start(&tmux::against(home.path(), &sandbox.endpoint(), ""));
+    };
+    let tmux = Tmux::against(&shell, "", "");
     tmux.wait_for("the canary", Duration::from_secs(30), |s| {
         s.contains("checkout:live InProgress")
     });
-    tmux.keys("/");
-    tmux.keys("checkout");
-    tmux.keys("Enter");
+    tmux.filter("checkout");
     tmux.keys("l");
     let new = tmux.wait_for("v2's error lines", Duration::from_secs(30), |s| {
         s.contains("Logs checkout:v2 (new)") && s.contains("\"errorMessage\":\"simulated failure")
     });
     assert!(!new.contains(" 0 errors"), "the errors are counted:\n{new}");
-    assert!(new.contains("Version: 2"), "{new}");
+    assert_says(&new, &["Version: 2"]);
     assert!(
         !new.contains("Version: 1"),
         "none of the old version's lines:\n{new}"
@@ -462,7 +383,5 @@ fn l_shows_the_new_versions_log_lines_with_its_errors_and_v_the_old_ones() {
     tmux.wait_for("the event log again", Duration::from_secs(10), |s| {
         s.contains("Events (") && !s.contains("Logs checkout")
     });
-    tmux.keys("q");
-    tmux.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
-    rt.block_on(sandbox.shutdown());
+    tmux.quit();
 }

@@ -11,14 +11,14 @@
 mod support;
 
 use serde_json::Value;
-use support::run::{FAKE_CREDS, rollwatch, sandbox};
+use support::run::{Shell, notices, notify_config};
 use support::watch::{Watch, appeared, ended, finished, of_kind};
 
 /// Starts `scenario` paused, and a watch on it; once the watch has seen the deployments named
 /// by `subjects`, lets simulated time run at `speed` and waits for the watch to end.
 fn watch_to_the_end(scenario: &str, subjects: &[&str], speed: f64) -> (Option<i32>, Vec<Value>) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox(scenario, 0.0));
+    let shell = Shell::start(scenario, 0.0);
+    let sandbox = shell.sandbox();
     let mut watch = Watch::start(&sandbox.endpoint());
     watch.until("the deployments in flight", |events| {
         subjects.iter().all(|s| appeared(events, s).is_some())
@@ -26,7 +26,6 @@ fn watch_to_the_end(scenario: &str, subjects: &[&str], speed: f64) -> (Option<i3
     sandbox.set_speed(speed);
     let (code, events, stderr) = watch.finish();
     assert!(stderr.is_empty(), "{stderr}");
-    rt.block_on(sandbox.shutdown());
     (code, events)
 }
 
@@ -58,10 +57,10 @@ fn watch_all_on_demo_exits_1_for_the_canary_its_alarm_rolled_back() {
 
 #[test]
 fn watch_all_on_hook_failure_exits_1_once_both_hooks_have_failed() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
     // Paused: the watch sees both deployments waiting on their BeforeAllowTraffic hooks, then
     // the clock moves past notifications' failing hook (20 s) and billing's hook timeout (1 h).
-    let sandbox = rt.block_on(sandbox("hook-failure", 0.0));
+    let shell = Shell::start("hook-failure", 0.0);
+    let sandbox = shell.sandbox();
     let mut watch = Watch::start(&sandbox.endpoint());
     watch.until("both deployments", |events| {
         appeared(events, "notifications:").is_some() && appeared(events, "billing:").is_some()
@@ -79,26 +78,24 @@ fn watch_all_on_hook_failure_exits_1_once_both_hooks_have_failed() {
     let billing = appeared(&events, "billing:").expect("billing appeared");
     let outcome = finished(&events, &billing);
     assert!(outcome.is_some_and(|c| c["to"] == "Failed"), "{events:#?}");
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn watch_all_on_stuck_split_at_minute_0_has_nothing_to_follow_and_exits_0() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
     // Minute 0: ledger 8.1.0 was stopped without rollback ten minutes ago (the alias is still
     // split) and 8.1.1 only starts at minute 2. Nothing is in flight: the watch ends at once,
     // and the stop it never saw does not count.
-    let sandbox = rt.block_on(sandbox("stuck-split", 0.0));
+    let shell = Shell::start("stuck-split", 0.0);
+    let sandbox = shell.sandbox();
     let (code, events, stderr) = Watch::start(&sandbox.endpoint()).finish();
     assert_eq!(code, Some(0), "{stderr}\n{events:#?}");
     assert!(of_kind(&events, "status").next().is_none(), "{events:#?}");
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn watch_all_on_stuck_split_at_minute_2_follows_the_next_deployment_to_its_failure() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("stuck-split", 0.0));
+    let shell = Shell::start("stuck-split", 0.0);
+    let sandbox = shell.sandbox();
     sandbox.advance(120.0);
     let mut watch = Watch::start(&sandbox.endpoint());
     watch.until("ledger 8.1.1 appearing", |events| {
@@ -110,23 +107,6 @@ fn watch_all_on_stuck_split_at_minute_2_follows_the_next_deployment_to_its_failu
     assert_eq!(code, Some(1), "{stderr}\n{events:#?}");
     let outcome = finished(&events, &id);
     assert!(outcome.is_some_and(|c| c["to"] == "Failed"), "{events:#?}");
-    rt.block_on(sandbox.shutdown());
-}
-
-/// `rollwatch snapshot --json` against `endpoint`; it must be a complete picture.
-fn snapshot(endpoint: &str, home: &std::path::Path) -> Value {
-    let args = [
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        endpoint,
-        "snapshot",
-        "--json",
-    ];
-    let out = rollwatch(&args, &FAKE_CREDS, home);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    serde_json::from_slice(&out.stdout).expect("snapshot JSON")
 }
 
 /// The view of the deployment in flight for `function`.
@@ -164,21 +144,18 @@ fn assert_passes(doc: &Value, function: &str) {
 
 #[test]
 fn verdict_on_calm_passes_once_both_versions_had_traffic_for_enough_minutes() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("calm", 0.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
+    let shell = Shell::start("calm", 0.0);
+    let sandbox = shell.sandbox();
     // Minute 4: orders-api has shifted since minute -3 (every minute, 10% more).
     sandbox.advance(4.0 * 60.0);
-    assert_passes(&snapshot(&endpoint, home.path()), "orders-api");
+    assert_passes(&shell.snapshot(&[]), "orders-api");
     // Minute 16: search-api (shifting since minute -1) and payments-api (a canary since minute
     // 10, at 10%: 18 invocations a minute) are both in flight; with enough data, identical
     // versions pass.
     sandbox.advance(12.0 * 60.0);
-    let doc = snapshot(&endpoint, home.path());
+    let doc = shell.snapshot(&[]);
     assert_passes(&doc, "search-api");
     assert_passes(&doc, "payments-api");
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
@@ -187,14 +164,12 @@ fn verdict_on_calm_never_fails_at_any_minute() {
     // critical metrics (Bonferroni), so chance differences between identical versions read
     // MARGINAL at worst. Without that correction, search-api read FAIL at minute 9 with this
     // seed (errors 0.45% vs 0.21%, p = 0.039).
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("calm", 0.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
+    let shell = Shell::start("calm", 0.0);
+    let sandbox = shell.sandbox();
     let mut judged = 0;
     for minute in 1..=30 {
         sandbox.advance(60.0);
-        let doc = snapshot(&endpoint, home.path());
+        let doc = shell.snapshot(&[]);
         for view in doc["regions"][0]["deployments"]
             .as_array()
             .into_iter()
@@ -209,7 +184,6 @@ fn verdict_on_calm_never_fails_at_any_minute() {
         }
     }
     assert!(judged >= 20, "the verdict was judged {judged} times");
-    rt.block_on(sandbox.shutdown());
 }
 
 /// Two 30-minute canaries with a trickle of traffic: `trickle` (2 requests a minute, healthy)
@@ -274,16 +248,15 @@ fn verdict_on_a_trickle_of_traffic_is_not_enough_data_and_never_fail() {
     let home = tempfile::tempdir().expect("tempdir");
     let scenario = home.path().join("trickle.toml");
     std::fs::write(&scenario, TRICKLE).expect("write scenario");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox(scenario.to_str().expect("path"), 0.0));
-    let endpoint = sandbox.endpoint();
+    let shell = Shell::start(scenario.to_str().expect("path"), 0.0);
+    let sandbox = shell.sandbox();
     // The new versions get ~0.2 and ~2 requests a minute: far from the 100 invocations needed,
     // at any point of the canary (the shift to 100% comes at minute 30).
     let mut minute = 0;
     for at in [2, 5, 10, 20, 29] {
         sandbox.advance(f64::from(at - minute) * 60.0);
         minute = at;
-        let doc = snapshot(&endpoint, home.path());
+        let doc = shell.snapshot(&[]);
         for function in ["trickle", "sparse"] {
             let view = view_of(&doc, function).unwrap_or_else(|| panic!("{function}: {doc}"));
             let verdict = &view["verdict"];
@@ -304,18 +277,15 @@ fn verdict_on_a_trickle_of_traffic_is_not_enough_data_and_never_fail() {
         assert!(reason.contains("(needs 100)"), "at {at}: {sparse:#}");
     }
     // sparse's new version did fail half its requests: only the traffic guard kept it from FAIL.
-    let doc = snapshot(&endpoint, home.path());
+    let doc = shell.snapshot(&[]);
     let sparse = &metric(view_of(&doc, "sparse").expect("sparse"), "error_rate")["numbers"];
     assert!(sparse["new_count"].as_u64() >= Some(5), "{sparse:#}");
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn verdict_fails_on_the_error_rate_no_later_than_the_alarm_codedeploy_acts_on() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("failing-canary", 0.0));
-    let home = tempfile::tempdir().expect("tempdir");
-    let endpoint = sandbox.endpoint();
+    let shell = Shell::start("failing-canary", 0.0);
+    let sandbox = shell.sandbox();
     // Version 2 fails 30% of its requests from minute 2. Both sides work on whole minutes: the
     // verdict on the per-minute datapoints of closed minutes, the alarm (one 60-s period, 1 of
     // 1) when its period closes. So neither can know before minute 3, and "at the time" means
@@ -326,7 +296,7 @@ fn verdict_fails_on_the_error_rate_no_later_than_the_alarm_codedeploy_acts_on() 
     let (mut verdict_minute, mut alarm_minute) = (None, None);
     let mut id = None;
     for minute in 0..=8 {
-        let doc = snapshot(&endpoint, home.path());
+        let doc = shell.snapshot(&[]);
         let Some(view) = view_of(&doc, "checkout") else {
             assert!(minute > 0, "checkout in flight at minute 0: {doc}");
             break;
@@ -354,7 +324,7 @@ fn verdict_fails_on_the_error_rate_no_later_than_the_alarm_codedeploy_acts_on() 
         "verdict FAIL at minute {verdict_minute}, alarm at minute {alarm_minute}"
     );
     // And the alarm is the one CodeDeploy acted on: the canary was stopped and rolled back.
-    let doc = snapshot(&endpoint, home.path());
+    let doc = shell.snapshot(&[]);
     let recent = doc["regions"][0]["recent"]["value"]
         .as_array()
         .expect("recent");
@@ -364,20 +334,15 @@ fn verdict_fails_on_the_error_rate_no_later_than_the_alarm_codedeploy_acts_on() 
             && d["rollback"]["rollback_deployment_id"].is_string()),
         "{recent:#?}"
     );
-    rt.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn watch_runs_the_notify_command_once_for_the_alarm_and_once_for_the_rollback() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sandbox = rt.block_on(sandbox("failing-canary", 0.0));
+    let shell = Shell::start("failing-canary", 0.0);
+    let sandbox = shell.sandbox();
     let out = tempfile::tempdir().expect("tempdir");
     let received = out.path().join("notices.jsonl");
-    let config = format!(
-        "[notify]\ncommand = [\"sh\", \"-c\", \"cat >> {0}; echo >> {0}\"]\n",
-        received.display()
-    );
-    let mut watch = Watch::start_with_config(&sandbox.endpoint(), Some(&config));
+    let mut watch = Watch::start_with_config(&sandbox.endpoint(), Some(&notify_config(&received)));
     watch.until("the deployments in flight", |events| {
         appeared(events, "checkout:").is_some()
     });
@@ -385,13 +350,7 @@ fn watch_runs_the_notify_command_once_for_the_alarm_and_once_for_the_rollback() 
     sandbox.set_speed(20.0);
     let (code, events, stderr) = watch.finish();
     assert_eq!(code, Some(1), "{stderr}{events:#?}");
-    rt.block_on(sandbox.shutdown());
-    let text = std::fs::read_to_string(&received).unwrap_or_default();
-    let notices: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a notice as JSON"))
-        .collect();
+    let notices = notices(&received);
     let checkout = |kind: &str| {
         notices
             .iter()

@@ -1,6 +1,7 @@
 //! The read side of CloudWatch Logs for the logs pane: the latest lines of one version of a
-//! function, from its log group's streams of that version (Lambda names them
-//! `YYYY/MM/DD/[version]id`), with `FilterLogEvents` under a bucket of its own — 1 request a
+//! function, from its log group's streams of that version started yesterday or today (Lambda
+//! names them `YYYY/MM/DD/[version]id`, with the function's name before `[` in a shared group),
+//! with `FilterLogEvents` under a bucket of its own — 1 request a
 //! second, far below the account's FilterLogEvents quota that other tools share — and at most
 //! a few pages a read. The log group is the function's configured one (GetFunctionConfiguration,
 //! read once per function, in the same bucket) or `/aws/lambda/<function>`.
@@ -97,15 +98,12 @@ impl LogsReader {
         limit: usize,
     ) -> Result<Vec<LogLine>, Failure> {
         let group = self.log_group(function).await?;
+        let shared_by = (group != format!("/aws/lambda/{function}")).then_some(function);
         let since = now - Duration::minutes(LOOK_BACK_MINUTES);
-        // Streams are named by the day they started: today's and, just after midnight,
-        // yesterday's.
-        let mut days = vec![now];
-        if since.date_naive() != now.date_naive() {
-            days.insert(0, since);
-        }
+        // A stream is named by the day its execution environment started, and an environment
+        // keeps logging across midnight for hours: yesterday's streams and today's.
         let mut lines: Vec<LogLine> = Vec::new();
-        for day in days {
+        for day in [now - Duration::days(1), now] {
             let mut token: Option<String> = None;
             for _ in 0..PAGES {
                 self.budget.wait().await;
@@ -113,7 +111,7 @@ impl LogsReader {
                     .logs
                     .filter_log_events()
                     .log_group_name(&group)
-                    .log_stream_name_prefix(stream_prefix(day, version))
+                    .log_stream_name_prefix(stream_prefix(day, shared_by, version))
                     .start_time(since.timestamp_millis())
                     .set_next_token(token.take())
                     .send()

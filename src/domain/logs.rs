@@ -32,10 +32,15 @@ pub fn is_error(message: &str) -> bool {
         || message.contains("Runtime.ExitError")
 }
 
-/// The log stream name prefix of `version`'s streams on `day` (Lambda names them
-/// `YYYY/MM/DD/[version]id`).
-pub fn stream_prefix(day: DateTime<Utc>, version: &str) -> String {
-    format!("{}/[{version}]", day.format("%Y/%m/%d"))
+/// The log stream name prefix of `version`'s streams started on `day`: Lambda names them
+/// `YYYY/MM/DD/[version]id` in the function's own group (`/aws/lambda/<function>`) and
+/// `YYYY/MM/DD/<function>[version]id` in a custom or shared one (`shared_by`).
+pub fn stream_prefix(day: DateTime<Utc>, shared_by: Option<&str>, version: &str) -> String {
+    format!(
+        "{}/{}[{version}]",
+        day.format("%Y/%m/%d"),
+        shared_by.unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
@@ -58,6 +63,11 @@ mod tests {
         );
         assert!(LogLine::new(at, "Task timed out after 3.00 seconds").error);
         assert!(!LogLine::new(at, "START RequestId: abc Version: 2").error);
-        assert_eq!(stream_prefix(at, "2"), "2026/11/28/[2]");
+        assert_eq!(stream_prefix(at, None, "2"), "2026/11/28/[2]");
+        assert_eq!(
+            stream_prefix(at, Some("checkout"), "2"),
+            "2026/11/28/checkout[2]",
+            "a custom log group's streams carry the function's name"
+        );
     }
 }

@@ -24,3 +24,12 @@ pub mod sdk;
 pub mod tmux;
 pub mod tui;
 pub mod watch;
+
+/// Asserts that `text` (an output, a message, a screen) says each of `phrases`, showing the
+/// whole text when one is missing.
+#[track_caller]
+pub fn assert_says(text: &str, phrases: &[&str]) {
+    for phrase in phrases {
+        assert!(text.contains(phrase), "no {phrase:?} in:\n{text}");
+    }
+}

@@ -1,8 +1,9 @@
-//! Shared by the tmux end-to-end tests: the real binary in a detached tmux session (keys in,
-//! screen out), and the sandbox's call counters.
-#![allow(dead_code)]
+//! The tmux driver of the end-to-end tests: the real binary in a detached tmux session (keys
+//! in, screen out), run against a [`Shell`]'s sandbox, and what the tests read off the screen.
 
 use std::process::Command;
+
+use super::run::Shell;
 use std::time::{Duration, Instant};
 
 pub struct Tmux {
@@ -69,6 +70,32 @@ impl Tmux {
             .status();
     }
 
+    /// rollwatch against `shell`'s sandbox with `args`, `env` (`NAME=value …`) before it.
+    pub fn against(shell: &Shell, env: &str, args: &str) -> Self {
+        let command = against(shell.home.path(), &shell.endpoint(), args);
+        Self::start(&format!("env {env} {command}"))
+    }
+
+    /// `q`, and rollwatch exits with 0.
+    pub fn quit(&self) {
+        self.keys("q");
+        self.wait_for("exit", Duration::from_secs(15), |s| s.contains("EXITED 0"));
+    }
+
+    /// Types a confirmation's key `key` as a person does: after reading it (keys in its first
+    /// 300 ms are ignored).
+    pub fn confirm(&self, key: &str) {
+        std::thread::sleep(Duration::from_millis(400));
+        self.keys(key);
+    }
+
+    /// `/`, `text`, Enter: the list filtered to `text`.
+    pub fn filter(&self, text: &str) {
+        self.keys("/");
+        self.keys(text);
+        self.keys("Enter");
+    }
+
     /// Polls the screen until `found` says yes, or panics with the last screen.
     pub fn wait_for(&self, what: &str, timeout: Duration, found: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;
@@ -121,18 +148,10 @@ pub fn tmux_or_skip() -> bool {
     false
 }
 
-/// The sandbox with `scenario` on a free loopback port, at `speed`.
-pub fn sandbox(
-    rt: &tokio::runtime::Runtime,
-    scenario: &str,
-    speed: f64,
-) -> rollwatch::sandbox::Sandbox {
-    rt.block_on(rollwatch::sandbox::Sandbox::start(
-        rollwatch::sandbox::SandboxConfig::loopback(scenario)
-            .speed(speed)
-            .seed(5),
-    ))
-    .expect("sandbox")
+/// A [`Shell`] on `scenario` at `speed` (seed 5) when tmux can run here; `None` skips the test
+/// (never on CI).
+pub fn shell(scenario: &str, speed: f64) -> Option<Shell> {
+    tmux_or_skip().then(|| Shell::seeded(scenario, speed, 5))
 }
 
 /// The command line that runs rollwatch against `endpoint` in tmux with its own HOME, state and
