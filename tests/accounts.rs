@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
+use support::assert_says;
 use support::http::account_stats;
 use support::run::{rollwatch, sandbox_of_accounts};
 use support::tmux;
@@ -214,7 +215,7 @@ async fn a_profile_without_credentials_shows_its_error_and_the_other_account_sta
         .as_str()
         .unwrap_or_default();
     assert!(message.to_lowercase().contains("credential"), "{ghost}");
-    assert!(stderr.contains("ghost"), "{stderr}");
+    assert_says(&stderr, &["ghost"]);
     sandbox.shutdown().await;
 }
 
@@ -298,9 +299,9 @@ async fn two_profiles_of_one_account_show_its_deployments_once_through_the_first
     unique.sort();
     unique.dedup();
     assert_eq!(ids.len(), unique.len(), "{ids:?}");
-    assert!(
-        stderr.contains("profile alpha-admin reaches account 123456789012 like profile alpha"),
-        "{stderr}"
+    assert_says(
+        &stderr,
+        &["profile alpha-admin reaches account 123456789012 like profile alpha"],
     );
     sandbox.shutdown().await;
 }
@@ -365,8 +366,7 @@ async fn the_guard_refuses_to_watch_an_account_it_could_not_roll_back() {
     let out = rollwatch_off(args.map(String::from).to_vec(), Vec::new(), home.path()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--guard cannot run"), "{stderr}");
-    assert!(stderr.contains("profile beta:"), "{stderr}");
+    assert_says(&stderr, &["--guard cannot run", "profile beta:"]);
     assert!(!stderr.contains("profile alpha:"), "{stderr}");
     sandbox.shutdown().await;
 }

@@ -177,7 +177,7 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
     // rollwatch says what that means.
     assert_eq!(view["alarms"]["state"], "ok");
     let warnings = view["warnings"].to_string();
-    assert!(warnings.contains("watches no alarms"), "{warnings}");
+    assert_says(&warnings, &["watches no alarms"]);
     assert!(
         stderr.contains("cloudwatch:GetMetricData"),
         "summarized on stderr: {stderr}"
@@ -217,7 +217,7 @@ fn watch_of_an_unknown_deployment_exits_3() {
     let out = shell.rollwatch(&["watch", "d-NOSUCHONE"]);
     let stderr = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("not found"), "{stderr}");
+    assert_says(&stderr, &["not found"]);
 }
 
 #[test]
@@ -237,10 +237,7 @@ fn snapshot_warns_when_the_verdict_fails_and_no_alarm_catches_it() {
         .iter()
         .find(|w| w.starts_with("canary verdict FAIL p99"))
         .unwrap_or_else(|| panic!("no verdict warning: {warnings:?}"));
-    assert!(
-        verdict.contains("CodeDeploy's alarms are not catching this"),
-        "{verdict}"
-    );
+    assert_says(verdict, &["CodeDeploy's alarms are not catching this"]);
 }
 
 #[test]
@@ -360,10 +357,7 @@ fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
     for line in &lines {
         assert_eq!(line["error"], true, "{line}");
         let message = line["message"].as_str().unwrap_or_default();
-        assert!(
-            message.contains("simulated failure in version 2"),
-            "{message}"
-        );
+        assert_says(message, &["simulated failure in version 2"]);
     }
 }
 
@@ -390,7 +384,7 @@ fn bash_completion_is_installed_by_sourcing_it_and_completes_subcommands() {
         "{stdout}{}",
         String::from_utf8_lossy(&check.stderr)
     );
-    assert!(stdout.contains("words: snapshot"), "{stdout}");
+    assert_says(&stdout, &["words: snapshot"]);
 }
 
 #[test]
@@ -399,7 +393,7 @@ fn the_man_page_is_generated_from_the_command_line_definitions() {
     let out = rollwatch(&["man"], &[], home.path());
     assert_eq!(out.status.code(), Some(0));
     let page = String::from_utf8_lossy(&out.stdout);
-    assert!(page.contains(".TH rollwatch 1"), "{page}");
+    assert_says(&page, &[".TH rollwatch 1"]);
     for sub in ["snapshot", "rollback", "watch", "completions"] {
         assert!(page.contains(sub), "{sub} is in the man page");
     }

@@ -12,6 +12,7 @@ use rollwatch::aws::{ConnectOptions, Limits, Rate, connect};
 use rollwatch::domain::Picture;
 use rollwatch::engine::{EngineConfig, PictureOptions, Rules, Update, collect_picture, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
+use support::assert_says;
 use support::{alias, http};
 
 async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
@@ -268,7 +269,7 @@ async fn a_stack_update_is_one_group_row_with_its_aggregate_and_no_early_low_tra
     );
     assert!(summary.slowest_eta.is_some());
     let screen = screen_of(&model);
-    assert!(screen.contains("40 deploys"), "{screen}");
+    assert_says(&screen, &["40 deploys"]);
     // The first minute: too early for "too little traffic" anywhere.
     assert!(!screen.contains("too little traffic"), "{screen}");
     sandbox.shutdown().await;

@@ -13,6 +13,7 @@ use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request}
 use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
+use support::assert_says;
 use support::tui as fx;
 
 const READ_ONLY: &str = "read-only mode (--read-only): operator actions are disabled";
@@ -183,7 +184,7 @@ fn protected_profiles_type_function_alias() {
     assert!(press(&mut m, 'y').is_empty(), "y alone does not confirm");
     assert!(m.modal().is_some());
     let (text, _) = screen(&m, 140, 45);
-    assert!(text.contains("type payments-fn:live then Enter"), "{text}");
+    assert_says(&text, &["type payments-fn:live then Enter"]);
     key(&mut m, KeyCode::Backspace);
     for c in "payments-fn:live".chars() {
         assert!(press(&mut m, c).is_empty());
@@ -265,7 +266,7 @@ fn progress_and_report_reach_the_message_line_and_event_log() {
     );
     let (text, _) = screen(&m, 140, 45);
     assert!(text.contains("rollback d-RB1 at 40%"), "event log: {text}");
-    assert!(text.contains("rolled back: payments-fn:live"), "{text}");
+    assert_says(&text, &["rolled back: payments-fn:live"]);
 
     let failure = Failure::new(
         FailureKind::AccessDenied,
@@ -297,21 +298,22 @@ fn stop_confirmation_modal() {
     let m = modal(&Act::Stop, false, 'S');
     let (text, t) = screen(&m, 120, 40);
     insta::assert_snapshot!("confirm_stop", t.backend());
-    assert!(
-        text.contains("STOP payments-fn:live WITHOUT ROLLBACK?"),
-        "{text}"
-    );
-    assert!(text.contains("the alias STAYS SPLIT"), "{text}");
-    assert!(
-        text.contains("WILL FAIL until the split is resolved"),
-        "{text}"
+    assert_says(
+        &text,
+        &[
+            "STOP payments-fn:live WITHOUT ROLLBACK?",
+            "the alias STAYS SPLIT",
+            "WILL FAIL until the split is resolved",
+        ],
     );
     assert!(text.contains("StopDeployment d-CANARY002 with autoRollbackEnabled=false"));
-    assert!(
-        text.contains("account 123456789012 · region us-east-1"),
-        "{text}"
+    assert_says(
+        &text,
+        &[
+            "account 123456789012 · region us-east-1",
+            "FIRING: payments-errors",
+        ],
     );
-    assert!(text.contains("FIRING: payments-errors"), "{text}");
     assert!(
         text.contains("[ Cancel ]") && text.contains("y  confirm"),
         "{text}"
@@ -328,14 +330,14 @@ fn read_only_header_and_footer() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains("READ-ONLY"), "{}", lines[0]);
     let footer = lines[lines.len() - 1];
-    assert!(footer.contains("actions disabled (read-only)"), "{footer}");
+    assert_says(footer, &["actions disabled (read-only)"]);
     assert!(!footer.contains("roll back"), "{footer}");
     press(&mut m, 'R');
     let (text, _) = screen(&m, 140, 45);
     assert!(text.contains("actions disabled: read-only mode (--read-only)"));
     update(&mut m, Msg::Action(Action::Help));
     let (text, _) = screen(&m, 140, 45);
-    assert!(text.contains("actions disabled: read-only mode"), "{text}");
+    assert_says(&text, &["actions disabled: read-only mode"]);
 }
 
 #[test]

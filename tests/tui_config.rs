@@ -3,6 +3,8 @@
 //! error naming the file, the line and the field — never a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -10,6 +12,7 @@ use ratatui::style::Color;
 use rollwatch::config::{self, Config, Icons};
 use rollwatch::engine::EngineConfig;
 use rollwatch::keymap::{Action, Keymap};
+use support::assert_says;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -150,7 +153,7 @@ fn config_check_reports_the_error_and_exits_2() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown_key.toml:6:"), "{err}");
+    assert_says(&err, &["unknown_key.toml:6:"]);
 }
 
 /// Runs the binary with `args` in an empty HOME; (exit code, stderr).
@@ -182,12 +185,14 @@ fn every_command_refuses_a_verdict_threshold_out_of_range_naming_line_and_field(
         }
         let (code, err) = run(&args);
         assert_eq!(code, Some(expected), "{command}: {err}");
-        assert!(err.contains("verdict_out_of_range.toml:7:"), "{err}");
-        assert!(
-            err.contains("verdict.functions.checkout.tolerance"),
-            "{err}"
+        assert_says(
+            &err,
+            &[
+                "verdict_out_of_range.toml:7:",
+                "verdict.functions.checkout.tolerance",
+                "must be 0 or more",
+            ],
         );
-        assert!(err.contains("must be 0 or more"), "{err}");
     }
 }
 
@@ -195,10 +200,9 @@ fn every_command_refuses_a_verdict_threshold_out_of_range_naming_line_and_field(
 fn the_guard_is_refused_in_read_only_mode_and_outside_the_tui() {
     let (code, err) = run(&["--guard", "snapshot"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("--guard runs with the TUI"), "{err}");
+    assert_says(&err, &["--guard runs with the TUI"]);
     // Read-only: refused before the terminal is touched, saying why.
     let (code, err) = run(&["--read-only", "--guard", "demo"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("--guard cannot run"), "{err}");
-    assert!(err.contains("read-only"), "{err}");
+    assert_says(&err, &["--guard cannot run", "read-only"]);
 }

@@ -52,7 +52,7 @@ fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {
     // `q` quits with 0 and the terminal is restored (the TUI's screen is gone).
     tmux.keys("q");
     let done = tmux.wait_for("exit", Duration::from_secs(10), |s| s.contains("EXITED"));
-    assert!(done.contains("EXITED 0"), "{done}");
+    assert_says(&done, &["EXITED 0"]);
     assert!(
         !done.contains("Deployments"),
         "the alternate screen was left:\n{done}"
@@ -83,7 +83,7 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
     let modal = tmux.wait_for("the stop confirmation", Duration::from_secs(20), |s| {
         s.contains("STOP checkout:live WITHOUT ROLLBACK?")
     });
-    assert!(modal.contains("STAYS SPLIT"), "{modal}");
+    assert_says(&modal, &["STAYS SPLIT"]);
     tmux.confirm("n");
     tmux.wait_for("the cancellation", Duration::from_secs(10), |s| {
         s.contains("cancelled")

@@ -15,6 +15,7 @@ use rollwatch::actions::{Initiator, Prepared, Request};
 use rollwatch::domain::{Action as Act, Guard, GuardConfig};
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
+use support::assert_says;
 use support::tui as fx;
 
 const CANARY: &str = "d-CANARY002";
@@ -94,8 +95,7 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
     let mut m = guarded();
     assert!(logged(&m, "guard armed"), "the event log says it is armed");
     let s = screen(&m);
-    assert!(s.contains("GUARD 60s+10s"), "{s}");
-    assert!(s.contains("guard armed on d-CANARY002"), "{s}");
+    assert_says(&s, &["GUARD 60s+10s", "guard armed on d-CANARY002"]);
     assert!(prepares(&tick(&mut m, 59)).is_none());
     assert!(prepares(&tick(&mut m, 60)).is_none());
     assert!(
@@ -104,11 +104,13 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
         fx::message(&m)
     );
     let s = screen(&m);
-    assert!(
-        s.contains("GUARD rolls back d-CANARY002 payments-fn:live in 10s"),
-        "{s}"
+    assert_says(
+        &s,
+        &[
+            "GUARD rolls back d-CANARY002 payments-fn:live in 10s",
+            "x cancels",
+        ],
     );
-    assert!(s.contains("x cancels"), "{s}");
     let footer = s.lines().last().unwrap_or_default();
     assert!(
         footer.contains("x/ctrl-x cancel the guard"),
@@ -121,7 +123,7 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
     let (id, request, rule) = prepares(&cmds).expect("the guard prepares its rollback");
     assert_eq!((id, request), (CANARY, &Request::Rollback));
     let rule = rule.as_deref().unwrap_or_default();
-    assert!(rule.contains("verdict FAIL for 60s"), "{rule}");
+    assert_says(rule, &["verdict FAIL for 60s"]);
     // A person pressing R now finds the deployment busy: one action at a time.
     update(&mut m, Msg::Action(Action::Down));
     assert!(update(&mut m, Msg::Action(Action::Rollback)).is_empty());

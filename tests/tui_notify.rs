@@ -10,6 +10,7 @@ mod support;
 use rollwatch::domain::notify::{Notice, What};
 use rollwatch::domain::{AlarmState, DeploymentStatus, EventStatus, Judgement, Part, Picture};
 use rollwatch::tui::{Command, Model, Msg, update};
+use support::assert_begins;
 use support::tui as fx;
 
 /// The notices `update` asks to deliver for `picture`, taken `secs` after the fixture's.
@@ -117,11 +118,7 @@ fn the_verdict_turning_fail_rings_with_its_reason() {
         view.verdict.as_ref().map(|v| v.overall),
         Some(Judgement::Fail)
     );
-    assert!(
-        notice.text().starts_with("verdict FAIL payments-fn:live: "),
-        "{}",
-        notice.text()
-    );
+    assert_begins(&notice.text(), "verdict FAIL payments-fn:live: ");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Model, Msg, update, views};
+use support::assert_says;
 use support::tui as fx;
 
 fn draw(model: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -30,7 +31,7 @@ fn normal() {
     let screen = text(&t);
     insta::assert_snapshot!("normal", t.backend());
     // Header: who, where, age.
-    assert!(screen.contains("prod (123456789012)"), "{screen}");
+    assert_says(&screen, &["prod (123456789012)"]);
     assert!(screen.contains("us-east-1"));
     assert!(screen.contains("refreshed 0s ago"));
     assert!(!screen.contains("STALE"));
@@ -42,7 +43,7 @@ fn normal() {
     let failed = screen.find("d-FAILED004").unwrap();
     assert!(linear < failed, "active deployments come first");
     // Split alias warning.
-    assert!(screen.contains("left split"), "{screen}");
+    assert_says(&screen, &["left split"]);
     // Detail of the first (selected) deployment, the most urgent: steps, ETA, hooks, metrics
     // side by side.
     assert!(screen.contains("ETA"));
@@ -60,7 +61,7 @@ fn failing_canary_detail() {
     let t = draw(&m, 140, 45);
     let screen = text(&t);
     insta::assert_snapshot!("failing_canary", t.backend());
-    assert!(screen.contains("ALARM payments-errors"), "{screen}");
+    assert_says(&screen, &["ALARM payments-errors"]);
     assert!(
         screen.contains("0.33%→12.7%"),
         "old vs new error rate in the table"
@@ -81,7 +82,7 @@ fn zoomed_detail_shows_charts_and_events() {
     insta::assert_snapshot!("zoomed", t.backend());
     assert!(screen.contains("Error rate %"));
     assert!(screen.contains("p99 duration ms"));
-    assert!(screen.contains("Events (1)"), "{screen}");
+    assert_says(&screen, &["Events (1)"]);
 }
 
 #[test]
@@ -91,7 +92,7 @@ fn finished_deployment_detail() {
     update(&mut m, Msg::Action(Action::Up));
     assert_eq!(m.selected.as_deref(), Some("d-ROLLBK005"));
     let screen = text(&draw(&m, 140, 45));
-    assert!(screen.contains("rollback of d-FAILED004"), "{screen}");
+    assert_says(&screen, &["rollback of d-FAILED004"]);
     assert!(screen.contains("Outcome"));
 }
 
@@ -109,7 +110,7 @@ fn listing_failed() {
     let t = draw(&m, 120, 30);
     let screen = text(&t);
     insta::assert_snapshot!("error", t.backend());
-    assert!(screen.contains("cannot list deployments"), "{screen}");
+    assert_says(&screen, &["cannot list deployments"]);
     assert!(
         screen.contains("codedeploy:ListDeployments"),
         "says what to grant: {screen}"
@@ -123,10 +124,7 @@ fn stale() {
     let screen = text(&t);
     insta::assert_snapshot!("stale", t.backend());
     assert!(screen.contains("STALE"));
-    assert!(
-        screen.contains("metrics stale since 02:25:00 — throttled"),
-        "{screen}"
-    );
+    assert_says(&screen, &["metrics stale since 02:25:00 — throttled"]);
 }
 
 #[test]
@@ -153,8 +151,7 @@ fn help_overlay() {
     insta::assert_snapshot!("help", t.backend());
     assert!(screen.contains("ctrl-r") && screen.contains("refresh now"));
     // The operator actions of the selected deployment, enabled or with the reason.
-    assert!(screen.contains("actions on d-LINEAR001:"), "{screen}");
-    assert!(screen.contains("roll back"), "{screen}");
+    assert_says(&screen, &["actions on d-LINEAR001:", "roll back"]);
     assert!(screen.contains("resolve split: alias back to the old version — unavailable"));
 }
 
@@ -222,8 +219,7 @@ fn long_lists_scroll_with_the_selection() {
     let mut m = fx::model(Some(fx::big_picture(60)), (120, 40));
     // Two applications of 30 each, under their group rows; the failing canaries first.
     let first = text(&draw(&m, 120, 40));
-    assert!(first.contains("30 deploys"), "{first}");
-    assert!(first.contains("d-000000001"), "{first}");
+    assert_says(&first, &["30 deploys", "d-000000001"]);
     assert!(!first.contains("d-000000058"));
     update(&mut m, Msg::Action(Action::Bottom));
     let screen = text(&draw(&m, 120, 40));
@@ -247,12 +243,12 @@ fn engine_failure_is_shown_not_hidden() {
         Msg::Fatal("the refresh engine stopped; see the log file".into()),
     );
     let screen = text(&draw(&m, 100, 30));
-    assert!(screen.contains("✖ the refresh engine stopped"), "{screen}");
+    assert_says(&screen, &["✖ the refresh engine stopped"]);
     assert!(screen.contains("not watching"));
     // With a picture already on screen, the failure goes to the header and the data stays.
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     update(&mut m, Msg::Fatal("the refresh engine stopped".into()));
     let screen = text(&draw(&m, 140, 45));
-    assert!(screen.contains("✖ the refresh engine stopped"), "{screen}");
+    assert_says(&screen, &["✖ the refresh engine stopped"]);
     assert!(screen.contains("d-CANARY002"));
 }

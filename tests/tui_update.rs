@@ -11,6 +11,7 @@ use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
 use rollwatch::tui::model::Pane;
 use rollwatch::tui::{Model, Msg, update};
+use support::assert_begins;
 use support::tui as fx;
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
@@ -439,11 +440,7 @@ fn the_first_weight_read_after_traffic_shifted_is_an_event() {
         .events_of(&id)
         .find(|e| e.kind() == TimelineKind::Weight)
         .expect("a weight event");
-    assert!(
-        event.text().starts_with("new version weight first read: "),
-        "{}",
-        event.text()
-    );
+    assert_begins(&event.text(), "new version weight first read: ");
     assert!(event.weight().is_some_and(|w| w.weight > 0.0));
 }
 

@@ -10,6 +10,7 @@ use rollwatch::sandbox::Sandbox;
 use serde_json::Value;
 
 use crate::support::actions::{options, sandbox_config};
+use crate::support::assert_says;
 use crate::support::http::{mutating, stats_of};
 
 struct Cli {
@@ -114,29 +115,28 @@ async fn stop_needs_yes_without_a_terminal_then_stops_and_is_audited() {
     let out = cli.run(&["stop", &id]).await;
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("pass --yes"), "{err}");
-    assert!(
-        err.contains("STOP search-api:live WITHOUT ROLLBACK?"),
-        "{err}"
-    );
-    assert!(
-        err.contains("later deployments of search-api WILL FAIL"),
-        "{err}"
+    assert_says(
+        &err,
+        &[
+            "pass --yes",
+            "STOP search-api:live WITHOUT ROLLBACK?",
+            "later deployments of search-api WILL FAIL",
+        ],
     );
     assert_eq!(cli.mutating().await, before, "nothing sent without --yes");
 
     let out = cli.run(&["stop", &id, "--yes"]).await;
     let (stdout, err) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
-    assert!(stdout.contains("the alias stays split"), "{stdout}");
-    assert!(err.contains("codedeploy:StopDeployment ok"), "{err}");
+    assert_says(&stdout, &["the alias stays split"]);
+    assert_says(&err, &["codedeploy:StopDeployment ok"]);
 
     let again = cli.run(&["stop", &id, "--yes"]).await;
     let (stdout, _) = text(&again);
     assert_eq!(again.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("refused: the deployment has already been stopped"),
-        "{stdout}"
+    assert_says(
+        &stdout,
+        &["refused: the deployment has already been stopped"],
     );
 
     let audit = cli.audit();
@@ -190,16 +190,13 @@ async fn read_only_sends_zero_mutating_requests_whatever_is_attempted() {
         let out = cli.run(&with_flag).await;
         let (stdout, err) = text(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout}{err}");
-        assert!(stdout.contains("read-only mode (--read-only)"), "{stdout}");
+        assert_says(&stdout, &["read-only mode (--read-only)"]);
     }
     cli.config("[profiles.default]\nread_only = true\n");
     let out = cli.run(&["rollback", &id, "--yes"]).await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout.contains("read_only = true in [profiles.default]"),
-        "{stdout}"
-    );
+    assert_says(&stdout, &["read_only = true in [profiles.default]"]);
     let stats = stats_of(&cli.sandbox).await;
     assert_eq!(mutating(&stats), 0, "{stats}");
     assert_eq!(cli.audit().len(), 7, "every attempt is audited");
@@ -214,7 +211,7 @@ async fn protected_profiles_need_the_typed_name_and_access_denied_exits_3() {
     let out = cli.run(&["rollback", &id, "--yes"]).await;
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("--confirm checkout:live"), "{err}");
+    assert_says(&err, &["--confirm checkout:live"]);
     let out = cli
         .run(&["rollback", &id, "--yes", "--confirm", "checkout"])
         .await;
@@ -225,11 +222,8 @@ async fn protected_profiles_need_the_typed_name_and_access_denied_exits_3() {
         .await;
     let (stdout, err) = text(&out);
     assert_eq!(out.status.code(), Some(3), "{stdout}{err}");
-    assert!(stdout.contains("access denied"), "{stdout}");
-    assert!(
-        err.contains("what to do: grant `codedeploy:StopDeployment`"),
-        "{err}"
-    );
+    assert_says(&stdout, &["access denied"]);
+    assert_says(&err, &["what to do: grant `codedeploy:StopDeployment`"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,8 +236,7 @@ async fn usage_errors_exit_2() {
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     // The file, the line and the field are named.
-    assert!(err.contains("config.toml:2:"), "{err}");
-    assert!(err.contains("profiles.default.protected"), "{err}");
+    assert_says(&err, &["config.toml:2:", "profiles.default.protected"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,12 +247,14 @@ async fn continue_approves_the_waiting_hook_and_resolve_clears_a_split() {
     let out = cli.run(&["continue", &id, "--yes"]).await;
     let (stdout, err) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
-    assert!(
-        err.contains("APPROVE the BeforeAllowTraffic hook of billing:live?"),
-        "{err}"
+    assert_says(
+        &err,
+        &["APPROVE the BeforeAllowTraffic hook of billing:live?"],
     );
-    assert!(stdout.contains("BeforeAllowTraffic hook of"), "{stdout}");
-    assert!(stdout.contains("reported Succeeded"), "{stdout}");
+    assert_says(
+        &stdout,
+        &["BeforeAllowTraffic hook of", "reported Succeeded"],
+    );
 
     let split = Cli::start("stuck-split", 0.0, None).await;
     let id = split.deployment_of("ledger").await;
@@ -279,10 +274,7 @@ async fn an_unwritable_state_directory_sends_nothing() {
     let out = cli.run(&["rollback", &id, "--yes"]).await;
     let (stdout, err) = text(&out);
     assert_eq!(out.status.code(), Some(5), "{stdout}{err}");
-    assert!(
-        err.contains("refusing to act without an audit log"),
-        "{err}"
-    );
+    assert_says(&err, &["refusing to act without an audit log"]);
     assert!(err.contains("ROLLWATCH_STATE_DIR"), "how to fix it: {err}");
     assert_eq!(cli.mutating().await, 0, "nothing sent");
 }
@@ -356,9 +348,7 @@ async fn a_rollback_ended_by_sigterm_or_sigkill_mid_follow_is_still_on_record() 
         .unwrap();
     let shown = other.run(&["audit"]).await;
     let (stdout, _) = text(&shown);
-    assert!(stdout.contains("UNKNOWN"), "{stdout}");
-    assert!(stdout.contains("outcome unknown"), "{stdout}");
-    assert!(stdout.contains("CloudTrail"), "{stdout}");
+    assert_says(&stdout, &["UNKNOWN", "outcome unknown", "CloudTrail"]);
     let raw = other.run(&["audit", "--json"]).await;
     let line: Value = serde_json::from_str(text(&raw).0.lines().last().unwrap()).unwrap();
     assert_eq!(line["outcome"], "unknown");

@@ -5,6 +5,7 @@ use rollwatch::actions::{Outcome, Request};
 use rollwatch::domain::{ContinueRequest, SplitResolution};
 
 use crate::support::actions::env;
+use crate::support::{assert_begins, assert_says};
 
 #[tokio::test]
 async fn rollback_returns_the_alias_to_100_percent_old() {
@@ -18,16 +19,8 @@ async fn rollback_returns_the_alias_to_100_percent_old() {
     );
     let report = env.run("checkout", Request::Rollback).await;
     assert_eq!(report.outcome, Outcome::Done, "{}", report.message);
-    assert!(
-        report.message.starts_with("rolled back:"),
-        "{}",
-        report.message
-    );
-    assert!(
-        report.message.contains("alias at v1 100%"),
-        "{}",
-        report.message
-    );
+    assert_begins(&report.message, "rolled back:");
+    assert_says(&report.message, &["alias at v1 100%"]);
     assert_eq!(env.alias("checkout").await, ("1".to_string(), Vec::new()));
     let record = report.record.unwrap();
     let calls: Vec<&str> = record.calls.iter().map(|c| c.call.as_str()).collect();
@@ -116,20 +109,13 @@ async fn promote_now_redeploys_all_at_once_and_ends_succeeded() {
         )
         .await;
     let steps = prepared.confirmation.as_ref().unwrap().steps.join("\n");
-    assert!(
-        steps.contains("CodeDeployDefault.LambdaAllAtOnce"),
-        "{steps}"
-    );
+    assert_says(&steps, &["CodeDeployDefault.LambdaAllAtOnce"]);
     let report = env
         .executor
         .run(&env.writer, prepared.confirm("y").unwrap(), None)
         .await;
     assert_eq!(report.outcome, Outcome::Done, "{}", report.message);
-    assert!(
-        report.message.starts_with("promoted:"),
-        "{}",
-        report.message
-    );
+    assert_begins(&report.message, "promoted:");
     assert_eq!(env.alias("orders-api").await, ("3".to_string(), Vec::new()));
     let record = report.record.unwrap();
     assert_eq!(record.variant.as_deref(), Some("promote-now"));
@@ -171,8 +157,7 @@ async fn promote_now_is_refused_for_cloudformation_deployments() {
         )
         .await;
     let why = prepared.refusal().unwrap().to_string();
-    assert!(why.contains("CloudFormation/SAM"), "{why}");
-    assert!(why.contains("redeploy the stack"), "{why}");
+    assert_says(&why, &["CloudFormation/SAM", "redeploy the stack"]);
     assert!(
         prepared.confirm("y").is_err(),
         "a refusal cannot be confirmed"
@@ -235,11 +220,7 @@ async fn hook_approved_with_the_id_found_in_its_logs() {
 async fn hook_rejected_fails_the_deployment() {
     let (env, report) = waiting_billing_hook(false).await;
     assert_eq!(report.outcome, Outcome::Done, "{}", report.message);
-    assert!(
-        report.message.contains("reported Failed"),
-        "{}",
-        report.message
-    );
+    assert_says(&report.message, &["reported Failed"]);
     env.sandbox.advance(120.0);
     let id = &report.record.unwrap().deployment_id;
     let d = rollwatch::aws::DeploymentWriter::deployment(&env.writer, id)
@@ -261,10 +242,6 @@ async fn continue_deployment_is_never_offered_for_lambda_and_refused_by_codedepl
         rollwatch::aws::DeploymentWriter::continue_deployment(&env.writer, &view.deployment.id)
             .await
             .unwrap_err();
-    assert!(
-        err.message.contains("DeploymentIsNotInReadyStateException"),
-        "{}",
-        err.message
-    );
+    assert_says(&err.message, &["DeploymentIsNotInReadyStateException"]);
     assert!(err.hint.contains("promote-now"), "{}", err.hint);
 }

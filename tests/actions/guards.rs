@@ -8,6 +8,7 @@ use rollwatch::domain::{FailureKind, SplitResolution};
 
 use crate::support::actions::env;
 use crate::support::http::mutating;
+use crate::support::{assert_begins, assert_says};
 
 #[tokio::test]
 async fn the_revision_id_race_is_reported_and_never_overwritten() {
@@ -28,16 +29,8 @@ async fn the_revision_id_race_is_reported_and_never_overwritten() {
         .await;
     assert_eq!(report.outcome, Outcome::Failed);
     let failure = report.failure.clone().unwrap();
-    assert!(
-        failure.message.contains("PreconditionFailed"),
-        "{}",
-        failure.message
-    );
-    assert!(
-        failure.hint.contains("the alias changed under you"),
-        "{}",
-        failure.hint
-    );
+    assert_says(&failure.message, &["PreconditionFailed"]);
+    assert_says(&failure.hint, &["the alias changed under you"]);
     assert!(
         report
             .message
@@ -69,16 +62,8 @@ async fn access_denied_names_the_missing_iam_action_and_is_audited() {
     assert_eq!(report.outcome, Outcome::Failed);
     let failure = report.failure.clone().unwrap();
     assert_eq!(failure.kind, FailureKind::AccessDenied);
-    assert!(
-        failure.hint.contains("`codedeploy:StopDeployment`"),
-        "{}",
-        failure.hint
-    );
-    assert!(
-        report.message.starts_with("StopDeployment failed"),
-        "{}",
-        report.message
-    );
+    assert_says(&failure.hint, &["`codedeploy:StopDeployment`"]);
+    assert_begins(&report.message, "StopDeployment failed");
     let record = env.records().remove(0);
     assert_eq!(record.outcome, Outcome::Failed);
     assert_eq!(record.action, "rollback");
@@ -116,11 +101,7 @@ async fn already_completed_is_shown_with_what_to_do() {
         "{}",
         failure.message
     );
-    assert!(
-        failure.hint.contains("already completed"),
-        "{}",
-        failure.hint
-    );
+    assert_says(&failure.hint, &["already completed"]);
 }
 
 #[tokio::test]
@@ -179,7 +160,7 @@ async fn an_audit_write_failure_is_reported_not_swallowed() {
     let prepared = env.prepare("search-api", Request::Stop).await;
     let report = executor.record_unconfirmed(&prepared.confirm("n").unwrap_err());
     let err = report.audit_error.unwrap();
-    assert!(err.contains("AUDIT LOG NOT WRITTEN"), "{err}");
+    assert_says(&err, &["AUDIT LOG NOT WRITTEN"]);
 }
 
 #[tokio::test]
@@ -195,11 +176,7 @@ async fn read_only_mode_constructs_no_writer() {
     )
     .await;
     let failure = refused.err().unwrap();
-    assert!(
-        failure.message.contains("read-only mode (--read-only)"),
-        "{}",
-        failure.message
-    );
+    assert_says(&failure.message, &["read-only mode (--read-only)"]);
     let stats = crate::support::http::stats_of(&sandbox).await;
     assert_eq!(stats["calls"], 0, "{stats}");
 }
@@ -235,16 +212,8 @@ async fn cancelling_the_follow_still_writes_the_audit_line() {
         .run(&env.writer, prepared.confirm("y").unwrap(), None)
         .await;
     assert_eq!(report.outcome, Outcome::Failed);
-    assert!(
-        report.message.starts_with("stopped following"),
-        "{}",
-        report.message
-    );
-    assert!(
-        report.message.contains("carries on in AWS"),
-        "{}",
-        report.message
-    );
+    assert_begins(&report.message, "stopped following");
+    assert_says(&report.message, &["carries on in AWS"]);
     let record = env.records().remove(0);
     assert!(
         record
@@ -291,11 +260,7 @@ async fn a_stop_that_gets_no_answer_may_have_been_applied_and_is_checked() {
     env.sandbox.advance(60.0);
     let report = env.run("checkout", Request::Stop).await;
     assert_eq!(report.outcome, Outcome::Failed);
-    assert!(
-        report.message.contains("MAY HAVE BEEN APPLIED"),
-        "{}",
-        report.message
-    );
+    assert_says(&report.message, &["MAY HAVE BEEN APPLIED"]);
     assert!(
         report.message.contains("is now"),
         "then read: {}",

@@ -33,3 +33,12 @@ pub fn assert_says(text: &str, phrases: &[&str]) {
         assert!(text.contains(phrase), "no {phrase:?} in:\n{text}");
     }
 }
+
+/// Asserts that `text` begins with `prefix`, showing the whole text when it does not.
+#[track_caller]
+pub fn assert_begins(text: &str, prefix: &str) {
+    assert!(
+        text.starts_with(prefix),
+        "not beginning with {prefix:?}:\n{text}"
+    );
+}
