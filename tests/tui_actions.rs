@@ -306,7 +306,10 @@ fn stop_confirmation_modal() {
             "WILL FAIL until the split is resolved",
         ],
     );
-    assert!(text.contains("StopDeployment d-CANARY002 with autoRollbackEnabled=false"));
+    assert_says(
+        &text,
+        &["StopDeployment d-CANARY002 with autoRollbackEnabled=false"],
+    );
     assert_says(
         &text,
         &[
@@ -334,7 +337,7 @@ fn read_only_header_and_footer() {
     assert!(!footer.contains("roll back"), "{footer}");
     press(&mut m, 'R');
     let (text, _) = screen(&m, 140, 45);
-    assert!(text.contains("actions disabled: read-only mode (--read-only)"));
+    assert_says(&text, &["actions disabled: read-only mode (--read-only)"]);
     update(&mut m, Msg::Action(Action::Help));
     let (text, _) = screen(&m, 140, 45);
     assert_says(&text, &["actions disabled: read-only mode"]);

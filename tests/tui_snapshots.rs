@@ -24,21 +24,29 @@ fn text(terminal: &Terminal<TestBackend>) -> String {
     terminal.backend().to_string()
 }
 
+/// Draws `model` on a `w`×`h` terminal, checks it against the snapshot `name` and gives the
+/// screen's text.
+fn snapshot(name: &str, model: &Model, w: u16, h: u16) -> String {
+    let t = draw(model, w, h);
+    insta::assert_snapshot!(name, t.backend());
+    text(&t)
+}
+
 #[test]
 fn normal() {
     let m = fx::model(Some(fx::picture()), (140, 45));
-    let t = draw(&m, 140, 45);
-    let screen = text(&t);
-    insta::assert_snapshot!("normal", t.backend());
+    let screen = snapshot("normal", &m, 140, 45);
     // Header: who, where, age.
-    assert_says(&screen, &["prod (123456789012)"]);
-    assert!(screen.contains("us-east-1"));
-    assert!(screen.contains("refreshed 0s ago"));
+    assert_says(
+        &screen,
+        &["prod (123456789012)", "us-east-1", "refreshed 0s ago"],
+    );
     assert!(!screen.contains("STALE"));
     // Table: active first, with configs and weights, then the finished ones and the rollback.
-    assert!(screen.contains("Linear 10%/1m"));
-    assert!(screen.contains("Canary 10%/5m"));
-    assert!(screen.contains("rollback: d-ROLLBK005"));
+    assert_says(
+        &screen,
+        &["Linear 10%/1m", "Canary 10%/5m", "rollback: d-ROLLBK005"],
+    );
     let linear = screen.find("d-LINEAR001").unwrap();
     let failed = screen.find("d-FAILED004").unwrap();
     assert!(linear < failed, "active deployments come first");
@@ -46,8 +54,7 @@ fn normal() {
     assert_says(&screen, &["left split"]);
     // Detail of the first (selected) deployment, the most urgent: steps, ETA, hooks, metrics
     // side by side.
-    assert!(screen.contains("ETA"));
-    assert!(screen.contains("BeforeAllowTraffic"));
+    assert_says(&screen, &["ETA", "BeforeAllowTraffic"]);
     assert!(
         screen.contains("v7 (old)") && screen.contains("v8 (new)"),
         "{screen}"
@@ -58,9 +65,7 @@ fn normal() {
 fn failing_canary_detail() {
     // The most urgent deployment is first, and selected.
     let m = fx::model(Some(fx::picture()), (140, 45));
-    let t = draw(&m, 140, 45);
-    let screen = text(&t);
-    insta::assert_snapshot!("failing_canary", t.backend());
+    let screen = snapshot("failing_canary", &m, 140, 45);
     assert_says(&screen, &["ALARM payments-errors"]);
     assert!(
         screen.contains("0.33%→12.7%"),
@@ -77,12 +82,8 @@ fn zoomed_detail_shows_charts_and_events() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     update(&mut m, Msg::Action(Action::Down));
     update(&mut m, Msg::Action(Action::Open));
-    let t = draw(&m, 140, 45);
-    let screen = text(&t);
-    insta::assert_snapshot!("zoomed", t.backend());
-    assert!(screen.contains("Error rate %"));
-    assert!(screen.contains("p99 duration ms"));
-    assert_says(&screen, &["Events (1)"]);
+    let screen = snapshot("zoomed", &m, 140, 45);
+    assert_says(&screen, &["Error rate %", "p99 duration ms", "Events (1)"]);
 }
 
 #[test]
@@ -92,8 +93,7 @@ fn finished_deployment_detail() {
     update(&mut m, Msg::Action(Action::Up));
     assert_eq!(m.selected.as_deref(), Some("d-ROLLBK005"));
     let screen = text(&draw(&m, 140, 45));
-    assert_says(&screen, &["rollback of d-FAILED004"]);
-    assert!(screen.contains("Outcome"));
+    assert_says(&screen, &["rollback of d-FAILED004", "Outcome"]);
 }
 
 #[test]
@@ -107,9 +107,7 @@ fn loading() {
 #[test]
 fn listing_failed() {
     let m = fx::model(Some(fx::failed_picture()), (120, 30));
-    let t = draw(&m, 120, 30);
-    let screen = text(&t);
-    insta::assert_snapshot!("error", t.backend());
+    let screen = snapshot("error", &m, 120, 30);
     assert_says(&screen, &["cannot list deployments"]);
     assert!(
         screen.contains("codedeploy:ListDeployments"),
@@ -120,11 +118,11 @@ fn listing_failed() {
 #[test]
 fn stale() {
     let m = fx::model(Some(fx::stale_picture()), (140, 45));
-    let t = draw(&m, 140, 45);
-    let screen = text(&t);
-    insta::assert_snapshot!("stale", t.backend());
-    assert!(screen.contains("STALE"));
-    assert_says(&screen, &["metrics stale since 02:25:00 — throttled"]);
+    let screen = snapshot("stale", &m, 140, 45);
+    assert_says(
+        &screen,
+        &["STALE", "metrics stale since 02:25:00 — throttled"],
+    );
 }
 
 #[test]
@@ -146,13 +144,17 @@ fn help_overlay() {
     update(&mut m, Msg::Action(Action::Down));
     update(&mut m, Msg::Action(Action::Down));
     update(&mut m, Msg::Action(Action::Help));
-    let t = draw(&m, 120, 40);
-    let screen = text(&t);
-    insta::assert_snapshot!("help", t.backend());
+    let screen = snapshot("help", &m, 120, 40);
     assert!(screen.contains("ctrl-r") && screen.contains("refresh now"));
     // The operator actions of the selected deployment, enabled or with the reason.
-    assert_says(&screen, &["actions on d-LINEAR001:", "roll back"]);
-    assert!(screen.contains("resolve split: alias back to the old version — unavailable"));
+    assert_says(
+        &screen,
+        &[
+            "actions on d-LINEAR001:",
+            "roll back",
+            "resolve split: alias back to the old version — unavailable",
+        ],
+    );
 }
 
 #[test]
@@ -243,12 +245,10 @@ fn engine_failure_is_shown_not_hidden() {
         Msg::Fatal("the refresh engine stopped; see the log file".into()),
     );
     let screen = text(&draw(&m, 100, 30));
-    assert_says(&screen, &["✖ the refresh engine stopped"]);
-    assert!(screen.contains("not watching"));
+    assert_says(&screen, &["✖ the refresh engine stopped", "not watching"]);
     // With a picture already on screen, the failure goes to the header and the data stays.
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     update(&mut m, Msg::Fatal("the refresh engine stopped".into()));
     let screen = text(&draw(&m, 140, 45));
-    assert_says(&screen, &["✖ the refresh engine stopped"]);
-    assert!(screen.contains("d-CANARY002"));
+    assert_says(&screen, &["✖ the refresh engine stopped", "d-CANARY002"]);
 }
