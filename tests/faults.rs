@@ -10,7 +10,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use rollwatch::aws::{ConnectOptions, Limits, connect};
+use rollwatch::aws::Limits;
 use rollwatch::domain::DeploymentStatus;
 use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
@@ -65,16 +65,11 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
         .await
         .expect("sandbox starts");
     let endpoint = sandbox.endpoint();
-    let options = ConnectOptions {
-        regions: vec![sandbox.region().to_string()],
-        endpoint_url: Some(endpoint.clone()),
-        static_credentials: true,
-        own_credentials: false,
-        limits: Limits::default(),
-        ..ConnectOptions::default()
-    };
-    let readers = connect(&options).await.expect("connect");
-    let mut engine = spawn(readers, EngineConfig::default(), Rules::default());
+    let mut engine = spawn(
+        run::readers(&sandbox).await,
+        EngineConfig::default(),
+        Rules::default(),
+    );
 
     // The storm: watch, and roll one deployment back from the command line halfway through.
     let home = tempfile::tempdir().expect("home");

@@ -23,12 +23,8 @@ async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
 
 fn options(sandbox: &Sandbox, limits: Limits) -> ConnectOptions {
     ConnectOptions {
-        regions: vec![sandbox.region().to_string()],
-        endpoint_url: Some(sandbox.endpoint()),
-        static_credentials: true,
-        own_credentials: false,
         limits,
-        ..ConnectOptions::default()
+        ..support::run::options(sandbox)
     }
 }
 

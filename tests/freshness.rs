@@ -2,9 +2,10 @@
 //! minutes) the live engine's pictures are never stale after the first, and the alarms of that
 //! group are "none configured" (known at once, nothing to fetch), not "not fetched".
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use rollwatch::aws::{ConnectOptions, Limits, connect};
 use rollwatch::domain::Part;
 use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
@@ -14,16 +15,11 @@ async fn a_group_without_alarms_is_never_stale_on_hook_failure() {
     let sandbox = Sandbox::start(SandboxConfig::loopback("hook-failure").speed(10.0).seed(5))
         .await
         .expect("sandbox starts");
-    let options = ConnectOptions {
-        regions: vec![sandbox.region().to_string()],
-        endpoint_url: Some(sandbox.endpoint()),
-        static_credentials: true,
-        own_credentials: false,
-        limits: Limits::default(),
-        ..ConnectOptions::default()
-    };
-    let readers = connect(&options).await.expect("connect");
-    let mut engine = spawn(readers, EngineConfig::default(), Rules::default());
+    let mut engine = spawn(
+        support::run::readers(&sandbox).await,
+        EngineConfig::default(),
+        Rules::default(),
+    );
     let started = Instant::now();
     let (mut pictures, mut checked_billing) = (0, 0);
     while started.elapsed() < Duration::from_secs(30) {

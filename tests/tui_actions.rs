@@ -87,19 +87,11 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
             profile: None,
         }]
     );
-    assert!(
-        fx::message(&m).contains("preparing rollback"),
-        "{}",
-        fx::message(&m)
-    );
+    assert_says(&fx::message(&m), &["preparing rollback"]);
     // A second press while it is being prepared (or confirmed, or run) does nothing.
     assert!(press(&mut m, 'R').is_empty());
     assert!(press(&mut m, 'S').is_empty());
-    assert!(
-        fx::message(&m).contains("already running"),
-        "{}",
-        fx::message(&m)
-    );
+    assert_says(&fx::message(&m), &["already running"]);
 
     let mut m = on_canary();
     assert!(matches!(
@@ -115,11 +107,7 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
 fn keys_that_do_not_apply_say_why_and_send_nothing() {
     let mut m = on_canary();
     assert!(press(&mut m, 'O').is_empty());
-    assert!(
-        fx::message(&m).contains("stop it first"),
-        "{}",
-        fx::message(&m)
-    );
+    assert_says(&fx::message(&m), &["stop it first"]);
     assert!(press(&mut m, 'X').is_empty());
     assert!(fx::message(&m).contains("no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"));
     assert!(m.actions.busy.is_empty());
@@ -154,11 +142,7 @@ fn confirmation_opens_with_cancel_focused_and_n_or_esc_send_nothing() {
         assert!(!cmds.iter().any(|c| matches!(c, Command::Run(_))));
         assert!(m.modal().is_none());
         assert!(m.actions.busy.is_empty(), "a new action may be started");
-        assert!(
-            fx::message(&m).contains("cancelled: nothing sent"),
-            "{}",
-            fx::message(&m)
-        );
+        assert_says(&fx::message(&m), &["cancelled: nothing sent"]);
     }
 }
 
@@ -198,11 +182,7 @@ fn protected_profiles_type_function_alias() {
     }
     let cmds = key(&mut m, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
-    assert!(
-        fx::message(&m).contains("did not match"),
-        "{}",
-        fx::message(&m)
-    );
+    assert_says(&fx::message(&m), &["did not match"]);
 }
 
 #[test]
@@ -220,11 +200,7 @@ fn a_refusal_is_shown_and_recorded() {
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
     assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
     assert!(m.modal().is_none() && m.actions.busy.is_empty());
-    assert!(
-        fx::message(&m).contains("refused: already stopping"),
-        "{}",
-        fx::message(&m)
-    );
+    assert_says(&fx::message(&m), &["refused: already stopping"]);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
 use rollwatch::tui::model::Pane;
 use rollwatch::tui::{Model, Msg, update};
-use support::assert_begins;
+use support::{assert_begins, assert_says};
 use support::tui as fx;
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
@@ -563,11 +563,7 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
     assert_eq!(m.rows().len(), before);
     // An action key on a group row says to pick a deployment.
     assert!(update(&mut m, Msg::Action(Action::Rollback)).is_empty());
-    assert!(
-        fx::message(&m).contains("select one of them"),
-        "{}",
-        fx::message(&m)
-    );
+    assert_says(&fx::message(&m), &["select one of them"]);
     // `>` cycles: urgency → name → newest → urgency.
     for order in [SortOrder::Name, SortOrder::Newest, SortOrder::Urgency] {
         key(&mut m, KeyCode::Char('>'));

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use rollwatch::actions::{
     AuditLog, Context, Executor, Follow, Initiator, Pause, Prepared, Report, Request, prepare,
 };
-use rollwatch::aws::{AwsReader, AwsWriter, ConnectOptions, Mode, connect, connect_writer};
+use rollwatch::aws::{AwsReader, AwsWriter, Mode, connect, connect_writer};
+
+pub use super::run::options;
 use rollwatch::domain::DeploymentView;
 use rollwatch::engine::{PictureOptions, collect_picture};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
@@ -30,17 +32,6 @@ pub fn sandbox_config(scenario: &str, faults: Option<&str>) -> SandboxConfig {
     match faults {
         Some(rules) => config.faults(rules),
         None => config,
-    }
-}
-
-pub fn options(sandbox: &Sandbox) -> ConnectOptions {
-    ConnectOptions {
-        profile: None,
-        regions: vec![sandbox.region().to_owned()],
-        endpoint_url: Some(sandbox.endpoint()),
-        static_credentials: true,
-        own_credentials: false,
-        ..Default::default()
     }
 }
 

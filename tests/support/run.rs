@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use rollwatch::aws::{AwsReader, ConnectOptions, connect};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
 /// Static credentials the sandbox accepts (it checks none).
@@ -12,6 +13,24 @@ pub const FAKE_CREDS: [(&str, &str); 2] = [
     ("AWS_ACCESS_KEY_ID", "testing"),
     ("AWS_SECRET_ACCESS_KEY", "testing"),
 ];
+
+/// rollwatch's connection to `sandbox`: its region and endpoint, static fake credentials.
+pub fn options(sandbox: &Sandbox) -> ConnectOptions {
+    ConnectOptions {
+        regions: vec![sandbox.region().to_owned()],
+        endpoint_url: Some(sandbox.endpoint()),
+        static_credentials: true,
+        own_credentials: false,
+        ..ConnectOptions::default()
+    }
+}
+
+/// rollwatch's readers on `sandbox`.
+pub async fn readers(sandbox: &Sandbox) -> Vec<AwsReader> {
+    connect(&options(sandbox))
+        .await
+        .expect("connect to the sandbox")
+}
 
 /// Runs the binary with `args` and waits for it to exit.
 pub fn rollwatch(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
