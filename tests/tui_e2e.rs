@@ -12,6 +12,7 @@ use std::time::Duration;
 use support::assert_says;
 use support::run::{Shell, failing_quietly, notices, notify_config};
 use support::tmux::{self, Tmux, mutating_calls, row_weight};
+use support::watch::of_kind;
 use support::{alias, sdk};
 
 #[test]
@@ -208,13 +209,14 @@ fn an_alarm_and_the_rollback_it_causes_ring_the_terminal_and_run_the_command_onc
     std::thread::sleep(Duration::from_secs(5));
     tmux.quit();
     let notices = notices(&received);
-    let of = |kind: &str| notices.iter().filter(|n| n["kind"] == kind).count();
-    assert_eq!(of("alarm"), 1, "one notice for the alarm: {notices:#?}");
-    assert_eq!(of("ended"), 1, "one for the stopped canary: {notices:#?}");
-    let alarm = notices
-        .iter()
-        .find(|n| n["kind"] == "alarm")
-        .expect("alarm");
+    let [alarm] = of_kind(&notices, "alarm").collect::<Vec<_>>()[..] else {
+        panic!("one notice for the alarm: {notices:#?}");
+    };
+    assert_eq!(
+        of_kind(&notices, "ended").count(),
+        1,
+        "one for the stopped canary: {notices:#?}"
+    );
     assert_eq!(alarm["subjects"][0], "checkout:live", "{alarm}");
     assert_eq!(alarm["region"], "us-east-1", "{alarm}");
     let bytes = std::fs::read(&raw).expect("terminal output");
@@ -282,26 +284,28 @@ fn copied(raw: &std::path::Path, text: &str) -> bool {
     String::from_utf8_lossy(&bytes).contains(&format!("]52;c;{encoded}\x07"))
 }
 
+/// A "browser" that writes down each address it is asked to open: the `BROWSER=…` setting that
+/// runs it, and the file it writes to (both in `dir`).
+fn recording_browser(dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let opened = dir.join("opened.txt");
+    let browser = dir.join("browser.sh");
+    let script = format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display());
+    std::fs::write(&browser, script).expect("browser script");
+    std::process::Command::new("chmod")
+        .args(["+x", &browser.to_string_lossy()])
+        .status()
+        .expect("chmod");
+    (format!("BROWSER={}", browser.display()), opened)
+}
+
 #[test]
 fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
     let Some(shell) = tmux::shell("failing-canary", 2.0) else {
         return;
     };
-    let home = shell.home.path();
-    // The "browser" writes down what it was asked to open.
-    let opened = home.join("opened.txt");
-    let browser = home.join("browser.sh");
-    std::fs::write(
-        &browser,
-        format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display()),
-    )
-    .expect("browser script");
-    std::process::Command::new("chmod")
-        .args(["+x", &browser.to_string_lossy()])
-        .status()
-        .expect("chmod");
-    let tmux = Tmux::against(&shell, &format!("BROWSER={}", browser.display()), "");
-    let raw = home.join("terminal.raw");
+    let (browser, opened) = recording_browser(shell.home.path());
+    let tmux = Tmux::against(&shell, &browser, "");
+    let raw = shell.home.path().join("terminal.raw");
     tmux.pipe_output(&raw);
     tmux.wait_for("the canary", Duration::from_secs(30), |s| {
         s.contains("checkout:live InProgress")

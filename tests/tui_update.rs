@@ -11,8 +11,8 @@ use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
 use rollwatch::tui::model::Pane;
 use rollwatch::tui::{Model, Msg, update};
-use support::{assert_begins, assert_says};
 use support::tui as fx;
+use support::{assert_begins, assert_says};
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))

@@ -351,17 +351,14 @@ fn watch_runs_the_notify_command_once_for_the_alarm_and_once_for_the_rollback() 
     let (code, events, stderr) = watch.finish();
     assert_eq!(code, Some(1), "{stderr}{events:#?}");
     let notices = notices(&received);
-    let checkout = |kind: &str| {
-        notices
-            .iter()
-            .filter(|n| n["kind"] == kind && n["subjects"][0] == "checkout:live")
-            .count()
+    let of_checkout = |kind| {
+        of_kind(&notices, kind)
+            .filter(|n| n["subjects"][0] == "checkout:live")
+            .collect::<Vec<_>>()
     };
-    assert_eq!(checkout("alarm"), 1, "{notices:#?}");
-    assert_eq!(checkout("ended"), 1, "{notices:#?}");
-    let ended = notices
-        .iter()
-        .find(|n| n["kind"] == "ended")
-        .expect("ended");
+    assert_eq!(of_checkout("alarm").len(), 1, "{notices:#?}");
+    let [ended] = of_checkout("ended")[..] else {
+        panic!("one notice of the end: {notices:#?}");
+    };
     assert_eq!(ended["status"], "Stopped", "{ended}");
 }

@@ -88,10 +88,7 @@ async fn a_left_split_goes_forward_to_the_new_version() {
         .await;
     let confirmation = prepared.confirmation.clone().unwrap();
     assert_eq!(confirmation.title, "SET ledger:live TO 100% v3?");
-    let report = env
-        .executor
-        .run(&env.writer, prepared.confirm("y").unwrap(), None)
-        .await;
+    let report = env.confirm_and_run(prepared).await;
     assert_eq!(report.outcome, Outcome::Done, "{}", report.message);
     assert_eq!(env.alias("ledger").await, ("3".to_string(), Vec::new()));
 }
@@ -110,10 +107,7 @@ async fn promote_now_redeploys_all_at_once_and_ends_succeeded() {
         .await;
     let steps = prepared.confirmation.as_ref().unwrap().steps.join("\n");
     assert_says(&steps, &["CodeDeployDefault.LambdaAllAtOnce"]);
-    let report = env
-        .executor
-        .run(&env.writer, prepared.confirm("y").unwrap(), None)
-        .await;
+    let report = env.confirm_and_run(prepared).await;
     assert_eq!(report.outcome, Outcome::Done, "{}", report.message);
     assert_begins(&report.message, "promoted:");
     assert_eq!(env.alias("orders-api").await, ("3".to_string(), Vec::new()));
@@ -193,10 +187,7 @@ async fn waiting_billing_hook(
         title,
         format!("{verb} the BeforeAllowTraffic hook of billing:live?")
     );
-    let report = env
-        .executor
-        .run(&env.writer, prepared.confirm("y").unwrap(), None)
-        .await;
+    let report = env.confirm_and_run(prepared).await;
     (env, report)
 }
 

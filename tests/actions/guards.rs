@@ -23,10 +23,7 @@ async fn the_revision_id_race_is_reported_and_never_overwritten() {
         .set_alias("ledger", "live", "3", &rev)
         .await
         .unwrap();
-    let report = env
-        .executor
-        .run(&env.writer, prepared.confirm("y").unwrap(), None)
-        .await;
+    let report = env.confirm_and_run(prepared).await;
     assert_eq!(report.outcome, Outcome::Failed);
     let failure = report.failure.clone().unwrap();
     assert_says(&failure.message, &["PreconditionFailed"]);
@@ -88,10 +85,7 @@ async fn already_completed_is_shown_with_what_to_do() {
         .stop(prepared.deployment_id(), true)
         .await
         .unwrap();
-    let report = env
-        .executor
-        .run(&env.writer, prepared.confirm("y").unwrap(), None)
-        .await;
+    let report = env.confirm_and_run(prepared).await;
     assert_eq!(report.outcome, Outcome::Failed);
     let failure = report.failure.unwrap();
     assert!(

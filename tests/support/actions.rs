@@ -129,6 +129,11 @@ impl Env {
         if let Some(why) = prepared.refusal() {
             panic!("refused: {why}");
         }
+        self.confirm_and_run(prepared).await
+    }
+
+    /// Confirms `prepared` with `y` and runs it.
+    pub async fn confirm_and_run(&self, prepared: Prepared) -> Report {
         let confirmed = prepared.confirm("y").unwrap();
         self.executor.run(&self.writer, confirmed, None).await
     }
