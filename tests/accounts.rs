@@ -44,22 +44,6 @@ fn aws_files(home: &Path) {
     .expect("credentials");
 }
 
-fn snapshot(endpoint: &str, profiles: &str, home: &Path) -> (Option<i32>, Value, String) {
-    let out = rollwatch(
-        &[
-            "--profile",
-            profiles,
-            "--endpoint-url",
-            endpoint,
-            "snapshot",
-            "--json",
-        ],
-        &[],
-        home,
-    );
-    parsed(&out)
-}
-
 /// A JSON command's exit code, document and stderr.
 fn parsed(out: &std::process::Output) -> (Option<i32>, Value, String) {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
@@ -81,27 +65,37 @@ async fn two_accounts(
     (sandbox, home)
 }
 
-/// [`snapshot`] off the test's runtime (the sandbox answers on it).
+/// `rollwatch --profile profiles --endpoint-url <sandbox> snapshot --json`: its exit code,
+/// document and stderr.
 async fn snapshot_of(
     sandbox: &rollwatch::sandbox::Sandbox,
-    profiles: &'static str,
+    profiles: &str,
     home: &Path,
 ) -> (Option<i32>, Value, String) {
-    let (endpoint, home) = (sandbox.endpoint(), home.to_path_buf());
-    tokio::task::spawn_blocking(move || snapshot(&endpoint, profiles, &home))
-        .await
-        .expect("snapshot")
+    let out = as_profiles(sandbox, profiles, &["snapshot", "--json"], &[], home).await;
+    parsed(&out)
 }
 
-/// `rollwatch args…` with only `env`, off the test's runtime (the sandbox answers on it).
-async fn rollwatch_off(
-    args: Vec<String>,
-    env: Vec<(&'static str, &'static str)>,
+/// `rollwatch --profile profiles --endpoint-url <sandbox> args…` with only `env`, off the
+/// test's runtime (the sandbox answers on it).
+async fn as_profiles(
+    sandbox: &rollwatch::sandbox::Sandbox,
+    profiles: &str,
+    args: &[&str],
+    env: &[(&'static str, &'static str)],
     home: &Path,
 ) -> std::process::Output {
-    let home = home.to_path_buf();
+    let endpoint = sandbox.endpoint();
+    let mut all: Vec<String> = vec![
+        "--profile".into(),
+        profiles.into(),
+        "--endpoint-url".into(),
+        endpoint,
+    ];
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    let (env, home) = (env.to_vec(), home.to_path_buf());
     tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let args: Vec<&str> = all.iter().map(String::as_str).collect();
         rollwatch(&args, &env, &home)
     })
     .await
@@ -161,22 +155,13 @@ async fn one_snapshot_has_both_accounts_each_deployment_with_its_profile_and_acc
 async fn a_rollback_of_a_beta_deployment_is_sent_with_betas_credentials_only() {
     // Time runs (30×) so that the rollback the command follows comes to its end.
     let (sandbox, home) = two_accounts("slow-canary", 30.0).await;
-    let endpoint = sandbox.endpoint();
     let (_, doc, stderr) = snapshot_of(&sandbox, "alpha,beta", home.path()).await;
     let beta_id = deployment_ids(region_of(&doc, "beta"))
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("beta has a deployment: {doc} {stderr}"));
-    let args = [
-        "--profile",
-        "alpha,beta",
-        "--endpoint-url",
-        &endpoint,
-        "rollback",
-        &beta_id,
-        "--yes",
-    ];
-    let out = rollwatch_off(args.map(String::from).to_vec(), Vec::new(), home.path()).await;
+    let args = ["rollback", &beta_id, "--yes"];
+    let out = as_profiles(&sandbox, "alpha,beta", &args, &[], home.path()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
@@ -250,18 +235,11 @@ fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
         "{screen}"
     );
     tmux.filter("beta");
-    tmux.keys("R");
-    let modal = tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
-        s.contains("ROLL BACK profile-api:live?")
-    });
+    let modal = tmux.roll_back("profile-api:live");
     assert!(
         modal.contains(BETA),
         "the confirmation names beta's account: {modal}"
     );
-    tmux.confirm("y");
-    tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
-        s.contains("rolled back:")
-    });
     let stops = |account: &str, key: &str| {
         account_stats(&endpoint, account)["callers"][key]["StopDeployment"]
             .as_u64()
@@ -313,21 +291,18 @@ async fn two_profiles_of_one_account_show_its_deployments_once_through_the_first
 async fn environment_keys_serve_one_profile_but_never_a_profile_of_several() {
     let (sandbox, home) = two_accounts("failing-canary", 0.0).await;
     sandbox.advance(60.0);
-    let endpoint = sandbox.endpoint();
     let env = vec![
         ("AWS_ACCESS_KEY_ID", BETA_KEY),
         ("AWS_SECRET_ACCESS_KEY", "beta-secret"),
     ];
-    let snapshot = |profiles: &str| {
-        let args = [
-            "--profile",
+    let snapshot = |profiles| {
+        as_profiles(
+            &sandbox,
             profiles,
-            "--endpoint-url",
-            &endpoint,
-            "snapshot",
-            "--json",
-        ];
-        rollwatch_off(args.map(String::from).to_vec(), env.clone(), home.path())
+            &["snapshot", "--json"],
+            &env,
+            home.path(),
+        )
     };
     let (code, doc, stderr) = parsed(&snapshot("ghost").await);
     assert_eq!(code, Some(0), "{stderr}");
@@ -352,18 +327,9 @@ async fn the_guard_refuses_to_watch_an_account_it_could_not_roll_back() {
     let (sandbox, home) = two_accounts("failing-canary", 0.0).await;
     let config = home.path().join("rollwatch.toml");
     std::fs::write(&config, "[profiles.beta]\nread_only = true\n").expect("config");
-    let endpoint = sandbox.endpoint();
     let config = config.to_string_lossy().into_owned();
-    let args = [
-        "--profile",
-        "alpha,beta",
-        "--endpoint-url",
-        &endpoint,
-        "--config",
-        &config,
-        "--guard",
-    ];
-    let out = rollwatch_off(args.map(String::from).to_vec(), Vec::new(), home.path()).await;
+    let args = ["--config", &config, "--guard"];
+    let out = as_profiles(&sandbox, "alpha,beta", &args, &[], home.path()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_says(&stderr, &["--guard cannot run", "profile beta:"]);

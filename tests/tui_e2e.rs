@@ -95,14 +95,7 @@ fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_ver
         "S + n sent a mutating call"
     );
     // R then y: rolled back, and the alias is back at 100% on the old version.
-    tmux.keys("R");
-    tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
-        s.contains("ROLL BACK checkout:live?")
-    });
-    tmux.confirm("y");
-    tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
-        s.contains("rolled back:")
-    });
+    tmux.roll_back("checkout:live");
     let alias = shell
         .rt
         .block_on(async { alias::live(&sdk::lambda(shell.sandbox()).await, "checkout").await });
@@ -333,14 +326,7 @@ fn o_opens_the_console_and_y_copies_the_command_then_what_a_rollback_sent() {
         s.contains("copied the command that shows it") && copied(&raw, &show)
     });
     // After a rollback, Y copies what it sent.
-    tmux.keys("R");
-    tmux.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
-        s.contains("ROLL BACK checkout:live?")
-    });
-    tmux.confirm("y");
-    tmux.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
-        s.contains("rolled back:")
-    });
+    tmux.roll_back("checkout:live");
     tmux.keys("Y");
     let sent = format!(
         "aws deploy stop-deployment --region us-east-1 --cli-input-json \

@@ -89,6 +89,21 @@ impl Tmux {
         self.keys(key);
     }
 
+    /// `R` on the selected row, `y` once the confirmation to roll `subject` back shows, and the
+    /// rollback followed to its end: the confirmation's screen.
+    pub fn roll_back(&self, subject: &str) -> String {
+        self.keys("R");
+        let title = format!("ROLL BACK {subject}?");
+        let modal = self.wait_for("the rollback confirmation", Duration::from_secs(20), |s| {
+            s.contains(&title)
+        });
+        self.confirm("y");
+        self.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
+            s.contains("rolled back:")
+        });
+        modal
+    }
+
     /// `/`, `text`, Enter: the list filtered to `text`.
     pub fn filter(&self, text: &str) {
         self.keys("/");
