@@ -33,13 +33,7 @@ fn guarded() -> Model {
 }
 
 fn picture(m: &mut Model) -> Vec<Command> {
-    update(
-        m,
-        Msg::Picture {
-            picture: Box::new(fx::picture()),
-            clock: fx::clock(),
-        },
-    )
+    fx::arrives(m, fx::picture())
 }
 
 fn tick(m: &mut Model, secs: i64) -> Vec<Command> {

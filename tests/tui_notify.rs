@@ -9,26 +9,20 @@ mod support;
 
 use rollwatch::domain::notify::{Notice, What};
 use rollwatch::domain::{AlarmState, DeploymentStatus, EventStatus, Judgement, Part, Picture};
-use rollwatch::tui::{Command, Model, Msg, update};
+use rollwatch::tui::{Command, Model};
 use support::assert_begins;
 use support::tui as fx;
 
 /// The notices `update` asks to deliver for `picture`, taken `secs` after the fixture's.
 fn notices_for(m: &mut Model, mut picture: Picture, secs: i64) -> Vec<Notice> {
     picture.taken_at = fx::now() + chrono::Duration::seconds(secs);
-    update(
-        m,
-        Msg::Picture {
-            picture: Box::new(picture),
-            clock: fx::clock(),
-        },
-    )
-    .into_iter()
-    .flat_map(|c| match c {
-        Command::Notify(notices) => notices,
-        _ => Vec::new(),
-    })
-    .collect()
+    fx::arrives(m, picture)
+        .into_iter()
+        .flat_map(|c| match c {
+            Command::Notify(notices) => notices,
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 #[test]

@@ -32,13 +32,7 @@ fn selected(m: &Model) -> &str {
 #[test]
 fn first_picture_selects_the_first_active_deployment_and_focuses_it() {
     let mut m = fx::model(None, (140, 45));
-    let cmds = update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(fx::picture()),
-            clock: fx::clock(),
-        },
-    );
+    let cmds = fx::arrives(&mut m, fx::picture());
     // The most urgent first: the canary whose verdict is FAIL and whose alarm is in ALARM.
     assert_eq!(selected(&m), "d-CANARY002");
     assert_eq!(cmds, vec![Command::Focus(Some("d-CANARY002".into()))]);
@@ -89,25 +83,13 @@ fn selection_is_kept_by_id_across_refreshes_and_reordering() {
             a.alarm.state = AlarmState::Ok;
         }
     }
-    let cmds = update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    let cmds = fx::arrives(&mut m, p);
     assert_eq!(selected(&m), "d-STOPPED03");
     assert!(cmds.is_empty(), "same selection: no new focus");
     // The selected deployment disappears: land on the row where it was.
     let mut p = fx::picture();
     p.regions[0].deployments.remove(2);
-    let cmds = update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    let cmds = fx::arrives(&mut m, p);
     assert_eq!(selected(&m), "d-CANARY002", "the row where it was: the top");
     // (The canary failing again also rings: alarm and verdict notices.)
     let focus: Vec<&Command> = cmds
@@ -141,13 +123,7 @@ fn filtering() {
     assert!(!m.filter_editing());
     assert_eq!(m.filter, "pay");
     // The filter survives a refresh.
-    update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(fx::picture()),
-            clock: fx::clock(),
-        },
-    );
+    fx::arrives(&mut m, fx::picture());
     assert_eq!(m.rows().len(), 1);
     key(&mut m, KeyCode::Esc);
     assert!(m.filter.is_empty());
@@ -276,13 +252,7 @@ fn event_log_records_transitions() {
         canary.deployment.status = DeploymentStatus::Stopped;
     }
     p.regions[0].deployments.remove(0);
-    update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    fx::arrives(&mut m, p);
     let new: Vec<_> = m.log.iter().skip(appeared).collect();
     let kinds: Vec<TimelineKind> = new.iter().map(|e| e.kind()).collect();
     assert!(kinds.contains(&TimelineKind::Weight), "{new:?}");
@@ -320,13 +290,7 @@ fn a_superseded_stopped_deployment_is_no_longer_watched_not_finished_again() {
     if let Part::Ok { value } = &mut p.regions[0].recent {
         value.insert(0, stopped);
     }
-    update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    fx::arrives(&mut m, p);
     let texts: Vec<String> = m
         .events_of("d-STOPPED03")
         .map(TimelineEvent::text)
@@ -361,13 +325,7 @@ fn event_log_is_bounded() {
                 w.weight = weight;
             }
         }
-        update(
-            &mut m,
-            Msg::Picture {
-                picture: Box::new(p),
-                clock: fx::clock(),
-            },
-        );
+        fx::arrives(&mut m, p);
     }
     assert_eq!(m.log.len(), rollwatch::tui::model::LOG_CAPACITY);
 }
@@ -391,13 +349,7 @@ fn a_deployment_that_ran_between_two_pictures_is_still_reported() {
         quick.config_name = "CodeDeployDefault.LambdaAllAtOnce".into();
         value.insert(0, quick);
     }
-    update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    fx::arrives(&mut m, p);
     let lines: Vec<String> = m
         .events_of("d-QUICK0001")
         .map(TimelineEvent::text)
@@ -429,13 +381,7 @@ fn the_first_weight_read_after_traffic_shifted_is_an_event() {
         .clone();
     let mut p = fx::picture();
     p.taken_at += chrono::Duration::seconds(5);
-    update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    fx::arrives(&mut m, p);
     let event = m
         .events_of(&id)
         .find(|e| e.kind() == TimelineKind::Weight)
@@ -594,13 +540,7 @@ fn another_accounts_finished_deployments_are_not_news_from_between_two_looks() {
         }
     }
     p.regions.push(beta);
-    update(
-        &mut m,
-        Msg::Picture {
-            picture: Box::new(p),
-            clock: fx::clock(),
-        },
-    );
+    fx::arrives(&mut m, p);
     let between: Vec<String> = m
         .log
         .iter()

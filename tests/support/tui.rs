@@ -429,19 +429,24 @@ pub fn clock() -> ClockReading {
 }
 
 /// A model of `size` that received `picture` (None: still loading).
+/// A picture arrives from the engine, read at [`clock`]: the commands the model answers with.
+pub fn arrives(m: &mut Model, picture: Picture) -> Vec<rollwatch::tui::Command> {
+    update(
+        m,
+        Msg::Picture {
+            picture: Box::new(picture),
+            clock: clock(),
+        },
+    )
+}
+
 pub fn model(picture: Option<Picture>, size: (u16, u16)) -> Model {
     let mut m = Model::new(Keymap::default(), Theme::default());
     m.profile = Some("prod".into());
     m.account = Some("123456789012".into());
     update(&mut m, Msg::Resize(size.0, size.1));
     if let Some(p) = picture {
-        update(
-            &mut m,
-            Msg::Picture {
-                picture: Box::new(p),
-                clock: clock(),
-            },
-        );
+        arrives(&mut m, p);
     }
     m
 }
