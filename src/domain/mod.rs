@@ -8,6 +8,8 @@ mod alarm;
 mod appspec;
 mod deployment;
 mod failure;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod guard;
 mod lifecycle;
 pub mod links;

@@ -370,14 +370,8 @@ impl Quiet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0)
-            .single()
-            .expect("time")
-            + chrono::Duration::seconds(secs)
-    }
+    use crate::domain::fixtures::at;
 
     fn alarm(name: &str, deployment: &str) -> Notice {
         Notice {

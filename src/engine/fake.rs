@@ -12,10 +12,10 @@ use tokio::time::Instant;
 
 use crate::aws::{DeploymentReader, Listing, Rate, Service};
 use crate::domain::{
-    Alarm, AlarmKind, AlarmState, AliasWeights, AppSpec, ClockReading, ClockSource, Creator,
-    Deployment, DeploymentConfig, DeploymentStatus, EventStatus, Failure, FailureKind,
-    FunctionTarget, GroupSettings, LambdaTarget, LifecycleEvent, MetricWindow, MetricsRequest,
-    MinutePoint, Revision, RollbackLinks, VersionMetrics,
+    Alarm, AlarmKind, AlarmState, AliasWeights, AppSpec, ClockReading, ClockSource, Deployment,
+    DeploymentConfig, DeploymentStatus, EventStatus, Failure, FailureKind, FunctionTarget,
+    GroupSettings, LambdaTarget, LifecycleEvent, MetricWindow, MetricsRequest, MinutePoint,
+    Revision, VersionMetrics,
 };
 
 /// Calls the fake received, with the service time of each.
@@ -212,32 +212,22 @@ impl FakeReader {
     fn deployment(&self, id: &str) -> Deployment {
         let done = self.weight_now() >= 1.0
             && self.now() >= Self::t0() + Duration::seconds(FINISH_AFTER_SECS);
+        let status = if done {
+            DeploymentStatus::Succeeded
+        } else {
+            DeploymentStatus::InProgress
+        };
         Deployment {
-            id: id.into(),
             application: "orders-app".into(),
-            group: format!("{id}-dg"),
-            status: if done {
-                DeploymentStatus::Succeeded
-            } else {
-                DeploymentStatus::InProgress
-            },
-            creator: Creator::User,
-            config_name: self.shape.config_name().into(),
             create_time: Some(Self::t0() - Duration::seconds(5)),
             start_time: Some(Self::t0() - Duration::seconds(5)),
-            complete_time: None,
-            target: None,
-            rollback: RollbackLinks::default(),
-            error: None,
-            status_messages: Vec::new(),
-            external_id: None,
-            description: None,
             revision: Some(Revision {
                 kind: "AppSpecContent".into(),
                 content: None,
                 sha256: Some(format!("sha-{id}")),
                 location: None,
             }),
+            ..crate::domain::fixtures::deployment(id, status, self.shape.config_name())
         }
     }
 }

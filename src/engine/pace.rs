@@ -70,14 +70,8 @@ impl Pace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{Duration, TimeZone};
 
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
-            .single()
-            .expect("time")
-            + Duration::seconds(secs)
-    }
+    use crate::domain::fixtures::at;
 
     #[test]
     fn throttling_doubles_the_intervals_at_once_up_to_a_bound() {

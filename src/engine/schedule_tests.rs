@@ -8,9 +8,8 @@ use super::schedule::{Datum, Due, Now, Paces, Schedule, order};
 use super::state::{Intervals, RegionState};
 use super::tasks::Adopted;
 use crate::domain::{
-    AliasWeights, AppSpec, Creator, Deployment, DeploymentConfig, DeploymentStatus, EventStatus,
-    FunctionTarget, GroupSettings, LambdaTarget, LifecycleEvent, Part, RollbackLinks,
-    ScheduleModel,
+    AliasWeights, AppSpec, Deployment, DeploymentConfig, DeploymentStatus, EventStatus,
+    FunctionTarget, GroupSettings, LambdaTarget, LifecycleEvent, Part, ScheduleModel,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -25,22 +24,13 @@ fn at(secs: i64) -> DateTime<Utc> {
 
 fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
     Deployment {
-        id: id.into(),
-        application: "app".into(),
-        group: format!("{id}-dg"),
-        status,
-        creator: Creator::User,
-        config_name: "CodeDeployDefault.LambdaLinear10PercentEvery1Minute".into(),
         create_time: Some(at(-5)),
         start_time: Some(at(-5)),
-        complete_time: None,
-        target: None,
-        rollback: RollbackLinks::default(),
-        error: None,
-        status_messages: Vec::new(),
-        external_id: None,
-        description: None,
-        revision: None,
+        ..crate::domain::fixtures::deployment(
+            id,
+            status,
+            "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+        )
     }
 }
 

@@ -3,8 +3,8 @@
 use super::*;
 use crate::domain::{
     Alarm, AlarmKind, AlarmState, AliasWeights, Creator, Deployment, DeploymentAlarm,
-    FunctionTarget, LambdaTarget, LifecycleEvent, MinutePoint, Part, RollbackLinks, VersionMetrics,
-    ViewFreshness, parse_appspec,
+    FunctionTarget, LambdaTarget, LifecycleEvent, MinutePoint, Part, VersionMetrics, ViewFreshness,
+    parse_appspec,
 };
 
 fn view(status: DeploymentStatus) -> DeploymentView {
@@ -16,22 +16,14 @@ fn view(status: DeploymentStatus) -> DeploymentView {
     };
     DeploymentView {
         deployment: Deployment {
-            id: "d-ABC".into(),
             application: "storefront".into(),
             group: "checkout-live".into(),
-            status,
-            creator: Creator::User,
-            config_name: "CodeDeployDefault.LambdaCanary10Percent10Minutes".into(),
-            create_time: None,
-            start_time: None,
-            complete_time: None,
             target: Some(function.clone()),
-            rollback: RollbackLinks::default(),
-            error: None,
-            status_messages: Vec::new(),
-            external_id: None,
-            description: None,
-            revision: None,
+            ..crate::domain::fixtures::deployment(
+                "d-ABC",
+                status,
+                "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+            )
         },
         config: Part::skipped("test"),
         target: Part::Ok {

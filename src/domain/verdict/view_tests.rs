@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::{Judgement, MetricKind, VerdictConfig, judge_view};
 use crate::domain::{
-    Creator, Deployment, DeploymentStatus, DeploymentView, FunctionTarget, MinutePoint, Part,
-    RollbackLinks, TrafficPlan, TrafficRouting, VersionMetrics, ViewFreshness,
+    Deployment, DeploymentStatus, DeploymentView, FunctionTarget, MinutePoint, Part, TrafficPlan,
+    TrafficRouting, VersionMetrics, ViewFreshness,
 };
 
 pub(crate) fn at(minute: i64) -> DateTime<Utc> {
@@ -44,27 +44,20 @@ pub(crate) fn view(
 ) -> DeploymentView {
     DeploymentView {
         deployment: Deployment {
-            id: "d-1".into(),
-            application: "app".into(),
             group: "group".into(),
-            status: DeploymentStatus::InProgress,
-            creator: Creator::User,
-            config_name: "CodeDeployDefault.LambdaCanary10Percent30Minutes".into(),
             create_time: Some(at(0)),
             start_time: Some(at(0)),
-            complete_time: None,
             target: Some(FunctionTarget {
                 function: "checkout".into(),
                 alias: "live".into(),
                 current_version: "6".into(),
                 target_version: "7".into(),
             }),
-            rollback: RollbackLinks::default(),
-            error: None,
-            status_messages: Vec::new(),
-            external_id: None,
-            description: None,
-            revision: None,
+            ..crate::domain::fixtures::deployment(
+                "d-1",
+                DeploymentStatus::InProgress,
+                "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+            )
         },
         config: Part::skipped("test"),
         target: Part::skipped("test"),
