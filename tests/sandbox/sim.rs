@@ -4,8 +4,13 @@
 
 use aws_sdk_codedeploy::types::{DeploymentCreator, DeploymentStatus, LifecycleEventStatus};
 
+use rollwatch::sandbox::observe::Event;
+
+use crate::support::alias;
 use crate::support::http::raw;
-use crate::support::sdk::{codedeploy, deployments_of, lambda, shifts, start, start_toml};
+use crate::support::sdk::{
+    codedeploy, deployments_of, error_code, lambda, service_error, shifts, start, start_toml,
+};
 
 const GROUPS: [(&str, &str); 9] = [
     ("g0", "CodeDeployDefault.LambdaAllAtOnce"),
@@ -43,6 +48,16 @@ fn expected(group: &str) -> Vec<(f64, f64)> {
     }
 }
 
+/// When deployment `id` first moved the alias, in the ground truth.
+fn first_shift(events: &[Event], id: &str) -> f64 {
+    let first = events
+        .iter()
+        .find(|e| e.kind == "weight" && e.deployment_id.as_deref() == Some(id));
+    first
+        .unwrap_or_else(|| panic!("{id} never moved the alias"))
+        .sim_time
+}
+
 #[tokio::test]
 async fn every_predefined_config_shifts_at_the_documented_times() {
     let (sandbox, _file) = start_toml(include_str!("configs.toml")).await;
@@ -63,11 +78,7 @@ async fn every_predefined_config_shifts_at_the_documented_times() {
             "{config}: (seconds after the first shift, % on the target)"
         );
         let start = d.start_time().unwrap().as_secs_f64();
-        let first = events
-            .iter()
-            .find(|e| e.kind == "weight" && e.deployment_id.as_deref() == Some(id))
-            .unwrap()
-            .sim_time;
+        let first = first_shift(&events, id);
         assert!(
             (first - start - 1.0).abs() < 1e-9,
             "{config}: AllowTraffic starts ~1 s after a hook-less start"
@@ -79,23 +90,12 @@ async fn every_predefined_config_shifts_at_the_documented_times() {
             "{config}: AfterAllowTraffic and success follow the flip within seconds"
         );
     }
-    let l = lambda(&sandbox).await;
-    let alias = l
-        .get_alias()
-        .function_name("f8")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
+    let f8 = alias::live(&lambda(&sandbox).await, "f8").await;
     assert_eq!(
-        alias.function_version(),
-        Some("2"),
+        f8.primary, "2",
         "the final flip makes the target the primary version"
     );
-    assert!(alias.routing_config().is_none_or(|r| {
-        r.additional_version_weights()
-            .is_none_or(std::collections::HashMap::is_empty)
-    }));
+    assert!(f8.is_whole(), "{f8:?}");
     sandbox.shutdown().await;
 }
 
@@ -116,11 +116,7 @@ async fn holding_at_100_adds_one_interval_before_after_allow_traffic() {
         linear(60.0),
         "the shifts themselves do not move"
     );
-    let first = events
-        .iter()
-        .find(|e| e.kind == "weight" && e.deployment_id.as_deref() == Some(id))
-        .unwrap()
-        .sim_time;
+    let first = first_shift(&events, id);
     let complete = d.complete_time().unwrap().as_secs_f64();
     assert!(
         (complete - (first + 600.0)).abs() <= 3.0,
@@ -135,22 +131,9 @@ async fn firing_alarm_stops_the_canary_and_rolls_back() {
     let cd = codedeploy(&sandbox).await;
     let l = lambda(&sandbox).await;
     sandbox.advance(60.0);
-    let alias = l
-        .get_alias()
-        .function_name("checkout")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.1)
-            .abs()
-            < 1e-9,
+    assert_eq!(
+        alias::live(&l, "checkout").await.on("2"),
+        0.1,
         "canary at 10%"
     );
     sandbox.advance(8.0 * 60.0);
@@ -158,13 +141,7 @@ async fn firing_alarm_stops_the_canary_and_rolls_back() {
     assert_eq!(infos.len(), 2, "the original deployment and its rollback");
     let (original, rollback) = (&infos[0], &infos[1]);
     assert_eq!(original.status(), Some(&DeploymentStatus::Stopped));
-    assert_eq!(
-        original
-            .error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("ALARM_ACTIVE")
-    );
+    assert_eq!(error_code(original), Some("ALARM_ACTIVE"));
     assert_eq!(
         original
             .rollback_info()
@@ -182,19 +159,9 @@ async fn firing_alarm_stops_the_canary_and_rolls_back() {
         original.deployment_id()
     );
     assert_eq!(rollback.status(), Some(&DeploymentStatus::Succeeded));
-    let alias = l
-        .get_alias()
-        .function_name("checkout")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        alias.function_version(),
-        Some("1"),
-        "rolled back to 100% old"
-    );
-    assert!(alias.routing_config().is_none());
+    let checkout = alias::live(&l, "checkout").await;
+    assert_eq!(checkout.primary, "1", "rolled back to 100% old");
+    assert!(checkout.is_whole(), "{checkout:?}");
     let events = sandbox.events();
     assert!(
         events
@@ -209,25 +176,8 @@ async fn firing_alarm_stops_the_canary_and_rolls_back() {
 async fn stop_without_rollback_leaves_the_split_and_blocks_the_next_deployment() {
     let sandbox = start("stuck-split").await;
     let cd = codedeploy(&sandbox).await;
-    let l = lambda(&sandbox).await;
-    let alias = l
-        .get_alias()
-        .function_name("ledger")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(alias.function_version(), Some("2"));
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["3"]
-            - 0.4)
-            .abs()
-            < 1e-9
-    );
+    let ledger = alias::live(&lambda(&sandbox).await, "ledger").await;
+    assert_eq!((ledger.primary.as_str(), ledger.on("3")), ("2", 0.4));
     let infos = deployments_of(&cd, "finance", "ledger-live").await;
     assert_eq!(infos[0].status(), Some(&DeploymentStatus::Stopped));
     assert!(infos[0].rollback_info().is_none());
@@ -235,12 +185,7 @@ async fn stop_without_rollback_leaves_the_split_and_blocks_the_next_deployment()
     let infos = deployments_of(&cd, "finance", "ledger-live").await;
     let next = infos.last().unwrap();
     assert_eq!(next.status(), Some(&DeploymentStatus::Failed));
-    assert_eq!(
-        next.error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("INVALID_LAMBDA_CONFIGURATION")
-    );
+    assert_eq!(error_code(next), Some("INVALID_LAMBDA_CONFIGURATION"));
     sandbox.shutdown().await;
 }
 
@@ -252,13 +197,7 @@ async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
     sandbox.advance(60.0);
     let infos = deployments_of(&cd, "backoffice", "notifications-live").await;
     assert_eq!(infos[0].status(), Some(&DeploymentStatus::Failed));
-    assert_eq!(
-        infos[0]
-            .error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("HOOK_EXECUTION_FAILURE")
-    );
+    assert_eq!(error_code(&infos[0]), Some("HOOK_EXECUTION_FAILURE"));
     assert_eq!(
         infos.len(),
         2,
@@ -268,14 +207,7 @@ async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
         infos[1].creator(),
         Some(&DeploymentCreator::CodeDeployRollback)
     );
-    let alias = l
-        .get_alias()
-        .function_name("notifications")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(alias.function_version(), Some("1"));
+    assert_eq!(alias::live(&l, "notifications").await.primary, "1");
 
     let billing = deployments_of(&cd, "backoffice", "billing-live")
         .await
@@ -299,43 +231,20 @@ async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
         .as_str()
         .unwrap()
         .to_owned();
-    cd.put_lifecycle_event_hook_execution_status()
-        .deployment_id(&id)
-        .lifecycle_event_hook_execution_id(&exec)
-        .status(LifecycleEventStatus::Succeeded)
-        .send()
-        .await
-        .unwrap();
-    let twice = cd
-        .put_lifecycle_event_hook_execution_status()
-        .deployment_id(&id)
-        .lifecycle_event_hook_execution_id(&exec)
-        .status(LifecycleEventStatus::Succeeded)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        twice
-            .into_service_error()
-            .is_lifecycle_event_already_completed_exception()
-    );
+    let approve = || {
+        cd.put_lifecycle_event_hook_execution_status()
+            .deployment_id(&id)
+            .lifecycle_event_hook_execution_id(&exec)
+            .status(LifecycleEventStatus::Succeeded)
+            .send()
+    };
+    approve().await.unwrap();
+    let twice = service_error(approve().await);
+    assert!(twice.is_lifecycle_event_already_completed_exception());
     sandbox.advance(2.0);
-    let alias = l
-        .get_alias()
-        .function_name("billing")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.1)
-            .abs()
-            < 1e-9,
+    assert_eq!(
+        alias::live(&l, "billing").await.on("2"),
+        0.1,
         "the approved hook lets the canary start"
     );
     sandbox.shutdown().await;
@@ -353,13 +262,7 @@ async fn an_unanswered_hook_fails_after_one_hour() {
     sandbox.advance(2.0);
     let billing = deployments_of(&cd, "backoffice", "billing-live").await;
     assert_eq!(billing[0].status(), Some(&DeploymentStatus::Failed));
-    assert_eq!(
-        billing[0]
-            .error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("HOOK_EXECUTION_FAILURE")
-    );
+    assert_eq!(error_code(&billing[0]), Some("HOOK_EXECUTION_FAILURE"));
     sandbox.shutdown().await;
 }
 
