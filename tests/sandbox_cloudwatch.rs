@@ -127,12 +127,8 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         pages.len()
     );
 
-    let listed = cw
-        .list_metrics()
-        .namespace("Custom/App")
-        .send()
-        .await
-        .unwrap();
+    let list = |namespace: &str| cw.list_metrics().namespace(namespace).send();
+    let listed = list("Custom/App").await.unwrap();
     assert_eq!(listed.metrics().len(), 1);
     assert_eq!(listed.metrics()[0].dimensions(), api.as_slice());
 
@@ -153,12 +149,7 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         .send()
         .await
         .expect("gzipped PutMetricData");
-    let bulk = cw
-        .list_metrics()
-        .namespace("Custom/Bulk")
-        .send()
-        .await
-        .expect("ListMetrics");
+    let bulk = list("Custom/Bulk").await.expect("ListMetrics");
     assert_eq!(bulk.metrics().len(), 300);
     sandbox.shutdown().await;
 }

@@ -1,5 +1,9 @@
 //! Every CodeDeploy and Lambda operation, and STS GetCallerIdentity, through the real Rust SDK
 //! clients.
+#![allow(
+    clippy::float_cmp,
+    reason = "the alias's weights are rounded to the basis point: they equal the literal expected"
+)]
 
 use aws_sdk_codedeploy::types::{
     Alarm, AlarmConfiguration, AppSpecContent, AutoRollbackConfiguration, AutoRollbackEvent,
@@ -107,13 +111,8 @@ async fn lambda_operations_round_trip_through_the_sdk() {
         stale.is_precondition_failed_exception(),
         "stale RevisionId must be a 412 PreconditionFailedException"
     );
-    let conf = l
-        .get_function_configuration()
-        .function_name("f")
-        .qualifier("live")
-        .send()
-        .await
-        .unwrap();
+    let conf = l.get_function_configuration().function_name("f");
+    let conf = conf.qualifier("live").send().await.unwrap();
     assert_eq!(conf.version(), Some("1"));
     assert_eq!(
         conf.logging_config().and_then(|c| c.log_group()),
@@ -211,13 +210,8 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         .unwrap();
     let groups = cd.list_deployment_groups().application_name("app");
     assert_eq!(groups.send().await.unwrap().deployment_groups(), ["dg"]);
-    let group = cd
-        .get_deployment_group()
-        .application_name("app")
-        .deployment_group_name("dg")
-        .send()
-        .await
-        .unwrap();
+    let group = cd.get_deployment_group().application_name("app");
+    let group = group.deployment_group_name("dg").send().await.unwrap();
     let info = group.deployment_group_info().unwrap();
     assert_eq!(
         info.alarm_configuration().map(|a| a.alarms().len()),
@@ -373,16 +367,14 @@ async fn sts_names_the_sandbox_account_to_the_sdk() {
     assert_eq!(me.account(), Some("123456789012"));
     assert_eq!(me.arn(), Some("arn:aws:iam::123456789012:user/sandbox"));
     // An action it does not implement is a Query-protocol error the SDK understands.
-    let err = sts
+    let assume = sts
         .assume_role()
-        .role_arn("arn:aws:iam::123456789012:role/x")
-        .role_session_name("s")
-        .send()
-        .await
-        .expect_err("not implemented");
+        .role_arn("arn:aws:iam::123456789012:role/x");
+    let err = service_error(assume.role_session_name("s").send().await);
     assert_eq!(
         aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&err),
-        Some("InvalidAction")
+        Some("InvalidAction"),
+        "{err:?}"
     );
     sandbox.shutdown().await;
 }

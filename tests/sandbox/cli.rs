@@ -26,6 +26,11 @@ struct Aws {
 }
 
 impl Aws {
+    fn on(cli: String, sandbox: &rollwatch::sandbox::Sandbox) -> Self {
+        let endpoint = sandbox.endpoint();
+        Self { cli, endpoint }
+    }
+
     /// Runs `aws ARGS` against the sandbox and parses its JSON output (`null` for none).
     async fn run(&self, args: &[&str]) -> serde_json::Value {
         let (cli, endpoint) = (self.cli.clone(), self.endpoint.clone());
@@ -75,10 +80,7 @@ impl Aws {
 async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
     let Some(cli) = aws_cli() else { return };
     let sandbox = start("failing-canary").await;
-    let aws = Aws {
-        cli,
-        endpoint: sandbox.endpoint(),
-    };
+    let aws = Aws::on(cli, &sandbox);
     sandbox.advance(3.0 * 60.0);
     let listed = aws
         .line("deploy list-deployments --application-name storefront --deployment-group-name checkout-live")
@@ -153,10 +155,7 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
 async fn aws_cli_lambda_writes_pass_the_cross_site_guard() {
     let Some(cli) = aws_cli() else { return };
     let sandbox = start("calm").await;
-    let aws = Aws {
-        cli,
-        endpoint: sandbox.endpoint(),
-    };
+    let aws = Aws::on(cli, &sandbox);
     let zip = tempfile::Builder::new().suffix(".zip").tempfile().unwrap();
     // The smallest zip archive: an empty end-of-central-directory record.
     std::fs::write(zip.path(), [&b"PK\x05\x06"[..], &[0u8; 18]].concat()).unwrap();

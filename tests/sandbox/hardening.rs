@@ -196,28 +196,19 @@ async fn overflowing_page_tokens_are_refused_with_each_services_error() {
     }
     let l = lambda(&sandbox).await;
     for marker in ["18446744073709551615", "18446744073709551616", "5000", "-1"] {
-        let err = l
-            .list_functions()
-            .marker(marker)
-            .send()
-            .await
-            .expect_err(marker);
+        let functions = l.list_functions().marker(marker).send().await;
+        let aliases = l.list_aliases().function_name("orders-api").marker(marker);
+        let aliases = aliases.send().await;
         assert_eq!(
-            err.code(),
-            Some("InvalidParameterValueException"),
-            "{marker}"
-        );
-        let err = l
-            .list_aliases()
-            .function_name("orders-api")
-            .marker(marker)
-            .send()
-            .await
-            .expect_err(marker);
-        assert_eq!(
-            err.code(),
-            Some("InvalidParameterValueException"),
-            "{marker}"
+            (
+                functions.expect_err(marker).code(),
+                aliases.expect_err(marker).code()
+            ),
+            (
+                Some("InvalidParameterValueException"),
+                Some("InvalidParameterValueException")
+            ),
+            "{marker}: (ListFunctions, ListAliases)"
         );
     }
     // The last page's own marker still works.

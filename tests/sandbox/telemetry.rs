@@ -110,12 +110,11 @@ async fn per_version_metrics_follow_the_alias_weights() {
 #[tokio::test]
 async fn slow_canary_doubles_only_the_new_versions_p99() {
     let sandbox = start("slow-canary").await;
-    let base = sandbox.now();
-    sandbox.advance(12.0 * 60.0);
-    let cw = cloudwatch(&sandbox).await;
     // One 5-minute bucket, aligned as CloudWatch aligns periods, after the change (minute 1)
     // and before the canary's full shift (minute 15).
-    let from = ((base + 60.0) / 300.0).ceil() * 300.0;
+    let from = ((sandbox.now() + 60.0) / 300.0).ceil() * 300.0;
+    sandbox.advance(12.0 * 60.0);
+    let cw = cloudwatch(&sandbox).await;
     let duration = |id: &str, version: &str, stat: &str| {
         query(id, "profile-api", "Duration", Some(version), stat, 300)
     };
@@ -233,7 +232,7 @@ async fn the_group_alarm_fires_then_recovers_after_the_rollback() {
         .alarm_name("checkout-live-errors")
         .send()
         .await
-        .unwrap();
+        .expect("DescribeAlarmHistory");
     let summaries: Vec<&str> = history
         .alarm_history_items()
         .iter()
