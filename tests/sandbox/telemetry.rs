@@ -12,8 +12,8 @@ fn dim(name: &str, value: &str) -> Dimension {
     Dimension::builder().name(name).value(value).build()
 }
 
-/// A query of `stat` of `metric` of `function`'s `live` alias, of one version's invocations
-/// when `version` is some.
+/// A query of `stat` of `function`'s `metric` through its `live` alias (one version's, when
+/// `version` is some).
 fn query(
     id: &str,
     function: &str,
