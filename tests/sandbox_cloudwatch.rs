@@ -2,61 +2,33 @@
 //! the real Rust SDK clients over HTTP: every reply must decode in the SDK, with the values a user
 //! would see. Scenario `failing-canary`, clock frozen (speed 0) and advanced by hand.
 
-use aws_config::BehaviorVersion;
-use aws_credential_types::Credentials;
 use aws_sdk_cloudwatch::operation::set_alarm_state::SetAlarmStateError;
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, HistoryItemType, Metric, MetricDataQuery,
-    MetricDatum, MetricStat, ScanBy, StateValue, StatisticSet,
+    MetricDatum, ScanBy, StateValue, StatisticSet,
 };
 use aws_smithy_types::DateTime;
-use aws_types::region::Region;
-use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
-async fn start() -> (Sandbox, aws_config::SdkConfig) {
-    let config = SandboxConfig::loopback("failing-canary").speed(0.0).seed(7);
-    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(sandbox.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .load()
-        .await;
-    (sandbox, sdk)
-}
+mod support;
+
+use support::sdk::{cloudwatch, logs, service_error, start, stat_query};
 
 fn dim(name: &str, value: &str) -> Dimension {
     Dimension::builder().name(name).value(value).build()
 }
 
-fn stat_query(
-    id: &str,
-    ns: &str,
-    metric: &str,
-    dims: Vec<Dimension>,
-    stat: &str,
-) -> MetricDataQuery {
-    let metric = Metric::builder()
-        .namespace(ns)
-        .metric_name(metric)
+fn metric(namespace: &str, name: &str, dims: Vec<Dimension>) -> Metric {
+    Metric::builder()
+        .namespace(namespace)
+        .metric_name(name)
         .set_dimensions(Some(dims))
-        .build();
-    MetricDataQuery::builder()
-        .id(id)
-        .metric_stat(
-            MetricStat::builder()
-                .metric(metric)
-                .period(60)
-                .stat(stat)
-                .build(),
-        )
         .build()
 }
 
 #[tokio::test]
 async fn metrics_and_math_decode_in_the_rust_sdk() {
-    let (sandbox, sdk) = start().await;
-    let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+    let sandbox = start("failing-canary").await;
+    let cw = cloudwatch(&sandbox).await;
     let minute = (sandbox.now() / 60.0).floor() * 60.0 - 300.0;
     let api = vec![dim("Api", "get")];
     cw.put_metric_data()
@@ -89,7 +61,12 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         .unwrap();
     let out = cw
         .get_metric_data()
-        .metric_data_queries(stat_query("hits", "Custom/App", "Hits", api.clone(), "Sum"))
+        .metric_data_queries(stat_query(
+            "hits",
+            metric("Custom/App", "Hits", api.clone()),
+            "Sum",
+            60,
+        ))
         .metric_data_queries(
             MetricDataQuery::builder()
                 .id("double")
@@ -123,13 +100,12 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
 
     // The scenario's own Lambda metrics, paginated 7 datapoints at a time.
     let now = sandbox.now();
-    let inv = stat_query(
-        "inv",
+    let invocations = metric(
         "AWS/Lambda",
         "Invocations",
         vec![dim("FunctionName", "checkout")],
-        "Sum",
     );
+    let inv = stat_query("inv", invocations, "Sum", 60);
     let pages: Vec<_> = cw
         .get_metric_data()
         .metric_data_queries(inv)
@@ -151,12 +127,8 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         pages.len()
     );
 
-    let listed = cw
-        .list_metrics()
-        .namespace("Custom/App")
-        .send()
-        .await
-        .unwrap();
+    let list = |namespace: &str| cw.list_metrics().namespace(namespace).send();
+    let listed = list("Custom/App").await.unwrap();
     assert_eq!(listed.metrics().len(), 1);
     assert_eq!(listed.metrics()[0].dimensions(), api.as_slice());
 
@@ -177,20 +149,15 @@ async fn metrics_and_math_decode_in_the_rust_sdk() {
         .send()
         .await
         .expect("gzipped PutMetricData");
-    let bulk = cw
-        .list_metrics()
-        .namespace("Custom/Bulk")
-        .send()
-        .await
-        .expect("ListMetrics");
+    let bulk = list("Custom/Bulk").await.expect("ListMetrics");
     assert_eq!(bulk.metrics().len(), 300);
     sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn alarms_and_history_decode_in_the_rust_sdk() {
-    let (sandbox, sdk) = start().await;
-    let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+    let sandbox = start("failing-canary").await;
+    let cw = cloudwatch(&sandbox).await;
     cw.put_metric_alarm()
         .alarm_name("catalog-p99")
         .namespace("AWS/Lambda")
@@ -256,26 +223,16 @@ async fn alarms_and_history_decode_in_the_rust_sdk() {
     );
     assert!(composite.state_transitioned_timestamp().is_some());
 
-    let err = cw
-        .set_alarm_state()
-        .alarm_name("missing")
-        .state_value(StateValue::Alarm)
-        .state_reason("drill")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err.into_service_error(),
-        SetAlarmStateError::ResourceNotFound(_)
-    ));
-
-    cw.set_alarm_state()
-        .alarm_name("catalog-p99")
-        .state_value(StateValue::Ok)
-        .state_reason("drill")
-        .send()
-        .await
-        .unwrap();
+    let drill = |alarm: &str, state: StateValue| {
+        let drill = cw.set_alarm_state().alarm_name(alarm).state_value(state);
+        drill.state_reason("drill").send()
+    };
+    let err = service_error(drill("missing", StateValue::Alarm).await);
+    assert!(
+        matches!(err, SetAlarmStateError::ResourceNotFound(_)),
+        "{err:?}"
+    );
+    drill("catalog-p99", StateValue::Ok).await.unwrap();
     let history = cw
         .describe_alarm_history()
         .alarm_name("catalog-p99")
@@ -301,20 +258,18 @@ async fn alarms_and_history_decode_in_the_rust_sdk() {
 
 #[tokio::test]
 async fn filter_log_events_through_the_rust_sdk() {
-    let (sandbox, sdk) = start().await;
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let sandbox = start("failing-canary").await;
+    let logs = logs(&sandbox).await;
     let since_ms = (sandbox.now() as i64 - 300) * 1000;
-    let pages: Vec<_> = logs
+    let pages = logs
         .filter_log_events()
         .log_group_name("/aws/lambda/checkout")
         .start_time(since_ms)
         .filter_pattern("REPORT")
         .limit(4)
         .into_paginator()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .unwrap();
+        .send();
+    let pages: Vec<_> = pages.collect::<Result<Vec<_>, _>>().await.unwrap();
     let events: Vec<_> = pages
         .iter()
         .flat_map(
@@ -337,12 +292,7 @@ async fn filter_log_events_through_the_rust_sdk() {
             .windows(2)
             .all(|w| w[0].timestamp() <= w[1].timestamp())
     );
-    let err = logs
-        .filter_log_events()
-        .log_group_name("/aws/lambda/none")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.into_service_error().is_resource_not_found_exception());
+    let none = logs.filter_log_events().log_group_name("/aws/lambda/none");
+    assert!(service_error(none.send().await).is_resource_not_found_exception());
     sandbox.shutdown().await;
 }

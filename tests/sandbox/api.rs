@@ -1,5 +1,9 @@
 //! Every CodeDeploy and Lambda operation, and STS GetCallerIdentity, through the real Rust SDK
 //! clients.
+#![allow(
+    clippy::float_cmp,
+    reason = "the alias's weights are rounded to the basis point: they equal the literal expected"
+)]
 
 use aws_sdk_codedeploy::types::{
     Alarm, AlarmConfiguration, AppSpecContent, AutoRollbackConfiguration, AutoRollbackEvent,
@@ -9,7 +13,12 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
 
-use crate::support::sdk::{codedeploy, lambda, sdk, start, start_toml};
+use aws_sdk_lambda::error::SdkError;
+use aws_sdk_lambda::operation::create_alias::{CreateAliasError, CreateAliasOutput};
+use aws_sdk_lambda::operation::create_function::CreateFunctionOutput;
+
+use crate::support::alias;
+use crate::support::sdk::{codedeploy, error_code, lambda, sdk, service_error, start, start_toml};
 
 const EMPTY: &str = "description = \"empty\"\nhistory_minutes = 0\n";
 
@@ -28,76 +37,65 @@ fn appspec(function: &str, current: &str, target: &str) -> RevisionLocation {
         .build()
 }
 
-#[tokio::test]
-async fn lambda_operations_round_trip_through_the_sdk() {
-    let (sandbox, _file) = start_toml(EMPTY).await;
-    let l = lambda(&sandbox).await;
-    let created = l
-        .create_function()
+/// Creates function `f` (Python, a fake zip).
+async fn create_f(l: &aws_sdk_lambda::Client) -> CreateFunctionOutput {
+    let zip = Blob::new(b"PK fake zip".to_vec());
+    l.create_function()
         .function_name("f")
         .role("arn:aws:iam::123456789012:role/r")
         .runtime(Runtime::Python312)
         .handler("app.handler")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(b"PK fake zip".to_vec()))
-                .build(),
-        )
+        .code(FunctionCode::builder().zip_file(zip).build())
         .send()
         .await
-        .unwrap();
-    assert_eq!(created.version(), Some("$LATEST"));
+        .unwrap()
+}
+
+/// Publishes a version of `f`: its number.
+async fn publish(l: &aws_sdk_lambda::Client) -> Option<String> {
+    let published = l.publish_version().function_name("f").send().await.unwrap();
+    published.version
+}
+
+/// `CreateAlias` of `f`'s `live` alias on version 1.
+async fn create_live(
+    l: &aws_sdk_lambda::Client,
+) -> Result<CreateAliasOutput, SdkError<CreateAliasError>> {
+    let alias = l.create_alias().function_name("f").name("live");
+    alias.function_version("1").send().await
+}
+
+/// The traffic routing of deployment config `name`.
+async fn routing(cd: &aws_sdk_codedeploy::Client, name: &str) -> TrafficRoutingConfig {
+    let config = cd.get_deployment_config().deployment_config_name(name);
+    let config = config.send().await.unwrap().deployment_config_info.unwrap();
+    config.traffic_routing_config.unwrap()
+}
+
+#[tokio::test]
+async fn lambda_operations_round_trip_through_the_sdk() {
+    let (sandbox, _file) = start_toml(EMPTY).await;
+    let l = lambda(&sandbox).await;
+    assert_eq!(create_f(&l).await.version(), Some("$LATEST"));
+    assert_eq!(publish(&l).await.as_deref(), Some("1"));
+    assert_eq!(publish(&l).await.as_deref(), Some("2"));
+    let created = create_live(&l).await.unwrap();
     assert_eq!(
-        l.publish_version()
-            .function_name("f")
-            .send()
-            .await
-            .unwrap()
-            .version(),
-        Some("1")
-    );
-    assert_eq!(
-        l.publish_version()
-            .function_name("f")
-            .send()
-            .await
-            .unwrap()
-            .version(),
-        Some("2")
-    );
-    let alias = l
-        .create_alias()
-        .function_name("f")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        alias.alias_arn(),
+        created.alias_arn(),
         Some("arn:aws:lambda:us-east-1:123456789012:function:f:live")
     );
     let arn = "arn:aws:lambda:us-east-1:123456789012:function:f";
-    let got = l
-        .get_alias()
-        .function_name(arn)
-        .name("live")
-        .send()
-        .await
-        .unwrap();
+    let got = alias::get(&l, arn, "live").await.unwrap();
     assert_eq!(got.function_version(), Some("1"));
+    // Updates at the RevisionId just read.
+    let update = || {
+        let alias = l.update_alias().function_name("f").name("live");
+        alias.revision_id(got.revision_id().unwrap())
+    };
     let routing = AliasRoutingConfiguration::builder()
         .additional_version_weights("2", 0.25)
         .build();
-    let updated = l
-        .update_alias()
-        .function_name("f")
-        .name("live")
-        .revision_id(got.revision_id().unwrap())
-        .routing_config(routing)
-        .send()
-        .await
-        .unwrap();
+    let updated = update().routing_config(routing).send().await.unwrap();
     assert_ne!(
         updated.revision_id(),
         got.revision_id(),
@@ -107,82 +105,36 @@ async fn lambda_operations_round_trip_through_the_sdk() {
         .routing_config()
         .and_then(|r| r.additional_version_weights())
         .unwrap();
-    assert!((weights["2"] - 0.25).abs() < 1e-9);
-    let stale = l
-        .update_alias()
-        .function_name("f")
-        .name("live")
-        .revision_id(got.revision_id().unwrap())
-        .function_version("2")
-        .send()
-        .await
-        .unwrap_err();
+    assert_eq!(alias::rounded(weights["2"]), 0.25, "{weights:?}");
+    let stale = service_error(update().function_version("2").send().await);
     assert!(
-        stale
-            .into_service_error()
-            .is_precondition_failed_exception(),
+        stale.is_precondition_failed_exception(),
         "stale RevisionId must be a 412 PreconditionFailedException"
     );
-    let conf = l
-        .get_function_configuration()
-        .function_name("f")
-        .qualifier("live")
-        .send()
-        .await
-        .unwrap();
+    let conf = l.get_function_configuration().function_name("f");
+    let conf = conf.qualifier("live").send().await.unwrap();
     assert_eq!(conf.version(), Some("1"));
     assert_eq!(
         conf.logging_config().and_then(|c| c.log_group()),
         Some("/aws/lambda/f")
     );
     assert!(conf.last_modified().unwrap().ends_with("+0000"));
-    let versions = l
-        .list_versions_by_function()
-        .function_name("f")
-        .send()
-        .await
-        .unwrap();
+    let versions = l.list_versions_by_function().function_name("f");
+    let versions = versions.send().await.unwrap();
     let names: Vec<_> = versions
         .versions()
         .iter()
         .filter_map(|v| v.version())
         .collect();
     assert_eq!(names, ["$LATEST", "1", "2"]);
-    assert_eq!(
-        l.list_aliases()
-            .function_name("f")
-            .send()
-            .await
-            .unwrap()
-            .aliases()
-            .len(),
-        1
-    );
-    assert_eq!(
-        l.list_functions().send().await.unwrap().functions().len(),
-        1
-    );
-    let missing = l
-        .get_alias()
-        .function_name("f")
-        .name("nope")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        missing
-            .into_service_error()
-            .is_resource_not_found_exception()
-    );
-    let dup = l
-        .create_alias()
-        .function_name("f")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(dup.into_service_error().is_resource_conflict_exception());
+    let aliases = l.list_aliases().function_name("f").send().await.unwrap();
+    assert_eq!(aliases.aliases().len(), 1);
+    let functions = l.list_functions().send().await.unwrap();
+    assert_eq!(functions.functions().len(), 1);
+    let missing = service_error(alias::get(&l, "f", "nope").await);
+    assert!(missing.is_resource_not_found_exception());
+    let dup = service_error(create_live(&l).await);
+    assert!(dup.is_resource_conflict_exception());
     sandbox.shutdown().await;
 }
 
@@ -191,27 +143,11 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
     let (sandbox, _file) = start_toml(EMPTY).await;
     let l = lambda(&sandbox).await;
     let cd = codedeploy(&sandbox).await;
-    l.create_function()
-        .function_name("f")
-        .role("arn:aws:iam::123456789012:role/r")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(b"x".to_vec()))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_f(&l).await;
     for _ in 0..3 {
-        l.publish_version().function_name("f").send().await.unwrap();
+        publish(&l).await;
     }
-    l.create_alias()
-        .function_name("f")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .unwrap();
+    create_live(&l).await.unwrap();
 
     cd.create_application()
         .application_name("app")
@@ -239,34 +175,16 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         .send()
         .await
         .unwrap();
-    let config = cd
-        .get_deployment_config()
-        .deployment_config_name("Linear30Every5")
-        .send()
-        .await
-        .unwrap();
-    let routing = config
-        .deployment_config_info()
-        .and_then(|c| c.traffic_routing_config())
-        .unwrap();
+    let linear = routing(&cd, "Linear30Every5").await;
     assert_eq!(
-        routing
+        linear
             .time_based_linear()
             .map(|t| (t.linear_percentage, t.linear_interval)),
         Some((30, 5))
     );
-    let canary = cd
-        .get_deployment_config()
-        .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent30Minutes")
-        .send()
-        .await
-        .unwrap();
+    let canary = routing(&cd, "CodeDeployDefault.LambdaCanary10Percent30Minutes").await;
     assert_eq!(
-        canary
-            .deployment_config_info()
-            .and_then(|c| c.traffic_routing_config())
-            .and_then(|r| r.time_based_canary())
-            .map(|c| c.canary_interval),
+        canary.time_based_canary().map(|c| c.canary_interval),
         Some(30)
     );
 
@@ -290,22 +208,10 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        cd.list_deployment_groups()
-            .application_name("app")
-            .send()
-            .await
-            .unwrap()
-            .deployment_groups(),
-        ["dg"]
-    );
-    let group = cd
-        .get_deployment_group()
-        .application_name("app")
-        .deployment_group_name("dg")
-        .send()
-        .await
-        .unwrap();
+    let groups = cd.list_deployment_groups().application_name("app");
+    assert_eq!(groups.send().await.unwrap().deployment_groups(), ["dg"]);
+    let group = cd.get_deployment_group().application_name("app");
+    let group = group.deployment_group_name("dg").send().await.unwrap();
     let info = group.deployment_group_info().unwrap();
     assert_eq!(
         info.alarm_configuration().map(|a| a.alarms().len()),
@@ -313,64 +219,26 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
     );
     assert_eq!(info.compute_platform(), Some(&ComputePlatform::Lambda));
 
-    let id = cd
-        .create_deployment()
-        .application_name("app")
-        .deployment_group_name("dg")
-        .revision(appspec("f", "1", "2"))
-        .send()
-        .await
-        .unwrap()
-        .deployment_id
-        .unwrap();
-    let busy = cd
-        .create_deployment()
-        .application_name("app")
-        .deployment_group_name("dg")
-        .revision(appspec("f", "1", "3"))
-        .send()
-        .await
-        .unwrap_err();
+    let deploy = |target: &str| {
+        let deployment = cd.create_deployment().application_name("app");
+        let deployment = deployment.deployment_group_name("dg");
+        deployment.revision(appspec("f", "1", target)).send()
+    };
+    let id = deploy("2").await.unwrap().deployment_id.unwrap();
     assert!(
-        busy.into_service_error()
-            .is_deployment_limit_exceeded_exception(),
+        service_error(deploy("3").await).is_deployment_limit_exceeded_exception(),
         "one deployment per group at a time"
     );
-    let early = cd
-        .list_deployment_targets()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        early
-            .into_service_error()
-            .is_deployment_not_started_exception()
-    );
+    let targets = || cd.list_deployment_targets().deployment_id(&id).send();
+    assert!(service_error(targets().await).is_deployment_not_started_exception());
 
     sandbox.advance(2.0); // start + 1 s, AllowTraffic 1 s later: 30% on the target
-    let alias = l
-        .get_alias()
-        .function_name("f")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
+    let weights = alias::live(&l, "f").await;
     assert_eq!(
-        alias.function_version(),
-        Some("1"),
+        weights.primary, "1",
         "the old version stays primary during the shift"
     );
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.3)
-            .abs()
-            < 1e-9
-    );
+    assert_eq!(weights.on("2"), 0.3, "{weights:?}");
     let got = cd.get_deployment().deployment_id(&id).send().await.unwrap();
     let d = got.deployment_info().unwrap();
     assert_eq!(d.status(), Some(&DeploymentStatus::InProgress));
@@ -397,18 +265,11 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
             .contains("\"TargetVersion\":\"2\"")
     );
 
-    let targets = cd
-        .list_deployment_targets()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .target_ids
-        .unwrap();
+    let targets = targets().await.unwrap().target_ids;
     let batch = cd
         .batch_get_deployment_targets()
         .deployment_id(&id)
-        .set_target_ids(Some(targets))
+        .set_target_ids(targets)
         .send()
         .await
         .unwrap();
@@ -442,90 +303,34 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
     );
 
     sandbox.advance(300.0);
-    let alias = l
-        .get_alias()
-        .function_name("f")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.6)
-            .abs()
-            < 1e-9
-    );
+    assert_eq!(alias::live(&l, "f").await.on("2"), 0.6);
 
-    let cont = cd
-        .continue_deployment()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        cont.into_service_error()
-            .is_deployment_is_not_in_ready_state_exception()
-    );
+    let cont = cd.continue_deployment().deployment_id(&id).send().await;
+    assert!(service_error(cont).is_deployment_is_not_in_ready_state_exception());
     let bad_hook = cd
         .put_lifecycle_event_hook_execution_status()
         .deployment_id(&id)
         .lifecycle_event_hook_execution_id("nope")
         .status(LifecycleEventStatus::Succeeded)
         .send()
-        .await
-        .unwrap_err();
-    assert!(
-        bad_hook
-            .into_service_error()
-            .is_invalid_lifecycle_event_hook_execution_id_exception()
-    );
+        .await;
+    assert!(service_error(bad_hook).is_invalid_lifecycle_event_hook_execution_id_exception());
 
-    let stop = cd
-        .stop_deployment()
-        .deployment_id(&id)
-        .auto_rollback_enabled(false)
-        .send()
-        .await
-        .unwrap();
+    let stop = || cd.stop_deployment().deployment_id(&id);
+    let stopped = stop().auto_rollback_enabled(false).send().await.unwrap();
     assert_eq!(
-        stop.status()
+        stopped
+            .status()
             .map(aws_sdk_codedeploy::types::StopStatus::as_str),
         Some("Succeeded")
     );
     sandbox.advance(60.0);
-    let alias = l
-        .get_alias()
-        .function_name("f")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.6)
-            .abs()
-            < 1e-9,
+    assert_eq!(
+        alias::live(&l, "f").await.on("2"),
+        0.6,
         "a stop without rollback leaves the split"
     );
-    let again = cd
-        .stop_deployment()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        again
-            .into_service_error()
-            .is_deployment_already_completed_exception()
-    );
+    assert!(service_error(stop().send().await).is_deployment_already_completed_exception());
 
     let listed = cd
         .list_deployments()
@@ -543,31 +348,14 @@ async fn codedeploy_operations_round_trip_through_the_sdk() {
         .await
         .unwrap();
     assert!(none.deployments().is_empty());
-    let batch = cd
-        .batch_get_deployments()
-        .deployment_ids(&id)
-        .send()
-        .await
-        .unwrap();
+    let batch = cd.batch_get_deployments().deployment_ids(&id).send().await;
+    let batch = batch.unwrap();
     let d = &batch.deployments_info()[0];
     assert_eq!(d.status(), Some(&DeploymentStatus::Stopped));
-    assert_eq!(
-        d.error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("MANUAL_STOP")
-    );
-    let too_many = cd
-        .batch_get_deployments()
-        .set_deployment_ids(Some((0..26).map(|i| format!("d-{i:09}")).collect()))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        too_many
-            .into_service_error()
-            .is_batch_limit_exceeded_exception()
-    );
+    assert_eq!(error_code(d), Some("MANUAL_STOP"));
+    let ids = (0..26).map(|i| format!("d-{i:09}")).collect();
+    let too_many = cd.batch_get_deployments().set_deployment_ids(Some(ids));
+    assert!(service_error(too_many.send().await).is_batch_limit_exceeded_exception());
     sandbox.shutdown().await;
 }
 
@@ -579,16 +367,14 @@ async fn sts_names_the_sandbox_account_to_the_sdk() {
     assert_eq!(me.account(), Some("123456789012"));
     assert_eq!(me.arn(), Some("arn:aws:iam::123456789012:user/sandbox"));
     // An action it does not implement is a Query-protocol error the SDK understands.
-    let err = sts
+    let assume = sts
         .assume_role()
-        .role_arn("arn:aws:iam::123456789012:role/x")
-        .role_session_name("s")
-        .send()
-        .await
-        .expect_err("not implemented");
+        .role_arn("arn:aws:iam::123456789012:role/x");
+    let err = service_error(assume.role_session_name("s").send().await);
     assert_eq!(
         aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&err),
-        Some("InvalidAction")
+        Some("InvalidAction"),
+        "{err:?}"
     );
     sandbox.shutdown().await;
 }
@@ -596,8 +382,8 @@ async fn sts_names_the_sandbox_account_to_the_sdk() {
 #[tokio::test]
 async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
     let sandbox = start("fleet").await;
-    sandbox.advance(2.0);
     let cd = codedeploy(&sandbox).await;
+    sandbox.advance(2.0);
     let ids = cd
         .list_deployments()
         .include_only_statuses(DeploymentStatus::InProgress)
@@ -637,13 +423,9 @@ async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
             .app_spec_content(AppSpecContent::builder().sha256("no-such-sha").build())
             .build(),
     );
-    let revisions = cd
-        .batch_get_application_revisions()
-        .application_name(&app)
-        .set_revisions(Some(wanted.clone()))
-        .send()
-        .await
-        .unwrap();
+    let revisions_of = cd.batch_get_application_revisions().application_name(&app);
+    let revisions = revisions_of.clone().set_revisions(Some(wanted.clone()));
+    let revisions = revisions.send().await.unwrap();
     assert_eq!(revisions.revisions().len(), of_app.len());
     for info in revisions.revisions() {
         let content = info
@@ -657,31 +439,19 @@ async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
         }));
     }
     assert!(revisions.error_message().unwrap().contains("no-such-sha"));
-    let too_many = cd
-        .batch_get_application_revisions()
-        .application_name(&app)
-        .set_revisions(Some(vec![wanted[0].clone(); 26]))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        too_many
-            .into_service_error()
-            .is_batch_limit_exceeded_exception()
-    );
+    let too_many = revisions_of.set_revisions(Some(vec![wanted[0].clone(); 26]));
+    assert!(service_error(too_many.send().await).is_batch_limit_exceeded_exception());
     // Groups: one call per application; an unknown group is left out and named.
     let mut names: Vec<String> = of_app
         .iter()
         .map(|d| d.deployment_group_name().unwrap().to_owned())
         .collect();
     names.push("no-such-group".into());
-    let groups = cd
-        .batch_get_deployment_groups()
-        .application_name(&app)
-        .set_deployment_group_names(Some(names.clone()))
-        .send()
-        .await
-        .unwrap();
+    let groups_of = cd.batch_get_deployment_groups().application_name(&app);
+    let groups = groups_of
+        .clone()
+        .set_deployment_group_names(Some(names.clone()));
+    let groups = groups.send().await.unwrap();
     assert_eq!(groups.deployment_groups_info().len(), of_app.len());
     assert!(groups.error_message().unwrap().contains("no-such-group"));
     assert!(
@@ -689,18 +459,8 @@ async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
             .alarm_configuration()
             .is_some_and(|a| !a.alarms().is_empty())
     );
-    let too_many = cd
-        .batch_get_deployment_groups()
-        .application_name(&app)
-        .set_deployment_group_names(Some(vec![names[0].clone(); 101]))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        too_many
-            .into_service_error()
-            .is_batch_limit_exceeded_exception()
-    );
+    let too_many = groups_of.set_deployment_group_names(Some(vec![names[0].clone(); 101]));
+    assert!(service_error(too_many.send().await).is_batch_limit_exceeded_exception());
     // A Lambda target is asked for by its function's name, without listing targets first.
     let d = of_app[0];
     let sha = d.revision().unwrap().app_spec_content().unwrap().sha256();
@@ -717,13 +477,10 @@ async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
-    let target = cd
+    let targets = cd
         .batch_get_deployment_targets()
-        .deployment_id(d.deployment_id().unwrap())
-        .target_ids(&name)
-        .send()
-        .await
-        .unwrap();
+        .deployment_id(d.deployment_id().unwrap());
+    let target = targets.clone().target_ids(&name).send().await.unwrap();
     assert_eq!(
         target.deployment_targets()[0]
             .lambda_target()
@@ -731,17 +488,7 @@ async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
             .and_then(|f| f.function_name()),
         Some(name.as_str())
     );
-    let refused = cd
-        .batch_get_deployment_targets()
-        .deployment_id(d.deployment_id().unwrap())
-        .target_ids(format!("{name}:live"))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        refused
-            .into_service_error()
-            .is_deployment_target_does_not_exist_exception()
-    );
+    let refused = targets.target_ids(format!("{name}:live")).send().await;
+    assert!(service_error(refused).is_deployment_target_does_not_exist_exception());
     sandbox.shutdown().await;
 }

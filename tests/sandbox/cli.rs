@@ -19,65 +19,72 @@ fn aws_cli() -> Option<String> {
     }
 }
 
-async fn run(cli: &str, endpoint: &str, args: &[&str]) -> serde_json::Value {
-    let (cli, owned): (String, Vec<String>) = (
-        cli.to_owned(),
-        args.iter().map(|a| (*a).to_owned()).collect(),
-    );
-    let endpoint = endpoint.to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(cli)
-            .args(&owned)
-            .args([
-                "--endpoint-url",
-                &endpoint,
-                "--region",
-                "us-east-1",
-                "--output",
-                "json",
-            ])
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "aws {args:?} failed: {}{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if stdout.trim().is_empty() {
-        return serde_json::Value::Null;
+/// The AWS CLI pointed at a sandbox.
+struct Aws {
+    cli: String,
+    endpoint: String,
+}
+
+impl Aws {
+    fn on(cli: String, sandbox: &rollwatch::sandbox::Sandbox) -> Self {
+        let endpoint = sandbox.endpoint();
+        Self { cli, endpoint }
     }
-    serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("aws {args:?}: not JSON ({e}): {stdout}"))
+
+    /// Runs `aws ARGS` against the sandbox and parses its JSON output (`null` for none).
+    async fn run(&self, args: &[&str]) -> serde_json::Value {
+        let (cli, endpoint) = (self.cli.clone(), self.endpoint.clone());
+        let owned: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let output = tokio::task::spawn_blocking(move || {
+            Command::new(cli)
+                .args(&owned)
+                .args([
+                    "--endpoint-url",
+                    &endpoint,
+                    "--region",
+                    "us-east-1",
+                    "--output",
+                    "json",
+                ])
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .env("AWS_MAX_ATTEMPTS", "1")
+                .output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "aws {args:?} failed: {}{stdout}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if stdout.trim().is_empty() {
+            return serde_json::Value::Null;
+        }
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("aws {args:?}: not JSON ({e}): {stdout}"))
+    }
+
+    /// [`Aws::run`] of a command line whose arguments hold no spaces.
+    async fn line(&self, command: &str) -> serde_json::Value {
+        let args: Vec<&str> = command.split_whitespace().collect();
+        self.run(&args).await
+    }
 }
 
 #[tokio::test]
 async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
     let Some(cli) = aws_cli() else { return };
     let sandbox = start("failing-canary").await;
+    let aws = Aws::on(cli, &sandbox);
     sandbox.advance(3.0 * 60.0);
-    let endpoint = sandbox.endpoint();
-    let listed = run(
-        &cli,
-        &endpoint,
-        &[
-            "deploy",
-            "list-deployments",
-            "--application-name",
-            "storefront",
-            "--deployment-group-name",
-            "checkout-live",
-        ],
-    )
-    .await;
+    let listed = aws
+        .line("deploy list-deployments --application-name storefront --deployment-group-name checkout-live")
+        .await;
     let ids: Vec<&str> = listed["deployments"]
         .as_array()
         .unwrap()
@@ -85,38 +92,25 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
         .filter_map(|v| v.as_str())
         .collect();
     assert_eq!(ids.len(), 1, "{listed}");
-    let batch = run(
-        &cli,
-        &endpoint,
-        &[
+    let batch = aws
+        .run(&[
             "deploy",
             "batch-get-deployments",
             "--deployment-ids",
             ids[0],
-        ],
-    )
-    .await;
+        ])
+        .await;
     let info = &batch["deploymentsInfo"][0];
     assert_eq!(info["status"], "InProgress", "{batch}");
     assert_eq!(info["computePlatform"], "Lambda");
     assert!(info["createTime"].is_string() || info["createTime"].is_number());
-    let alias = run(
-        &cli,
-        &endpoint,
-        &[
-            "lambda",
-            "get-alias",
-            "--function-name",
-            "checkout",
-            "--name",
-            "live",
-        ],
-    )
-    .await;
+    let alias = aws
+        .line("lambda get-alias --function-name checkout --name live")
+        .await;
     assert_eq!(alias["FunctionVersion"], "1");
     assert_eq!(alias["RoutingConfig"]["AdditionalVersionWeights"]["2"], 0.1);
     // STS over the Query protocol (form body in, XML out), as the CLI sends it.
-    let me = run(&cli, &endpoint, &["sts", "get-caller-identity"]).await;
+    let me = aws.line("sts get-caller-identity").await;
     assert_eq!(me["Account"], "123456789012", "{me}");
     assert!(
         me["Arn"]
@@ -124,17 +118,9 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
             .is_some_and(|a| a.ends_with(":user/sandbox")),
         "{me}"
     );
-    let alarms = run(
-        &cli,
-        &endpoint,
-        &[
-            "cloudwatch",
-            "describe-alarms",
-            "--alarm-names",
-            "checkout-live-errors",
-        ],
-    )
-    .await;
+    let alarms = aws
+        .line("cloudwatch describe-alarms --alarm-names checkout-live-errors")
+        .await;
     assert_eq!(
         alarms["MetricAlarms"][0]["AlarmName"], "checkout-live-errors",
         "{alarms}"
@@ -142,10 +128,8 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
     let now = sandbox.now() as i64;
     let queries = r#"[{"Id":"inv","MetricStat":{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Invocations","Dimensions":[{"Name":"FunctionName","Value":"checkout"},{"Name":"Resource","Value":"checkout:live"},{"Name":"ExecutedVersion","Value":"2"}]},"Period":60,"Stat":"Sum"}}]"#;
     let (start_t, end_t) = ((now - 600).to_string(), now.to_string());
-    let data = run(
-        &cli,
-        &endpoint,
-        &[
+    let data = aws
+        .run(&[
             "cloudwatch",
             "get-metric-data",
             "--metric-data-queries",
@@ -154,9 +138,8 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
             &start_t,
             "--end-time",
             &end_t,
-        ],
-    )
-    .await;
+        ])
+        .await;
     let values = data["MetricDataResults"][0]["Values"].as_array().unwrap();
     assert!(!values.is_empty(), "the canary version got traffic: {data}");
     assert!(
@@ -172,15 +155,13 @@ async fn aws_cli_reads_deployments_aliases_alarms_and_metrics() {
 async fn aws_cli_lambda_writes_pass_the_cross_site_guard() {
     let Some(cli) = aws_cli() else { return };
     let sandbox = start("calm").await;
-    let endpoint = sandbox.endpoint();
+    let aws = Aws::on(cli, &sandbox);
     let zip = tempfile::Builder::new().suffix(".zip").tempfile().unwrap();
     // The smallest zip archive: an empty end-of-central-directory record.
     std::fs::write(zip.path(), [&b"PK\x05\x06"[..], &[0u8; 18]].concat()).unwrap();
     let zip_arg = format!("fileb://{}", zip.path().display());
-    let created = run(
-        &cli,
-        &endpoint,
-        &[
+    let created = aws
+        .run(&[
             "lambda",
             "create-function",
             "--function-name",
@@ -193,67 +174,22 @@ async fn aws_cli_lambda_writes_pass_the_cross_site_guard() {
             "h.h",
             "--zip-file",
             &zip_arg,
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(created["FunctionName"], "cli-fn", "{created}");
-    let published = run(
-        &cli,
-        &endpoint,
-        &["lambda", "publish-version", "--function-name", "cli-fn"],
-    )
-    .await;
+    let publish = "lambda publish-version --function-name cli-fn";
+    let published = aws.line(publish).await;
     assert_eq!(published["Version"], "1", "{published}");
-    run(
-        &cli,
-        &endpoint,
-        &["lambda", "publish-version", "--function-name", "cli-fn"],
-    )
-    .await;
-    let alias = run(
-        &cli,
-        &endpoint,
-        &[
-            "lambda",
-            "create-alias",
-            "--function-name",
-            "cli-fn",
-            "--name",
-            "live",
-            "--function-version",
-            "1",
-        ],
-    )
-    .await;
+    aws.line(publish).await;
+    let alias = aws
+        .line("lambda create-alias --function-name cli-fn --name live --function-version 1")
+        .await;
     assert_eq!(alias["FunctionVersion"], "1", "{alias}");
-    let updated = run(
-        &cli,
-        &endpoint,
-        &[
-            "lambda",
-            "update-alias",
-            "--function-name",
-            "cli-fn",
-            "--name",
-            "live",
-            "--function-version",
-            "2",
-        ],
-    )
-    .await;
+    let updated = aws
+        .line("lambda update-alias --function-name cli-fn --name live --function-version 2")
+        .await;
     assert_eq!(updated["FunctionVersion"], "2", "{updated}");
-    run(
-        &cli,
-        &endpoint,
-        &[
-            "lambda",
-            "delete-alias",
-            "--function-name",
-            "cli-fn",
-            "--name",
-            "live",
-        ],
-    )
-    .await;
+    aws.line("lambda delete-alias --function-name cli-fn --name live")
+        .await;
     sandbox.shutdown().await;
 }

@@ -3,141 +3,97 @@
 
 use rollwatch::sandbox::{Sandbox, SandboxError, scenario};
 
-use crate::support::http::{header, raw};
-use crate::support::sdk::{config, lambda, scenario_file, start, start_toml};
+use crate::support::alias;
+use crate::support::http::{header, raw, stats_of};
+use crate::support::sdk::{config, lambda, scenario_file, service_error, start, start_toml};
 
 const CD: &str = "CodeDeploy_20141006";
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// `GET path`: (status, headers, body).
+async fn get(sandbox: &Sandbox, path: &str) -> (u16, Vec<(String, String)>, String) {
+    raw(sandbox, "GET", path, &[], b"").await
+}
+
+/// `body` sent to CodeDeploy's `operation` in its JSON 1.1 protocol.
+async fn codedeploy_call(
+    sandbox: &Sandbox,
+    operation: &str,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, String) {
+    let target = format!("{CD}.{operation}");
+    let json11 = ("Content-Type", "application/x-amz-json-1.1");
+    raw(
+        sandbox,
+        "POST",
+        "/",
+        &[("X-Amz-Target", &target), json11],
+        body,
+    )
+    .await
+}
 
 #[tokio::test]
 async fn malformed_and_unknown_requests_get_protocol_errors_never_html() {
     let sandbox = start("calm").await;
-    let json11 = ("Content-Type", "application/x-amz-json-1.1");
-    let (status, headers, body) = raw(
-        &sandbox,
-        "POST",
-        "/",
-        &[("X-Amz-Target", &format!("{CD}.GetDeployment")), json11],
-        b"{not json",
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(
-        body.contains("\"__type\":\"SerializationException\""),
-        "{body}"
-    );
-    assert!(header(&headers, "x-amzn-requestid").is_some());
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/",
-        &[("X-Amz-Target", &format!("{CD}.LaunchRocket")), json11],
-        b"{}",
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(body.contains("UnknownOperationException"), "{body}");
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/",
-        &[("X-Amz-Target", &format!("{CD}.GetDeployment")), json11],
-        b"[1,2]",
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(body.contains("SerializationException"), "{body}");
-    let (status, headers, body) = raw(&sandbox, "GET", "/index.html", &[], b"").await;
+    for (operation, body, error) in [
+        ("GetDeployment", &b"{not json"[..], "SerializationException"),
+        ("LaunchRocket", b"{}", "UnknownOperationException"),
+        ("GetDeployment", b"[1,2]", "SerializationException"),
+        (
+            "BatchGetDeployments",
+            br#"{"deploymentIds":[]}"#,
+            "DeploymentIdRequiredException",
+        ),
+    ] {
+        let case = format!("{operation} {}", String::from_utf8_lossy(body));
+        let (status, headers, reply) = codedeploy_call(&sandbox, operation, body).await;
+        assert_eq!(status, 400, "{case}: {reply}");
+        let error = format!("\"__type\":\"{error}\"");
+        assert!(reply.contains(&error), "{case}: no {error} in {reply}");
+        assert!(header(&headers, "x-amzn-requestid").is_some(), "{case}");
+    }
+    let (status, headers, body) = get(&sandbox, "/index.html").await;
     assert_eq!(status, 404);
     assert!(
         body.starts_with('{') && body.contains("UnknownOperationException"),
         "{body}"
     );
-    assert!(
-        !header(&headers, "content-type")
-            .unwrap_or("")
-            .contains("html")
-    );
-    let (status, headers, body) = raw(
-        &sandbox,
-        "PUT",
-        "/2015-03-31/functions/orders-api/aliases/live",
-        &[("Content-Type", "application/json")],
-        b"{oops",
-    )
-    .await;
-    assert_eq!(status, 400);
+    let content_type = header(&headers, "content-type").unwrap_or("");
+    assert!(!content_type.contains("html"), "{content_type}");
+    let live = "/2015-03-31/functions/orders-api/aliases/live";
+    let (status, headers, body) = raw(&sandbox, "PUT", live, &[JSON], b"{oops").await;
     assert_eq!(
-        header(&headers, "x-amzn-errortype"),
-        Some("InvalidRequestContentException"),
+        (status, header(&headers, "x-amzn-errortype")),
+        (400, Some("InvalidRequestContentException")),
         "{body}"
     );
-    let (status, headers, _) = raw(
-        &sandbox,
-        "GET",
-        "/2015-03-31/functions/nope/aliases/live",
-        &[],
-        b"",
-    )
-    .await;
+    let (status, headers, _) = get(&sandbox, "/2015-03-31/functions/nope/aliases/live").await;
     assert_eq!(
         (status, header(&headers, "x-amzn-errortype")),
         (404, Some("ResourceNotFoundException"))
     );
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/",
-        &[
-            ("X-Amz-Target", &format!("{CD}.BatchGetDeployments")),
-            json11,
-        ],
-        br#"{"deploymentIds":[]}"#,
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(body.contains("DeploymentIdRequiredException"), "{body}");
     sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn date_header_carries_the_simulated_clock() {
     let sandbox = start("calm").await;
-    let (status, _, _) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/clock",
-        &[("Content-Type", "application/json")],
-        br#"{"advance_secs":86400}"#,
-    )
-    .await;
+    let day = br#"{"advance_secs":86400}"#;
+    let (status, _, _) = raw(&sandbox, "POST", "/_sandbox/clock", &[JSON], day).await;
     assert_eq!(status, 200);
-    let (_, headers, _) = raw(
-        &sandbox,
-        "GET",
-        "/2015-03-31/functions/orders-api/aliases/live",
-        &[],
-        b"",
-    )
-    .await;
+    let (_, headers, _) = get(&sandbox, "/2015-03-31/functions/orders-api/aliases/live").await;
     let date = httpdate::parse_http_date(header(&headers, "date").unwrap()).unwrap();
-    let date = date
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64();
+    let since_epoch = |t: std::time::SystemTime| {
+        let since = t.duration_since(std::time::UNIX_EPOCH).unwrap();
+        since.as_secs_f64()
+    };
+    let date = since_epoch(date);
     assert!((date - sandbox.now()).abs() < 1.5, "Date is simulated time");
-    let wall = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64();
+    let wall = since_epoch(std::time::SystemTime::now());
     assert!(date - wall > 86000.0, "a day ahead of the wall clock");
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/clock",
-        &[("x-rollwatch-sandbox", "1")],
-        b"nonsense",
-    )
-    .await;
+    let ours = [("x-rollwatch-sandbox", "1")];
+    let (status, _, body) = raw(&sandbox, "POST", "/_sandbox/clock", &ours, b"nonsense").await;
     assert_eq!(status, 400, "{body}");
     sandbox.shutdown().await;
 }
@@ -236,28 +192,27 @@ async fn every_built_in_scenario_loads_and_bad_files_fail_to_start() {
     ));
     let mut faults = config("calm");
     faults.faults = Some("throttle=lots".into());
-    assert!(matches!(
-        Sandbox::start(faults).await,
-        Err(SandboxError::Faults(_))
-    ));
+    let refused = Sandbox::start(faults).await;
+    assert!(
+        matches!(refused, Err(SandboxError::Faults(_))),
+        "throttle=lots"
+    );
+}
+
+/// A `calm` sandbox with the faults of `spec` (`--faults`).
+async fn with_faults(spec: &str) -> Sandbox {
+    let mut cfg = config("calm");
+    cfg.faults = Some(spec.into());
+    Sandbox::start(cfg).await.unwrap()
 }
 
 #[tokio::test]
 async fn faults_answer_in_each_services_real_error_shape() {
-    let mut cfg = config("calm");
-    cfg.faults = Some(
-        "throttle@lambda:GetAlias=1,deny=codedeploy:StopDeployment,error5xx@lambda:ListAliases=1"
-            .into(),
-    );
-    let sandbox = Sandbox::start(cfg).await.unwrap();
-    let (status, headers, _) = raw(
-        &sandbox,
-        "GET",
-        "/2015-03-31/functions/orders-api/aliases/live",
-        &[],
-        b"",
+    let sandbox = with_faults(
+        "throttle@lambda:GetAlias=1,deny=codedeploy:StopDeployment,error5xx@lambda:ListAliases=1",
     )
     .await;
+    let (status, headers, _) = get(&sandbox, "/2015-03-31/functions/orders-api/aliases/live").await;
     assert_eq!(
         (
             status,
@@ -266,52 +221,24 @@ async fn faults_answer_in_each_services_real_error_shape() {
         ),
         (429, Some("TooManyRequestsException"), Some("1"))
     );
-    let target = ("X-Amz-Target", "CodeDeploy_20141006.StopDeployment");
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/",
-        &[target],
-        br#"{"deploymentId":"d-X"}"#,
-    )
-    .await;
+    let stop = br#"{"deploymentId":"d-X"}"#;
+    let (status, _, body) = codedeploy_call(&sandbox, "StopDeployment", stop).await;
     assert_eq!(status, 403);
     assert!(
         body.contains("\"__type\":\"AccessDeniedException\""),
         "{body}"
     );
-    let (status, _, _) = raw(
-        &sandbox,
-        "GET",
-        "/2015-03-31/functions/orders-api/aliases",
-        &[],
-        b"",
-    )
-    .await;
-    assert_eq!(status, 500);
-    let (status, _, _) = raw(
-        &sandbox,
-        "GET",
-        "/2015-03-31/functions/orders-api/configuration",
-        &[],
-        b"",
-    )
-    .await;
+    let (status, _, _) = get(&sandbox, "/2015-03-31/functions/orders-api/aliases").await;
+    assert_eq!(status, 500, "ListAliases answers 5xx");
+    let (status, _, _) = get(&sandbox, "/2015-03-31/functions/orders-api/configuration").await;
     assert_eq!(status, 200, "other operations are untouched");
     let l = lambda(&sandbox).await;
-    let err = l
-        .get_alias()
-        .function_name("orders-api")
-        .name("live")
-        .send()
-        .await
-        .unwrap_err();
+    let err = service_error(alias::get(&l, "orders-api", "live").await);
     assert!(
-        err.into_service_error().is_too_many_requests_exception(),
+        err.is_too_many_requests_exception(),
         "the SDK sees a modeled throttling error after its retries"
     );
-    let (_, _, stats) = raw(&sandbox, "GET", "/_sandbox/stats", &[], b"").await;
-    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let stats = stats_of(&sandbox).await;
     let get_alias = &stats["services"]["lambda"]["operations"]["GetAlias"];
     assert!(get_alias["calls"].as_u64().unwrap() >= 2, "{stats}");
     assert_eq!(get_alias["calls"], get_alias["faults"], "{stats}");
@@ -327,8 +254,7 @@ async fn faults_answer_in_each_services_real_error_shape() {
 async fn events_endpoint_is_the_ground_truth() {
     let (sandbox, _file) = start_toml(&format!("{BASE}\n[[deployment]]\napplication = \"app\"\ngroup = \"g\"\nfunction = \"f\"\ncurrent = 1\ntarget = 2\nat_min = 0\n")).await;
     sandbox.advance(303.0);
-    let (status, headers, body) =
-        raw(&sandbox, "GET", "/_sandbox/events?kind=weight", &[], b"").await;
+    let (status, headers, body) = get(&sandbox, "/_sandbox/events?kind=weight").await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-type"), Some("application/json"));
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -346,45 +272,32 @@ async fn events_endpoint_is_the_ground_truth() {
         .collect();
     assert_eq!(weights, ["scenario:1", "codedeploy:1", "codedeploy:2"]);
     assert!(v["events"][1]["wall_time"].as_f64().unwrap() > 1.0e9);
-    let (status, _, _) = raw(&sandbox, "GET", "/_sandbox/nope", &[], b"").await;
+    let (status, _, _) = get(&sandbox, "/_sandbox/nope").await;
     assert_eq!(status, 404);
     sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn latency_and_reset_faults_delay_and_break_calls() {
-    let mut cfg = config("calm");
-    cfg.faults = Some(
-        "latency@lambda:GetFunctionConfiguration=300ms,reset@lambda:ListVersionsByFunction=1"
-            .into(),
-    );
-    let sandbox = Sandbox::start(cfg).await.unwrap();
-    let started = std::time::Instant::now();
-    let (status, _, _) = raw(
-        &sandbox,
-        "GET",
-        "/2015-03-31/functions/orders-api/configuration",
-        &[],
-        b"",
+    let sandbox = with_faults(
+        "latency@lambda:GetFunctionConfiguration=300ms,reset@lambda:ListVersionsByFunction=1",
     )
     .await;
+    let started = std::time::Instant::now();
+    let (status, _, _) = get(&sandbox, "/2015-03-31/functions/orders-api/configuration").await;
     assert_eq!(status, 200);
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(300),
         "the reply was delayed"
     );
     let l = lambda(&sandbox).await;
-    let err = l
-        .list_versions_by_function()
-        .function_name("orders-api")
-        .send()
-        .await
-        .unwrap_err();
+    let versions = l.list_versions_by_function().function_name("orders-api");
+    let err = versions.send().await.unwrap_err();
     assert!(
         err.as_service_error().is_none(),
         "a reset is a transport failure, not a service error: {err:?}"
     );
-    let (status, _, _) = raw(&sandbox, "GET", "/_sandbox/stats", &[], b"").await;
+    let (status, _, _) = get(&sandbox, "/_sandbox/stats").await;
     assert_eq!(status, 200, "faults never touch /_sandbox/*");
     sandbox.shutdown().await;
 }

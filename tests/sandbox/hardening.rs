@@ -5,20 +5,18 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_cloudwatch::types::{Metric, MetricDataQuery, MetricDatum, MetricStat};
+use aws_sdk_cloudwatch::types::builders::MetricDatumBuilder;
+use aws_sdk_cloudwatch::types::{Metric, MetricDataQuery, MetricDatum};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use crate::support::http::raw;
-use crate::support::sdk::{codedeploy, config, lambda, sdk, start};
+use crate::support::alias;
+use crate::support::http::{header, raw, stats_of};
+use crate::support::sdk::{cloudwatch, codedeploy, config, lambda, logs, sdk, start};
 use rollwatch::sandbox::Sandbox;
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
-
-async fn cloudwatch(sandbox: &Sandbox) -> aws_sdk_cloudwatch::Client {
-    aws_sdk_cloudwatch::Client::new(&sdk(sandbox).await)
-}
 
 /// A client that does not retry (a fault answers on the first try).
 async fn lambda_once(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
@@ -28,6 +26,8 @@ async fn lambda_once(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::from_conf(conf)
 }
 
+/// The per-minute sum of `orders-api`'s invocations, as a source for expressions (not
+/// returned).
 fn stat_query(id: &str) -> MetricDataQuery {
     let metric = Metric::builder()
         .namespace("AWS/Lambda")
@@ -39,17 +39,9 @@ fn stat_query(id: &str) -> MetricDataQuery {
                 .build(),
         )
         .build();
-    MetricDataQuery::builder()
-        .id(id)
-        .return_data(false)
-        .metric_stat(
-            MetricStat::builder()
-                .metric(metric)
-                .period(60)
-                .stat("Sum")
-                .build(),
-        )
-        .build()
+    let mut query = crate::support::sdk::stat_query(id, metric, "Sum", 60);
+    query.return_data = Some(false);
+    query
 }
 
 fn expr_query(id: &str, expression: &str, returned: bool) -> MetricDataQuery {
@@ -147,21 +139,18 @@ async fn a_huge_count_is_stored_as_a_weight_and_answers_fast() {
     let sandbox = start("calm").await;
     let cw = cloudwatch(&sandbox).await;
     let now = sandbox.now();
+    let datum = |value: f64, count: f64| {
+        let datum = MetricDatum::builder().metric_name("Latency");
+        datum.values(value).counts(count)
+    };
+    let put = |datum: MetricDatumBuilder| {
+        let put = cw.put_metric_data().namespace("Custom/Load");
+        put.metric_data(datum.build()).send()
+    };
     let started = Instant::now();
     for _ in 0..10 {
-        cw.put_metric_data()
-            .namespace("Custom/Load")
-            .metric_data(
-                MetricDatum::builder()
-                    .metric_name("Latency")
-                    .values(12.0)
-                    .counts(1e15)
-                    .timestamp(DateTime::from_secs(now as i64 - 30))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let datum = datum(12.0, 1e15).timestamp(DateTime::from_secs(now as i64 - 30));
+        put(datum).await.unwrap();
     }
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -172,18 +161,8 @@ async fn a_huge_count_is_stored_as_a_weight_and_answers_fast() {
         .namespace("Custom/Load")
         .metric_name("Latency")
         .build();
-    let query = |id: &str, stat: &str| {
-        MetricDataQuery::builder()
-            .id(id)
-            .metric_stat(
-                MetricStat::builder()
-                    .metric(metric.clone())
-                    .period(60)
-                    .stat(stat)
-                    .build(),
-            )
-            .build()
-    };
+    let query =
+        |id: &str, stat: &str| crate::support::sdk::stat_query(id, metric.clone(), stat, 60);
     let out = get_metric_data(&cw, now, vec![query("n", "SampleCount"), query("p", "p99")])
         .await
         .unwrap();
@@ -192,19 +171,7 @@ async fn a_huge_count_is_stored_as_a_weight_and_answers_fast() {
     assert_eq!(results[1].values(), [12.0]);
     // Counts that are not positive, or past 2^53, are refused in CloudWatch's shape.
     for count in [0.0, -5.0, 1e17] {
-        let err = cw
-            .put_metric_data()
-            .namespace("Custom/Load")
-            .metric_data(
-                MetricDatum::builder()
-                    .metric_name("Latency")
-                    .values(1.0)
-                    .counts(count)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect_err("refused");
+        let err = put(datum(1.0, count)).await.expect_err("refused");
         assert_eq!(err.code(), Some("InvalidParameterValue"), "{count}");
     }
     sandbox.shutdown().await;
@@ -229,28 +196,19 @@ async fn overflowing_page_tokens_are_refused_with_each_services_error() {
     }
     let l = lambda(&sandbox).await;
     for marker in ["18446744073709551615", "18446744073709551616", "5000", "-1"] {
-        let err = l
-            .list_functions()
-            .marker(marker)
-            .send()
-            .await
-            .expect_err(marker);
+        let functions = l.list_functions().marker(marker).send().await;
+        let aliases = l.list_aliases().function_name("orders-api").marker(marker);
+        let aliases = aliases.send().await;
         assert_eq!(
-            err.code(),
-            Some("InvalidParameterValueException"),
-            "{marker}"
-        );
-        let err = l
-            .list_aliases()
-            .function_name("orders-api")
-            .marker(marker)
-            .send()
-            .await
-            .expect_err(marker);
-        assert_eq!(
-            err.code(),
-            Some("InvalidParameterValueException"),
-            "{marker}"
+            (
+                functions.expect_err(marker).code(),
+                aliases.expect_err(marker).code()
+            ),
+            (
+                Some("InvalidParameterValueException"),
+                Some("InvalidParameterValueException")
+            ),
+            "{marker}: (ListFunctions, ListAliases)"
         );
     }
     // The last page's own marker still works.
@@ -269,8 +227,8 @@ async fn overflowing_page_tokens_are_refused_with_each_services_error() {
         .await
         .expect_err("bad token");
     assert_eq!(err.code(), Some("InvalidNextToken"));
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk(&sandbox).await);
-    let err = logs
+    let err = logs(&sandbox)
+        .await
         .filter_log_events()
         .log_group_name("/aws/lambda/orders-api")
         .next_token("fle1_a_99999999999999999999999_1")
@@ -282,17 +240,18 @@ async fn overflowing_page_tokens_are_refused_with_each_services_error() {
 }
 
 async fn versions(sandbox: &Sandbox) -> usize {
-    let (status, _, body) = raw(
-        sandbox,
-        "GET",
-        "/2015-03-31/functions/orders-api/versions",
-        &[],
-        b"",
-    )
-    .await;
+    let path = "/2015-03-31/functions/orders-api/versions";
+    let (status, _, body) = raw(sandbox, "GET", path, &[], b"").await;
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     v["Versions"].as_array().unwrap().len()
+}
+
+/// `POST /_sandbox/clock` with `headers`, moving the clock an hour: (status, body).
+async fn advance_an_hour(sandbox: &Sandbox, headers: &[(&str, &str)]) -> (u16, String) {
+    let hour = br#"{"advance_secs":3600}"#;
+    let (status, _, body) = raw(sandbox, "POST", "/_sandbox/clock", headers, hour).await;
+    (status, body)
 }
 
 #[tokio::test]
@@ -339,41 +298,24 @@ async fn simple_cross_site_requests_cannot_write() {
         let (status, h, reply) = raw(&sandbox, method, path, &headers, body).await;
         assert_eq!(status, 415, "{method} {path}: {reply}");
         assert_eq!(
-            crate::support::http::header(&h, "x-amzn-errortype"),
+            header(&h, "x-amzn-errortype"),
             Some("UnsupportedMediaTypeException")
         );
         assert!(reply.contains("Content-Type: application/json"), "{reply}");
     }
-    let (status, _, reply) = raw(
-        &sandbox,
-        "POST",
-        "/service/GraniteServiceVersion20100801/operation/DeleteAlarms",
-        &[("Content-Type", "text/plain")],
-        &[
-            0xa1, 0x6a, b'A', b'l', b'a', b'r', b'm', b'N', b'a', b'm', b'e', b's', 0x80,
-        ],
-    )
-    .await;
+    // {"AlarmNames": []} in CBOR, as the SDK would send it but for the content type.
+    let no_alarms = [
+        0xa1, 0x6a, b'A', b'l', b'a', b'r', b'm', b'N', b'a', b'm', b'e', b's', 0x80,
+    ];
+    let delete_alarms = "/service/GraniteServiceVersion20100801/operation/DeleteAlarms";
+    let text = [("Content-Type", "text/plain")];
+    let (status, _, reply) = raw(&sandbox, "POST", delete_alarms, &text, &no_alarms).await;
     assert_eq!(status, 415, "{reply}");
-    let (status, _, reply) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/clock",
-        &[("Content-Type", "text/plain")],
-        br#"{"advance_secs":3600}"#,
-    )
-    .await;
+    let (status, reply) = advance_an_hour(&sandbox, &text).await;
     assert_eq!(status, 415, "{reply}");
     assert!(reply.contains("x-rollwatch-sandbox"), "{reply}");
-    let (status, _, _) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/clock",
-        &[],
-        br#"{"advance_secs":3600}"#,
-    )
-    .await;
-    assert_eq!(status, 415);
+    let (status, reply) = advance_an_hour(&sandbox, &[]).await;
+    assert_eq!(status, 415, "no Content-Type: {reply}");
     assert_eq!(versions(&sandbox).await, before, "no version was published");
     assert!(
         (sandbox.now() - clock_before).abs() < 1.0,
@@ -381,44 +323,22 @@ async fn simple_cross_site_requests_cannot_write() {
     );
     let l = lambda(&sandbox).await;
     assert!(
-        l.get_alias()
-            .function_name("orders-api")
-            .name("evil")
-            .send()
-            .await
-            .is_err(),
+        alias::get(&l, "orders-api", "evil").await.is_err(),
         "no alias was created"
     );
     // The same writes with their JSON content type (what the CLI and the SDK send) go through.
-    let (status, _, reply) = raw(
-        &sandbox,
-        "POST",
-        "/2015-03-31/functions/orders-api/versions",
-        &[JSON],
-        b"{}",
-    )
-    .await;
+    let path = "/2015-03-31/functions/orders-api/versions";
+    let (status, _, reply) = raw(&sandbox, "POST", path, &[JSON], b"{}").await;
     assert_eq!(status, 201, "{reply}");
     assert_eq!(versions(&sandbox).await, before + 1);
-    let published = l
-        .publish_version()
-        .function_name("orders-api")
-        .send()
-        .await
-        .unwrap();
+    let publish = l.publish_version().function_name("orders-api");
+    let published = publish.send().await.unwrap();
     assert!(
         published.version().is_some(),
         "the SDK's empty-bodied write works"
     );
-    let (status, _, _) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/clock",
-        &[("x-rollwatch-sandbox", "1")],
-        br#"{"advance_secs":60}"#,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let (status, reply) = advance_an_hour(&sandbox, &[("x-rollwatch-sandbox", "1")]).await;
+    assert_eq!(status, 200, "{reply}");
     sandbox.shutdown().await;
 }
 
@@ -445,27 +365,20 @@ async fn a_foreign_host_is_refused_and_loopback_names_are_not() {
             "{body}"
         );
     }
-    let (status, _, _) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/clock",
-        &[("Host", &format!("evil.example:{port}")), JSON],
-        br#"{"advance_secs":3600}"#,
-    )
-    .await;
-    assert_eq!(status, 403);
+    let evil_with_port = format!("evil.example:{port}");
+    let (status, body) = advance_an_hour(&sandbox, &[("Host", &evil_with_port), JSON]).await;
+    assert_eq!(status, 403, "{body}");
     for host in [
         format!("localhost:{port}"),
         format!("127.0.0.1:{port}"),
         format!("[::1]:{port}"),
         "localhost".to_owned(),
     ] {
-        let (status, _, body) =
-            raw(&sandbox, "GET", "/_sandbox/stats", &[("Host", &host)], b"").await;
+        let headers = [("Host", host.as_str())];
+        let (status, _, body) = raw(&sandbox, "GET", "/_sandbox/stats", &headers, b"").await;
         assert_eq!(status, 200, "{host}: {body}");
     }
-    let stats: Value =
-        serde_json::from_str(&raw(&sandbox, "GET", "/_sandbox/stats", &[], b"").await.2).unwrap();
+    let stats = stats_of(&sandbox).await;
     assert_eq!(
         stats["calls"], 0,
         "refused requests are not counted: {stats}"
@@ -475,37 +388,32 @@ async fn a_foreign_host_is_refused_and_loopback_names_are_not() {
     let mut open = config("calm");
     open.allow_remote = true;
     let sandbox = Sandbox::start(open).await.unwrap();
-    let (status, _, body) = raw(
-        &sandbox,
-        "GET",
-        "/_sandbox/stats",
-        &[("Host", "evil.example")],
-        b"",
-    )
-    .await;
+    let evil = [("Host", "evil.example")];
+    let (status, _, body) = raw(&sandbox, "GET", "/_sandbox/stats", &evil, b"").await;
     assert_eq!(status, 200, "{body}");
     sandbox.shutdown().await;
+}
+
+/// `POST /_sandbox/faults` with `body`: (status, body).
+async fn post_faults(sandbox: &Sandbox, body: &[u8]) -> (u16, String) {
+    let (status, _, reply) = raw(sandbox, "POST", "/_sandbox/faults", &[JSON], body).await;
+    (status, reply)
+}
+
+/// `GET /_sandbox/faults`: the faults in force.
+async fn faults(sandbox: &Sandbox) -> Value {
+    let (_, _, body) = raw(sandbox, "GET", "/_sandbox/faults", &[], b"").await;
+    serde_json::from_str(&body).unwrap()
 }
 
 #[tokio::test]
 async fn faults_set_and_cleared_at_run_time_take_effect_on_the_next_request() {
     let sandbox = start("calm").await;
     let l = lambda_once(&sandbox).await;
-    let get_alias = || {
-        l.get_alias()
-            .function_name("orders-api")
-            .name("live")
-            .send()
-    };
+    let get_alias = || alias::get(&l, "orders-api", "live");
     assert!(get_alias().await.is_ok());
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/faults",
-        &[JSON],
-        br#"{"faults": "deny=lambda:GetAlias,throttle@codedeploy=1"}"#,
-    )
-    .await;
+    let spec = br#"{"faults": "deny=lambda:GetAlias,throttle@codedeploy=1"}"#;
+    let (status, body) = post_faults(&sandbox, spec).await;
     assert_eq!(status, 200, "{body}");
     let shown: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
@@ -515,42 +423,27 @@ async fn faults_set_and_cleared_at_run_time_take_effect_on_the_next_request() {
     assert_eq!(shown["rules"][0]["kind"], "deny");
     let err = get_alias().await.expect_err("denied");
     assert_eq!(err.code(), Some("AccessDeniedException"));
-    assert!(
-        l.get_function()
-            .function_name("orders-api")
-            .send()
-            .await
-            .is_ok(),
-        "other operations are untouched"
-    );
+    let function = l.get_function().function_name("orders-api").send().await;
+    assert!(function.is_ok(), "other operations are untouched");
     // A bad spec is refused with --faults' message and the rules in force stay.
-    let (status, _, body) = raw(
-        &sandbox,
-        "POST",
-        "/_sandbox/faults",
-        &[JSON],
-        br#"{"faults": "throttle=2"}"#,
-    )
-    .await;
+    let (status, body) = post_faults(&sandbox, br#"{"faults": "throttle=2"}"#).await;
     assert_eq!(status, 400);
     assert!(body.contains("fault `throttle=2`"), "{body}");
-    let (_, _, body) = raw(&sandbox, "GET", "/_sandbox/faults", &[], b"").await;
-    let shown: Value = serde_json::from_str(&body).unwrap();
+    let shown = faults(&sandbox).await;
     assert_eq!(shown["rules"].as_array().unwrap().len(), 2, "{shown}");
     assert!(get_alias().await.is_err());
     for clear in [&br#"{"faults": null}"#[..], br#"{"faults": ""}"#] {
-        let (status, _, body) = raw(&sandbox, "POST", "/_sandbox/faults", &[JSON], clear).await;
+        let (status, body) = post_faults(&sandbox, clear).await;
         assert_eq!(status, 200, "{body}");
         assert!(get_alias().await.is_ok(), "cleared");
     }
-    let (_, _, body) = raw(&sandbox, "GET", "/_sandbox/faults", &[], b"").await;
     assert_eq!(
-        serde_json::from_str::<Value>(&body).unwrap(),
+        faults(&sandbox).await,
         serde_json::json!({"faults": null, "rules": []})
     );
     for bad in [&b"{}"[..], b"[]", b"not json", br#"{"faults": 1}"#] {
-        let (status, _, _) = raw(&sandbox, "POST", "/_sandbox/faults", &[JSON], bad).await;
-        assert_eq!(status, 400);
+        let (status, body) = post_faults(&sandbox, bad).await;
+        assert_eq!(status, 400, "{}: {body}", String::from_utf8_lossy(bad));
     }
     sandbox.shutdown().await;
 }
@@ -583,8 +476,7 @@ async fn unknown_operations_do_not_grow_the_statistics() {
         .await;
         assert_eq!(status, 400);
     }
-    let (_, _, body) = raw(&sandbox, "GET", "/_sandbox/stats", &[], b"").await;
-    let stats: Value = serde_json::from_str(&body).unwrap();
+    let stats = stats_of(&sandbox).await;
     for service in ["codedeploy", "cloudwatch"] {
         let ops = stats["services"][service]["operations"]
             .as_object()

@@ -1,11 +1,22 @@
 //! The deployment simulation against its ground truth (`/_sandbox/events`) and what the APIs
 //! show: each predefined config's steps, alarm-driven stop and rollback, stop without rollback,
 //! hooks that fail or wait for a verdict.
+#![allow(
+    clippy::float_cmp,
+    reason = "the alias's weights are rounded to the basis point: they equal the literal expected"
+)]
 
-use aws_sdk_codedeploy::types::{DeploymentCreator, DeploymentStatus, LifecycleEventStatus};
+use aws_sdk_codedeploy::types::{
+    DeploymentCreator, DeploymentInfo, DeploymentStatus, LifecycleEventStatus,
+};
+use rollwatch::sandbox::Sandbox;
+use rollwatch::sandbox::observe::Event;
 
+use crate::support::alias::{self, Weights};
 use crate::support::http::raw;
-use crate::support::sdk::{codedeploy, deployments_of, lambda, shifts, start, start_toml};
+use crate::support::sdk::{
+    codedeploy, deployments_of, error_code, lambda, service_error, shifts, start, start_toml,
+};
 
 const GROUPS: [(&str, &str); 9] = [
     ("g0", "CodeDeployDefault.LambdaAllAtOnce"),
@@ -43,6 +54,57 @@ fn expected(group: &str) -> Vec<(f64, f64)> {
     }
 }
 
+/// A built-in scenario in a sandbox, read through CodeDeploy and Lambda.
+struct Sim {
+    sandbox: Sandbox,
+    cd: aws_sdk_codedeploy::Client,
+    l: aws_sdk_lambda::Client,
+}
+
+impl Sim {
+    /// Scenario `name` at its start.
+    async fn start(name: &str) -> Self {
+        let sandbox = start(name).await;
+        let (cd, l) = (codedeploy(&sandbox).await, lambda(&sandbox).await);
+        Self { sandbox, cd, l }
+    }
+
+    /// Scenario `name`, `secs` simulated seconds in.
+    async fn after(name: &str, secs: f64) -> Self {
+        let sim = Self::start(name).await;
+        sim.advance(secs);
+        sim
+    }
+
+    fn advance(&self, secs: f64) {
+        self.sandbox.advance(secs);
+    }
+
+    /// The deployments of `app`'s group `group`, oldest first.
+    async fn deployments(&self, app: &str, group: &str) -> Vec<DeploymentInfo> {
+        deployments_of(&self.cd, app, group).await
+    }
+
+    /// The routing of `function`'s `live` alias.
+    async fn live(&self, function: &str) -> Weights {
+        alias::live(&self.l, function).await
+    }
+
+    async fn shutdown(self) {
+        self.sandbox.shutdown().await;
+    }
+}
+
+/// When deployment `id` first moved the alias, in the ground truth.
+fn first_shift(events: &[Event], id: &str) -> f64 {
+    let first = events
+        .iter()
+        .find(|e| e.kind == "weight" && e.deployment_id.as_deref() == Some(id));
+    first
+        .unwrap_or_else(|| panic!("{id} never moved the alias"))
+        .sim_time
+}
+
 #[tokio::test]
 async fn every_predefined_config_shifts_at_the_documented_times() {
     let (sandbox, _file) = start_toml(include_str!("configs.toml")).await;
@@ -63,11 +125,7 @@ async fn every_predefined_config_shifts_at_the_documented_times() {
             "{config}: (seconds after the first shift, % on the target)"
         );
         let start = d.start_time().unwrap().as_secs_f64();
-        let first = events
-            .iter()
-            .find(|e| e.kind == "weight" && e.deployment_id.as_deref() == Some(id))
-            .unwrap()
-            .sim_time;
+        let first = first_shift(&events, id);
         assert!(
             (first - start - 1.0).abs() < 1e-9,
             "{config}: AllowTraffic starts ~1 s after a hook-less start"
@@ -79,23 +137,12 @@ async fn every_predefined_config_shifts_at_the_documented_times() {
             "{config}: AfterAllowTraffic and success follow the flip within seconds"
         );
     }
-    let l = lambda(&sandbox).await;
-    let alias = l
-        .get_alias()
-        .function_name("f8")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
+    let f8 = alias::live(&lambda(&sandbox).await, "f8").await;
     assert_eq!(
-        alias.function_version(),
-        Some("2"),
+        f8.primary, "2",
         "the final flip makes the target the primary version"
     );
-    assert!(alias.routing_config().is_none_or(|r| {
-        r.additional_version_weights()
-            .is_none_or(std::collections::HashMap::is_empty)
-    }));
+    assert!(f8.is_whole(), "{f8:?}");
     sandbox.shutdown().await;
 }
 
@@ -116,11 +163,7 @@ async fn holding_at_100_adds_one_interval_before_after_allow_traffic() {
         linear(60.0),
         "the shifts themselves do not move"
     );
-    let first = events
-        .iter()
-        .find(|e| e.kind == "weight" && e.deployment_id.as_deref() == Some(id))
-        .unwrap()
-        .sim_time;
+    let first = first_shift(&events, id);
     let complete = d.complete_time().unwrap().as_secs_f64();
     assert!(
         (complete - (first + 600.0)).abs() <= 3.0,
@@ -131,40 +174,14 @@ async fn holding_at_100_adds_one_interval_before_after_allow_traffic() {
 
 #[tokio::test]
 async fn firing_alarm_stops_the_canary_and_rolls_back() {
-    let sandbox = start("failing-canary").await;
-    let cd = codedeploy(&sandbox).await;
-    let l = lambda(&sandbox).await;
-    sandbox.advance(60.0);
-    let alias = l
-        .get_alias()
-        .function_name("checkout")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.1)
-            .abs()
-            < 1e-9,
-        "canary at 10%"
-    );
-    sandbox.advance(8.0 * 60.0);
-    let infos = deployments_of(&cd, "storefront", "checkout-live").await;
+    let sim = Sim::after("failing-canary", 60.0).await;
+    assert_eq!(sim.live("checkout").await.on("2"), 0.1, "canary at 10%");
+    sim.advance(8.0 * 60.0);
+    let infos = sim.deployments("storefront", "checkout-live").await;
     assert_eq!(infos.len(), 2, "the original deployment and its rollback");
     let (original, rollback) = (&infos[0], &infos[1]);
     assert_eq!(original.status(), Some(&DeploymentStatus::Stopped));
-    assert_eq!(
-        original
-            .error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("ALARM_ACTIVE")
-    );
+    assert_eq!(error_code(original), Some("ALARM_ACTIVE"));
     assert_eq!(
         original
             .rollback_info()
@@ -182,83 +199,41 @@ async fn firing_alarm_stops_the_canary_and_rolls_back() {
         original.deployment_id()
     );
     assert_eq!(rollback.status(), Some(&DeploymentStatus::Succeeded));
-    let alias = l
-        .get_alias()
-        .function_name("checkout")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        alias.function_version(),
-        Some("1"),
-        "rolled back to 100% old"
-    );
-    assert!(alias.routing_config().is_none());
-    let events = sandbox.events();
+    let checkout = sim.live("checkout").await;
+    assert_eq!(checkout.primary, "1", "rolled back to 100% old");
+    assert!(checkout.is_whole(), "{checkout:?}");
+    let events = sim.sandbox.events();
     assert!(
         events
             .iter()
             .any(|e| e.kind == "alarm_state" && e.detail["to"] == "ALARM"),
         "the alarm transition is in the ground truth"
     );
-    sandbox.shutdown().await;
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn stop_without_rollback_leaves_the_split_and_blocks_the_next_deployment() {
-    let sandbox = start("stuck-split").await;
-    let cd = codedeploy(&sandbox).await;
-    let l = lambda(&sandbox).await;
-    let alias = l
-        .get_alias()
-        .function_name("ledger")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(alias.function_version(), Some("2"));
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["3"]
-            - 0.4)
-            .abs()
-            < 1e-9
-    );
-    let infos = deployments_of(&cd, "finance", "ledger-live").await;
+    let sim = Sim::start("stuck-split").await;
+    let ledger = sim.live("ledger").await;
+    assert_eq!((ledger.primary.as_str(), ledger.on("3")), ("2", 0.4));
+    let infos = sim.deployments("finance", "ledger-live").await;
     assert_eq!(infos[0].status(), Some(&DeploymentStatus::Stopped));
     assert!(infos[0].rollback_info().is_none());
-    sandbox.advance(3.0 * 60.0);
-    let infos = deployments_of(&cd, "finance", "ledger-live").await;
+    sim.advance(3.0 * 60.0);
+    let infos = sim.deployments("finance", "ledger-live").await;
     let next = infos.last().unwrap();
     assert_eq!(next.status(), Some(&DeploymentStatus::Failed));
-    assert_eq!(
-        next.error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("INVALID_LAMBDA_CONFIGURATION")
-    );
-    sandbox.shutdown().await;
+    assert_eq!(error_code(next), Some("INVALID_LAMBDA_CONFIGURATION"));
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
-    let sandbox = start("hook-failure").await;
-    let cd = codedeploy(&sandbox).await;
-    let l = lambda(&sandbox).await;
-    sandbox.advance(60.0);
-    let infos = deployments_of(&cd, "backoffice", "notifications-live").await;
+    let sim = Sim::after("hook-failure", 60.0).await;
+    let infos = sim.deployments("backoffice", "notifications-live").await;
     assert_eq!(infos[0].status(), Some(&DeploymentStatus::Failed));
-    assert_eq!(
-        infos[0]
-            .error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("HOOK_EXECUTION_FAILURE")
-    );
+    assert_eq!(error_code(&infos[0]), Some("HOOK_EXECUTION_FAILURE"));
     assert_eq!(
         infos.len(),
         2,
@@ -268,16 +243,10 @@ async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
         infos[1].creator(),
         Some(&DeploymentCreator::CodeDeployRollback)
     );
-    let alias = l
-        .get_alias()
-        .function_name("notifications")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(alias.function_version(), Some("1"));
+    assert_eq!(sim.live("notifications").await.primary, "1");
 
-    let billing = deployments_of(&cd, "backoffice", "billing-live")
+    let billing = sim
+        .deployments("backoffice", "billing-live")
         .await
         .remove(0);
     assert_eq!(
@@ -286,93 +255,59 @@ async fn failing_hook_rolls_back_and_a_waiting_hook_takes_a_verdict() {
         "the waiting hook holds the deployment"
     );
     let id = billing.deployment_id().unwrap().to_owned();
-    let (_, _, body) = raw(
-        &sandbox,
-        "GET",
-        &format!("/_sandbox/events?kind=hook_invoked&deployment_id={id}"),
-        &[],
-        b"",
-    )
-    .await;
+    let path = format!("/_sandbox/events?kind=hook_invoked&deployment_id={id}");
+    let (_, _, body) = raw(&sim.sandbox, "GET", &path, &[], b"").await;
     let events: serde_json::Value = serde_json::from_str(&body).unwrap();
     let exec = events["events"][0]["detail"]["execution_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    cd.put_lifecycle_event_hook_execution_status()
-        .deployment_id(&id)
-        .lifecycle_event_hook_execution_id(&exec)
-        .status(LifecycleEventStatus::Succeeded)
-        .send()
-        .await
-        .unwrap();
-    let twice = cd
-        .put_lifecycle_event_hook_execution_status()
-        .deployment_id(&id)
-        .lifecycle_event_hook_execution_id(&exec)
-        .status(LifecycleEventStatus::Succeeded)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        twice
-            .into_service_error()
-            .is_lifecycle_event_already_completed_exception()
-    );
-    sandbox.advance(2.0);
-    let alias = l
-        .get_alias()
-        .function_name("billing")
-        .name("live")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        (alias
-            .routing_config()
-            .unwrap()
-            .additional_version_weights()
-            .unwrap()["2"]
-            - 0.1)
-            .abs()
-            < 1e-9,
+    let approve = || {
+        sim.cd
+            .put_lifecycle_event_hook_execution_status()
+            .deployment_id(&id)
+            .lifecycle_event_hook_execution_id(&exec)
+            .status(LifecycleEventStatus::Succeeded)
+            .send()
+    };
+    approve().await.unwrap();
+    let twice = service_error(approve().await);
+    assert!(twice.is_lifecycle_event_already_completed_exception());
+    sim.advance(2.0);
+    assert_eq!(
+        sim.live("billing").await.on("2"),
+        0.1,
         "the approved hook lets the canary start"
     );
-    sandbox.shutdown().await;
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_unanswered_hook_fails_after_one_hour() {
-    let sandbox = start("hook-failure").await;
-    let cd = codedeploy(&sandbox).await;
-    sandbox.advance(3599.0);
+    let sim = Sim::after("hook-failure", 3599.0).await;
+    let billing = sim.deployments("backoffice", "billing-live").await;
     assert_eq!(
-        deployments_of(&cd, "backoffice", "billing-live").await[0].status(),
-        Some(&DeploymentStatus::InProgress)
+        billing[0].status(),
+        Some(&DeploymentStatus::InProgress),
+        "a second before the hour"
     );
-    sandbox.advance(2.0);
-    let billing = deployments_of(&cd, "backoffice", "billing-live").await;
+    sim.advance(2.0);
+    let billing = sim.deployments("backoffice", "billing-live").await;
     assert_eq!(billing[0].status(), Some(&DeploymentStatus::Failed));
-    assert_eq!(
-        billing[0]
-            .error_information()
-            .and_then(|e| e.code())
-            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
-        Some("HOOK_EXECUTION_FAILURE")
-    );
-    sandbox.shutdown().await;
+    assert_eq!(error_code(&billing[0]), Some("HOOK_EXECUTION_FAILURE"));
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn calm_shows_history_with_a_finished_rollback_and_cloudformation_deployments() {
-    let sandbox = start("calm").await;
-    let cd = codedeploy(&sandbox).await;
-    let payments = deployments_of(&cd, "shop", "payments-api-live").await;
+    let sim = Sim::start("calm").await;
+    let payments = sim.deployments("shop", "payments-api-live").await;
     assert!(payments.iter().any(
         |d| d.creator() == Some(&DeploymentCreator::CodeDeployRollback)
             && d.status() == Some(&DeploymentStatus::Succeeded)
     ));
-    let active = cd
+    let active = sim
+        .cd
         .list_deployments()
         .include_only_statuses(DeploymentStatus::InProgress)
         .send()
@@ -383,13 +318,13 @@ async fn calm_shows_history_with_a_finished_rollback_and_cloudformation_deployme
         2,
         "orders-api and search-api are shifting now"
     );
-    sandbox.advance(11.0 * 60.0);
-    let payments = deployments_of(&cd, "shop", "payments-api-live").await;
+    sim.advance(11.0 * 60.0);
+    let payments = sim.deployments("shop", "payments-api-live").await;
     let cfn = payments.last().unwrap();
     assert_eq!(cfn.creator(), Some(&DeploymentCreator::CloudFormation));
     assert!(
         cfn.external_id()
             .is_some_and(|e| e.starts_with("arn:aws:cloudformation:"))
     );
-    sandbox.shutdown().await;
+    sim.shutdown().await;
 }

@@ -1,11 +1,19 @@
 //! What the simulation publishes: per-version AWS/Lambda metrics (read back over CBOR by the
 //! Rust SDK), alarm states, function logs in Lambda's stream naming, and hook log lines.
 
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, StateValue};
+use std::collections::HashMap;
+
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, StateValue};
 use aws_smithy_types::DateTime;
 
-use crate::support::sdk::{codedeploy, deployments_of, sdk, start};
+use crate::support::sdk::{cloudwatch, codedeploy, deployments_of, logs, start, stat_query};
 
+fn dim(name: &str, value: &str) -> Dimension {
+    Dimension::builder().name(name).value(value).build()
+}
+
+/// A query of `stat` of `function`'s `metric` through its `live` alias (one version's, when
+/// `version` is some).
 fn query(
     id: &str,
     function: &str,
@@ -15,42 +23,49 @@ fn query(
     period: i32,
 ) -> MetricDataQuery {
     let mut dims = vec![
-        Dimension::builder()
-            .name("FunctionName")
-            .value(function)
-            .build(),
-        Dimension::builder()
-            .name("Resource")
-            .value(format!("{function}:live"))
-            .build(),
+        dim("FunctionName", function),
+        dim("Resource", &format!("{function}:live")),
     ];
-    if let Some(v) = version {
-        dims.push(
-            Dimension::builder()
-                .name("ExecutedVersion")
-                .value(v)
-                .build(),
-        );
-    }
+    dims.extend(version.map(|v| dim("ExecutedVersion", v)));
     let metric = Metric::builder()
         .namespace("AWS/Lambda")
         .metric_name(metric)
         .set_dimensions(Some(dims))
         .build();
-    MetricDataQuery::builder()
-        .id(id)
-        .metric_stat(
-            MetricStat::builder()
-                .metric(metric)
-                .period(period)
-                .stat(stat)
-                .build(),
-        )
-        .build()
+    stat_query(id, metric, stat, period)
 }
 
-fn total(values: &[f64]) -> f64 {
-    values.iter().sum()
+/// `GetMetricData` of `queries` from `from` to `to` (simulated seconds): each query's values,
+/// by its id.
+async fn metric_data(
+    cw: &aws_sdk_cloudwatch::Client,
+    queries: Vec<MetricDataQuery>,
+    from: f64,
+    to: f64,
+) -> HashMap<String, Vec<f64>> {
+    let out = cw
+        .get_metric_data()
+        .set_metric_data_queries(Some(queries))
+        .start_time(DateTime::from_secs_f64(from))
+        .end_time(DateTime::from_secs_f64(to))
+        .send()
+        .await
+        .unwrap();
+    let results = out.metric_data_results().iter();
+    results
+        .map(|r| (r.id().unwrap_or_default().to_owned(), r.values().to_vec()))
+        .collect()
+}
+
+/// The sum of query `id`'s values (0 when it has none).
+fn sum(data: &HashMap<String, Vec<f64>>, id: &str) -> f64 {
+    data.get(id).map_or(0.0, |values| values.iter().sum())
+}
+
+/// The state of alarm `name`.
+async fn alarm_state(cw: &aws_sdk_cloudwatch::Client, name: &str) -> Option<StateValue> {
+    let alarms = cw.describe_alarms().alarm_names(name).send().await.unwrap();
+    alarms.metric_alarms()[0].state_value().cloned()
 }
 
 #[tokio::test]
@@ -58,32 +73,19 @@ async fn per_version_metrics_follow_the_alias_weights() {
     let sandbox = start("failing-canary").await;
     let base = sandbox.now();
     sandbox.advance(5.0 * 60.0);
-    let cw = aws_sdk_cloudwatch::Client::new(&sdk(&sandbox).await);
+    let cw = cloudwatch(&sandbox).await;
     let now = base + 120.0; // the alarm stops the canary in minute 3
-    let out = cw
-        .get_metric_data()
-        .metric_data_queries(query("v1", "checkout", "Invocations", Some("1"), "Sum", 60))
-        .metric_data_queries(query("v2", "checkout", "Invocations", Some("2"), "Sum", 60))
-        .metric_data_queries(query("all", "checkout", "Invocations", None, "Sum", 60))
-        .metric_data_queries(query("e2", "checkout", "Errors", Some("2"), "Sum", 60))
-        .start_time(DateTime::from_secs_f64(base))
-        .end_time(DateTime::from_secs_f64(now))
-        .send()
-        .await
-        .unwrap();
-    let results = out.metric_data_results();
-    let values = |id: &str| {
-        results
-            .iter()
-            .find(|r| r.id() == Some(id))
-            .map(|r| r.values().to_vec())
-            .unwrap_or_default()
-    };
-    let (v1, v2, all) = (
-        total(&values("v1")),
-        total(&values("v2")),
-        total(&values("all")),
-    );
+    let invocations =
+        |id: &str, version: Option<&str>| query(id, "checkout", "Invocations", version, "Sum", 60);
+    let errors_of_2 = query("e2", "checkout", "Errors", Some("2"), "Sum", 60);
+    let queries = vec![
+        invocations("v1", Some("1")),
+        invocations("v2", Some("2")),
+        invocations("all", None),
+        errors_of_2.clone(),
+    ];
+    let data = metric_data(&cw, queries, base, now).await;
+    let (v1, v2, all) = (sum(&data, "v1"), sum(&data, "v2"), sum(&data, "all"));
     assert!(all > 1000.0, "about 600 rpm over 2 minutes: {all}");
     assert!(
         (v1 + v2 - all).abs() < 1e-6,
@@ -95,90 +97,37 @@ async fn per_version_metrics_follow_the_alias_weights() {
         "the canary version gets ~10%: {share}"
     );
     assert!(
-        total(&values("e2")) < 0.05 * v2,
+        sum(&data, "e2") < 0.05 * v2,
         "version 2 is healthy for its first 2 minutes"
     );
-    let later = cw
-        .get_metric_data()
-        .metric_data_queries(query("v2", "checkout", "Invocations", Some("2"), "Sum", 60))
-        .metric_data_queries(query("e2", "checkout", "Errors", Some("2"), "Sum", 60))
-        .start_time(DateTime::from_secs_f64(base + 120.0))
-        .end_time(DateTime::from_secs_f64(base + 180.0))
-        .send()
-        .await
-        .unwrap();
-    let sum = |id: &str| {
-        later
-            .metric_data_results()
-            .iter()
-            .find(|r| r.id() == Some(id))
-            .map_or(0.0, |r| total(r.values()))
-    };
-    assert!(
-        sum("e2") > 0.15 * sum("v2"),
-        "then its errors climb: {} of {}",
-        sum("e2"),
-        sum("v2")
-    );
+    let queries = vec![invocations("v2", Some("2")), errors_of_2];
+    let later = metric_data(&cw, queries, base + 120.0, base + 180.0).await;
+    let (v2, e2) = (sum(&later, "v2"), sum(&later, "e2"));
+    assert!(e2 > 0.15 * v2, "then its errors climb: {e2} of {v2}");
     sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn slow_canary_doubles_only_the_new_versions_p99() {
     let sandbox = start("slow-canary").await;
-    let base = sandbox.now();
-    sandbox.advance(12.0 * 60.0);
-    let cw = aws_sdk_cloudwatch::Client::new(&sdk(&sandbox).await);
     // One 5-minute bucket, aligned as CloudWatch aligns periods, after the change (minute 1)
     // and before the canary's full shift (minute 15).
-    let from = ((base + 60.0) / 300.0).ceil() * 300.0;
-    let now = from + 300.0;
-    let out = cw
-        .get_metric_data()
-        .metric_data_queries(query(
-            "p1",
-            "profile-api",
-            "Duration",
-            Some("1"),
-            "p99",
-            300,
-        ))
-        .metric_data_queries(query(
-            "p2",
-            "profile-api",
-            "Duration",
-            Some("2"),
-            "p99",
-            300,
-        ))
-        .metric_data_queries(query(
-            "m1",
-            "profile-api",
-            "Duration",
-            Some("1"),
-            "p50",
-            300,
-        ))
-        .metric_data_queries(query(
-            "m2",
-            "profile-api",
-            "Duration",
-            Some("2"),
-            "p50",
-            300,
-        ))
-        .start_time(DateTime::from_secs_f64(from))
-        .end_time(DateTime::from_secs_f64(now))
-        .send()
-        .await
-        .unwrap();
-    let results = out.metric_data_results();
+    let from = ((sandbox.now() + 60.0) / 300.0).ceil() * 300.0;
+    sandbox.advance(12.0 * 60.0);
+    let cw = cloudwatch(&sandbox).await;
+    let duration = |id: &str, version: &str, stat: &str| {
+        query(id, "profile-api", "Duration", Some(version), stat, 300)
+    };
+    let queries = vec![
+        duration("p1", "1", "p99"),
+        duration("p2", "2", "p99"),
+        duration("m1", "1", "p50"),
+        duration("m2", "2", "p50"),
+    ];
+    let data = metric_data(&cw, queries, from, from + 300.0).await;
     let first = |id: &str| {
-        results
-            .iter()
-            .find(|r| r.id() == Some(id))
-            .and_then(|r| r.values().first().copied())
-            .unwrap_or(f64::NAN)
+        let values = data.get(id).and_then(|v| v.first());
+        values.copied().unwrap_or(f64::NAN)
     };
     let (p1, p2, m1, m2) = (first("p1"), first("p2"), first("m1"), first("m2"));
     assert!(
@@ -189,15 +138,9 @@ async fn slow_canary_doubles_only_the_new_versions_p99() {
         (m2 / m1 - 1.0).abs() < 0.25,
         "p50 stays the same: {m1} vs {m2}"
     );
-    let alarms = cw
-        .describe_alarms()
-        .alarm_names("profile-api-live-errors")
-        .send()
-        .await
-        .unwrap();
     assert_ne!(
-        alarms.metric_alarms()[0].state_value(),
-        Some(&StateValue::Alarm),
+        alarm_state(&cw, "profile-api-live-errors").await,
+        Some(StateValue::Alarm),
         "no alarm watches latency"
     );
     sandbox.shutdown().await;
@@ -207,15 +150,12 @@ async fn slow_canary_doubles_only_the_new_versions_p99() {
 async fn function_and_hook_logs_are_where_lambda_puts_them() {
     let sandbox = start("hook-failure").await;
     sandbox.advance(120.0);
-    let cd = codedeploy(&sandbox).await;
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk(&sandbox).await);
-    let id = deployments_of(&cd, "backoffice", "billing-live").await[0]
-        .deployment_id()
-        .unwrap()
-        .to_owned();
-    let found = logs
-        .filter_log_events()
-        .log_group_name("/aws/lambda/CodeDeployHook_billing_preTraffic")
+    let billing = deployments_of(&codedeploy(&sandbox).await, "backoffice", "billing-live").await;
+    let id = billing[0].deployment_id().unwrap().to_owned();
+    let logs = logs(&sandbox).await;
+    let group = |name: &str| logs.filter_log_events().log_group_name(name);
+    let hook = group("/aws/lambda/CodeDeployHook_billing_preTraffic");
+    let found = hook
         .filter_pattern(format!("\"{id}\""))
         .send()
         .await
@@ -235,12 +175,7 @@ async fn function_and_hook_logs_are_where_lambda_puts_them() {
             .as_str()
             .is_some_and(|s| !s.is_empty())
     );
-    let function = logs
-        .filter_log_events()
-        .log_group_name("/aws/lambda/billing")
-        .send()
-        .await
-        .unwrap();
+    let function = group("/aws/lambda/billing").send().await.unwrap();
     let streams: Vec<&str> = function
         .events()
         .iter()
@@ -283,27 +218,13 @@ fn regex_like_stream(s: &str) -> bool {
 async fn the_group_alarm_fires_then_recovers_after_the_rollback() {
     let sandbox = start("failing-canary").await;
     sandbox.advance(3.0 * 60.0 + 10.0);
-    let cw = aws_sdk_cloudwatch::Client::new(&sdk(&sandbox).await);
-    let alarms = cw
-        .describe_alarms()
-        .alarm_names("checkout-live-errors")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        alarms.metric_alarms()[0].state_value(),
-        Some(&StateValue::Alarm)
-    );
+    let cw = cloudwatch(&sandbox).await;
+    let state = || alarm_state(&cw, "checkout-live-errors");
+    assert_eq!(state().await, Some(StateValue::Alarm));
     sandbox.advance(5.0 * 60.0);
-    let alarms = cw
-        .describe_alarms()
-        .alarm_names("checkout-live-errors")
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        alarms.metric_alarms()[0].state_value(),
-        Some(&StateValue::Ok),
+        state().await,
+        Some(StateValue::Ok),
         "back to OK once the rollback removed the failing version"
     );
     let history = cw
@@ -311,7 +232,7 @@ async fn the_group_alarm_fires_then_recovers_after_the_rollback() {
         .alarm_name("checkout-live-errors")
         .send()
         .await
-        .unwrap();
+        .expect("DescribeAlarmHistory");
     let summaries: Vec<&str> = history
         .alarm_history_items()
         .iter()

@@ -2,6 +2,8 @@
 //! (`GetAlias`) and in the sandbox's ground truth (a `weight` event's detail). Weights are
 //! rounded to the basis point so a test compares them with the literal it expects.
 
+use aws_sdk_lambda::error::SdkError;
+use aws_sdk_lambda::operation::get_alias::{GetAliasError, GetAliasOutput};
 use serde_json::Value;
 
 /// An alias's routing: its primary version and the weights on additional versions.
@@ -31,25 +33,32 @@ pub fn rounded(weight: f64) -> f64 {
     (weight * 10_000.0).round() / 10_000.0
 }
 
-/// `GetAlias` of `function`'s `live` alias.
-pub async fn live(lambda: &aws_sdk_lambda::Client, function: &str) -> Weights {
-    let alias = lambda
+/// `GetAlias` of `function`'s alias `name`, as the SDK answers it.
+pub async fn get(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+    name: &str,
+) -> Result<GetAliasOutput, SdkError<GetAliasError>> {
+    lambda
         .get_alias()
         .function_name(function)
-        .name("live")
+        .name(name)
         .send()
+        .await
+}
+
+/// The routing of `function`'s `live` alias.
+pub async fn live(lambda: &aws_sdk_lambda::Client, function: &str) -> Weights {
+    let alias = get(lambda, function, "live")
         .await
         .unwrap_or_else(|e| panic!("GetAlias {function}:live: {e:?}"));
     let mut additional: Vec<(String, f64)> = alias
         .routing_config()
         .and_then(|r| r.additional_version_weights())
-        .map(|weights| {
-            weights
-                .iter()
-                .map(|(v, w)| (v.clone(), rounded(*w)))
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+        .map(|(v, w)| (v.clone(), rounded(*w)))
+        .collect();
     additional.sort_by(|a, b| a.0.cmp(&b.0));
     Weights {
         primary: alias.function_version().unwrap_or_default().to_owned(),

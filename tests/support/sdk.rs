@@ -1,10 +1,15 @@
 //! The sandbox through the AWS SDK: a frozen-clock sandbox started from a built-in scenario or
-//! scenario text, the SDK clients on it, and what its ground truth and CodeDeploy say happened.
+//! scenario text, the SDK clients on it, the service error a call answers with, metric queries,
+//! and what its ground truth and CodeDeploy say happened.
 
+use std::fmt::Debug;
 use std::io::Write;
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
+use aws_sdk_cloudwatch::types::{Metric, MetricDataQuery, MetricStat};
+use aws_sdk_codedeploy::types::DeploymentInfo;
+use aws_smithy_runtime_api::client::result::{CreateUnhandledError, SdkError};
 use aws_types::region::Region;
 use rollwatch::sandbox::{Sandbox, SandboxConfig, observe::Event};
 
@@ -50,6 +55,46 @@ pub async fn codedeploy(sandbox: &Sandbox) -> aws_sdk_codedeploy::Client {
 
 pub async fn lambda(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&sdk(sandbox).await)
+}
+
+pub async fn cloudwatch(sandbox: &Sandbox) -> aws_sdk_cloudwatch::Client {
+    aws_sdk_cloudwatch::Client::new(&sdk(sandbox).await)
+}
+
+pub async fn logs(sandbox: &Sandbox) -> aws_sdk_cloudwatchlogs::Client {
+    aws_sdk_cloudwatchlogs::Client::new(&sdk(sandbox).await)
+}
+
+/// The service error an SDK call answered with (ask it `is_…_exception()`); panics, showing
+/// the output, when the call succeeded.
+#[track_caller]
+pub fn service_error<T: Debug, E, R>(result: Result<T, SdkError<E, R>>) -> E
+where
+    E: std::error::Error + Send + Sync + CreateUnhandledError + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => panic!("expected a service error, the call succeeded: {output:?}"),
+        Err(e) => e.into_service_error(),
+    }
+}
+
+/// The code of a deployment's error information (`ALARM_ACTIVE`, `MANUAL_STOP`, …).
+pub fn error_code(deployment: &DeploymentInfo) -> Option<&str> {
+    deployment
+        .error_information()
+        .and_then(|e| e.code())
+        .map(aws_sdk_codedeploy::types::ErrorCode::as_str)
+}
+
+/// A `GetMetricData` query of `stat` of `metric` in `period`-second buckets.
+pub fn stat_query(id: &str, metric: Metric, stat: &str, period: i32) -> MetricDataQuery {
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .period(period)
+        .stat(stat)
+        .build();
+    MetricDataQuery::builder().id(id).metric_stat(stat).build()
 }
 
 /// The codedeploy-driven alias weights of a deployment: (seconds after its first shift, % on
