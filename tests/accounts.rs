@@ -204,25 +204,42 @@ async fn a_profile_without_credentials_shows_its_error_and_the_other_account_sta
     sandbox.shutdown().await;
 }
 
-#[test]
-fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
+/// The TUI in tmux with `--profile profiles` on a two-account `slow-canary` at 2x: `None`
+/// where tmux cannot run (never on CI). The runtime serves the sandbox.
+fn tui_as(
+    profiles: &str,
+) -> Option<(
+    tokio::runtime::Runtime,
+    rollwatch::sandbox::Sandbox,
+    tempfile::TempDir,
+    tmux::Tmux,
+)> {
     if !tmux::tmux_or_skip() {
-        return;
+        return None;
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sandbox = rt.block_on(sandbox_of_accounts("slow-canary", 2.0, 2));
-    let endpoint = sandbox.endpoint();
     let home = tempfile::tempdir().expect("tempdir");
     aws_files(home.path());
     let command = format!(
         "env HOME={home} ROLLWATCH_STATE_DIR={home}/state ROLLWATCH_FOLLOW_POLL_MS=300 \
          AWS_CONFIG_FILE={home}/config AWS_SHARED_CREDENTIALS_FILE={home}/credentials \
-         TERM=xterm-256color {bin} --profile alpha,beta --endpoint-url {endpoint}; \
+         TERM=xterm-256color {bin} --profile {profiles} --endpoint-url {endpoint}; \
          echo EXITED $?; sleep 30",
         home = home.path().display(),
         bin = env!("CARGO_BIN_EXE_rollwatch"),
+        endpoint = sandbox.endpoint(),
     );
     let tmux = tmux::Tmux::start(&command);
+    Some((rt, sandbox, home, tmux))
+}
+
+#[test]
+fn the_tui_shows_both_accounts_and_rolls_back_a_beta_row_through_beta_only() {
+    let Some((rt, sandbox, _home, tmux)) = tui_as("alpha,beta") else {
+        return;
+    };
+    let endpoint = sandbox.endpoint();
     let screen = tmux.wait_for("both accounts' rows", Duration::from_secs(40), |s| {
         s.contains("ACCOUNT")
             && s.contains("alpha (123456789012)")
@@ -335,4 +352,30 @@ async fn the_guard_refuses_to_watch_an_account_it_could_not_roll_back() {
     assert_says(&stderr, &["--guard cannot run", "profile beta:"]);
     assert!(!stderr.contains("profile alpha:"), "{stderr}");
     sandbox.shutdown().await;
+}
+
+#[test]
+fn the_tui_says_which_profile_shows_an_account_two_profiles_reach_and_shows_it_once() {
+    let Some((rt, sandbox, _home, tmux)) = tui_as("alpha,alpha-admin,beta") else {
+        return;
+    };
+    let screen = tmux.wait_for(
+        "the note on the message line",
+        Duration::from_secs(40),
+        |s| {
+            s.contains("profile alpha-admin reaches account 123456789012 like profile alpha")
+                && s.matches("profile-api:live").count() >= 2
+        },
+    );
+    assert_eq!(
+        screen.matches("profile-api:live").count(),
+        2,
+        "once per account, not once per profile:\n{screen}"
+    );
+    assert!(
+        !screen.contains("alpha-admin ("),
+        "no column of alpha-admin's:\n{screen}"
+    );
+    tmux.quit();
+    rt.block_on(sandbox.shutdown());
 }
