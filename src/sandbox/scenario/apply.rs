@@ -31,6 +31,14 @@ pub fn settings(s: &Scenario) -> Settings {
 /// (minute 0).
 pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
     let at = |min: f64| base + (min * 60.0).round();
+    functions(s, world, start, &at);
+    alarms(s, world, start);
+    groups(s, world, start);
+    deployments(s, world, &at);
+}
+
+/// The functions with their versions, aliases, traffic and hook behaviours.
+fn functions(s: &Scenario, world: &mut World, start: f64, at: &impl Fn(f64) -> f64) {
     for f in &s.function {
         let name = f.name.get_ref().clone();
         let sha = sha256_hex(&name);
@@ -106,6 +114,10 @@ pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
             world.codedeploy.hooks.insert(name, behavior);
         }
     }
+}
+
+/// The CloudWatch alarms.
+fn alarms(s: &Scenario, world: &mut World, start: f64) {
     for a in &s.alarm {
         let spec = AlarmSpec {
             name: a.name.get_ref().clone(),
@@ -126,6 +138,10 @@ pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
         };
         world.cloudwatch.put_alarm(spec, start);
     }
+}
+
+/// The CodeDeploy applications and their deployment groups.
+fn groups(s: &Scenario, world: &mut World, start: f64) {
     for app in &s.application {
         world
             .codedeploy
@@ -159,6 +175,10 @@ pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
             .groups
             .insert((group.application.clone(), group.name.clone()), group);
     }
+}
+
+/// The deployments, each scheduled at its minute with its AppSpec.
+fn deployments(s: &Scenario, world: &mut World, at: &impl Fn(f64) -> f64) {
     for d in &s.deployment {
         let function = d.function.get_ref().clone();
         let alias = d
