@@ -63,43 +63,9 @@ impl CloudWatch {
 
     pub(super) fn describe_alarms(&self, codec: Codec, body: &[u8]) -> Reply {
         let input: DescribeAlarmsInput = decode!(codec, body);
-        if input.alarm_names.as_ref().is_some_and(|n| n.len() > 100) {
-            return validation(
-                codec,
-                "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100",
-            );
-        }
-        if input.alarm_names.is_some() && input.alarm_name_prefix.is_some() {
-            return error(
-                codec,
-                "InvalidParameterCombination",
-                "AlarmNames and AlarmNamePrefix cannot be used together.",
-                400,
-            );
-        }
-        let max = match input.max_records {
-            None => 100,
-            Some(n @ 1..=100) => n as usize,
-            Some(n) => {
-                return validation(
-                    codec,
-                    &format!("The value {n} for parameter MaxRecords must be between 1 and 100."),
-                );
-            }
-        };
-        let state = match input
-            .state_value
-            .as_deref()
-            .map(|s| (s, AlarmState::parse(s)))
-        {
-            None => None,
-            Some((_, Some(s))) => Some(s),
-            Some((s, None)) => {
-                return validation(
-                    codec,
-                    &format!("The value {s} for parameter StateValue is not valid."),
-                );
-            }
+        let (max, state) = match describe_limits(codec, &input) {
+            Ok(limits) => limits,
+            Err(reply) => return reply,
         };
         let family = match self.family(&input) {
             Ok(family) => family,
@@ -158,23 +124,9 @@ impl CloudWatch {
             })
             .collect();
         let total = metric.len() + composite.len();
-        let offset = match input.next_token.as_deref() {
-            None => 0,
-            Some(t) => match t
-                .strip_prefix("da-")
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| *n <= total)
-            {
-                Some(n) => n,
-                None => {
-                    return error(
-                        codec,
-                        "InvalidNextToken",
-                        &format!("The service cannot process the NextToken {t}."),
-                        400,
-                    );
-                }
-            },
+        let offset = match page_offset(codec, input.next_token.as_deref(), total) {
+            Ok(offset) => offset,
+            Err(reply) => return reply,
         };
         let end = offset.saturating_add(max).min(total);
         let m = metric.len();
@@ -364,4 +316,75 @@ impl CloudWatch {
             Err((code, message)) => error(codec, code, &message, 400),
         }
     }
+}
+
+/// DescribeAlarms' limits: at most 100 names, names or a prefix, MaxRecords 1–100 (100 by
+/// default) and a known StateValue.
+fn describe_limits(
+    codec: Codec,
+    input: &DescribeAlarmsInput,
+) -> Result<(usize, Option<AlarmState>), Reply> {
+    if input.alarm_names.as_ref().is_some_and(|n| n.len() > 100) {
+        return Err(validation(
+            codec,
+            "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100",
+        ));
+    }
+    if input.alarm_names.is_some() && input.alarm_name_prefix.is_some() {
+        return Err(error(
+            codec,
+            "InvalidParameterCombination",
+            "AlarmNames and AlarmNamePrefix cannot be used together.",
+            400,
+        ));
+    }
+    let max = match input.max_records {
+        None => 100,
+        Some(n @ 1..=100) => n as usize,
+        Some(n) => {
+            return Err(validation(
+                codec,
+                &format!("The value {n} for parameter MaxRecords must be between 1 and 100."),
+            ));
+        }
+    };
+    let state = match input
+        .state_value
+        .as_deref()
+        .map(|s| (s, AlarmState::parse(s)))
+    {
+        None => None,
+        Some((_, Some(s))) => Some(s),
+        Some((s, None)) => {
+            return Err(validation(
+                codec,
+                &format!("The value {s} for parameter StateValue is not valid."),
+            ));
+        }
+    };
+    Ok((max, state))
+}
+
+/// Where a page of DescribeAlarms starts: 0, or the place a `NextToken` this sandbox gave names
+/// (`InvalidNextToken` for any other).
+fn page_offset(codec: Codec, next_token: Option<&str>, total: usize) -> Result<usize, Reply> {
+    let offset = match next_token {
+        None => 0,
+        Some(t) => match t
+            .strip_prefix("da-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= total)
+        {
+            Some(n) => n,
+            None => {
+                return Err(error(
+                    codec,
+                    "InvalidNextToken",
+                    &format!("The service cannot process the NextToken {t}."),
+                    400,
+                ));
+            }
+        },
+    };
+    Ok(offset)
 }
