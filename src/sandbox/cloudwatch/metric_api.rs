@@ -11,7 +11,8 @@
 use super::api::{decode_input, invalid};
 use super::codec;
 use super::model::{
-    Dimension, GetMetricDataInput, ListMetricsInput, ListMetricsOutput, Metric, PutMetricDataInput,
+    Dimension, GetMetricDataInput, ListMetricsInput, ListMetricsOutput, Metric, MetricDatum,
+    PutMetricDataInput,
 };
 use super::store::MetricKey;
 use super::{CloudWatch, Codec, Observation, error, query};
@@ -69,94 +70,8 @@ impl CloudWatch {
             );
         }
         for (i, d) in input.metric_data.iter().enumerate() {
-            let member = format!("MetricData.member.{}", i + 1);
-            for (what, len, max) in [
-                ("Values", d.values.len(), MAX_VALUES),
-                ("Counts", d.counts.len(), MAX_VALUES),
-                ("Dimensions", d.dimensions.len(), MAX_DIMENSIONS),
-            ] {
-                if len > max {
-                    return invalid(
-                        codec,
-                        &format!(
-                            "The collection {member}.{what} must not have a size greater than {max}."
-                        ),
-                    );
-                }
-            }
-            if d.metric_name.is_empty() {
-                return error(
-                    codec,
-                    "MissingParameter",
-                    &format!("The parameter {member}.MetricName is required."),
-                    400,
-                );
-            }
-            let given = usize::from(d.value.is_some())
-                + usize::from(d.statistic_values.is_some())
-                + usize::from(!d.values.is_empty());
-            if given > 1 {
-                return error(
-                    codec,
-                    "InvalidParameterCombination",
-                    &format!(
-                        "The parameters {member}.Value, {member}.StatisticValues and {member}.Values are mutually exclusive."
-                    ),
-                    400,
-                );
-            }
-            let numbers = d
-                .value
-                .iter()
-                .chain(&d.values)
-                .chain(&d.counts)
-                .copied()
-                .chain(
-                    d.statistic_values
-                        .iter()
-                        .flat_map(|s| [s.sample_count, s.sum, s.minimum, s.maximum]),
-                );
-            if numbers.into_iter().any(|v| !v.0.is_finite()) {
-                return invalid(
-                    codec,
-                    &format!("The values of {member} must be finite numbers."),
-                );
-            }
-            let magnitudes = d.value.iter().chain(&d.values).copied().chain(
-                d.statistic_values
-                    .iter()
-                    .flat_map(|s| [s.sample_count, s.sum, s.minimum, s.maximum]),
-            );
-            if magnitudes.into_iter().any(|v| v.0.abs() > MAX_MAGNITUDE) {
-                return invalid(
-                    codec,
-                    &format!("The values of {member} must be in the range of -2^360 to 2^360."),
-                );
-            }
-            if d.counts.iter().any(|c| !(c.0 > 0.0 && c.0 <= MAX_COUNT)) {
-                return invalid(
-                    codec,
-                    &format!(
-                        "The values of {member}.Counts must be greater than 0 and at most {MAX_COUNT}."
-                    ),
-                );
-            }
-            let window = now - MAX_PAST_SECS..=now + MAX_FUTURE_SECS;
-            if d.timestamp.is_some_and(|t| !window.contains(&t.0)) {
-                return invalid(
-                    codec,
-                    &format!(
-                        "The parameter {member}.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future."
-                    ),
-                );
-            }
-            if !d.counts.is_empty() && d.counts.len() != d.values.len() {
-                return invalid(
-                    codec,
-                    &format!(
-                        "The parameters {member}.Values and {member}.Counts must be of the same size."
-                    ),
-                );
+            if let Err(reply) = check_datum(codec, i, d, now) {
+                return reply;
             }
         }
         for d in &input.metric_data {
@@ -290,4 +205,98 @@ impl CloudWatch {
             },
         )
     }
+}
+
+/// The checks PutMetricData makes of its `i`th datum: sizes, a metric name, one kind of value,
+/// finite numbers within CloudWatch's range, positive counts, a timestamp within two weeks back
+/// and two hours ahead of `now`, as many counts as values.
+fn check_datum(codec: Codec, i: usize, d: &MetricDatum, now: f64) -> Result<(), Reply> {
+    let member = format!("MetricData.member.{}", i + 1);
+    for (what, len, max) in [
+        ("Values", d.values.len(), MAX_VALUES),
+        ("Counts", d.counts.len(), MAX_VALUES),
+        ("Dimensions", d.dimensions.len(), MAX_DIMENSIONS),
+    ] {
+        if len > max {
+            return Err(invalid(
+                codec,
+                &format!("The collection {member}.{what} must not have a size greater than {max}."),
+            ));
+        }
+    }
+    if d.metric_name.is_empty() {
+        return Err(error(
+            codec,
+            "MissingParameter",
+            &format!("The parameter {member}.MetricName is required."),
+            400,
+        ));
+    }
+    let given = usize::from(d.value.is_some())
+        + usize::from(d.statistic_values.is_some())
+        + usize::from(!d.values.is_empty());
+    if given > 1 {
+        return Err(error(
+            codec,
+            "InvalidParameterCombination",
+            &format!(
+                "The parameters {member}.Value, {member}.StatisticValues and {member}.Values are mutually exclusive."
+            ),
+            400,
+        ));
+    }
+    let numbers = d
+        .value
+        .iter()
+        .chain(&d.values)
+        .chain(&d.counts)
+        .copied()
+        .chain(
+            d.statistic_values
+                .iter()
+                .flat_map(|s| [s.sample_count, s.sum, s.minimum, s.maximum]),
+        );
+    if numbers.into_iter().any(|v| !v.0.is_finite()) {
+        return Err(invalid(
+            codec,
+            &format!("The values of {member} must be finite numbers."),
+        ));
+    }
+    let magnitudes = d.value.iter().chain(&d.values).copied().chain(
+        d.statistic_values
+            .iter()
+            .flat_map(|s| [s.sample_count, s.sum, s.minimum, s.maximum]),
+    );
+    if magnitudes.into_iter().any(|v| v.0.abs() > MAX_MAGNITUDE) {
+        return Err(invalid(
+            codec,
+            &format!("The values of {member} must be in the range of -2^360 to 2^360."),
+        ));
+    }
+    if d.counts.iter().any(|c| !(c.0 > 0.0 && c.0 <= MAX_COUNT)) {
+        return Err(invalid(
+            codec,
+            &format!(
+                "The values of {member}.Counts must be greater than 0 and at most {MAX_COUNT}."
+            ),
+        ));
+    }
+    let window = now - MAX_PAST_SECS..=now + MAX_FUTURE_SECS;
+    if d.timestamp.is_some_and(|t| !window.contains(&t.0)) {
+        return Err(invalid(
+            codec,
+            &format!(
+                "The parameter {member}.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future."
+            ),
+        ));
+    }
+    if !d.counts.is_empty() && d.counts.len() != d.values.len() {
+        return Err(invalid(
+            codec,
+            &format!(
+                "The parameters {member}.Values and {member}.Counts must be of the same size."
+            ),
+        ));
+    }
+    Ok(())
 }
