@@ -163,6 +163,76 @@ pub fn get_metric_data(
             "1 validation error detected: Value at 'metricDataQueries' failed to satisfy constraint: Member must have length less than or equal to {MAX_QUERIES}"
         )));
     }
+    let Window {
+        start,
+        end,
+        descending,
+        max_points,
+    } = window(input)?;
+    let (sources, min_period) = sources(queries)?;
+    let period = queries
+        .iter()
+        .find_map(|q| q.period.filter(|p| *p > 0))
+        .or(min_period)
+        .unwrap_or(60);
+    let (start, end) = (start.floor() as i64, end.ceil() as i64);
+    let aligned = start.div_euclid(period) * period;
+    let grid: Vec<i64> = (0..)
+        .map_while(|k| period.checked_mul(k).and_then(|o| aligned.checked_add(o)))
+        .take_while(|t| *t < end)
+        .take(DEFAULT_MAX_DATAPOINTS)
+        .collect();
+    let order = plan(&sources, queries)?;
+    let mut eval = Eval {
+        store,
+        sources,
+        cache: HashMap::new(),
+        active: Vec::new(),
+        start,
+        end,
+        grid,
+    };
+    // Dependencies first: every reference an expression makes is cached before it runs.
+    for id in &order {
+        eval.resolve(id)
+            .map_err(|m| validation(format!("Error in expression {id}: {m}")))?;
+    }
+    let mut results = Vec::new();
+    for q in queries.iter().filter(|q| q.return_data != Some(false)) {
+        let series = match eval
+            .resolve(&q.id)
+            .map_err(|m| validation(format!("Error in expression {}: {m}", q.id)))?
+        {
+            Value::Series(s) => s,
+            Value::Scalar(x) => eval
+                .grid
+                .iter()
+                .map(|&t| (t, x))
+                .filter(|(_, v)| v.is_finite())
+                .collect(),
+        };
+        let mut points: Vec<(i64, f64)> = series.into_iter().collect();
+        if descending {
+            points.reverse();
+        }
+        results.push((q, points));
+    }
+    paginate(results, input.next_token.as_deref(), max_points)
+}
+
+/// The time range and the shape of a `GetMetricData` answer.
+struct Window {
+    /// Epoch seconds.
+    start: f64,
+    end: f64,
+    /// Newest first (`TimestampDescending`, the default).
+    descending: bool,
+    max_points: usize,
+}
+
+/// A `GetMetricData` request's window: StartTime before EndTime, both real times, a known
+/// ScanBy and a positive MaxDatapoints.
+fn window(input: &GetMetricDataInput) -> Result<Window, Failure> {
     let (Some(start), Some(end)) = (input.start_time, input.end_time) else {
         return Err((
             "MissingParameter",
@@ -201,6 +271,17 @@ pub fn get_metric_data(
             )));
         }
     };
+    Ok(Window {
+        start: start.0,
+        end: end.0,
+        descending,
+        max_points,
+    })
+}
+
+/// Each query's source by id (ids valid and unique, exactly one of MetricStat and Expression,
+/// expressions parsed) and the shortest period the metric stats ask for.
+fn sources(queries: &[MetricDataQuery]) -> Result<(HashMap<String, Source>, Option<i64>), Failure> {
     let mut sources = HashMap::new();
     let mut min_period: Option<i64> = None;
     for (i, q) in queries.iter().enumerate() {
@@ -244,54 +325,7 @@ pub fn get_metric_data(
             )));
         }
     }
-    let period = queries
-        .iter()
-        .find_map(|q| q.period.filter(|p| *p > 0))
-        .or(min_period)
-        .unwrap_or(60);
-    let (start, end) = (start.0.floor() as i64, end.0.ceil() as i64);
-    let aligned = start.div_euclid(period) * period;
-    let grid: Vec<i64> = (0..)
-        .map_while(|k| period.checked_mul(k).and_then(|o| aligned.checked_add(o)))
-        .take_while(|t| *t < end)
-        .take(DEFAULT_MAX_DATAPOINTS)
-        .collect();
-    let order = plan(&sources, queries)?;
-    let mut eval = Eval {
-        store,
-        sources,
-        cache: HashMap::new(),
-        active: Vec::new(),
-        start,
-        end,
-        grid,
-    };
-    // Dependencies first: every reference an expression makes is cached before it runs.
-    for id in &order {
-        eval.resolve(id)
-            .map_err(|m| validation(format!("Error in expression {id}: {m}")))?;
-    }
-    let mut results = Vec::new();
-    for q in queries.iter().filter(|q| q.return_data != Some(false)) {
-        let series = match eval
-            .resolve(&q.id)
-            .map_err(|m| validation(format!("Error in expression {}: {m}", q.id)))?
-        {
-            Value::Series(s) => s,
-            Value::Scalar(x) => eval
-                .grid
-                .iter()
-                .map(|&t| (t, x))
-                .filter(|(_, v)| v.is_finite())
-                .collect(),
-        };
-        let mut points: Vec<(i64, f64)> = series.into_iter().collect();
-        if descending {
-            points.reverse();
-        }
-        results.push((q, points));
-    }
-    paginate(results, input.next_token.as_deref(), max_points)
+    Ok((sources, min_period))
 }
 
 /// Checks the references between expressions and returns the ids to evaluate, dependencies
