@@ -71,21 +71,28 @@ fn parse_token(token: &str, ascending: bool) -> Option<(i64, u64)> {
     Some((ts.parse().ok()?, id.parse().ok()?))
 }
 
-pub(super) fn filter_log_events(logs: &Logs, body: &[u8]) -> Reply {
-    let input: Input = if body.iter().all(u8::is_ascii_whitespace) {
+/// The request body (none reads as no parameters).
+fn decode(body: &[u8]) -> Result<Input, Reply> {
+    let input = if body.iter().all(u8::is_ascii_whitespace) {
         Input::default()
     } else {
         match serde_json::from_slice(body) {
             Ok(input) => input,
             Err(e) => {
-                return error(
+                return Err(error(
                     "SerializationException",
                     &format!("Could not read the request body: {e}"),
                     400,
-                );
+                ));
             }
         }
     };
+    Ok(input)
+}
+
+/// The group a request names (by name or identifier, not both), its stream selection (names or
+/// a prefix, not both; 1–100 names) and its limit (1–10,000).
+fn group_and_limit(input: &Input) -> Result<(&str, usize), Reply> {
     let group = match (
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
@@ -93,32 +100,92 @@ pub(super) fn filter_log_events(logs: &Logs, body: &[u8]) -> Reply {
         (Some(name), None) => name,
         (None, Some(id)) => group_name(id),
         (Some(_), Some(_)) => {
-            return invalid(
+            return Err(invalid(
                 "LogGroupName and LogGroupIdentifier are mutually exclusive parameters.",
-            );
+            ));
         }
         (None, None) => {
-            return invalid("Either LogGroupName or LogGroupIdentifier must be specified.");
+            return Err(invalid(
+                "Either LogGroupName or LogGroupIdentifier must be specified.",
+            ));
         }
     };
     if input.log_stream_names.is_some() && input.log_stream_name_prefix.is_some() {
-        return invalid("You cannot specify both LogStreamNames and LogStreamNamePrefix.");
+        return Err(invalid(
+            "You cannot specify both LogStreamNames and LogStreamNamePrefix.",
+        ));
     }
     if input
         .log_stream_names
         .as_ref()
         .is_some_and(|n| n.is_empty() || n.len() > 100)
     {
-        return invalid("LogStreamNames must hold between 1 and 100 names.");
+        return Err(invalid("LogStreamNames must hold between 1 and 100 names."));
     }
     let limit = match input.limit {
         None => MAX_LIMIT,
         Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as usize,
         Some(n) => {
-            return invalid(&format!(
+            return Err(invalid(&format!(
                 "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 10000"
-            ));
+            )));
         }
+    };
+    Ok((group, limit))
+}
+
+/// The first `limit` events `found` (in reading order) as the answer, with a `nextToken` after
+/// the last when more were found; every stream searched is listed.
+fn page<'a>(
+    mut found: Vec<(&'a str, &'a Event)>,
+    streams: &[(&'a String, &'a super::Stream)],
+    limit: usize,
+    ascending: bool,
+) -> Output<'a> {
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let next_token = if more {
+        found.last().map(|(_, e)| {
+            format!(
+                "fle1_{}_{}_{}",
+                if ascending { "a" } else { "d" },
+                e.timestamp,
+                e.id
+            )
+        })
+    } else {
+        None
+    };
+    Output {
+        events: found
+            .iter()
+            .map(|(stream, e)| OutEvent {
+                log_stream_name: stream,
+                timestamp: e.timestamp,
+                message: &e.message,
+                ingestion_time: e.ingestion,
+                event_id: format!("{:056}", e.id),
+            })
+            .collect(),
+        searched_log_streams: streams
+            .iter()
+            .map(|(name, _)| Searched {
+                log_stream_name: name,
+                searched_completely: !more,
+            })
+            .collect(),
+        next_token,
+    }
+}
+
+pub(super) fn filter_log_events(logs: &Logs, body: &[u8]) -> Reply {
+    let input = match decode(body) {
+        Ok(input) => input,
+        Err(reply) => return reply,
+    };
+    let (group, limit) = match group_and_limit(&input) {
+        Ok(checked) => checked,
+        Err(reply) => return reply,
     };
     let pattern = match filter::parse(input.filter_pattern.as_deref().unwrap_or("")) {
         Ok(p) => p,
@@ -183,40 +250,7 @@ pub(super) fn filter_log_events(logs: &Logs, body: &[u8]) -> Reply {
     if !ascending {
         found.reverse();
     }
-    let more = found.len() > limit;
-    found.truncate(limit);
-    let next_token = if more {
-        found.last().map(|(_, e)| {
-            format!(
-                "fle1_{}_{}_{}",
-                if ascending { "a" } else { "d" },
-                e.timestamp,
-                e.id
-            )
-        })
-    } else {
-        None
-    };
-    let output = Output {
-        events: found
-            .iter()
-            .map(|(stream, e)| OutEvent {
-                log_stream_name: stream,
-                timestamp: e.timestamp,
-                message: &e.message,
-                ingestion_time: e.ingestion,
-                event_id: format!("{:056}", e.id),
-            })
-            .collect(),
-        searched_log_streams: streams
-            .iter()
-            .map(|(name, _)| Searched {
-                log_stream_name: name,
-                searched_completely: !more,
-            })
-            .collect(),
-        next_token,
-    };
+    let output = page(found, &streams, limit, ascending);
     match serde_json::to_vec(&output) {
         Ok(body) => json_reply(body),
         Err(e) => error(
