@@ -51,31 +51,8 @@ pub(super) fn alarm_from_input(
             input.period.ok_or_else(|| missing("Period"))?,
         ),
     };
-    if period < 10
-        || (period > 30 && period % 60 != 0)
-        || (period < 60 && ![10, 30].contains(&period))
-    {
-        return Err(invalid("Period", &period.to_string()));
-    }
-    let evaluation_periods = input
-        .evaluation_periods
-        .ok_or_else(|| missing("EvaluationPeriods"))?;
-    if evaluation_periods < 1 {
-        return Err(invalid(
-            "EvaluationPeriods",
-            &evaluation_periods.to_string(),
-        ));
-    }
-    let datapoints = input.datapoints_to_alarm.unwrap_or(evaluation_periods);
-    if datapoints < 1 || datapoints > evaluation_periods {
-        return Err(invalid("DatapointsToAlarm", &datapoints.to_string()));
-    }
-    if period.saturating_mul(evaluation_periods) > 7 * 86_400 {
-        return Err((
-            "ValidationError",
-            "Period * EvaluationPeriods must not exceed 7 days (604800 seconds).".to_owned(),
-        ));
-    }
+    let (evaluation_periods, datapoints) =
+        evaluation(period, input.evaluation_periods, input.datapoints_to_alarm)?;
     let threshold = input.threshold.ok_or_else(|| missing("Threshold"))?.0;
     if !threshold.is_finite() {
         return Err(invalid("Threshold", &threshold.to_string()));
@@ -152,6 +129,48 @@ fn single_statistic(
 }
 
 /// Validates a metric math alarm's queries (as `GetMetricData` would, plus exactly one
+/// An alarm's evaluation: a period of 10 s, 30 s or whole minutes, at least one evaluation
+/// period (required), 1 to that many datapoints to alarm (all of them by default), and no
+/// more than 7 days in all: (evaluation periods, datapoints to alarm).
+fn evaluation(
+    period: i64,
+    evaluation_periods: Option<i64>,
+    datapoints_to_alarm: Option<i64>,
+) -> Result<(i64, i64), (&'static str, String)> {
+    let invalid = |name: &str, value: i64| {
+        (
+            "ValidationError",
+            format!("The value {value} for parameter {name} is not valid."),
+        )
+    };
+    if period < 10
+        || (period > 30 && period % 60 != 0)
+        || (period < 60 && ![10, 30].contains(&period))
+    {
+        return Err(invalid("Period", period));
+    }
+    let evaluation_periods = evaluation_periods.ok_or_else(|| {
+        (
+            "MissingParameter",
+            "The parameter EvaluationPeriods is required.".to_owned(),
+        )
+    })?;
+    if evaluation_periods < 1 {
+        return Err(invalid("EvaluationPeriods", evaluation_periods));
+    }
+    let datapoints = datapoints_to_alarm.unwrap_or(evaluation_periods);
+    if datapoints < 1 || datapoints > evaluation_periods {
+        return Err(invalid("DatapointsToAlarm", datapoints));
+    }
+    if period.saturating_mul(evaluation_periods) > 7 * 86_400 {
+        return Err((
+            "ValidationError",
+            "Period * EvaluationPeriods must not exceed 7 days (604800 seconds).".to_owned(),
+        ));
+    }
+    Ok((evaluation_periods, datapoints))
+}
+
 /// `ReturnData`) and returns the alarm's period: that of the returned query or its inputs.
 fn math_period(queries: &[MetricDataQuery]) -> Result<i64, (&'static str, String)> {
     let returned: Vec<&MetricDataQuery> = queries
