@@ -196,6 +196,27 @@ fn datapoints(
         .collect()
 }
 
+/// The `StateReasonData` CloudWatch gives with a state: the query's time, the statistic, period
+/// and threshold, and the datapoints evaluated in the `n` periods up to `end`.
+fn reason_data(
+    spec: &AlarmSpec,
+    now: f64,
+    (end, period, n): (i64, i64, usize),
+    present: &[(i64, f64, f64)],
+) -> String {
+    json!({
+        "version": "1.0",
+        "queryDate": long_date(now),
+        "startDate": long_date(present.last().map_or(end.saturating_sub(period.saturating_mul(n as i64)), |p| p.0) as f64),
+        "statistic": spec.statistic,
+        "period": period,
+        "recentDatapoints": present.iter().rev().map(|p| p.1).collect::<Vec<_>>(),
+        "threshold": spec.threshold,
+        "evaluatedDatapoints": present.iter().map(|(t, v, c)| json!({"timestamp": long_date(*t as f64), "sampleCount": c, "value": v})).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
 /// Evaluates `alarm` against `store` at simulated time `now`. `None` means "keep the current
 /// state" (`TreatMissingData` `ignore` with no data).
 pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
@@ -217,17 +238,7 @@ pub fn evaluate(alarm: &Alarm, store: &Store, now: f64) -> Option<Outcome> {
         } else {
             0
         };
-    let data = json!({
-        "version": "1.0",
-        "queryDate": long_date(now),
-        "startDate": long_date(present.last().map_or(end.saturating_sub(period.saturating_mul(n as i64)), |p| p.0) as f64),
-        "statistic": spec.statistic,
-        "period": period,
-        "recentDatapoints": present.iter().rev().map(|p| p.1).collect::<Vec<_>>(),
-        "threshold": spec.threshold,
-        "evaluatedDatapoints": present.iter().map(|(t, v, c)| json!({"timestamp": long_date(*t as f64), "sampleCount": c, "value": v})).collect::<Vec<_>>(),
-    })
-    .to_string();
+    let data = reason_data(spec, now, (end, period, n), &present);
     let list = |pts: &[&(i64, f64, f64)]| {
         pts.iter()
             .map(|(t, v, _)| format!("{v:?} ({})", short_date(*t as f64)))
