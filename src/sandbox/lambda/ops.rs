@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::json::{alias_configuration, function_configuration};
 use super::request::{invalid, not_found, parse_body, precondition};
-use super::{Lambda, parse_function_name, write};
+use super::{Function, Lambda, parse_function_name, write};
 use crate::sandbox::observe::Observer;
 use crate::sandbox::wire::Reply;
 
@@ -119,6 +119,33 @@ pub fn handle(
     }
 }
 
+/// The configuration of `f` at `qualifier`: `$LATEST` (or none), a version number, or an
+/// alias's version; ResourceNotFound for any other.
+fn configuration_of(f: &Function, qualifier: Option<&str>) -> Result<Value, Reply> {
+    let version = match qualifier {
+        None | Some("$LATEST") => None,
+        Some(qual) => match qual.parse::<u64>() {
+            Ok(n) if f.versions.contains_key(&n) => Some(n),
+            Ok(_) => {
+                return Err(not_found(&format!(
+                    "Function not found: {}:{qual}",
+                    f.arn()
+                )));
+            }
+            Err(_) => match f.aliases.get(qual) {
+                Some(a) => a.function_version.parse().ok(),
+                None => {
+                    return Err(not_found(&format!(
+                        "Function not found: {}:{qual}",
+                        f.arn()
+                    )));
+                }
+            },
+        },
+    };
+    Ok(function_configuration(f, version))
+}
+
 fn dispatch(
     lambda: &mut Lambda,
     obs: &mut Observer,
@@ -149,29 +176,7 @@ fn dispatch(
     match route.op {
         "GetFunction" | "GetFunctionConfiguration" => {
             let qualifier = params.get("Qualifier").cloned().or(qualifier);
-            let f = &lambda.functions[&name];
-            let version = match qualifier.as_deref() {
-                None | Some("$LATEST") => None,
-                Some(qual) => match qual.parse::<u64>() {
-                    Ok(n) if f.versions.contains_key(&n) => Some(n),
-                    Ok(_) => {
-                        return Err(not_found(&format!(
-                            "Function not found: {}:{qual}",
-                            f.arn()
-                        )));
-                    }
-                    Err(_) => match f.aliases.get(qual) {
-                        Some(a) => a.function_version.parse().ok(),
-                        None => {
-                            return Err(not_found(&format!(
-                                "Function not found: {}:{qual}",
-                                f.arn()
-                            )));
-                        }
-                    },
-                },
-            };
-            let conf = function_configuration(f, version);
+            let conf = configuration_of(&lambda.functions[&name], qualifier.as_deref())?;
             Ok(Reply::rest_json(
                 200,
                 &if route.op == "GetFunction" {
