@@ -29,6 +29,18 @@ pub fn low_traffic_folded(n: usize) -> String {
 /// The warnings for `view`, most severe first.
 pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
+    verdict_not_caught(view, &mut out);
+    split_alias(view, &mut out);
+    alarm_firing_before(view, &mut out);
+    unwatched_group(view, &mut out);
+    record_disagrees(view, &mut out);
+    low_traffic(view, now, &mut out);
+    past_predicted_end(view, now, &mut out);
+    out
+}
+
+/// A FAIL verdict no firing alarm catches.
+fn verdict_not_caught(view: &DeploymentView, out: &mut Vec<String>) {
     let d = &view.deployment;
     if d.status.is_active() {
         if let Some(verdict) = &view.verdict {
@@ -43,6 +55,11 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             }
         }
     }
+}
+
+/// An alias left split with no deployment in progress.
+fn split_alias(view: &DeploymentView, out: &mut Vec<String>) {
+    let d = &view.deployment;
     if let Some(alias) = view.alias.value() {
         if alias.is_split() && !d.status.is_active() {
             let split: Vec<String> =
@@ -60,6 +77,11 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             ));
         }
     }
+}
+
+/// Alarms already in ALARM before the deployment began.
+fn alarm_firing_before(view: &DeploymentView, out: &mut Vec<String>) {
+    let d = &view.deployment;
     for alarm in view.alarms.value().into_iter().flatten() {
         if alarm.firing_before_deployment && d.status.is_active() {
             out.push(format!(
@@ -69,6 +91,11 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             ));
         }
     }
+}
+
+/// A group that watches no alarms or ignores alarm poll failures.
+fn unwatched_group(view: &DeploymentView, out: &mut Vec<String>) {
+    let d = &view.deployment;
     if let Some(group) = view.group.value() {
         if d.status.is_active() {
             if !group.alarms_enabled || group.alarm_names.is_empty() {
@@ -86,6 +113,11 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             }
         }
     }
+}
+
+/// The live alias and CodeDeploy's record of the weight disagreeing.
+fn record_disagrees(view: &DeploymentView, out: &mut Vec<String>) {
+    let d = &view.deployment;
     if let (Some(alias), Some(target)) = (view.alias.value(), view.target.value()) {
         let live = alias.weight_of(&target.function.target_version);
         // Only when CodeDeploy's record was read after the alias: otherwise it is just older.
@@ -105,6 +137,11 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             ));
         }
     }
+}
+
+/// Too few invocations on the new version after a few minutes of traffic.
+fn low_traffic(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let d = &view.deployment;
     if let Some(new_version) = view.metrics.value().and_then(|m| m.get(1)) {
         let weight_live = view
             .weight
@@ -125,6 +162,11 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             ));
         }
     }
+}
+
+/// Still in progress past the predicted end of traffic shifting.
+fn past_predicted_end(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let d = &view.deployment;
     if view.schedule.as_ref().is_some_and(|s| s.eta < now)
         && d.status == DeploymentStatus::InProgress
     {
@@ -135,5 +177,4 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
             );
         }
     }
-    out
 }

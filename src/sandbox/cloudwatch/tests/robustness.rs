@@ -66,6 +66,10 @@ fn tag1(t: f64) -> Cbor {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one extreme input after another, each with the answer it must get"
+)]
 fn extreme_numbers_are_refused_not_overflowed() {
     let mut cw = CloudWatch::new(86_400);
     point(&mut cw, "Errors", &[("FunctionName", "f")], T0, 1.0);
