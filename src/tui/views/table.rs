@@ -28,54 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let rows = model.rows();
     let active = Model::active_count(&rows);
-    let finished = rows.len() - active;
-    let mut title = vec![Span::styled(" Deployments ", t.title())];
-    let active = rows
-        .iter()
-        .filter(|r| matches!(r, Row::Active { .. }))
-        .count()
-        + rows
-            .iter()
-            .filter_map(|r| match r {
-                Row::Group {
-                    members,
-                    collapsed: true,
-                    ..
-                } => Some(*members),
-                _ => None,
-            })
-            .sum::<usize>();
-    title.push(Span::styled(
-        format!(
-            "{active} active · {finished} finished in 24 h · {} ",
-            model.sort.label()
-        ),
-        t.muted(),
-    ));
-    if !model.filter.is_empty() {
-        title.push(Span::styled(format!("/{} ", model.filter), t.warning()));
-    }
-    let focused = model.focus == Pane::Deployments;
-    let mut right = Vec::new();
-    for region in model.picture.iter().flat_map(|p| &p.regions) {
-        let name = if model.picture.as_ref().is_some_and(|p| p.regions.len() > 1) {
-            format!("{} list", region.region)
-        } else {
-            "list".to_string()
-        };
-        right.push(freshness(
-            &name,
-            &region.listing_freshness,
-            model.now,
-            model.time_zone,
-            t,
-        ));
-        right.push(Span::raw(" "));
-    }
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .title(Line::from(right).right_aligned())
-        .border_style(if focused { t.accent() } else { t.muted() });
+    let block = frame_block(model, &rows, rows.len() - active);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
@@ -116,27 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         return;
     }
     let wide = table_area.width >= 130;
-    let titles = [
-        "",
-        "ID",
-        "APP/GROUP",
-        "FUNCTION:ALIAS",
-        "VERSION",
-        "CONFIG",
-        "WEIGHT",
-        "NEXT",
-        "ALARMS",
-        "VERDICT",
-        "ERRORS OLD→NEW",
-    ];
-    let accounts = model.several_accounts();
-    let mut titles = titles.to_vec();
-    if !wide {
-        titles.remove(2);
-    }
-    if accounts {
-        titles.insert(2, "ACCOUNT");
-    }
+    let (titles, widths) = columns(wide, model.several_accounts());
     let header = TableRow::new(titles.iter().map(|h| Cell::from(*h).style(t.muted())));
     // Only the visible rows are built: a frame costs the same with 20 or 2,000 deployments.
     let visible = usize::from(table_area.height.saturating_sub(1)).max(1);
@@ -147,25 +80,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .take(visible)
         .map(|r| row(r, model, t, wide))
         .collect();
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Length(12),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Length(9),
-        Constraint::Length(14),
-        Constraint::Length(14),
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(8),
-        Constraint::Length(21),
-    ];
-    if !wide {
-        widths.remove(2);
-    }
-    if accounts {
-        widths.insert(2, Constraint::Length(ACCOUNT_WIDTH));
-    }
     let table = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
@@ -432,4 +346,102 @@ fn error_rates<'a>(view: &DeploymentView, t: &Theme) -> Cell<'a> {
         || matches!((old, new), (Some(None), Some(Some(n))) if *n > 1.0);
     let style = if worse { t.error() } else { Style::new() };
     Cell::from(format!("{}{}{}", show(old), t.arrow(), show(new))).style(style)
+}
+
+/// The table's frame: the count of active and finished deployments, the sort and the filter on
+/// the left; each region's list freshness on the right; the accent border when focused.
+fn frame_block<'a>(model: &'a Model, rows: &[Row], finished: usize) -> Block<'a> {
+    let t = &model.theme;
+    let mut title = vec![Span::styled(" Deployments ", t.title())];
+    let active = rows
+        .iter()
+        .filter(|r| matches!(r, Row::Active { .. }))
+        .count()
+        + rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Group {
+                    members,
+                    collapsed: true,
+                    ..
+                } => Some(*members),
+                _ => None,
+            })
+            .sum::<usize>();
+    title.push(Span::styled(
+        format!(
+            "{active} active · {finished} finished in 24 h · {} ",
+            model.sort.label()
+        ),
+        t.muted(),
+    ));
+    if !model.filter.is_empty() {
+        title.push(Span::styled(format!("/{} ", model.filter), t.warning()));
+    }
+    let focused = model.focus == Pane::Deployments;
+    let mut right = Vec::new();
+    for region in model.picture.iter().flat_map(|p| &p.regions) {
+        let name = if model.picture.as_ref().is_some_and(|p| p.regions.len() > 1) {
+            format!("{} list", region.region)
+        } else {
+            "list".to_string()
+        };
+        right.push(freshness(
+            &name,
+            &region.listing_freshness,
+            model.now,
+            model.time_zone,
+            t,
+        ));
+        right.push(Span::raw(" "));
+    }
+    Block::bordered()
+        .title(Line::from(title))
+        .title(Line::from(right).right_aligned())
+        .border_style(if focused { t.accent() } else { t.muted() })
+}
+
+/// The columns' titles and widths: APP/GROUP only when `wide`, ACCOUNT only with several
+/// `accounts`.
+fn columns(wide: bool, accounts: bool) -> (Vec<&'static str>, Vec<Constraint>) {
+    let titles = [
+        "",
+        "ID",
+        "APP/GROUP",
+        "FUNCTION:ALIAS",
+        "VERSION",
+        "CONFIG",
+        "WEIGHT",
+        "NEXT",
+        "ALARMS",
+        "VERDICT",
+        "ERRORS OLD→NEW",
+    ];
+    let mut titles = titles.to_vec();
+    if !wide {
+        titles.remove(2);
+    }
+    if accounts {
+        titles.insert(2, "ACCOUNT");
+    }
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(12),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Length(9),
+        Constraint::Length(14),
+        Constraint::Length(14),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(21),
+    ];
+    if !wide {
+        widths.remove(2);
+    }
+    if accounts {
+        widths.insert(2, Constraint::Length(ACCOUNT_WIDTH));
+    }
+    (titles, widths)
 }
