@@ -13,7 +13,9 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, Wrap};
 
 use super::fmt::{freshness, rate};
 use super::footer::window_label;
-use crate::domain::{Judgement, MetricKind, MetricTotals, Part, Verdict, VersionMetrics};
+use crate::domain::{
+    DeploymentView, Judgement, MetricKind, MetricTotals, Part, Verdict, VersionMetrics,
+};
 use crate::tui::model::{Model, Row};
 use crate::tui::theme::Theme;
 
@@ -35,22 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(Block::bordered().title(title).border_style(t.muted()), area);
         return;
     };
-    let block = Block::bordered()
-        .title(title)
-        .title(
-            Line::from(vec![
-                freshness(
-                    "metrics",
-                    &view.freshness.metrics,
-                    model.now,
-                    model.time_zone,
-                    t,
-                ),
-                Span::raw(" "),
-            ])
-            .right_aligned(),
-        )
-        .border_style(t.muted());
+    let block = block(title, view, model);
     let versions = match &view.metrics {
         Part::Ok { value } => value,
         Part::Failed { failure } => {
@@ -72,23 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     };
     let totals: Vec<(&VersionMetrics, MetricTotals)> =
         versions.iter().map(|m| (m, m.totals())).collect();
-    let header = std::iter::once(Cell::from(""))
-        .chain(totals.iter().enumerate().map(|(i, (m, _))| {
-            let (role, style) = if i == 0 {
-                ("old", t.old_version())
-            } else {
-                ("new", t.new_version())
-            };
-            Cell::from(format!("v{} ({role})", m.version)).style(style)
-        }))
-        .collect::<Vec<_>>();
-    let header = match &view.verdict {
-        Some(_) => header
-            .into_iter()
-            .chain([Cell::from("  verdict").style(t.muted())])
-            .collect(),
-        None => header,
-    };
+    let header = header(&totals, view.verdict.is_some(), t);
     let row = |name: &'static str, f: &dyn Fn(&MetricTotals) -> (String, Style)| {
         let judged = match name {
             "error rate" => Some(MetricKind::ErrorRate),
@@ -145,6 +116,53 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             .block(block),
         area,
     );
+}
+
+/// The pane's frame: its title and, on the right, how fresh the metrics are.
+fn block<'a>(title: Span<'a>, view: &DeploymentView, model: &Model) -> Block<'a> {
+    let t = &model.theme;
+    Block::bordered()
+        .title(title)
+        .title(
+            Line::from(vec![
+                freshness(
+                    "metrics",
+                    &view.freshness.metrics,
+                    model.now,
+                    model.time_zone,
+                    t,
+                ),
+                Span::raw(" "),
+            ])
+            .right_aligned(),
+        )
+        .border_style(t.muted())
+}
+
+/// The header: a cell per version (old, then new), and the verdict's column when `judged`.
+fn header(
+    totals: &[(&VersionMetrics, MetricTotals)],
+    judged: bool,
+    t: &Theme,
+) -> Vec<Cell<'static>> {
+    let header = std::iter::once(Cell::from(""))
+        .chain(totals.iter().enumerate().map(|(i, (m, _))| {
+            let (role, style) = if i == 0 {
+                ("old", t.old_version())
+            } else {
+                ("new", t.new_version())
+            };
+            Cell::from(format!("v{} ({role})", m.version)).style(style)
+        }))
+        .collect::<Vec<_>>();
+    if judged {
+        header
+            .into_iter()
+            .chain([Cell::from("  verdict").style(t.muted())])
+            .collect()
+    } else {
+        header
+    }
 }
 
 /// The verdict of `metric` (none for rows that are not judged): judgement, then the reason.
