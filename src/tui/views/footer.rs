@@ -28,48 +28,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let key = |k: String| Span::styled(k, t.accent());
     let mut spans = Vec::new();
     // The overlay on top says its own keys.
-    match &model.overlay {
-        Some(Overlay::Filter) => {
-            spans.extend([
-                Span::styled(" /", t.accent()),
-                Span::raw(model.filter.clone()),
-                Span::styled("▏", t.accent()),
-                Span::styled("  enter apply · esc clear · !text excludes", t.muted()),
-            ]);
-            frame.render_widget(Paragraph::new(Line::from(spans)), area);
-            return;
-        }
-        Some(Overlay::Help) => {
-            spans.extend([
-                key(format!(" {}", model.keymap.label(Action::Back))),
-                Span::raw(" close help"),
-            ]);
-            frame.render_widget(Paragraph::new(Line::from(spans)), area);
-            return;
-        }
-        Some(Overlay::Confirm(modal)) => {
-            let typed = modal
-                .prepared
-                .confirmation
-                .as_ref()
-                .and_then(|c| c.typed.as_ref());
-            let first = |action| {
-                model
-                    .keymap
-                    .keys(action)
-                    .first()
-                    .map_or_else(String::new, ToString::to_string)
-            };
-            let text = if let Some(t) = typed {
-                format!(" type {t} then enter to confirm · esc cancel")
-            } else {
-                let (yes, no) = (first(Action::Confirm), first(Action::Decline));
-                format!(" {yes} confirm · {no}/esc cancel (nothing is sent until {yes})")
-            };
-            frame.render_widget(Paragraph::new(Line::styled(text, t.warning())), area);
-            return;
-        }
-        Some(Overlay::HookId(_) | Overlay::OpenChoice) | None => {}
+    if let Some(line) = overlay_keys(model) {
+        frame.render_widget(Paragraph::new(line), area);
+        return;
     }
     if !model.filter.is_empty() {
         spans.extend([
@@ -209,5 +170,45 @@ pub fn keymap_action(key: char) -> Option<Action> {
         'O' => Some(Action::BackToOld),
         'N' => Some(Action::ForwardToNew),
         _ => None,
+    }
+}
+
+/// The keys of the overlay on top, which says its own (the filter being typed, help, a
+/// confirmation); `None` when the footer lists the screen's keys.
+fn overlay_keys(model: &Model) -> Option<Line<'static>> {
+    let t = &model.theme;
+    match &model.overlay {
+        Some(Overlay::Filter) => Some(Line::from(vec![
+            Span::styled(" /", t.accent()),
+            Span::raw(model.filter.clone()),
+            Span::styled("▏", t.accent()),
+            Span::styled("  enter apply · esc clear · !text excludes", t.muted()),
+        ])),
+        Some(Overlay::Help) => Some(Line::from(vec![
+            Span::styled(format!(" {}", model.keymap.label(Action::Back)), t.accent()),
+            Span::raw(" close help"),
+        ])),
+        Some(Overlay::Confirm(modal)) => {
+            let typed = modal
+                .prepared
+                .confirmation
+                .as_ref()
+                .and_then(|c| c.typed.as_ref());
+            let first = |action| {
+                model
+                    .keymap
+                    .keys(action)
+                    .first()
+                    .map_or_else(String::new, ToString::to_string)
+            };
+            let text = if let Some(t) = typed {
+                format!(" type {t} then enter to confirm · esc cancel")
+            } else {
+                let (yes, no) = (first(Action::Confirm), first(Action::Decline));
+                format!(" {yes} confirm · {no}/esc cancel (nothing is sent until {yes})")
+            };
+            Some(Line::styled(text, t.warning()))
+        }
+        Some(Overlay::HookId(_) | Overlay::OpenChoice) | None => None,
     }
 }
