@@ -165,24 +165,13 @@ pub async fn prepare<W: DeploymentWriter>(
     Box::pin(prepare_boxed(writer, view, request, context)).await
 }
 
-async fn prepare_boxed<W: DeploymentWriter>(
+/// Reads the alias and the deployment's status again into `view`, so that nothing is decided on
+/// an old picture: the refusal when the status cannot be read.
+async fn read_again<W: DeploymentWriter>(
+    rec: &mut Recorder,
     writer: &W,
-    view: &DeploymentView,
-    request: &Request,
-    context: Context,
-) -> Prepared {
-    let started_at = Utc::now();
-    let mut rec = Recorder::new(None);
-    let caller = rec
-        .call(
-            "sts:GetCallerIdentity",
-            json!({}),
-            writer.caller_identity(),
-            |c| json!(c),
-        )
-        .await
-        .ok();
-    let mut view = view.clone();
+    view: &mut DeploymentView,
+) -> Option<Refusal> {
     let subject = view
         .deployment
         .target
@@ -214,7 +203,7 @@ async fn prepare_boxed<W: DeploymentWriter>(
             |d| json!({"status": d.status.as_str()}),
         )
         .await;
-    let stale = match status {
+    match status {
         Ok(d) => {
             view.deployment.status = d.status;
             view.deployment.rollback = d.rollback;
@@ -226,7 +215,28 @@ async fn prepare_boxed<W: DeploymentWriter>(
             "the deployment's status could not be read again, so nothing was sent: {}",
             f.one_line()
         ))),
-    };
+    }
+}
+
+async fn prepare_boxed<W: DeploymentWriter>(
+    writer: &W,
+    view: &DeploymentView,
+    request: &Request,
+    context: Context,
+) -> Prepared {
+    let started_at = Utc::now();
+    let mut rec = Recorder::new(None);
+    let caller = rec
+        .call(
+            "sts:GetCallerIdentity",
+            json!({}),
+            writer.caller_identity(),
+            |c| json!(c),
+        )
+        .await
+        .ok();
+    let mut view = view.clone();
+    let stale = read_again(&mut rec, writer, &mut view).await;
     let mut hook_search = None;
     let mut search_failure: Option<String> = None;
     let action = match request {
