@@ -193,6 +193,40 @@ async fn round_three_and_four<R: DeploymentReader>(
     fetched
 }
 
+/// The alarms every fetched group watches, each once.
+fn alarm_names(fetched: &[Fetched]) -> Vec<String> {
+    fetched
+        .iter()
+        .filter_map(|f| f.group.value())
+        .flat_map(|g| g.alarm_names.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// One metrics request per deployment whose subject is known (function, alias, current and
+/// target version): both versions, and the business metrics when the verdict is on.
+fn metrics_requests(
+    subjects: &[Option<(String, String, String, String)>],
+    options: &PictureOptions,
+) -> Vec<MetricsRequest> {
+    subjects
+        .iter()
+        .flatten()
+        .map(|(function, alias, current, target)| MetricsRequest {
+            function: function.clone(),
+            alias: alias.clone(),
+            versions: vec![current.clone(), target.clone()],
+            slow_above_ms: None,
+            business: if options.rules.verdict.enabled {
+                options.rules.verdict.business_for(function)
+            } else {
+                Vec::new()
+            },
+        })
+        .collect()
+}
+
 async fn round_four<R: DeploymentReader>(
     reader: &R,
     watch: &[Deployment],
@@ -219,28 +253,8 @@ async fn round_four<R: DeploymentReader>(
         .collect();
     order.sort_by_key(|i| !watch[*i].status.is_active());
     let granted = reader.reserve(Service::Lambda, order.len());
-    let alarm_names: Vec<String> = fetched
-        .iter()
-        .filter_map(|f| f.group.value())
-        .flat_map(|g| g.alarm_names.iter().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let requests: Vec<MetricsRequest> = subjects
-        .iter()
-        .flatten()
-        .map(|(function, alias, current, target)| MetricsRequest {
-            function: function.clone(),
-            alias: alias.clone(),
-            versions: vec![current.clone(), target.clone()],
-            slow_above_ms: None,
-            business: if options.rules.verdict.enabled {
-                options.rules.verdict.business_for(function)
-            } else {
-                Vec::new()
-            },
-        })
-        .collect();
+    let alarm_names = alarm_names(fetched);
+    let requests = metrics_requests(&subjects, options);
     // The verdict sees every minute of its deployment whatever the minutes shown (the same
     // minutes at every look: the latency threshold comes out the same on every run).
     let minutes = if options.rules.verdict.enabled {

@@ -168,6 +168,10 @@ impl Confirmation {
 }
 
 /// The confirmation for `action`; `protected` profiles must type `function:alias`.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per action: what each sends and what it leaves, read side by side"
+)]
 pub fn confirmation(action: &Action, blast: BlastRadius, protected: bool) -> Confirmation {
     let subject = blast.subject.clone();
     let id = blast.deployment_id.clone();
