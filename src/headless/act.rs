@@ -20,7 +20,7 @@ use crate::actions::{
 };
 use crate::aws::{AwsReader, DeploymentReader, Mode, connect_writer};
 use crate::config::Config;
-use crate::domain::{DeploymentView, Owner, Part, ViewFreshness};
+use crate::domain::{Confirmation, DeploymentView, Owner, Part, ViewFreshness};
 use crate::engine::{PictureOptions, collect_picture};
 use crate::exit::{ActExit, ToolExit};
 
@@ -61,6 +61,42 @@ pub async fn run_action(
     config: &Config,
 ) -> ExitCode {
     Box::pin(act_on(reach, request, act, config)).await
+}
+
+/// The person's answer to `confirmation`: `--yes` (with `--confirm` typed on a protected
+/// profile) or a line read from the terminal. Neither: nothing is sent, the refusal is
+/// recorded and the exit is a usage error.
+fn answer(
+    act: &ActTarget,
+    confirmation: &Confirmation,
+    executor: &Executor,
+    prepared: &Prepared,
+) -> Result<String, ExitCode> {
+    let answer = if act.yes {
+        match (&confirmation.typed, &act.confirm) {
+            (Some(_), Some(typed)) => typed.clone(),
+            (Some(t), None) => {
+                say(&format!(
+                    "rollwatch: protected profile: pass --confirm {t} together with --yes"
+                ));
+                executor.record_unconfirmed(prepared);
+                return Err(ActExit::Usage.into());
+            }
+            (None, _) => "y".to_string(),
+        }
+    } else if std::io::stdin().is_terminal() {
+        eprint!("{}", confirmation.prompt());
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            line.clear();
+        }
+        line
+    } else {
+        say("rollwatch: stdin is not a terminal: pass --yes to confirm (nothing was sent)");
+        executor.record_unconfirmed(prepared);
+        return Err(ActExit::Usage.into());
+    };
+    Ok(answer)
 }
 
 async fn act_on(reach: &Reach, request: Request, act: &ActTarget, config: &Config) -> ExitCode {
@@ -129,29 +165,9 @@ async fn act_on(reach: &Reach, request: Request, act: &ActTarget, config: &Confi
     for line in confirmation.lines() {
         say(&line);
     }
-    let answer = if act.yes {
-        match (&confirmation.typed, &act.confirm) {
-            (Some(_), Some(typed)) => typed.clone(),
-            (Some(t), None) => {
-                say(&format!(
-                    "rollwatch: protected profile: pass --confirm {t} together with --yes"
-                ));
-                executor.record_unconfirmed(&prepared);
-                return ActExit::Usage.into();
-            }
-            (None, _) => "y".to_string(),
-        }
-    } else if std::io::stdin().is_terminal() {
-        eprint!("{}", confirmation.prompt());
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            line.clear();
-        }
-        line
-    } else {
-        say("rollwatch: stdin is not a terminal: pass --yes to confirm (nothing was sent)");
-        executor.record_unconfirmed(&prepared);
-        return ActExit::Usage.into();
+    let answer = match answer(act, &confirmation, &executor, &prepared) {
+        Ok(answer) => answer,
+        Err(code) => return code,
     };
     let confirmed = match prepared.confirm(&answer) {
         Ok(c) => c,
