@@ -133,6 +133,24 @@ fn render_view(out: &mut String, v: &DeploymentView, now: DateTime<Utc>) {
             hms(s.eta)
         );
     }
+    render_events(out, v, now);
+    render_alarms(out, v);
+    match &v.metrics {
+        Part::Ok { value } => render_metrics(out, value),
+        Part::Failed { failure } => {
+            let _ = writeln!(out, "  metrics   ✖ {}", failure.one_line());
+        }
+        Part::Skipped { reason } => {
+            let _ = writeln!(out, "  metrics   ({reason})");
+        }
+    }
+    for w in &v.warnings {
+        let _ = writeln!(out, "  ⚠ {w}");
+    }
+}
+
+/// The lifecycle events (hooks) with how long each took, or why they are not shown.
+fn render_events(out: &mut String, v: &DeploymentView, now: DateTime<Utc>) {
     match &v.target {
         Part::Ok { value } => {
             let hooks: Vec<String> = value
@@ -155,6 +173,10 @@ fn render_view(out: &mut String, v: &DeploymentView, now: DateTime<Utc>) {
             let _ = writeln!(out, "  events    ({reason})");
         }
     }
+}
+
+/// Each alarm with its state, since when and whether it fired before the deployment.
+fn render_alarms(out: &mut String, v: &DeploymentView) {
     match &v.alarms {
         Part::Ok { value } if value.is_empty() => {
             let _ = writeln!(out, "  alarms    none configured");
@@ -185,18 +207,6 @@ fn render_view(out: &mut String, v: &DeploymentView, now: DateTime<Utc>) {
         Part::Skipped { reason } => {
             let _ = writeln!(out, "  alarms    ({reason})");
         }
-    }
-    match &v.metrics {
-        Part::Ok { value } => render_metrics(out, value),
-        Part::Failed { failure } => {
-            let _ = writeln!(out, "  metrics   ✖ {}", failure.one_line());
-        }
-        Part::Skipped { reason } => {
-            let _ = writeln!(out, "  metrics   ({reason})");
-        }
-    }
-    for w in &v.warnings {
-        let _ = writeln!(out, "  ⚠ {w}");
     }
 }
 

@@ -13,7 +13,8 @@ use super::model::{Level, Modal, Model, Overlay, Row, log, say};
 use crate::actions::{Outcome, Prepared, Report, Request};
 use crate::domain::links;
 use crate::domain::{
-    ActionOption, ContinueRequest, Refusal, SplitResolution, action_options, running_hook,
+    ActionOption, ContinueRequest, DeploymentView, Refusal, SplitResolution, action_options,
+    running_hook,
 };
 use crate::keymap::Action as Key;
 
@@ -171,23 +172,19 @@ fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
     }
 }
 
-/// An operator key on the selected deployment.
-pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
-    model.dirty = true;
-    if let Some(why) = model.actions.disabled.clone() {
-        say(model, format!("actions disabled: {why}"), Level::Error);
-        return Vec::new();
-    }
+/// The selected deployment to act on, with the profile and region that own it; `None`, with
+/// why on the message line, when the selection is nothing, a finished deployment or a group.
+fn selected_for_action(model: &mut Model) -> Option<(Option<String>, String, DeploymentView)> {
     let Some(row) = model.selected_row() else {
         say(model, "select a deployment first", Level::Info);
-        return Vec::new();
+        return None;
     };
-    let (profile, region, view) = match row {
+    match row {
         Row::Active {
             owner,
             region,
             view,
-        } => (owner.profile.clone(), region.to_string(), view.clone()),
+        } => Some((owner.profile.clone(), region.to_string(), view.clone())),
         Row::Recent { deployment, .. } => {
             let text = format!(
                 "{} has finished ({}): no action applies",
@@ -195,14 +192,26 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
                 deployment.status.as_str()
             );
             say(model, text, Level::Info);
-            return Vec::new();
+            None
         }
         Row::Group { application, .. } => {
             let text =
                 format!("{application} is a group of deployments: select one of them to act on it");
             say(model, text, Level::Info);
-            return Vec::new();
+            None
         }
+    }
+}
+
+/// An operator key on the selected deployment.
+pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
+    model.dirty = true;
+    if let Some(why) = model.actions.disabled.clone() {
+        say(model, format!("actions disabled: {why}"), Level::Error);
+        return Vec::new();
+    }
+    let Some((profile, region, view)) = selected_for_action(model) else {
+        return Vec::new();
     };
     let id = view.deployment.id.clone();
     if model.actions.busy.contains(&id) {
