@@ -85,33 +85,12 @@ fn main() -> ExitCode {
                 rollwatch::headless::run_action(&reach, Request::Stop, &target(&act), config).await
             }
             Some(Command::Continue(args)) => {
-                let request = if args.approve {
-                    ContinueRequest::Approve
-                } else if args.reject {
-                    ContinueRequest::Reject
-                } else if args.promote {
-                    ContinueRequest::PromoteNow
-                } else {
-                    ContinueRequest::Auto
-                };
-                let request = Request::Continue {
-                    request,
-                    execution_id: args.hook_execution_id.clone(),
-                };
+                let request = continue_request(&args);
                 rollwatch::headless::run_action(&reach, request, &target(&args.act), config).await
             }
             Some(Command::Resolve(args)) => {
-                let to = match args.to {
-                    ResolveTo::Old => SplitResolution::BackToOld,
-                    ResolveTo::New => SplitResolution::ForwardToNew,
-                };
-                rollwatch::headless::run_action(
-                    &reach,
-                    Request::Resolve(to),
-                    &target(&args.act),
-                    config,
-                )
-                .await
+                let request = resolve_request(&args);
+                rollwatch::headless::run_action(&reach, request, &target(&args.act), config).await
             }
             Some(Command::Audit(args)) => rollwatch::headless::run_audit(args.json),
             Some(Command::Completions { shell }) => {
@@ -119,16 +98,7 @@ fn main() -> ExitCode {
                 clap_complete::generate(shell, &mut command, "rollwatch", &mut std::io::stdout());
                 ExitCode::SUCCESS
             }
-            Some(Command::Man) => {
-                let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-                match man.render(&mut std::io::stdout()) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(err) => {
-                        eprintln!("rollwatch man: {err}");
-                        ToolExit::Failed.into()
-                    }
-                }
-            }
+            Some(Command::Man) => man_page(),
             Some(Command::Watch(args)) => {
                 let request = rollwatch::headless::WatchRequest {
                     deployment_id: args.deployment_id.clone(),
@@ -204,4 +174,41 @@ fn is_tool(command: Option<&Command>) -> bool {
                 | Command::Man
         )
     )
+}
+
+/// `rollwatch continue`'s request: approve, reject, promote now, or what the state calls for.
+fn continue_request(args: &rollwatch::cli::ContinueArgs) -> Request {
+    let request = if args.approve {
+        ContinueRequest::Approve
+    } else if args.reject {
+        ContinueRequest::Reject
+    } else if args.promote {
+        ContinueRequest::PromoteNow
+    } else {
+        ContinueRequest::Auto
+    };
+    Request::Continue {
+        request,
+        execution_id: args.hook_execution_id.clone(),
+    }
+}
+
+/// `rollwatch resolve`'s request: the split alias back to the old version or on to the new.
+fn resolve_request(args: &rollwatch::cli::ResolveArgs) -> Request {
+    Request::Resolve(match args.to {
+        ResolveTo::Old => SplitResolution::BackToOld,
+        ResolveTo::New => SplitResolution::ForwardToNew,
+    })
+}
+
+/// `rollwatch man`: the man page on stdout, generated from the command line definitions.
+fn man_page() -> ExitCode {
+    let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    match man.render(&mut std::io::stdout()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("rollwatch man: {err}");
+            ToolExit::Failed.into()
+        }
+    }
 }
