@@ -139,6 +139,10 @@ async fn lambda_operations_round_trip_through_the_sdk() {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one deployment through every CodeDeploy operation in the order a client calls them"
+)]
 async fn codedeploy_operations_round_trip_through_the_sdk() {
     let (sandbox, _file) = start_toml(EMPTY).await;
     let l = lambda(&sandbox).await;
@@ -380,6 +384,10 @@ async fn sts_names_the_sandbox_account_to_the_sdk() {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "each batch read beside the single read it must agree with"
+)]
 async fn batch_reads_of_revisions_groups_and_targets_answer_like_codedeploy() {
     let sandbox = start("fleet").await;
     let cd = codedeploy(&sandbox).await;
