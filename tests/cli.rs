@@ -5,10 +5,13 @@
 
 mod support;
 
+use rollwatch::sandbox::SandboxConfig;
 use serde_json::Value;
 use support::assert_says;
 use support::moto::Moto;
-use support::run::{FAKE_CREDS, Shell, failing_quietly, ndjson, rollwatch, stderr, stdout};
+use support::run::{
+    FAKE_CREDS, Shell, failing_quietly, failing_quietly_for, ndjson, rollwatch, stderr, stdout,
+};
 
 /// `rollwatch snapshot args… --region us-east-1 --endpoint-url <a closed port>` with `env`:
 /// its exit code and stderr.
@@ -340,6 +343,29 @@ fn snapshot_logs_n_adds_the_new_versions_last_error_lines() {
     let scenario = failing_quietly();
     let shell = Shell::start(&scenario.path().to_string_lossy(), 0.0);
     shell.sandbox().advance(300.0);
+    assert_three_error_lines_of_v2(&shell);
+}
+
+/// Lambda names a log stream by the day its execution environment started, and an environment
+/// started before midnight UTC keeps logging into it after: a canary from 23:50 read at 00:15
+/// still shows its new version's error lines (none were found before the reader looked at
+/// yesterday's streams as well as today's).
+#[test]
+fn snapshot_logs_n_finds_the_lines_of_a_stream_started_before_midnight() {
+    let scenario = failing_quietly_for(30);
+    let ten_to_midnight = 1_795_909_800.0; // 2026-11-28T23:50:00Z
+    let shell = Shell::with(
+        SandboxConfig::loopback(&scenario.path().to_string_lossy())
+            .speed(0.0)
+            .seed(3)
+            .starting_at(ten_to_midnight),
+    );
+    shell.sandbox().advance(25.0 * 60.0);
+    assert_three_error_lines_of_v2(&shell);
+}
+
+/// `snapshot --json --logs 3` shows the canary of `checkout` with v2's last three error lines.
+fn assert_three_error_lines_of_v2(shell: &Shell) {
     let picture = shell.snapshot(&["--logs", "3"]);
     let canary = picture["regions"][0]["deployments"]
         .as_array()

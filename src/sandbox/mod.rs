@@ -83,6 +83,9 @@ pub struct SandboxConfig {
     pub allow_remote: bool,
     /// Accounts served (at least one; see [`SandboxArgs::accounts`]).
     pub accounts: u8,
+    /// The simulated time of the scenario's minute 0, in epoch seconds (rounded down to the
+    /// minute); the real time when unset.
+    pub starts_at: Option<f64>,
 }
 
 impl SandboxConfig {
@@ -97,6 +100,7 @@ impl SandboxConfig {
             seed: 1,
             allow_remote: false,
             accounts: 1,
+            starts_at: None,
         }
     }
 
@@ -126,6 +130,14 @@ impl SandboxConfig {
         self.accounts = accounts;
         self
     }
+
+    /// The scenario's minute 0 at `epoch_secs` instead of now (a test that needs a time of day,
+    /// such as a canary running across midnight UTC).
+    #[must_use]
+    pub fn starting_at(mut self, epoch_secs: f64) -> Self {
+        self.starts_at = Some(epoch_secs);
+        self
+    }
 }
 
 impl From<SandboxArgs> for SandboxConfig {
@@ -138,6 +150,7 @@ impl From<SandboxArgs> for SandboxConfig {
             seed: a.seed,
             allow_remote: a.allow_remote,
             accounts: a.accounts,
+            starts_at: None,
         }
     }
 }
@@ -325,9 +338,11 @@ fn build_world(config: &SandboxConfig) -> Result<World, SandboxError> {
         None => faults::Faults::none(config.seed),
     };
     let loaded = scenario::load(&config.scenario)?;
-    let wall = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
+    let wall = config.starts_at.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    });
     let base = (wall / 60.0).floor() * 60.0;
     let start = base - (loaded.scenario.history_minutes.max(0.0) * 60.0).round();
     let settings = scenario::apply::settings(&loaded.scenario);

@@ -88,12 +88,13 @@ impl Shell {
 
     /// The same with the sandbox's random numbers from `seed`.
     pub fn seeded(scenario: &str, speed: f64, seed: u64) -> Self {
+        Self::with(SandboxConfig::loopback(scenario).speed(speed).seed(seed))
+    }
+
+    /// A sandbox started with `config`.
+    pub fn with(config: SandboxConfig) -> Self {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let sandbox = rt
-            .block_on(Sandbox::start(
-                SandboxConfig::loopback(scenario).speed(speed).seed(seed),
-            ))
-            .expect("sandbox starts");
+        let sandbox = rt.block_on(Sandbox::start(config)).expect("sandbox starts");
         Self {
             rt,
             sandbox: Some(sandbox),
@@ -158,11 +159,20 @@ pub fn ndjson(out: &Output) -> Vec<serde_json::Value> {
 }
 
 /// `failing-canary` with an alarm that never fires: version 2 keeps failing and the canary stays
-/// in flight. The scenario file lives as long as the value.
+/// in flight for its 10 minutes. The scenario file lives as long as the value.
 pub fn failing_quietly() -> tempfile::NamedTempFile {
+    failing_quietly_for(10)
+}
+
+/// The same with a canary of `minutes` (10, 15, 30: CodeDeploy's predefined ones).
+pub fn failing_quietly_for(minutes: u32) -> tempfile::NamedTempFile {
     let scenario = std::fs::read_to_string("assets/scenarios/failing-canary.toml")
         .expect("scenario")
-        .replace("threshold = 10\n", "threshold = 1000000\n");
+        .replace("threshold = 10\n", "threshold = 1000000\n")
+        .replace(
+            "LambdaCanary10Percent10Minutes",
+            &format!("LambdaCanary10Percent{minutes}Minutes"),
+        );
     let mut file = tempfile::Builder::new()
         .prefix("failing-quietly")
         .suffix(".toml")

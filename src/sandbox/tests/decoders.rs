@@ -28,6 +28,7 @@ fn world() -> MutexGuard<'static, World> {
                 seed: 7,
                 allow_remote: false,
                 accounts: 1,
+                starts_at: None,
             };
             Mutex::new(build_world(&config).expect("calm scenario"))
         })
