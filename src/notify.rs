@@ -131,6 +131,14 @@ fn run_command(command: &[String], notice: &Notice) -> Option<tokio::task::JoinH
             notice.deployment_ids.join(" "),
         )
         .env("ROLLWATCH_NOTICE_SUBJECTS", notice.subjects.join(" "))
+        .env(
+            "ROLLWATCH_NOTICE_ACCOUNT",
+            notice.owner.account.as_deref().unwrap_or_default(),
+        )
+        .env(
+            "ROLLWATCH_NOTICE_PROFILE",
+            notice.owner.profile.as_deref().unwrap_or_default(),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -167,6 +175,7 @@ mod tests {
         Notice {
             at: chrono::DateTime::UNIX_EPOCH,
             region: "us-east-1".into(),
+            owner: crate::domain::Owner::default(),
             deployment_ids: vec!["d-1".into()],
             subjects: vec!["checkout:live".into()],
             what: What::Alarm {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlarmState, Change, DeploymentStatus, DeploymentView, Judgement, Picture, RegionPicture,
+    AlarmState, Change, DeploymentStatus, DeploymentView, Judgement, Owner, Picture, RegionPicture,
     TimelineEvent,
 };
 
@@ -21,6 +21,10 @@ pub struct Notice {
     /// When it was seen (the service's clock).
     pub at: DateTime<Utc>,
     pub region: String,
+    /// Whose account the region is (`account` and `profile`, when known): with several
+    /// accounts, which one the deployments are in.
+    #[serde(flatten)]
+    pub owner: Owner,
     /// The deployments it concerns (an alarm watched by several groups concerns them all).
     pub deployment_ids: Vec<String>,
     /// `function:alias` of each, in the same order.
@@ -101,8 +105,9 @@ impl Notice {
             _ => "",
         };
         format!(
-            "{:?}/{}/{}/{detail}",
+            "{:?}/{}/{}/{}/{detail}",
             self.kind(),
+            self.owner.account.as_deref().unwrap_or_default(),
             self.region,
             self.deployment_ids.join(",")
         )
@@ -180,6 +185,7 @@ pub fn notices(
             let notice = |what| Notice {
                 at: new.taken_at,
                 region: region.region.clone(),
+                owner: region.owner.clone(),
                 deployment_ids: vec![view.deployment.id.clone()],
                 subjects: vec![view.deployment.subject()],
                 what,
@@ -217,10 +223,11 @@ pub fn notices(
         else {
             continue;
         };
-        let (region, subject) = subject_of(old, new, &event.deployment_id);
+        let (region, owner, subject) = subject_of(old, new, &event.deployment_id);
         out.push(Notice {
             at: event.at,
             region,
+            owner,
             deployment_ids: vec![event.deployment_id.clone()],
             subjects: subject.into_iter().collect(),
             what: What::Ended {
@@ -254,6 +261,7 @@ fn alarms_fired(old: &Picture, new: &Picture) -> Vec<Notice> {
                     None => out.push(Notice {
                         at: new.taken_at,
                         region: region.region.clone(),
+                        owner: region.owner.clone(),
                         deployment_ids: vec![view.deployment.id.clone()],
                         subjects: vec![view.deployment.subject()],
                         what: What::Alarm {
@@ -289,19 +297,22 @@ fn waiting_hook(
 }
 
 /// The region and `function:alias` of a deployment, from whichever picture lists it.
-fn subject_of(old: &Picture, new: &Picture, id: &str) -> (String, Option<String>) {
+fn subject_of(old: &Picture, new: &Picture, id: &str) -> (String, Owner, Option<String>) {
     for picture in [new, old] {
         for region in &picture.regions {
+            let place = || (region.region.clone(), region.owner.clone());
             if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
-                return (region.region.clone(), Some(v.deployment.subject()));
+                let (name, owner) = place();
+                return (name, owner, Some(v.deployment.subject()));
             }
             let finished = region.recent.value().into_iter().flatten();
             if let Some(d) = finished.into_iter().find(|d| d.id == id) {
-                return (region.region.clone(), Some(d.subject()));
+                let (name, owner) = place();
+                return (name, owner, Some(d.subject()));
             }
         }
     }
-    (String::new(), None)
+    (String::new(), Owner::default(), None)
 }
 
 /// ", rolled back by d-…: ALARM_ACTIVE …" from the finished record, when it is listed.
@@ -377,6 +388,7 @@ mod tests {
         Notice {
             at: at(0),
             region: "us-east-1".into(),
+            owner: Owner::default(),
             deployment_ids: vec![deployment.into()],
             subjects: vec!["checkout:live".into()],
             what: What::Alarm {
@@ -492,6 +504,11 @@ mod tests {
         let fired = alarms_fired(&old, &new);
         assert_eq!(fired.len(), 1, "{fired:?}");
         assert_eq!(fired[0].deployment_ids, vec!["d-b".to_string()]);
+        // The notice says whose account it is, for a command posting it to a chat.
+        assert_eq!(fired[0].owner.account.as_deref(), Some("b"));
+        let json = serde_json::to_value(&fired[0]).expect("notice as JSON");
+        assert_eq!(json["account"], "b", "{json}");
+        assert_eq!(json["profile"], "b", "{json}");
         // Both fire at once: one notice per account, never one merged across accounts.
         let quiet = picture(
             vec![

@@ -115,11 +115,12 @@ fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Command> {
         r.deployments
             .iter()
             .find(|v| v.deployment.id == id)
-            .map(|v| (r.region.clone(), v))
+            .map(|v| (r, v))
     })?;
     Some(Command::Notify(vec![Notice {
         at: picture.taken_at,
-        region,
+        region: region.region.clone(),
+        owner: region.owner.clone(),
         subjects: vec![view.deployment.subject()],
         deployment_ids: vec![id],
         what: What::GuardCountdown { secs },
