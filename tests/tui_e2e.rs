@@ -212,6 +212,8 @@ fn an_alarm_and_the_rollback_it_causes_ring_the_terminal_and_run_the_command_onc
     );
     assert_eq!(alarm["subjects"][0], "checkout:live", "{alarm}");
     assert_eq!(alarm["region"], "us-east-1", "{alarm}");
+    // Whose account it is, as STS told the header.
+    assert_eq!(alarm["account"], "123456789012", "{alarm}");
     let bytes = std::fs::read(&raw).expect("terminal output");
     let output = String::from_utf8_lossy(&bytes);
     assert!(
