@@ -21,12 +21,7 @@
 //!
 //! `FLEET_BENCH_MINUTES` (default 11) sets how long each `watch` runs and the storm (at most 5);
 //! `FLEET_BENCH_ONLY` picks parts (`cold,stack,fleet,hundred,faults`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::print_stdout,
-    clippy::too_many_lines
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Command, Stdio};
@@ -155,6 +150,10 @@ fn cli(aws: &str, endpoint: &str, args: &[&str]) -> Value {
 
 /// The picture `snapshot` gives, the way a person scripts it with the AWS CLI: one call at a
 /// time, per deployment its record, targets, AppSpec, group, alias, alarms and metrics.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the script a person writes with the AWS CLI, one call after another"
+)]
 fn aws_cli_picture(aws: &str, endpoint: &str) -> f64 {
     let started = Instant::now();
     let listed = cli(
@@ -333,6 +332,10 @@ fn share(event: &Event) -> f64 {
 }
 
 /// Follows `scenario` with `rollwatch watch --all --json` for `minutes` at real time.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one measured run: start, follow, count and compare with the ground truth"
+)]
 async fn watch_run(scenario: &str, minutes: f64) -> WatchRun {
     let sandbox = sandbox(scenario, None).await;
     let endpoint = sandbox.endpoint();
