@@ -131,7 +131,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
     // Cleared through the endpoint: whole and fresh again within the longest refresh interval
     // (the metrics', 60 s) plus the slowest call's time.
     assert!(
-        http::post_faults(&endpoint, r#"{"faults": null}"#) == 200,
+        http::post_faults(&sandbox, br#"{"faults": null}"#).await.0 == 200,
         "faults cleared"
     );
     let cleared = Instant::now();

@@ -223,13 +223,18 @@ pub fn notices(
         else {
             continue;
         };
-        let (region, owner, subject) = subject_of(old, new, &event.deployment_id);
+        let found = subject_of(old, new, &event.deployment_id);
         out.push(Notice {
             at: event.at,
-            region,
-            owner,
+            region: found
+                .as_ref()
+                .map_or_else(String::new, |(r, _)| r.region.clone()),
+            owner: found
+                .as_ref()
+                .map(|(r, _)| r.owner.clone())
+                .unwrap_or_default(),
             deployment_ids: vec![event.deployment_id.clone()],
-            subjects: subject.into_iter().collect(),
+            subjects: found.map(|(_, subject)| subject).into_iter().collect(),
             what: What::Ended {
                 status: status.clone(),
                 detail: ended_detail(new, &event.deployment_id),
@@ -296,23 +301,25 @@ fn waiting_hook(
     (secs >= i64::from(wait_secs)).then(|| (hook.name.clone(), secs))
 }
 
-/// The region and `function:alias` of a deployment, from whichever picture lists it.
-fn subject_of(old: &Picture, new: &Picture, id: &str) -> (String, Owner, Option<String>) {
+/// The region (with its owner) and `function:alias` of a deployment, from whichever picture
+/// lists it.
+fn subject_of<'a>(
+    old: &'a Picture,
+    new: &'a Picture,
+    id: &str,
+) -> Option<(&'a RegionPicture, String)> {
     for picture in [new, old] {
         for region in &picture.regions {
-            let place = || (region.region.clone(), region.owner.clone());
             if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
-                let (name, owner) = place();
-                return (name, owner, Some(v.deployment.subject()));
+                return Some((region, v.deployment.subject()));
             }
             let finished = region.recent.value().into_iter().flatten();
             if let Some(d) = finished.into_iter().find(|d| d.id == id) {
-                let (name, owner) = place();
-                return (name, owner, Some(d.subject()));
+                return Some((region, d.subject()));
             }
         }
     }
-    (String::new(), Owner::default(), None)
+    None
 }
 
 /// ", rolled back by d-…: ALARM_ACTIVE …" from the finished record, when it is listed.

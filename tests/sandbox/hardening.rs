@@ -12,7 +12,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use crate::support::alias;
-use crate::support::http::{header, raw, stats_of};
+use crate::support::http::{header, post_faults, raw, stats_of};
 use crate::support::sdk::{cloudwatch, codedeploy, config, lambda, logs, sdk, start};
 use rollwatch::sandbox::Sandbox;
 
@@ -392,12 +392,6 @@ async fn a_foreign_host_is_refused_and_loopback_names_are_not() {
     let (status, _, body) = raw(&sandbox, "GET", "/_sandbox/stats", &evil, b"").await;
     assert_eq!(status, 200, "{body}");
     sandbox.shutdown().await;
-}
-
-/// `POST /_sandbox/faults` with `body`: (status, body).
-async fn post_faults(sandbox: &Sandbox, body: &[u8]) -> (u16, String) {
-    let (status, _, reply) = raw(sandbox, "POST", "/_sandbox/faults", &[JSON], body).await;
-    (status, reply)
 }
 
 /// `GET /_sandbox/faults`: the faults in force.

@@ -17,11 +17,6 @@ pub struct Response {
 }
 
 impl Response {
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        header(&self.headers, name)
-    }
-
     /// The body as JSON.
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
@@ -140,14 +135,9 @@ pub fn mutating(stats: &Value) -> u64 {
     stats["mutating"].as_u64().expect("mutating count")
 }
 
-/// `POST /_sandbox/faults` with `body`, as a script would send it: the status.
-pub fn post_faults(endpoint: &str, body: &str) -> u16 {
-    exchange(
-        endpoint,
-        "POST",
-        "/_sandbox/faults",
-        &[("Content-Type", "application/json")],
-        body.as_bytes(),
-    )
-    .status
+/// `POST /_sandbox/faults` with `body`, as a script would send it: (status, body).
+pub async fn post_faults(sandbox: &Sandbox, body: &[u8]) -> (u16, String) {
+    let json = ("Content-Type", "application/json");
+    let (status, _, reply) = raw(sandbox, "POST", "/_sandbox/faults", &[json], body).await;
+    (status, reply)
 }

@@ -82,13 +82,13 @@ pub fn validate(file: &str, source: &str, s: &Scenario) -> Result<(), ScenarioEr
 impl Checker<'_> {
     /// `history_minutes` and `[settings]`.
     fn settings(&self, s: &Scenario) -> Result<(), ScenarioError> {
-        let (c, source) = (self, self.source);
+        let source = self.source;
         let key_span = |key: &str| {
             let at = source.find(&format!("\n{key}")).map_or(0, |i| i + 1);
             at..at
         };
         let h = s.history_minutes;
-        c.check(
+        self.check(
             (0.0..=10_080.0).contains(&h),
             key_span("history_minutes"),
             || "history_minutes".into(),
@@ -99,7 +99,7 @@ impl Checker<'_> {
             ("alarm_poll_secs", s.settings.alarm_poll_secs),
             ("hook_timeout_secs", s.settings.hook_timeout_secs),
         ] {
-            c.check(
+            self.check(
                 positive(v),
                 key_span(key),
                 || format!("settings.{key}"),
@@ -112,11 +112,10 @@ impl Checker<'_> {
     /// `[[function]]`: names, versions, weights, error rates, hooks and changes; each
     /// function's number of versions by name.
     fn functions<'s>(&self, s: &'s Scenario) -> Result<BTreeMap<&'s str, u64>, ScenarioError> {
-        let c = self;
         let mut functions: BTreeMap<&str, u64> = BTreeMap::new();
         for (i, f) in s.function.iter().enumerate() {
             let name = f.name.get_ref().as_str();
-            c.check(
+            self.check(
                 !name.is_empty() && !functions.contains_key(name),
                 f.name.span(),
                 || format!("function[{i}].name"),
@@ -125,7 +124,7 @@ impl Checker<'_> {
             functions.insert(name, f.versions);
             if let Some(v) = &f.alias_version {
                 let ok = (1..=f.versions).contains(v.get_ref());
-                c.check(
+                self.check(
                     ok,
                     v.span(),
                     || format!("function[{i}].alias_version"),
@@ -141,19 +140,19 @@ impl Checker<'_> {
             let mut total = 0.0;
             for (version, w) in &f.alias_weights {
                 let field = || format!("function[{i}].alias_weights.{version}");
-                c.check((0.0..=1.0).contains(w.get_ref()), w.span(), field, || {
+                self.check((0.0..=1.0).contains(w.get_ref()), w.span(), field, || {
                     format!("weight {} is outside 0..=1", w.get_ref())
                 })?;
                 let exists = version
                     .parse::<u64>()
                     .is_ok_and(|n| (1..=f.versions).contains(&n));
-                c.check(exists, w.span(), field, || {
+                self.check(exists, w.span(), field, || {
                     format!("version {version} does not exist")
                 })?;
                 total += w.get_ref();
             }
             if let Some(w) = f.alias_weights.values().next() {
-                c.check(
+                self.check(
                     total <= 1.0,
                     w.span(),
                     || format!("function[{i}].alias_weights"),
@@ -161,7 +160,7 @@ impl Checker<'_> {
                 )?;
             }
             let er = &f.error_rate;
-            c.check(
+            self.check(
                 (0.0..=1.0).contains(er.get_ref()),
                 er.span(),
                 || format!("function[{i}].error_rate"),
@@ -169,7 +168,7 @@ impl Checker<'_> {
             )?;
             if let Some(h) = &f.hook {
                 let ok = ["succeed", "fail", "wait"].contains(&h.get_ref().as_str());
-                c.check(
+                self.check(
                     ok,
                     h.span(),
                     || format!("function[{i}].hook"),
@@ -182,7 +181,7 @@ impl Checker<'_> {
                         .get_ref()
                         .parse::<u64>()
                         .is_ok_and(|n| (1..=f.versions).contains(&n));
-                    c.check(
+                    self.check(
                         ok,
                         v.span(),
                         || format!("function[{i}].change[{j}].version"),
@@ -190,7 +189,7 @@ impl Checker<'_> {
                     )?;
                 }
                 if let Some(er) = &ch.error_rate {
-                    c.check(
+                    self.check(
                         (0.0..=1.0).contains(er.get_ref()),
                         er.span(),
                         || format!("function[{i}].change[{j}].error_rate"),
@@ -209,14 +208,13 @@ impl Checker<'_> {
         s: &'s Scenario,
         function_set: &BTreeSet<&str>,
     ) -> Result<BTreeSet<&'s str>, ScenarioError> {
-        let c = self;
         let mut alarms = BTreeSet::new();
         for (i, a) in s.alarm.iter().enumerate() {
             alarms.insert(a.name.get_ref().as_str());
             let span = a.name.span();
             let period_ok = [10, 30].contains(&a.period_secs)
                 || (a.period_secs >= 60 && a.period_secs % 60 == 0);
-            c.check(
+            self.check(
                 period_ok,
                 span.clone(),
                 || format!("alarm[{i}].period_secs"),
@@ -224,13 +222,13 @@ impl Checker<'_> {
             )?;
             let dta = a.datapoints_to_alarm.unwrap_or(a.evaluation_periods);
             let counts_ok = a.evaluation_periods >= 1 && (1..=a.evaluation_periods).contains(&dta);
-            c.check(
+            self.check(
                 counts_ok,
                 span.clone(),
                 || format!("alarm[{i}].datapoints_to_alarm"),
                 || "need 1 <= datapoints_to_alarm <= evaluation_periods".into(),
             )?;
-            c.check(
+            self.check(
                 a.threshold.is_finite(),
                 span,
                 || format!("alarm[{i}].threshold"),
@@ -238,7 +236,7 @@ impl Checker<'_> {
             )?;
             if let Some(fname) = a.dimensions.get("FunctionName") {
                 let (name, ok) = known(function_set, fname);
-                c.check(
+                self.check(
                     ok,
                     fname.span(),
                     || format!("alarm[{i}].dimensions.FunctionName"),
@@ -246,7 +244,7 @@ impl Checker<'_> {
                 )?;
             }
             let cmp = &a.comparison;
-            c.check(
+            self.check(
                 COMPARISONS.contains(&cmp.get_ref().as_str()),
                 cmp.span(),
                 || format!("alarm[{i}].comparison"),
@@ -270,7 +268,6 @@ impl Checker<'_> {
         alarms: &BTreeSet<&str>,
         configs: &BTreeMap<String, Routing>,
     ) -> Result<BTreeMap<(&'s str, &'s str), Option<&'s str>>, ScenarioError> {
-        let c = self;
         let apps: BTreeSet<&str> = s
             .application
             .iter()
@@ -279,14 +276,14 @@ impl Checker<'_> {
         let mut groups: BTreeMap<(&str, &str), Option<&str>> = BTreeMap::new();
         for (i, g) in s.group.iter().enumerate() {
             let (app, ok) = known(&apps, &g.application);
-            c.check(
+            self.check(
                 ok,
                 g.application.span(),
                 || format!("group[{i}].application"),
                 || format!("unknown application `{app}`"),
             )?;
             if let Some(cfg) = &g.config {
-                c.check(
+                self.check(
                     configs.contains_key(cfg.get_ref()),
                     cfg.span(),
                     || format!("group[{i}].config"),
@@ -295,7 +292,7 @@ impl Checker<'_> {
             }
             for (j, a) in g.alarms.iter().enumerate() {
                 let (name, ok) = known(alarms, a);
-                c.check(
+                self.check(
                     ok,
                     a.span(),
                     || format!("group[{i}].alarms[{j}]"),
@@ -303,7 +300,7 @@ impl Checker<'_> {
                 )?;
             }
             for (j, e) in g.auto_rollback.iter().enumerate() {
-                c.check(
+                self.check(
                     EVENTS.contains(&e.get_ref().as_str()),
                     e.span(),
                     || format!("group[{i}].auto_rollback[{j}]"),
@@ -328,11 +325,10 @@ impl Checker<'_> {
         groups: &BTreeMap<(&str, &str), Option<&str>>,
         configs: &BTreeMap<String, Routing>,
     ) -> Result<BTreeMap<(&'s str, &'s str), Vec<Run>>, ScenarioError> {
-        let c = self;
         let mut by_group: BTreeMap<(&str, &str), Vec<Run>> = BTreeMap::new();
         for (i, d) in s.deployment.iter().enumerate() {
             let key = (d.application.get_ref().as_str(), d.group.get_ref().as_str());
-            c.check(
+            self.check(
                 groups.contains_key(&key),
                 d.group.span(),
                 || format!("deployment[{i}].group"),
@@ -344,7 +340,7 @@ impl Checker<'_> {
                 },
             )?;
             let (fname, ok) = known(function_set, &d.function);
-            c.check(
+            self.check(
                 ok,
                 d.function.span(),
                 || format!("deployment[{i}].function"),
@@ -352,7 +348,7 @@ impl Checker<'_> {
             )?;
             let versions = functions.get(fname).copied().unwrap_or(0);
             let t = &d.target;
-            c.check(
+            self.check(
                 (1..=versions).contains(t.get_ref()),
                 t.span(),
                 || format!("deployment[{i}].target"),
@@ -364,7 +360,7 @@ impl Checker<'_> {
             ] {
                 if let Some(h) = hook {
                     let (name, ok) = known(function_set, h);
-                    c.check(
+                    self.check(
                         ok,
                         h.span(),
                         || format!("deployment[{i}].{field}"),
@@ -373,7 +369,7 @@ impl Checker<'_> {
                 }
             }
             let cr = &d.creator;
-            c.check(
+            self.check(
                 CREATORS.contains(&cr.get_ref().as_str()),
                 cr.span(),
                 || format!("deployment[{i}].creator"),
@@ -387,21 +383,21 @@ impl Checker<'_> {
                 .unwrap_or("CodeDeployDefault.LambdaAllAtOnce");
             let Some(routing) = configs.get(config) else {
                 let span = d.config.as_ref().map_or(d.at_min.span(), Spanned::span);
-                return Err(c.fail(
+                return Err(self.fail(
                     span,
                     format!("deployment[{i}].config"),
                     format!("unknown deployment config `{config}`"),
                 ));
             };
             let at = *d.at_min.get_ref();
-            c.check(
+            self.check(
                 at.is_finite() && at.abs() <= 10_080.0,
                 d.at_min.span(),
                 || format!("deployment[{i}].at_min"),
                 || "must be a number of minutes within a week of the start".into(),
             )?;
             if let Some(stop) = &d.stop_at_min {
-                c.check(
+                self.check(
                     stop.get_ref().is_finite() && *stop.get_ref() > at,
                     stop.span(),
                     || format!("deployment[{i}].stop_at_min"),
@@ -420,14 +416,13 @@ impl Checker<'_> {
         s: &Scenario,
         mut by_group: BTreeMap<(&str, &str), Vec<Run>>,
     ) -> Result<(), ScenarioError> {
-        let c = self;
         for runs in by_group.values_mut() {
             runs.sort_by(|a, b| a.0.total_cmp(&b.0));
             for pair in runs.windows(2) {
                 let (prev, next) = (pair[0], pair[1]);
                 if next.0 < prev.1 {
                     let d = &s.deployment[next.2];
-                    return Err(c.fail(d.at_min.span(), format!("deployment[{}].at_min", next.2), format!(
+                    return Err(self.fail(d.at_min.span(), format!("deployment[{}].at_min", next.2), format!(
                     "overlaps deployment[{}] in the same group, which runs until minute {:.1}: a group runs one deployment at a time",
                     prev.2, prev.1 / 60.0
                 )));
