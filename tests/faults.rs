@@ -129,7 +129,8 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
     assert!(stale > 0, "STALE is shown during the storm: {counts}");
 
     // Cleared through the endpoint: whole and fresh again within the longest refresh interval
-    // (the metrics', 60 s) plus the slowest call's time.
+    // (the metrics', 60 s) plus the longest a call sent during the storm may still take with
+    // its retries — the same bound as a freeze (51 s alone, 67.5 s on a loaded CI run).
     assert!(
         http::post_faults(&sandbox, br#"{"faults": null}"#).await.0 == 200,
         "faults cleared"
@@ -161,7 +162,7 @@ async fn a_fault_storm_shows_on_screen_sends_no_action_twice_and_is_recovered_fr
         "storm {STORM_SECS} s: {pictures} pictures, {with_errors} with failing reads, {stale} STALE; fresh again {recovered:?} after clearing"
     );
     assert!(
-        recovered <= Duration::from_secs(65),
+        recovered <= no_freeze,
         "fresh again {recovered:?} after the faults were cleared"
     );
     engine.shutdown().await;
