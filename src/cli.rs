@@ -111,6 +111,7 @@ impl AwsArgs {
             endpoint_url: self.endpoint_url.clone(),
             static_credentials: false,
             limits,
+            clock_rate: None,
         }
     }
 }

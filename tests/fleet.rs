@@ -205,6 +205,7 @@ fn model_of(picture: Picture) -> rollwatch::tui::Model {
     let clock = ClockReading {
         now: picture.taken_at,
         rate: 1.0,
+        rate_known: true,
         source: ClockSource::Service,
     };
     update(

@@ -153,6 +153,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         static_credentials: true,
         own_credentials: false,
         limits: config.refresh.limits(),
+        clock_rate: Some(args.speed),
         ..ConnectOptions::default()
     };
     let mut readers = match connect(&options).await {

@@ -17,6 +17,9 @@ use chrono::{DateTime, Duration, Utc};
 #[derive(Debug, Clone, Default)]
 pub struct ServiceClock {
     state: Arc<Mutex<Option<Reading>>>,
+    /// The rate, when whoever connects knows it (the demo started the sandbox at that speed);
+    /// otherwise it is learnt from two responses at least two seconds apart.
+    given_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +29,8 @@ struct Reading {
     /// The latest reading that moved the model (service, local).
     last: (DateTime<Utc>, DateTime<Utc>),
     rate: f64,
+    /// Whether `rate` was given or learnt, rather than assumed to be 1.
+    rate_known: bool,
 }
 
 impl Reading {
@@ -36,6 +41,14 @@ impl Reading {
 }
 
 impl ServiceClock {
+    /// A clock whose rate against this machine's is known from the start (the demo's speed).
+    pub fn with_rate(rate: f64) -> Self {
+        Self {
+            state: Arc::default(),
+            given_rate: Some(rate.max(0.0)),
+        }
+    }
+
     /// "Now" on the service's clock, or this machine's until a response has been seen.
     pub fn now(&self) -> DateTime<Utc> {
         self.at(Utc::now())
@@ -52,12 +65,25 @@ impl ServiceClock {
         }
     }
 
-    /// How fast the service's clock runs against this machine's (1 for AWS).
+    /// How fast the service's clock runs against this machine's (1 for AWS; 1 until learnt).
     pub fn rate(&self) -> f64 {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .map_or(1.0, |r| r.rate)
+        self.given_rate.unwrap_or_else(|| {
+            self.state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .map_or(1.0, |r| r.rate)
+        })
+    }
+
+    /// Whether [`Self::rate`] is known (given, or learnt from responses at least two seconds
+    /// apart) rather than assumed: until it is, nothing can be judged late on this clock.
+    pub fn rate_known(&self) -> bool {
+        self.given_rate.is_some()
+            || self
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .is_some_and(|r| r.rate_known)
     }
 
     /// Whether a response has set the clock.
@@ -82,12 +108,13 @@ impl ServiceClock {
             *state = Some(Reading {
                 anchor: (service, local),
                 last: (service, local),
-                rate: 1.0,
+                rate: self.given_rate.unwrap_or(1.0),
+                rate_known: self.given_rate.is_some(),
             });
             return;
         };
         let since_anchor = (local - reading.anchor.1).num_milliseconds();
-        if since_anchor >= 2_000 {
+        if self.given_rate.is_none() && since_anchor >= 2_000 {
             let rate = (service - reading.anchor.0).num_milliseconds() as f64 / since_anchor as f64;
             // AWS runs at real time; only a clearly different rate (an accelerated sandbox) counts.
             reading.rate = if (rate - 1.0).abs() < 0.05 {
@@ -95,6 +122,7 @@ impl ServiceClock {
             } else {
                 rate.max(0.0)
             };
+            reading.rate_known = true;
         }
         // `Date` has one-second resolution: keep the model unless it is off by more than that
         // (scaled by the rate), so the clock does not jitter between responses.
@@ -156,6 +184,43 @@ mod tests {
         assert!(
             (clock.now() - Utc::now()).num_seconds() >= 3599,
             "garbage is ignored"
+        );
+    }
+
+    #[test]
+    fn the_rate_is_unknown_until_learnt_or_given() {
+        let local = Utc
+            .with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
+            .single()
+            .expect("time");
+        let learnt = ServiceClock::default();
+        learnt.observe("Sun, 22 Nov 2026 10:00:00 GMT", local);
+        learnt.observe(
+            "Sun, 22 Nov 2026 10:01:00 GMT",
+            local + Duration::seconds(1),
+        );
+        assert!(
+            !learnt.rate_known(),
+            "one second apart is too close to learn from"
+        );
+        assert!((learnt.rate() - 1.0).abs() < f64::EPSILON);
+        learnt.observe(
+            "Sun, 22 Nov 2026 10:02:00 GMT",
+            local + Duration::seconds(2),
+        );
+        assert!(learnt.rate_known());
+        assert!((learnt.rate() - 60.0).abs() < 1.0, "{}", learnt.rate());
+
+        let given = ServiceClock::with_rate(60.0);
+        assert!(given.rate_known(), "known before any response");
+        given.observe("Sun, 22 Nov 2026 10:00:00 GMT", local);
+        given.observe(
+            "Sun, 22 Nov 2026 10:00:30 GMT",
+            local + Duration::seconds(5),
+        );
+        assert!(
+            (given.rate() - 60.0).abs() < f64::EPSILON,
+            "a given rate is kept"
         );
     }
 

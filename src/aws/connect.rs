@@ -31,6 +31,9 @@ pub struct ConnectOptions {
     pub static_credentials: bool,
     /// Request budgets per service and the timeout of every call (`[refresh]`).
     pub limits: Limits,
+    /// How fast the service's clock runs against this machine's, when known beforehand (the
+    /// demo's `--speed`); otherwise learnt from responses, and nothing is judged stale until it is.
+    pub clock_rate: Option<f64>,
 }
 
 /// One reader per region.
@@ -186,7 +189,9 @@ fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::Confi
 }
 
 fn reader(config: &SdkConfig, region: &str, options: &ConnectOptions) -> AwsReader {
-    let clock = ServiceClock::default();
+    let clock = options
+        .clock_rate
+        .map_or_else(ServiceClock::default, ServiceClock::with_rate);
     let codedeploy = aws_sdk_codedeploy::Client::from_conf(
         aws_sdk_codedeploy::config::Builder::from(config)
             .interceptor(clock.interceptor())

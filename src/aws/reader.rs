@@ -115,6 +115,7 @@ impl DeploymentReader for AwsReader {
         ClockReading {
             now: self.clock.now(),
             rate: self.clock.rate(),
+            rate_known: self.clock.rate_known(),
             source,
         }
     }

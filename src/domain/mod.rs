@@ -21,6 +21,7 @@ mod plan;
 mod timeline;
 pub mod triage;
 pub mod verdict;
+mod warning;
 mod warnings;
 mod weights;
 
@@ -52,8 +53,12 @@ pub use verdict::{
     Judgement, MetricKind, MetricVerdict, TestKind, Verdict, VerdictConfig, VerdictThresholds,
     judge_view, slow_threshold, verdict_minutes,
 };
-pub use warnings::{is_low_traffic, low_traffic_folded, warnings_for};
-pub use weights::{AliasWeights, TargetWeight, WeightSource, normalize_recorded_weight};
+pub use warning::{Warning, WarningKind};
+pub use warnings::{WarningHold, banner_lines, warnings_for};
+pub use weights::{
+    AliasWeights, Disagreement, ShareRead, TargetWeight, WeightSource, WeightWitnesses,
+    normalize_recorded_weight,
+};
 
 /// A 0.0–1.0 share as a percentage for people: `10%`, `33.3%`.
 pub fn normalize_pct(share: f64) -> String {

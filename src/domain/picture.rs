@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{
-    Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, Failure,
-    LambdaTarget, TargetWeight, TrafficPlan, Verdict, VersionMetrics,
+    Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, Disagreement,
+    Failure, LambdaTarget, TargetWeight, TrafficPlan, Verdict, VersionMetrics, Warning,
 };
 
 /// One part of the picture.
@@ -113,7 +113,11 @@ pub struct DeploymentView {
     pub alarms: Part<Vec<DeploymentAlarm>>,
     /// Current version first, then the target version.
     pub metrics: Part<Vec<VersionMetrics>>,
-    pub warnings: Vec<String>,
+    /// When reads of the live alias and of CodeDeploy's record prove they disagree (the live
+    /// engine only: one snapshot's reads cannot tell it from a shift between them).
+    #[serde(skip)]
+    pub alias_disagrees: Option<Disagreement>,
+    pub warnings: Vec<Warning>,
     pub freshness: ViewFreshness,
     /// The canary verdict from the per-version metrics (default thresholds); None until the
     /// metrics and the traffic start are known.
@@ -219,6 +223,9 @@ pub enum ClockSource {
 pub struct ClockReading {
     pub now: DateTime<Utc>,
     pub rate: f64,
+    /// Whether `rate` is known (given by whoever started the service, or learnt from its
+    /// responses) rather than assumed to be 1: until it is, nothing is judged stale.
+    pub rate_known: bool,
     pub source: ClockSource,
 }
 
@@ -227,7 +234,8 @@ pub struct ClockReading {
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Freshness {
     pub fetched_at: Option<DateTime<Utc>>,
-    /// The refresh interval this part is held to (0: fetched once, as by `snapshot`).
+    /// The refresh interval this part is held to, on the service's clock (0: not held to one —
+    /// fetched once, as by `snapshot`, or the service clock's rate is not known yet).
     pub interval_secs: u32,
     /// Set while the latest attempt failed (the last good data is kept).
     pub last_error: Option<Failure>,

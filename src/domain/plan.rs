@@ -125,11 +125,32 @@ impl DeploymentConfig {
 }
 
 /// The tunable points of the timing model (the `[schedule]` section of the config file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScheduleModel {
     /// Linear/canary: CodeDeploy waits one more interval at 100% before AllowTraffic ends.
     pub hold_at_100_for_one_interval: bool,
+    /// The longest CodeDeploy is taken to need between moving the alias and recording the new
+    /// weight (`targetVersionWeight`): a record read sooner than this after an alias read may
+    /// not show a shift the alias already made, so it proves no disagreement. Unmeasured on
+    /// AWS (the sandbox records both at once).
+    pub record_lag_secs: u32,
+}
+
+impl Default for ScheduleModel {
+    fn default() -> Self {
+        Self {
+            hold_at_100_for_one_interval: false,
+            record_lag_secs: 5,
+        }
+    }
+}
+
+impl ScheduleModel {
+    /// [`Self::record_lag_secs`] as a duration on the service's clock.
+    pub fn record_lag(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(self.record_lag_secs))
+    }
 }
 
 /// One predicted shift: at `at`, the target version gets `weight` (0.0–1.0) of the traffic.

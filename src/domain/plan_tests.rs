@@ -101,6 +101,7 @@ fn custom_canary() {
 fn hold_at_100_adds_one_interval_to_the_end_only() {
     let model = ScheduleModel {
         hold_at_100_for_one_interval: true,
+        ..ScheduleModel::default()
     };
     let routing = TrafficRouting::TimeBasedLinear {
         percent: 10,

@@ -1,33 +1,24 @@
 //! Warnings that matter on call, derived from a deployment's view: a split alias with nothing
 //! in progress, alarm monitoring that cannot stop a bad release, an alarm that was already
 //! firing, CodeDeploy's record disagreeing with the alias, too little traffic to judge, and a
-//! canary whose verdict is Fail (above all when no CodeDeploy alarm catches it).
+//! canary whose verdict is Fail (above all when no CodeDeploy alarm catches it). Each is a
+//! [`Warning`] with its facts ([`super::warning`]). Also the banner's lines (one application's
+//! low-traffic warnings folded into one) and the hold that keeps a warning up a little after its
+//! cause is gone, so the banner does not flap.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 use super::{
-    AlarmState, DeploymentStatus, DeploymentView, Judgement, LOW_TRAFFIC_INVOCATIONS, WeightSource,
-    normalize_pct,
+    AlarmState, DeploymentStatus, DeploymentView, Judgement, LOW_TRAFFIC_INVOCATIONS, Warning,
+    WarningKind, WeightSource,
 };
-
-/// The end of the low-traffic warning: how [`is_low_traffic`] recognises it.
-const LOW_TRAFFIC: &str = "too little traffic for the numbers to mean much";
+use chrono::{DateTime, Utc};
 
 /// Complete minutes of traffic on the new version before too little of it is a warning.
 const LOW_TRAFFIC_AFTER_MINUTES: i64 = 3;
 
-/// Whether `warning` is the low-traffic one (folded per application on screen).
-pub fn is_low_traffic(warning: &str) -> bool {
-    warning.ends_with(LOW_TRAFFIC)
-}
-
-/// The low-traffic warnings of `n` deployments of one application, as one.
-pub fn low_traffic_folded(n: usize) -> String {
-    format!("{n} deployments with {LOW_TRAFFIC}")
-}
-
 /// The warnings for `view`, most severe first.
-pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
+pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<Warning> {
     let mut out = Vec::new();
     verdict_not_caught(view, &mut out);
     split_alias(view, &mut out);
@@ -39,108 +30,118 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<String> {
     out
 }
 
-/// A FAIL verdict no firing alarm catches.
-fn verdict_not_caught(view: &DeploymentView, out: &mut Vec<String>) {
-    let d = &view.deployment;
-    if d.status.is_active() {
-        if let Some(verdict) = &view.verdict {
-            if verdict.overall == Judgement::Fail {
-                let firing = view.alarm_list().any(|a| a.state == AlarmState::Alarm);
-                let tail = if firing {
-                    ""
-                } else {
-                    " — CodeDeploy's alarms are not catching this"
-                };
-                out.push(format!("canary verdict {}{tail}", verdict.headline()));
+/// The lines of a warnings banner for `views` (the first ones first): each deployment's
+/// warnings with its subject, except that the low-traffic warnings of two or more deployments
+/// of one application (a stack deploying at once) are one line for them all. Subjects are what
+/// `subject` says of a view (the application for a folded line).
+pub fn banner_lines<'a>(
+    views: impl IntoIterator<Item = &'a DeploymentView>,
+    subject: impl Fn(&DeploymentView) -> String,
+) -> Vec<(String, Warning)> {
+    let views: Vec<&DeploymentView> = views.into_iter().collect();
+    let low_traffic = |app: &str| {
+        views
+            .iter()
+            .filter(|v| v.deployment.application == app)
+            .filter(|v| {
+                v.warnings
+                    .iter()
+                    .any(|w| w.kind() == WarningKind::LowTraffic)
+            })
+            .count()
+    };
+    let mut out = Vec::new();
+    let mut folded: Vec<&str> = Vec::new();
+    for v in &views {
+        let app = v.deployment.application.as_str();
+        for w in &v.warnings {
+            if w.kind() != WarningKind::LowTraffic || low_traffic(app) < 2 {
+                out.push((subject(v), w.clone()));
+            } else if !folded.contains(&app) {
+                folded.push(app);
+                out.push((
+                    app.to_string(),
+                    Warning::LowTrafficFolded {
+                        deployments: low_traffic(app),
+                    },
+                ));
             }
+        }
+    }
+    out
+}
+
+/// A FAIL verdict (no firing alarm catching it is said).
+fn verdict_not_caught(view: &DeploymentView, out: &mut Vec<Warning>) {
+    let d = &view.deployment;
+    if let Some(verdict) = view.verdict.as_ref().filter(|_| d.status.is_active()) {
+        if verdict.overall == Judgement::Fail {
+            out.push(Warning::VerdictFail {
+                headline: verdict.headline(),
+                caught: view.alarm_list().any(|a| a.state == AlarmState::Alarm),
+            });
         }
     }
 }
 
 /// An alias left split with no deployment in progress.
-fn split_alias(view: &DeploymentView, out: &mut Vec<String>) {
+fn split_alias(view: &DeploymentView, out: &mut Vec<Warning>) {
     let d = &view.deployment;
     if let Some(alias) = view.alias.value() {
         if alias.is_split() && !d.status.is_active() {
-            let split: Vec<String> =
-                std::iter::once((alias.primary_version.clone(), alias.primary_weight()))
+            out.push(Warning::AliasLeftSplit {
+                function: alias.function.clone(),
+                alias: alias.alias.clone(),
+                split: std::iter::once((alias.primary_version.clone(), alias.primary_weight()))
                     .chain(alias.additional.iter().cloned())
-                    .map(|(v, w)| format!("v{v} {}", normalize_pct(w)))
-                    .collect();
-            out.push(format!(
-                "alias {}:{} is left split ({}) with no deployment in progress: later deployments \
-                 of {} will fail until the alias is reset",
-                alias.function,
-                alias.alias,
-                split.join(" / "),
-                alias.function
-            ));
+                    .collect(),
+            });
         }
     }
 }
 
 /// Alarms already in ALARM before the deployment began.
-fn alarm_firing_before(view: &DeploymentView, out: &mut Vec<String>) {
+fn alarm_firing_before(view: &DeploymentView, out: &mut Vec<Warning>) {
     let d = &view.deployment;
     for alarm in view.alarms.value().into_iter().flatten() {
         if alarm.firing_before_deployment && d.status.is_active() {
-            out.push(format!(
-                "alarm {} was already in ALARM before this deployment began: CodeDeploy will stop \
-                 it on its first alarm poll",
-                alarm.alarm.name
-            ));
+            out.push(Warning::AlarmFiringBefore {
+                alarm: alarm.alarm.name.clone(),
+            });
         }
     }
 }
 
 /// A group that watches no alarms or ignores alarm poll failures.
-fn unwatched_group(view: &DeploymentView, out: &mut Vec<String>) {
+fn unwatched_group(view: &DeploymentView, out: &mut Vec<Warning>) {
     let d = &view.deployment;
     if let Some(group) = view.group.value() {
         if d.status.is_active() {
             if !group.alarms_enabled || group.alarm_names.is_empty() {
-                out.push(
-                    "the deployment group watches no alarms: CodeDeploy will not stop a bad \
-                     release on its own"
-                        .to_string(),
-                );
+                out.push(Warning::GroupWatchesNoAlarms);
             } else if group.ignore_poll_alarm_failure {
-                out.push(
-                    "the deployment group ignores alarm poll failures: if CodeDeploy cannot read \
-                     the alarms, the release continues"
-                        .to_string(),
-                );
+                out.push(Warning::GroupIgnoresAlarmFailures);
             }
         }
     }
 }
 
-/// The live alias and CodeDeploy's record of the weight disagreeing.
-fn record_disagrees(view: &DeploymentView, out: &mut Vec<String>) {
-    let d = &view.deployment;
-    if let (Some(alias), Some(target)) = (view.alias.value(), view.target.value()) {
-        let live = alias.weight_of(&target.function.target_version);
-        // Only when CodeDeploy's record was read after the alias: otherwise it is just older.
-        let record_is_current = matches!(
-            (view.freshness.target.fetched_at, view.freshness.alias.fetched_at),
-            (Some(record), Some(alias)) if record >= alias
-        );
-        if d.status == DeploymentStatus::InProgress
-            && record_is_current
-            && (live - target.recorded_weight).abs() > 0.011
-        {
-            out.push(format!(
-                "the live alias gives v{} {} but CodeDeploy's record says {}",
-                target.function.target_version,
-                normalize_pct(live),
-                normalize_pct(target.recorded_weight)
-            ));
+/// The live alias and CodeDeploy's record disagreeing in a way no shift between their reads
+/// explains (the engine proves it from its reads: [`super::WeightWitnesses`]).
+fn record_disagrees(view: &DeploymentView, out: &mut Vec<Warning>) {
+    if let (Some(disagreement), Some(target)) = (view.alias_disagrees, view.target.value()) {
+        if view.deployment.status == DeploymentStatus::InProgress {
+            out.push(Warning::RecordDisagrees {
+                version: target.function.target_version.clone(),
+                live: disagreement.live,
+                recorded: disagreement.recorded,
+            });
         }
     }
 }
 
 /// Too few invocations on the new version after a few minutes of traffic.
-fn low_traffic(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<String>) {
+fn low_traffic(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<Warning>) {
     let d = &view.deployment;
     if let Some(new_version) = view.metrics.value().and_then(|m| m.get(1)) {
         let weight_live = view
@@ -156,25 +157,166 @@ fn low_traffic(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<String>)
             && long_enough
             && totals.invocations < LOW_TRAFFIC_INVOCATIONS
         {
-            out.push(format!(
-                "only {} invocations on v{} so far: {LOW_TRAFFIC}",
-                totals.invocations, new_version.version
-            ));
+            out.push(Warning::LowTraffic {
+                invocations: totals.invocations,
+                version: new_version.version.clone(),
+            });
         }
     }
 }
 
 /// Still in progress past the predicted end of traffic shifting.
-fn past_predicted_end(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<String>) {
+fn past_predicted_end(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<Warning>) {
     let d = &view.deployment;
     if view.schedule.as_ref().is_some_and(|s| s.eta < now)
         && d.status == DeploymentStatus::InProgress
     {
         // Past the predicted end: usually an AfterAllowTraffic hook still running.
         if view.target.value().and_then(|t| t.running_hook()).is_none() {
-            out.push(
-                "past the predicted end of traffic shifting and still in progress".to_string(),
-            );
+            out.push(Warning::PastPredictedEnd);
         }
+    }
+}
+
+/// Keeps each warning of an active deployment up for a while after its cause is gone, so that
+/// a cause that comes and goes (a weight read between two steps, a count near its threshold)
+/// does not make the banner flap. Raising is never delayed: only clearing is.
+#[derive(Debug, Default)]
+pub struct WarningHold {
+    /// Per deployment: each warning last raised, and when.
+    raised: HashMap<String, Vec<(Warning, DateTime<Utc>)>>,
+}
+
+impl WarningHold {
+    /// Adds to `views` the warnings raised less than `hold` before `now` whose cause is gone,
+    /// and remembers what is raised now.
+    pub fn apply<'a>(
+        &mut self,
+        views: impl IntoIterator<Item = &'a mut DeploymentView>,
+        now: DateTime<Utc>,
+        hold: chrono::Duration,
+    ) {
+        let mut raised = HashMap::new();
+        for view in views {
+            let id = view.deployment.id.clone();
+            let mut kept: Vec<(Warning, DateTime<Utc>)> =
+                view.warnings.iter().map(|w| (w.clone(), now)).collect();
+            if view.deployment.status.is_active() {
+                for (warning, at) in self.raised.remove(&id).unwrap_or_default() {
+                    let gone = !view.warnings.iter().any(|w| w.same_subject(&warning));
+                    if gone && now - at < hold {
+                        view.warnings.push(warning.clone());
+                        kept.push((warning, at));
+                    }
+                }
+            }
+            raised.insert(id, kept);
+        }
+        self.raised = raised;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fixtures::{at, deployment};
+    use crate::domain::{Part, ViewFreshness};
+
+    fn view(status: DeploymentStatus, warnings: Vec<Warning>) -> DeploymentView {
+        DeploymentView {
+            deployment: deployment(
+                "d-1",
+                status,
+                "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+            ),
+            config: Part::skipped(""),
+            target: Part::skipped(""),
+            appspec: Part::skipped(""),
+            group: Part::skipped(""),
+            alias: Part::skipped(""),
+            weight: None,
+            plan: None,
+            schedule: None,
+            alarms: Part::skipped(""),
+            metrics: Part::skipped(""),
+            alias_disagrees: None,
+            warnings,
+            freshness: ViewFreshness::default(),
+            verdict: None,
+        }
+    }
+
+    fn disagrees(live: f64) -> Warning {
+        Warning::RecordDisagrees {
+            version: "2".into(),
+            live,
+            recorded: 0.1,
+        }
+    }
+
+    #[test]
+    fn a_warning_is_held_after_its_cause_is_gone_and_then_cleared() {
+        let hold = chrono::Duration::seconds(20);
+        let mut memory = WarningHold::default();
+        let mut raised = [view(DeploymentStatus::InProgress, vec![disagrees(0.5)])];
+        memory.apply(&mut raised, at(0), hold);
+        assert_eq!(raised[0].warnings.len(), 1, "raised at once");
+        let mut gone = [view(DeploymentStatus::InProgress, Vec::new())];
+        memory.apply(&mut gone, at(10), hold);
+        assert_eq!(gone[0].warnings, vec![disagrees(0.5)], "held");
+        let mut later = [view(DeploymentStatus::InProgress, Vec::new())];
+        memory.apply(&mut later, at(21), hold);
+        assert!(later[0].warnings.is_empty(), "cleared after the hold");
+    }
+
+    #[test]
+    fn the_current_facts_replace_the_held_ones_and_an_ended_deployment_holds_nothing() {
+        let hold = chrono::Duration::seconds(20);
+        let mut memory = WarningHold::default();
+        memory.apply(
+            &mut [view(DeploymentStatus::InProgress, vec![disagrees(0.5)])],
+            at(0),
+            hold,
+        );
+        let mut moved = [view(DeploymentStatus::InProgress, vec![disagrees(0.6)])];
+        memory.apply(&mut moved, at(5), hold);
+        assert_eq!(
+            moved[0].warnings,
+            vec![disagrees(0.6)],
+            "one warning, its new facts"
+        );
+        let mut ended = [view(DeploymentStatus::Stopped, Vec::new())];
+        memory.apply(&mut ended, at(6), hold);
+        assert!(ended[0].warnings.is_empty());
+    }
+
+    #[test]
+    fn low_traffic_of_a_stack_is_one_banner_line() {
+        let low = |v: &str| Warning::LowTraffic {
+            invocations: 3.0,
+            version: v.into(),
+        };
+        let mut a = view(DeploymentStatus::InProgress, vec![low("2")]);
+        let mut b = view(
+            DeploymentStatus::InProgress,
+            vec![low("5"), Warning::PastPredictedEnd],
+        );
+        a.deployment.id = "d-a".into();
+        b.deployment.id = "d-b".into();
+        let lines = banner_lines([&a, &b], |v| v.deployment.id.clone());
+        assert_eq!(
+            lines,
+            vec![
+                (
+                    "app".to_string(),
+                    Warning::LowTrafficFolded { deployments: 2 }
+                ),
+                ("d-b".to_string(), Warning::PastPredictedEnd),
+            ]
+        );
+        assert_eq!(
+            lines[0].1.to_string(),
+            "2 deployments with too little traffic for the numbers to mean much"
+        );
     }
 }

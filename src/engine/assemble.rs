@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentStatus,
-    DeploymentView, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget, MetricWindow,
-    Part, ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig, VersionMetrics,
-    ViewFreshness, WeightSource, judge_view, warnings_for,
+    DeploymentView, Disagreement, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget,
+    MetricWindow, Part, ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig,
+    VersionMetrics, ViewFreshness, WeightSource, judge_view, warnings_for,
 };
 
 /// How views are assembled and judged: the timing model's tunable points and the verdict's
@@ -59,6 +59,9 @@ pub struct Fetched {
     /// How fresh each part is, when the caller tracks it (the live engine); None: everything
     /// was fetched once, now (a snapshot).
     pub freshness: Option<ViewFreshness>,
+    /// A disagreement between the live alias and CodeDeploy's record that the reads prove
+    /// (the live engine's; a snapshot's single reads never prove one).
+    pub alias_disagrees: Option<Disagreement>,
 }
 
 impl Default for Fetched {
@@ -72,6 +75,7 @@ impl Default for Fetched {
             alarms: None,
             metrics: None,
             freshness: None,
+            alias_disagrees: None,
         }
     }
 }
@@ -173,6 +177,7 @@ pub fn assemble_view(
         schedule,
         alarms,
         metrics,
+        alias_disagrees: fetched.alias_disagrees,
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
         verdict: None,

@@ -77,6 +77,7 @@ pub fn service_clock(readings: impl IntoIterator<Item = ClockReading>) -> ClockR
     first.unwrap_or_else(|| ClockReading {
         now: chrono::Utc::now(),
         rate: 1.0,
+        rate_known: false,
         source: ClockSource::Local,
     })
 }

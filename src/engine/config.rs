@@ -50,7 +50,7 @@ impl Default for EngineConfig {
             details_secs: 5,
             recent_secs: 60,
             targets_idle_secs: 120,
-            alias_idle_secs: 60,
+            alias_idle_secs: 45,
             alias_after_step_secs: vec![1, 3, 10],
             alias_confirm_secs: 10,
             alarms_secs: 10,

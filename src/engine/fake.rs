@@ -248,6 +248,7 @@ impl DeploymentReader for FakeReader {
         ClockReading {
             now: self.now(),
             rate: 1.0,
+            rate_known: true,
             source: ClockSource::Service,
         }
     }

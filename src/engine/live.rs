@@ -28,7 +28,7 @@ use super::tasks::{Outcome, Task, run};
 use crate::aws::{DeploymentReader, Service, metric_calls};
 use crate::domain::{
     ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
-    verdict_minutes,
+    WarningHold, verdict_minutes,
 };
 
 /// The running engine: its updates, its command inbox, and how to stop it.
@@ -46,6 +46,10 @@ impl EngineHandle {
         let _ = self.task.await;
     }
 }
+
+/// Real seconds a warning stays up after its cause is gone (only clearing waits, never
+/// raising): a cause that comes and goes does not make the banner flap.
+pub const WARNING_HOLD_SECS: f64 = 20.0;
 
 /// How often the engine wakes to see what is due (fast enough for an accelerated sandbox).
 const WAKE: Duration = Duration::from_millis(250);
@@ -117,6 +121,8 @@ struct Engine<R> {
     /// What each running task reads, so a task that panics frees its datums.
     running: HashMap<tokio::task::Id, (usize, Vec<Datum>)>,
     rules: Rules,
+    /// Warnings stay up a little after their cause is gone (the banner does not flap).
+    hold: WarningHold,
 }
 
 impl<R: DeploymentReader> Engine<R> {
@@ -144,6 +150,7 @@ impl<R: DeploymentReader> Engine<R> {
             tasks: JoinSet::new(),
             running: HashMap::new(),
             rules,
+            hold: WarningHold::default(),
         }
     }
 
@@ -219,7 +226,7 @@ impl<R: DeploymentReader> Engine<R> {
         super::collect::service_clock(self.regions.iter().map(|r| r.reader.clock()))
     }
 
-    fn update(&self) -> Update {
+    fn update(&mut self) -> Update {
         let clock = self.clock();
         let mut regions: Vec<_> = self
             .regions
@@ -232,10 +239,19 @@ impl<R: DeploymentReader> Engine<R> {
             })
             .collect();
         // Intervals are real seconds; freshness is judged on the service's clock, which runs
-        // faster against an accelerated sandbox.
+        // faster against an accelerated sandbox. Until that rate is known nothing is judged
+        // stale: a guessed rate would mark fresh reads STALE.
         for region in &mut regions {
-            scale_intervals(region, clock.rate);
+            scale_intervals(region, clock.rate_known.then_some(clock.rate));
         }
+        let hold = chrono::Duration::milliseconds(
+            (WARNING_HOLD_SECS * clock.rate.max(1.0) * 1000.0) as i64,
+        );
+        self.hold.apply(
+            regions.iter_mut().flat_map(|r| &mut r.deployments),
+            clock.now,
+            hold,
+        );
         let picture = Picture {
             schema_version: 1,
             taken_at: clock.now,
@@ -558,9 +574,14 @@ fn metric_requests(
         .collect()
 }
 
-fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: f64) {
+/// Turns `region`'s refresh intervals from real seconds into the service clock's (`rate`), or
+/// holds its parts to none while the rate is unknown.
+fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: Option<f64>) {
     let scale = |f: &mut crate::domain::Freshness| {
-        f.interval_secs = (f64::from(f.interval_secs) * rate.max(1.0)).round() as u32;
+        f.interval_secs = match rate {
+            Some(rate) => (f64::from(f.interval_secs) * rate.max(1.0)).round() as u32,
+            None => 0,
+        };
     };
     scale(&mut region.listing_freshness);
     for view in &mut region.deployments {

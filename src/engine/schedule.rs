@@ -341,6 +341,17 @@ fn target_due(
     if !d.status.is_active() {
         return None; // A finished deployment's target no longer changes.
     }
+    if let Some(alias_at) = t.witnesses.record_to_confirm() {
+        // The alias contradicts the record read before it: read the record again, once
+        // CodeDeploy has had time to record a shift, to tell a shift from a hand change.
+        let retry = if last > alias_at {
+            last + details
+        } else {
+            last
+        };
+        let at = (alias_at + now.model.record_lag()).max(retry);
+        return Some((at, at + details));
+    }
     let target = t.last_target();
     let hook_running = target.is_some_and(|t| t.running_hook().is_some());
     let plan = plan_for(d, &t.adopted.config, target, now.model);

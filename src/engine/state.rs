@@ -12,7 +12,7 @@ use super::datum::Datum;
 use super::tasks::Adopted;
 use crate::domain::{
     Alarm, AliasWeights, Deployment, DeploymentStatus, Failure, FailureKind, Freshness,
-    LambdaTarget, VersionMetrics, ViewFreshness,
+    LambdaTarget, VersionMetrics, ViewFreshness, WeightWitnesses,
 };
 
 /// The last read of a deployment's target: when, what status the deployment had then, and the
@@ -41,6 +41,9 @@ pub struct Tracked {
     /// back before the deployment) and kept for the deployment's life.
     pub slow_threshold: LatencyThreshold,
     pub freshness: ViewFreshness,
+    /// The latest reads of the target's share by the live alias and by CodeDeploy's record,
+    /// to prove (or not) that they disagree.
+    pub witnesses: WeightWitnesses,
 }
 
 /// The verdict's latency threshold for one deployment.
@@ -81,6 +84,7 @@ impl Tracked {
             metrics: None,
             metrics_error: None,
             slow_threshold: LatencyThreshold::Undecided,
+            witnesses: WeightWitnesses::default(),
             freshness: ViewFreshness {
                 deployment: Freshness::fetched(now, intervals.details),
                 target: unread(intervals.details),
@@ -347,6 +351,9 @@ impl RegionState {
                     status: status.clone(),
                     recorded_weight: target.as_ref().map(|t| t.recorded_weight),
                 });
+                if let Some(recorded) = target.as_ref().map(|t| t.recorded_weight) {
+                    t.witnesses.record_read(now, recorded);
+                }
                 t.target = Some(Ok(target));
                 note(&mut t.freshness.target, now, None);
             }
@@ -475,6 +482,9 @@ impl RegionState {
                 t.alias = Some(alias);
                 t.alias_error = None;
                 t.alias_read_at = Some(now);
+                if let Some(weight) = t.alias_weight() {
+                    t.witnesses.alias_read(now, weight);
+                }
                 note(&mut t.freshness.alias, now, None);
             }
             Err(failure) => {

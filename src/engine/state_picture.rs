@@ -16,7 +16,9 @@ impl RegionState {
             .values()
             .map(|t| {
                 let deployment = t.adopted.deployment.clone();
-                assemble_view(deployment, self.fetched(t), now, rules, shown)
+                let mut fetched = self.fetched(t);
+                fetched.alias_disagrees = t.witnesses.disagreement(rules.schedule.record_lag());
+                assemble_view(deployment, fetched, now, rules, shown)
             })
             .collect();
         deployments.sort_by(|a, b| {
@@ -89,6 +91,7 @@ impl RegionState {
             alarms,
             metrics,
             freshness: Some(t.freshness.clone()),
+            alias_disagrees: None,
         }
     }
 }

@@ -281,6 +281,7 @@ fn bare_view(deployment: crate::domain::Deployment) -> DeploymentView {
         schedule: None,
         alarms: Part::skipped(skipped()),
         metrics: Part::skipped(skipped()),
+        alias_disagrees: None,
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
         verdict: None,

@@ -75,6 +75,18 @@ pub enum Outcome {
     Deny,
 }
 
+impl Outcome {
+    /// Its name in the call log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Throttle => "throttle",
+            Self::Error5xx => "error5xx",
+            Self::Reset => "reset",
+            Self::Deny => "deny",
+        }
+    }
+}
+
 /// A parsed `--faults` spec plus its seeded randomness.
 #[derive(Debug)]
 pub struct Faults {

@@ -283,6 +283,16 @@ impl Sandbox {
         self.shared.lock().obs.events_since(0).cloned().collect()
     }
 
+    /// Every call answered so far (as `GET /_sandbox/calls` returns them), across accounts,
+    /// in the order they were answered.
+    pub fn calls(&self) -> Vec<observe::CallRecord> {
+        let mut calls = Vec::new();
+        self.shared
+            .each(|w| calls.extend(w.obs.calls_since(0).cloned()));
+        calls.sort_by(|a, b| a.wall_time.total_cmp(&b.wall_time));
+        calls
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn shutdown(mut self) {
         self.ticker.abort();

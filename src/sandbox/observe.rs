@@ -1,5 +1,7 @@
 //! Observability for tests and benchmarks: the ground-truth event log (every weight, alarm, hook
-//! and status change, with simulated and wall-clock time) and per-operation call statistics.
+//! and status change, every change made through the API and every fault rule set, with
+//! simulated and wall-clock time), the log of every call answered (when, who, what, how it
+//! ended, which fault answered it) and per-operation call statistics.
 //!
 //! The statistics are keyed by (service, operation), and an operation name can come from the
 //! request (an arbitrary `X-Amz-Target`), so the server counts operations a service does not
@@ -13,6 +15,10 @@ use serde_json::{Value, json};
 
 /// How many ground-truth events are kept (oldest dropped first).
 const MAX_EVENTS: usize = 50_000;
+
+/// How many answered calls the call log keeps (oldest dropped first): a 100-deployment stack
+/// answers about 15 calls a second, so this is over three hours of it.
+const MAX_CALLS: usize = 200_000;
 
 /// The operation name calls to unknown operations are counted under.
 pub const UNKNOWN_OPERATION: &str = "unknown";
@@ -29,13 +35,42 @@ pub struct Event {
     /// Real (wall-clock) epoch seconds.
     pub wall_time: f64,
     /// `weight`, `deployment_status`, `lifecycle_event`, `hook_invoked`, `alarm_state`,
-    /// `rollback_created`, `clock`, `scenario`.
+    /// `rollback_created`, `clock`, `scenario`, `api_change` (a mutating call the service
+    /// answered successfully: `service`, `operation`, `caller`, `path`), `faults_set`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
     pub detail: Value,
+}
+
+/// One answered call, as the caller saw it end.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    pub seq: u64,
+    /// Simulated epoch seconds when it was answered (after any injected latency).
+    pub sim_time: f64,
+    /// Real (wall-clock) epoch seconds when it was answered.
+    pub wall_time: f64,
+    pub service: String,
+    pub operation: String,
+    /// The access key ID that signed it, if it was signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+    /// The HTTP status answered (an injected reset is recorded as 500).
+    pub status: u16,
+    /// The injected fault that answered it instead of the service (`throttle`, `error5xx`,
+    /// `reset`, `deny`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+}
+
+impl CallRecord {
+    /// Whether the service answered it successfully.
+    pub fn succeeded(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
 }
 
 /// Calls to one operation.
@@ -51,9 +86,18 @@ pub struct OpStats {
 pub struct Observer {
     events: VecDeque<Event>,
     next_seq: u64,
+    calls: VecDeque<CallRecord>,
+    next_call: u64,
     ops: BTreeMap<(String, String), OpStats>,
     /// Calls per access key ID and operation (who called: each account's own credentials).
     callers: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// Real epoch seconds.
+fn wall_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Access keys recorded one by one; more are counted under "(other)".
@@ -76,9 +120,7 @@ impl Observer {
         function: Option<&str>,
         detail: Value,
     ) {
-        let wall_time = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
+        let wall_time = wall_now();
         self.events.push_back(Event {
             seq: self.next_seq,
             sim_time,
@@ -97,6 +139,41 @@ impl Observer {
     /// Events with `seq >= since`.
     pub fn events_since(&self, since: u64) -> impl Iterator<Item = &Event> {
         self.events.iter().filter(move |e| e.seq >= since)
+    }
+
+    /// Logs one answered call at simulated time `sim_time`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn answered(
+        &mut self,
+        sim_time: f64,
+        service: &str,
+        operation: &str,
+        caller: Option<&str>,
+        status: u16,
+        fault: Option<&'static str>,
+    ) {
+        self.calls.push_back(CallRecord {
+            seq: self.next_call,
+            sim_time,
+            wall_time: wall_now(),
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            caller: caller.map(str::to_owned),
+            status,
+            fault,
+        });
+        self.next_call += 1;
+        while self.calls.len() > MAX_CALLS {
+            self.calls.pop_front();
+        }
+    }
+
+    /// Answered calls with `seq >= since`.
+    pub fn calls_since(&self, since: u64) -> impl Iterator<Item = &CallRecord> {
+        let skip = since.saturating_sub(self.calls.front().map_or(0, |c| c.seq));
+        self.calls
+            .iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
     }
 
     /// Counts one call (and whether a fault answered it). A new operation name past
@@ -183,6 +260,25 @@ mod tests {
             stats["services"]["lambda"]["operations"]["UpdateAlias"]["faults"],
             1
         );
+    }
+
+    #[test]
+    fn the_call_log_keeps_every_answer_in_order_and_stays_bounded() {
+        let mut obs = Observer::default();
+        obs.answered(10.0, "lambda", "GetAlias", Some("AKIA1"), 200, None);
+        obs.answered(11.0, "lambda", "GetAlias", None, 429, Some("throttle"));
+        let calls: Vec<_> = obs.calls_since(0).collect();
+        assert_eq!(calls.len(), 2);
+        assert!(calls[0].succeeded() && !calls[1].succeeded());
+        assert_eq!(calls[1].fault, Some("throttle"));
+        assert_eq!(obs.calls_since(1).count(), 1);
+        for i in 0..MAX_CALLS + 10 {
+            obs.answered(i as f64, "codedeploy", "GetDeployment", None, 200, None);
+        }
+        assert_eq!(obs.calls.len(), MAX_CALLS);
+        let newest = (MAX_CALLS + 11) as u64;
+        assert_eq!(obs.calls_since(newest).next().map(|c| c.seq), Some(newest));
+        assert_eq!(obs.calls_since(0).count(), MAX_CALLS, "the oldest are gone");
     }
 
     #[test]

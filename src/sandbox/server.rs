@@ -8,7 +8,11 @@
 //!   `{"events":[{"seq","sim_time","wall_time","kind","deployment_id","function","detail"}],
 //!   "next":SEQ}`; kinds: `weight` (every alias change, with its `source`), `deployment_status`,
 //!   `lifecycle_event`, `hook_invoked` (with the execution id), `rollback_created`,
-//!   `alarm_state`, `scenario`.
+//!   `alarm_state`, `scenario`, `api_change` (every mutating call answered successfully:
+//!   `service`, `operation`, `caller`, `path`), `faults_set` (`POST /_sandbox/faults`).
+//! - `GET /_sandbox/calls?since=SEQ`: every call answered, oldest first (the last 200,000),
+//!   `{"calls":[{"seq","sim_time","wall_time","service","operation","caller","status","fault"}],
+//!   "next":SEQ}` — when a read really succeeded or failed, to judge STALE against.
 //! - `GET /_sandbox/clock`, `POST /_sandbox/clock` with any of `{"pause":true}`,
 //!   `{"speed":60}`, `{"advance_secs":60}`, `{"resume":true}` (applied in that order): answers
 //!   `{"now","processed","paused","speed"}` once the simulation has caught up.
@@ -246,11 +250,32 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
             caller.as_deref().unwrap_or("(unsigned)"),
             c.stats_operation(),
         );
-        match outcome {
+        let reply = match outcome {
             Some(Outcome::Reset) => None,
             Some(o) => Some(fault_reply(&c, o)),
             None => Some(dispatch(&mut world, &c, &query, &body)),
+        };
+        let status = reply.as_ref().map_or(500, |r| r.status);
+        let now = world.clock.now();
+        let operation = c.stats_operation();
+        world.obs.answered(
+            now,
+            c.service,
+            operation,
+            caller.as_deref(),
+            status,
+            outcome.map(Outcome::name),
+        );
+        if (200..300).contains(&status) && crate::sandbox::observe::is_mutating(operation) {
+            let change = json!({
+                "service": c.service,
+                "operation": operation,
+                "caller": caller,
+                "path": path,
+            });
+            world.obs.event(now, "api_change", None, None, change);
         }
+        reply
     };
     match reply {
         Some(reply) => finish(&shared, reply),
@@ -380,6 +405,19 @@ fn control_one(world: &mut World, method: &str, rest: &str, query: &str, body: &
                 &json!({"events": events, "next": next}),
             )
         }
+        ("GET", "calls") => {
+            let since = query_map(query)
+                .get("since")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let calls: Vec<_> = world.obs.calls_since(since).collect();
+            let next = calls.last().map_or(since, |c| c.seq + 1);
+            Reply::json_with(
+                200,
+                "application/json",
+                &json!({"calls": calls, "next": next}),
+            )
+        }
         ("GET", "clock") => Reply::json_with(200, "application/json", &world.clock_json()),
         ("POST", "clock") => {
             let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
@@ -425,13 +463,18 @@ fn control_one(world: &mut World, method: &str, rest: &str, query: &str, body: &
                 _ => return control_error(400, USAGE),
             };
             match world.faults.replace(spec.as_deref()) {
-                Ok(()) => Reply::json_with(200, "application/json", &world.faults.describe()),
+                Ok(()) => {
+                    let now = world.clock.now();
+                    let set = json!({"faults": spec.filter(|s| !s.trim().is_empty())});
+                    world.obs.event(now, "faults_set", None, None, set);
+                    Reply::json_with(200, "application/json", &world.faults.describe())
+                }
                 Err(e) => control_error(400, &format!("invalid faults: {e}")),
             }
         }
         _ => control_error(
             404,
-            "unknown sandbox endpoint: use GET /_sandbox/stats, GET /_sandbox/events, GET|POST /_sandbox/clock, GET|POST /_sandbox/faults",
+            "unknown sandbox endpoint: use GET /_sandbox/stats, GET /_sandbox/events, GET /_sandbox/calls, GET|POST /_sandbox/clock, GET|POST /_sandbox/faults",
         ),
     }
 }

@@ -2,7 +2,7 @@
 //! hook approve/reject found through the logs, ContinueDeployment refused for Lambda.
 
 use rollwatch::actions::{Outcome, Request};
-use rollwatch::domain::{ContinueRequest, SplitResolution};
+use rollwatch::domain::{ContinueRequest, SplitResolution, WarningKind};
 
 use crate::support::actions::env;
 use crate::support::{assert_begins, assert_says};
@@ -68,7 +68,9 @@ async fn stop_leaves_the_split_and_back_to_old_resolves_it() {
     );
     let view = env.view("search-api").await;
     assert!(
-        view.warnings.iter().any(|w| w.contains("left split")),
+        view.warnings.iter().any(
+            |w| w.kind() == WarningKind::AliasLeftSplit && w.to_string().contains("left split")
+        ),
         "{:?}",
         view.warnings
     );

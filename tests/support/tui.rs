@@ -220,6 +220,7 @@ fn view(
         schedule: Some(schedule),
         alarms: Part::Ok { value: alarms },
         metrics: Part::Ok { value: metrics },
+        alias_disagrees: None,
         warnings: vec![],
         verdict: None,
         freshness: ViewFreshness {
@@ -424,6 +425,7 @@ pub fn clock() -> ClockReading {
     ClockReading {
         now: now(),
         rate: 1.0,
+        rate_known: true,
         source: ClockSource::Service,
     }
 }

@@ -87,6 +87,7 @@ fn view(status: DeploymentStatus) -> DeploymentView {
                 slow_above_ms: None,
             }],
         },
+        alias_disagrees: None,
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
         verdict: None,

@@ -214,6 +214,12 @@ impl Verdict {
             .find(|m| m.critical && m.judgement == self.overall)
     }
 
+    /// The window it judges, for a person — not the metrics table's window: "since the shift,
+    /// 23 min" (the minutes in which both versions served requests).
+    pub fn window(&self) -> String {
+        format!("since the shift, {} min", self.minutes)
+    }
+
     /// One line for a table cell: "FAIL p99 812 ms vs 401 ms (×2.0), …".
     pub fn headline(&self) -> String {
         match self.deciding() {

@@ -69,6 +69,7 @@ pub(crate) fn view(
         schedule: None,
         alarms: Part::skipped("test"),
         metrics,
+        alias_disagrees: None,
         warnings: Vec::new(),
         freshness: ViewFreshness::default(),
         verdict: None,

@@ -158,7 +158,7 @@ fn header(
     if judged {
         header
             .into_iter()
-            .chain([Cell::from("  verdict").style(t.muted())])
+            .chain([Cell::from("  verdict · since shift").style(t.muted())])
             .collect()
     } else {
         header

@@ -182,7 +182,7 @@ fn active_lines(
     for w in &v.warnings {
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", t.warning_icon()), t.warning()),
-            Span::styled(w.clone(), t.warning()),
+            Span::styled(w.to_string(), t.warning()),
         ]));
     }
     if let Some(f) = v.alias.failure() {
@@ -225,7 +225,12 @@ fn verdict_line(verdict: &Verdict, with_others: bool, t: &Theme) -> Line<'static
         .iter()
         .map(|m| format!("{} {}", m.label(), m.judgement.label()))
         .collect();
-    let mut spans = vec![label("Verdict", t), Span::styled(verdict.headline(), style)];
+    // Its own window, said beside it: the metrics table next to it is over the chosen window.
+    let mut spans = vec![
+        label("Verdict", t),
+        Span::styled(verdict.headline(), style),
+        Span::styled(format!("  [{}]", verdict.window()), t.muted()),
+    ];
     if with_others {
         spans.push(Span::styled(
             format!("  ({})", others.join(" · ")),

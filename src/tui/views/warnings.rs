@@ -4,8 +4,6 @@
 //! from each deployment's `warnings`, the selected deployment's first, at most three lines and a
 //! count of the rest.
 
-use std::collections::HashMap;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::fmt::{age, fit};
 use crate::domain::guard::Armed;
-use crate::domain::{is_low_traffic, low_traffic_folded};
+use crate::domain::{DeploymentView, banner_lines};
 use crate::tui::model::Model;
 
 /// The guard's armed deployments at the model's "now", counting down first.
@@ -78,32 +76,13 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
     };
     let views = || p.regions.iter().flat_map(|r| &r.deployments);
     let is_selected = |id: &str| model.selected.as_deref() == Some(id);
-    let ordered: Vec<_> = views()
+    let ordered = views()
         .filter(|v| is_selected(&v.deployment.id))
-        .chain(views().filter(|v| !is_selected(&v.deployment.id)))
-        .collect();
-    // Deployments with too little traffic, per application (counted once, not per line).
-    let mut low: HashMap<&str, usize> = HashMap::new();
-    for v in &ordered {
-        if v.warnings.iter().any(|w| is_low_traffic(w)) {
-            *low.entry(v.deployment.application.as_str()).or_default() += 1;
-        }
-    }
-    let low_traffic = |app: &str| low.get(app).copied().unwrap_or(0);
-    let mut out = Vec::new();
-    let mut folded: Vec<&str> = Vec::new();
-    for v in &ordered {
-        let app = v.deployment.application.as_str();
-        for w in &v.warnings {
-            if !is_low_traffic(w) || low_traffic(app) < 2 {
-                out.push((v.deployment.subject(), w.clone()));
-            } else if !folded.contains(&app) {
-                folded.push(app);
-                out.push((app.to_string(), low_traffic_folded(low_traffic(app))));
-            }
-        }
-    }
-    out
+        .chain(views().filter(|v| !is_selected(&v.deployment.id)));
+    banner_lines(ordered, |v: &DeploymentView| v.deployment.subject())
+        .into_iter()
+        .map(|(who, w)| (who, w.to_string()))
+        .collect()
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
