@@ -5,7 +5,7 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind, Warning};
+use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
 use rollwatch::engine::MetricSpan;
 use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
@@ -453,28 +453,6 @@ fn o_in_the_detail_view_asks_which_console_page_and_opens_it() {
     key(&mut m, KeyCode::Char('o'));
     assert!(open(key(&mut m, KeyCode::Esc)).is_none());
     assert!(m.overlay.is_none());
-}
-
-#[test]
-fn too_little_traffic_on_many_deployments_of_one_application_is_one_line() {
-    let mut p = fx::big_picture(6);
-    for v in &mut p.regions[0].deployments {
-        v.warnings = vec![Warning::LowTraffic {
-            invocations: 3.0,
-            version: "42".into(),
-        }];
-    }
-    let m = fx::model(Some(p), (140, 45));
-    let lines = rollwatch::tui::views::warnings::collect(&m);
-    // Two applications (checkout, payments), three deployments each.
-    assert_eq!(lines.len(), 2, "{lines:#?}");
-    for (who, text) in &lines {
-        assert!(who == "checkout" || who == "payments", "{who}");
-        assert_eq!(
-            text,
-            "3 deployments with too little traffic for the numbers to mean much"
-        );
-    }
 }
 
 #[test]

@@ -18,20 +18,18 @@ pub enum WarningKind {
     GroupWatchesNoAlarms,
     GroupIgnoresAlarmFailures,
     RecordDisagrees,
-    LowTraffic,
     PastPredictedEnd,
 }
 
 impl WarningKind {
     /// Every kind, most severe first.
-    pub const ALL: [WarningKind; 8] = [
+    pub const ALL: [WarningKind; 7] = [
         Self::VerdictFail,
         Self::AliasLeftSplit,
         Self::AlarmFiringBefore,
         Self::GroupWatchesNoAlarms,
         Self::GroupIgnoresAlarmFailures,
         Self::RecordDisagrees,
-        Self::LowTraffic,
         Self::PastPredictedEnd,
     ];
 
@@ -44,7 +42,6 @@ impl WarningKind {
             Self::GroupWatchesNoAlarms => "group_watches_no_alarms",
             Self::GroupIgnoresAlarmFailures => "group_ignores_alarm_failures",
             Self::RecordDisagrees => "record_disagrees",
-            Self::LowTraffic => "low_traffic",
             Self::PastPredictedEnd => "past_predicted_end",
         }
     }
@@ -73,12 +70,8 @@ pub enum Warning {
         live: f64,
         recorded: f64,
     },
-    /// Only `invocations` on `version` after a few minutes of traffic.
-    LowTraffic { invocations: f64, version: String },
     /// Still in progress past the predicted end of traffic shifting.
     PastPredictedEnd,
-    /// The low-traffic warnings of `deployments` deployments of one application, as one line.
-    LowTrafficFolded { deployments: usize },
 }
 
 impl Warning {
@@ -91,7 +84,6 @@ impl Warning {
             Self::GroupWatchesNoAlarms => WarningKind::GroupWatchesNoAlarms,
             Self::GroupIgnoresAlarmFailures => WarningKind::GroupIgnoresAlarmFailures,
             Self::RecordDisagrees { .. } => WarningKind::RecordDisagrees,
-            Self::LowTraffic { .. } | Self::LowTrafficFolded { .. } => WarningKind::LowTraffic,
             Self::PastPredictedEnd => WarningKind::PastPredictedEnd,
         }
     }
@@ -107,8 +99,6 @@ impl Warning {
 }
 
 /// The end of the low-traffic warning.
-const LOW_TRAFFIC: &str = "too little traffic for the numbers to mean much";
-
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -160,18 +150,8 @@ impl fmt::Display for Warning {
                 normalize_pct(*live),
                 normalize_pct(*recorded)
             ),
-            Self::LowTraffic {
-                invocations,
-                version,
-            } => write!(
-                f,
-                "only {invocations} invocations on v{version} so far: {LOW_TRAFFIC}"
-            ),
             Self::PastPredictedEnd => {
                 f.write_str("past the predicted end of traffic shifting and still in progress")
-            }
-            Self::LowTrafficFolded { deployments } => {
-                write!(f, "{deployments} deployments with {LOW_TRAFFIC}")
             }
         }
     }

@@ -1,21 +1,17 @@
 //! Warnings that matter on call, derived from a deployment's view: a split alias with nothing
 //! in progress, alarm monitoring that cannot stop a bad release, an alarm that was already
-//! firing, CodeDeploy's record disagreeing with the alias, too little traffic to judge, and a
-//! canary whose verdict is Fail (above all when no CodeDeploy alarm catches it). Each is a
-//! [`Warning`] with its facts ([`super::warning`]). Also the banner's lines (one application's
-//! low-traffic warnings folded into one) and the hold that keeps a warning up a little after its
+//! firing, CodeDeploy's record disagreeing with the alias, a deployment past its predicted end,
+//! and a canary whose verdict is Fail (above all when no CodeDeploy alarm catches it). Each is a
+//! [`Warning`] with its facts ([`super::warning`]). Too little traffic to judge is not a
+//! warning: the verdict says it ("only 38 invocations on version 3 in 4 min (needs 100)"), and
+//! at a stack of low-traffic functions it would fill the banner with true but idle lines. Also
+//! the hold that keeps a warning up a little after its
 //! cause is gone, so the banner does not flap.
 
 use std::collections::HashMap;
 
-use super::{
-    AlarmState, DeploymentStatus, DeploymentView, Judgement, LOW_TRAFFIC_INVOCATIONS, Warning,
-    WarningKind, WeightSource,
-};
+use super::{AlarmState, DeploymentStatus, DeploymentView, Judgement, Warning};
 use chrono::{DateTime, Utc};
-
-/// Complete minutes of traffic on the new version before too little of it is a warning.
-const LOW_TRAFFIC_AFTER_MINUTES: i64 = 3;
 
 /// The warnings for `view`, most severe first.
 pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<Warning> {
@@ -25,49 +21,7 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<Warning> {
     alarm_firing_before(view, &mut out);
     unwatched_group(view, &mut out);
     record_disagrees(view, &mut out);
-    low_traffic(view, now, &mut out);
     past_predicted_end(view, now, &mut out);
-    out
-}
-
-/// The lines of a warnings banner for `views` (the first ones first): each deployment's
-/// warnings with its subject, except that the low-traffic warnings of two or more deployments
-/// of one application (a stack deploying at once) are one line for them all. Subjects are what
-/// `subject` says of a view (the application for a folded line).
-pub fn banner_lines<'a>(
-    views: impl IntoIterator<Item = &'a DeploymentView>,
-    subject: impl Fn(&DeploymentView) -> String,
-) -> Vec<(String, Warning)> {
-    let views: Vec<&DeploymentView> = views.into_iter().collect();
-    let low_traffic = |app: &str| {
-        views
-            .iter()
-            .filter(|v| v.deployment.application == app)
-            .filter(|v| {
-                v.warnings
-                    .iter()
-                    .any(|w| w.kind() == WarningKind::LowTraffic)
-            })
-            .count()
-    };
-    let mut out = Vec::new();
-    let mut folded: Vec<&str> = Vec::new();
-    for v in &views {
-        let app = v.deployment.application.as_str();
-        for w in &v.warnings {
-            if w.kind() != WarningKind::LowTraffic || low_traffic(app) < 2 {
-                out.push((subject(v), w.clone()));
-            } else if !folded.contains(&app) {
-                folded.push(app);
-                out.push((
-                    app.to_string(),
-                    Warning::LowTrafficFolded {
-                        deployments: low_traffic(app),
-                    },
-                ));
-            }
-        }
-    }
     out
 }
 
@@ -135,31 +89,6 @@ fn record_disagrees(view: &DeploymentView, out: &mut Vec<Warning>) {
                 version: target.function.target_version.clone(),
                 live: disagreement.live,
                 recorded: disagreement.recorded,
-            });
-        }
-    }
-}
-
-/// Too few invocations on the new version after a few minutes of traffic.
-fn low_traffic(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<Warning>) {
-    let d = &view.deployment;
-    if let Some(new_version) = view.metrics.value().and_then(|m| m.get(1)) {
-        let weight_live = view
-            .weight
-            .is_some_and(|w| w.weight > 0.0 && w.source == WeightSource::LiveAlias);
-        // Before a few complete minutes of traffic, few invocations is just early, not news.
-        let long_enough = view.plan.as_ref().is_some_and(|p| {
-            now - p.traffic_start >= chrono::Duration::minutes(LOW_TRAFFIC_AFTER_MINUTES)
-        });
-        let totals = new_version.totals();
-        if d.status.is_active()
-            && weight_live
-            && long_enough
-            && totals.invocations < LOW_TRAFFIC_INVOCATIONS
-        {
-            out.push(Warning::LowTraffic {
-                invocations: totals.invocations,
-                version: new_version.version.clone(),
             });
         }
     }
@@ -288,35 +217,5 @@ mod tests {
         let mut ended = [view(DeploymentStatus::Stopped, Vec::new())];
         memory.apply(&mut ended, at(6), hold);
         assert!(ended[0].warnings.is_empty());
-    }
-
-    #[test]
-    fn low_traffic_of_a_stack_is_one_banner_line() {
-        let low = |v: &str| Warning::LowTraffic {
-            invocations: 3.0,
-            version: v.into(),
-        };
-        let mut a = view(DeploymentStatus::InProgress, vec![low("2")]);
-        let mut b = view(
-            DeploymentStatus::InProgress,
-            vec![low("5"), Warning::PastPredictedEnd],
-        );
-        a.deployment.id = "d-a".into();
-        b.deployment.id = "d-b".into();
-        let lines = banner_lines([&a, &b], |v| v.deployment.id.clone());
-        assert_eq!(
-            lines,
-            vec![
-                (
-                    "app".to_string(),
-                    Warning::LowTrafficFolded { deployments: 2 }
-                ),
-                ("d-b".to_string(), Warning::PastPredictedEnd),
-            ]
-        );
-        assert_eq!(
-            lines[0].1.to_string(),
-            "2 deployments with too little traffic for the numbers to mean much"
-        );
     }
 }

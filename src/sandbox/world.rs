@@ -115,7 +115,7 @@ impl World {
         self.scheduled = later;
         for (_, req) in due {
             let (app, group) = (req.application.clone(), req.group.clone());
-            if let Err(reply) = new_deployment(&mut self.codedeploy, self.now, req) {
+            if let Err(reply) = new_deployment(&mut self.codedeploy, &mut self.obs, self.now, req) {
                 let why = String::from_utf8_lossy(&reply.body).into_owned();
                 self.obs.event(self.now, "scenario", None, None, json!({"error": "deployment not created", "application": app, "group": group, "reason": why}));
             }

@@ -19,6 +19,7 @@ pub mod actions;
 pub mod alias;
 pub mod http;
 pub mod moto;
+pub mod oracle;
 pub mod run;
 pub mod sdk;
 pub mod tmux;

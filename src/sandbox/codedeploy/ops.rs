@@ -10,6 +10,7 @@ use super::context::{SimCtx, fresh_lifecycle, sha256_hex};
 use super::request::{err, need_app, s};
 use super::{CodeDeploy, Deployment, Group, Phase, Revision, Status};
 use super::{control, ops_read};
+use crate::sandbox::observe::Observer;
 use crate::sandbox::wire::Reply;
 
 /// The operations [`handle`] implements (anything else is `UnknownOperationException`).
@@ -226,8 +227,14 @@ pub struct NewDeployment {
     pub planned_stop: Option<(f64, bool)>,
 }
 
-/// Creates a deployment (validated as `CreateDeployment` does); returns its id.
-pub fn new_deployment(cd: &mut CodeDeploy, now: f64, req: NewDeployment) -> Result<String, Reply> {
+/// Creates a deployment (validated as `CreateDeployment` does) and records its `Created`
+/// status in the ground truth; returns its id.
+pub fn new_deployment(
+    cd: &mut CodeDeploy,
+    obs: &mut Observer,
+    now: f64,
+    req: NewDeployment,
+) -> Result<String, Reply> {
     let Some(group) = cd.groups.get(&(req.application.clone(), req.group.clone())) else {
         return Err(err(
             "DeploymentGroupDoesNotExistException",
@@ -288,6 +295,17 @@ pub fn new_deployment(cd: &mut CodeDeploy, now: f64, req: NewDeployment) -> Resu
     };
     cd.order.push(id.clone());
     cd.active.push(id.clone());
+    let detail = json!({
+        "status": d.status.as_str(), "error": null,
+        "application": d.application, "group": d.group, "creator": d.creator,
+    });
+    obs.event(
+        now,
+        "deployment_status",
+        Some(&id),
+        Some(&d.appspec.function),
+        detail,
+    );
     cd.deployments.insert(id.clone(), d);
     Ok(id)
 }
@@ -355,6 +373,6 @@ fn create_deployment(
             .map(|v| parse_auto_rollback(Some(v)).unwrap_or_default()),
         planned_stop: None,
     };
-    let id = new_deployment(cd, ctx.now, req)?;
+    let id = new_deployment(cd, ctx.obs, ctx.now, req)?;
     Ok(json!({"deploymentId": id}))
 }

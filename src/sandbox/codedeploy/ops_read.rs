@@ -460,7 +460,8 @@ mod tests {
                 auto_rollback_override: None,
                 planned_stop: None,
             };
-            new_deployment(&mut cd, f64::from(i), req).expect("created");
+            let mut obs = crate::sandbox::observe::Observer::default();
+            new_deployment(&mut cd, &mut obs, f64::from(i), req).expect("created");
             cd.active.clear(); // pretend it finished, so the group takes the next one
         }
         cd

@@ -3,7 +3,7 @@
 //! ```text
 //! ┌──────────────────────────────────────────────────────────────────────────────────────┐
 //! │ rollwatch │ profile · account │ regions │ READ-ONLY │ refreshed 3s ago │ STALE      │ header
-//! │ ⚠ warnings that matter on call (split alias, no alarms, too little traffic)         │ warnings
+//! │ ⚠ warnings that matter on call (split alias, no alarms, alias changed by hand)      │ warnings
 //! ├ Deployments ─────────────────────────────────────────────────────────────────────────┤
 //! │ ◌ d-…  app/group  fn:alias  41→42  Linear 10%/1m  ████░░ 40%  0:42  ▲ ALARM  0.1→9% │ table
 //! │ ✔ d-…  (finished in the last 24 h: outcome, rollback it caused)                      │

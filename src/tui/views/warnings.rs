@@ -1,6 +1,6 @@
 //! The warnings banner: first the guard's armed deployments (`--guard`), each with its
 //! countdown and the key that cancels it, never folded away; then what matters on call (an
-//! alias left split, a group that won't stop a bad release, too little traffic to judge...),
+//! alias left split, a group that won't stop a bad release, an alias changed outside CodeDeploy...),
 //! from each deployment's `warnings`, the selected deployment's first, at most three lines and a
 //! count of the rest.
 
@@ -11,7 +11,6 @@ use ratatui::widgets::Paragraph;
 
 use super::fmt::{age, fit};
 use crate::domain::guard::Armed;
-use crate::domain::{DeploymentView, banner_lines};
 use crate::tui::model::Model;
 
 /// The guard's armed deployments at the model's "now", counting down first.
@@ -56,7 +55,7 @@ fn guard_line(a: &Armed, width: usize, model: &Model) -> Line<'static> {
     ])
 }
 
-/// How many warning lines there are (low-traffic warnings folded per application).
+/// How many warning lines there are.
 pub fn count(model: &Model) -> usize {
     collect(model).len()
 }
@@ -68,8 +67,7 @@ pub fn collect_first(model: &Model, limit: usize) -> Vec<(String, String)> {
     all
 }
 
-/// Every (who, warning) line, the selected deployment's first. "Too little traffic" of two or
-/// more deployments of one application (a stack deploying at once) is one line for them all.
+/// Every (who, warning) line, the selected deployment's first.
 pub fn collect(model: &Model) -> Vec<(String, String)> {
     let Some(p) = &model.picture else {
         return Vec::new();
@@ -79,9 +77,11 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
     let ordered = views()
         .filter(|v| is_selected(&v.deployment.id))
         .chain(views().filter(|v| !is_selected(&v.deployment.id)));
-    banner_lines(ordered, |v: &DeploymentView| v.deployment.subject())
-        .into_iter()
-        .map(|(who, w)| (who, w.to_string()))
+    ordered
+        .flat_map(|v| {
+            let who = v.deployment.subject();
+            v.warnings.iter().map(move |w| (who.clone(), w.to_string()))
+        })
         .collect()
 }
 

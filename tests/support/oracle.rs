@@ -1,0 +1,954 @@
+//! The signal oracle: runs rollwatch's live engine against a sandbox run and classifies every
+//! signal it raises — each warning (by its typed kind), STALE, a read failing, and the status
+//! and weight events of the timeline — as true or false against the sandbox's ground truth
+//! (its event log: weights with their source, statuses; its call log: when each read really
+//! succeeded or failed), and every incident in that truth as signalled within its deadline or
+//! missed. Deadlines and exclusions are the README's ("Signals and their deadlines"); this file
+//! applies exactly those. Used by `tests/signals.rs` (short runs) and `benches/signals.rs`
+//! (every scenario, `stack` and `stack-100` at speed 1, a fault run).
+//!
+//! Times are simulated seconds (the sandbox's clock, which the engine's pictures are stamped
+//! with); a run at `speed` s shows in `sim_secs / speed` real seconds, with the request budgets
+//! scaled by the same factor (the same budget per simulated second as at real time).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use rollwatch::aws::{ConnectOptions, Limits, Rate, connect};
+use rollwatch::domain::{Change, Picture, Warning, WarningKind, timeline_diff};
+use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
+use rollwatch::sandbox::observe::{CallRecord, Event};
+use rollwatch::sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+
+/// How long after its cause a warning may stay up (the engine's hold), and how long a true
+/// warning's cause may lie before it was proven (one alias round at `stack-100`).
+const WARNING_LOOKBACK_SECS: f64 = 150.0;
+
+/// One alias set by hand during the run: `share` of the traffic to the function's deployment
+/// target version, `after_secs` into the run.
+#[derive(Debug, Clone)]
+pub struct HandChange {
+    pub after_secs: f64,
+    pub function: String,
+    pub share: f64,
+}
+
+/// One run to judge.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub scenario: String,
+    pub speed: f64,
+    pub seed: u64,
+    /// How long to watch, in simulated seconds.
+    pub sim_secs: f64,
+    /// Fault rules (`--faults` syntax) in force from `faults_from` to `faults_until` (sim s).
+    pub faults: Option<(String, f64, f64)>,
+    pub hand_changes: Vec<HandChange>,
+    /// A hand change must be warned about within this many simulated seconds.
+    pub record_deadline_secs: f64,
+}
+
+impl RunSpec {
+    /// How the report names it.
+    pub fn name(&self) -> String {
+        let mut name = format!(
+            "{} at speed {} for {:.0} s",
+            self.scenario, self.speed, self.sim_secs
+        );
+        if self.faults.is_some() {
+            name.push_str(", with faults");
+        }
+        if !self.hand_changes.is_empty() {
+            let _ = write!(name, ", {} hand changes", self.hand_changes.len());
+        }
+        name
+    }
+
+    pub fn new(scenario: &str, speed: f64, sim_secs: f64) -> Self {
+        Self {
+            scenario: scenario.to_owned(),
+            speed,
+            seed: 11,
+            sim_secs,
+            faults: None,
+            hand_changes: Vec::new(),
+            record_deadline_secs: 60.0,
+        }
+    }
+}
+
+/// What was raised and missed for one kind of signal.
+#[derive(Debug, Clone, Default)]
+pub struct KindReport {
+    pub raised: usize,
+    /// Raised while the truth does not hold: each with what and when.
+    pub false_signals: Vec<String>,
+    pub incidents: usize,
+    /// Incidents not signalled within their deadline.
+    pub missed: Vec<String>,
+    /// Seconds from each signalled incident to its first signal.
+    pub delays: Vec<f64>,
+    /// Whether the oracle judges this kind (else only counted).
+    pub judged: bool,
+}
+
+impl KindReport {
+    fn judged() -> Self {
+        Self {
+            judged: true,
+            ..Self::default()
+        }
+    }
+
+    fn delay_quantile(&self, q: f64) -> Option<f64> {
+        let mut d = self.delays.clone();
+        if d.is_empty() {
+            return None;
+        }
+        d.sort_by(f64::total_cmp);
+        let i = ((d.len() - 1) as f64 * q).round() as usize;
+        Some(d[i])
+    }
+}
+
+/// The oracle's verdict on one run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub name: String,
+    pub kinds: BTreeMap<String, KindReport>,
+    /// The most warnings in one picture, counted over every deployment (not what fits on the
+    /// banner), and when.
+    pub most_warnings_at_once: (usize, f64),
+    pub pictures: usize,
+}
+
+impl Report {
+    pub fn kind(&self, name: &str) -> KindReport {
+        self.kinds.get(name).cloned().unwrap_or_default()
+    }
+
+    /// Every false signal and every missed incident, of every judged kind.
+    pub fn faults(&self) -> Vec<String> {
+        self.kinds
+            .iter()
+            .filter(|(_, k)| k.judged)
+            .flat_map(|(name, k)| {
+                k.false_signals
+                    .iter()
+                    .map(move |f| format!("{name}: false: {f}"))
+                    .chain(k.missed.iter().map(move |m| format!("{name}: missed: {m}")))
+            })
+            .collect()
+    }
+
+    /// The table the README shows: per kind, signals raised, false, incidents, missed, delay.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{} — {} pictures, at most {} warnings at once\n{:<26} {:>6} {:>6} {:>9} {:>6} {:>9} {:>9}\n",
+            self.name,
+            self.pictures,
+            self.most_warnings_at_once.0,
+            "kind",
+            "raised",
+            "false",
+            "incidents",
+            "missed",
+            "delay p50",
+            "delay max"
+        );
+        for (name, k) in &self.kinds {
+            let secs = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |s| format!("{s:.0} s"));
+            let judged = |n: usize| {
+                if k.judged {
+                    n.to_string()
+                } else {
+                    "n/j".to_owned()
+                }
+            };
+            let _ = writeln!(
+                out,
+                "{name:<26} {:>6} {:>6} {:>9} {:>6} {:>9} {:>9}",
+                k.raised,
+                judged(k.false_signals.len()),
+                judged(k.incidents),
+                judged(k.missed.len()),
+                secs(k.delay_quantile(0.5)),
+                secs(k.delay_quantile(1.0)),
+            );
+        }
+        out
+    }
+}
+
+/// What one picture said about one deployment.
+#[derive(Debug, Clone)]
+struct Seen {
+    at: f64,
+    deployment: String,
+    function: String,
+    target_version: String,
+    warnings: Vec<WarningKind>,
+    /// Parts older than three intervals: (part, interval in simulated seconds).
+    stale: Vec<(&'static str, u32)>,
+    /// Parts whose latest read failed.
+    failing: Vec<&'static str>,
+}
+
+impl Seen {
+    /// What `picture` says of each deployment with a known function.
+    fn of(picture: &Picture) -> Vec<Seen> {
+        let at = secs(picture.taken_at);
+        let mut out = Vec::new();
+        for view in picture.regions.iter().flat_map(|r| &r.deployments) {
+            let Some(target) = &view.deployment.target else {
+                continue;
+            };
+            let parts = view.freshness.parts();
+            out.push(Seen {
+                at,
+                deployment: view.deployment.id.clone(),
+                function: target.function.clone(),
+                target_version: target.target_version.clone(),
+                warnings: view.warnings.iter().map(Warning::kind).collect(),
+                stale: parts
+                    .iter()
+                    .filter(|(_, f)| f.is_stale(picture.taken_at))
+                    .map(|(name, f)| (*name, f.interval_secs))
+                    .collect(),
+                failing: parts
+                    .iter()
+                    .filter(|(_, f)| f.last_error.is_some())
+                    .map(|(name, _)| *name)
+                    .collect(),
+            });
+        }
+        out
+    }
+}
+
+/// rollwatch's connection to `sandbox`, its request budgets scaled by `speed` and the clock
+/// rate given (as the demo gives it).
+fn options(sandbox: &Sandbox, speed: f64) -> ConnectOptions {
+    let scaled = |rate: Rate| Rate {
+        per_sec: (f64::from(rate.per_sec) * speed).round().max(1.0) as u32,
+        burst: rate.burst,
+    };
+    let defaults = Limits::default();
+    ConnectOptions {
+        regions: vec![sandbox.region().to_owned()],
+        endpoint_url: Some(sandbox.endpoint()),
+        static_credentials: true,
+        limits: Limits {
+            codedeploy: scaled(defaults.codedeploy),
+            lambda: scaled(defaults.lambda),
+            cloudwatch: scaled(defaults.cloudwatch),
+            ..defaults
+        },
+        clock_rate: Some(speed),
+        ..ConnectOptions::default()
+    }
+}
+
+/// The Lambda client of a person changing an alias by hand (their own access key).
+async fn hand_client(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
+    let credentials =
+        aws_credential_types::Credentials::new("AKIAHANDCHANGE", "test", None, None, "static");
+    aws_sdk_lambda::Client::new(
+        &aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(sandbox.endpoint())
+            .region(aws_config::Region::new(sandbox.region().to_owned()))
+            .credentials_provider(credentials)
+            .load()
+            .await,
+    )
+}
+
+/// Runs `spec` and judges it.
+pub async fn run(spec: &RunSpec) -> Report {
+    let sandbox = Sandbox::start(
+        SandboxConfig::loopback(&spec.scenario)
+            .speed(spec.speed)
+            .seed(spec.seed),
+    )
+    .await
+    .expect("sandbox starts");
+    let config = paced(spec.speed);
+    let readers = connect(&options(&sandbox, spec.speed))
+        .await
+        .expect("connect");
+    let mut engine = spawn(readers, config.clone(), Rules::default());
+    let lambda = hand_client(&sandbox).await;
+    let start = sandbox.now();
+    let until = Instant::now() + Duration::from_secs_f64(spec.sim_secs / spec.speed);
+    let mut pending_changes: Vec<&HandChange> = spec.hand_changes.iter().collect();
+    let mut faults_on = false;
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut timeline = Vec::new();
+    let mut most = (0, 0.0);
+    let mut pictures = 0;
+    let mut last: Option<Picture> = None;
+    while Instant::now() < until {
+        let elapsed = sandbox.now() - start;
+        if let Some((rules, from, to)) = &spec.faults {
+            if !faults_on && elapsed >= *from && elapsed < *to {
+                set_faults(&sandbox, Some(rules)).await;
+                faults_on = true;
+            } else if faults_on && elapsed >= *to {
+                set_faults(&sandbox, None).await;
+                faults_on = false;
+            }
+        }
+        if let Some(i) = pending_changes.iter().position(|c| elapsed >= c.after_secs) {
+            let change = pending_changes.remove(i);
+            hand_change(&lambda, change).await;
+        }
+        let Ok(Some(Update::Picture { picture, .. })) =
+            tokio::time::timeout(Duration::from_millis(200), engine.updates.recv()).await
+        else {
+            continue;
+        };
+        pictures += 1;
+        let at = secs(picture.taken_at);
+        let warnings: usize = picture
+            .regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .map(|v| v.warnings.len())
+            .sum();
+        if warnings > most.0 {
+            most = (warnings, at - start);
+        }
+        seen.extend(Seen::of(&picture));
+        for event in timeline_diff(last.as_ref(), &picture) {
+            timeline.push((secs(event.at), event));
+        }
+        last = Some(*picture);
+    }
+    engine.shutdown().await;
+    if faults_on {
+        set_faults(&sandbox, None).await;
+    }
+    let truth = Truth::of(&sandbox.events(), &sandbox.calls());
+    sandbox.shutdown().await;
+    let mut report = Report {
+        name: spec.name(),
+        most_warnings_at_once: most,
+        pictures,
+        ..Report::default()
+    };
+    let end = start + spec.sim_secs;
+    judge_warnings(&seen, &truth, spec, start, end, &mut report);
+    judge_stale(&seen, &truth, &config, spec, &mut report);
+    judge_timeline(&timeline, &seen, &truth, spec, start, end, &mut report);
+    report
+}
+
+/// The engine's settings with every refresh interval (real seconds) divided by `speed`: the
+/// same cadence per simulated second as at real time, so a run at speed 4 judges what a run at
+/// speed 1 shows. At speed 1 they are the defaults.
+fn paced(speed: f64) -> EngineConfig {
+    let d = EngineConfig::default();
+    let pace = |secs: u32| ((f64::from(secs) / speed.max(1.0)).round() as u32).max(1);
+    EngineConfig {
+        discovery_secs: pace(d.discovery_secs),
+        details_secs: pace(d.details_secs),
+        recent_secs: pace(d.recent_secs),
+        targets_idle_secs: pace(d.targets_idle_secs),
+        alias_idle_secs: pace(d.alias_idle_secs),
+        alias_confirm_secs: pace(d.alias_confirm_secs),
+        alarms_secs: pace(d.alarms_secs),
+        metrics_secs: pace(d.metrics_secs),
+        ..d
+    }
+}
+
+/// Simulated epoch seconds of a picture time.
+fn secs(at: chrono::DateTime<chrono::Utc>) -> f64 {
+    at.timestamp_millis() as f64 / 1000.0
+}
+
+async fn set_faults(sandbox: &Sandbox, rules: Option<&str>) {
+    let body = serde_json::json!({ "faults": rules }).to_string();
+    let url = format!("{}/_sandbox/faults", sandbox.endpoint());
+    assert!(post_json(&url, &body).await, "faults set");
+}
+
+/// POSTs `body` as JSON with a raw HTTP/1.1 request (no HTTP client crate in the tests).
+async fn post_json(url: &str, body: &str) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let Ok(mut stream) = tokio::net::TcpStream::connect(host).await else {
+        return false;
+    };
+    let request = format!(
+        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer).await;
+    answer.starts_with("HTTP/1.1 200")
+}
+
+/// Sets the alias of `change.function` by hand: `share` on the target version (the one its
+/// alias's routing or deployment names), the rest on the primary version.
+async fn hand_change(lambda: &aws_sdk_lambda::Client, change: &HandChange) {
+    let alias = lambda
+        .get_alias()
+        .function_name(&change.function)
+        .name("live")
+        .send()
+        .await
+        .expect("GetAlias");
+    let primary = alias.function_version().unwrap_or_default().to_owned();
+    let routed = alias
+        .routing_config()
+        .and_then(|r| r.additional_version_weights())
+        .and_then(|w| w.keys().next().cloned());
+    let target = routed.unwrap_or_else(|| {
+        let n: u32 = primary.parse().unwrap_or(1);
+        (n + 1).to_string()
+    });
+    let routing = aws_sdk_lambda::types::AliasRoutingConfiguration::builder()
+        .additional_version_weights(target, change.share)
+        .build();
+    lambda
+        .update_alias()
+        .function_name(&change.function)
+        .name("live")
+        .function_version(primary)
+        .routing_config(routing)
+        .send()
+        .await
+        .expect("UpdateAlias by hand");
+}
+
+/// What the sandbox says happened.
+struct Truth {
+    /// Per function: (time, detail, source) of every alias change, in order.
+    weights: HashMap<String, Vec<(f64, Value, String)>>,
+    /// Per deployment: (time, status) in order.
+    statuses: HashMap<String, Vec<(f64, String)>>,
+    calls: Vec<CallRecord>,
+}
+
+impl Truth {
+    fn of(events: &[Event], calls: &[CallRecord]) -> Self {
+        let mut weights: HashMap<String, Vec<(f64, Value, String)>> = HashMap::new();
+        let mut statuses: HashMap<String, Vec<(f64, String)>> = HashMap::new();
+        for e in events {
+            match e.kind {
+                "weight" => {
+                    if let Some(f) = &e.function {
+                        let source = e.detail["source"].as_str().unwrap_or("").to_owned();
+                        weights.entry(f.clone()).or_default().push((
+                            e.sim_time,
+                            e.detail.clone(),
+                            source,
+                        ));
+                    }
+                }
+                "deployment_status" => {
+                    if let (Some(d), Some(s)) = (&e.deployment_id, e.detail["status"].as_str()) {
+                        statuses
+                            .entry(d.clone())
+                            .or_default()
+                            .push((e.sim_time, s.to_owned()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Self {
+            weights,
+            statuses,
+            calls: calls.to_vec(),
+        }
+    }
+
+    /// The share of `version` in an alias change's detail.
+    fn share(detail: &Value, version: &str) -> f64 {
+        let additional = detail["additional_version_weights"].as_object();
+        if let Some(w) = additional
+            .and_then(|a| a.get(version))
+            .and_then(Value::as_f64)
+        {
+            return w;
+        }
+        if detail["function_version"].as_str() == Some(version) {
+            1.0 - additional.map_or(0.0, |a| a.values().filter_map(Value::as_f64).sum())
+        } else {
+            0.0
+        }
+    }
+
+    /// `version`'s share of `function`'s alias at every change in `[from, to]`, and the one in
+    /// force at `from`.
+    fn shares_between(&self, function: &str, version: &str, from: f64, to: f64) -> Vec<f64> {
+        let changes = self
+            .weights
+            .get(function)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let before = changes
+            .iter()
+            .rev()
+            .find(|(t, _, _)| *t <= from)
+            .map(|(_, d, _)| Self::share(d, version));
+        before
+            .into_iter()
+            .chain(
+                changes
+                    .iter()
+                    .filter(|(t, _, _)| *t > from && *t <= to)
+                    .map(|(_, d, _)| Self::share(d, version)),
+            )
+            .collect()
+    }
+
+    /// The deployment's status at `at`.
+    fn status_at(&self, deployment: &str, at: f64) -> Option<&str> {
+        self.statuses
+            .get(deployment)?
+            .iter()
+            .rev()
+            .find(|(t, _)| *t <= at)
+            .map(|(_, s)| s.as_str())
+    }
+}
+
+/// How far a picture's time may lag the sandbox's: the engine's service clock follows `Date`
+/// headers of one-second resolution (two seconds of real time, in simulated seconds).
+fn clock_slack(speed: f64) -> f64 {
+    2.0 * speed.max(1.0)
+}
+
+/// A hand change: an alias change through the API (not CodeDeploy's, not the scenario's).
+fn is_hand(source: &str) -> bool {
+    source == "api"
+}
+
+fn judge_warnings(
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    report: &mut Report,
+) {
+    // Raises: a kind absent from a deployment's previous picture and present in this one.
+    let mut previous: HashMap<&str, &[WarningKind]> = HashMap::new();
+    for s in seen {
+        let before = previous
+            .insert(&s.deployment, &s.warnings)
+            .unwrap_or_default();
+        for kind in &s.warnings {
+            if before.contains(kind) {
+                continue;
+            }
+            let entry = report
+                .kinds
+                .entry(format!("warning:{}", kind.name()))
+                .or_insert_with(|| KindReport {
+                    judged: matches!(kind, WarningKind::RecordDisagrees),
+                    ..KindReport::default()
+                });
+            entry.raised += 1;
+            if *kind == WarningKind::RecordDisagrees {
+                // True: the alias was changed by hand since this deployment began, within the
+                // lookback (a proof takes up to one alias round, the hold keeps it 20 s).
+                let began = truth
+                    .statuses
+                    .get(&s.deployment)
+                    .and_then(|v| v.first())
+                    .map_or(f64::MIN, |(t, _)| *t);
+                let hand = truth.weights.get(&s.function).is_some_and(|changes| {
+                    changes.iter().any(|(t, _, source)| {
+                        is_hand(source)
+                            && *t >= began
+                            && *t <= s.at
+                            && s.at - *t <= WARNING_LOOKBACK_SECS + spec.record_deadline_secs
+                    })
+                });
+                if !hand {
+                    entry.false_signals.push(format!(
+                        "{} at +{:.0}s with no hand change",
+                        s.function,
+                        s.at - start
+                    ));
+                }
+            }
+        }
+    }
+    judge_hand_changes(seen, truth, spec, start, end, report);
+    judge_split_aliases(seen, truth, start, report);
+}
+
+/// Incidents: every hand change to a share CodeDeploy did not set, on a function whose
+/// deployment is in progress, that held for its deadline.
+fn judge_hand_changes(
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    report: &mut Report,
+) {
+    let entry = report
+        .kinds
+        .entry(format!("warning:{}", WarningKind::RecordDisagrees.name()))
+        .or_insert_with(KindReport::judged);
+    for (function, changes) in &truth.weights {
+        for (i, (t, detail, source)) in changes.iter().enumerate() {
+            if !is_hand(source) || *t < start || *t + spec.record_deadline_secs > end {
+                continue;
+            }
+            let held_until = changes.get(i + 1).map_or(f64::MAX, |(next, _, _)| *next);
+            // Exclusion: a change undone before its deadline may go unwarned.
+            if held_until - t < spec.record_deadline_secs {
+                continue;
+            }
+            let Some(s) = seen.iter().find(|s| &s.function == function && s.at >= *t) else {
+                continue;
+            };
+            if truth.status_at(&s.deployment, *t) != Some("InProgress") {
+                continue;
+            }
+            let share = Truth::share(detail, &s.target_version);
+            let recorded = changes[..i]
+                .iter()
+                .rev()
+                .find(|(_, _, src)| src == "codedeploy")
+                .map(|(_, d, _)| Truth::share(d, &s.target_version));
+            if recorded.is_some_and(|r| (r - share).abs() < 0.005) {
+                continue;
+            }
+            entry.incidents += 1;
+            let warned = seen.iter().find(|x| {
+                &x.function == function
+                    && x.at >= *t
+                    && x.at <= t + spec.record_deadline_secs
+                    && x.warnings.contains(&WarningKind::RecordDisagrees)
+            });
+            match warned {
+                Some(x) => entry.delays.push(x.at - t),
+                None => entry.missed.push(format!(
+                    "{function} set to {share} by hand at +{:.0}s",
+                    t - start
+                )),
+            }
+        }
+    }
+}
+
+/// A split alias with nothing in progress: true when the truth has the alias split and the
+/// deployment finished.
+fn judge_split_aliases(seen: &[Seen], truth: &Truth, start: f64, report: &mut Report) {
+    let split = report
+        .kinds
+        .entry(format!("warning:{}", WarningKind::AliasLeftSplit.name()))
+        .or_insert_with(KindReport::judged);
+    split.judged = true;
+    let mut previous: HashMap<&str, bool> = HashMap::new();
+    for s in seen {
+        let now = s.warnings.contains(&WarningKind::AliasLeftSplit);
+        let was = previous.insert(&s.deployment, now).unwrap_or(false);
+        if now && !was {
+            let shares = truth.shares_between(&s.function, &s.target_version, s.at - 60.0, s.at);
+            let is_split = shares.iter().any(|w| *w > 0.0 && *w < 1.0);
+            let finished = truth
+                .status_at(&s.deployment, s.at)
+                .is_some_and(|st| st != "InProgress");
+            if !(is_split && finished) {
+                split.false_signals.push(format!(
+                    "{} at +{:.0}s (split {is_split}, finished {finished})",
+                    s.function,
+                    s.at - start
+                ));
+            }
+        }
+    }
+}
+
+/// The calls that read a part of a deployment's picture.
+fn operations_of(part: &str) -> &'static [&'static str] {
+    match part {
+        "record" => &["BatchGetDeployments", "GetDeployment"],
+        "target" => &["BatchGetDeploymentTargets", "GetDeploymentTarget"],
+        "alias" => &["GetAlias"],
+        "alarms" => &["DescribeAlarms"],
+        "metrics" => &["GetMetricData"],
+        _ => &[],
+    }
+}
+
+fn judge_stale(
+    seen: &[Seen],
+    truth: &Truth,
+    config: &EngineConfig,
+    spec: &RunSpec,
+    report: &mut Report,
+) {
+    let stale = report
+        .kinds
+        .entry("stale".to_owned())
+        .or_insert_with(KindReport::judged);
+    // STALE is true when, within three intervals before it, the part's reads really failed
+    // or did not succeed at all.
+    let mut previous: HashMap<(&str, &str), bool> = HashMap::new();
+    for s in seen {
+        for part in PARTS {
+            let now = s.stale.iter().any(|(p, _)| *p == part);
+            let was = previous.insert((&s.deployment, part), now).unwrap_or(false);
+            if !now || was {
+                continue;
+            }
+            stale.raised += 1;
+            let interval = s
+                .stale
+                .iter()
+                .find(|(p, _)| *p == part)
+                .map_or(0.0, |(_, i)| f64::from(*i));
+            let window = (s.at - 3.0 * interval, s.at);
+            let ops = operations_of(part);
+            let calls = truth.calls.iter().filter(|c| {
+                ops.contains(&c.operation.as_str())
+                    && c.sim_time > window.0
+                    && c.sim_time <= window.1
+            });
+            let (mut ok, mut failed) = (0, 0);
+            for c in calls {
+                if c.succeeded() {
+                    ok += 1;
+                } else {
+                    failed += 1;
+                }
+            }
+            if failed == 0 && ok > 0 {
+                stale.false_signals.push(format!(
+                    "{} {part} at {:.0} with {ok} good reads and none failing in its window",
+                    s.function, s.at
+                ));
+            }
+        }
+    }
+    // Incidents: a part's reads all failing for longer than three of its intervals.
+    let failing = report
+        .kinds
+        .entry("read_failing".to_owned())
+        .or_insert_with(KindReport::judged);
+    for (part, base) in operations_parts_intervals(config) {
+        let ops = operations_of(part);
+        let calls: Vec<&CallRecord> = truth
+            .calls
+            .iter()
+            .filter(|c| ops.contains(&c.operation.as_str()))
+            .collect();
+        let deadline = 3.0 * f64::from(base) * spec.speed.max(1.0);
+        let mut run_start: Option<f64> = None;
+        for (i, c) in calls.iter().enumerate() {
+            if c.succeeded() {
+                run_start = None;
+                continue;
+            }
+            let from = *run_start.get_or_insert(c.sim_time);
+            let next_ok = calls[i + 1..].iter().find(|n| n.succeeded());
+            let ended = next_ok.map_or(f64::MAX, |n| n.sim_time);
+            if ended - from < deadline || c.sim_time - from < deadline {
+                continue;
+            }
+            // One incident per failing run, counted at the call that made it long.
+            if calls[..i]
+                .iter()
+                .rev()
+                .take_while(|p| !p.succeeded())
+                .any(|p| p.sim_time - from >= deadline)
+            {
+                continue;
+            }
+            failing.incidents += 1;
+            let signalled = seen.iter().find(|s| {
+                s.at >= from
+                    && s.at <= from + 2.0 * deadline
+                    && (s.failing.contains(&part) || s.stale.iter().any(|(p, _)| *p == part))
+            });
+            match signalled {
+                Some(s) => failing.delays.push(s.at - from),
+                None => failing
+                    .missed
+                    .push(format!("{part} failing from {from:.0} unsignalled")),
+            }
+        }
+    }
+}
+
+/// The parts of a deployment's picture, as [`rollwatch::domain::ViewFreshness::parts`] names them.
+const PARTS: [&str; 5] = ["record", "target", "alias", "alarms", "metrics"];
+
+fn operations_parts_intervals(config: &EngineConfig) -> [(&'static str, u32); 4] {
+    [
+        ("record", config.details_secs),
+        ("alias", config.alias_idle_secs),
+        ("alarms", config.alarms_secs),
+        ("metrics", config.metrics_secs),
+    ]
+}
+
+#[allow(clippy::too_many_lines)]
+fn judge_timeline(
+    timeline: &[(f64, rollwatch::domain::TimelineEvent)],
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    report: &mut Report,
+) {
+    let function_of: HashMap<&str, (&str, &str)> = seen
+        .iter()
+        .map(|s| {
+            (
+                s.deployment.as_str(),
+                (s.function.as_str(), s.target_version.as_str()),
+            )
+        })
+        .collect();
+    let weight_deadline = 10.0 * spec.speed.max(1.0);
+    let weights = report
+        .kinds
+        .entry("event:weight".to_owned())
+        .or_insert_with(KindReport::judged);
+    let mut shown: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
+    for (at, event) in timeline {
+        let weight = match &event.change {
+            Change::Weight { to, .. } => Some(to.weight),
+            Change::Appeared { weight, .. } => weight.map(|w| w.weight),
+            _ => None,
+        };
+        let (Some(weight), Some((function, version))) =
+            (weight, function_of.get(event.deployment_id.as_str()))
+        else {
+            continue;
+        };
+        weights.raised += 1;
+        shown.entry(function).or_default().push((*at, weight));
+        // True when the alias (or CodeDeploy's record of it) had that share in the last
+        // alias round and a half.
+        let shares = truth.shares_between(
+            function,
+            version,
+            at - WARNING_LOOKBACK_SECS,
+            at + clock_slack(spec.speed),
+        );
+        if !shares.iter().any(|w| (w - weight).abs() < 0.005) {
+            weights.false_signals.push(format!(
+                "{function} shown at {weight} at +{:.0}s, truth {shares:?}",
+                at - start
+            ));
+        }
+    }
+    let watched: HashSet<&str> = function_of.values().map(|(f, _)| *f).collect();
+    let versions: HashMap<&str, &str> = function_of.values().copied().collect();
+    for (function, changes) in &truth.weights {
+        if !watched.contains(function.as_str()) {
+            continue;
+        }
+        let version = versions.get(function.as_str()).copied().unwrap_or_default();
+        for (i, (t, detail, source)) in changes.iter().enumerate() {
+            let deadline = if is_hand(source) {
+                spec.record_deadline_secs
+            } else {
+                weight_deadline
+            };
+            if *t < start + 5.0 || *t + deadline > end {
+                continue;
+            }
+            let held_until = changes.get(i + 1).map_or(f64::MAX, |(n, _, _)| *n);
+            // Exclusion: a share that lasted less than its deadline may never be shown.
+            if held_until - t < deadline {
+                continue;
+            }
+            weights.incidents += 1;
+            let share = Truth::share(detail, version);
+            let first = shown.get(function.as_str()).and_then(|v| {
+                v.iter()
+                    .find(|(at, w)| *at >= *t - 1.0 && (w - share).abs() < 0.005)
+            });
+            match first {
+                Some((at, _)) if *at <= t + deadline => weights.delays.push((at - t).max(0.0)),
+                _ => weights.missed.push(format!(
+                    "{function} {share} ({source}) at +{:.0}s",
+                    t - start
+                )),
+            }
+        }
+    }
+    let status = report
+        .kinds
+        .entry("event:status".to_owned())
+        .or_insert_with(KindReport::judged);
+    let mut status_shown: HashMap<&str, Vec<(f64, String)>> = HashMap::new();
+    for (at, event) in timeline {
+        let (Change::Status { to, .. }
+        | Change::Finished { to, .. }
+        | Change::Appeared { status: to, .. }
+        | Change::RanBetween { status: to, .. }) = &event.change
+        else {
+            continue;
+        };
+        status.raised += 1;
+        let name = serde_json::to_value(to)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        status_shown
+            .entry(&event.deployment_id)
+            .or_default()
+            .push((*at, name.clone()));
+        let true_then = truth.statuses.get(&event.deployment_id).is_some_and(|v| {
+            v.iter()
+                .any(|(t, s)| *t <= at + clock_slack(spec.speed) && *s == name)
+        });
+        if !true_then {
+            status.false_signals.push(format!(
+                "{} {name} at +{:.0}s, truth {:?}",
+                event.deployment_id,
+                at - start,
+                truth.statuses.get(&event.deployment_id)
+            ));
+        }
+    }
+    let status_deadline = 30.0 * spec.speed.max(1.0);
+    for (deployment, changes) in &truth.statuses {
+        if !function_of.contains_key(deployment.as_str()) {
+            continue;
+        }
+        for (i, (t, name)) in changes.iter().enumerate() {
+            let held_until = changes.get(i + 1).map_or(f64::MAX, |(n, _)| *n);
+            // Exclusions: a status that lasted less than its deadline; one before the run.
+            if *t < start + 5.0 || *t + status_deadline > end || held_until - t < status_deadline {
+                continue;
+            }
+            if name == "Created" || name == "Queued" || name == "Ready" {
+                continue;
+            }
+            status.incidents += 1;
+            let first = status_shown
+                .get(deployment.as_str())
+                .and_then(|v| v.iter().find(|(at, s)| *at >= *t - 1.0 && s == name));
+            match first {
+                Some((at, _)) if *at <= t + status_deadline => {
+                    status.delays.push((at - t).max(0.0));
+                }
+                _ => status
+                    .missed
+                    .push(format!("{deployment} {name} at +{:.0}s", t - start)),
+            }
+        }
+    }
+}
