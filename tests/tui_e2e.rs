@@ -60,6 +60,36 @@ fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {
     );
 }
 
+/// The demo tells the TUI its clock rate: from its first picture on, nothing is marked STALE
+/// while nothing is late (before, the first seconds aged pictures at a guessed rate of 1).
+#[test]
+fn the_demo_never_shows_stale_while_nothing_is_late() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let command = format!(
+        "env HOME={home} ROLLWATCH_STATE_DIR={home}/state TERM=xterm-256color {bin} demo \
+         --scenario stuck-split; sleep 30",
+        home = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_rollwatch"),
+    );
+    let tmux = Tmux::start(&command);
+    tmux.wait_for("the first picture", Duration::from_secs(30), |s| {
+        s.contains("refreshed")
+    });
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    let mut looks = 0;
+    while std::time::Instant::now() < until {
+        let screen = tmux.screen();
+        assert!(!screen.contains("STALE"), "look {looks}:\n{screen}");
+        looks += 1;
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(looks > 40, "{looks}");
+    tmux.keys("q");
+}
+
 #[test]
 fn stop_then_cancel_sends_nothing_and_roll_back_returns_the_alias_to_the_old_version() {
     let Some(shell) = tmux::shell("failing-canary", 2.0) else {

@@ -140,7 +140,16 @@ pub fn assemble_view(
         alias.value(),
         target.value(),
         fetched.freshness.as_ref(),
-    );
+    )
+    .map(|shown| match fetched.alias_disagrees {
+        // Proven changed outside CodeDeploy: the traffic is the live alias's, whatever the
+        // record says (the warning says that).
+        Some(d) => TargetWeight {
+            weight: d.live,
+            source: WeightSource::LiveAlias,
+        },
+        None => shown,
+    });
     let plan = plan_for(&deployment, &fetched.config, target.value(), rules.schedule);
     let schedule = plan.as_ref().map(|p| ScheduleStatus::of(p, now));
     let start = deployment.start_time.or(deployment.create_time);
@@ -230,8 +239,8 @@ pub fn plan_for(
         .then(|| TrafficPlan::new(config.routing, t0, model))
 }
 
-/// The target version's share as last observed: the live alias, or CodeDeploy's record when
-/// it was read after the alias (a shift CodeDeploy recorded that the alias read has not caught
+/// The target version's share as last observed (unless a disagreement is proven: then the
+/// live alias's): the live alias, or CodeDeploy's record when it was read after the alias (a shift CodeDeploy recorded that the alias read has not caught
 /// up with yet) or the alias was not read. A snapshot reads both at once: the alias wins.
 fn weight_shown(
     deployment: &Deployment,

@@ -64,6 +64,46 @@ pub struct CallRecord {
     /// `reset`, `deny`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,
+    /// What it read or changed, where the request names it: the function of a Lambda path,
+    /// the deployment ids of a CodeDeploy request (at most [`MAX_RESOURCES`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+}
+
+/// Most resources one call record names.
+pub const MAX_RESOURCES: usize = 100;
+
+/// What a request names, for the call log: the function of a Lambda REST path
+/// (`/2015-03-31/functions/NAME/...`), the `deploymentId`/`deploymentIds` of a CodeDeploy
+/// JSON body. Anything else names nothing.
+pub fn resources(service: &str, path: &str, body: &[u8]) -> Vec<String> {
+    match service {
+        "lambda" => path
+            .split('/')
+            .skip_while(|segment| *segment != "functions")
+            .nth(1)
+            .filter(|name| !name.is_empty())
+            .map(|name| vec![name.to_owned()])
+            .unwrap_or_default(),
+        "codedeploy" => {
+            let Ok(Value::Object(input)) = serde_json::from_slice::<Value>(body) else {
+                return Vec::new();
+            };
+            let one = input.get("deploymentId").and_then(Value::as_str);
+            let many = input
+                .get("deploymentIds")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str);
+            one.into_iter()
+                .chain(many)
+                .take(MAX_RESOURCES)
+                .map(str::to_owned)
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 impl CallRecord {
@@ -141,27 +181,11 @@ impl Observer {
         self.events.iter().filter(move |e| e.seq >= since)
     }
 
-    /// Logs one answered call at simulated time `sim_time`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn answered(
-        &mut self,
-        sim_time: f64,
-        service: &str,
-        operation: &str,
-        caller: Option<&str>,
-        status: u16,
-        fault: Option<&'static str>,
-    ) {
-        self.calls.push_back(CallRecord {
-            seq: self.next_call,
-            sim_time,
-            wall_time: wall_now(),
-            service: service.to_owned(),
-            operation: operation.to_owned(),
-            caller: caller.map(str::to_owned),
-            status,
-            fault,
-        });
+    /// Logs one answered call (its `seq` and `wall_time` are set here).
+    pub fn answered(&mut self, mut call: CallRecord) {
+        call.seq = self.next_call;
+        call.wall_time = wall_now();
+        self.calls.push_back(call);
         self.next_call += 1;
         while self.calls.len() > MAX_CALLS {
             self.calls.pop_front();
@@ -264,21 +288,66 @@ mod tests {
 
     #[test]
     fn the_call_log_keeps_every_answer_in_order_and_stays_bounded() {
+        let call = |sim_time: f64, op: &str, status: u16, fault| CallRecord {
+            seq: 0,
+            sim_time,
+            wall_time: 0.0,
+            service: "lambda".into(),
+            operation: op.into(),
+            caller: None,
+            status,
+            fault,
+            resources: vec!["checkout".into()],
+        };
         let mut obs = Observer::default();
-        obs.answered(10.0, "lambda", "GetAlias", Some("AKIA1"), 200, None);
-        obs.answered(11.0, "lambda", "GetAlias", None, 429, Some("throttle"));
+        obs.answered(call(10.0, "GetAlias", 200, None));
+        obs.answered(call(11.0, "GetAlias", 429, Some("throttle")));
         let calls: Vec<_> = obs.calls_since(0).collect();
         assert_eq!(calls.len(), 2);
         assert!(calls[0].succeeded() && !calls[1].succeeded());
         assert_eq!(calls[1].fault, Some("throttle"));
         assert_eq!(obs.calls_since(1).count(), 1);
         for i in 0..MAX_CALLS + 10 {
-            obs.answered(i as f64, "codedeploy", "GetDeployment", None, 200, None);
+            obs.answered(call(i as f64, "GetDeployment", 200, None));
         }
         assert_eq!(obs.calls.len(), MAX_CALLS);
         let newest = (MAX_CALLS + 11) as u64;
         assert_eq!(obs.calls_since(newest).next().map(|c| c.seq), Some(newest));
         assert_eq!(obs.calls_since(0).count(), MAX_CALLS, "the oldest are gone");
+    }
+
+    #[test]
+    fn a_call_names_the_function_or_deployments_it_is_about() {
+        assert_eq!(
+            resources("lambda", "/2015-03-31/functions/checkout/aliases/live", b""),
+            vec!["checkout"]
+        );
+        assert!(resources("lambda", "/2015-03-31/functions/", b"").is_empty());
+        assert_eq!(
+            resources(
+                "codedeploy",
+                "/",
+                br#"{"deploymentId":"d-1","targetIds":["checkout"]}"#
+            ),
+            vec!["d-1"]
+        );
+        assert_eq!(
+            resources("codedeploy", "/", br#"{"deploymentIds":["d-1","d-2"]}"#),
+            vec!["d-1", "d-2"]
+        );
+        let many = format!(
+            r#"{{"deploymentIds":[{}]}}"#,
+            (0..500)
+                .map(|i| format!("\"d-{i}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(
+            resources("codedeploy", "/", many.as_bytes()).len(),
+            MAX_RESOURCES
+        );
+        assert!(resources("codedeploy", "/", b"not json").is_empty());
+        assert!(resources("cloudwatch", "/", b"{}").is_empty());
     }
 
     #[test]

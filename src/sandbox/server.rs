@@ -11,7 +11,8 @@
 //!   `alarm_state`, `scenario`, `api_change` (every mutating call answered successfully:
 //!   `service`, `operation`, `caller`, `path`), `faults_set` (`POST /_sandbox/faults`).
 //! - `GET /_sandbox/calls?since=SEQ`: every call answered, oldest first (the last 200,000),
-//!   `{"calls":[{"seq","sim_time","wall_time","service","operation","caller","status","fault"}],
+//!   `{"calls":[{"seq","sim_time","wall_time","service","operation","caller","status","fault",
+//!   "resources"}],
 //!   "next":SEQ}` — when a read really succeeded or failed, to judge STALE against.
 //! - `GET /_sandbox/clock`, `POST /_sandbox/clock` with any of `{"pause":true}`,
 //!   `{"speed":60}`, `{"advance_secs":60}`, `{"resume":true}` (applied in that order): answers
@@ -38,6 +39,7 @@ use serde_json::{Value, json};
 use crate::sandbox::faults::Outcome;
 use crate::sandbox::guard;
 use crate::sandbox::lambda::ops::query_map;
+use crate::sandbox::observe::{self, CallRecord};
 use crate::sandbox::router::{Target, classify, dispatch, error_reply, fault_reply, gunzip};
 use crate::sandbox::wire::{Reply, http_date};
 use crate::sandbox::world::World;
@@ -258,15 +260,18 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
         let status = reply.as_ref().map_or(500, |r| r.status);
         let now = world.clock.now();
         let operation = c.stats_operation();
-        world.obs.answered(
-            now,
-            c.service,
-            operation,
-            caller.as_deref(),
+        world.obs.answered(CallRecord {
+            seq: 0,
+            sim_time: now,
+            wall_time: 0.0,
+            service: c.service.to_owned(),
+            operation: operation.to_owned(),
+            caller: caller.clone(),
             status,
-            outcome.map(Outcome::name),
-        );
-        if (200..300).contains(&status) && crate::sandbox::observe::is_mutating(operation) {
+            fault: outcome.map(Outcome::name),
+            resources: observe::resources(c.service, &path, &body),
+        });
+        if (200..300).contains(&status) && observe::is_mutating(operation) {
             let change = json!({
                 "service": c.service,
                 "operation": operation,

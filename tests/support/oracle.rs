@@ -16,7 +16,8 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use rollwatch::aws::{ConnectOptions, Limits, Rate, connect};
-use rollwatch::domain::{Change, Picture, Warning, WarningKind, timeline_diff};
+use rollwatch::domain::notify::{Notice, NotifyConfig, What, notices};
+use rollwatch::domain::{Change, Picture, TimelineEvent, Warning, WarningKind, timeline_diff};
 use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
 use rollwatch::sandbox::observe::{CallRecord, Event};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
@@ -146,7 +147,7 @@ impl Report {
     /// The table the README shows: per kind, signals raised, false, incidents, missed, delay.
     pub fn table(&self) -> String {
         let mut out = format!(
-            "{} — {} pictures, at most {} warnings at once\n{:<26} {:>6} {:>6} {:>9} {:>6} {:>9} {:>9}\n",
+            "{} — {} pictures, at most {} warnings at once\n{:<38} {:>6} {:>6} {:>9} {:>6} {:>9} {:>9}\n",
             self.name,
             self.pictures,
             self.most_warnings_at_once.0,
@@ -169,7 +170,7 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "{name:<26} {:>6} {:>6} {:>9} {:>6} {:>9} {:>9}",
+                "{name:<38} {:>6} {:>6} {:>9} {:>6} {:>9} {:>9}",
                 k.raised,
                 judged(k.false_signals.len()),
                 judged(k.incidents),
@@ -187,8 +188,14 @@ impl Report {
 struct Seen {
     at: f64,
     deployment: String,
+    application: String,
+    group: String,
     function: String,
     target_version: String,
+    /// The alarms its group watches.
+    alarms: Vec<String>,
+    /// Whether its target (lifecycle events, CodeDeploy's record) has been read.
+    target_read: bool,
     warnings: Vec<WarningKind>,
     /// Parts older than three intervals: (part, interval in simulated seconds).
     stale: Vec<(&'static str, u32)>,
@@ -209,8 +216,18 @@ impl Seen {
             out.push(Seen {
                 at,
                 deployment: view.deployment.id.clone(),
+                application: view.deployment.application.clone(),
+                group: view.deployment.group.clone(),
                 function: target.function.clone(),
                 target_version: target.target_version.clone(),
+                alarms: view
+                    .alarms
+                    .value()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| a.alarm.name.clone())
+                    .collect(),
+                target_read: view.target.value().is_some(),
                 warnings: view.warnings.iter().map(Warning::kind).collect(),
                 stale: parts
                     .iter()
@@ -251,18 +268,58 @@ fn options(sandbox: &Sandbox, speed: f64) -> ConnectOptions {
     }
 }
 
-/// The Lambda client of a person changing an alias by hand (their own access key).
-async fn hand_client(sandbox: &Sandbox) -> aws_sdk_lambda::Client {
+/// The SDK configuration of a person at the console (their own access key): changing an
+/// alias by hand, reading a group's settings for the truth.
+async fn person(sandbox: &Sandbox) -> aws_config::SdkConfig {
     let credentials =
         aws_credential_types::Credentials::new("AKIAHANDCHANGE", "test", None, None, "static");
-    aws_sdk_lambda::Client::new(
-        &aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(sandbox.endpoint())
-            .region(aws_config::Region::new(sandbox.region().to_owned()))
-            .credentials_provider(credentials)
-            .load()
-            .await,
-    )
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(sandbox.endpoint())
+        .region(aws_config::Region::new(sandbox.region().to_owned()))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+/// Each watched group's alarm settings as CodeDeploy has them: (watches alarms, ignores poll
+/// failures).
+async fn group_settings(
+    sandbox: &Sandbox,
+    seen: &[Seen],
+) -> HashMap<(String, String), (bool, bool)> {
+    let codedeploy = aws_sdk_codedeploy::Client::new(&person(sandbox).await);
+    let mut groups: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+    for s in seen {
+        groups.entry(&s.application).or_default().insert(&s.group);
+    }
+    let mut out = HashMap::new();
+    for (application, names) in groups {
+        let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+        for chunk in names.chunks(100) {
+            let answer = codedeploy
+                .batch_get_deployment_groups()
+                .application_name(application)
+                .set_deployment_group_names(Some(chunk.to_vec()))
+                .send()
+                .await
+                .expect("BatchGetDeploymentGroups");
+            for g in answer.deployment_groups_info() {
+                let alarms = g.alarm_configuration();
+                let watches = alarms.is_some_and(|a| a.enabled() && !a.alarms().is_empty());
+                let ignores = alarms.is_some_and(
+                    aws_sdk_codedeploy::types::AlarmConfiguration::ignore_poll_alarm_failure,
+                );
+                out.insert(
+                    (
+                        application.to_owned(),
+                        g.deployment_group_name().unwrap_or_default().to_owned(),
+                    ),
+                    (watches, ignores),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Runs `spec` and judges it.
@@ -279,13 +336,14 @@ pub async fn run(spec: &RunSpec) -> Report {
         .await
         .expect("connect");
     let mut engine = spawn(readers, config.clone(), Rules::default());
-    let lambda = hand_client(&sandbox).await;
+    let lambda = aws_sdk_lambda::Client::new(&person(&sandbox).await);
     let start = sandbox.now();
     let until = Instant::now() + Duration::from_secs_f64(spec.sim_secs / spec.speed);
     let mut pending_changes: Vec<&HandChange> = spec.hand_changes.iter().collect();
     let mut faults_on = false;
     let mut seen: Vec<Seen> = Vec::new();
     let mut timeline = Vec::new();
+    let mut said = Vec::new();
     let mut most = (0, 0.0);
     let mut pictures = 0;
     let mut last: Option<Picture> = None;
@@ -321,7 +379,12 @@ pub async fn run(spec: &RunSpec) -> Report {
             most = (warnings, at - start);
         }
         seen.extend(Seen::of(&picture));
-        for event in timeline_diff(last.as_ref(), &picture) {
+        let events = timeline_diff(last.as_ref(), &picture);
+        let notify = NotifyConfig::default();
+        for notice in notices(last.as_ref(), &picture, &events, &notify) {
+            said.push((secs(notice.at), notice));
+        }
+        for event in events {
             timeline.push((secs(event.at), event));
         }
         last = Some(*picture);
@@ -330,7 +393,8 @@ pub async fn run(spec: &RunSpec) -> Report {
     if faults_on {
         set_faults(&sandbox, None).await;
     }
-    let truth = Truth::of(&sandbox.events(), &sandbox.calls());
+    let mut truth = Truth::of(&sandbox.events(), &sandbox.calls());
+    truth.groups = group_settings(&sandbox, &seen).await;
     sandbox.shutdown().await;
     let mut report = Report {
         name: spec.name(),
@@ -342,6 +406,8 @@ pub async fn run(spec: &RunSpec) -> Report {
     judge_warnings(&seen, &truth, spec, start, end, &mut report);
     judge_stale(&seen, &truth, &config, spec, &mut report);
     judge_timeline(&timeline, &seen, &truth, spec, start, end, &mut report);
+    judge_alarms_and_hooks(&timeline, &seen, &truth, spec, start, end, &mut report);
+    judge_notices(&said, &seen, &truth, spec, start, end, &mut report);
     report
 }
 
@@ -434,6 +500,12 @@ struct Truth {
     weights: HashMap<String, Vec<(f64, Value, String)>>,
     /// Per deployment: (time, status) in order.
     statuses: HashMap<String, Vec<(f64, String)>>,
+    /// Per alarm: (time, new state) in order.
+    alarms: HashMap<String, Vec<(f64, String)>>,
+    /// Per deployment: (time, lifecycle event, status) in order.
+    hooks: HashMap<String, Vec<(f64, String, String)>>,
+    /// Per (application, group): (watches alarms, ignores alarm poll failures).
+    groups: HashMap<(String, String), (bool, bool)>,
     calls: Vec<CallRecord>,
 }
 
@@ -441,6 +513,8 @@ impl Truth {
     fn of(events: &[Event], calls: &[CallRecord]) -> Self {
         let mut weights: HashMap<String, Vec<(f64, Value, String)>> = HashMap::new();
         let mut statuses: HashMap<String, Vec<(f64, String)>> = HashMap::new();
+        let mut alarms: HashMap<String, Vec<(f64, String)>> = HashMap::new();
+        let mut hooks: HashMap<String, Vec<(f64, String, String)>> = HashMap::new();
         for e in events {
             match e.kind {
                 "weight" => {
@@ -461,12 +535,38 @@ impl Truth {
                             .push((e.sim_time, s.to_owned()));
                     }
                 }
+                "alarm_state" => {
+                    if let (Some(a), Some(to)) =
+                        (e.detail["alarm"].as_str(), e.detail["to"].as_str())
+                    {
+                        alarms
+                            .entry(a.to_owned())
+                            .or_default()
+                            .push((e.sim_time, to.to_owned()));
+                    }
+                }
+                "lifecycle_event" => {
+                    if let (Some(d), Some(name), Some(status)) = (
+                        &e.deployment_id,
+                        e.detail["event"].as_str(),
+                        e.detail["status"].as_str(),
+                    ) {
+                        hooks.entry(d.clone()).or_default().push((
+                            e.sim_time,
+                            name.to_owned(),
+                            status.to_owned(),
+                        ));
+                    }
+                }
                 _ => {}
             }
         }
         Self {
             weights,
             statuses,
+            alarms,
+            hooks,
+            groups: HashMap::new(),
             calls: calls.to_vec(),
         }
     }
@@ -511,6 +611,75 @@ impl Truth {
             .collect()
     }
 
+    /// `alarm`'s state at `at`, and since when.
+    fn alarm_at(&self, alarm: &str, at: f64) -> Option<(f64, &str)> {
+        self.alarms
+            .get(alarm)?
+            .iter()
+            .rev()
+            .find(|(t, _)| *t <= at)
+            .map(|(t, s)| (*t, s.as_str()))
+    }
+
+    /// When the deployment started shifting (its InProgress status).
+    fn started(&self, deployment: &str) -> Option<f64> {
+        self.statuses
+            .get(deployment)?
+            .iter()
+            .find(|(_, s)| s == "InProgress")
+            .map(|(t, _)| *t)
+    }
+
+    /// Whether `warning` is true of `s` (None: a kind the oracle does not judge): each with the
+    /// rule the README states.
+    fn warning_holds(&self, kind: WarningKind, s: &Seen, spec: &RunSpec) -> Option<bool> {
+        let slack = clock_slack(spec.speed);
+        match kind {
+            // The alias was changed by hand since this deployment began, within the lookback
+            // (a proof takes up to one alias round, the hold keeps it 20 s).
+            WarningKind::RecordDisagrees => {
+                let began = self.statuses.get(&s.deployment)?.first()?.0;
+                Some(self.weights.get(&s.function).is_some_and(|changes| {
+                    changes.iter().any(|(t, _, source)| {
+                        is_hand(source)
+                            && *t >= began
+                            && *t <= s.at + slack
+                            && s.at - *t <= WARNING_LOOKBACK_SECS + spec.record_deadline_secs
+                    })
+                }))
+            }
+            // The alias is split and the deployment is over.
+            WarningKind::AliasLeftSplit => {
+                let shares =
+                    self.shares_between(&s.function, &s.target_version, s.at - 60.0, s.at + slack);
+                let split = shares.iter().any(|w| *w > 0.0 && *w < 1.0);
+                let over = self
+                    .status_at(&s.deployment, s.at + slack)
+                    .is_some_and(|st| st != "InProgress");
+                Some(split && over)
+            }
+            WarningKind::GroupWatchesNoAlarms => self
+                .groups
+                .get(&(s.application.clone(), s.group.clone()))
+                .map(|(watches, _)| !watches),
+            WarningKind::GroupIgnoresAlarmFailures => self
+                .groups
+                .get(&(s.application.clone(), s.group.clone()))
+                .map(|(watches, ignores)| *watches && *ignores),
+            // One of its alarms is in ALARM since before the deployment started.
+            WarningKind::AlarmFiringBefore => {
+                let started = self.started(&s.deployment)?;
+                Some(s.alarms.iter().any(|a| {
+                    self.alarm_at(a, s.at + slack)
+                        .is_some_and(|(since, state)| state == "ALARM" && since < started)
+                }))
+            }
+            // The prediction is rollwatch's own timing model (judged in its own tests); a FAIL
+            // verdict is judged by its statistical bound.
+            WarningKind::PastPredictedEnd | WarningKind::VerdictFail => None,
+        }
+    }
+
     /// The deployment's status at `at`.
     fn status_at(&self, deployment: &str, at: f64) -> Option<&str> {
         self.statuses
@@ -551,42 +720,25 @@ fn judge_warnings(
             if before.contains(kind) {
                 continue;
             }
+            let holds = truth.warning_holds(*kind, s, spec);
             let entry = report
                 .kinds
                 .entry(format!("warning:{}", kind.name()))
-                .or_insert_with(|| KindReport {
-                    judged: matches!(kind, WarningKind::RecordDisagrees),
-                    ..KindReport::default()
-                });
+                .or_default();
             entry.raised += 1;
-            if *kind == WarningKind::RecordDisagrees {
-                // True: the alias was changed by hand since this deployment began, within the
-                // lookback (a proof takes up to one alias round, the hold keeps it 20 s).
-                let began = truth
-                    .statuses
-                    .get(&s.deployment)
-                    .and_then(|v| v.first())
-                    .map_or(f64::MIN, |(t, _)| *t);
-                let hand = truth.weights.get(&s.function).is_some_and(|changes| {
-                    changes.iter().any(|(t, _, source)| {
-                        is_hand(source)
-                            && *t >= began
-                            && *t <= s.at
-                            && s.at - *t <= WARNING_LOOKBACK_SECS + spec.record_deadline_secs
-                    })
-                });
-                if !hand {
-                    entry.false_signals.push(format!(
-                        "{} at +{:.0}s with no hand change",
-                        s.function,
-                        s.at - start
-                    ));
-                }
+            entry.judged |= holds.is_some();
+            if holds == Some(false) {
+                entry.false_signals.push(format!(
+                    "{} ({}) at +{:.0}s",
+                    s.function,
+                    s.deployment,
+                    s.at - start
+                ));
             }
         }
     }
     judge_hand_changes(seen, truth, spec, start, end, report);
-    judge_split_aliases(seen, truth, start, report);
+    judge_standing(seen, truth, spec, start, report);
 }
 
 /// Incidents: every hand change to a share CodeDeploy did not set, on a function whose
@@ -646,30 +798,85 @@ fn judge_hand_changes(
     }
 }
 
-/// A split alias with nothing in progress: true when the truth has the alias split and the
-/// deployment finished.
-fn judge_split_aliases(seen: &[Seen], truth: &Truth, start: f64, report: &mut Report) {
-    let split = report
-        .kinds
-        .entry(format!("warning:{}", WarningKind::AliasLeftSplit.name()))
-        .or_insert_with(KindReport::judged);
-    split.judged = true;
-    let mut previous: HashMap<&str, bool> = HashMap::new();
+/// Incidents of the warnings about a deployment's standing: a group that watches no alarms
+/// or ignores poll failures, an alarm firing since before it began, its alias left split when
+/// it ended — each signalled within its deadline of the first picture that shows the
+/// deployment in that standing (or of the moment it ended split).
+fn judge_standing(seen: &[Seen], truth: &Truth, spec: &RunSpec, start: f64, report: &mut Report) {
+    let deadline = 30.0 * spec.speed.max(1.0);
+    let mut first: Vec<&Seen> = Vec::new();
     for s in seen {
-        let now = s.warnings.contains(&WarningKind::AliasLeftSplit);
-        let was = previous.insert(&s.deployment, now).unwrap_or(false);
-        if now && !was {
-            let shares = truth.shares_between(&s.function, &s.target_version, s.at - 60.0, s.at);
-            let is_split = shares.iter().any(|w| *w > 0.0 && *w < 1.0);
-            let finished = truth
-                .status_at(&s.deployment, s.at)
-                .is_some_and(|st| st != "InProgress");
-            if !(is_split && finished) {
-                split.false_signals.push(format!(
-                    "{} at +{:.0}s (split {is_split}, finished {finished})",
-                    s.function,
-                    s.at - start
-                ));
+        if !first.iter().any(|f| f.deployment == s.deployment) {
+            first.push(s);
+        }
+    }
+    for kind in [
+        WarningKind::GroupWatchesNoAlarms,
+        WarningKind::GroupIgnoresAlarmFailures,
+        WarningKind::AlarmFiringBefore,
+        WarningKind::AliasLeftSplit,
+    ] {
+        let entry = report
+            .kinds
+            .entry(format!("warning:{}", kind.name()))
+            .or_insert_with(KindReport::judged);
+        entry.judged = true;
+        for f in &first {
+            // From when the standing holds: the first picture of an active deployment, or
+            // the moment a deployment ended with its alias split.
+            let since = if kind == WarningKind::AliasLeftSplit {
+                let ended = truth.statuses.get(&f.deployment).and_then(|v| {
+                    v.iter()
+                        .find(|(_, st)| st == "Stopped" || st == "Failed")
+                        .map(|(t, _)| *t)
+                });
+                match ended {
+                    Some(t) => t.max(f.at),
+                    None => continue,
+                }
+            } else {
+                if truth.status_at(&f.deployment, f.at) != Some("InProgress") {
+                    continue;
+                }
+                f.at
+            };
+            let probe = Seen {
+                at: since,
+                ..(*f).clone()
+            };
+            // Standing that holds over the whole deadline (an alarm back to OK, a split that
+            // CodeDeploy's rollback undoes, is excluded).
+            let holds = |at: f64| {
+                truth.warning_holds(
+                    kind,
+                    &Seen {
+                        at,
+                        ..probe.clone()
+                    },
+                    spec,
+                ) == Some(true)
+            };
+            if !holds(since)
+                || !holds(since + deadline)
+                || since + deadline > seen.last().map_or(0.0, |l| l.at)
+            {
+                continue;
+            }
+            entry.incidents += 1;
+            let warned = seen.iter().find(|x| {
+                x.deployment == f.deployment
+                    && x.at >= since - clock_slack(spec.speed)
+                    && x.at <= since + deadline
+                    && x.warnings.contains(&kind)
+            });
+            match warned {
+                Some(x) => entry.delays.push((x.at - since).max(0.0)),
+                None => entry.missed.push(format!(
+                    "{} ({}) from +{:.0}s",
+                    f.function,
+                    f.deployment,
+                    since - start
+                )),
             }
         }
     }
@@ -716,10 +923,17 @@ fn judge_stale(
                 .map_or(0.0, |(_, i)| f64::from(*i));
             let window = (s.at - 3.0 * interval, s.at);
             let ops = operations_of(part);
+            // The reads of this deployment's part, where a call names what it read.
+            let about = match part {
+                "record" | "target" => Some(s.deployment.as_str()),
+                "alias" => Some(s.function.as_str()),
+                _ => None,
+            };
             let calls = truth.calls.iter().filter(|c| {
                 ops.contains(&c.operation.as_str())
                     && c.sim_time > window.0
                     && c.sim_time <= window.1
+                    && about.is_none_or(|r| c.resources.iter().any(|x| x == r))
             });
             let (mut ok, mut failed) = (0, 0);
             for c in calls {
@@ -879,12 +1093,20 @@ fn judge_timeline(
                 v.iter()
                     .find(|(at, w)| *at >= *t - 1.0 && (w - share).abs() < 0.005)
             });
-            match first {
-                Some((at, _)) if *at <= t + deadline => weights.delays.push((at - t).max(0.0)),
-                _ => weights.missed.push(format!(
-                    "{function} {share} ({source}) at +{:.0}s",
-                    t - start
-                )),
+            let by_other_means = || {
+                let deployment = detail["deployment_id"].as_str()?;
+                ended_shown(timeline, truth, deployment, *t, spec)
+                    .or_else(|| unreadable_shown(seen, function, "alias", *t, deadline))
+            };
+            match first.filter(|(at, _)| *at <= t + deadline) {
+                Some((at, _)) => weights.delays.push((at - t).max(0.0)),
+                None => match by_other_means() {
+                    Some(at) => weights.delays.push((at - t).max(0.0)),
+                    None => weights.missed.push(format!(
+                        "{function} {share} ({source}) at +{:.0}s",
+                        t - start
+                    )),
+                },
             }
         }
     }
@@ -948,6 +1170,372 @@ fn judge_timeline(
                 _ => status
                     .missed
                     .push(format!("{deployment} {name} at +{:.0}s", t - start)),
+            }
+        }
+    }
+}
+
+/// The deadline of a status event, in simulated seconds.
+fn status_deadline(spec: &RunSpec) -> f64 {
+    30.0 * spec.speed.max(1.0)
+}
+
+/// When the timeline said `deployment` ended, if it ended within the status deadline of `t`
+/// and that was said within it: a last shift, a last hook or a rollback that comes with the end
+/// of a deployment is signalled by its end ("Succeeded", "Failed: hook", "Stopped: alarm").
+fn ended_shown(
+    timeline: &[(f64, TimelineEvent)],
+    truth: &Truth,
+    deployment: &str,
+    t: f64,
+    spec: &RunSpec,
+) -> Option<f64> {
+    let slack = clock_slack(spec.speed);
+    let deadline = status_deadline(spec);
+    let (ended_at, how) = truth.statuses.get(deployment)?.iter().find(|(at, st)| {
+        *at >= t - slack
+            && *at <= t + deadline
+            && matches!(st.as_str(), "Succeeded" | "Failed" | "Stopped")
+    })?;
+    timeline
+        .iter()
+        .find(|(at, e)| {
+            e.deployment_id == deployment
+                && *at >= t - slack
+                && *at <= ended_at + deadline
+                && matches!(&e.change,
+                    Change::Status { to, .. } | Change::Finished { to, .. }
+                    | Change::RanBetween { status: to, .. } if to.as_str() == how)
+        })
+        .map(|(at, _)| *at)
+}
+
+/// When a picture showed `function`'s `part` failing or stale within `deadline` of `t`: a
+/// change missed while its reads failed is signalled as unreadable.
+fn unreadable_shown(
+    seen: &[Seen],
+    function: &str,
+    part: &str,
+    t: f64,
+    deadline: f64,
+) -> Option<f64> {
+    seen.iter()
+        .find(|s| {
+            s.function == function
+                && s.at >= t
+                && s.at <= t + deadline
+                && (s.failing.contains(&part) || s.stale.iter().any(|(p, _)| *p == part))
+        })
+        .map(|s| s.at)
+}
+
+/// Alarm and hook events of the timeline against the sandbox's alarm states and lifecycle
+/// events: true when the truth had that state at or before the event; every change of a
+/// watched alarm, and every lifecycle event status of a watched deployment, that held for its
+/// deadline (three alarm reads; six target reads while a hook runs) shown within it.
+fn judge_alarms_and_hooks(
+    timeline: &[(f64, TimelineEvent)],
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    report: &mut Report,
+) {
+    let slack = clock_slack(spec.speed);
+    let deadline = 30.0 * spec.speed.max(1.0);
+    let mut alarm = KindReport::judged();
+    let mut hook = KindReport::judged();
+    for (at, event) in timeline {
+        match &event.change {
+            Change::Alarm {
+                alarm: name, to, ..
+            } => {
+                alarm.raised += 1;
+                let held = truth.alarm_at(name, at + slack).map(|(_, s)| s);
+                let was = truth.alarm_at(name, at - deadline).map(|(_, s)| s);
+                if held != Some(to.as_str()) && was != Some(to.as_str()) {
+                    alarm.false_signals.push(format!(
+                        "{name} {} at +{:.0}s",
+                        to.as_str(),
+                        at - start
+                    ));
+                }
+            }
+            Change::Hook {
+                event: name, to, ..
+            } => {
+                hook.raised += 1;
+                let to = format!("{to:?}");
+                let true_then = truth.hooks.get(&event.deployment_id).is_some_and(|v| {
+                    v.iter()
+                        .any(|(t, e, st)| *t <= at + slack && e == name && *st == to)
+                });
+                if !true_then {
+                    hook.false_signals.push(format!(
+                        "{} {name} {to} at +{:.0}s",
+                        event.deployment_id,
+                        at - start
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    alarm_incidents(timeline, seen, truth, spec, start, end, &mut alarm);
+    hook_incidents(timeline, seen, truth, spec, start, end, &mut hook);
+    report.kinds.insert("event:alarm".to_owned(), alarm);
+    report.kinds.insert("event:hook".to_owned(), hook);
+}
+
+/// Every change of a watched alarm that held for its deadline, shown within it.
+fn alarm_incidents(
+    timeline: &[(f64, TimelineEvent)],
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    alarm: &mut KindReport,
+) {
+    let slack = clock_slack(spec.speed);
+    let deadline = 30.0 * spec.speed.max(1.0);
+    let watched: HashSet<&str> = seen
+        .iter()
+        .flat_map(|s| s.alarms.iter().map(String::as_str))
+        .collect();
+    for (name, changes) in &truth.alarms {
+        if !watched.contains(name.as_str()) {
+            continue;
+        }
+        for (i, (t, to)) in changes.iter().enumerate() {
+            let held_until = changes.get(i + 1).map_or(f64::MAX, |(n, _)| *n);
+            // Exclusions: a state held for less than its deadline; one before the run.
+            if *t < start + 5.0 || *t + deadline > end || held_until - t < deadline {
+                continue;
+            }
+            alarm.incidents += 1;
+            let shown = timeline.iter().find(|(at, e)| {
+                *at >= t - slack
+                    && *at <= t + deadline
+                    && matches!(&e.change, Change::Alarm { alarm: a, to: s, .. } if a == name && s.as_str() == to)
+            });
+            // An alarm that stopped its deployment before the next alarm read is signalled
+            // by that deployment's end ("Stopped: alarm …").
+            let ended = || {
+                seen.iter()
+                    .filter(|s| s.alarms.contains(name))
+                    .find_map(|s| ended_shown(timeline, truth, &s.deployment, *t, spec))
+            };
+            match shown.map(|(at, _)| *at).or_else(ended) {
+                Some(at) => alarm.delays.push((at - t).max(0.0)),
+                None => alarm
+                    .missed
+                    .push(format!("{name} {to} at +{:.0}s", t - start)),
+            }
+        }
+    }
+}
+
+/// Every lifecycle event status of a watched deployment that held for its deadline, shown
+/// within it.
+fn hook_incidents(
+    timeline: &[(f64, TimelineEvent)],
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    hook: &mut KindReport,
+) {
+    let slack = clock_slack(spec.speed);
+    let deadline = 30.0 * spec.speed.max(1.0);
+    let mut first_seen: HashMap<&str, f64> = HashMap::new();
+    for s in seen.iter().filter(|s| s.target_read) {
+        first_seen.entry(s.deployment.as_str()).or_insert(s.at);
+    }
+    for (deployment, changes) in &truth.hooks {
+        // Exclusion: what a deployment's hooks did before its target was first read is in
+        // that first reading, not an event.
+        let Some(first) = first_seen.get(deployment.as_str()) else {
+            continue;
+        };
+        for (i, (t, name, status)) in changes.iter().enumerate() {
+            let held_until = changes[i + 1..]
+                .iter()
+                .find(|(_, n, _)| n == name)
+                .map_or(f64::MAX, |(n, _, _)| *n);
+            if *t < first + slack
+                || *t + deadline > end
+                || held_until - t < deadline
+                || status == "Pending"
+            {
+                continue;
+            }
+            hook.incidents += 1;
+            let shown = timeline.iter().find(|(at, e)| {
+                e.deployment_id == *deployment
+                    && *at >= t - slack
+                    && *at <= t + deadline
+                    && matches!(&e.change, Change::Hook { event, to, .. } if event == name && format!("{to:?}") == *status)
+            });
+            let shown = shown
+                .map(|(at, _)| *at)
+                .or_else(|| ended_shown(timeline, truth, deployment, *t, spec));
+            match shown {
+                Some(at) => hook.delays.push((at - t).max(0.0)),
+                None => hook.missed.push(format!(
+                    "{deployment} {name} {status} at +{:.0}s",
+                    t - start
+                )),
+            }
+        }
+    }
+}
+
+/// The notices a `[notify]` section would send (its defaults): an alarm notice is true when
+/// the alarm went to ALARM; an "ended" notice when the deployment ended so. Every watched alarm
+/// going to ALARM and every watched deployment ending Stopped or Failed during the run is
+/// noticed within its deadline — except what `min_interval_secs` holds back (the same alarm
+/// again within 5 minutes) and what was so at start-up. Verdict and hook-waiting notices are
+/// counted, not judged.
+fn judge_notices(
+    said: &[(f64, Notice)],
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    report: &mut Report,
+) {
+    let slack = clock_slack(spec.speed);
+    let deadline = 30.0 * spec.speed.max(1.0);
+    let mut alarm = KindReport::judged();
+    let mut ended = KindReport::judged();
+    let mut other: BTreeMap<&str, KindReport> = BTreeMap::new();
+    for (at, notice) in said {
+        match &notice.what {
+            What::Alarm { alarm: name, .. } => {
+                alarm.raised += 1;
+                let fired = truth.alarms.get(name).is_some_and(|v| {
+                    v.iter()
+                        .any(|(t, s)| s == "ALARM" && *t <= at + slack && at - t <= 2.0 * deadline)
+                });
+                if !fired {
+                    alarm
+                        .false_signals
+                        .push(format!("{name} at +{:.0}s", at - start));
+                }
+            }
+            What::Ended { status, .. } => {
+                ended.raised += 1;
+                let name = status.as_str();
+                let so = notice
+                    .deployment_ids
+                    .iter()
+                    .all(|d| truth.status_at(d, at + slack) == Some(name));
+                if !so {
+                    ended.false_signals.push(format!(
+                        "{:?} {name} at +{:.0}s",
+                        notice.deployment_ids,
+                        at - start
+                    ));
+                }
+            }
+            What::Verdict { .. } => other.entry("notice:verdict").or_default().raised += 1,
+            What::HookWaiting { .. } => other.entry("notice:hook_waiting").or_default().raised += 1,
+            What::GuardCountdown { .. } => {
+                other.entry("notice:guard_countdown").or_default().raised += 1;
+            }
+        }
+    }
+    notice_incidents(
+        said,
+        seen,
+        truth,
+        spec,
+        start,
+        end,
+        [&mut alarm, &mut ended],
+    );
+    report.kinds.insert("notice:alarm".to_owned(), alarm);
+    report.kinds.insert("notice:ended".to_owned(), ended);
+    report
+        .kinds
+        .extend(other.into_iter().map(|(k, v)| (k.to_owned(), v)));
+}
+
+/// Every watched alarm going to ALARM and every watched deployment ending Stopped or Failed,
+/// noticed within its deadline (`[alarm, ended]`).
+fn notice_incidents(
+    said: &[(f64, Notice)],
+    seen: &[Seen],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    [alarm, ended]: [&mut KindReport; 2],
+) {
+    let slack = clock_slack(spec.speed);
+    let deadline = 30.0 * spec.speed.max(1.0);
+    let watched: HashSet<&str> = seen
+        .iter()
+        .flat_map(|s| s.alarms.iter().map(String::as_str))
+        .collect();
+    for (name, changes) in &truth.alarms {
+        if !watched.contains(name.as_str()) {
+            continue;
+        }
+        let mut last_noticed = f64::MIN;
+        for (t, to) in changes {
+            if to != "ALARM" || *t < start + 5.0 || *t + deadline > end {
+                continue;
+            }
+            // Exclusion: held back by min_interval_secs after the last notice of this alarm.
+            if t - last_noticed < 300.0 * spec.speed.max(1.0) {
+                continue;
+            }
+            alarm.incidents += 1;
+            let shown = said.iter().find(|(at, n)| {
+                *at >= t - slack
+                    && *at <= t + deadline
+                    && matches!(&n.what, What::Alarm { alarm: a, .. } if a == name)
+            });
+            match shown {
+                Some((at, _)) => {
+                    alarm.delays.push((at - t).max(0.0));
+                    last_noticed = *at;
+                }
+                None => alarm
+                    .missed
+                    .push(format!("{name} ALARM at +{:.0}s", t - start)),
+            }
+        }
+    }
+    let deployments: HashSet<&str> = seen.iter().map(|s| s.deployment.as_str()).collect();
+    for (deployment, changes) in &truth.statuses {
+        if !deployments.contains(deployment.as_str()) {
+            continue;
+        }
+        for (t, status) in changes {
+            if !(status == "Stopped" || status == "Failed")
+                || *t < start + 5.0
+                || *t + deadline > end
+            {
+                continue;
+            }
+            ended.incidents += 1;
+            let shown = said.iter().find(|(at, n)| {
+                *at >= t - slack
+                    && *at <= t + deadline
+                    && n.deployment_ids.contains(deployment)
+                    && matches!(&n.what, What::Ended { .. })
+            });
+            match shown {
+                Some((at, _)) => ended.delays.push((at - t).max(0.0)),
+                None => ended
+                    .missed
+                    .push(format!("{deployment} {status} at +{:.0}s", t - start)),
             }
         }
     }
