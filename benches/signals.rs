@@ -8,7 +8,8 @@
 //! - `stack` and `stack-100` at real time for 5 minutes, nobody touching anything;
 //! - the same with an alias set by hand to 50% during a canary's wait (deadline 60 s at
 //!   `stack`, 120 s at `stack-100`);
-//! - the fault run: `stack` at 4× with `tests/faults.rs`'s storm for two simulated minutes;
+//! - the fault run: `stack` at 4× with `tests/faults.rs`'s storm for two simulated minutes,
+//!   then the recovery;
 //! - every built-in scenario at 4× (intervals and budgets paced alike) for 5 simulated minutes.
 //!
 //! `SIGNALS_BENCH_ONLY` picks runs by name prefix (`stack,stack-100,hand,faults,scenarios`).
@@ -48,7 +49,9 @@ fn runs(only: &str) -> Vec<(&'static str, RunSpec)> {
         share: 0.5,
     });
     runs.push(("hand", hand_100));
-    let mut faults = RunSpec::new("stack", 4.0, 480.0);
+    // Two calm minutes, two of storm, then time for the backoff to recover (two real minutes)
+    // and the deadlines after it.
+    let mut faults = RunSpec::new("stack", 4.0, 840.0);
     faults.faults = Some((STORM.to_owned(), 120.0, 240.0));
     runs.push(("faults", faults));
     for (scenario, _) in rollwatch::sandbox::scenario::BUILT_IN {

@@ -58,3 +58,40 @@ async fn an_alias_changed_by_hand_during_a_canary_wait_is_warned_within_a_minute
         report.table()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_canary_s_alarm_and_stop_are_signalled_in_time_and_nothing_false() {
+    let report = oracle::run(&RunSpec::new("failing-canary", 4.0, 300.0)).await;
+    println!("{}", report.table());
+    let faults = report.faults();
+    assert!(faults.is_empty(), "{faults:#?}\n{}", report.table());
+    for kind in [
+        "event:alarm",
+        "notice:alarm",
+        "notice:ended",
+        "event:status",
+    ] {
+        let k = report.kind(kind);
+        assert!(
+            k.incidents >= 1 && k.delays.len() == k.incidents,
+            "{kind}: {}",
+            report.table()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_left_split_is_warned_and_only_that() {
+    let report = oracle::run(&RunSpec::new("stuck-split", 4.0, 120.0)).await;
+    println!("{}", report.table());
+    let faults = report.faults();
+    assert!(faults.is_empty(), "{faults:#?}\n{}", report.table());
+    let split = report.kind("warning:alias_left_split");
+    assert_eq!(
+        (split.incidents, split.raised),
+        (1, 1),
+        "{}",
+        report.table()
+    );
+    assert_eq!(report.most_warnings_at_once.0, 1, "{}", report.table());
+}

@@ -23,6 +23,15 @@ use rollwatch::sandbox::observe::{CallRecord, Event};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
+/// The deadline of a status, alarm, hook, standing-warning or notice signal (simulated
+/// seconds: the engine's intervals are paced by the run's speed, so a deadline is the one of a
+/// run at real time).
+const EVENT_DEADLINE_SECS: f64 = 30.0;
+
+/// The deadline of a weight CodeDeploy set (its shifts are watched for at their predicted
+/// times).
+const WEIGHT_DEADLINE_SECS: f64 = 10.0;
+
 /// How long after its cause a warning may stay up (the engine's hold), and how long a true
 /// warning's cause may lie before it was proven (one alias round at `stack-100`).
 const WARNING_LOOKBACK_SECS: f64 = 150.0;
@@ -803,7 +812,7 @@ fn judge_hand_changes(
 /// it ended — each signalled within its deadline of the first picture that shows the
 /// deployment in that standing (or of the moment it ended split).
 fn judge_standing(seen: &[Seen], truth: &Truth, spec: &RunSpec, start: f64, report: &mut Report) {
-    let deadline = 30.0 * spec.speed.max(1.0);
+    let deadline = EVENT_DEADLINE_SECS;
     let mut first: Vec<&Seen> = Vec::new();
     for s in seen {
         if !first.iter().any(|f| f.deployment == s.deployment) {
@@ -1032,7 +1041,7 @@ fn judge_timeline(
             )
         })
         .collect();
-    let weight_deadline = 10.0 * spec.speed.max(1.0);
+    let weight_deadline = WEIGHT_DEADLINE_SECS;
     let weights = report
         .kinds
         .entry("event:weight".to_owned())
@@ -1074,12 +1083,21 @@ fn judge_timeline(
         }
         let version = versions.get(function.as_str()).copied().unwrap_or_default();
         for (i, (t, detail, source)) in changes.iter().enumerate() {
+            // A new deployment's first weights come with its discovery (listed every 10 s,
+            // then read): the event deadline.
+            let new_deployment = detail["deployment_id"]
+                .as_str()
+                .and_then(|d| truth.statuses.get(d)?.first())
+                .is_some_and(|(created, _)| t - created < EVENT_DEADLINE_SECS);
             let deadline = if is_hand(source) {
                 spec.record_deadline_secs
+            } else if new_deployment {
+                EVENT_DEADLINE_SECS
             } else {
                 weight_deadline
             };
-            if *t < start + 5.0 || *t + deadline > end {
+            let shown_by = t + stretched(spec, start, *t, deadline);
+            if *t < start + 5.0 || shown_by > end {
                 continue;
             }
             let held_until = changes.get(i + 1).map_or(f64::MAX, |(n, _, _)| *n);
@@ -1093,12 +1111,21 @@ fn judge_timeline(
                 v.iter()
                     .find(|(at, w)| *at >= *t - 1.0 && (w - share).abs() < 0.005)
             });
+            // Or by the end of its deployment (a rollback's by the deployment it undoes), or
+            // as its alias's reads failing.
             let by_other_means = || {
-                let deployment = detail["deployment_id"].as_str()?;
-                ended_shown(timeline, truth, deployment, *t, spec)
-                    .or_else(|| unreadable_shown(seen, function, "alias", *t, deadline))
+                detail["deployment_id"]
+                    .as_str()
+                    .into_iter()
+                    .chain(
+                        seen.iter()
+                            .filter(|s| s.function == *function)
+                            .map(|s| s.deployment.as_str()),
+                    )
+                    .find_map(|d| ended_shown(timeline, truth, d, *t, spec))
+                    .or_else(|| unreadable_shown(seen, function, "alias", *t, shown_by - t))
             };
-            match first.filter(|(at, _)| *at <= t + deadline) {
+            match first.filter(|(at, _)| *at <= shown_by) {
                 Some((at, _)) => weights.delays.push((at - t).max(0.0)),
                 None => match by_other_means() {
                     Some(at) => weights.delays.push((at - t).max(0.0)),
@@ -1145,7 +1172,7 @@ fn judge_timeline(
             ));
         }
     }
-    let status_deadline = 30.0 * spec.speed.max(1.0);
+    let status_deadline = EVENT_DEADLINE_SECS;
     for (deployment, changes) in &truth.statuses {
         if !function_of.contains_key(deployment.as_str()) {
             continue;
@@ -1153,7 +1180,8 @@ fn judge_timeline(
         for (i, (t, name)) in changes.iter().enumerate() {
             let held_until = changes.get(i + 1).map_or(f64::MAX, |(n, _)| *n);
             // Exclusions: a status that lasted less than its deadline; one before the run.
-            if *t < start + 5.0 || *t + status_deadline > end || held_until - t < status_deadline {
+            let shown_by = t + stretched(spec, start, *t, status_deadline);
+            if *t < start + 5.0 || shown_by > end || held_until - t < status_deadline {
                 continue;
             }
             if name == "Created" || name == "Queued" || name == "Ready" {
@@ -1164,7 +1192,7 @@ fn judge_timeline(
                 .get(deployment.as_str())
                 .and_then(|v| v.iter().find(|(at, s)| *at >= *t - 1.0 && s == name));
             match first {
-                Some((at, _)) if *at <= t + status_deadline => {
+                Some((at, _)) if *at <= shown_by => {
                     status.delays.push((at - t).max(0.0));
                 }
                 _ => status
@@ -1175,9 +1203,26 @@ fn judge_timeline(
     }
 }
 
-/// The deadline of a status event, in simulated seconds.
-fn status_deadline(spec: &RunSpec) -> f64 {
-    30.0 * spec.speed.max(1.0)
+/// How long after a fault storm rollwatch may take to be back at its normal pace: throttling
+/// stretches a service's intervals up to 16×, and each answer and quiet minute halve the
+/// stretch again (README, "Reliability"), in real seconds.
+const FAULT_RECOVERY_SECS: f64 = 120.0;
+
+/// `deadline` for an incident at `t` (a run that began at `start`), or — during a fault storm and its recovery — until the
+/// recovery's end plus `deadline`: a change then is shown late, the failing reads and STALE
+/// saying why.
+fn stretched(spec: &RunSpec, start: f64, t: f64, deadline: f64) -> f64 {
+    match &spec.faults {
+        Some((_, from, until)) => {
+            let recovered = start + until + FAULT_RECOVERY_SECS * spec.speed.max(1.0);
+            if t >= start + from && t < recovered {
+                recovered + deadline - t
+            } else {
+                deadline
+            }
+        }
+        None => deadline,
+    }
 }
 
 /// When the timeline said `deployment` ended, if it ended within the status deadline of `t`
@@ -1191,7 +1236,7 @@ fn ended_shown(
     spec: &RunSpec,
 ) -> Option<f64> {
     let slack = clock_slack(spec.speed);
-    let deadline = status_deadline(spec);
+    let deadline = EVENT_DEADLINE_SECS;
     let (ended_at, how) = truth.statuses.get(deployment)?.iter().find(|(at, st)| {
         *at >= t - slack
             && *at <= t + deadline
@@ -1243,7 +1288,7 @@ fn judge_alarms_and_hooks(
     report: &mut Report,
 ) {
     let slack = clock_slack(spec.speed);
-    let deadline = 30.0 * spec.speed.max(1.0);
+    let deadline = EVENT_DEADLINE_SECS;
     let mut alarm = KindReport::judged();
     let mut hook = KindReport::judged();
     for (at, event) in timeline {
@@ -1299,7 +1344,7 @@ fn alarm_incidents(
     alarm: &mut KindReport,
 ) {
     let slack = clock_slack(spec.speed);
-    let deadline = 30.0 * spec.speed.max(1.0);
+    let deadline = EVENT_DEADLINE_SECS;
     let watched: HashSet<&str> = seen
         .iter()
         .flat_map(|s| s.alarms.iter().map(String::as_str))
@@ -1310,8 +1355,17 @@ fn alarm_incidents(
         }
         for (i, (t, to)) in changes.iter().enumerate() {
             let held_until = changes.get(i + 1).map_or(f64::MAX, |(n, _)| *n);
-            // Exclusions: a state held for less than its deadline; one before the run.
-            if *t < start + 5.0 || *t + deadline > end || held_until - t < deadline {
+            // Exclusions: a state held for less than its deadline; one before the run; one
+            // after every deployment watching it ended (a finished deployment's alarms are not
+            // read).
+            let watched_then = seen.iter().any(|s| {
+                s.alarms.contains(name)
+                    && truth
+                        .status_at(&s.deployment, *t)
+                        .is_some_and(|st| !matches!(st, "Succeeded" | "Failed" | "Stopped"))
+            });
+            if *t < start + 5.0 || *t + deadline > end || held_until - t < deadline || !watched_then
+            {
                 continue;
             }
             alarm.incidents += 1;
@@ -1349,7 +1403,7 @@ fn hook_incidents(
     hook: &mut KindReport,
 ) {
     let slack = clock_slack(spec.speed);
-    let deadline = 30.0 * spec.speed.max(1.0);
+    let deadline = EVENT_DEADLINE_SECS;
     let mut first_seen: HashMap<&str, f64> = HashMap::new();
     for s in seen.iter().filter(|s| s.target_read) {
         first_seen.entry(s.deployment.as_str()).or_insert(s.at);
@@ -1409,7 +1463,7 @@ fn judge_notices(
     report: &mut Report,
 ) {
     let slack = clock_slack(spec.speed);
-    let deadline = 30.0 * spec.speed.max(1.0);
+    let deadline = EVENT_DEADLINE_SECS;
     let mut alarm = KindReport::judged();
     let mut ended = KindReport::judged();
     let mut other: BTreeMap<&str, KindReport> = BTreeMap::new();
@@ -1477,7 +1531,7 @@ fn notice_incidents(
     [alarm, ended]: [&mut KindReport; 2],
 ) {
     let slack = clock_slack(spec.speed);
-    let deadline = 30.0 * spec.speed.max(1.0);
+    let deadline = EVENT_DEADLINE_SECS;
     let watched: HashSet<&str> = seen
         .iter()
         .flat_map(|s| s.alarms.iter().map(String::as_str))
@@ -1500,6 +1554,23 @@ fn notice_incidents(
                 *at >= t - slack
                     && *at <= t + deadline
                     && matches!(&n.what, What::Alarm { alarm: a, .. } if a == name)
+            });
+            // An alarm that stopped its deployment before the next alarm read is noticed as
+            // that deployment's end ("Stopped: … alarm …").
+            let watchers: Vec<&str> = seen
+                .iter()
+                .filter(|s| s.alarms.contains(name))
+                .map(|s| s.deployment.as_str())
+                .collect();
+            let shown = shown.or_else(|| {
+                said.iter().find(|(at, n)| {
+                    *at >= t - slack
+                        && *at <= t + deadline
+                        && matches!(n.what, What::Ended { .. })
+                        && n.deployment_ids
+                            .iter()
+                            .any(|d| watchers.contains(&d.as_str()))
+                })
             });
             match shown {
                 Some((at, _)) => {

@@ -65,6 +65,14 @@ pub(super) fn finish(
     for e in &mut d.lifecycle {
         if e.status == "Pending" {
             e.status = "Skipped";
+            let detail = json!({"event": e.name, "status": e.status});
+            ctx.obs.event(
+                now,
+                "lifecycle_event",
+                Some(&d.id),
+                Some(&d.appspec.function),
+                detail,
+            );
         }
     }
     if let Some(g) = cd.groups.get_mut(&(d.application.clone(), d.group.clone())) {
