@@ -74,6 +74,13 @@ impl Tracked {
             interval_secs,
             ..Freshness::default()
         };
+        // A record is read at the details pace while active, at the finished list's pace
+        // once over (a stopped deployment that left its alias split stays tracked).
+        let record_interval = if adopted.deployment.status.is_active() {
+            intervals.details
+        } else {
+            intervals.recent
+        };
         Self {
             adopted,
             target: None,
@@ -86,7 +93,7 @@ impl Tracked {
             slow_threshold: LatencyThreshold::Undecided,
             witnesses: WeightWitnesses::default(),
             freshness: ViewFreshness {
-                deployment: Freshness::fetched(now, intervals.details),
+                deployment: Freshness::fetched(now, record_interval),
                 target: unread(intervals.details),
                 alias: unread(intervals.alias),
                 alarms: unread(intervals.alarms),
