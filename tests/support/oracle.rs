@@ -23,6 +23,13 @@ use rollwatch::sandbox::observe::{CallRecord, Event};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
+/// Every alarm some watched deployment's group names.
+fn watched_alarms(seen: &[Seen]) -> HashSet<&str> {
+    seen.iter()
+        .flat_map(|s| s.alarms.iter().map(String::as_str))
+        .collect()
+}
+
 /// The deadline of a status, alarm, hook, standing-warning or notice signal (simulated
 /// seconds: the engine's intervals are paced by the run's speed, so a deadline is the one of a
 /// run at real time).
@@ -1345,10 +1352,7 @@ fn alarm_incidents(
 ) {
     let slack = clock_slack(spec.speed);
     let deadline = EVENT_DEADLINE_SECS;
-    let watched: HashSet<&str> = seen
-        .iter()
-        .flat_map(|s| s.alarms.iter().map(String::as_str))
-        .collect();
+    let watched = watched_alarms(seen);
     for (name, changes) in &truth.alarms {
         if !watched.contains(name.as_str()) {
             continue;
@@ -1532,10 +1536,7 @@ fn notice_incidents(
 ) {
     let slack = clock_slack(spec.speed);
     let deadline = EVENT_DEADLINE_SECS;
-    let watched: HashSet<&str> = seen
-        .iter()
-        .flat_map(|s| s.alarms.iter().map(String::as_str))
-        .collect();
+    let watched = watched_alarms(seen);
     for (name, changes) in &truth.alarms {
         if !watched.contains(name.as_str()) {
             continue;

@@ -87,9 +87,15 @@ pub(super) fn lifecycle(
         e.end = Some(now);
     }
     d.target_updated = now;
-    let detail = json!({"event": e.name, "status": status});
+    let name = e.name;
+    lifecycle_event(ctx, d, name, status);
+}
+
+/// Records that `d`'s lifecycle event `name` is now `status`, as an observed event.
+pub(super) fn lifecycle_event(ctx: &mut SimCtx<'_>, d: &Deployment, name: &str, status: &str) {
+    let detail = json!({"event": name, "status": status});
     ctx.obs.event(
-        now,
+        ctx.now,
         "lifecycle_event",
         Some(&d.id),
         Some(&d.appspec.function),

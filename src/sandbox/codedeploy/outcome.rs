@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::appspec::{self, AppSpec};
-use super::context::{SimCtx, fresh_lifecycle, lifecycle, sha256_hex, status_event};
+use super::context::{
+    SimCtx, fresh_lifecycle, lifecycle, lifecycle_event, sha256_hex, status_event,
+};
 use super::{CodeDeploy, Deployment, Phase, Revision, Status};
 
 /// Whether the deployment's (or its group's) auto-rollback covers `event`.
@@ -62,18 +64,15 @@ pub(super) fn finish(
         "Failed"
     };
     d.target_updated = now;
+    let mut skipped = Vec::new();
     for e in &mut d.lifecycle {
         if e.status == "Pending" {
             e.status = "Skipped";
-            let detail = json!({"event": e.name, "status": e.status});
-            ctx.obs.event(
-                now,
-                "lifecycle_event",
-                Some(&d.id),
-                Some(&d.appspec.function),
-                detail,
-            );
+            skipped.push(e.name);
         }
+    }
+    for name in skipped {
+        lifecycle_event(ctx, d, name, "Skipped");
     }
     if let Some(g) = cd.groups.get_mut(&(d.application.clone(), d.group.clone())) {
         if status == Status::Succeeded {
