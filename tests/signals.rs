@@ -95,3 +95,25 @@ async fn an_alias_left_split_is_warned_and_only_that() {
     );
     assert_eq!(report.most_warnings_at_once.0, 1, "{}", report.table());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_left_waiting_is_noticed_and_a_failing_hook_shown_and_nothing_false() {
+    let report = oracle::run(&RunSpec::new("hook-failure", 4.0, 150.0)).await;
+    println!("{}", report.table());
+    let faults = report.faults();
+    assert!(faults.is_empty(), "{faults:#?}\n{}", report.table());
+    for kind in ["notice:hook_waiting", "event:hook", "notice:ended"] {
+        let k = report.kind(kind);
+        assert!(
+            k.incidents >= 1 && k.delays.len() == k.incidents,
+            "{kind}: {}",
+            report.table()
+        );
+    }
+    assert_eq!(
+        report.kind("notice:hook_waiting").raised,
+        1,
+        "{}",
+        report.table()
+    );
+}

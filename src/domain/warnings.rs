@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::{AlarmState, DeploymentStatus, DeploymentView, Judgement, Warning};
+use super::{AlarmState, DeploymentStatus, DeploymentView, Freshness, Judgement, Warning};
 use chrono::{DateTime, Utc};
 
 /// The warnings for `view`, most severe first.
@@ -94,11 +94,24 @@ fn record_disagrees(view: &DeploymentView, out: &mut Vec<Warning>) {
     }
 }
 
-/// Still in progress past the predicted end of traffic shifting.
+/// Still in progress past the predicted end of traffic shifting: CodeDeploy's record and its
+/// target, both read after that end, say so. (A record read before the end says nothing about
+/// it: an all-at-once deployment succeeds within seconds of its shift, and until the record is
+/// read again its last status is still InProgress.)
 fn past_predicted_end(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<Warning>) {
     let d = &view.deployment;
-    if view.schedule.as_ref().is_some_and(|s| s.eta < now)
-        && d.status == DeploymentStatus::InProgress
+    let Some(eta) = view
+        .schedule
+        .as_ref()
+        .map(|s| s.eta)
+        .filter(|eta| *eta < now)
+    else {
+        return;
+    };
+    let read_after = |f: &Freshness| f.fetched_at.is_some_and(|at| at > eta);
+    if d.status == DeploymentStatus::InProgress
+        && read_after(&view.freshness.deployment)
+        && read_after(&view.freshness.target)
     {
         // Past the predicted end: usually an AfterAllowTraffic hook still running.
         if view.target.value().and_then(|t| t.running_hook()).is_none() {
@@ -149,7 +162,7 @@ impl WarningHold {
 mod tests {
     use super::*;
     use crate::domain::fixtures::{at, deployment};
-    use crate::domain::{Part, ViewFreshness};
+    use crate::domain::{Part, ScheduleStatus, ViewFreshness};
 
     fn view(status: DeploymentStatus, warnings: Vec<Warning>) -> DeploymentView {
         DeploymentView {
@@ -217,5 +230,31 @@ mod tests {
         let mut ended = [view(DeploymentStatus::Stopped, Vec::new())];
         memory.apply(&mut ended, at(6), hold);
         assert!(ended[0].warnings.is_empty());
+    }
+
+    #[test]
+    fn past_the_predicted_end_is_said_only_from_reads_made_after_it() {
+        let mut v = view(DeploymentStatus::InProgress, Vec::new());
+        v.schedule = Some(ScheduleStatus {
+            step: 1,
+            steps_total: 1,
+            expected_weight: 1.0,
+            next_shift_at: None,
+            next_shift_weight: None,
+            eta: at(100),
+        });
+        let read = |secs| Freshness::fetched(at(secs), 10);
+        // The record still says InProgress, but it was read before the shift: an all-at-once
+        // deployment may well have succeeded since.
+        v.freshness.deployment = read(95);
+        v.freshness.target = read(95);
+        assert!(warnings_for(&v, at(120)).is_empty());
+        v.freshness.deployment = read(110);
+        assert!(warnings_for(&v, at(120)).is_empty(), "the target too");
+        v.freshness.target = read(110);
+        assert_eq!(warnings_for(&v, at(120)), vec![Warning::PastPredictedEnd]);
+        assert!(warnings_for(&v, at(99)).is_empty(), "not before the end");
+        v.deployment.status = DeploymentStatus::Succeeded;
+        assert!(warnings_for(&v, at(120)).is_empty());
     }
 }

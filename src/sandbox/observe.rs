@@ -36,7 +36,9 @@ pub struct Event {
     pub wall_time: f64,
     /// `weight`, `deployment_status`, `lifecycle_event`, `hook_invoked`, `alarm_state`,
     /// `rollback_created`, `clock`, `scenario`, `api_change` (a mutating call the service
-    /// answered successfully: `service`, `operation`, `caller`, `path`), `faults_set`.
+    /// answered successfully: `service`, `operation`, `caller`, `path`), `faults_set`,
+    /// `traffic_plan` (when `AllowTraffic` starts: each shift's time and percent and
+    /// `allow_traffic_ends_at`, from the deployment's config).
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,

@@ -9,7 +9,7 @@ use crate::sandbox::codedeploy::{self, context::SimCtx};
 use crate::sandbox::faults::Outcome;
 use crate::sandbox::lambda::{self, ops::Route};
 use crate::sandbox::logs;
-use crate::sandbox::observe::UNKNOWN_OPERATION;
+use crate::sandbox::observe::{self, UNKNOWN_OPERATION};
 use crate::sandbox::sts;
 use crate::sandbox::wire::Reply;
 use crate::sandbox::world::World;
@@ -45,6 +45,16 @@ impl Classified {
             Target::Sts => sts::OPERATIONS.contains(&op),
         };
         if known { op } else { UNKNOWN_OPERATION }
+    }
+
+    /// What the request names, for the call log: a Lambda function, CodeDeploy deployment
+    /// ids, the functions whose metrics a `GetMetricData` reads, the alarms a
+    /// `DescribeAlarms` asks for.
+    pub fn resources(&self, path: &str, body: &[u8]) -> Vec<String> {
+        match self.target {
+            Target::CloudWatch(codec) => cloudwatch::resources(&self.operation, codec, body),
+            _ => observe::resources(self.service, path, body),
+        }
     }
 
     /// Whether the request writes through a protocol a browser could forge as a cross-site

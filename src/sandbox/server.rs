@@ -269,7 +269,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response<Bod
             caller: caller.clone(),
             status,
             fault: outcome.map(Outcome::name),
-            resources: observe::resources(c.service, &path, &body),
+            resources: c.resources(&path, &body),
         });
         if (200..300).contains(&status) && observe::is_mutating(operation) {
             let change = json!({

@@ -522,6 +522,8 @@ struct Truth {
     hooks: HashMap<String, Vec<(f64, String, String)>>,
     /// Per (application, group): (watches alarms, ignores alarm poll failures).
     groups: HashMap<(String, String), (bool, bool)>,
+    /// Per deployment: when its config plans `AllowTraffic` to end (the sandbox's own plan).
+    shifting_ends: HashMap<String, f64>,
     calls: Vec<CallRecord>,
 }
 
@@ -531,8 +533,16 @@ impl Truth {
         let mut statuses: HashMap<String, Vec<(f64, String)>> = HashMap::new();
         let mut alarms: HashMap<String, Vec<(f64, String)>> = HashMap::new();
         let mut hooks: HashMap<String, Vec<(f64, String, String)>> = HashMap::new();
+        let mut shifting_ends: HashMap<String, f64> = HashMap::new();
         for e in events {
             match e.kind {
+                "traffic_plan" => {
+                    if let (Some(d), Some(ends)) =
+                        (&e.deployment_id, e.detail["allow_traffic_ends_at"].as_f64())
+                    {
+                        shifting_ends.insert(d.clone(), ends);
+                    }
+                }
                 "weight" => {
                     if let Some(f) = &e.function {
                         let source = e.detail["source"].as_str().unwrap_or("").to_owned();
@@ -583,6 +593,7 @@ impl Truth {
             alarms,
             hooks,
             groups: HashMap::new(),
+            shifting_ends,
             calls: calls.to_vec(),
         }
     }
@@ -690,10 +701,47 @@ impl Truth {
                         .is_some_and(|(since, state)| state == "ALARM" && since < started)
                 }))
             }
-            // The prediction is rollwatch's own timing model (judged in its own tests); a FAIL
-            // verdict is judged by its statistical bound.
-            WarningKind::PastPredictedEnd | WarningKind::VerdictFail => None,
+            // Still in progress after the end of traffic shifting its config plans.
+            WarningKind::PastPredictedEnd => {
+                let ends = *self.shifting_ends.get(&s.deployment)?;
+                Some(
+                    s.at + slack >= ends
+                        && self.status_at(&s.deployment, s.at - slack) == Some("InProgress"),
+                )
+            }
+            // A FAIL verdict is judged by its statistical bound.
+            WarningKind::VerdictFail => None,
         }
+    }
+
+    /// Whether a lifecycle hook of `deployment` was in progress at `at`.
+    fn hook_running(&self, deployment: &str, at: f64) -> bool {
+        self.hook_runs(deployment)
+            .into_iter()
+            .any(|(_, from, until)| from <= at && at < until)
+    }
+
+    /// Every run of a lifecycle hook of `deployment`: (hook, from, until — `f64::MAX` while it
+    /// still runs).
+    fn hook_runs(&self, deployment: &str) -> Vec<(&str, f64, f64)> {
+        let changes = self
+            .hooks
+            .get(deployment)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut runs = Vec::new();
+        for (i, (t, name, status)) in changes.iter().enumerate() {
+            let is_hook = name == "BeforeAllowTraffic" || name == "AfterAllowTraffic";
+            if !is_hook || status != "InProgress" {
+                continue;
+            }
+            let until = changes[i + 1..]
+                .iter()
+                .find(|(_, n, _)| n == name)
+                .map_or(f64::MAX, |(t, _, _)| *t);
+            runs.push((name.as_str(), *t, until));
+        }
+        runs
     }
 
     /// The deployment's status at `at`.
@@ -831,6 +879,7 @@ fn judge_standing(seen: &[Seen], truth: &Truth, spec: &RunSpec, start: f64, repo
         WarningKind::GroupIgnoresAlarmFailures,
         WarningKind::AlarmFiringBefore,
         WarningKind::AliasLeftSplit,
+        WarningKind::PastPredictedEnd,
     ] {
         let entry = report
             .kinds
@@ -840,7 +889,12 @@ fn judge_standing(seen: &[Seen], truth: &Truth, spec: &RunSpec, start: f64, repo
         for f in &first {
             // From when the standing holds: the first picture of an active deployment, or
             // the moment a deployment ended with its alias split.
-            let since = if kind == WarningKind::AliasLeftSplit {
+            let since = if kind == WarningKind::PastPredictedEnd {
+                match truth.shifting_ends.get(&f.deployment) {
+                    Some(ends) => ends.max(f.at),
+                    None => continue,
+                }
+            } else if kind == WarningKind::AliasLeftSplit {
                 let ended = truth.statuses.get(&f.deployment).and_then(|v| {
                     v.iter()
                         .find(|(_, st)| st == "Stopped" || st == "Failed")
@@ -861,16 +915,18 @@ fn judge_standing(seen: &[Seen], truth: &Truth, spec: &RunSpec, start: f64, repo
                 ..(*f).clone()
             };
             // Standing that holds over the whole deadline (an alarm back to OK, a split that
-            // CodeDeploy's rollback undoes, is excluded).
+            // CodeDeploy's rollback undoes, is excluded; past the planned end, a hook running
+            // is the hook-waiting notice's to say).
             let holds = |at: f64| {
-                truth.warning_holds(
-                    kind,
-                    &Seen {
-                        at,
-                        ..probe.clone()
-                    },
-                    spec,
-                ) == Some(true)
+                (kind != WarningKind::PastPredictedEnd || !truth.hook_running(&f.deployment, at))
+                    && truth.warning_holds(
+                        kind,
+                        &Seen {
+                            at,
+                            ..probe.clone()
+                        },
+                        spec,
+                    ) == Some(true)
             };
             if !holds(since)
                 || !holds(since + deadline)
@@ -939,17 +995,18 @@ fn judge_stale(
                 .map_or(0.0, |(_, i)| f64::from(*i));
             let window = (s.at - 3.0 * interval, s.at);
             let ops = operations_of(part);
-            // The reads of this deployment's part, where a call names what it read.
-            let about = match part {
-                "record" | "target" => Some(s.deployment.as_str()),
-                "alias" => Some(s.function.as_str()),
-                _ => None,
+            // The reads of this deployment's part: each call names what it read.
+            let about: Vec<&str> = match part {
+                "record" | "target" => vec![s.deployment.as_str()],
+                "alias" | "metrics" => vec![s.function.as_str()],
+                "alarms" => s.alarms.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
             };
             let calls = truth.calls.iter().filter(|c| {
                 ops.contains(&c.operation.as_str())
                     && c.sim_time > window.0
                     && c.sim_time <= window.1
-                    && about.is_none_or(|r| c.resources.iter().any(|x| x == r))
+                    && c.resources.iter().any(|x| about.contains(&x.as_str()))
             });
             let (mut ok, mut failed) = (0, 0);
             for c in calls {
@@ -1455,8 +1512,10 @@ fn hook_incidents(
 /// the alarm went to ALARM; an "ended" notice when the deployment ended so. Every watched alarm
 /// going to ALARM and every watched deployment ending Stopped or Failed during the run is
 /// noticed within its deadline — except what `min_interval_secs` holds back (the same alarm
-/// again within 5 minutes) and what was so at start-up. Verdict and hook-waiting notices are
-/// counted, not judged.
+/// again within 5 minutes) and what was so at start-up. A hook-waiting notice is true when the
+/// hook had been in progress for `hook_wait_secs`; every hook that waits that long (and on,
+/// through the deadline) is noticed, unless it was already waiting at start-up. Verdict notices
+/// are counted, not judged.
 fn judge_notices(
     said: &[(f64, Notice)],
     seen: &[Seen],
@@ -1470,6 +1529,8 @@ fn judge_notices(
     let deadline = EVENT_DEADLINE_SECS;
     let mut alarm = KindReport::judged();
     let mut ended = KindReport::judged();
+    let mut hook_waiting = KindReport::judged();
+    let wait = f64::from(NotifyConfig::default().hook_wait_secs);
     let mut other: BTreeMap<&str, KindReport> = BTreeMap::new();
     for (at, notice) in said {
         match &notice.what {
@@ -1501,7 +1562,24 @@ fn judge_notices(
                 }
             }
             What::Verdict { .. } => other.entry("notice:verdict").or_default().raised += 1,
-            What::HookWaiting { .. } => other.entry("notice:hook_waiting").or_default().raised += 1,
+            What::HookWaiting { hook, .. } => {
+                hook_waiting.raised += 1;
+                let waited = notice.deployment_ids.iter().any(|d| {
+                    truth.hook_runs(d).into_iter().any(|(name, from, until)| {
+                        name == hook
+                            && until - from >= wait - slack
+                            && from + wait - slack <= *at
+                            && *at <= until + deadline
+                    })
+                });
+                if !waited {
+                    hook_waiting.false_signals.push(format!(
+                        "{:?} {hook} at +{:.0}s",
+                        notice.deployment_ids,
+                        at - start
+                    ));
+                }
+            }
             What::GuardCountdown { .. } => {
                 other.entry("notice:guard_countdown").or_default().raised += 1;
             }
@@ -1518,9 +1596,49 @@ fn judge_notices(
     );
     report.kinds.insert("notice:alarm".to_owned(), alarm);
     report.kinds.insert("notice:ended".to_owned(), ended);
+    hook_waiting_incidents(said, truth, spec, start, end, wait, &mut hook_waiting);
+    report
+        .kinds
+        .insert("notice:hook_waiting".to_owned(), hook_waiting);
     report
         .kinds
         .extend(other.into_iter().map(|(k, v)| (k.to_owned(), v)));
+}
+
+/// Every hook that has waited `wait` seconds, and waits on through the deadline, noticed
+/// within it — except a hook already waiting that long at start-up (no notice is news then).
+fn hook_waiting_incidents(
+    said: &[(f64, Notice)],
+    truth: &Truth,
+    spec: &RunSpec,
+    start: f64,
+    end: f64,
+    wait: f64,
+    report: &mut KindReport,
+) {
+    let slack = clock_slack(spec.speed);
+    let deadline = EVENT_DEADLINE_SECS;
+    for deployment in truth.hooks.keys() {
+        for (name, from, until) in truth.hook_runs(deployment) {
+            let due = from + wait;
+            if due < start + slack || due + deadline > end || until < due + deadline {
+                continue;
+            }
+            report.incidents += 1;
+            let noticed = said.iter().find(|(at, n)| {
+                *at >= due - slack
+                    && *at <= due + deadline
+                    && n.deployment_ids.contains(deployment)
+                    && matches!(&n.what, What::HookWaiting { hook, .. } if hook == name)
+            });
+            match noticed {
+                Some((at, _)) => report.delays.push((at - due).max(0.0)),
+                None => report
+                    .missed
+                    .push(format!("{deployment} {name} from +{:.0}s", due - start)),
+            }
+        }
+    }
 }
 
 /// Every watched alarm going to ALARM and every watched deployment ending Stopped or Failed,

@@ -359,6 +359,35 @@ impl CloudWatch {
     }
 }
 
+/// What a request names, for the sandbox's call log: the `FunctionName` dimensions a
+/// `GetMetricData` reads, the `AlarmNames` a `DescribeAlarms` asks for. Anything else, or a
+/// body that does not decode, names nothing.
+pub fn resources(operation: &str, codec: Codec, body: &[u8]) -> Vec<String> {
+    let mut names: Vec<String> = match operation {
+        "GetMetricData" => codec::decode::<model::GetMetricDataInput>(codec, body)
+            .map(|input| {
+                input
+                    .metric_data_queries
+                    .into_iter()
+                    .filter_map(|q| q.metric_stat)
+                    .flat_map(|stat| stat.metric.dimensions.unwrap_or_default())
+                    .filter(|d| d.name == "FunctionName")
+                    .map(|d| d.value)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "DescribeAlarms" => codec::decode::<model::DescribeAlarmsInput>(codec, body)
+            .ok()
+            .and_then(|input| input.alarm_names)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    names.sort();
+    names.dedup();
+    names.truncate(crate::sandbox::observe::MAX_RESOURCES);
+    names
+}
+
 /// A `CloudWatch` error reply in `codec`, with the query-compatible `x-amzn-query-error` header
 /// (`query_code;Sender` for 4xx, `;Receiver` for 5xx), e.g. `Throttling` / 400.
 pub fn error(codec: Codec, query_code: &str, message: &str, status: u16) -> Reply {

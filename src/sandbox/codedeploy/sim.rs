@@ -2,6 +2,7 @@
 //! validation, hooks (succeed / fail / wait, 1 h timeout), shifts per the config's schedule,
 //! alarm polling (periodic and before each shift), stops and rollback deployments.
 
+use serde_json::json;
 use std::collections::BTreeMap;
 
 use super::config::schedule;
@@ -149,6 +150,19 @@ fn step_shift(cd: &mut CodeDeploy, ctx: &mut SimCtx<'_>, d: &mut Deployment) -> 
     }
     if d.lifecycle.get(1).is_some_and(|e| e.status == "Pending") {
         lifecycle(ctx, d, 1, "InProgress");
+        // Ground truth for "past its predicted end": when this deployment plans to finish
+        // shifting, from its own config (not rollwatch's timing model).
+        let detail = json!({
+            "steps": d.schedule.iter().map(|(offset, pct)| json!([t0 + offset, pct])).collect::<Vec<_>>(),
+            "allow_traffic_ends_at": t0 + d.allow_end,
+        });
+        ctx.obs.event(
+            now,
+            "traffic_plan",
+            Some(&d.id),
+            Some(&d.appspec.function),
+            detail,
+        );
     }
     if let Some(&(offset, pct)) = d.schedule.get(d.next_step) {
         if now < t0 + offset {
