@@ -20,6 +20,10 @@
 //! `cargo bench --bench verdict_sim` (release; about a minute on two cores).
 //! `VERDICT_SIM_SEEDS=N` sets the canaries per cell (default 30: 1,080 A/A canaries).
 
+#[path = "support/wilson.rs"]
+mod wilson;
+use wilson::wilson;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -164,18 +168,6 @@ fn canary(
         }
     }
     (first_seq, first_fixed)
-}
-
-/// The 95% Wilson score interval of `k` successes in `n`, in percent.
-fn wilson(k: usize, n: usize) -> (f64, f64) {
-    let (k, n, z) = (k as f64, n as f64, 1.96);
-    let p = k / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    (
-        100.0 * (centre - half).max(0.0),
-        100.0 * (centre + half).min(1.0),
-    )
 }
 
 fn median(mut v: Vec<i64>) -> String {

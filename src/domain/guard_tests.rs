@@ -20,6 +20,9 @@ fn picture(judgement: Option<Judgement>, status: DeploymentStatus) -> Picture {
         new_version: "7".into(),
         minutes: 10,
         since: Some(at(0)),
+        detectable: std::collections::BTreeMap::new(),
+        canary_minutes: None,
+        traffic_per_minute: None,
     });
     Picture {
         schema_version: 1,

@@ -11,8 +11,6 @@ use crate::sandbox::cloudwatch::{CloudWatch, Observation};
 use crate::sandbox::lambda::Lambda;
 use crate::sandbox::logs::Logs;
 
-/// Raw duration samples kept per metric per minute (percentiles use them).
-const MAX_SAMPLES: usize = 200;
 /// Invocations per version per minute that get START/END/REPORT lines.
 const MAX_LOGGED: u64 = 3;
 /// ERROR lines per version per minute.
@@ -164,7 +162,9 @@ impl Traffic {
         };
         let mu = p.p50_ms.max(0.01).ln();
         let sigma = ((p.p99_ms.max(p.p50_ms) / p.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
-        let take = (n as usize).min(MAX_SAMPLES);
+        // Every invocation's duration: CloudWatch's percentiles and percentile ranks are over
+        // all of them, so a version's count of slow invocations is a true count.
+        let take = usize::try_from(n).unwrap_or(usize::MAX);
         let samples: Vec<f64> = match LogNormal::new(mu, sigma) {
             Ok(dist) => (0..take)
                 .map(|_| (dist.sample(&mut self.rng) * 100.0).round() / 100.0)
@@ -233,7 +233,6 @@ impl Traffic {
 fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
     let resource = format!("{}:{}", ft.function, ft.alias);
     let fname = ft.function.as_str();
-    let total: u64 = slices.iter().map(|s| s.invocations).sum();
     let mut all = Slice {
         version: String::new(),
         invocations: 0,
@@ -268,14 +267,7 @@ fn record(cw: &mut CloudWatch, ft: &FunctionTraffic, slices: &[Slice], t: f64) {
         all.sum_ms += s.sum_ms;
         all.min_ms = all.min_ms.min(s.min_ms);
         all.max_ms = all.max_ms.max(s.max_ms);
-        // Each version contributes samples in proportion to its traffic, so the alias-level
-        // percentiles are not skewed towards the canary.
-        let share = s.invocations as f64 / total.max(1) as f64;
-        all.samples.extend(
-            s.samples
-                .iter()
-                .take((share * MAX_SAMPLES as f64).ceil() as usize),
-        );
+        all.samples.extend_from_slice(&s.samples);
     }
     if all.invocations == 0 {
         return;

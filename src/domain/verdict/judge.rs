@@ -8,8 +8,9 @@
 //! latencies it is a ratio of medians above `1 + tolerance`.
 
 use super::mann_whitney::{UMethod, mann_whitney_u_sorted};
+use super::power::Aims;
 use super::samples::{Minute, Paired};
-use super::sequential::{self, Evidence, RateMinute};
+use super::sequential::{self, Evidence, Mixture, RateMinute};
 use super::stats::{self, Alternative, ProportionMethod};
 use super::{
     BusinessMetric, Judgement, MetricKind, MetricNumbers, MetricVerdict, TestKind, TestMethod,
@@ -30,11 +31,12 @@ pub(crate) fn metric(
     paired: &Paired,
     names: &Names<'_>,
     t: &VerdictThresholds,
+    aims: &Aims,
 ) -> MetricVerdict {
     let (judgement, reason, numbers) = match kind {
-        MetricKind::ErrorRate => error_rate(paired, names, t),
-        MetricKind::DurationP99 => latency(kind, paired, names, t, |m| m.p99),
-        MetricKind::DurationP50 => latency(kind, paired, names, t, |m| m.p50),
+        MetricKind::ErrorRate => error_rate(paired, names, t, aims.errors),
+        MetricKind::DurationP99 => latency(kind, paired, names, t, aims.slow, |m| m.p99),
+        MetricKind::DurationP50 => latency(kind, paired, names, t, aims.slow, |m| m.p50),
         MetricKind::Throttles => throttles(paired, names, t),
         MetricKind::Business => (
             Judgement::NotEnoughData,
@@ -129,6 +131,10 @@ fn business_count(
         minutes,
         margin_pct: 0.0,
         worse: metric.worse,
+        mixture: Mixture {
+            aim: super::power::ERRORS_WORTH_CATCHING,
+        },
+        alpha: t.alpha_for_business(),
     };
     compare_rates(&counts, numbers, t)
 }
@@ -187,7 +193,8 @@ fn business_values(
     let (worse_side, better_side) = if lower { (&old, &new) } else { (&new, &old) };
     let test = mann_whitney_u_sorted(worse_side, better_side, Alternative::Greater, UMethod::Auto);
     let p = test.map_or(1.0, |u| u.p_value);
-    let evidence = look_evidence(&mut numbers, p, minutes, t, test.map(|u| u.method));
+    let alpha = t.alpha_for_business();
+    let evidence = look_evidence(&mut numbers, p, (minutes, alpha), t, test.map(|u| u.method));
     let ratio = (old_med.abs() > 0.0)
         .then(|| new_med / old_med)
         .filter(|r| r.is_finite());
@@ -267,14 +274,14 @@ fn figure(v: f64) -> String {
 fn look_evidence(
     numbers: &mut MetricNumbers,
     p: f64,
-    minutes: usize,
+    (minutes, alpha): (usize, f64),
     t: &VerdictThresholds,
     method: Option<UMethod>,
 ) -> bool {
     match t.test {
         TestKind::Sequential => {
             let look = (minutes + 1).saturating_sub(t.min_minutes).max(1);
-            let needed = t.alpha() / (look as f64 * (look as f64 + 1.0));
+            let needed = alpha / (look as f64 * (look as f64 + 1.0));
             numbers.test = Some(TestMethod::SequentialRank);
             numbers.evidence = Some(1.0 / p.max(f64::MIN_POSITIVE));
             numbers.evidence_needed = Some(1.0 / needed);
@@ -286,7 +293,7 @@ fn look_evidence(
                 UMethod::Exact => TestMethod::MannWhitneyExact,
                 _ => TestMethod::MannWhitneyAsymptotic,
             });
-            p < t.alpha()
+            p < alpha
         }
     }
 }
@@ -323,7 +330,12 @@ fn traffic_gate(
     }
 }
 
-fn error_rate(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outcome {
+fn error_rate(
+    paired: &Paired,
+    names: &Names<'_>,
+    t: &VerdictThresholds,
+    mixture: Mixture,
+) -> Outcome {
     let (new_inv, new_err, _) = Paired::totals(&paired.new);
     let (old_inv, old_err, _) = Paired::totals(&paired.old);
     let numbers = MetricNumbers {
@@ -344,6 +356,8 @@ fn error_rate(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outc
         old: (old_err, old_inv),
         margin_pct: t.error_rate_margin_pct,
         worse: Worse::Higher,
+        mixture,
+        alpha: t.alpha_for(MetricKind::ErrorRate),
         minutes: paired
             .new
             .iter()
@@ -409,6 +423,10 @@ fn throttles(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outco
         old: (old_thr, old_req),
         margin_pct: t.error_rate_margin_pct,
         worse: Worse::Higher,
+        mixture: Mixture {
+            aim: super::power::ERRORS_WORTH_CATCHING,
+        },
+        alpha: t.alpha_for(MetricKind::Throttles),
         minutes: paired
             .new
             .iter()
@@ -434,6 +452,9 @@ struct Counts<'a> {
     /// Percentage points always accepted on top of the relative tolerance.
     margin_pct: f64,
     worse: Worse,
+    /// What the anytime-valid test is aimed at, and the α it may spend.
+    mixture: Mixture,
+    alpha: f64,
 }
 
 /// The new version's rate against the current one's: anytime-valid evidence (the default) or
@@ -454,9 +475,9 @@ fn compare_rates(c: &Counts<'_>, mut numbers: MetricNumbers, t: &VerdictThreshol
     };
     let (p, evidence) = match t.test {
         TestKind::Sequential => {
-            let e = sequential::rate(&minutes, t.tolerance, 1.0 / t.alpha());
+            let e = sequential::rate(&minutes, c.mixture, 1.0 / c.alpha);
             numbers.test = Some(TestMethod::SequentialRate);
-            with_evidence(&mut numbers, e, t);
+            with_evidence(&mut numbers, e, c.alpha);
             (e.p_value(), e.reached_at.is_some())
         }
         TestKind::FixedSample => {
@@ -469,7 +490,7 @@ fn compare_rates(c: &Counts<'_>, mut numbers: MetricNumbers, t: &VerdictThreshol
                 ProportionMethod::FisherExact => TestMethod::FisherExact,
                 ProportionMethod::ZTest => TestMethod::ProportionZTest,
             });
-            (p, p < t.alpha())
+            (p, p < c.alpha)
         }
     };
     let ratio = (old_rate > 0.0)
@@ -505,9 +526,9 @@ fn compare_rates(c: &Counts<'_>, mut numbers: MetricNumbers, t: &VerdictThreshol
 }
 
 /// Records a sequential test's evidence in `numbers`.
-fn with_evidence(numbers: &mut MetricNumbers, e: Evidence, t: &VerdictThresholds) {
+fn with_evidence(numbers: &mut MetricNumbers, e: Evidence, alpha: f64) {
     numbers.evidence = Some(e.max);
-    numbers.evidence_needed = Some(1.0 / t.alpha());
+    numbers.evidence_needed = Some(1.0 / alpha);
     numbers.evidence_minute = e.reached_at;
 }
 
@@ -548,6 +569,7 @@ fn latency(
     paired: &Paired,
     names: &Names<'_>,
     t: &VerdictThresholds,
+    slow_mixture: Mixture,
     pick: fn(&Minute) -> Option<f64>,
 ) -> Outcome {
     let (mut new, mut old) = paired.latency(pick);
@@ -579,7 +601,8 @@ fn latency(
             // The share of invocations slower than a threshold fixed before the deployment
             // is a rate like the error rate, and gets the same anytime-valid test: every
             // invocation counts, not one percentile a minute.
-            let e = sequential::rate(&slow, t.tolerance, 1.0 / t.alpha());
+            let alpha = t.alpha_for(kind);
+            let e = sequential::rate(&slow, slow_mixture, 1.0 / alpha);
             let (new_slow, new_n, old_slow, old_n) =
                 slow.iter().fold((0u64, 0u64, 0u64, 0u64), |a, m| {
                     (
@@ -599,11 +622,17 @@ fn latency(
             numbers.threshold_ms = Some(threshold);
             numbers.new_count = Some(new_slow);
             numbers.old_count = Some(old_slow);
-            with_evidence(&mut numbers, e, t);
+            with_evidence(&mut numbers, e, alpha);
             p = e.p_value();
             e.reached_at.is_some()
         }
-        (_, _) => look_evidence(&mut numbers, p, minutes, t, test.map(|u| u.method)),
+        (_, _) => look_evidence(
+            &mut numbers,
+            p,
+            (minutes, t.alpha_for(kind)),
+            t,
+            test.map(|u| u.method),
+        ),
     };
     let ratio = (old_med > 0.0)
         .then(|| new_med / old_med)

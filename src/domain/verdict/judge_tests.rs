@@ -108,7 +108,7 @@ fn the_sequential_verdict_says_when_its_evidence_was_reached() {
     assert_eq!(p99.numbers.evidence_minute, Some(15));
     assert!(
         p99.reason.starts_with(
-            "p99 796 ms vs 398 ms (×2.0), worse in 15 of 15 minutes, p < 0.001 below the 0.00013 \
+            "p99 796 ms vs 398 ms (×2.0), worse in 15 of 15 minutes, p < 0.001 below the 0.00006 \
              this look needs (anytime)"
         ),
         "{}",

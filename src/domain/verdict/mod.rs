@@ -29,6 +29,7 @@
 mod business;
 mod judge;
 mod mann_whitney;
+mod power;
 mod samples;
 mod sequential;
 mod stats;
@@ -45,7 +46,9 @@ pub(crate) mod view_tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Deployment, VersionMetrics};
+use std::collections::BTreeMap;
+
+use super::{Deployment, TrafficRouting, VersionMetrics};
 
 pub use business::{BusinessKind, BusinessMetric, Worse};
 pub use mann_whitney::{UMethod, UTest, mann_whitney_u};
@@ -89,7 +92,7 @@ impl Judgement {
 }
 
 /// What is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     ErrorRate,
@@ -204,6 +207,17 @@ pub struct Verdict {
     /// Minutes in which both versions served requests.
     pub minutes: usize,
     pub since: Option<DateTime<Utc>>,
+    /// What this canary can catch before its full shift, at the traffic its current version
+    /// had before the shift: per metric (`error_rate`, `duration_p99`), the smallest ratio of
+    /// the new version's figure to the current one's caught with 80% probability (`null`: not
+    /// even ×50). Empty when the canary (its config) or its traffic is not known.
+    pub detectable: BTreeMap<MetricKind, Option<f64>>,
+    /// Minutes from the first shift to the full shift, when the config is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary_minutes: Option<usize>,
+    /// The function's invocations a minute before the shift, which `detectable` assumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_per_minute: Option<f64>,
 }
 
 impl Verdict {
@@ -218,6 +232,37 @@ impl Verdict {
     /// 23 min" (the minutes in which both versions served requests).
     pub fn window(&self) -> String {
         format!("since the shift, {} min", self.minutes)
+    }
+
+    /// What this canary can catch, when known: "errors ×2.6 or p99 ×1.3 or worse before its
+    /// full shift (a 15-min canary at 600 req/min)".
+    pub fn can_catch(&self) -> Option<String> {
+        let minutes = self.canary_minutes?;
+        let parts: Vec<String> = self
+            .detectable
+            .iter()
+            .map(|(metric, ratio)| match ratio {
+                Some(r) => format!("{} ×{:.1}", metric.label(), r),
+                None => format!("{} not even ×50", metric.label()),
+            })
+            .collect();
+        let traffic = self
+            .traffic_per_minute
+            .map(|r| format!(" at {r:.0} req/min"))
+            .unwrap_or_default();
+        (!parts.is_empty()).then(|| {
+            format!(
+                "{} or worse before its full shift (a {minutes}-min canary{traffic})",
+                parts.join(" or ")
+            )
+        })
+    }
+
+    /// Whether the canary cannot catch a doubled error rate before its full shift.
+    pub fn misses_doubled_errors(&self) -> bool {
+        self.detectable
+            .get(&MetricKind::ErrorRate)
+            .is_some_and(|r| r.is_none_or(|r| r > power::ERRORS_WORTH_CATCHING))
     }
 
     /// One line for a table cell: "FAIL p99 812 ms vs 401 ms (×2.0), …".
@@ -239,7 +284,22 @@ pub fn judge(
     since: Option<DateTime<Utc>>,
     thresholds: &VerdictThresholds,
 ) -> Verdict {
+    judge_canary(old, new, since, None, thresholds)
+}
+
+/// [`judge`] a canary shifted by `routing` (its deployment config): each rate test is aimed at
+/// the smallest effect this canary can catch before its full shift, from the current version's
+/// traffic before `since` (see `power`), and the verdict says what that is.
+pub fn judge_canary(
+    old: &VersionMetrics,
+    new: &VersionMetrics,
+    since: Option<DateTime<Utc>>,
+    routing: Option<TrafficRouting>,
+    thresholds: &VerdictThresholds,
+) -> Verdict {
     let t = thresholds.sanitized();
+    let baseline = since.and_then(|s| samples::baseline(old, s));
+    let aims = power::Aims::new(routing, baseline, &t);
     let paired = samples::pair(old, new, since);
     let names = judge::Names {
         old: &old.version,
@@ -247,7 +307,7 @@ pub fn judge(
     };
     let metrics: Vec<MetricVerdict> = MetricKind::ALL
         .iter()
-        .map(|kind| judge::metric(*kind, &paired, &names, &t))
+        .map(|kind| judge::metric(*kind, &paired, &names, &t, &aims))
         .chain(
             t.business
                 .iter()
@@ -268,6 +328,9 @@ pub fn judge(
         new_version: new.version.clone(),
         minutes: paired.minutes(),
         since,
+        detectable: aims.detectable,
+        canary_minutes: aims.canary_minutes,
+        traffic_per_minute: aims.per_minute,
     }
 }
 

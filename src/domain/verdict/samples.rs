@@ -104,6 +104,46 @@ pub(crate) fn slow_threshold(old: &VersionMetrics, before: DateTime<Utc>) -> Opt
     Some(median.ceil().max(1.0))
 }
 
+/// What the current version did a minute before the shift: the traffic a canary can expect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Baseline {
+    pub invocations_per_minute: f64,
+    /// Errors per invocation.
+    pub error_rate: f64,
+    /// Median per-minute p50 and p99 (ms), when known.
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// The current version's minutes before `before` (the shift), once three of them had traffic.
+pub(crate) fn baseline(old: &VersionMetrics, before: DateTime<Utc>) -> Option<Baseline> {
+    let cut = minute_key(&before);
+    let minutes: Vec<&MinutePoint> = old
+        .points
+        .iter()
+        .filter(|p| minute_key(&p.at) < cut && count(p.invocations) > 0)
+        .collect();
+    if minutes.len() < 3 {
+        return None;
+    }
+    let invocations: u64 = minutes.iter().map(|p| count(p.invocations)).sum();
+    let errors: u64 = minutes
+        .iter()
+        .map(|p| count(p.errors).min(count(p.invocations)))
+        .sum();
+    let median = |pick: fn(&MinutePoint) -> Option<f64>| {
+        let mut v: Vec<f64> = minutes.iter().filter_map(|p| value(pick(p))).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    Some(Baseline {
+        invocations_per_minute: invocations as f64 / minutes.len() as f64,
+        error_rate: errors as f64 / invocations as f64,
+        p50_ms: median(|p| p.duration_p50_ms),
+        p99_ms: median(|p| p.duration_p99_ms),
+    })
+}
+
 /// Pair the minutes of `old` and `new` at or after the minute of `since`.
 pub(crate) fn pair(
     old: &VersionMetrics,

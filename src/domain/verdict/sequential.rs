@@ -1,18 +1,22 @@
 //! Anytime-valid evidence: the verdict is looked at every minute on growing data, and a test
 //! that is valid for one look lets identical versions read FAIL by chance far more often than
 //! its confidence says. These are test martingales — mixture likelihood ratios that, while the
-//! new version is no worse (within the tolerance), have expectation at most 1 at every minute —
-//! so by Ville's inequality the chance that they *ever* reach `1/α`, however often they are
-//! looked at, is at most `α`. The running maximum is the evidence; once it reaches `1/α` the
-//! metric may fail for good.
+//! new version is no worse, have expectation at most 1 at every minute — so by Ville's
+//! inequality the chance that they *ever* reach `1/α`, however often they are looked at, is at
+//! most `α`. The running maximum is the evidence; once it reaches `1/α` the metric may fail for
+//! good.
 //!
-//! - **Rates** (errors, throttles, a business count): per minute, given how many events there
+//! - **Rates** (errors, throttles, a business count, and p99 as the share of invocations slower
+//!   than a threshold fixed before the deployment): per minute, given how many events there
 //!   were on both versions, each event falls on the new version with probability
 //!   `q = θ·s / (θ·s + 1 − s)`, where `s` is the new version's share of the minute's
-//!   invocations and `θ` the ratio of its rate to the current one's. The null is `θ ≤ 1 +
-//!   tolerance`; the alternative mixes `θ` over a grid above it. Valid while a linear config
-//!   changes the weight every minute (`s` is known before the minute's events are counted).
-//! - **Per-minute values** (p99, p50) use no martingale: the judge's Mann–Whitney test, with
+//!   invocations and `θ` the ratio of its rate to the current one's. The null is `θ ≤ 1`; the
+//!   alternative is a [`Mixture`] aimed at the effect this canary can catch before it ends
+//!   (Grünwald, de Heide & Koolen, "Safe testing": aim at the smallest effect worth
+//!   detecting). Counting per minute conditionally on that minute's events makes it exact
+//!   whatever the traffic does from minute to minute (bursts, drift), and valid while a linear
+//!   config changes the weight every minute (`s` is known before the minute's events).
+//! - **p50** uses no martingale: the judge's Mann–Whitney test on the per-minute values, with
 //!   `α` spent across looks (look `k` needs `p < α / (k(k+1))`; the shares sum to `α`), keeps
 //!   the same guarantee by the union bound.
 
@@ -32,8 +36,26 @@ impl Evidence {
     }
 }
 
-/// Rate ratios `θ / (1 + tolerance)` the rate test mixes over, with equal weight.
-const RATE_RATIOS: [f64; 6] = [1.25, 1.5, 2.0, 3.0, 5.0, 10.0];
+/// The ratios a rate test mixes over, with their weights (summing to 1): most of the weight on
+/// the ratio it is aimed at (the smallest effect this canary can catch, see [`super::power`]),
+/// the rest on two and five times that, so that a large effect is proven within minutes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mixture {
+    pub aim: f64,
+}
+
+impl Mixture {
+    /// The weight on the aimed-at ratio: what aiming costs in evidence is `ln(1/AIM_WEIGHT)`.
+    pub const AIM_WEIGHT: f64 = 0.9;
+
+    fn components(self) -> [(f64, f64); 3] {
+        [
+            (self.aim, Self::AIM_WEIGHT),
+            (2.0 * self.aim, 0.07),
+            (5.0 * self.aim, 0.03),
+        ]
+    }
+}
 
 /// One minute of a rate: events and invocations on the new and the current version.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,11 +78,12 @@ impl RateMinute {
     }
 }
 
-/// Evidence that the new version's rate is above the current one's by more than `tolerance`
-/// (relative), needing `needed` (= 1/α).
-pub(crate) fn rate(minutes: &[RateMinute], tolerance: f64, needed: f64) -> Evidence {
-    let theta0 = 1.0 + tolerance.max(0.0);
-    let mut logs = [0.0_f64; RATE_RATIOS.len()];
+/// Evidence that the new version's rate is above the current one's, needing `needed` (= 1/α).
+/// The null is "no higher" (θ ≤ 1): the tolerance is the verdict's size rule, not part of the
+/// test, so identical versions are what the guarantee is about.
+pub(crate) fn rate(minutes: &[RateMinute], mixture: Mixture, needed: f64) -> Evidence {
+    let components = mixture.components();
+    let mut logs = [0.0_f64; 3];
     let mut evidence = Evidence {
         max: 1.0,
         reached_at: None,
@@ -75,26 +98,29 @@ pub(crate) fn rate(minutes: &[RateMinute], tolerance: f64, needed: f64) -> Evide
             continue;
         }
         let share = |theta: f64| theta * s / (theta * s + 1.0 - s);
-        let q0 = share(theta0);
-        for (log, ratio) in logs.iter_mut().zip(RATE_RATIOS) {
-            let q = share(theta0 * ratio);
-            *log += m.new_events as f64 * (q / q0).ln()
-                + m.old_events as f64 * ((1.0 - q) / (1.0 - q0)).ln();
+        for (log, (ratio, _)) in logs.iter_mut().zip(components) {
+            let q = share(ratio);
+            *log += m.new_events as f64 * (q / s).ln()
+                + m.old_events as f64 * ((1.0 - q) / (1.0 - s)).ln();
         }
-        note(&mut evidence, mixture(&logs), i + 1, needed);
+        note(&mut evidence, weighted(&logs, &components), i + 1, needed);
     }
     evidence
 }
 
-/// The equal-weight mixture of `exp(logs)`, computed without overflow (capped far above any
+/// The weighted mixture `Σ w·exp(log)`, computed without overflow (capped far above any
 /// evidence that matters).
-fn mixture(logs: &[f64]) -> f64 {
+fn weighted(logs: &[f64], components: &[(f64, f64)]) -> f64 {
     let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !top.is_finite() {
         return if top > 0.0 { f64::MAX } else { 0.0 };
     }
-    let sum: f64 = logs.iter().map(|l| (l - top).exp()).sum();
-    let log = top + (sum / logs.len() as f64).ln();
+    let sum: f64 = logs
+        .iter()
+        .zip(components)
+        .map(|(l, (_, w))| w * (l - top).exp())
+        .sum();
+    let log = top + sum.ln();
     log.min(700.0).exp()
 }
 
@@ -120,14 +146,14 @@ mod tests {
             old_events: 9,
             old_total: 900,
         };
-        let e = rate(&[same; 60], 0.1, 20.0);
+        let e = rate(&[same; 60], Mixture { aim: 2.0 }, 20.0);
         assert!(e.max < 2.0, "{e:?}");
         assert_eq!(e.reached_at, None);
         let doubled = RateMinute {
             new_events: 2,
             ..same
         };
-        let e = rate(&[doubled; 60], 0.1, 20.0);
+        let e = rate(&[doubled; 60], Mixture { aim: 2.0 }, 20.0);
         assert!(e.reached_at.is_some_and(|m| m < 60), "{e:?}");
         assert!(e.p_value() < 0.05);
     }
@@ -140,13 +166,15 @@ mod tests {
             old_events: 0,
             old_total: 900,
         };
-        assert!((rate(&[quiet; 10], 0.1, 20.0).max - 1.0).abs() < f64::EPSILON);
+        assert!((rate(&[quiet; 10], Mixture { aim: 2.0 }, 20.0).max - 1.0).abs() < f64::EPSILON);
         let one_sided = RateMinute {
             new_events: 5,
             new_total: 0,
             old_events: 1,
             old_total: 900,
         };
-        assert!((rate(&[one_sided; 10], 0.1, 20.0).max - 1.0).abs() < f64::EPSILON);
+        assert!(
+            (rate(&[one_sided; 10], Mixture { aim: 2.0 }, 20.0).max - 1.0).abs() < f64::EPSILON
+        );
     }
 }

@@ -21,6 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{BusinessMetric, MetricKind};
 
+/// The weight of a critical business metric in sharing `1 − confidence` (the error rate's is 16,
+/// p99's 3, p50's and throttles' 1).
+const BUSINESS_WEIGHT: f64 = 4.0;
+
 /// Which tests give the evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,18 +84,43 @@ impl Default for VerdictThresholds {
 }
 
 impl VerdictThresholds {
-    /// The p-value below which one metric's difference counts as evidence: `1 − confidence`
-    /// shared among the critical metrics (Bonferroni), so that `confidence` holds for the
-    /// overall verdict, which fails when any one of them fails. With the three default critical
-    /// metrics and 0.95: 0.0167 per metric.
-    pub fn alpha(&self) -> f64 {
-        let built_in = if self.critical.is_empty() {
-            MetricKind::ALL.len()
-        } else {
-            self.critical.len()
-        };
-        let critical = built_in + self.business.iter().filter(|b| b.critical).count();
-        (1.0 - self.sanitized_confidence()) / critical as f64
+    /// The share of `1 − confidence` one critical metric's test may spend, so that
+    /// `confidence` holds for the overall verdict, which fails when any one of them fails.
+    /// Shared by weight, not evenly: the error rate, whose doubling a short canary barely has
+    /// the events to prove, gets the most; p99's quantile test, which counts every slow
+    /// invocation, needs less; p50's rank test least. With the defaults (errors, p99, p50
+    /// critical) and 0.95: 0.04, 0.0075, 0.0025. (A weighted split is the weighted average of the
+    /// metrics' e-values (Vovk & Wang) read one metric at a time.)
+    pub fn alpha_for(&self, metric: MetricKind) -> f64 {
+        self.total_alpha() * Self::weight(metric) / self.total_weight()
+    }
+
+    /// The same for a critical business metric.
+    pub fn alpha_for_business(&self) -> f64 {
+        self.total_alpha() * BUSINESS_WEIGHT / self.total_weight()
+    }
+
+    /// `1 − confidence`.
+    pub fn total_alpha(&self) -> f64 {
+        1.0 - self.sanitized_confidence()
+    }
+
+    fn weight(metric: MetricKind) -> f64 {
+        match metric {
+            MetricKind::ErrorRate => 16.0,
+            MetricKind::DurationP99 => 3.0,
+            MetricKind::DurationP50 | MetricKind::Throttles => 1.0,
+            MetricKind::Business => BUSINESS_WEIGHT,
+        }
+    }
+
+    fn total_weight(&self) -> f64 {
+        let built_in: f64 = MetricKind::ALL
+            .iter()
+            .filter(|m| self.critical.is_empty() || self.critical.contains(m))
+            .map(|m| Self::weight(*m))
+            .sum();
+        built_in + BUSINESS_WEIGHT * self.business.iter().filter(|b| b.critical).count() as f64
     }
 
     fn sanitized_confidence(&self) -> f64 {
@@ -377,16 +406,27 @@ mod tests {
         assert!((t.tolerance - 0.10).abs() < 1e-12);
         assert_eq!(t.min_minutes, 2);
         assert!(
-            (t.alpha() - 0.05 / 3.0).abs() < 1e-12,
-            "shared by 3 critical metrics"
+            (t.alpha_for(MetricKind::ErrorRate) - 0.04).abs() < 1e-12,
+            "shared by 3 critical metrics, by weight"
         );
     }
 
     #[test]
     fn the_confidence_holds_for_the_overall_verdict() {
         let one: VerdictThresholds = toml::from_str("critical = [\"error_rate\"]").expect("parse");
-        assert!((one.alpha() - 0.05).abs() < 1e-12);
+        assert!((one.alpha_for(MetricKind::ErrorRate) - 0.05).abs() < 1e-12);
         let all: VerdictThresholds = toml::from_str("critical = []").expect("parse");
-        assert!((all.alpha() - 0.05 / 4.0).abs() < 1e-12);
+        let spent: f64 = MetricKind::ALL.iter().map(|m| all.alpha_for(*m)).sum();
+        assert!((spent - 0.05).abs() < 1e-12, "{spent}");
+        let d = VerdictThresholds::default();
+        let spent: f64 = [
+            MetricKind::ErrorRate,
+            MetricKind::DurationP99,
+            MetricKind::DurationP50,
+        ]
+        .iter()
+        .map(|m| d.alpha_for(*m))
+        .sum();
+        assert!((spent - 0.05).abs() < 1e-12, "{spent}");
     }
 }

@@ -62,7 +62,7 @@ pub enum AlarmState {
 }
 
 /// One aggregated observation of a metric at a timestamp (like `PutMetricData`'s `StatisticValues`),
-/// plus raw samples for percentile statistics (may be a bounded subset of all samples).
+/// plus the raw values for percentile statistics (every one of them, or none).
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
     pub sample_count: f64,

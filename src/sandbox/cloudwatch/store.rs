@@ -5,18 +5,119 @@
 //! simulated time: points older than `latest timestamp seen - retention` are pruned on insert
 //! and by [`Store::prune`], and series left empty are dropped, so memory stays bounded.
 //!
-//! Percentile approximation: each per-second point keeps at most [`SAMPLE_CAP`] raw samples.
-//! Past the cap it keeps an evenly strided subset (every 2nd, then every 4th, ... sample that
-//! arrived), so percentiles over very dense points are estimates from that subset. A value
-//! that arrived `n` times (`PutMetricData` `Counts`) is taken in [`Agg::add_repeated`] without
-//! expanding it into `n` samples: the work and memory are bounded by the cap, not by `n`.
+//! Percentiles and percentile ranks are computed over every value an aggregate took: values are
+//! counted in buckets 1% wide (relative), each keeping the count and the sum of what fell in it
+//! ([`Histogram`]), so memory is bounded by the spread of the values (a few hundred buckets for a
+//! latency), not by their number, and a bucket holding one distinct value gives it exactly. A
+//! value that arrived `n` times (`PutMetricData` `Counts`) is one weighted entry.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::Observation;
 
-/// Most raw samples kept per metric per second.
-pub const SAMPLE_CAP: usize = 512;
+/// How much wider each histogram bucket is than the one below it.
+const BUCKET_GROWTH: f64 = 1.01;
+
+/// Every value taken, counted in buckets 1% wide: `(bucket, count, sum of its values)`,
+/// ordered by bucket (and so by value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    buckets: Vec<(i32, f64, f64)>,
+}
+
+impl Histogram {
+    /// The bucket of `v`: 0 for zero, then ordered like the values (negative values below).
+    fn bucket(v: f64) -> i32 {
+        if v == 0.0 {
+            return 0;
+        }
+        let k = (v.abs().ln() / BUCKET_GROWTH.ln())
+            .floor()
+            .clamp(-1_000_000.0, 1_000_000.0) as i32
+            + 1_000_001;
+        if v > 0.0 { k } else { -k }
+    }
+
+    /// Takes `v`, `n` times (non-finite values and non-positive weights are ignored).
+    pub fn add(&mut self, v: f64, n: f64) {
+        if !v.is_finite() || n.is_nan() || n <= 0.0 {
+            return;
+        }
+        let key = Self::bucket(v);
+        match self.buckets.binary_search_by_key(&key, |b| b.0) {
+            Ok(i) => {
+                if let Some(b) = self.buckets.get_mut(i) {
+                    b.1 += n;
+                    b.2 += v * n;
+                }
+            }
+            Err(i) => self.buckets.insert(i, (key, n, v * n)),
+        }
+    }
+
+    /// Takes every value of `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        for &(key, n, sum) in &other.buckets {
+            match self.buckets.binary_search_by_key(&key, |b| b.0) {
+                Ok(i) => {
+                    if let Some(b) = self.buckets.get_mut(i) {
+                        b.1 += n;
+                        b.2 += sum;
+                    }
+                }
+                Err(i) => self.buckets.insert(i, (key, n, sum)),
+            }
+        }
+    }
+
+    /// How many buckets hold values.
+    #[cfg(test)]
+    pub fn buckets(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Each bucket's value (the mean of what fell in it) and count, in value order.
+    fn values(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.buckets.iter().map(|&(_, n, sum)| (sum / n, n))
+    }
+
+    fn total(&self) -> f64 {
+        self.buckets.iter().map(|b| b.1).sum()
+    }
+
+    /// Nearest-rank percentile (`p` in 0..=100).
+    pub fn percentile(&self, p: f64) -> Option<f64> {
+        let total = self.total();
+        if total <= 0.0 {
+            return None;
+        }
+        let rank = ((p / 100.0) * total).ceil().clamp(1.0, total);
+        let mut seen = 0.0;
+        let mut last = None;
+        for (value, n) in self.values() {
+            seen += n;
+            last = Some(value);
+            if seen >= rank {
+                break;
+            }
+        }
+        last
+    }
+
+    /// The percentage of values in `(above, upto]` (an open side is unbounded).
+    pub fn rank(&self, above: Option<f64>, upto: Option<f64>) -> Option<f64> {
+        let total = self.total();
+        if total <= 0.0 {
+            return None;
+        }
+        let inside: f64 = self
+            .values()
+            .filter(|(v, _)| above.is_none_or(|a| *v > a) && upto.is_none_or(|u| *v <= u))
+            .map(|(_, n)| n)
+            .sum();
+        Some(100.0 * inside / total)
+    }
+}
 
 /// Exact metric identity; `dims` is sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,22 +145,28 @@ impl MetricKey {
     }
 }
 
-/// Aggregate of the samples of one point or of one period.
+/// Aggregate of the values of one point or of one period.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Agg {
     pub count: f64,
     pub sum: f64,
     pub min: f64,
     pub max: f64,
-    pub samples: Vec<f64>,
-    stride: u64,
-    seen: u64,
+    /// Every raw value taken, for percentiles.
+    pub values: Histogram,
     filled: bool,
 }
 
 impl Agg {
-    /// Merges an observation (aggregates plus raw samples) into this aggregate.
+    /// Merges an observation (aggregates plus raw values) into this aggregate.
     pub fn add(&mut self, count: f64, sum: f64, min: f64, max: f64, samples: &[f64]) {
+        self.add_aggregates(count, sum, min, max);
+        for &s in samples {
+            self.values.add(s, 1.0);
+        }
+    }
+
+    fn add_aggregates(&mut self, count: f64, sum: f64, min: f64, max: f64) {
         if self.filled {
             self.min = self.min.min(min);
             self.max = self.max.max(max);
@@ -70,58 +177,12 @@ impl Agg {
         }
         self.count += count;
         self.sum += sum;
-        if self.stride == 0 {
-            self.stride = 1;
-        }
-        for &s in samples {
-            self.seen = self.seen.saturating_add(1);
-            if self.seen % self.stride == 0 {
-                self.push_sample(s);
-            }
-        }
     }
 
-    /// Takes `value` as having arrived `n` times in a row into the raw samples (the aggregates
-    /// are merged by [`Agg::add`]): the same strided subset as `n` single arrivals would
-    /// leave, computed in O(`SAMPLE_CAP` x log `n`) steps, never `n`.
+    /// Takes `value` as having arrived `n` times (the aggregates are merged by [`Agg::add`]):
+    /// one weighted entry, never `n`.
     pub fn add_repeated(&mut self, value: f64, n: u64) {
-        if self.stride == 0 {
-            self.stride = 1;
-        }
-        let mut left = n;
-        while left > 0 {
-            // Arrivals up to and including the next one the stride keeps.
-            let to_next = self.stride - self.seen % self.stride;
-            if left < to_next {
-                self.seen = self.seen.saturating_add(left);
-                return;
-            }
-            self.seen = self.seen.saturating_add(to_next);
-            left -= to_next;
-            self.push_sample(value);
-            // Whole strides that fit before the subset is full again.
-            let room = (SAMPLE_CAP - self.samples.len().min(SAMPLE_CAP)) as u64;
-            let k = (left / self.stride).min(room);
-            if k > 0 {
-                self.samples.extend(std::iter::repeat_n(value, k as usize));
-                let taken = k.saturating_mul(self.stride);
-                self.seen = self.seen.saturating_add(taken);
-                left -= taken;
-            }
-        }
-    }
-
-    /// Keeps one sample, halving the subset (and doubling the stride) past the cap.
-    fn push_sample(&mut self, value: f64) {
-        self.samples.push(value);
-        if self.samples.len() > SAMPLE_CAP {
-            let mut i = 0;
-            self.samples.retain(|_| {
-                i += 1;
-                i % 2 == 0
-            });
-            self.stride = self.stride.saturating_mul(2);
-        }
+        self.values.add(value, n as f64);
     }
 
     /// The value of `stat` (`Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount`, `pNN(.N)`),
@@ -133,33 +194,10 @@ impl Agg {
             Stat::Minimum => Some(self.min),
             Stat::Maximum => Some(self.max),
             Stat::SampleCount => Some(self.count),
-            Stat::Percentile(p) => percentile(&self.samples, *p),
-            Stat::PercentileRank { above, upto } => percentile_rank(&self.samples, *above, *upto),
+            Stat::Percentile(p) => self.values.percentile(*p),
+            Stat::PercentileRank { above, upto } => self.values.rank(*above, *upto),
         }
     }
-}
-
-/// The percentage of `samples` in `(above, upto]` (an open side is unbounded).
-pub fn percentile_rank(samples: &[f64], above: Option<f64>, upto: Option<f64>) -> Option<f64> {
-    if samples.is_empty() {
-        return None;
-    }
-    let inside = samples
-        .iter()
-        .filter(|v| above.is_none_or(|a| **v > a) && upto.is_none_or(|u| **v <= u))
-        .count();
-    Some(100.0 * inside as f64 / samples.len() as f64)
-}
-
-/// Nearest-rank percentile of `samples` (`p` in 0..=100).
-pub fn percentile(samples: &[f64], p: f64) -> Option<f64> {
-    if samples.is_empty() {
-        return None;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
 }
 
 /// A statistic `CloudWatch` can compute on the sandbox's data.
@@ -316,12 +354,14 @@ impl Store {
         let mut out: Vec<(i64, Agg)> = Vec::new();
         for (&t, agg) in points.range(start..end) {
             let bucket = start + (t - start).div_euclid(period) * period;
-            let samples: &[f64] = if with_samples { &agg.samples } else { &[] };
             if !matches!(out.last(), Some((b, _)) if *b == bucket) {
                 out.push((bucket, Agg::default()));
             }
             if let Some((_, acc)) = out.last_mut() {
-                acc.add(agg.count, agg.sum, agg.min, agg.max, samples);
+                acc.add_aggregates(agg.count, agg.sum, agg.min, agg.max);
+                if with_samples {
+                    acc.values.merge(&agg.values);
+                }
             }
         }
         out

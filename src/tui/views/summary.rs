@@ -175,6 +175,18 @@ fn active_lines(
     lines.push(status_line(&v.deployment, now, zone, t));
     if let Some(verdict) = &v.verdict {
         lines.push(verdict_line(verdict, !zoomed, t));
+        if let Some(catch) = verdict.can_catch() {
+            // A canary too short (or too quiet) to catch a doubled error rate is said loudly.
+            let style = if verdict.misses_doubled_errors() {
+                t.warning()
+            } else {
+                t.muted()
+            };
+            lines.push(Line::from(vec![
+                label("Catches", t),
+                Span::styled(catch, style),
+            ]));
+        }
         if zoomed {
             lines.extend(verdict.metrics.iter().map(|m| metric_line(m, t)));
         }
