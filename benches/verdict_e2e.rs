@@ -2,7 +2,9 @@
 //! them (the same GetMetricData queries, through the AWS SDK over loopback HTTP) and the same
 //! verdict code as `rollwatch snapshot`, looked at every simulated minute of real CodeDeploy
 //! configs until each canary has shifted fully. The sandbox runs in this process on a paused
-//! clock moved a minute at a time, so an hour-long canary takes a second or two.
+//! clock moved a minute at a time, so an hour-long canary takes a second or two. Its traffic
+//! has bursts (each minute's rate spread 30% around its mean) and drift (error rates and
+//! latencies of both versions growing 20% an hour).
 //!
 //! Runs (`VERDICT_E2E_ONLY` picks by name prefix, comma-separated):
 //! - `scenarios`: the minute at which `slow-canary` (seeds 1–8), `failing-canary` (1–3) and
@@ -11,9 +13,11 @@
 //!   linear configs: the share of canaries that ever read FAIL, with its 95% Wilson interval;
 //! - `ab`: twice the error rate (1% → 2%) and 1.5× the p99 at 600 requests a minute on each
 //!   real config: the share of canaries that read FAIL before the canary ends (power) and the
-//!   median minute of the first FAIL.
+//!   median minute of the first FAIL;
+//! - `honest`: at the smallest ratio the verdict says a canary can catch (`verdict.detectable`),
+//!   how often it does, before its full shift (stated: 80%).
 //!
-//! `VERDICT_E2E_CANARIES=N` sets the canaries per cell (default 40; the README's figures use
+//! `VERDICT_E2E_WHY=1` prints each first FAIL's reason. `VERDICT_E2E_CANARIES=N` sets the canaries per cell (default 40; the README's figures use
 //! 200); `VERDICT_E2E_CONFIGS=Canary10Percent15Minutes,…` limits the A/B runs to those configs. `cargo bench --bench verdict_e2e` (release).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -26,7 +30,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use rollwatch::aws::{ConnectOptions, Limits, Rate, connect};
-use rollwatch::domain::Judgement;
+use rollwatch::domain::{Judgement, MetricKind};
+
+/// What a verdict said it could catch: the smallest error-rate and p99 ratios, once said.
+type Detectable = Option<(Option<f64>, Option<f64>)>;
 use rollwatch::engine::{PictureOptions, collect_picture};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
@@ -45,31 +52,40 @@ const CONFIGS: [(&str, u32); 8] = [
     ("Linear10PercentEvery10Minutes", 90),
 ];
 
-/// What the new version does differently.
+/// The current version's error rate and p99 (ms).
+const ERROR_RATE: f64 = 0.01;
+const P99_MS: f64 = 200.0;
+
+/// Real traffic's variance, on in every canary here: each minute's rate spread by 30% around
+/// the mean (bursts), and both versions' error rate and latency growing 20% an hour (drift).
+const BURSTINESS: f64 = 0.3;
+const DRIFT_PER_HOUR: f64 = 0.2;
+
+/// What the new version does differently: its error rate or its p99 so many times the current
+/// one's.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Effect {
     None,
-    DoubleErrors,
-    SlowerP99,
+    Errors(f64),
+    P99(f64),
 }
 
 impl Effect {
-    fn label(self) -> &'static str {
+    fn label(self) -> String {
         match self {
-            Self::None => "A/A",
-            Self::DoubleErrors => "2× errors",
-            Self::SlowerP99 => "1.5× p99",
+            Self::None => "A/A".to_owned(),
+            Self::Errors(r) => format!("{r:.1}× errors"),
+            Self::P99(r) => format!("{r:.1}× p99"),
         }
     }
 
     /// The `[[function.change]]` that makes version 2 differ, from its first minute.
-    fn change(self) -> &'static str {
+    fn change(self) -> String {
+        let change = "[[function.change]]\nat_min = 0\nversion = \"2\"\n";
         match self {
-            Self::None => "",
-            Self::DoubleErrors => {
-                "[[function.change]]\nat_min = 0\nversion = \"2\"\nerror_rate = 0.02\n"
-            }
-            Self::SlowerP99 => "[[function.change]]\nat_min = 0\nversion = \"2\"\np99_ms = 300\n",
+            Self::None => String::new(),
+            Self::Errors(r) => format!("{change}error_rate = {}\n", ERROR_RATE * r),
+            Self::P99(r) => format!("{change}p99_ms = {}\n", P99_MS * r),
         }
     }
 }
@@ -83,7 +99,8 @@ fn scenario(n: usize, rpm: f64, config: &str, effect: Effect) -> String {
         let _ = write!(
             s,
             "[[function]]\nname = \"{f}\"\nalias = \"live\"\nversions = 2\nalias_version = 1\n\
-             rpm = {rpm}\nerror_rate = 0.01\np50_ms = 50\np99_ms = 200\n{}\n\
+             rpm = {rpm}\nerror_rate = {ERROR_RATE}\np50_ms = 50\np99_ms = {P99_MS}\n\
+             burstiness = {BURSTINESS}\ndrift_per_hour = {DRIFT_PER_HOUR}\n{}\n\
              [[group]]\napplication = \"bench\"\nname = \"{f}-live\"\n\
              config = \"CodeDeployDefault.Lambda{config}\"\n\n\
              [[deployment]]\napplication = \"bench\"\ngroup = \"{f}-live\"\nfunction = \"{f}\"\n\
@@ -94,14 +111,15 @@ fn scenario(n: usize, rpm: f64, config: &str, effect: Effect) -> String {
     s
 }
 
-/// The first minute (since the deployment was created) at which each function's verdict read
-/// FAIL, over `minutes` looks a minute apart; `None` for a function that never did.
+/// Per function: the first minute (since the deployment was created) at which its verdict read
+/// FAIL, over `minutes` looks a minute apart (`None`: it never did), and the smallest effects
+/// its verdict said it could catch (`verdict.detectable`: errors, p99).
 async fn first_fails(
     scenario: &str,
     seed: u64,
     minutes: u32,
     config: Option<&str>,
-) -> BTreeMap<String, Option<u32>> {
+) -> BTreeMap<String, (Option<u32>, Detectable)> {
     let sandbox = Sandbox::start(SandboxConfig::loopback(scenario).speed(0.0).seed(seed))
         .await
         .expect("sandbox starts");
@@ -130,7 +148,7 @@ async fn first_fails(
         Some(text) => rollwatch::config::parse(text, Path::new("bench.toml")).expect("config"),
         None => rollwatch::config::Config::default(),
     };
-    let mut first: BTreeMap<String, Option<u32>> = BTreeMap::new();
+    let mut first: BTreeMap<String, (Option<u32>, Detectable)> = BTreeMap::new();
     for minute in 1..=minutes {
         sandbox.advance(60.0);
         let picture = collect_picture(
@@ -146,13 +164,44 @@ async fn first_fails(
             let Some(target) = &view.deployment.target else {
                 continue;
             };
-            let entry = first.entry(target.function.clone()).or_insert(None);
-            let fail = view
-                .verdict
-                .as_ref()
-                .is_some_and(|v| v.overall == Judgement::Fail);
-            if fail && entry.is_none() {
-                *entry = Some(minute);
+            let entry = first.entry(target.function.clone()).or_default();
+            let Some(verdict) = &view.verdict else {
+                continue;
+            };
+            if verdict.overall == Judgement::Fail && entry.0.is_none() {
+                entry.0 = Some(minute);
+                if std::env::var_os("VERDICT_E2E_WHY").is_some() {
+                    println!("    FAIL at minute {minute}: {}", verdict.headline());
+                }
+            }
+            if minute == minutes && std::env::var_os("VERDICT_E2E_DUMP").is_some() {
+                for m in &verdict.metrics[..2] {
+                    let e = &m.numbers;
+                    println!(
+                        "    {} {:?} new {:?}/{} old {:?}/{} {:?}",
+                        target.function,
+                        m.metric,
+                        e.new_count,
+                        e.new_invocations,
+                        e.old_count,
+                        e.old_invocations,
+                        e.threshold_ms
+                    );
+                }
+            }
+            if entry.1.is_none() && !verdict.detectable.is_empty() {
+                entry.1 = Some((
+                    verdict
+                        .detectable
+                        .get(&MetricKind::ErrorRate)
+                        .copied()
+                        .flatten(),
+                    verdict
+                        .detectable
+                        .get(&MetricKind::DurationP99)
+                        .copied()
+                        .flatten(),
+                ));
             }
         }
     }
@@ -185,7 +234,12 @@ async fn cell(
         std::fs::write(&path, text).expect("scenario");
         // The canary's last minute before the full shift (the shift comes at `ends`).
         let first = first_fails(path.to_str().expect("path"), seed, ends, None).await;
-        fails.extend(first.values().flatten().copied().filter(|m| *m <= ends));
+        fails.extend(
+            first
+                .values()
+                .filter_map(|(m, _)| *m)
+                .filter(|m| *m <= ends),
+        );
         done += n;
         seed += 1;
     }
@@ -210,7 +264,7 @@ kind = "count"
         let mut line = format!("{name}: minute of first FAIL by seed:");
         for seed in 1..=seeds {
             let first = first_fails(name, seed, minutes, config).await;
-            let minute = first.values().flatten().min().copied();
+            let minute = first.values().filter_map(|(m, _)| *m).min();
             let _ = write!(
                 line,
                 " {}",
@@ -238,8 +292,53 @@ async fn aa(canaries: usize) {
     }
 }
 
+/// What the verdict says a canary of `config` at `rpm` can catch (errors, p99).
+async fn stated(rpm: f64, config: &str) -> (Option<f64>, Option<f64>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bench.toml");
+    std::fs::write(&path, scenario(1, rpm, config, Effect::None)).expect("scenario");
+    let first = first_fails(path.to_str().expect("path"), 1, 3, None).await;
+    first
+        .into_values()
+        .find_map(|(_, d)| d)
+        .unwrap_or((None, None))
+}
+
+/// Is the stated smallest detectable effect honest? At the ratio the verdict states, the
+/// canary should read FAIL before its full shift in about 80% of runs.
+async fn honest(canaries: usize) {
+    println!(
+        "At the ratio the verdict says it can catch (80% stated): read FAIL before the full shift"
+    );
+    for rpm in [600.0, 6_000.0] {
+        for (config, ends) in CONFIGS
+            .iter()
+            .filter(|(c, _)| c.starts_with("Canary"))
+            .chain(&CONFIGS[4..5])
+        {
+            let (errors, p99) = stated(rpm, config).await;
+            let mut line = format!("  {rpm:>5} rpm  {config:<30}");
+            for effect in [errors.map(Effect::Errors), p99.map(Effect::P99)] {
+                let Some(effect) = effect else {
+                    line.push_str("  (none stated)");
+                    continue;
+                };
+                let (k, _) = cell(rpm, config, *ends, effect, canaries).await;
+                let (lo, hi) = wilson(k, canaries);
+                let _ = write!(
+                    line,
+                    "  {}: {:.0}% ({lo:.0}–{hi:.0}%)",
+                    effect.label(),
+                    100.0 * k as f64 / canaries as f64
+                );
+            }
+            println!("{line}");
+        }
+    }
+}
+
 async fn ab(canaries: usize, configs: &str) {
-    for effect in [Effect::DoubleErrors, Effect::SlowerP99] {
+    for effect in [Effect::Errors(2.0), Effect::P99(1.5)] {
         println!(
             "A/B {} at 600 rpm: read FAIL before the full shift (power, 95% CI) · median minute",
             effect.label()
@@ -277,6 +376,9 @@ fn main() {
         }
         if wanted("ab") {
             ab(canaries, &configs).await;
+        }
+        if wanted("honest") {
+            honest(canaries).await;
         }
     });
 }

@@ -19,11 +19,12 @@ pub enum WarningKind {
     GroupIgnoresAlarmFailures,
     RecordDisagrees,
     PastPredictedEnd,
+    CanaryTooShort,
 }
 
 impl WarningKind {
     /// Every kind, most severe first.
-    pub const ALL: [WarningKind; 7] = [
+    pub const ALL: [WarningKind; 8] = [
         Self::VerdictFail,
         Self::AliasLeftSplit,
         Self::AlarmFiringBefore,
@@ -31,6 +32,7 @@ impl WarningKind {
         Self::GroupIgnoresAlarmFailures,
         Self::RecordDisagrees,
         Self::PastPredictedEnd,
+        Self::CanaryTooShort,
     ];
 
     /// The kind's name (as in JSON).
@@ -43,6 +45,7 @@ impl WarningKind {
             Self::GroupIgnoresAlarmFailures => "group_ignores_alarm_failures",
             Self::RecordDisagrees => "record_disagrees",
             Self::PastPredictedEnd => "past_predicted_end",
+            Self::CanaryTooShort => "canary_too_short",
         }
     }
 }
@@ -72,6 +75,14 @@ pub enum Warning {
     },
     /// Still in progress past the predicted end of traffic shifting.
     PastPredictedEnd,
+    /// Just started, this canary cannot catch a doubled error rate before its full shift: the
+    /// smallest error-rate ratio it catches (`None`: not even ×50) in its `minutes`; `others`
+    /// more canaries started in the same minutes that cannot either (folded into this one).
+    CanaryTooShort {
+        errors: Option<f64>,
+        minutes: usize,
+        others: usize,
+    },
 }
 
 impl Warning {
@@ -85,6 +96,7 @@ impl Warning {
             Self::GroupIgnoresAlarmFailures => WarningKind::GroupIgnoresAlarmFailures,
             Self::RecordDisagrees { .. } => WarningKind::RecordDisagrees,
             Self::PastPredictedEnd => WarningKind::PastPredictedEnd,
+            Self::CanaryTooShort { .. } => WarningKind::CanaryTooShort,
         }
     }
 
@@ -98,7 +110,7 @@ impl Warning {
     }
 }
 
-/// The end of the low-traffic warning.
+/// Each warning in words, as the banner and `snapshot` say it.
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -152,6 +164,25 @@ impl fmt::Display for Warning {
             ),
             Self::PastPredictedEnd => {
                 f.write_str("past the predicted end of traffic shifting and still in progress")
+            }
+            Self::CanaryTooShort {
+                errors,
+                minutes,
+                others,
+            } => {
+                let catches = errors.map_or_else(
+                    || "no change of its error rate".to_owned(),
+                    |r| format!("errors ×{r:.1} or worse"),
+                );
+                write!(
+                    f,
+                    "this {minutes}-min canary can catch only {catches} at its traffic, not a doubled error rate: watch its alarms"
+                )?;
+                match others {
+                    0 => Ok(()),
+                    1 => f.write_str(" (and 1 more canary that started with it)"),
+                    n => write!(f, " (and {n} more canaries that started with it)"),
+                }
             }
         }
     }

@@ -10,7 +10,10 @@
 
 use std::collections::HashMap;
 
-use super::{AlarmState, DeploymentStatus, DeploymentView, Freshness, Judgement, Warning};
+use super::{
+    AlarmState, DeploymentStatus, DeploymentView, Freshness, Judgement, MetricKind, Warning,
+    WarningKind,
+};
 use chrono::{DateTime, Utc};
 
 /// The warnings for `view`, most severe first.
@@ -22,7 +25,67 @@ pub fn warnings_for(view: &DeploymentView, now: DateTime<Utc>) -> Vec<Warning> {
     unwatched_group(view, &mut out);
     record_disagrees(view, &mut out);
     past_predicted_end(view, now, &mut out);
+    canary_too_short(view, now, &mut out);
     out
+}
+
+/// How long after its first shift a canary that cannot catch a doubled error rate is warned
+/// about (then the detail's "Catches" line keeps saying it).
+pub const CANARY_WARNING_MINUTES: i64 = 5;
+
+/// A canary in its first minutes that cannot catch a doubled error rate before its full shift.
+fn canary_too_short(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<Warning>) {
+    let Some(verdict) = &view.verdict else {
+        return;
+    };
+    let young = view
+        .traffic_start()
+        .is_some_and(|t| now - t <= chrono::Duration::minutes(CANARY_WARNING_MINUTES));
+    if let (true, true, Some(minutes)) = (
+        view.deployment.status == DeploymentStatus::InProgress && young,
+        verdict.misses_doubled_errors(),
+        verdict.canary_minutes,
+    ) {
+        out.push(Warning::CanaryTooShort {
+            errors: verdict
+                .detectable
+                .get(&MetricKind::ErrorRate)
+                .copied()
+                .flatten(),
+            minutes,
+            others: 0,
+        });
+    }
+}
+
+/// Folds every "canary too short" warning into one, on the canary that started first (then by
+/// id), counting the others: at a stack update dozens of quiet canaries start together, and one
+/// line says it.
+pub fn fold_canary_warnings<'a>(views: impl IntoIterator<Item = &'a mut DeploymentView>) {
+    let mut short: Vec<&'a mut DeploymentView> = views
+        .into_iter()
+        .filter(|v| {
+            v.warnings
+                .iter()
+                .any(|w| w.kind() == WarningKind::CanaryTooShort)
+        })
+        .collect();
+    short.sort_by(|a, b| {
+        (a.traffic_start(), &a.deployment.id).cmp(&(b.traffic_start(), &b.deployment.id))
+    });
+    let others = short.len().saturating_sub(1);
+    for (i, view) in short.into_iter().enumerate() {
+        if i == 0 {
+            for w in &mut view.warnings {
+                if let Warning::CanaryTooShort { others: n, .. } = w {
+                    *n = others;
+                }
+            }
+        } else {
+            view.warnings
+                .retain(|w| w.kind() != WarningKind::CanaryTooShort);
+        }
+    }
 }
 
 /// A FAIL verdict (no firing alarm catching it is said).
@@ -256,5 +319,89 @@ mod tests {
         assert!(warnings_for(&v, at(99)).is_empty(), "not before the end");
         v.deployment.status = DeploymentStatus::Succeeded;
         assert!(warnings_for(&v, at(120)).is_empty());
+    }
+
+    /// A view of an in-progress canary whose verdict says it can catch errors ×`errors`,
+    /// shifted at minute `started`.
+    fn canary(id: &str, started: i64, errors: Option<f64>) -> DeploymentView {
+        let mut v = view(DeploymentStatus::InProgress, Vec::new());
+        v.deployment.id = id.into();
+        v.plan = Some(crate::domain::TrafficPlan::new(
+            crate::domain::TrafficRouting::TimeBasedCanary {
+                percent: 10,
+                interval_minutes: 15,
+            },
+            at(started * 60),
+            crate::domain::ScheduleModel::default(),
+        ));
+        v.verdict = Some(crate::domain::Verdict {
+            overall: Judgement::NotEnoughData,
+            metrics: Vec::new(),
+            old_version: "1".into(),
+            new_version: "2".into(),
+            minutes: 1,
+            since: Some(at(started * 60)),
+            detectable: [(MetricKind::ErrorRate, errors)].into(),
+            canary_minutes: Some(15),
+            traffic_per_minute: Some(60.0),
+        });
+        v
+    }
+
+    #[test]
+    fn a_canary_that_cannot_catch_doubled_errors_is_warned_in_its_first_minutes() {
+        let short = canary("d-1", 0, Some(3.4));
+        let said = warnings_for(&short, at(60));
+        assert_eq!(
+            said,
+            vec![Warning::CanaryTooShort {
+                errors: Some(3.4),
+                minutes: 15,
+                others: 0
+            }]
+        );
+        let text = said[0].to_string();
+        assert!(text.starts_with(
+            "this 15-min canary can catch only errors ×3.4 or worse at its traffic, not a doubled"
+        ), "{text}");
+        assert!(
+            warnings_for(&short, at(6 * 60 + 1)).is_empty(),
+            "only at its start"
+        );
+        assert!(
+            warnings_for(&canary("d-2", 0, Some(1.8)), at(60)).is_empty(),
+            "it can"
+        );
+        let deaf = warnings_for(&canary("d-3", 0, None), at(60));
+        assert!(
+            deaf[0]
+                .to_string()
+                .contains("can catch only no change of its error rate")
+        );
+    }
+
+    #[test]
+    fn short_canaries_that_start_together_are_one_warning() {
+        let mut views: Vec<DeploymentView> = [("d-3", 1), ("d-1", 0), ("d-2", 0)]
+            .into_iter()
+            .map(|(id, started)| {
+                let mut v = canary(id, started, Some(4.0));
+                v.warnings = warnings_for(&v, at(120));
+                v
+            })
+            .collect();
+        fold_canary_warnings(views.iter_mut());
+        let carrying: Vec<(&str, &Vec<Warning>)> = views
+            .iter()
+            .filter(|v| !v.warnings.is_empty())
+            .map(|v| (v.deployment.id.as_str(), &v.warnings))
+            .collect();
+        assert_eq!(carrying.len(), 1, "{carrying:?}");
+        assert_eq!(carrying[0].0, "d-1", "the first to start, then by id");
+        assert!(
+            carrying[0].1[0]
+                .to_string()
+                .ends_with("(and 2 more canaries that started with it)")
+        );
     }
 }

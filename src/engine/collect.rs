@@ -21,7 +21,7 @@ use super::tasks::{adopt, with_function_targets};
 use crate::aws::{DeploymentReader, Listing, Service};
 use crate::domain::{
     ClockReading, ClockSource, Deployment, Failure, Freshness, MetricWindow, MetricsRequest, Owner,
-    Part, Picture, RegionPicture, verdict_minutes,
+    Part, Picture, RegionPicture, fold_canary_warnings, verdict_minutes,
 };
 
 /// What a picture covers.
@@ -54,7 +54,8 @@ pub async fn collect_picture<R: DeploymentReader>(
     readers: &[R],
     options: PictureOptions,
 ) -> Picture {
-    let regions = join_all(readers.iter().map(|r| collect_region(r, &options))).await;
+    let mut regions = join_all(readers.iter().map(|r| collect_region(r, &options))).await;
+    fold_canary_warnings(regions.iter_mut().flat_map(|r| &mut r.deployments));
     let reading = service_clock(readers.iter().map(DeploymentReader::clock));
     let (taken_at, clock) = (reading.now, reading.source);
     Picture {

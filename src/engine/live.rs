@@ -28,7 +28,7 @@ use super::tasks::{Outcome, Task, run};
 use crate::aws::{DeploymentReader, Service, metric_calls};
 use crate::domain::{
     ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
-    WarningHold, verdict_minutes,
+    WarningHold, fold_canary_warnings, verdict_minutes,
 };
 
 /// The running engine: its updates, its command inbox, and how to stop it.
@@ -247,6 +247,7 @@ impl<R: DeploymentReader> Engine<R> {
         let hold = chrono::Duration::milliseconds(
             (WARNING_HOLD_SECS * clock.rate.max(1.0) * 1000.0) as i64,
         );
+        fold_canary_warnings(regions.iter_mut().flat_map(|r| &mut r.deployments));
         self.hold.apply(
             regions.iter_mut().flat_map(|r| &mut r.deployments),
             clock.now,

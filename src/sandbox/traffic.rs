@@ -5,7 +5,7 @@
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Binomial, Distribution, LogNormal, Poisson};
+use rand_distr::{Binomial, Distribution, Gamma, LogNormal, Poisson};
 
 use crate::sandbox::cloudwatch::{CloudWatch, Observation};
 use crate::sandbox::lambda::Lambda;
@@ -53,6 +53,10 @@ pub struct FunctionTraffic {
     pub function: String,
     pub alias: String,
     pub rpm: f64,
+    /// Coefficient of variation of each minute's rate (0: Poisson at `rpm`).
+    pub burstiness: f64,
+    /// Relative growth per hour of every version's error rate and latency.
+    pub drift_per_hour: f64,
     pub base: Profile,
     pub changes: Vec<Change>,
     pub business: Option<BusinessSeries>,
@@ -81,6 +85,8 @@ impl FunctionTraffic {
 pub struct Traffic {
     pub functions: Vec<FunctionTraffic>,
     rng: SmallRng,
+    /// When the scenario's traffic began (simulated epoch seconds): drift counts from here.
+    pub epoch: f64,
 }
 
 /// One version's share of one minute.
@@ -101,6 +107,7 @@ impl Traffic {
         Self {
             functions: Vec::new(),
             rng: SmallRng::seed_from_u64(seed),
+            epoch: 0.0,
         }
     }
 
@@ -124,11 +131,9 @@ impl Traffic {
             else {
                 continue;
             };
-            let total = if ft.rpm > 0.0 {
-                Poisson::new(ft.rpm).map_or(0.0, |d| d.sample(&mut self.rng)) as u64
-            } else {
-                0
-            };
+            let total = self.requests(&ft);
+            let drift =
+                (1.0 + ft.drift_per_hour * (start - self.epoch).max(0.0) / 3600.0).max(0.01);
             let extra: f64 = alias.weights.values().sum();
             let mut shares: Vec<(String, f64)> =
                 vec![(alias.function_version.clone(), (1.0 - extra).max(0.0))];
@@ -145,10 +150,31 @@ impl Traffic {
                 };
                 remaining -= n;
                 left_share -= share;
-                slices.push(self.slice(version, n, ft.profile(version, start)));
+                let mut profile = ft.profile(version, start);
+                profile.error_rate = (profile.error_rate * drift).min(1.0);
+                profile.p50_ms *= drift;
+                profile.p99_ms *= drift;
+                slices.push(self.slice(version, n, profile));
             }
             record(cw, &ft, &slices, start);
             self.write_logs(lambda, logs, &ft.function, &slices, start);
+        }
+    }
+
+    /// One minute's requests through the alias: Poisson at a rate drawn around `rpm` (Gamma,
+    /// mean 1, coefficient of variation `burstiness`), so that the counts are over-dispersed
+    /// like real traffic (negative binomial) when bursts are on.
+    fn requests(&mut self, ft: &FunctionTraffic) -> u64 {
+        let rate = if ft.burstiness > 0.0 {
+            let k = 1.0 / (ft.burstiness * ft.burstiness);
+            ft.rpm * Gamma::new(k, 1.0 / k).map_or(1.0, |g| g.sample(&mut self.rng))
+        } else {
+            ft.rpm
+        };
+        if rate > 0.0 {
+            Poisson::new(rate).map_or(0.0, |d| d.sample(&mut self.rng)) as u64
+        } else {
+            0
         }
     }
 
@@ -327,6 +353,8 @@ mod tests {
             function: "f".into(),
             alias: "live".into(),
             rpm: 100.0,
+            burstiness: 0.0,
+            drift_per_hour: 0.0,
             base,
             changes: vec![Change {
                 from: 60.0,
@@ -341,5 +369,39 @@ mod tests {
         assert!((ft.profile("2", 30.0).error_rate - 0.01).abs() < 1e-12);
         assert!((ft.profile("2", 60.0).error_rate - 0.5).abs() < 1e-12);
         assert!((ft.profile("1", 90.0).error_rate - 0.01).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bursts_spread_the_minutes_beyond_poisson_around_the_same_mean() {
+        let mut traffic = Traffic::new(7);
+        let spread = |traffic: &mut Traffic, burstiness: f64| {
+            let ft = FunctionTraffic {
+                function: "f".into(),
+                alias: "live".into(),
+                rpm: 600.0,
+                burstiness,
+                drift_per_hour: 0.0,
+                base: Profile {
+                    error_rate: 0.01,
+                    p50_ms: 50.0,
+                    p99_ms: 200.0,
+                    business_rate: 0.0,
+                },
+                changes: Vec::new(),
+                business: None,
+            };
+            let counts: Vec<f64> = (0..2000).map(|_| traffic.requests(&ft) as f64).collect();
+            let mean = counts.iter().sum::<f64>() / counts.len() as f64;
+            let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / counts.len() as f64;
+            (mean, var.sqrt() / mean)
+        };
+        let (mean, cv) = spread(&mut traffic, 0.0);
+        assert!(
+            (mean - 600.0).abs() < 5.0 && cv < 0.05,
+            "Poisson: {mean} {cv}"
+        );
+        let (mean, cv) = spread(&mut traffic, 0.3);
+        assert!((mean - 600.0).abs() < 15.0, "{mean}");
+        assert!((0.25..0.35).contains(&cv), "bursts of about 30%: {cv}");
     }
 }

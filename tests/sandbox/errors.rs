@@ -164,6 +164,13 @@ fn bad_scenarios_name_the_file_line_and_field() {
         (18, "alarm[0].period_secs"),
         "{e}"
     );
+    let e = rejected(&BASE.replace("alias_version = 1", "alias_version = 1\nburstiness = -0.3"));
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (8, "function[0].burstiness"),
+        "{e}"
+    );
+    assert!(e.message.contains("between 0 and 3"), "{e}");
 }
 
 #[tokio::test]

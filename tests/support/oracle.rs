@@ -709,8 +709,9 @@ impl Truth {
                         && self.status_at(&s.deployment, s.at - slack) == Some("InProgress"),
                 )
             }
-            // A FAIL verdict is judged by its statistical bound.
-            WarningKind::VerdictFail => None,
+            // A FAIL verdict is judged by its statistical bound; what a canary can catch by
+            // the power the verdict bench measures at the stated ratio.
+            WarningKind::VerdictFail | WarningKind::CanaryTooShort => None,
         }
     }
 

@@ -131,9 +131,7 @@ fn business_count(
         minutes,
         margin_pct: 0.0,
         worse: metric.worse,
-        mixture: Mixture {
-            aim: super::power::ERRORS_WORTH_CATCHING,
-        },
+        mixture: Mixture::wide(t.null_ratio()),
         alpha: t.alpha_for_business(),
     };
     compare_rates(&counts, numbers, t)
@@ -423,9 +421,7 @@ fn throttles(paired: &Paired, names: &Names<'_>, t: &VerdictThresholds) -> Outco
         old: (old_thr, old_req),
         margin_pct: t.error_rate_margin_pct,
         worse: Worse::Higher,
-        mixture: Mixture {
-            aim: super::power::ERRORS_WORTH_CATCHING,
-        },
+        mixture: Mixture::wide(t.null_ratio()),
         alpha: t.alpha_for(MetricKind::Throttles),
         minutes: paired
             .new

@@ -258,6 +258,20 @@ impl Verdict {
         })
     }
 
+    /// The same in a few words, for the verdict line: "can catch errors ×2.6 · p99 ×1.3".
+    pub fn can_catch_short(&self) -> Option<String> {
+        self.canary_minutes?;
+        let parts: Vec<String> = self
+            .detectable
+            .iter()
+            .map(|(metric, ratio)| match ratio {
+                Some(r) => format!("{} ×{:.1}", metric.label(), r),
+                None => format!("{} —", metric.label()),
+            })
+            .collect();
+        (!parts.is_empty()).then(|| format!("can catch {}", parts.join(" · ")))
+    }
+
     /// Whether the canary cannot catch a doubled error rate before its full shift.
     pub fn misses_doubled_errors(&self) -> bool {
         self.detectable

@@ -93,16 +93,16 @@ impl Outlook {
         self.shares.len()
     }
 
-    /// Mean and variance of the rate test's log-likelihood ratio at `aim` by the end of the
-    /// canary, when events happen at `rate` per invocation on the current version and `ratio`
-    /// times that on the new one.
-    fn log_evidence(&self, rate: f64, ratio: f64, aim: f64) -> (f64, f64) {
+    /// Mean and variance of the rate test's log-likelihood ratio of `aim` against `null` by
+    /// the end of the canary, when events happen at `rate` per invocation on the current
+    /// version and `ratio` times that on the new one.
+    fn log_evidence(&self, rate: f64, ratio: f64, (null, aim): (f64, f64)) -> (f64, f64) {
         let (mut mean, mut var) = (0.0, 0.0);
         for &s in &self.shares {
             let share = |theta: f64| theta * s / (theta * s + 1.0 - s);
-            let (q, qa) = (share(ratio), share(aim));
-            let up = (qa / s).ln();
-            let down = ((1.0 - qa) / (1.0 - s)).ln();
+            let (q, q0, qa) = (share(ratio), share(null), share(aim));
+            let up = (qa / q0).ln();
+            let down = ((1.0 - qa) / (1.0 - q0)).ln();
             let events = self.per_minute * rate * (1.0 - s + ratio * s);
             mean += events * (q * up + (1.0 - q) * down);
             var += events * (q * up * up + (1.0 - q) * down * down);
@@ -110,10 +110,10 @@ impl Outlook {
         (mean, var)
     }
 
-    /// The chance that the test aimed at `aim` (its log-evidence needing `log_needed`) catches
-    /// `ratio` before the canary ends.
-    pub fn power(&self, rate: f64, ratio: f64, aim: f64, log_needed: f64) -> f64 {
-        let (mean, var) = self.log_evidence(rate, ratio, aim);
+    /// The chance that the test of `null` aimed at `aim` (its log-evidence needing
+    /// `log_needed`) catches `ratio` before the canary ends.
+    pub fn power(&self, rate: f64, ratio: f64, (null, aim): (f64, f64), log_needed: f64) -> f64 {
+        let (mean, var) = self.log_evidence(rate, ratio, (null, aim));
         if var <= 0.0 {
             return if mean >= log_needed { 1.0 } else { 0.0 };
         }
@@ -123,13 +123,18 @@ impl Outlook {
     /// The smallest ratio (to 2%) the test aimed at `aim` catches with [`POWER`] before the
     /// canary ends; `None` when even ×50 is out of reach. `aim` of `None`: a test aimed at each
     /// ratio itself (the best any rate test can do).
-    pub fn detectable(&self, rate: f64, aim: Option<f64>, log_needed: f64) -> Option<f64> {
+    pub fn detectable(
+        &self,
+        rate: f64,
+        (null, aim): (f64, Option<f64>),
+        log_needed: f64,
+    ) -> Option<f64> {
         if !(rate > 0.0 && rate.is_finite()) {
             return None;
         }
-        let mut ratio = 1.02;
+        let mut ratio = null * 1.02;
         while ratio <= MAX_RATIO {
-            if self.power(rate, ratio, aim.unwrap_or(ratio), log_needed) >= POWER {
+            if self.power(rate, ratio, (null, aim.unwrap_or(ratio)), log_needed) >= POWER {
                 return Some(ratio);
             }
             ratio *= 1.02;
@@ -137,9 +142,10 @@ impl Outlook {
         None
     }
 
-    /// The ratio to aim the test at: the smallest it can catch, within `[floor, ceiling]`.
-    pub fn aim(&self, rate: f64, log_needed: f64, floor: f64, ceiling: f64) -> f64 {
-        self.detectable(rate, None, log_needed)
+    /// The ratio to aim the test of `null` at: the smallest it can catch, within `[floor,
+    /// ceiling]`.
+    pub fn aim(&self, rate: f64, null: f64, log_needed: f64, (floor, ceiling): (f64, f64)) -> f64 {
+        self.detectable(rate, (null, None), log_needed)
             .map_or(ceiling, |r| r.clamp(floor, ceiling))
     }
 }
@@ -162,15 +168,11 @@ pub(crate) struct Aims {
 
 impl Aims {
     /// Aimed at a doubled error rate and at slow invocations three times as common: what is
-    /// worth catching, when nothing is known of the canary.
-    pub fn unknown() -> Self {
+    /// worth catching, when nothing is known of the canary (`null`: the tests' null ratio).
+    pub fn unknown(null: f64) -> Self {
         Self {
-            errors: Mixture {
-                aim: ERRORS_WORTH_CATCHING,
-            },
-            slow: Mixture {
-                aim: DEFAULT_SLOW_AIM,
-            },
+            errors: Mixture::aimed(null, ERRORS_WORTH_CATCHING),
+            slow: Mixture::aimed(null, DEFAULT_SLOW_AIM),
             detectable: BTreeMap::new(),
             canary_minutes: None,
             per_minute: None,
@@ -185,7 +187,8 @@ impl Aims {
         baseline: Option<Baseline>,
         t: &VerdictThresholds,
     ) -> Self {
-        let mut aims = Self::unknown();
+        let null = t.null_ratio();
+        let mut aims = Self::unknown(null);
         let (Some(routing), Some(base)) = (routing, baseline) else {
             return aims;
         };
@@ -197,20 +200,25 @@ impl Aims {
         let log_needed = |metric| (1.0 / (t.alpha_for(metric) * Mixture::AIM_WEIGHT)).ln();
         let needed = log_needed(MetricKind::ErrorRate);
         if base.error_rate > 0.0 {
-            let aim = outlook.aim(base.error_rate, needed, AIM_FLOOR, ERRORS_WORTH_CATCHING);
-            aims.errors = Mixture { aim };
+            let aim = outlook.aim(
+                base.error_rate,
+                null,
+                needed,
+                (AIM_FLOOR, ERRORS_WORTH_CATCHING),
+            );
+            aims.errors = Mixture::aimed(null, aim);
             aims.detectable.insert(
                 MetricKind::ErrorRate,
-                outlook.detectable(base.error_rate, Some(aim), needed),
+                outlook.detectable(base.error_rate, (null, Some(aim)), needed),
             );
         }
         if let (Some(p50), Some(p99)) = (base.p50_ms, base.p99_ms) {
             let spread = Spread { p50, p99 };
             let needed = log_needed(MetricKind::DurationP99);
             let ceiling = spread.slow_ratio(P99_WORTH_CATCHING).max(AIM_FLOOR);
-            let aim = outlook.aim(SLOW_SHARE, needed, AIM_FLOOR, ceiling);
-            aims.slow = Mixture { aim };
-            let slow = outlook.detectable(SLOW_SHARE, Some(aim), needed);
+            let aim = outlook.aim(SLOW_SHARE, null, needed, (AIM_FLOOR, ceiling));
+            aims.slow = Mixture::aimed(null, aim);
+            let slow = outlook.detectable(SLOW_SHARE, (null, Some(aim)), needed);
             aims.detectable.insert(
                 MetricKind::DurationP99,
                 slow.and_then(|r| spread.p99_ratio(r)),
@@ -288,8 +296,12 @@ mod tests {
     #[test]
     fn a_longer_canary_or_more_traffic_catches_smaller_effects() {
         let needed = (1.0_f64 / 0.03).ln();
-        let short = canary(5).detectable(0.01, None, needed).expect("some");
-        let long = canary(30).detectable(0.01, None, needed).expect("some");
+        let short = canary(5)
+            .detectable(0.01, (1.0, None), needed)
+            .expect("some");
+        let long = canary(30)
+            .detectable(0.01, (1.0, None), needed)
+            .expect("some");
         assert!(long < short, "{long} < {short}");
         // At 600 rpm and 1% errors: a 30-minute canary catches about 2×, a 5-minute one
         // only far larger effects.
@@ -298,16 +310,22 @@ mod tests {
             per_minute: 6_000.0,
             ..canary(15)
         };
-        assert!(busy.detectable(0.01, None, needed) < canary(15).detectable(0.01, None, needed));
+        assert!(
+            busy.detectable(0.01, (1.0, None), needed)
+                < canary(15).detectable(0.01, (1.0, None), needed)
+        );
     }
 
     #[test]
     fn aiming_elsewhere_costs_power() {
         let needed = (1.0_f64 / 0.03).ln();
         let c = canary(30);
-        let at_two = c.power(0.01, 2.0, 2.0, needed);
-        assert!(at_two > c.power(0.01, 2.0, 5.0, needed));
-        assert!(at_two > c.power(0.01, 2.0, 1.2, needed));
-        assert!(c.power(0.01, 1.0, 2.0, needed) < 0.05, "identical versions");
+        let at_two = c.power(0.01, 2.0, (1.0, 2.0), needed);
+        assert!(at_two > c.power(0.01, 2.0, (1.0, 5.0), needed));
+        assert!(at_two > c.power(0.01, 2.0, (1.0, 1.2), needed));
+        assert!(
+            c.power(0.01, 1.0, (1.0, 2.0), needed) < 0.05,
+            "identical versions"
+        );
     }
 }

@@ -10,8 +10,8 @@
 //!   than a threshold fixed before the deployment): per minute, given how many events there
 //!   were on both versions, each event falls on the new version with probability
 //!   `q = θ·s / (θ·s + 1 − s)`, where `s` is the new version's share of the minute's
-//!   invocations and `θ` the ratio of its rate to the current one's. The null is `θ ≤ 1`; the
-//!   alternative is a [`Mixture`] aimed at the effect this canary can catch before it ends
+//!   invocations and `θ` the ratio of its rate to the current one's. The null is `θ ≤ 1 +
+//!   tolerance/2` (identical versions lie well inside it); the alternative is a [`Mixture`] aimed at the effect this canary can catch before it ends
 //!   (Grünwald, de Heide & Koolen, "Safe testing": aim at the smallest effect worth
 //!   detecting). Counting per minute conditionally on that minute's events makes it exact
 //!   whatever the traffic does from minute to minute (bursts, drift), and valid while a linear
@@ -36,23 +36,47 @@ impl Evidence {
     }
 }
 
-/// The ratios a rate test mixes over, with their weights (summing to 1): most of the weight on
-/// the ratio it is aimed at (the smallest effect this canary can catch, see [`super::power`]),
-/// the rest on two and five times that, so that a large effect is proven within minutes.
+/// The ratios a rate test mixes over, with their weights (summing to 1): `aim`, twice and five
+/// times it. Aimed (the built-in metrics): most of the weight on the ratio the test is aimed at
+/// (the smallest effect this canary can catch, see [`super::power`]), the rest so that a large
+/// effect is proven within minutes. Wide (business metrics and throttles, whose effects are
+/// anyone's guess): even weights from ×1.5 to ×7.5.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Mixture {
+    /// The largest ratio the null hypothesis allows (identical versions: 1).
+    pub null: f64,
     pub aim: f64,
+    weights: [f64; 3],
 }
 
 impl Mixture {
-    /// The weight on the aimed-at ratio: what aiming costs in evidence is `ln(1/AIM_WEIGHT)`.
+    /// The weight an aimed mixture puts on its aim: what aiming costs in evidence is
+    /// `ln(1/AIM_WEIGHT)`.
     pub const AIM_WEIGHT: f64 = 0.9;
+
+    /// Aimed at `aim`.
+    pub fn aimed(null: f64, aim: f64) -> Self {
+        Self {
+            null,
+            aim,
+            weights: [Self::AIM_WEIGHT, 0.07, 0.03],
+        }
+    }
+
+    /// Even weights on ×1.5, ×3 and ×7.5.
+    pub fn wide(null: f64) -> Self {
+        Self {
+            null,
+            aim: 1.5,
+            weights: [1.0 / 3.0; 3],
+        }
+    }
 
     fn components(self) -> [(f64, f64); 3] {
         [
-            (self.aim, Self::AIM_WEIGHT),
-            (2.0 * self.aim, 0.07),
-            (5.0 * self.aim, 0.03),
+            (self.aim, self.weights[0]),
+            (2.0 * self.aim, self.weights[1]),
+            (5.0 * self.aim, self.weights[2]),
         ]
     }
 }
@@ -78,9 +102,8 @@ impl RateMinute {
     }
 }
 
-/// Evidence that the new version's rate is above the current one's, needing `needed` (= 1/α).
-/// The null is "no higher" (θ ≤ 1): the tolerance is the verdict's size rule, not part of the
-/// test, so identical versions are what the guarantee is about.
+/// Evidence that the new version's rate is more than `mixture.null` times the current one's,
+/// needing `needed` (= 1/α).
 pub(crate) fn rate(minutes: &[RateMinute], mixture: Mixture, needed: f64) -> Evidence {
     let components = mixture.components();
     let mut logs = [0.0_f64; 3];
@@ -98,10 +121,11 @@ pub(crate) fn rate(minutes: &[RateMinute], mixture: Mixture, needed: f64) -> Evi
             continue;
         }
         let share = |theta: f64| theta * s / (theta * s + 1.0 - s);
+        let q0 = share(mixture.null);
         for (log, (ratio, _)) in logs.iter_mut().zip(components) {
             let q = share(ratio);
-            *log += m.new_events as f64 * (q / s).ln()
-                + m.old_events as f64 * ((1.0 - q) / (1.0 - s)).ln();
+            *log += m.new_events as f64 * (q / q0).ln()
+                + m.old_events as f64 * ((1.0 - q) / (1.0 - q0)).ln();
         }
         note(&mut evidence, weighted(&logs, &components), i + 1, needed);
     }
@@ -146,14 +170,22 @@ mod tests {
             old_events: 9,
             old_total: 900,
         };
-        let e = rate(&[same; 60], Mixture { aim: 2.0 }, 20.0);
+        let e = rate(
+            &[same; 60],
+            Mixture::aimed(1.0, 2.0),
+            20.0,
+        );
         assert!(e.max < 2.0, "{e:?}");
         assert_eq!(e.reached_at, None);
         let doubled = RateMinute {
             new_events: 2,
             ..same
         };
-        let e = rate(&[doubled; 60], Mixture { aim: 2.0 }, 20.0);
+        let e = rate(
+            &[doubled; 60],
+            Mixture::aimed(1.0, 2.0),
+            20.0,
+        );
         assert!(e.reached_at.is_some_and(|m| m < 60), "{e:?}");
         assert!(e.p_value() < 0.05);
     }
@@ -166,7 +198,16 @@ mod tests {
             old_events: 0,
             old_total: 900,
         };
-        assert!((rate(&[quiet; 10], Mixture { aim: 2.0 }, 20.0).max - 1.0).abs() < f64::EPSILON);
+        assert!(
+            (rate(
+                &[quiet; 10],
+                Mixture::aimed(1.0, 2.0),
+                20.0
+            )
+            .max - 1.0)
+                .abs()
+                < f64::EPSILON
+        );
         let one_sided = RateMinute {
             new_events: 5,
             new_total: 0,
@@ -174,7 +215,14 @@ mod tests {
             old_total: 900,
         };
         assert!(
-            (rate(&[one_sided; 10], Mixture { aim: 2.0 }, 20.0).max - 1.0).abs() < f64::EPSILON
+            (rate(
+                &[one_sided; 10],
+                Mixture::aimed(1.0, 2.0),
+                20.0
+            )
+            .max - 1.0)
+                .abs()
+                < f64::EPSILON
         );
     }
 }

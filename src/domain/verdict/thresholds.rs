@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::{BusinessMetric, MetricKind};
 
 /// The weight of a critical business metric in sharing `1 − confidence` (the error rate's is 16,
-/// p99's 3, p50's and throttles' 1).
-const BUSINESS_WEIGHT: f64 = 4.0;
+/// p99's 3, p50's and throttles' 1): a metric someone chose to watch weighs half the errors.
+const BUSINESS_WEIGHT: f64 = 8.0;
 
 /// Which tests give the evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -98,6 +98,14 @@ impl VerdictThresholds {
     /// The same for a critical business metric.
     pub fn alpha_for_business(&self) -> f64 {
         self.total_alpha() * BUSINESS_WEIGHT / self.total_weight()
+    }
+
+    /// The largest ratio of the new version's rate to the current one's that the anytime-valid
+    /// rate tests take as "no worse": half the tolerance (the other half is the size a FAIL
+    /// needs beyond it). Identical versions lie well inside it, which keeps the guarantee with
+    /// room to spare when the traffic is not exactly the tests' model.
+    pub fn null_ratio(&self) -> f64 {
+        1.0 + self.tolerance.max(0.0) / 2.0
     }
 
     /// `1 − confidence`.

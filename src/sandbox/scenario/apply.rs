@@ -31,6 +31,8 @@ pub fn settings(s: &Scenario) -> Settings {
 /// (minute 0).
 pub fn apply(s: &Scenario, world: &mut World, start: f64, base: f64) {
     let at = |min: f64| base + (min * 60.0).round();
+    // Drift (`drift_per_hour`) counts from minute 0, where the scenario's deployments begin.
+    world.traffic.epoch = base;
     functions(s, world, start, &at);
     alarms(s, world, start);
     groups(s, world, start);
@@ -80,6 +82,8 @@ fn functions(s: &Scenario, world: &mut World, start: f64, at: &impl Fn(f64) -> f
                 function: name.clone(),
                 alias: alias.clone(),
                 rpm: f.rpm,
+                burstiness: *f.burstiness.get_ref(),
+                drift_per_hour: *f.drift_per_hour.get_ref(),
                 base: Profile {
                     error_rate: *f.error_rate.get_ref(),
                     p50_ms: f.p50_ms,

@@ -23,6 +23,9 @@
 //! error_rate = 0.002                   # per version unless changed below
 //! p50_ms = 60
 //! p99_ms = 240                         # lognormal latency with these percentiles
+//! burstiness = 0.3                     # minute-to-minute spread of the traffic (coefficient of
+//!                                      # variation of each minute's rate; 0: Poisson only)
+//! drift_per_hour = 0.2                 # every version's error rate and latency grow 20% an hour
 //! hook = "succeed"                     # when invoked as a hook: succeed | fail | wait
 //! hook_delay_secs = 3                  # ...after this long (wait: never, until PutLifecycle...)
 //! log_group = "/custom/group"          # LoggingConfig.LogGroup (default /aws/lambda/<name>)
@@ -173,6 +176,14 @@ pub struct FunctionSpec {
     pub p50_ms: f64,
     #[serde(default = "default_p99")]
     pub p99_ms: f64,
+    /// Coefficient of variation of each minute's request rate (bursts): 0 is Poisson traffic
+    /// at `rpm`; 0.3 makes a minute's rate vary by about 30% around it.
+    #[serde(default = "zero")]
+    pub burstiness: Spanned<f64>,
+    /// Relative growth per simulated hour of every version's error rate and latency (both
+    /// versions alike: the traffic's mix drifting over a long canary).
+    #[serde(default = "zero")]
+    pub drift_per_hour: Spanned<f64>,
     /// `succeed`, `fail` or `wait`: what the function does when `CodeDeploy` invokes it as a hook.
     pub hook: Option<Spanned<String>>,
     #[serde(default = "default_hook_delay")]
@@ -283,6 +294,9 @@ fn one32() -> u32 {
 }
 fn sixty() -> u32 {
     60
+}
+fn zero() -> Spanned<f64> {
+    Spanned::new(0..0, 0.0)
 }
 fn default_error_rate() -> Spanned<f64> {
     Spanned::new(0..0, 0.001)

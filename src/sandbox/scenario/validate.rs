@@ -111,6 +111,24 @@ impl Checker<'_> {
 
     /// `[[function]]`: names, versions, weights, error rates, hooks and changes; each
     /// function's number of versions by name.
+    /// A function's bursts and drift.
+    fn traffic_shape(&self, i: usize, f: &super::FunctionSpec) -> Result<(), ScenarioError> {
+        let b = &f.burstiness;
+        self.check(
+            (0.0..=3.0).contains(b.get_ref()),
+            b.span(),
+            || format!("function[{i}].burstiness"),
+            || "must be between 0 and 3 (the spread of a minute's rate around rpm)".into(),
+        )?;
+        let d = &f.drift_per_hour;
+        self.check(
+            (-0.5..=10.0).contains(d.get_ref()),
+            d.span(),
+            || format!("function[{i}].drift_per_hour"),
+            || "must be between -0.5 and 10 (a relative change per hour)".into(),
+        )
+    }
+
     fn functions<'s>(&self, s: &'s Scenario) -> Result<BTreeMap<&'s str, u64>, ScenarioError> {
         let mut functions: BTreeMap<&str, u64> = BTreeMap::new();
         for (i, f) in s.function.iter().enumerate() {
@@ -166,6 +184,7 @@ impl Checker<'_> {
                 || format!("function[{i}].error_rate"),
                 || "must be between 0 and 1".into(),
             )?;
+            self.traffic_shape(i, f)?;
             if let Some(h) = &f.hook {
                 let ok = ["succeed", "fail", "wait"].contains(&h.get_ref().as_str());
                 self.check(

@@ -175,16 +175,10 @@ fn active_lines(
     lines.push(status_line(&v.deployment, now, zone, t));
     if let Some(verdict) = &v.verdict {
         lines.push(verdict_line(verdict, !zoomed, t));
-        if let Some(catch) = verdict.can_catch() {
-            // A canary too short (or too quiet) to catch a doubled error rate is said loudly.
-            let style = if verdict.misses_doubled_errors() {
-                t.warning()
-            } else {
-                t.muted()
-            };
+        if let Some(catch) = verdict.can_catch().filter(|_| zoomed) {
             lines.push(Line::from(vec![
                 label("Catches", t),
-                Span::styled(catch, style),
+                Span::styled(catch, catch_style(verdict, t)),
             ]));
         }
         if zoomed {
@@ -243,6 +237,10 @@ fn verdict_line(verdict: &Verdict, with_others: bool, t: &Theme) -> Line<'static
         Span::styled(verdict.headline(), style),
         Span::styled(format!("  [{}]", verdict.window()), t.muted()),
     ];
+    // What this canary can catch before its full shift (in full on its own line when zoomed).
+    if let Some(catch) = verdict.can_catch_short().filter(|_| with_others) {
+        spans.push(Span::styled(format!("  {catch}"), catch_style(verdict, t)));
+    }
     if with_others {
         spans.push(Span::styled(
             format!("  ({})", others.join(" · ")),
@@ -250,6 +248,15 @@ fn verdict_line(verdict: &Verdict, with_others: bool, t: &Theme) -> Line<'static
         ));
     }
     Line::from(spans)
+}
+
+/// A canary too short (or too quiet) to catch a doubled error rate is said in the warning colour.
+fn catch_style(verdict: &Verdict, t: &Theme) -> ratatui::style::Style {
+    if verdict.misses_doubled_errors() {
+        t.warning()
+    } else {
+        t.muted()
+    }
 }
 
 fn weight_line(v: &DeploymentView, t: &Theme) -> Line<'static> {
