@@ -150,12 +150,29 @@ fn verdict_on_calm_passes_once_both_versions_had_traffic_for_enough_minutes() {
     sandbox.advance(4.0 * 60.0);
     assert_passes(&shell.snapshot(&[]), "orders-api");
     // Minute 16: search-api (shifting since minute -1) and payments-api (a canary since minute
-    // 10, at 10%: 18 invocations a minute) are both in flight; with enough data, identical
-    // versions pass.
+    // 10, at 10%: 18 invocations a minute) are both in flight. Identical versions never read
+    // FAIL; a per-minute p99 from a few hundred invocations is noisy enough that its median may
+    // look more than the tolerance worse (MARGINAL: "not significant yet"), so only the error
+    // rate, counted over every invocation, must pass.
     sandbox.advance(12.0 * 60.0);
     let doc = shell.snapshot(&[]);
-    assert_passes(&doc, "search-api");
-    assert_passes(&doc, "payments-api");
+    for function in ["search-api", "payments-api"] {
+        let view = view_of(&doc, function).unwrap_or_else(|| panic!("no {function}: {doc}"));
+        let verdict = &view["verdict"];
+        assert!(verdict["minutes"].as_u64() >= Some(5), "{verdict:#}");
+        assert_ne!(verdict["overall"], "fail", "{function}: {verdict:#}");
+        assert_eq!(
+            judgement(view, "error_rate"),
+            "pass",
+            "{function}: {verdict:#}"
+        );
+        for metric in ["duration_p99", "duration_p50"] {
+            assert!(
+                ["pass", "marginal"].contains(&judgement(view, metric).as_str().unwrap_or("")),
+                "{function}: {verdict:#}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -170,22 +170,14 @@ mod tests {
             old_events: 9,
             old_total: 900,
         };
-        let e = rate(
-            &[same; 60],
-            Mixture::aimed(1.0, 2.0),
-            20.0,
-        );
+        let e = rate(&[same; 60], Mixture::aimed(1.0, 2.0), 20.0);
         assert!(e.max < 2.0, "{e:?}");
         assert_eq!(e.reached_at, None);
         let doubled = RateMinute {
             new_events: 2,
             ..same
         };
-        let e = rate(
-            &[doubled; 60],
-            Mixture::aimed(1.0, 2.0),
-            20.0,
-        );
+        let e = rate(&[doubled; 60], Mixture::aimed(1.0, 2.0), 20.0);
         assert!(e.reached_at.is_some_and(|m| m < 60), "{e:?}");
         assert!(e.p_value() < 0.05);
     }
@@ -199,14 +191,7 @@ mod tests {
             old_total: 900,
         };
         assert!(
-            (rate(
-                &[quiet; 10],
-                Mixture::aimed(1.0, 2.0),
-                20.0
-            )
-            .max - 1.0)
-                .abs()
-                < f64::EPSILON
+            (rate(&[quiet; 10], Mixture::aimed(1.0, 2.0), 20.0).max - 1.0).abs() < f64::EPSILON
         );
         let one_sided = RateMinute {
             new_events: 5,
@@ -215,14 +200,7 @@ mod tests {
             old_total: 900,
         };
         assert!(
-            (rate(
-                &[one_sided; 10],
-                Mixture::aimed(1.0, 2.0),
-                20.0
-            )
-            .max - 1.0)
-                .abs()
-                < f64::EPSILON
+            (rate(&[one_sided; 10], Mixture::aimed(1.0, 2.0), 20.0).max - 1.0).abs() < f64::EPSILON
         );
     }
 }
