@@ -28,7 +28,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::{Binomial, Distribution, LogNormal, Poisson};
-use rollwatch::domain::verdict::{Judgement, TestKind, VerdictThresholds, judge};
+use rollwatch::domain::TrafficRouting;
+use rollwatch::domain::verdict::{
+    Judgement, TestKind, VerdictThresholds, judge, judge_canary,
+};
 use rollwatch::domain::{MinutePoint, VersionMetrics, slow_threshold};
 
 const RPMS: [f64; 6] = [20.0, 60.0, 200.0, 600.0, 2_000.0, 6_000.0];
@@ -144,6 +147,19 @@ fn canary(
         test: TestKind::FixedSample,
         ..VerdictThresholds::default()
     };
+    // The config the canary follows, as CodeDeploy would name it: the verdict aims its tests
+    // at what such a canary can catch.
+    let interval = u32::try_from(duration).unwrap_or(u32::MAX);
+    let routing = match config {
+        Config::Canary => TrafficRouting::TimeBasedCanary {
+            percent: 10,
+            interval_minutes: interval,
+        },
+        Config::Linear => TrafficRouting::TimeBasedLinear {
+            percent: 10,
+            interval_minutes: interval / 10,
+        },
+    };
     let (mut first_seq, mut first_fixed) = (None, None);
     for m in 0..duration {
         let at = start + Duration::minutes(m);
@@ -157,7 +173,8 @@ fn canary(
             .push(minute(&mut rng, at, total - n_new, 0.01, 200.0, threshold));
         let look = m + 1;
         if first_seq.is_none()
-            && judge(&old, &new, Some(start), &sequential).overall == Judgement::Fail
+            && judge_canary(&old, &new, Some(start), Some(routing), &sequential).overall
+                == Judgement::Fail
         {
             first_seq = Some(look);
         }
