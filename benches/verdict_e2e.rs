@@ -11,9 +11,9 @@
 //!   `business-canary` (1–3) first read FAIL;
 //! - `aa`: identical versions (A/A) at 60, 600 and 6,000 requests a minute, on canary and
 //!   linear configs: the share of canaries that ever read FAIL, with its 95% Wilson interval;
-//! - `ab`: twice the error rate (1% → 2%) and 1.5× the p99 at 600 requests a minute on each
-//!   real config: the share of canaries that read FAIL before the canary ends (power) and the
-//!   median minute of the first FAIL;
+//! - `ab`: twice the error rate (1% → 2%) and 1.5× the p99 at 600 requests a minute
+//!   (`VERDICT_E2E_RPMS=60,600,6000` for others) on each real config: the share of canaries
+//!   that read FAIL before the canary ends (power) and the median minute of the first FAIL;
 //! - `honest`: at the smallest ratio the verdict says a canary can catch (`verdict.detectable`),
 //!   how often it does, before its full shift (stated: 80%).
 //!
@@ -337,23 +337,25 @@ async fn honest(canaries: usize) {
     }
 }
 
-async fn ab(canaries: usize, configs: &str) {
-    for effect in [Effect::Errors(2.0), Effect::P99(1.5)] {
-        println!(
-            "A/B {} at 600 rpm: read FAIL before the full shift (power, 95% CI) · median minute",
-            effect.label()
-        );
-        for (config, ends) in CONFIGS {
-            if !configs.is_empty() && !configs.split(',').any(|c| config == c) {
-                continue;
-            }
-            let (k, mut minutes) = cell(600.0, config, ends, effect, canaries).await;
-            let (lo, hi) = wilson(k, canaries);
+async fn ab(canaries: usize, configs: &str, rpms: &[f64]) {
+    for rpm in rpms {
+        for effect in [Effect::Errors(2.0), Effect::P99(1.5)] {
             println!(
-                "  {config:<30} {k:>3}/{canaries} = {:>3.0}% ({lo:.0}–{hi:.0}%) · {}",
-                100.0 * k as f64 / canaries as f64,
-                median(&mut minutes).map_or("—".to_owned(), |m| m.to_string())
+                "A/B {} at {rpm} rpm: read FAIL before the full shift (power, 95% CI) · median minute",
+                effect.label()
             );
+            for (config, ends) in CONFIGS {
+                if !configs.is_empty() && !configs.split(',').any(|c| config == c) {
+                    continue;
+                }
+                let (k, mut minutes) = cell(*rpm, config, ends, effect, canaries).await;
+                let (lo, hi) = wilson(k, canaries);
+                println!(
+                    "  {config:<30} {k:>3}/{canaries} = {:>3.0}% ({lo:.0}–{hi:.0}%) · {}",
+                    100.0 * k as f64 / canaries as f64,
+                    median(&mut minutes).map_or("—".to_owned(), |m| m.to_string())
+                );
+            }
         }
     }
 }
@@ -365,6 +367,11 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(40);
     let configs = std::env::var("VERDICT_E2E_CONFIGS").unwrap_or_default();
+    let rpms: Vec<f64> = std::env::var("VERDICT_E2E_RPMS")
+        .ok()
+        .map(|r| r.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .filter(|r: &Vec<f64>| !r.is_empty())
+        .unwrap_or_else(|| vec![600.0]);
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| name.starts_with(o));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
@@ -375,7 +382,7 @@ fn main() {
             aa(canaries).await;
         }
         if wanted("ab") {
-            ab(canaries, &configs).await;
+            ab(canaries, &configs, &rpms).await;
         }
         if wanted("honest") {
             honest(canaries).await;

@@ -29,9 +29,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::{Binomial, Distribution, LogNormal, Poisson};
 use rollwatch::domain::TrafficRouting;
-use rollwatch::domain::verdict::{
-    Judgement, TestKind, VerdictThresholds, judge, judge_canary,
-};
+use rollwatch::domain::verdict::{Judgement, TestKind, VerdictThresholds, judge, judge_canary};
 use rollwatch::domain::{MinutePoint, VersionMetrics, slow_threshold};
 
 const RPMS: [f64; 6] = [20.0, 60.0, 200.0, 600.0, 2_000.0, 6_000.0];

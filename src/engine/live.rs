@@ -247,12 +247,14 @@ impl<R: DeploymentReader> Engine<R> {
         let hold = chrono::Duration::milliseconds(
             (WARNING_HOLD_SECS * clock.rate.max(1.0) * 1000.0) as i64,
         );
-        fold_canary_warnings(regions.iter_mut().flat_map(|r| &mut r.deployments));
         self.hold.apply(
             regions.iter_mut().flat_map(|r| &mut r.deployments),
             clock.now,
             hold,
         );
+        // Folded after the hold, so that a held warning of a canary past its first minutes
+        // joins the one line instead of standing beside it.
+        fold_canary_warnings(regions.iter_mut().flat_map(|r| &mut r.deployments));
         let picture = Picture {
             schema_version: 1,
             taken_at: clock.now,
