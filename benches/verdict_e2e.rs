@@ -174,21 +174,6 @@ async fn first_fails(
                     println!("    FAIL at minute {minute}: {}", verdict.headline());
                 }
             }
-            if minute == minutes && std::env::var_os("VERDICT_E2E_DUMP").is_some() {
-                for m in &verdict.metrics[..2] {
-                    let e = &m.numbers;
-                    println!(
-                        "    {} {:?} new {:?}/{} old {:?}/{} {:?}",
-                        target.function,
-                        m.metric,
-                        e.new_count,
-                        e.new_invocations,
-                        e.old_count,
-                        e.old_invocations,
-                        e.threshold_ms
-                    );
-                }
-            }
             if entry.1.is_none() && !verdict.detectable.is_empty() {
                 entry.1 = Some((
                     verdict

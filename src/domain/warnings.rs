@@ -41,20 +41,20 @@ fn canary_too_short(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<War
     let young = view
         .traffic_start()
         .is_some_and(|t| now - t <= chrono::Duration::minutes(CANARY_WARNING_MINUTES));
-    if let (true, true, Some(minutes)) = (
-        view.deployment.status == DeploymentStatus::InProgress && young,
-        verdict.misses_doubled_errors(),
-        verdict.canary_minutes,
-    ) {
-        out.push(Warning::CanaryTooShort {
-            errors: verdict
-                .detectable
-                .get(&MetricKind::ErrorRate)
-                .copied()
-                .flatten(),
-            minutes,
-            others: 0,
-        });
+    let in_progress = view.deployment.status == DeploymentStatus::InProgress;
+    match verdict.canary_minutes {
+        Some(minutes) if in_progress && young && verdict.misses_doubled_errors() => {
+            out.push(Warning::CanaryTooShort {
+                errors: verdict
+                    .detectable
+                    .get(&MetricKind::ErrorRate)
+                    .copied()
+                    .flatten(),
+                minutes,
+                others: 0,
+            });
+        }
+        _ => {}
     }
 }
 

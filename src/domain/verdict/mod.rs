@@ -238,38 +238,35 @@ impl Verdict {
     /// full shift (a 15-min canary at 600 req/min)".
     pub fn can_catch(&self) -> Option<String> {
         let minutes = self.canary_minutes?;
-        let parts: Vec<String> = self
-            .detectable
-            .iter()
-            .map(|(metric, ratio)| match ratio {
-                Some(r) => format!("{} ×{:.1}", metric.label(), r),
-                None => format!("{} not even ×50", metric.label()),
-            })
-            .collect();
+        let parts = self.catchable("not even ×50")?;
         let traffic = self
             .traffic_per_minute
             .map(|r| format!(" at {r:.0} req/min"))
             .unwrap_or_default();
-        (!parts.is_empty()).then(|| {
-            format!(
-                "{} or worse before its full shift (a {minutes}-min canary{traffic})",
-                parts.join(" or ")
-            )
-        })
+        Some(format!(
+            "{} or worse before its full shift (a {minutes}-min canary{traffic})",
+            parts.join(" or ")
+        ))
     }
 
     /// The same in a few words, for the verdict line: "can catch errors ×2.6 · p99 ×1.3".
     pub fn can_catch_short(&self) -> Option<String> {
         self.canary_minutes?;
+        Some(format!("can catch {}", self.catchable("—")?.join(" · ")))
+    }
+
+    /// Each metric's smallest detectable ratio in words ("errors ×2.6"; `none` when not even
+    /// ×50 is); `None` when nothing is known.
+    fn catchable(&self, none: &str) -> Option<Vec<String>> {
         let parts: Vec<String> = self
             .detectable
             .iter()
             .map(|(metric, ratio)| match ratio {
-                Some(r) => format!("{} ×{:.1}", metric.label(), r),
-                None => format!("{} —", metric.label()),
+                Some(r) => format!("{} ×{r:.1}", metric.label()),
+                None => format!("{} {none}", metric.label()),
             })
             .collect();
-        (!parts.is_empty()).then(|| format!("can catch {}", parts.join(" · ")))
+        (!parts.is_empty()).then_some(parts)
     }
 
     /// Whether the canary cannot catch a doubled error rate before its full shift.

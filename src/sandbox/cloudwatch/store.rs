@@ -43,30 +43,26 @@ impl Histogram {
         if !v.is_finite() || n.is_nan() || n <= 0.0 {
             return;
         }
-        let key = Self::bucket(v);
-        match self.buckets.binary_search_by_key(&key, |b| b.0) {
-            Ok(i) => {
-                if let Some(b) = self.buckets.get_mut(i) {
-                    b.1 += n;
-                    b.2 += v * n;
-                }
-            }
-            Err(i) => self.buckets.insert(i, (key, n, v * n)),
-        }
+        self.insert(Self::bucket(v), n, v * n);
     }
 
     /// Takes every value of `other`.
     pub fn merge(&mut self, other: &Histogram) {
         for &(key, n, sum) in &other.buckets {
-            match self.buckets.binary_search_by_key(&key, |b| b.0) {
-                Ok(i) => {
-                    if let Some(b) = self.buckets.get_mut(i) {
-                        b.1 += n;
-                        b.2 += sum;
-                    }
+            self.insert(key, n, sum);
+        }
+    }
+
+    /// Adds `n` values summing to `sum` to bucket `key`.
+    fn insert(&mut self, key: i32, n: f64, sum: f64) {
+        match self.buckets.binary_search_by_key(&key, |b| b.0) {
+            Ok(i) => {
+                if let Some(b) = self.buckets.get_mut(i) {
+                    b.1 += n;
+                    b.2 += sum;
                 }
-                Err(i) => self.buckets.insert(i, (key, n, sum)),
             }
+            Err(i) => self.buckets.insert(i, (key, n, sum)),
         }
     }
 
