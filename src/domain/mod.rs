@@ -54,7 +54,7 @@ pub use verdict::{
     judge_view, slow_threshold, verdict_minutes,
 };
 pub use warning::{Warning, WarningKind};
-pub use warnings::{WarningHold, fold_canary_warnings, warnings_for};
+pub use warnings::{PAST_END_GRACE_SECS, WarningHold, fold_canary_warnings, warnings_for};
 pub use weights::{
     AliasWeights, Disagreement, ShareRead, TargetWeight, WeightSource, WeightWitnesses,
     normalize_recorded_weight,

@@ -157,21 +157,27 @@ fn record_disagrees(view: &DeploymentView, out: &mut Vec<Warning>) {
     }
 }
 
-/// Still in progress past the predicted end of traffic shifting: CodeDeploy's record and its
-/// target, both read after that end, say so. (A record read before the end says nothing about
-/// it: an all-at-once deployment succeeds within seconds of its shift, and until the record is
-/// read again its last status is still InProgress.)
+/// How long a deployment may stay in progress after its planned end of traffic shifting
+/// before it is said to be past it. CodeDeploy finishes a deployment a few seconds after its
+/// last shift (AllowTraffic ends, then AfterAllowTraffic runs, hook or not); without this
+/// grace every all-at-once deployment would be "past its end" for those seconds.
+pub const PAST_END_GRACE_SECS: i64 = 30;
+
+/// Still in progress [`PAST_END_GRACE_SECS`] past the predicted end of traffic shifting:
+/// CodeDeploy's record and its target, both read after that moment, say so. (A record read
+/// before says nothing about it: an all-at-once deployment succeeds within seconds of its
+/// shift, and until the record is read again its last status is still InProgress.)
 fn past_predicted_end(view: &DeploymentView, now: DateTime<Utc>, out: &mut Vec<Warning>) {
     let d = &view.deployment;
-    let Some(eta) = view
+    let Some(late) = view
         .schedule
         .as_ref()
-        .map(|s| s.eta)
-        .filter(|eta| *eta < now)
+        .map(|s| s.eta + chrono::Duration::seconds(PAST_END_GRACE_SECS))
+        .filter(|late| *late < now)
     else {
         return;
     };
-    let read_after = |f: &Freshness| f.fetched_at.is_some_and(|at| at > eta);
+    let read_after = |f: &Freshness| f.fetched_at.is_some_and(|at| at > late);
     if d.status == DeploymentStatus::InProgress
         && read_after(&view.freshness.deployment)
         && read_after(&view.freshness.target)
@@ -296,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn past_the_predicted_end_is_said_only_from_reads_made_after_it() {
+    fn past_the_predicted_end_is_said_only_from_reads_made_after_it_and_its_grace() {
         let mut v = view(DeploymentStatus::InProgress, Vec::new());
         v.schedule = Some(ScheduleStatus {
             step: 1,
@@ -311,14 +317,24 @@ mod tests {
         // deployment may well have succeeded since.
         v.freshness.deployment = read(95);
         v.freshness.target = read(95);
-        assert!(warnings_for(&v, at(120)).is_empty());
+        assert!(warnings_for(&v, at(150)).is_empty());
+        v.freshness.deployment = read(140);
+        assert!(warnings_for(&v, at(150)).is_empty(), "the target too");
+        v.freshness.target = read(140);
+        assert_eq!(warnings_for(&v, at(150)), vec![Warning::PastPredictedEnd]);
+        // Read after the end but within the seconds CodeDeploy takes to finish: not yet.
         v.freshness.deployment = read(110);
-        assert!(warnings_for(&v, at(120)).is_empty(), "the target too");
         v.freshness.target = read(110);
-        assert_eq!(warnings_for(&v, at(120)), vec![Warning::PastPredictedEnd]);
+        assert!(warnings_for(&v, at(120)).is_empty(), "within the grace");
+        assert!(
+            warnings_for(&v, at(150)).is_empty(),
+            "read within the grace"
+        );
+        v.freshness.deployment = read(140);
+        v.freshness.target = read(140);
         assert!(warnings_for(&v, at(99)).is_empty(), "not before the end");
         v.deployment.status = DeploymentStatus::Succeeded;
-        assert!(warnings_for(&v, at(120)).is_empty());
+        assert!(warnings_for(&v, at(150)).is_empty());
     }
 
     /// A view of an in-progress canary whose verdict says it can catch errors ×`errors`,

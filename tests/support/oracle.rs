@@ -522,8 +522,10 @@ struct Truth {
     hooks: HashMap<String, Vec<(f64, String, String)>>,
     /// Per (application, group): (watches alarms, ignores alarm poll failures).
     groups: HashMap<(String, String), (bool, bool)>,
-    /// Per deployment: when its config plans `AllowTraffic` to end (the sandbox's own plan).
-    shifting_ends: HashMap<String, f64>,
+    /// Per deployment: when it is late — its config's planned end of `AllowTraffic` (the
+    /// sandbox's own plan) and the seconds CodeDeploy may take to finish after it (the
+    /// claim "past its predicted end" is made about that moment).
+    late_from: HashMap<String, f64>,
     calls: Vec<CallRecord>,
 }
 
@@ -533,14 +535,17 @@ impl Truth {
         let mut statuses: HashMap<String, Vec<(f64, String)>> = HashMap::new();
         let mut alarms: HashMap<String, Vec<(f64, String)>> = HashMap::new();
         let mut hooks: HashMap<String, Vec<(f64, String, String)>> = HashMap::new();
-        let mut shifting_ends: HashMap<String, f64> = HashMap::new();
+        let mut late_from: HashMap<String, f64> = HashMap::new();
         for e in events {
             match e.kind {
                 "traffic_plan" => {
                     if let (Some(d), Some(ends)) =
                         (&e.deployment_id, e.detail["allow_traffic_ends_at"].as_f64())
                     {
-                        shifting_ends.insert(d.clone(), ends);
+                        late_from.insert(
+                            d.clone(),
+                            ends + rollwatch::domain::PAST_END_GRACE_SECS as f64,
+                        );
                     }
                 }
                 "weight" => {
@@ -593,7 +598,7 @@ impl Truth {
             alarms,
             hooks,
             groups: HashMap::new(),
-            shifting_ends,
+            late_from,
             calls: calls.to_vec(),
         }
     }
@@ -701,9 +706,9 @@ impl Truth {
                         .is_some_and(|(since, state)| state == "ALARM" && since < started)
                 }))
             }
-            // Still in progress after the end of traffic shifting its config plans.
+            // Still in progress the grace past the end of traffic shifting its config plans.
             WarningKind::PastPredictedEnd => {
-                let ends = *self.shifting_ends.get(&s.deployment)?;
+                let ends = *self.late_from.get(&s.deployment)?;
                 Some(
                     s.at + slack >= ends
                         && self.status_at(&s.deployment, s.at - slack) == Some("InProgress"),
@@ -891,7 +896,7 @@ fn judge_standing(seen: &[Seen], truth: &Truth, spec: &RunSpec, start: f64, repo
             // From when the standing holds: the first picture of an active deployment, or
             // the moment a deployment ended with its alias split.
             let since = if kind == WarningKind::PastPredictedEnd {
-                match truth.shifting_ends.get(&f.deployment) {
+                match truth.late_from.get(&f.deployment) {
                     Some(ends) => ends.max(f.at),
                     None => continue,
                 }
