@@ -3,8 +3,9 @@
 //! verdict code as `rollwatch snapshot`, looked at every simulated minute of real CodeDeploy
 //! configs until each canary has shifted fully. The sandbox runs in this process on a paused
 //! clock moved a minute at a time, so an hour-long canary takes a second or two. Its traffic
-//! has bursts (each minute's rate spread 30% around its mean) and drift (error rates and
-//! latencies of both versions growing 20% an hour).
+//! has bursts (each minute's rate spread 30% around its mean), drift (error rates and
+//! latencies of both versions growing 20% an hour) and warm-up (each new execution
+//! environment's first 10 invocations three times as slow, as the new version scales up).
 //!
 //! Runs (`VERDICT_E2E_ONLY` picks by name prefix, comma-separated):
 //! - `scenarios`: the minute at which `slow-canary` (seeds 1–8), `failing-canary` (1–3) and
@@ -60,6 +61,9 @@ const P99_MS: f64 = 200.0;
 /// the mean (bursts), and both versions' error rate and latency growing 20% an hour (drift).
 const BURSTINESS: f64 = 0.3;
 const DRIFT_PER_HOUR: f64 = 0.2;
+/// Warm-up: each new execution environment's first invocations, and how many times as slow.
+const WARMUP_INVOCATIONS: u32 = 10;
+const WARMUP_FACTOR: f64 = 3.0;
 
 /// What the new version does differently: its error rate or its p99 so many times the current
 /// one's.
@@ -100,7 +104,8 @@ fn scenario(n: usize, rpm: f64, config: &str, effect: Effect) -> String {
             s,
             "[[function]]\nname = \"{f}\"\nalias = \"live\"\nversions = 2\nalias_version = 1\n\
              rpm = {rpm}\nerror_rate = {ERROR_RATE}\np50_ms = 50\np99_ms = {P99_MS}\n\
-             burstiness = {BURSTINESS}\ndrift_per_hour = {DRIFT_PER_HOUR}\n{}\n\
+             burstiness = {BURSTINESS}\ndrift_per_hour = {DRIFT_PER_HOUR}\n\
+             warmup_invocations = {WARMUP_INVOCATIONS}\nwarmup_factor = {WARMUP_FACTOR}\n{}\n\
              [[group]]\napplication = \"bench\"\nname = \"{f}-live\"\n\
              config = \"CodeDeployDefault.Lambda{config}\"\n\n\
              [[deployment]]\napplication = \"bench\"\ngroup = \"{f}-live\"\nfunction = \"{f}\"\n\

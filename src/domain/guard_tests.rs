@@ -23,6 +23,7 @@ fn picture(judgement: Option<Judgement>, status: DeploymentStatus) -> Picture {
         detectable: std::collections::BTreeMap::new(),
         canary_minutes: None,
         traffic_per_minute: None,
+        warmup_minutes: 0,
     });
     Picture {
         schema_version: 1,

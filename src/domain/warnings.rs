@@ -360,6 +360,7 @@ mod tests {
             detectable: [(MetricKind::ErrorRate, errors)].into(),
             canary_minutes: Some(15),
             traffic_per_minute: Some(60.0),
+            warmup_minutes: 0,
         });
         v
     }

@@ -2,6 +2,12 @@
 //! probability and a lognormal latency (p50/p99 targets) that can change over time. Every
 //! simulated minute the alias's invocations are split by its current weights and turned into
 //! 1-minute AWS/Lambda metrics (three dimension sets) and START/END/REPORT/ERROR log lines.
+//! A version scaling up starts execution environments whose first invocations are slower
+//! (warm-up, when a function has it): the environments a version needs in a minute are twice
+//! its concurrency (rate × mean duration), and each one it did not have the minute before
+//! warms up; a version with no invocation for a minute has none left.
+
+use std::collections::HashMap;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -57,6 +63,7 @@ pub struct FunctionTraffic {
     pub burstiness: f64,
     /// Relative growth per hour of every version's error rate and latency.
     pub drift_per_hour: f64,
+    pub warmup: Warmup,
     pub base: Profile,
     pub changes: Vec<Change>,
     pub business: Option<BusinessSeries>,
@@ -80,6 +87,13 @@ impl FunctionTraffic {
     }
 }
 
+/// A new execution environment's first `invocations` take `factor` times as long.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Warmup {
+    pub invocations: u64,
+    pub factor: f64,
+}
+
 /// Everything that generates traffic.
 #[derive(Debug)]
 pub struct Traffic {
@@ -87,6 +101,9 @@ pub struct Traffic {
     rng: SmallRng,
     /// When the scenario's traffic began (simulated epoch seconds): drift counts from here.
     pub epoch: f64,
+    /// Per (function, version): its execution environments. A function's first minute finds
+    /// every version it serves already warm (it ran before the scenario began).
+    environments: HashMap<(String, String), u64>,
 }
 
 /// One version's share of one minute.
@@ -108,6 +125,7 @@ impl Traffic {
             functions: Vec::new(),
             rng: SmallRng::seed_from_u64(seed),
             epoch: 0.0,
+            environments: HashMap::new(),
         }
     }
 
@@ -138,6 +156,10 @@ impl Traffic {
             let mut shares: Vec<(String, f64)> =
                 vec![(alias.function_version.clone(), (1.0 - extra).max(0.0))];
             shares.extend(alias.weights.iter().map(|(v, w)| (v.clone(), *w)));
+            let first_minute = !self
+                .environments
+                .keys()
+                .any(|(function, _)| function == &ft.function);
             let mut remaining = total;
             let mut left_share = 1.0f64;
             let mut slices = Vec::new();
@@ -154,7 +176,18 @@ impl Traffic {
                 profile.error_rate = (profile.error_rate * drift).min(1.0);
                 profile.p50_ms *= drift;
                 profile.p99_ms *= drift;
-                slices.push(self.slice(version, n, profile));
+                let cold = self.warming(&ft, version, n, &profile, first_minute);
+                slices.push(self.slice(version, n, profile, cold, ft.warmup.factor));
+            }
+            // A version that served nothing this minute has no environment left.
+            for (version, _) in &shares {
+                if !slices
+                    .iter()
+                    .any(|s| &s.version == version && s.invocations > 0)
+                {
+                    self.environments
+                        .remove(&(ft.function.clone(), version.clone()));
+                }
             }
             record(cw, &ft, &slices, start);
             self.write_logs(lambda, logs, &ft.function, &slices, start);
@@ -178,7 +211,37 @@ impl Traffic {
         }
     }
 
-    fn slice(&mut self, version: &str, n: u64, p: Profile) -> Slice {
+    /// How many of `version`'s `n` invocations this minute are warm-up invocations of new
+    /// execution environments (and the environments it has now).
+    fn warming(
+        &mut self,
+        ft: &FunctionTraffic,
+        version: &str,
+        n: u64,
+        p: &Profile,
+        first_minute: bool,
+    ) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        let sigma = ((p.p99_ms.max(p.p50_ms) / p.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
+        let mean_secs = p.p50_ms * (sigma * sigma / 2.0).exp() / 1000.0;
+        let needed = ((n as f64 / 60.0 * mean_secs * 2.0).ceil() as u64).max(1);
+        let key = (ft.function.clone(), version.to_owned());
+        let had = self
+            .environments
+            .get(&key)
+            .copied()
+            .unwrap_or(if first_minute { needed } else { 0 });
+        self.environments.insert(key, had.max(needed));
+        needed
+            .saturating_sub(had)
+            .saturating_mul(ft.warmup.invocations)
+            .min(n)
+    }
+
+    /// `n` invocations of `version` in one minute, `cold` of them warm-up invocations.
+    fn slice(&mut self, version: &str, n: u64, p: Profile, cold: u64, warmup_factor: f64) -> Slice {
         let errors =
             Binomial::new(n, p.error_rate.clamp(0.0, 1.0)).map_or(0, |d| d.sample(&mut self.rng));
         let business = if p.business_rate > 0.0 {
@@ -191,12 +254,17 @@ impl Traffic {
         // Every invocation's duration: CloudWatch's percentiles and percentile ranks are over
         // all of them, so a version's count of slow invocations is a true count.
         let take = usize::try_from(n).unwrap_or(usize::MAX);
-        let samples: Vec<f64> = match LogNormal::new(mu, sigma) {
+        let mut samples: Vec<f64> = match LogNormal::new(mu, sigma) {
             Ok(dist) => (0..take)
                 .map(|_| (dist.sample(&mut self.rng) * 100.0).round() / 100.0)
                 .collect(),
             Err(_) => vec![p.p50_ms; take],
         };
+        // The warm-up invocations are the minute's first ones (and its logged ones).
+        let cold = usize::try_from(cold).unwrap_or(usize::MAX);
+        for ms in samples.iter_mut().take(cold) {
+            *ms = (*ms * warmup_factor * 100.0).round() / 100.0;
+        }
         let mean = if samples.is_empty() {
             0.0
         } else {
@@ -355,6 +423,7 @@ mod tests {
             rpm: 100.0,
             burstiness: 0.0,
             drift_per_hour: 0.0,
+            warmup: Warmup::default(),
             base,
             changes: vec![Change {
                 from: 60.0,
@@ -372,6 +441,50 @@ mod tests {
     }
 
     #[test]
+    fn a_version_scaling_up_warms_only_the_environments_it_did_not_have() {
+        let mut traffic = Traffic::new(1);
+        let ft = FunctionTraffic {
+            function: "f".into(),
+            alias: "live".into(),
+            rpm: 6000.0,
+            burstiness: 0.0,
+            drift_per_hour: 0.0,
+            warmup: Warmup {
+                invocations: 10,
+                factor: 3.0,
+            },
+            base: Profile {
+                error_rate: 0.01,
+                p50_ms: 50.0,
+                p99_ms: 200.0,
+                business_rate: 0.0,
+            },
+            changes: Vec::new(),
+            business: None,
+        };
+        let p = ft.base;
+        // Mean duration 60 ms: 6,000 a minute keep 6 environments busy, 12 with headroom.
+        assert_eq!(traffic.warming(&ft, "1", 6000, &p, true), 0, "ran before");
+        // A 10% canary: 600 a minute need 2 new environments, 10 slow invocations each.
+        assert_eq!(traffic.warming(&ft, "2", 600, &p, false), 20);
+        assert_eq!(traffic.warming(&ft, "2", 600, &p, false), 0, "warm now");
+        // Half the traffic: 6 environments, 4 of them new.
+        assert_eq!(traffic.warming(&ft, "2", 3000, &p, false), 40);
+        // The current version shrinking starts nothing.
+        assert_eq!(traffic.warming(&ft, "1", 3000, &p, false), 0);
+        // The warm-up invocations are the minute's first and take 3 times as long.
+        let slice = traffic.slice("2", 600, p, 20, 3.0);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (cold, warm) = slice.samples.split_at(20);
+        assert!(
+            mean(cold) > 2.0 * mean(warm),
+            "{} {}",
+            mean(cold),
+            mean(warm)
+        );
+    }
+
+    #[test]
     fn bursts_spread_the_minutes_beyond_poisson_around_the_same_mean() {
         let mut traffic = Traffic::new(7);
         let spread = |traffic: &mut Traffic, burstiness: f64| {
@@ -381,6 +494,7 @@ mod tests {
                 rpm: 600.0,
                 burstiness,
                 drift_per_hour: 0.0,
+                warmup: Warmup::default(),
                 base: Profile {
                     error_rate: 0.01,
                     p50_ms: 50.0,

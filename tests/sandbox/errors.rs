@@ -171,6 +171,24 @@ fn bad_scenarios_name_the_file_line_and_field() {
         "{e}"
     );
     assert!(e.message.contains("between 0 and 3"), "{e}");
+    let e = rejected(&BASE.replace(
+        "alias_version = 1",
+        "alias_version = 1\nwarmup_factor = 0.5",
+    ));
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (8, "function[0].warmup_factor"),
+        "{e}"
+    );
+    let e = rejected(&BASE.replace(
+        "alias_version = 1",
+        "alias_version = 1\nwarmup_invocations = 2.5",
+    ));
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (8, "function[0].warmup_invocations"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

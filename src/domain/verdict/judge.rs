@@ -639,8 +639,12 @@ fn latency(
     numbers.p_value = Some(p);
     let beyond = ratio.map_or(new_med > old_med, |r| r > 1.0 + t.tolerance);
     let judgement = decide(beyond, evidence);
+    let warmup = match paired.warmup {
+        0 => String::new(),
+        w => format!(" after {w} min of warm-up"),
+    };
     let reason = format!(
-        "{} {} vs {}{}, worse in {} of {}{slow_text}, {}{}",
+        "{} {} vs {}{}, worse in {} of {}{warmup}{slow_text}, {}{}",
         kind.label(),
         ms(new_med),
         ms(old_med),

@@ -174,6 +174,57 @@ fn with_a_threshold_from_before_the_deployment_p99_counts_every_slow_invocation(
 }
 
 #[test]
+fn the_new_versions_warm_up_minute_is_left_out_of_latency_and_said() {
+    // Identical versions, but the new one's first minute is its warm-up: a fifth of its
+    // invocations over the threshold, p99 three times the current one's.
+    let old = with_slow(
+        series("6", &steady(12, 540.0, 5.0, 50.0, 200.0)),
+        220.0,
+        0.01,
+    );
+    let mut new = with_slow(
+        series("7", &steady(12, 60.0, 1.0, 50.0, 200.0)),
+        220.0,
+        0.01,
+    );
+    new.points[0].slow = Some(12.0);
+    new.points[0].duration_p99_ms = Some(600.0);
+    new.points[0].errors = Some(6.0);
+    let since = Some(start());
+    let v = super::judge(&old, &new, since, &VerdictThresholds::default());
+    let p99 = metric(&v, MetricKind::DurationP99);
+    assert_ne!(p99.judgement, Judgement::Fail, "{}", p99.reason);
+    assert!(
+        p99.reason.contains("of 11 minutes after 1 min of warm-up"),
+        "{}",
+        p99.reason
+    );
+    assert_eq!(p99.numbers.new_count, Some(11), "{}", p99.reason);
+    assert_eq!(v.warmup_minutes, 1);
+    assert_eq!(
+        v.window(),
+        "since the shift, 12 min, latency after 1 min of warm-up"
+    );
+    // Errors count from the first minute: its six errors are in.
+    let errors = metric(&v, MetricKind::ErrorRate);
+    assert_eq!(errors.numbers.new_count, Some(17), "{}", errors.reason);
+    assert_eq!(p99.numbers.evidence_minute, None, "{}", p99.reason);
+    // Without the warm-up left out, that one minute is evidence for good: any later minute
+    // whose p99 is over the tolerance by chance would fail the canary.
+    let all = VerdictThresholds {
+        warmup_minutes: 0,
+        ..VerdictThresholds::default()
+    };
+    let v = super::judge(&old, &new, since, &all);
+    let p99 = metric(&v, MetricKind::DurationP99);
+    assert_eq!(p99.numbers.evidence_minute, Some(1), "{}", p99.reason);
+    assert_eq!(v.window(), "since the shift, 12 min");
+    // Without a shift known there is no warm-up to leave out.
+    let v = super::judge(&old, &new, None, &VerdictThresholds::default());
+    assert_eq!(v.warmup_minutes, 0);
+}
+
+#[test]
 fn the_threshold_is_the_current_versions_median_p99_before_the_deployment() {
     let old = series("6", &steady(9, 500.0, 0.0, 50.0, 200.0));
     let created = start() + Duration::minutes(6);

@@ -218,6 +218,9 @@ pub struct Verdict {
     /// The function's invocations a minute before the shift, which `detectable` assumes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic_per_minute: Option<f64>,
+    /// Of `minutes`, the first ones left out of the latency tests: the new version's warm-up
+    /// (`[verdict] warmup_minutes`).
+    pub warmup_minutes: usize,
 }
 
 impl Verdict {
@@ -229,9 +232,16 @@ impl Verdict {
     }
 
     /// The window it judges, for a person — not the metrics table's window: "since the shift,
-    /// 23 min" (the minutes in which both versions served requests).
+    /// 23 min" (the minutes in which both versions served requests), and the warm-up latency
+    /// leaves out: "since the shift, 23 min, latency after 1 min of warm-up".
     pub fn window(&self) -> String {
-        format!("since the shift, {} min", self.minutes)
+        match self.warmup_minutes {
+            0 => format!("since the shift, {} min", self.minutes),
+            w => format!(
+                "since the shift, {} min, latency after {w} min of warm-up",
+                self.minutes
+            ),
+        }
     }
 
     /// What this canary can catch, when known: "errors ×2.6 or p99 ×1.3 or worse before its
@@ -311,7 +321,7 @@ pub fn judge_canary(
     let t = thresholds.sanitized();
     let baseline = since.and_then(|s| samples::baseline(old, s));
     let aims = power::Aims::new(routing, baseline, &t);
-    let paired = samples::pair(old, new, since);
+    let paired = samples::pair(old, new, since, t.warmup_minutes);
     let names = judge::Names {
         old: &old.version,
         new: &new.version,
@@ -342,6 +352,7 @@ pub fn judge_canary(
         detectable: aims.detectable,
         canary_minutes: aims.canary_minutes,
         traffic_per_minute: aims.per_minute,
+        warmup_minutes: paired.warmup,
     }
 }
 

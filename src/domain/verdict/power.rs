@@ -93,6 +93,16 @@ impl Outlook {
         self.shares.len()
     }
 
+    /// The canary without its first `minutes` (what the latency tests see after the new
+    /// version's warm-up); `None` when nothing is left.
+    pub fn after(&self, minutes: usize) -> Option<Self> {
+        let shares: Vec<f64> = self.shares.iter().skip(minutes).copied().collect();
+        (!shares.is_empty()).then_some(Self {
+            shares,
+            per_minute: self.per_minute,
+        })
+    }
+
     /// Mean and variance of the rate test's log-likelihood ratio of `aim` against `null` by
     /// the end of the canary, when events happen at `rate` per invocation on the current
     /// version and `ratio` times that on the new one.
@@ -212,7 +222,8 @@ impl Aims {
                 outlook.detectable(base.error_rate, (null, Some(aim)), needed),
             );
         }
-        if let (Some(p50), Some(p99)) = (base.p50_ms, base.p99_ms) {
+        let latency = outlook.after(t.warmup_minutes);
+        if let (Some(p50), Some(p99), Some(outlook)) = (base.p50_ms, base.p99_ms, latency) {
             let spread = Spread { p50, p99 };
             let needed = log_needed(MetricKind::DurationP99);
             let ceiling = spread.slow_ratio(P99_WORTH_CATCHING).max(AIM_FLOOR);

@@ -33,6 +33,8 @@ pub(crate) struct Paired {
     /// Each compared minute's business metric values, per version (in the request's order).
     pub business_new: Vec<Vec<Option<f64>>>,
     pub business_old: Vec<Vec<Option<f64>>>,
+    /// The first compared minutes that are the new version's warm-up: left out of latency.
+    pub warmup: usize,
 }
 
 impl Paired {
@@ -56,6 +58,7 @@ impl Paired {
         self.new
             .iter()
             .zip(&self.old)
+            .skip(self.warmup)
             .filter_map(|(n, o)| {
                 Some(RateMinute {
                     new_events: n.slow?,
@@ -67,12 +70,13 @@ impl Paired {
             .collect()
     }
 
-    /// Per-minute values of a latency metric, for minutes where both versions had
-    /// invocations and a value: `(new, old)`.
+    /// Per-minute values of a latency metric, for minutes after the warm-up where both
+    /// versions had invocations and a value: `(new, old)`.
     pub fn latency(&self, pick: fn(&Minute) -> Option<f64>) -> (Vec<f64>, Vec<f64>) {
         self.new
             .iter()
             .zip(&self.old)
+            .skip(self.warmup)
             .filter(|(n, o)| n.invocations > 0 && o.invocations > 0)
             .filter_map(|(n, o)| Some((pick(n)?, pick(o)?)))
             .unzip()
@@ -144,11 +148,13 @@ pub(crate) fn baseline(old: &VersionMetrics, before: DateTime<Utc>) -> Option<Ba
     })
 }
 
-/// Pair the minutes of `old` and `new` at or after the minute of `since`.
+/// Pair the minutes of `old` and `new` at or after the minute of `since`; those within
+/// `warmup_minutes` of it are the new version's warm-up.
 pub(crate) fn pair(
     old: &VersionMetrics,
     new: &VersionMetrics,
     since: Option<DateTime<Utc>>,
+    warmup_minutes: usize,
 ) -> Paired {
     let (old_series, new_series) = (old, new);
     let from = since.map(|s| minute_key(&s));
@@ -163,7 +169,9 @@ pub(crate) fn pair(
         slow_above_ms,
         business_new: Vec::new(),
         business_old: Vec::new(),
+        warmup: 0,
     };
+    let warm_from = from.map(|f| f.saturating_add(i64::try_from(warmup_minutes).unwrap_or(0)));
     let (mut i, mut j) = (0, 0);
     while let (Some((ko, po)), Some((kn, pn))) = (old.get(i), new.get(j)) {
         match ko.cmp(kn) {
@@ -172,6 +180,9 @@ pub(crate) fn pair(
             std::cmp::Ordering::Equal => {
                 let (o, n) = (clean(po), clean(pn));
                 if served(&o) && served(&n) {
+                    if warm_from.is_some_and(|w| *kn < w) {
+                        out.warmup += 1;
+                    }
                     out.old.push(o);
                     out.new.push(n);
                     out.business_old.push(po.business.clone());

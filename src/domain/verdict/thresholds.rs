@@ -54,6 +54,10 @@ pub struct VerdictThresholds {
     pub min_baseline_invocations: u64,
     /// Minutes with traffic on both versions needed to compare latencies.
     pub min_minutes: usize,
+    /// The new version's first minutes after the first shift left out of the latency tests:
+    /// its new execution environments warm up there (their first invocations are slower), which
+    /// says nothing of the code. Errors and throttles count from the first minute.
+    pub warmup_minutes: usize,
     /// Metrics whose judgement makes the overall verdict. Empty means all of them.
     pub critical: Vec<MetricKind>,
     /// Sequential (anytime-valid, the default) or fixed-sample tests.
@@ -72,6 +76,7 @@ impl Default for VerdictThresholds {
             min_invocations: 100,
             min_baseline_invocations: 100,
             min_minutes: 5,
+            warmup_minutes: 1,
             critical: vec![
                 MetricKind::ErrorRate,
                 MetricKind::DurationP99,
@@ -159,6 +164,7 @@ impl VerdictThresholds {
             min_invocations: self.min_invocations.max(1),
             min_baseline_invocations: self.min_baseline_invocations.max(1),
             min_minutes: self.min_minutes.max(2),
+            warmup_minutes: self.warmup_minutes.min(MAX_WARMUP_MINUTES),
             critical: self.critical.clone(),
             test: self.test,
             business: self.business.clone(),
@@ -188,6 +194,12 @@ impl VerdictThresholds {
                 self.error_rate_margin_pct
             ));
         }
+        if self.warmup_minutes > MAX_WARMUP_MINUTES {
+            out.push(format!(
+                "warmup_minutes {} must be at most {MAX_WARMUP_MINUTES}",
+                self.warmup_minutes
+            ));
+        }
         if self.min_minutes < 2 {
             out.push(format!(
                 "min_minutes {} must be at least 2",
@@ -197,6 +209,9 @@ impl VerdictThresholds {
         out
     }
 }
+
+/// The most minutes of warm-up the latency tests leave out.
+pub const MAX_WARMUP_MINUTES: usize = 10;
 
 /// Overrides of [`VerdictThresholds`]: any key left out keeps the value below it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -208,6 +223,7 @@ pub struct ThresholdOverrides {
     pub min_invocations: Option<u64>,
     pub min_baseline_invocations: Option<u64>,
     pub min_minutes: Option<usize>,
+    pub warmup_minutes: Option<usize>,
     pub critical: Option<Vec<MetricKind>>,
 }
 
@@ -224,6 +240,7 @@ impl ThresholdOverrides {
             .min_baseline_invocations
             .unwrap_or(t.min_baseline_invocations);
         t.min_minutes = self.min_minutes.unwrap_or(t.min_minutes);
+        t.warmup_minutes = self.warmup_minutes.unwrap_or(t.warmup_minutes);
         if let Some(critical) = &self.critical {
             t.critical.clone_from(critical);
         }
@@ -245,6 +262,7 @@ pub struct VerdictConfig {
     pub min_invocations: Option<u64>,
     pub min_baseline_invocations: Option<u64>,
     pub min_minutes: Option<usize>,
+    pub warmup_minutes: Option<usize>,
     pub critical: Option<Vec<MetricKind>>,
     /// `sequential` (anytime-valid, the default) or `fixed_sample`.
     pub test: TestKind,
@@ -265,6 +283,7 @@ impl Default for VerdictConfig {
             min_invocations: None,
             min_baseline_invocations: None,
             min_minutes: None,
+            warmup_minutes: None,
             critical: None,
             test: TestKind::default(),
             functions: BTreeMap::new(),
@@ -283,6 +302,7 @@ impl VerdictConfig {
             min_invocations: self.min_invocations,
             min_baseline_invocations: self.min_baseline_invocations,
             min_minutes: self.min_minutes,
+            warmup_minutes: self.warmup_minutes,
             critical: self.critical.clone(),
         }
     }

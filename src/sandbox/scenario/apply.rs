@@ -10,7 +10,7 @@ use crate::sandbox::codedeploy::context::sha256_hex;
 use crate::sandbox::codedeploy::ops::NewDeployment;
 use crate::sandbox::codedeploy::{Group, HookBehavior, Revision, Settings};
 use crate::sandbox::lambda::{ACCOUNT, NewFunction};
-use crate::sandbox::traffic::{BusinessSeries, Change, FunctionTraffic, Profile};
+use crate::sandbox::traffic::{BusinessSeries, Change, FunctionTraffic, Profile, Warmup};
 use crate::sandbox::world::World;
 
 /// The simulation tunables a scenario sets.
@@ -84,6 +84,10 @@ fn functions(s: &Scenario, world: &mut World, start: f64, at: &impl Fn(f64) -> f
                 rpm: f.rpm,
                 burstiness: *f.burstiness.get_ref(),
                 drift_per_hour: *f.drift_per_hour.get_ref(),
+                warmup: Warmup {
+                    invocations: *f.warmup_invocations.get_ref() as u64,
+                    factor: *f.warmup_factor.get_ref(),
+                },
                 base: Profile {
                     error_rate: *f.error_rate.get_ref(),
                     p50_ms: f.p50_ms,

@@ -26,6 +26,8 @@
 //! burstiness = 0.3                     # minute-to-minute spread of the traffic (coefficient of
 //!                                      # variation of each minute's rate; 0: Poisson only)
 //! drift_per_hour = 0.2                 # every version's error rate and latency grow 20% an hour
+//! warmup_invocations = 10              # each new execution environment's first 10 invocations
+//! warmup_factor = 3                    # ...take 3 times as long (0: no warm-up, the default)
 //! hook = "succeed"                     # when invoked as a hook: succeed | fail | wait
 //! hook_delay_secs = 3                  # ...after this long (wait: never, until PutLifecycle...)
 //! log_group = "/custom/group"          # LoggingConfig.LogGroup (default /aws/lambda/<name>)
@@ -184,6 +186,13 @@ pub struct FunctionSpec {
     /// versions alike: the traffic's mix drifting over a long canary).
     #[serde(default = "zero")]
     pub drift_per_hour: Spanned<f64>,
+    /// Invocations of each new execution environment that are slower (its warm-up): a version
+    /// scaling up — its first shift, a larger share — starts environments. 0: none.
+    #[serde(default = "zero")]
+    pub warmup_invocations: Spanned<f64>,
+    /// How many times longer a warm-up invocation takes.
+    #[serde(default = "default_warmup_factor")]
+    pub warmup_factor: Spanned<f64>,
     /// `succeed`, `fail` or `wait`: what the function does when `CodeDeploy` invokes it as a hook.
     pub hook: Option<Spanned<String>>,
     #[serde(default = "default_hook_delay")]
@@ -297,6 +306,9 @@ fn sixty() -> u32 {
 }
 fn zero() -> Spanned<f64> {
     Spanned::new(0..0, 0.0)
+}
+fn default_warmup_factor() -> Spanned<f64> {
+    Spanned::new(0..0, 3.0)
 }
 fn default_error_rate() -> Spanned<f64> {
     Spanned::new(0..0, 0.001)

@@ -109,9 +109,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// `[[function]]`: names, versions, weights, error rates, hooks and changes; each
-    /// function's number of versions by name.
-    /// A function's bursts and drift.
+    /// A function's bursts, drift and warm-up.
     fn traffic_shape(&self, i: usize, f: &super::FunctionSpec) -> Result<(), ScenarioError> {
         let b = &f.burstiness;
         self.check(
@@ -126,9 +124,31 @@ impl Checker<'_> {
             d.span(),
             || format!("function[{i}].drift_per_hour"),
             || "must be between -0.5 and 10 (a relative change per hour)".into(),
+        )?;
+        let slow = &f.warmup_invocations;
+        self.check(
+            (0.0..=10_000.0).contains(slow.get_ref()) && slow.get_ref().fract() == 0.0,
+            slow.span(),
+            || format!("function[{i}].warmup_invocations"),
+            || {
+                "must be a whole number from 0 to 10000 (slow invocations per new environment)"
+                    .into()
+            },
+        )?;
+        let factor = &f.warmup_factor;
+        self.check(
+            (1.0..=100.0).contains(factor.get_ref()),
+            factor.span(),
+            || format!("function[{i}].warmup_factor"),
+            || {
+                "must be between 1 and 100 (how many times longer a warm-up invocation takes)"
+                    .into()
+            },
         )
     }
 
+    /// `[[function]]`: names, versions, weights, error rates, hooks and changes; each
+    /// function's number of versions by name.
     fn functions<'s>(&self, s: &'s Scenario) -> Result<BTreeMap<&'s str, u64>, ScenarioError> {
         let mut functions: BTreeMap<&str, u64> = BTreeMap::new();
         for (i, f) in s.function.iter().enumerate() {
