@@ -151,6 +151,58 @@ pub enum Command {
     Watch(WatchArgs),
 }
 
+/// What a command is, for everything `main` decides before running it: which exit codes it
+/// speaks, whether it reads the config file, where it logs. One family per command, in one
+/// match with no catch-all: a new command does not compile until it is given one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `rollwatch` and `rollwatch demo`: the TUI (it logs to its own file).
+    Tui,
+    /// `snapshot`.
+    Snapshot,
+    /// `watch`.
+    Watch,
+    /// `rollback`, `stop`, `continue`, `resolve`.
+    Act,
+    /// `config`, `sandbox`, `audit`, `completions`, `man`: they neither watch nor act, and
+    /// read no config file.
+    Tool,
+}
+
+impl Family {
+    /// The family of `command` (`None`: the TUI).
+    pub fn of(command: Option<&Command>) -> Self {
+        let Some(command) = command else {
+            return Self::Tui;
+        };
+        match command {
+            Command::Demo(_) => Self::Tui,
+            Command::Snapshot(_) => Self::Snapshot,
+            Command::Watch(_) => Self::Watch,
+            Command::Rollback(_)
+            | Command::Stop(_)
+            | Command::Continue(_)
+            | Command::Resolve(_) => Self::Act,
+            Command::Config(_)
+            | Command::Sandbox(_)
+            | Command::Audit(_)
+            | Command::Completions { .. }
+            | Command::Man => Self::Tool,
+        }
+    }
+
+    /// Whether the command reads the config file (a bad one is then a usage error).
+    pub fn reads_config(self) -> bool {
+        self != Self::Tool
+    }
+
+    /// Whether the command logs like a headless one: to the log file, or with `-v` to stderr
+    /// (the TUI starts its own file logging; the tools log nothing).
+    pub fn logs_headless(self) -> bool {
+        matches!(self, Self::Snapshot | Self::Watch | Self::Act)
+    }
+}
+
 /// `rollwatch watch` options.
 #[derive(Args, Debug, Clone)]
 pub struct WatchArgs {
@@ -273,4 +325,41 @@ pub struct ConfigArgs {
     /// Print the default config file (every setting, with comments).
     #[arg(long)]
     pub print_default: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family(argv: &[&str]) -> Family {
+        let cli = Cli::try_parse_from(std::iter::once("rollwatch").chain(argv.iter().copied()))
+            .expect("parses");
+        Family::of(cli.command.as_ref())
+    }
+
+    #[test]
+    fn every_command_has_its_family_and_only_the_tools_skip_the_config_file() {
+        assert_eq!(family(&[]), Family::Tui);
+        assert_eq!(family(&["demo"]), Family::Tui);
+        assert_eq!(family(&["snapshot"]), Family::Snapshot);
+        assert_eq!(family(&["watch", "--all"]), Family::Watch);
+        for act in ["rollback", "stop", "continue", "resolve"] {
+            let args: &[&str] = if act == "resolve" {
+                &[act, "d-ABC", "--to", "old"]
+            } else {
+                &[act, "d-ABC"]
+            };
+            assert_eq!(family(args), Family::Act, "{act}");
+        }
+        for tool in [
+            &["config"][..],
+            &["audit"],
+            &["man"],
+            &["completions", "bash"],
+        ] {
+            assert_eq!(family(tool), Family::Tool, "{tool:?}");
+        }
+        assert!(!Family::Tool.reads_config() && Family::Act.reads_config());
+        assert!(Family::Watch.logs_headless() && !Family::Tui.logs_headless());
+    }
 }

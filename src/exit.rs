@@ -98,3 +98,17 @@ exit_codes! {
         Unreadable = 3,
     }
 }
+
+/// The exit code of a usage error (a bad config file, `--guard` outside the TUI) in `family`:
+/// `watch` has no usage code of its own (its 2 is a FAIL verdict), so there it is "cannot
+/// watch".
+pub fn usage_error(family: crate::cli::Family) -> ExitCode {
+    use crate::cli::Family;
+    match family {
+        Family::Tui => TuiExit::Usage.into(),
+        Family::Snapshot => SnapshotExit::Usage.into(),
+        Family::Watch => WatchExit::CannotWatch.into(),
+        Family::Act => ActExit::Usage.into(),
+        Family::Tool => ToolExit::Usage.into(),
+    }
+}

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollwatch::actions::Request;
-use rollwatch::cli::{Cli, Command, ResolveTo};
+use rollwatch::cli::{Cli, Command, Family, ResolveTo};
 use rollwatch::config::Config;
 use rollwatch::domain::{ContinueRequest, SplitResolution};
-use rollwatch::exit::{ActExit, SnapshotExit, ToolExit, TuiExit, WatchExit};
+use rollwatch::exit::{ToolExit, usage_error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,35 +18,25 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // Every command but `config` and `sandbox` reads the config file: a bad one is exit 2.
-    let config = match &cli.command {
-        command if is_tool(command.as_ref()) => Config::default(),
-        _ => match rollwatch::config::load(cli.config.as_deref()) {
+    let family = Family::of(cli.command.as_ref());
+    // A bad config file is a usage error, in the family's own code.
+    let config = if family.reads_config() {
+        match rollwatch::config::load(cli.config.as_deref()) {
             Ok(c) => c,
             Err(err) => {
                 eprintln!("rollwatch: {err}");
-                return usage_error(cli.command.as_ref());
+                return usage_error(family);
             }
-        },
+        }
+    } else {
+        Config::default()
     };
-    if cli.guard && !matches!(cli.command, None | Some(Command::Demo(_))) {
+    if cli.guard && family != Family::Tui {
         eprintln!("rollwatch: --guard runs with the TUI (`rollwatch` or `rollwatch demo`) only");
-        return usage_error(cli.command.as_ref());
+        return usage_error(family);
     }
-    // Commands without the TUI log to the log file, or with -v to stderr (the TUI and the
-    // demo start their own file logging; the terminal is theirs).
-    let headless = matches!(
-        cli.command,
-        Some(
-            Command::Snapshot(_)
-                | Command::Watch(_)
-                | Command::Rollback(_)
-                | Command::Stop(_)
-                | Command::Continue(_)
-                | Command::Resolve(_)
-        )
-    );
-    let _log = match (headless, cli.verbose) {
+    // The TUI and the demo start their own file logging: the terminal is theirs.
+    let _log = match (family.logs_headless(), cli.verbose) {
         (true, true) => {
             rollwatch::tui::logging::init_stderr();
             None
@@ -143,37 +133,6 @@ fn config_command(args: &rollwatch::cli::ConfigArgs, path: Option<&std::path::Pa
             ToolExit::Usage.into()
         }
     }
-}
-
-/// The exit code of a usage error (a bad config file, `--guard` outside the TUI) in the
-/// family of `command`: `watch` has no usage code of its own (its 2 is a FAIL verdict), so
-/// there it is "cannot watch".
-fn usage_error(command: Option<&Command>) -> ExitCode {
-    match command {
-        None | Some(Command::Demo(_)) => TuiExit::Usage.into(),
-        Some(Command::Snapshot(_)) => SnapshotExit::Usage.into(),
-        Some(Command::Watch(_)) => WatchExit::CannotWatch.into(),
-        Some(
-            Command::Rollback(_) | Command::Stop(_) | Command::Continue(_) | Command::Resolve(_),
-        ) => ActExit::Usage.into(),
-        // The tools: config, sandbox, audit, completions, man.
-        Some(_) => ToolExit::Usage.into(),
-    }
-}
-
-/// The commands that neither watch nor act (`config`, `sandbox`, `audit`, `completions`,
-/// `man`): they read no config file and exit with the tools' codes.
-fn is_tool(command: Option<&Command>) -> bool {
-    matches!(
-        command,
-        Some(
-            Command::Config(_)
-                | Command::Sandbox(_)
-                | Command::Audit(_)
-                | Command::Completions { .. }
-                | Command::Man
-        )
-    )
 }
 
 /// `rollwatch continue`'s request: approve, reject, promote now, or what the state calls for.

@@ -7,6 +7,10 @@
 //!   command line's structs (`tui | headless → cli`); the engine and the actions never reach the TUI;
 //!   `domain/` and `sandbox/` import nothing of the crate outside themselves; the config file's
 //!   reader does not know the TUI.
+//! - **forbidden crates**: `domain/` stays pure — no runtime, terminal, AWS SDK, HTTP server or
+//!   logging set-up crate (`tokio`, `ratatui`, `crossterm`, `aws_*`, `axum`, `hyper`,
+//!   `tracing_subscriber`); `sandbox/` uses nothing of the client's (`ratatui`, `crossterm`,
+//!   `aws_*`).
 //! - **no file-level cycles**: each folder's files import one another only downward (a
 //!   vocabulary file at the bottom), so every file can be read with only what is below it.
 //!
@@ -35,6 +39,23 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("config", "tui"),
     ("domain", "*"),
     ("sandbox", "*"),
+];
+
+/// Per top-level module: the external crates it must not name (`aws_*`: any crate so named).
+const FORBIDDEN_CRATES: &[(&str, &[&str])] = &[
+    (
+        "domain",
+        &[
+            "tokio",
+            "ratatui",
+            "crossterm",
+            "aws_*",
+            "axum",
+            "hyper",
+            "tracing_subscriber",
+        ],
+    ),
+    ("sandbox", &["ratatui", "crossterm", "aws_*"]),
 ];
 
 /// Every source file of the crate: its module path and its text.
@@ -127,6 +148,9 @@ fn path_attribute_mods(text: &str) -> Vec<(String, String)> {
 struct Paths {
     module: Module,
     found: Vec<Module>,
+    /// The first segment of every other path of two or more segments, and of every `use`:
+    /// the external crates the file names (and some local names, which no rule lists).
+    roots: BTreeSet<String>,
 }
 
 impl Paths {
@@ -210,11 +234,25 @@ impl<'ast> Visit<'ast> for Paths {
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        let root = match &item.tree {
+            syn::UseTree::Path(p) => Some(&p.ident),
+            syn::UseTree::Name(n) => Some(&n.ident),
+            syn::UseTree::Rename(r) => Some(&r.ident),
+            _ => None,
+        };
+        self.roots.extend(root.map(ToString::to_string));
         self.use_tree(&mut Vec::new(), &item.tree);
+    }
+
+    fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
+        self.roots.insert(item.ident.to_string());
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if segments.len() > 1 {
+            self.roots.extend(segments.first().cloned());
+        }
         self.push(&segments);
         syn::visit::visit_path(self, path);
     }
@@ -309,7 +347,7 @@ fn graph(sources: &BTreeMap<Module, (PathBuf, String)>) -> BTreeMap<Module, BTre
             .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
         let mut paths = Paths {
             module: module.clone(),
-            found: Vec::new(),
+            ..Paths::default()
         };
         paths.visit_file(&file);
         let targets = out.entry(module.clone()).or_default();
@@ -343,6 +381,37 @@ fn forbidden(graph: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<String> {
                 .any(|(a, b)| a == top && (*b == to_top.as_str() || (*b == "*" && to_top != top)));
             if bad {
                 out.push(format!("{} → {}", name(from), name(to)));
+            }
+        }
+    }
+    out
+}
+
+/// "domain/plan → tokio" for every external crate a module's program code names against
+/// [`FORBIDDEN_CRATES`].
+fn forbidden_crates(sources: &BTreeMap<Module, (PathBuf, String)>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (module, (path, text)) in sources {
+        let Some((_, crates)) = FORBIDDEN_CRATES
+            .iter()
+            .find(|(top, _)| module.first().map(String::as_str) == Some(*top))
+        else {
+            continue;
+        };
+        let file = syn::parse_file(text)
+            .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
+        let mut paths = Paths {
+            module: module.clone(),
+            ..Paths::default()
+        };
+        paths.visit_file(&file);
+        for root in &paths.roots {
+            let bad = crates.iter().any(|c| match c.strip_suffix('*') {
+                Some(prefix) => root.starts_with(prefix),
+                None => root == c,
+            });
+            if bad {
+                out.push(format!("{} → {root}", name(module)));
             }
         }
     }
@@ -433,6 +502,42 @@ fn no_module_imports_what_its_layer_must_not() {
     assert!(graph.len() > 50, "the sources were read: {}", graph.len());
     let bad = forbidden(&graph);
     assert!(bad.is_empty(), "forbidden imports:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn no_module_names_a_crate_its_layer_must_not() {
+    let bad = forbidden_crates(&sources());
+    assert!(bad.is_empty(), "forbidden crates:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn one_forbidden_crate_in_the_domain_or_the_sandbox_makes_the_check_fail() {
+    let bad = forbidden_crates(&with_line(
+        sources(),
+        "domain/plan",
+        "use tokio::sync::mpsc;",
+    ));
+    assert_eq!(bad, ["domain/plan → tokio"]);
+    // In code rather than a `use`, and any AWS SDK crate.
+    let bad = forbidden_crates(&with_line(
+        sources(),
+        "domain/verdict/judge",
+        "fn f() -> aws_sdk_cloudwatch::Client { todo!() }",
+    ));
+    assert_eq!(bad, ["domain/verdict/judge → aws_sdk_cloudwatch"]);
+    let bad = forbidden_crates(&with_line(
+        sources(),
+        "sandbox/traffic",
+        "fn f() { ratatui::widgets::Block::new(); }",
+    ));
+    assert_eq!(bad, ["sandbox/traffic → ratatui"]);
+    // Test code may use what it needs.
+    let bad = forbidden_crates(&with_line(
+        sources(),
+        "domain/plan",
+        "#[cfg(test)]\nmod more { use tokio::sync::mpsc; }",
+    ));
+    assert!(bad.is_empty(), "{bad:?}");
 }
 
 #[test]

@@ -5,18 +5,33 @@
 //! attempt to the [`AuditLog`]. Read-only mode never reaches here with a writer: see
 //! [`crate::aws::connect_writer`] and [`settings`].
 //!
-//! A front end (the TUI's `R`/`S`/`C` keys, the headless commands) uses it like this:
+//! A front end (the TUI's `R`/`S`/`C` keys, the headless commands) uses it like this: the
+//! writer exists only outside read-only mode (`settings::mode` and `aws::connect_writer`), so
+//! a read-only session has no key that could send anything.
 //!
-//! ```text
-//! let mode = settings::mode(cli.read_only, settings::load(profile)?, profile);   // header badge
-//! let writer = aws::connect_writer(&options, region, &mode)?;    // Err in read-only: keys disabled
-//! let menu = domain::action_options(&view, None);                 // enabled / disabled + reason
-//! if executor.is_busy(&view.deployment.id) { return }             // second press: nothing
-//! let prepared = prepare(&writer, &view, &Request::Rollback, context).await;
-//! show(prepared.confirmation / prepared.refusal());               // blast radius, typed text
-//! match prepared.confirm(&answer) {
-//!     Ok(confirmed) => executor.run(&writer, confirmed, Some(progress_tx)).await,  // Report
-//!     Err(prepared) => executor.record_unconfirmed(&prepared),     // cancelled / refused
+//! ```no_run
+//! use rollwatch::actions::{Context, Executor, Request, prepare};
+//! use rollwatch::aws::DeploymentWriter;
+//! use rollwatch::domain::DeploymentView;
+//!
+//! async fn rollback_key<W: DeploymentWriter>(
+//!     writer: &W,
+//!     executor: &Executor,
+//!     view: &DeploymentView,
+//!     context: Context,
+//!     answer: &str, // what the person typed or pressed in the confirmation
+//! ) {
+//!     if executor.is_busy(&view.deployment.id) {
+//!         return; // a second press while the first runs sends nothing
+//!     }
+//!     // Reads the alias and the status again; shows `prepared.confirmation` (the blast
+//!     // radius, what to type) or `prepared.refusal()`.
+//!     let prepared = prepare(writer, view, &Request::Rollback, context).await;
+//!     let report = match prepared.confirm(answer) {
+//!         Ok(confirmed) => executor.run(writer, confirmed, None).await,
+//!         Err(prepared) => executor.record_unconfirmed(&prepared), // cancelled or refused
+//!     };
+//!     println!("{report:?}");
 //! }
 //! ```
 

@@ -1,7 +1,7 @@
 //! Deployment configurations and the traffic plan they imply: when CodeDeploy shifts the alias,
 //! to which weight, and when traffic shifting completes.
 //!
-//! The model follows `codedeploy-timing.md`: the first shift happens when AllowTraffic starts
+//! The model follows `docs/codedeploy-timing.md`: the first shift happens when AllowTraffic starts
 //! (t0), equal steps follow every interval, the last step is capped at 100%, and nothing happens
 //! after the last shift — unless [`ScheduleModel::hold_at_100_for_one_interval`] is set, the
 //! tunable for the one point no public measurement settles (SAM's "100 minutes" reading).

@@ -1,4 +1,4 @@
-//! Tells the services apart on one endpoint (wire-protocols.md §1; STS by its form-encoded
+//! Tells the services apart on one endpoint (docs/wire-protocols.md §1; STS by its form-encoded
 //! Query body) and dispatches a request to the right simulated service, under the world lock,
 //! at the simulated time.
 

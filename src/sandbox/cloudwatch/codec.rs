@@ -1,7 +1,7 @@
 //! The two `CloudWatch` wire codecs on one set of serde types: Smithy RPC v2 CBOR (ciborium, what
 //! the Rust SDK speaks) and awsJson1.0 (`serde_json`, what the AWS CLI and boto3 speak).
 //!
-//! Encoding rules that real clients enforce (see wire-protocols.md §3): doubles are always CBOR
+//! Encoding rules that real clients enforce (docs/wire-protocols.md §3): doubles are always CBOR
 //! floats ([`F64`] and plain `f64` both serialize with `serialize_f64`, which ciborium never
 //! shrinks to an integer), timestamps are CBOR tag 1 around an epoch-seconds float ([`Ts`]),
 //! absent members are omitted, lists never hold null, and the reply body is exactly one item.

@@ -1,5 +1,5 @@
 //! Deployment configurations: the nine predefined `CodeDeployDefault.Lambda*` ones plus custom
-//! ones, and the shift schedule each implies (codedeploy-timing.md, "Recommended model").
+//! ones, and the shift schedule each implies (docs/codedeploy-timing.md, "Recommended model").
 
 use serde_json::{Value, json};
 

@@ -177,7 +177,7 @@ pub enum HookBehavior {
     Wait,
 }
 
-/// Tunables of the simulation (codedeploy-timing.md's uncertain points).
+/// Tunables of the simulation (docs/codedeploy-timing.md's uncertain points).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub alarm_poll_secs: f64,

@@ -22,7 +22,7 @@ fn tagged_time(out: &mut Vec<u8>, t: f64) {
     out.extend(t.to_be_bytes());
 }
 
-/// The 234-byte `GetMetricData` request of wire-protocols.md §3.4, byte for byte as the Rust
+/// The 234-byte `GetMetricData` request of docs/wire-protocols.md §3.4, byte for byte as the Rust
 /// SDK encodes it (indefinite maps, definite arrays, `c1 fb` timestamps).
 pub(super) fn sdk_get_metric_data_request() -> Vec<u8> {
     let mut b = vec![0xbf];
@@ -172,7 +172,10 @@ fn error_reply_matches_the_documented_bytes_and_header() {
     text(&mut expected, "com.amazonaws.cloudwatch#ResourceNotFound");
     text(&mut expected, "message");
     text(&mut expected, "Alarm missing not found");
-    assert_eq!(reply.body, expected, "wire-protocols.md §3.3 example body");
+    assert_eq!(
+        reply.body, expected,
+        "docs/wire-protocols.md §3.3 example body"
+    );
 }
 
 #[test]
