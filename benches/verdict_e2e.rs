@@ -18,7 +18,9 @@
 //! - `honest`: at the smallest ratio the verdict says a canary can catch (`verdict.detectable`),
 //!   how often it does, before its full shift (stated: 80%).
 //!
-//! `VERDICT_E2E_WHY=1` prints each first FAIL's reason. `VERDICT_E2E_CANARIES=N` sets the canaries per cell (default 40; the README's figures use
+//! `VERDICT_E2E_EFFECTS=errors` (or `p99`) runs one effect of the A/B runs.
+//! `VERDICT_E2E_WHY=1` prints each first FAIL's reason; `VERDICT_E2E_WARMUP_MINUTES=0` turns
+//! the verdict's warm-up handling off. `VERDICT_E2E_CANARIES=N` sets the canaries per cell (default 40; the README's figures use
 //! 200); `VERDICT_E2E_CONFIGS=Canary10Percent15Minutes,…` limits the A/B runs to those configs. `cargo bench --bench verdict_e2e` (release).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -149,7 +151,12 @@ async fn first_fails(
         ..ConnectOptions::default()
     };
     let readers = connect(&options).await.expect("connect");
-    let config = match config {
+    // `VERDICT_E2E_WARMUP_MINUTES=0`: the verdict without its warm-up handling, to see what
+    // it is for.
+    let warmup = std::env::var("VERDICT_E2E_WARMUP_MINUTES")
+        .ok()
+        .map(|m| format!("[verdict]\nwarmup_minutes = {m}\n"));
+    let config = match config.or(warmup.as_deref()) {
         Some(text) => rollwatch::config::parse(text, Path::new("bench.toml")).expect("config"),
         None => rollwatch::config::Config::default(),
     };
@@ -329,7 +336,17 @@ async fn honest(canaries: usize) {
 
 async fn ab(canaries: usize, configs: &str, rpms: &[f64]) {
     for rpm in rpms {
+        // `VERDICT_E2E_EFFECTS=errors` or `p99`: only that effect.
+        let effects = std::env::var("VERDICT_E2E_EFFECTS").unwrap_or_default();
         for effect in [Effect::Errors(2.0), Effect::P99(1.5)] {
+            let name = if matches!(effect, Effect::Errors(_)) {
+                "errors"
+            } else {
+                "p99"
+            };
+            if !effects.is_empty() && !effects.split(',').any(|e| e == name) {
+                continue;
+            }
             println!(
                 "A/B {} at {rpm} rpm: read FAIL before the full shift (power, 95% CI) · median minute",
                 effect.label()

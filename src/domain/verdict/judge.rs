@@ -244,10 +244,13 @@ fn per_minute_numbers(
     if let Some(why) = traffic_gate("invocations", new_inv, old_inv, paired.minutes(), names, t) {
         return Err(Box::new((Judgement::NotEnoughData, why, numbers)));
     }
-    if minutes < t.min_minutes {
+    // The warm-up's minutes count as minutes with traffic on both versions: a 5-minute canary
+    // has its 5, latency judged on the 4 after the warm-up.
+    let known = minutes + paired.warmup;
+    if known < t.min_minutes {
         let why = format!(
             "{label} known in only {} {where_} (needs {})",
-            minutes_label(minutes),
+            minutes_label(known),
             t.min_minutes
         );
         return Err(Box::new((Judgement::NotEnoughData, why, numbers)));
