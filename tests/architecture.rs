@@ -154,6 +154,18 @@ struct Paths {
 }
 
 impl Paths {
+    /// The paths the file of `module` names.
+    fn of(module: &Module, path: &Path, text: &str) -> Self {
+        let file = syn::parse_file(text)
+            .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
+        let mut paths = Self {
+            module: module.clone(),
+            ..Self::default()
+        };
+        paths.visit_file(&file);
+        paths
+    }
+
     fn absolute(&self, segments: &[String]) -> Option<Module> {
         let (mut base, rest) = match segments.first().map(String::as_str) {
             Some("crate") => (Vec::new(), &segments[1..]),
@@ -343,13 +355,7 @@ fn graph(sources: &BTreeMap<Module, (PathBuf, String)>) -> BTreeMap<Module, BTre
     };
     let mut out: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
     for (module, (path, text)) in sources {
-        let file = syn::parse_file(text)
-            .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
-        let mut paths = Paths {
-            module: module.clone(),
-            ..Paths::default()
-        };
-        paths.visit_file(&file);
+        let paths = Paths::of(module, path, text);
         let targets = out.entry(module.clone()).or_default();
         for found in &paths.found {
             let target = resolve(found);
@@ -398,13 +404,7 @@ fn forbidden_crates(sources: &BTreeMap<Module, (PathBuf, String)>) -> Vec<String
         else {
             continue;
         };
-        let file = syn::parse_file(text)
-            .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
-        let mut paths = Paths {
-            module: module.clone(),
-            ..Paths::default()
-        };
-        paths.visit_file(&file);
+        let paths = Paths::of(module, path, text);
         for root in &paths.roots {
             let bad = crates.iter().any(|c| match c.strip_suffix('*') {
                 Some(prefix) => root.starts_with(prefix),

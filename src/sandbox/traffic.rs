@@ -34,6 +34,15 @@ pub struct Profile {
     pub business_rate: f64,
 }
 
+impl Profile {
+    /// The latency's lognormal: `mu` and `sigma` of the log of a duration in ms.
+    fn lognormal(&self) -> (f64, f64) {
+        let mu = self.p50_ms.max(0.01).ln();
+        let sigma = ((self.p99_ms.max(self.p50_ms) / self.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
+        (mu, sigma)
+    }
+}
+
 /// A change of profile from simulated time `from` on (for one version, or all if `None`).
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -224,8 +233,8 @@ impl Traffic {
         if n == 0 {
             return 0;
         }
-        let sigma = ((p.p99_ms.max(p.p50_ms) / p.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
-        let mean_secs = p.p50_ms * (sigma * sigma / 2.0).exp() / 1000.0;
+        let (mu, sigma) = p.lognormal();
+        let mean_secs = (mu + sigma * sigma / 2.0).exp() / 1000.0;
         let needed = ((n as f64 / 60.0 * mean_secs * 2.0).ceil() as u64).max(1);
         let key = (ft.function.clone(), version.to_owned());
         let had = self
@@ -249,8 +258,7 @@ impl Traffic {
         } else {
             0
         };
-        let mu = p.p50_ms.max(0.01).ln();
-        let sigma = ((p.p99_ms.max(p.p50_ms) / p.p50_ms.max(0.01)).ln() / Z99).max(1e-6);
+        let (mu, sigma) = p.lognormal();
         // Every invocation's duration: CloudWatch's percentiles and percentile ranks are over
         // all of them, so a version's count of slow invocations is a true count.
         let take = usize::try_from(n).unwrap_or(usize::MAX);
@@ -409,22 +417,29 @@ fn record_slice(cw: &mut CloudWatch, dims: &[(&str, &str)], s: &Slice, t: f64) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn later_changes_override_earlier_ones_per_version() {
-        let base = Profile {
-            error_rate: 0.01,
-            p50_ms: 50.0,
-            p99_ms: 200.0,
-            business_rate: 0.0,
-        };
-        let ft = FunctionTraffic {
+    /// Function `f` at `rpm`: 1% errors, p50 50 ms, p99 200 ms, nothing else.
+    fn function(rpm: f64) -> FunctionTraffic {
+        FunctionTraffic {
             function: "f".into(),
             alias: "live".into(),
-            rpm: 100.0,
+            rpm,
             burstiness: 0.0,
             drift_per_hour: 0.0,
             warmup: Warmup::default(),
-            base,
+            base: Profile {
+                error_rate: 0.01,
+                p50_ms: 50.0,
+                p99_ms: 200.0,
+                business_rate: 0.0,
+            },
+            changes: Vec::new(),
+            business: None,
+        }
+    }
+
+    #[test]
+    fn later_changes_override_earlier_ones_per_version() {
+        let ft = FunctionTraffic {
             changes: vec![Change {
                 from: 60.0,
                 version: Some("2".into()),
@@ -433,7 +448,7 @@ mod tests {
                 p99_ms: None,
                 business_rate: None,
             }],
-            business: None,
+            ..function(100.0)
         };
         assert!((ft.profile("2", 30.0).error_rate - 0.01).abs() < 1e-12);
         assert!((ft.profile("2", 60.0).error_rate - 0.5).abs() < 1e-12);
@@ -444,23 +459,11 @@ mod tests {
     fn a_version_scaling_up_warms_only_the_environments_it_did_not_have() {
         let mut traffic = Traffic::new(1);
         let ft = FunctionTraffic {
-            function: "f".into(),
-            alias: "live".into(),
-            rpm: 6000.0,
-            burstiness: 0.0,
-            drift_per_hour: 0.0,
             warmup: Warmup {
                 invocations: 10,
                 factor: 3.0,
             },
-            base: Profile {
-                error_rate: 0.01,
-                p50_ms: 50.0,
-                p99_ms: 200.0,
-                business_rate: 0.0,
-            },
-            changes: Vec::new(),
-            business: None,
+            ..function(6000.0)
         };
         let p = ft.base;
         // Mean duration 60 ms: 6,000 a minute keep 6 environments busy, 12 with headroom.
@@ -489,20 +492,8 @@ mod tests {
         let mut traffic = Traffic::new(7);
         let spread = |traffic: &mut Traffic, burstiness: f64| {
             let ft = FunctionTraffic {
-                function: "f".into(),
-                alias: "live".into(),
-                rpm: 600.0,
                 burstiness,
-                drift_per_hour: 0.0,
-                warmup: Warmup::default(),
-                base: Profile {
-                    error_rate: 0.01,
-                    p50_ms: 50.0,
-                    p99_ms: 200.0,
-                    business_rate: 0.0,
-                },
-                changes: Vec::new(),
-                business: None,
+                ..function(600.0)
             };
             let counts: Vec<f64> = (0..2000).map(|_| traffic.requests(&ft) as f64).collect();
             let mean = counts.iter().sum::<f64>() / counts.len() as f64;
