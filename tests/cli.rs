@@ -3,6 +3,8 @@
 //! the verdict warning against the sandbox, and the clear errors a user gets with no
 //! credentials, an unknown profile or an endpoint that refuses connections.
 
+#[path = "cli/robustness.rs"]
+mod robustness;
 mod support;
 
 use rollwatch::sandbox::SandboxConfig;

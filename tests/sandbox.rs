@@ -2,13 +2,16 @@
 //! frozen (speed 0) and advanced explicitly so every run is deterministic: the AWS SDK clients
 //! for every operation, the deployment simulation against its ground truth, scenarios, faults,
 //! malformed requests, the limits and cross-site guards that keep it standing, and (when
-//! `ROLLWATCH_AWS_CLI` is set) the AWS CLI.
+//! `ROLLWATCH_AWS_CLI` is set) the AWS CLI; `CloudWatch` and its Logs through the SDK
+//! (`cloudwatch`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "sandbox/api.rs"]
 mod api;
 #[path = "sandbox/cli.rs"]
 mod cli;
+#[path = "sandbox/cloudwatch.rs"]
+mod cloudwatch;
 #[path = "sandbox/errors.rs"]
 mod errors;
 #[path = "sandbox/hardening.rs"]

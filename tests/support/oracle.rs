@@ -1200,8 +1200,12 @@ fn judge_timeline(
                 None => match by_other_means() {
                     Some(at) => weights.delays.push((at - t).max(0.0)),
                     None => weights.missed.push(format!(
-                        "{function} {share} ({source}) at +{:.0}s",
-                        t - start
+                        "{function} {share} ({source}) at +{:.0}s, first shown {}",
+                        t - start,
+                        shown
+                            .get(function.as_str())
+                            .and_then(|v| v.iter().find(|(_, w)| (w - share).abs() < 0.005))
+                            .map_or("never".to_owned(), |(at, _)| format!("+{:.0}s", at - start))
                     )),
                 },
             }

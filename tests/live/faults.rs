@@ -6,16 +6,14 @@
 //! picture is whole and fresh again within its longest refresh interval. The 5-minute version
 //! with its figures is `FLEET_BENCH_ONLY=faults cargo bench --bench fleet`.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{http, run};
 use rollwatch::aws::Limits;
 use rollwatch::domain::DeploymentStatus;
 use rollwatch::engine::{EngineConfig, Rules, Update, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
-use support::{http, run};
 
 const STORM: &str = "throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05";
 

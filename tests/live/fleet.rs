@@ -3,17 +3,15 @@
 //! deployments, except one target read each) and fills in finished rows; the live engine
 //! reports every alias shift the sandbox made, never skipping a step.
 
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use crate::support::assert_says;
+use crate::support::{alias, http};
 use rollwatch::aws::{ConnectOptions, Limits, Rate, connect};
 use rollwatch::domain::Picture;
 use rollwatch::engine::{EngineConfig, PictureOptions, Rules, Update, collect_picture, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
-use support::assert_says;
-use support::{alias, http};
 
 async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
     Sandbox::start(SandboxConfig::loopback(scenario).speed(speed).seed(11))
@@ -24,7 +22,7 @@ async fn sandbox(scenario: &str, speed: f64) -> Sandbox {
 fn options(sandbox: &Sandbox, limits: Limits) -> ConnectOptions {
     ConnectOptions {
         limits,
-        ..support::run::options(sandbox)
+        ..crate::support::run::options(sandbox)
     }
 }
 

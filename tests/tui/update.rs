@@ -2,8 +2,8 @@
 //! metrics window changes, help, quit, mouse, and the event log built from successive pictures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::tui as fx;
+use crate::support::{assert_begins, assert_says};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
 use rollwatch::engine::MetricSpan;
@@ -11,8 +11,6 @@ use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
 use rollwatch::tui::model::Pane;
 use rollwatch::tui::{Model, Msg, update};
-use support::tui as fx;
-use support::{assert_begins, assert_says};
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))

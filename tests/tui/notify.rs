@@ -5,13 +5,11 @@
 //! `notify` and in the tmux end-to-end test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::assert_begins;
+use crate::support::tui as fx;
 use rollwatch::domain::notify::{Notice, What};
 use rollwatch::domain::{AlarmState, DeploymentStatus, EventStatus, Judgement, Part, Picture};
 use rollwatch::tui::{Command, Model};
-use support::assert_begins;
-use support::tui as fx;
 
 /// The notices `update` asks to deliver for `picture`, taken `secs` after the fixture's.
 fn notices_for(m: &mut Model, mut picture: Picture, secs: i64) -> Vec<Notice> {

@@ -4,8 +4,8 @@
 //! event log. Plus snapshots of the stop confirmation and of the read-only header and footer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::assert_says;
+use crate::support::tui as fx;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -13,8 +13,6 @@ use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request}
 use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
-use support::assert_says;
-use support::tui as fx;
 
 const READ_ONLY: &str = "read-only mode (--read-only): operator actions are disabled";
 

@@ -9,9 +9,7 @@ use aws_sdk_cloudwatch::types::{
 };
 use aws_smithy_types::DateTime;
 
-mod support;
-
-use support::sdk::{cloudwatch, logs, service_error, start, stat_query};
+use crate::support::sdk::{cloudwatch, logs, service_error, start, stat_query};
 
 fn dim(name: &str, value: &str) -> Dimension {
     Dimension::builder().name(name).value(value).build()

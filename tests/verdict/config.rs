@@ -4,13 +4,11 @@
 //! and the verdict costs a snapshot one GetMetricData call (the latency quantile test's counts)
 //! and nothing else — two identical sandboxes, with and without it (the sandbox's call counters).
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::http::stats;
 use serde_json::Value;
-use support::http::stats;
 
 /// `slow-canary` paused twelve minutes in: p99 doubled a minute in, no alarm watches latency.
 async fn slow_canary() -> rollwatch::sandbox::Sandbox {

@@ -8,11 +8,9 @@
 //! requests), and on failing-canary the verdict fails on the error rate no later than the alarm
 //! CodeDeploy acts on.
 
-mod support;
-
+use crate::support::run::{Shell, notices, notify_config};
+use crate::support::watch::{Watch, appeared, ended, finished, of_kind};
 use serde_json::Value;
-use support::run::{Shell, notices, notify_config};
-use support::watch::{Watch, appeared, ended, finished, of_kind};
 
 /// Starts `scenario` paused, and a watch on it; once the watch has seen the deployments named
 /// by `subjects`, lets simulated time run at `speed` and waits for the watch to end.

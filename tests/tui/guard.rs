@@ -5,8 +5,8 @@
 //! without `--guard` the key says how to turn it on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::assert_says;
+use crate::support::tui as fx;
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -15,8 +15,6 @@ use rollwatch::actions::{Initiator, Prepared, Request};
 use rollwatch::domain::{Action as Act, Guard, GuardConfig};
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Command, Model, Msg, update, views};
-use support::assert_says;
-use support::tui as fx;
 
 const CANARY: &str = "d-CANARY002";
 

@@ -2,8 +2,6 @@
 //! minutes) the live engine's pictures are never stale after the first, and the alarms of that
 //! group are "none configured" (known at once, nothing to fetch), not "not fetched".
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use rollwatch::domain::Part;
@@ -16,7 +14,7 @@ async fn a_group_without_alarms_is_never_stale_on_hook_failure() {
         .await
         .expect("sandbox starts");
     let mut engine = spawn(
-        support::run::readers(&sandbox).await,
+        crate::support::run::readers(&sandbox).await,
         EngineConfig::default(),
         Rules::default(),
     );

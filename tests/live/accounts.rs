@@ -6,16 +6,14 @@
 //! the other account stays whole. In the TUI (tmux): one table with an ACCOUNT column and
 //! both accounts in the header, and `R` on beta's row rolls back through beta only.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::assert_says;
+use crate::support::http::account_stats;
+use crate::support::run::{rollwatch, sandbox_of_accounts};
+use crate::support::tmux;
 use serde_json::Value;
-use support::assert_says;
-use support::http::account_stats;
-use support::run::{rollwatch, sandbox_of_accounts};
-use support::tmux;
 
 const ALPHA: &str = "123456789012";
 const BETA: &str = "222222222222";

@@ -2,15 +2,13 @@
 //! plus assertions on what a user must see, and degenerate sizes that must never panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::assert_says;
+use crate::support::tui as fx;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use rollwatch::keymap::Action;
 use rollwatch::tui::{Model, Msg, update, views};
-use support::assert_says;
-use support::tui as fx;
 
 fn draw(model: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();

@@ -5,15 +5,13 @@
 //! With `--guard` on `slow-canary`: the countdown shows, runs out and the guard's rollback is
 //! audited as the guard's; or `x` cancels it and nothing is sent.
 
-mod support;
-
 use std::time::Duration;
 
-use support::assert_says;
-use support::run::{Shell, failing_quietly, notices, notify_config};
-use support::tmux::{self, Tmux, mutating_calls, row_weight};
-use support::watch::of_kind;
-use support::{alias, sdk};
+use crate::support::assert_says;
+use crate::support::run::{Shell, failing_quietly, notices, notify_config};
+use crate::support::tmux::{self, Tmux, mutating_calls, row_weight};
+use crate::support::watch::of_kind;
+use crate::support::{alias, sdk};
 
 #[test]
 fn demo_shows_shifts_the_alarm_and_the_rollback_then_quits_cleanly() {

@@ -3,16 +3,14 @@
 //! error naming the file, the line and the field — never a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::assert_says;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use rollwatch::config::{self, Config, Icons};
 use rollwatch::engine::EngineConfig;
 use rollwatch::keymap::{Action, Keymap};
-use support::assert_says;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
