@@ -2,9 +2,10 @@
 //! the TUI (`rollwatch`, `rollwatch demo`) this module connects every watched profile
 //! ([`crate::accounts`]) or starts the built-in sandbox, looks up the account, builds the write
 //! side of each profile with its guards ([`runtime`]), the logs readers and the engine, arms
-//! `--guard`, and hands the TUI its engine, model and the [`runtime::Io`] that performs its
-//! effects. The TUI itself cannot tell the sandbox from AWS and never calls either.
+//! `--guard`, and hands the TUI its engine, model and the one [`perform::Performer`] that
+//! carries out its effects. The TUI itself cannot tell the sandbox from AWS and never calls either.
 
+pub mod perform;
 pub mod runtime;
 
 use std::path::Path;
@@ -17,10 +18,12 @@ use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::engine::{self, EngineHandle};
 use crate::exit::TuiExit;
+use crate::notify::Notifier;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::tui::app::{initial_model, run};
 use crate::tui::model::{Level, Model};
-use runtime::{Io, LogsReaders, Setup};
+use perform::{LogsReaders, Performer};
+use runtime::Setup;
 
 /// `rollwatch`: the TUI on real AWS — every watched profile (`--profile a,b`) in one table.
 pub async fn run_live(reach: &Reach, config: &Config, guard: bool) -> ExitCode {
@@ -197,8 +200,9 @@ async fn launch(
 ) -> std::io::Result<()> {
     model.read_only = actions.read_only;
     model.actions.disabled.clone_from(&actions.disabled);
-    let (io, results) = Io::new(actions, logs);
-    run(engine, model, io, results).await
+    let notifier = Notifier::new(model.notify.clone());
+    let (performer, results) = Performer::new(engine.commands.clone(), notifier, actions, logs);
+    run(engine, model, performer, results).await
 }
 
 fn finish(result: std::io::Result<()>, log: Option<&Path>) -> ExitCode {

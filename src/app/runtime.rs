@@ -1,23 +1,21 @@
-//! The IO side of the TUI's effects: at start-up, the guards (`--read-only`, the profile's
+//! The TUI's write side: at start-up, the guards (`--read-only`, the profile's
 //! `read_only`/`protected`), one writer per watched profile and region (never constructed in
 //! read-only mode: the refusal becomes the reason the keys are disabled), the audit log and the
-//! executor; then each effect `update` returns — an action prepared, run or declined, log lines
-//! to read — performed in a spawned task whose result comes back to the loop as a [`Msg`]
-//! ([`Io`], the TUI's [`Effects`]).
+//! executor ([`setup`]); then an action prepared, run or declined, each in a spawned task whose
+//! result comes back to the loop as a [`Msg`] ([`Runtime`], called by the TUI's one performer,
+//! `super::perform`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::actions::{
-    AuditLog, Context, Executor, Follow, Initiator, Prepared, Request, prepare, settings,
+    AuditLog, Confirmed, Context, Executor, Follow, Initiator, Prepared, Request, prepare, settings,
 };
-use crate::aws::{AwsWriter, ConnectOptions, LogsReader, Mode, connect_writer};
+use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
 use crate::config::ProfileSettings;
-use crate::tui::command::{Command, Effects};
+use crate::domain::DeploymentView;
 use crate::tui::update::Msg;
 
 /// The write side of one profile: its writers per region, or why it has none.
@@ -49,8 +47,8 @@ pub struct Setup {
     pub read_only: bool,
     /// Where the action results come back.
     pub rx: UnboundedReceiver<Msg>,
-    /// Where they are sent (log reads too).
-    tx: UnboundedSender<Msg>,
+    /// Where they are sent (log reads and failed hand-offs too).
+    pub(super) tx: UnboundedSender<Msg>,
 }
 
 /// One watched profile, for [`setup`]: how to reach it, its regions and its settings.
@@ -171,93 +169,20 @@ impl Runtime {
         }
     }
 
-    /// Performs an action effect in a spawned task; engine commands are not handled here.
-    pub fn perform(&self, command: Command) {
-        match command {
-            Command::Prepare {
-                view,
-                profile,
-                region,
-                request,
-                guard_rule,
-            } => {
-                let initiator = match guard_rule {
-                    Some(rule) => Initiator::Guard { rule },
-                    None => Initiator::person("tui"),
-                };
-                self.prepare(*view, profile.as_deref(), &region, request, initiator);
-            }
-            Command::Run(confirmed) => {
-                let id = confirmed.prepared().deployment_id().to_string();
-                let region = confirmed.prepared().region().to_string();
-                let profile = confirmed.prepared().profile().map(str::to_string);
-                let Some(writer) = self.writer(profile.as_deref(), &region) else {
-                    tracing::warn!("no writer for {region} with profile {profile:?}");
-                    return;
-                };
-                let executor = self.executor.clone();
-                let tx = self.tx.clone();
-                let handle = tokio::spawn(async move {
-                    let (ptx, mut prx) = unbounded_channel::<String>();
-                    let lines = tx.clone();
-                    let pid = id.clone();
-                    let forward = tokio::spawn(async move {
-                        while let Some(line) = prx.recv().await {
-                            let _ = lines.send(Msg::ActionProgress {
-                                deployment_id: pid.clone(),
-                                line,
-                            });
-                        }
-                    });
-                    let report = Box::pin(executor.run(&*writer, *confirmed, Some(ptx))).await;
-                    let _ = forward.await;
-                    let _ = tx.send(Msg::ActionDone {
-                        deployment_id: id,
-                        report: Box::new(report),
-                    });
-                });
-                let mut running = self
-                    .running
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                running.retain(|h| !h.is_finished());
-                running.push(handle);
-            }
-            Command::Decline(prepared) => {
-                let executor = self.executor.clone();
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let report = executor.record_unconfirmed(&prepared);
-                    let _ = tx.send(Msg::ActionDone {
-                        deployment_id: prepared.deployment_id().to_string(),
-                        report: Box::new(report),
-                    });
-                });
-            }
-            Command::RefreshNow
-            | Command::Focus(_)
-            | Command::MetricWindow(_)
-            | Command::Notify(_)
-            | Command::OpenUrl(_)
-            | Command::Copy(_)
-            | Command::FetchLogs { .. } => {}
-        }
-    }
-
-    /// The writer of `profile` in `region`.
-    fn writer(&self, profile: Option<&str>, region: &str) -> Option<Arc<AwsWriter>> {
-        let key = profile.map(str::to_string);
-        self.sides.get(&key)?.writers.get(region).cloned()
-    }
-
-    fn prepare(
+    /// Prepares the action `request` asks for on `view` in a task (STS and GetAlias for the
+    /// blast radius): `Msg::Prepared` brings it back, or its refusal.
+    pub fn prepare(
         &self,
-        view: crate::domain::DeploymentView,
+        view: DeploymentView,
         profile: Option<&str>,
         region: &str,
         request: Request,
-        initiator: Initiator,
+        guard_rule: Option<String>,
     ) {
+        let initiator = match guard_rule {
+            Some(rule) => Initiator::Guard { rule },
+            None => Initiator::person("tui"),
+        };
         let side = self.sides.get(&profile.map(str::to_string));
         let context = Context {
             profile: profile.map(str::to_string),
@@ -282,90 +207,63 @@ impl Runtime {
             let _ = tx.send(Msg::Prepared(Box::new(prepared)));
         });
     }
-}
 
-/// The logs pane's readers by profile and region.
-pub type LogsReaders = HashMap<(Option<String>, String), Arc<LogsReader>>;
-
-/// Reads the log lines the pane asked for in a task; the result comes back as `Msg::Logs`.
-fn read_logs(
-    logs: &LogsReaders,
-    tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
-    deployment_id: String,
-    place: &(Option<String>, String),
-    function: String,
-    version: String,
-    now: DateTime<Utc>,
-) {
-    let Some(reader) = logs.get(place).cloned() else {
-        tracing::warn!("no logs reader for {place:?}");
-        return;
-    };
-    let tx = tx.clone();
-    tokio::spawn(async move {
-        let result = reader
-            .recent(&function, &version, now, crate::tui::model::LOGS_LIMIT)
-            .await;
-        let _ = tx.send(Msg::Logs {
-            deployment_id,
-            version,
-            result,
-        });
-    });
-}
-
-/// What performs the TUI's effects: the actions' write side (when any profile can act) and
-/// the logs readers.
-pub struct Io {
-    actions: Option<Runtime>,
-    logs: LogsReaders,
-    tx: UnboundedSender<Msg>,
-}
-
-impl Io {
-    /// The performer, and where its results come back.
-    pub fn new(setup: Setup, logs: LogsReaders) -> (Self, UnboundedReceiver<Msg>) {
-        let io = Self {
-            actions: setup.runtime,
-            logs,
-            tx: setup.tx,
+    /// Runs a confirmed action in a task: its progress lines come back as
+    /// `Msg::ActionProgress`, its report as `Msg::ActionDone`.
+    pub fn run(&self, confirmed: Confirmed) {
+        let id = confirmed.prepared().deployment_id().to_string();
+        let region = confirmed.prepared().region().to_string();
+        let profile = confirmed.prepared().profile().map(str::to_string);
+        let Some(writer) = self.writer(profile.as_deref(), &region) else {
+            tracing::warn!("no writer for {region} with profile {profile:?}");
+            return;
         };
-        (io, setup.rx)
-    }
-}
-
-impl Effects for Io {
-    fn perform(&self, command: Command) {
-        match command {
-            Command::FetchLogs {
-                deployment_id,
-                profile,
-                region,
-                function,
-                version,
-                now,
-            } => read_logs(
-                &self.logs,
-                &self.tx,
-                deployment_id,
-                &(profile, region),
-                function,
-                version,
-                now,
-            ),
-            command => {
-                if let Some(actions) = &self.actions {
-                    actions.perform(command);
-                } else {
-                    tracing::warn!("action effect without a write side: {command:?}");
+        let executor = self.executor.clone();
+        let tx = self.tx.clone();
+        let handle = tokio::spawn(async move {
+            let (ptx, mut prx) = unbounded_channel::<String>();
+            let lines = tx.clone();
+            let pid = id.clone();
+            let forward = tokio::spawn(async move {
+                while let Some(line) = prx.recv().await {
+                    let _ = lines.send(Msg::ActionProgress {
+                        deployment_id: pid.clone(),
+                        line,
+                    });
                 }
-            }
-        }
+            });
+            let report = Box::pin(executor.run(&*writer, confirmed, Some(ptx))).await;
+            let _ = forward.await;
+            let _ = tx.send(Msg::ActionDone {
+                deployment_id: id,
+                report: Box::new(report),
+            });
+        });
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        running.retain(|h| !h.is_finished());
+        running.push(handle);
     }
 
-    async fn finish(self) {
-        if let Some(actions) = self.actions {
-            actions.finish().await;
-        }
+    /// Records a declined or refused action in the audit log (sends nothing to AWS); the
+    /// record comes back as `Msg::ActionDone`.
+    pub fn decline(&self, prepared: Prepared) {
+        let executor = self.executor.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let report = executor.record_unconfirmed(&prepared);
+            let _ = tx.send(Msg::ActionDone {
+                deployment_id: prepared.deployment_id().to_string(),
+                report: Box::new(report),
+            });
+        });
+    }
+
+    /// The writer of `profile` in `region`.
+    fn writer(&self, profile: Option<&str>, region: &str) -> Option<Arc<AwsWriter>> {
+        let key = profile.map(str::to_string);
+        self.sides.get(&key)?.writers.get(region).cloned()
     }
 }

@@ -2,9 +2,9 @@
 //! alternate screen, mouse) behind a guard that restores it on quit, error, panic and
 //! SIGTERM/SIGINT, and runs the loop — one `select!` over terminal input, engine updates, a 1 s
 //! tick and the next frame — feeding [`update`] and drawing only when the model is dirty (at
-//! most one frame per 16 ms). The effects returned by `update` that are not the terminal's or
-//! the engine's go to the [`Effects`] the entry built (`crate::app`), whose results come back
-//! through the same `select!`. It never connects to AWS or starts the sandbox itself.
+//! most one frame per 16 ms). Every effect `update` returns goes to the one [`Effects`]
+//! performer the entry built (`crate::app`), whose results come back through the same
+//! `select!`. It never connects to AWS or starts the sandbox itself.
 
 use std::io::stdout;
 use std::time::{Duration, Instant};
@@ -16,8 +16,7 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::MissedTickBehavior;
 
-use super::command::{Command, Effects};
-use super::handoff;
+use super::command::Effects;
 use super::model::Model;
 use super::theme::Theme;
 use super::update::{Msg, update};
@@ -26,7 +25,6 @@ use crate::config::Config;
 use crate::domain::ClockReading;
 use crate::engine::{EngineHandle, Update};
 use crate::keymap::Keymap;
-use crate::notify::Notifier;
 
 /// The shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
@@ -83,12 +81,12 @@ fn service_now(reading: &(ClockReading, Instant)) -> DateTime<Utc> {
 }
 
 /// Runs the TUI until the user quits or a signal arrives; the terminal is restored whatever
-/// happens (the panic hook restores it, then runs the previous hook). `effects` performs what
-/// the loop does not (actions, log reads); their results arrive on `results`.
+/// happens (the panic hook restores it, then runs the previous hook). `effects` performs every
+/// effect `update` returns; what comes of them later arrives on `results`.
 pub async fn run<E: Effects>(
     mut engine: EngineHandle,
     mut model: Model,
-    effects: E,
+    mut effects: E,
     results: UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
@@ -99,7 +97,14 @@ pub async fn run<E: Effects>(
     }));
     let _guard = TerminalGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    let result = event_loop(&mut terminal, &mut engine, &mut model, &effects, results).await;
+    let result = event_loop(
+        &mut terminal,
+        &mut engine,
+        &mut model,
+        &mut effects,
+        results,
+    )
+    .await;
     effects.finish().await;
     engine.shutdown().await;
     tracing::info!("quit");
@@ -110,7 +115,7 @@ async fn event_loop<E: Effects>(
     terminal: &mut ratatui::DefaultTerminal,
     engine: &mut EngineHandle,
     model: &mut Model,
-    effects: &E,
+    effects: &mut E,
     mut results: UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
     let mut input = EventStream::new();
@@ -123,7 +128,6 @@ async fn event_loop<E: Effects>(
     let mut engine_alive = true;
     let mut last_draw: Option<Instant> = None;
     let mut modal_opened: Option<Instant> = None;
-    let mut notifier = Notifier::new(model.notify.clone());
     loop {
         if model.dirty {
             let due = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
@@ -182,25 +186,7 @@ async fn event_loop<E: Effects>(
             (false, _) => None,
         };
         for command in commands {
-            if let Command::Notify(notices) = command {
-                notifier.deliver(
-                    notices,
-                    Some(terminal.backend_mut() as &mut dyn std::io::Write),
-                );
-            } else if let Command::Copy(text) = &command {
-                handoff::copy(text, terminal.backend_mut());
-            } else if let Command::OpenUrl(url) = &command {
-                if let Err(why) = handoff::open(url) {
-                    model.flash = Some(format!("{url} — {why}"));
-                    model.dirty = true;
-                }
-            } else if let Some(command) = command.engine() {
-                if engine.commands.try_send(command).is_err() {
-                    tracing::warn!("engine command queue full or closed");
-                }
-            } else {
-                effects.perform(command);
-            }
+            effects.perform(command, terminal.backend_mut());
         }
         if model.quit {
             break;

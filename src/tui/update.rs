@@ -58,6 +58,8 @@ pub enum Msg {
         version: String,
         result: Result<Vec<LogLine>, Failure>,
     },
+    /// Something to say in the message line: a hand-off that failed (no browser to open).
+    Flash(String),
 }
 
 /// Applies `msg`; returns the commands for the engine.
@@ -109,6 +111,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             result,
         } => {
             logs::on_read(model, &deployment_id, &version, result);
+            Vec::new()
+        }
+        Msg::Flash(text) => {
+            model.flash = Some(text);
+            model.dirty = true;
             Vec::new()
         }
     }

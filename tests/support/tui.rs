@@ -504,3 +504,77 @@ pub fn message(m: &Model) -> String {
         .map(|(t, _)| t)
         .unwrap_or_default()
 }
+
+/// What a test compares of the commands `update` returned: the engine's commands whole; an
+/// action effect by its deployment and what it would do; the others by what they carry.
+#[derive(Debug, PartialEq)]
+pub enum Asked {
+    RefreshNow,
+    Focus(Option<String>),
+    MetricWindow(rollwatch::engine::MetricSpan),
+    Prepare {
+        deployment: String,
+        profile: Option<String>,
+        region: String,
+        request: rollwatch::actions::Request,
+        by_guard: bool,
+    },
+    Run {
+        deployment: String,
+        action: Option<rollwatch::domain::Action>,
+    },
+    Decline {
+        deployment: String,
+    },
+    Notify(usize),
+    OpenUrl(String),
+    Copy(String),
+    FetchLogs {
+        deployment: String,
+        version: String,
+    },
+}
+
+/// [`Asked`] for each of `commands`.
+pub fn asked(commands: &[rollwatch::tui::Command]) -> Vec<Asked> {
+    use rollwatch::tui::Command;
+    commands
+        .iter()
+        .map(|c| match c {
+            Command::RefreshNow => Asked::RefreshNow,
+            Command::Focus(id) => Asked::Focus(id.clone()),
+            Command::MetricWindow(span) => Asked::MetricWindow(*span),
+            Command::Prepare {
+                view,
+                profile,
+                region,
+                request,
+                guard_rule,
+            } => Asked::Prepare {
+                deployment: view.deployment.id.clone(),
+                profile: profile.clone(),
+                region: region.clone(),
+                request: request.clone(),
+                by_guard: guard_rule.is_some(),
+            },
+            Command::Run(confirmed) => Asked::Run {
+                deployment: confirmed.prepared().deployment_id().to_owned(),
+                action: confirmed.prepared().action.clone().ok(),
+            },
+            Command::Decline(prepared) => Asked::Decline {
+                deployment: prepared.deployment_id().to_owned(),
+            },
+            Command::Notify(notices) => Asked::Notify(notices.len()),
+            Command::OpenUrl(url) => Asked::OpenUrl(url.clone()),
+            Command::Copy(text) => Asked::Copy(text.clone()),
+            Command::FetchLogs {
+                deployment_id,
+                version,
+                ..
+            } => Asked::FetchLogs {
+                deployment: deployment_id.clone(),
+                version: version.clone(),
+            },
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::support::assert_says;
-use crate::support::tui as fx;
+use crate::support::tui::{self as fx, Asked};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -76,12 +76,12 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
     let mut m = on_canary();
     let cmds = press(&mut m, 'R');
     assert_eq!(
-        cmds,
-        vec![Command::Prepare {
-            view: Box::new(view_of(&m, "d-CANARY002")),
+        fx::asked(&cmds),
+        vec![Asked::Prepare {
+            deployment: "d-CANARY002".into(),
             region: "us-east-1".into(),
             request: Request::Rollback,
-            guard_rule: None,
+            by_guard: false,
             profile: None,
         }]
     );
@@ -228,8 +228,8 @@ fn progress_and_report_reach_the_message_line_and_event_log() {
         },
     );
     assert_eq!(
-        cmds,
-        vec![Command::RefreshNow],
+        fx::asked(&cmds),
+        vec![Asked::RefreshNow],
         "the engine refreshes at once"
     );
     assert!(m.actions.busy.is_empty());
@@ -263,7 +263,7 @@ fn progress_and_report_reach_the_message_line_and_event_log() {
             }),
         },
     );
-    assert_eq!(cmds, vec![Command::RefreshNow]);
+    assert_eq!(fx::asked(&cmds), vec![Asked::RefreshNow]);
     assert!(fx::message(&m).contains(&hint), "{}", fx::message(&m));
 }
 

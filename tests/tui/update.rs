@@ -2,7 +2,7 @@
 //! metrics window changes, help, quit, mouse, and the event log built from successive pictures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support::tui as fx;
+use crate::support::tui::{self as fx, Asked};
 use crate::support::{assert_begins, assert_says};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
@@ -33,7 +33,10 @@ fn first_picture_selects_the_first_active_deployment_and_focuses_it() {
     let cmds = fx::arrives(&mut m, fx::picture());
     // The most urgent first: the canary whose verdict is FAIL and whose alarm is in ALARM.
     assert_eq!(selected(&m), "d-CANARY002");
-    assert_eq!(cmds, vec![Command::Focus(Some("d-CANARY002".into()))]);
+    assert_eq!(
+        fx::asked(&cmds),
+        vec![Asked::Focus(Some("d-CANARY002".into()))]
+    );
 }
 
 #[test]
@@ -41,8 +44,8 @@ fn navigation() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     // By urgency: the failing canary, the split alias, then the healthy linear.
     assert_eq!(
-        key(&mut m, KeyCode::Char('j')),
-        vec![Command::Focus(Some("d-STOPPED03".into()))]
+        fx::asked(&key(&mut m, KeyCode::Char('j'))),
+        vec![Asked::Focus(Some("d-STOPPED03".into()))]
     );
     key(&mut m, KeyCode::Down);
     assert_eq!(selected(&m), "d-LINEAR001");
@@ -90,11 +93,11 @@ fn selection_is_kept_by_id_across_refreshes_and_reordering() {
     let cmds = fx::arrives(&mut m, p);
     assert_eq!(selected(&m), "d-CANARY002", "the row where it was: the top");
     // (The canary failing again also rings: alarm and verdict notices.)
-    let focus: Vec<&Command> = cmds
-        .iter()
-        .filter(|c| matches!(c, Command::Focus(_)))
+    let focus: Vec<Asked> = fx::asked(&cmds)
+        .into_iter()
+        .filter(|c| matches!(c, Asked::Focus(_)))
         .collect();
-    assert_eq!(focus, [&Command::Focus(Some("d-CANARY002".into()))]);
+    assert_eq!(focus, [Asked::Focus(Some("d-CANARY002".into()))]);
 }
 
 #[test]
@@ -138,23 +141,23 @@ fn filtering() {
 fn metrics_window_cycles_and_asks_the_engine() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     assert_eq!(
-        key(&mut m, KeyCode::Char('t')),
-        vec![Command::MetricWindow(MetricSpan::LastHour)]
+        fx::asked(&key(&mut m, KeyCode::Char('t'))),
+        vec![Asked::MetricWindow(MetricSpan::LastHour)]
     );
     assert_eq!(
-        key(&mut m, KeyCode::Char('t')),
-        vec![Command::MetricWindow(MetricSpan::SinceStart)]
+        fx::asked(&key(&mut m, KeyCode::Char('t'))),
+        vec![Asked::MetricWindow(MetricSpan::SinceStart)]
     );
     assert_eq!(
-        key(&mut m, KeyCode::Char('t')),
-        vec![Command::MetricWindow(MetricSpan::Last15Minutes)]
+        fx::asked(&key(&mut m, KeyCode::Char('t'))),
+        vec![Asked::MetricWindow(MetricSpan::Last15Minutes)]
     );
 }
 
 #[test]
 fn refresh_help_and_quit() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
-    assert_eq!(ctrl(&mut m, 'r'), vec![Command::RefreshNow]);
+    assert_eq!(fx::asked(&ctrl(&mut m, 'r')), vec![Asked::RefreshNow]);
     key(&mut m, KeyCode::Char('?'));
     assert!(m.help_open());
     assert!(
