@@ -8,7 +8,7 @@
 //! - `stack` and `stack-100` at real time for 5 minutes, nobody touching anything;
 //! - the same with an alias set by hand to 50% during a canary's wait (deadline 60 s at
 //!   `stack`, 120 s at `stack-100`);
-//! - the fault run: `stack` at 4× with `tests/faults.rs`'s storm for two simulated minutes,
+//! - the fault run: `stack` at 4× with `tests/live/faults.rs`'s storm for two simulated minutes,
 //!   then the recovery;
 //! - every built-in scenario at 4× (intervals and budgets paced alike) for 5 simulated minutes.
 //!
@@ -26,7 +26,7 @@ mod oracle;
 use futures::StreamExt;
 use oracle::{HandChange, RunSpec};
 
-/// The storm of `tests/faults.rs`.
+/// The storm of `tests/live/faults.rs`.
 const STORM: &str = "throttle=0.3,error5xx=0.1,latency=50ms..2s,reset=0.05";
 
 fn runs(only: &str) -> Vec<(&'static str, RunSpec)> {

@@ -4,7 +4,7 @@
 //! (its event log: weights with their source, statuses; its call log: when each read really
 //! succeeded or failed), and every incident in that truth as signalled within its deadline or
 //! missed. Deadlines and exclusions are the README's ("Signals and their deadlines"); this file
-//! applies exactly those. Used by `tests/signals.rs` (short runs) and `benches/signals.rs`
+//! applies exactly those. Used by `tests/live/signals.rs` (short runs) and `benches/signals.rs`
 //! (every scenario, `stack` and `stack-100` at speed 1, a fault run).
 //!
 //! Times are simulated seconds (the sandbox's clock, which the engine's pictures are stamped
