@@ -24,6 +24,9 @@ use crate::keymap::Keymap;
 /// The event log keeps this many transitions (oldest dropped first).
 pub const LOG_CAPACITY: usize = 1000;
 
+/// How long a message stands through new pictures (real seconds, whatever the clock's rate).
+pub const FLASH_SECS: f64 = 4.0;
+
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
@@ -175,8 +178,11 @@ pub struct Model {
     /// Profiles that could not connect (`--profile a,b`), shown as failed regions in every
     /// picture while the others work.
     pub unreachable: Vec<crate::domain::RegionPicture>,
-    /// A one-line message (e.g. "refresh requested").
+    /// A one-line message (e.g. "refresh requested"), said until another replaces it or it has
+    /// stood [`FLASH_SECS`] through new pictures.
     pub flash: Option<String>,
+    /// The message as the first picture after it found it, and when (service clock).
+    pub flash_seen: Option<(String, chrono::DateTime<chrono::Utc>)>,
     /// Terminal size, for mouse hit-tests and page sizes.
     pub size: (u16, u16),
     pub quit: bool,

@@ -14,7 +14,7 @@ use super::command::Command;
 use super::guard;
 use super::links;
 use super::logs;
-use super::model::{LOG_CAPACITY, Model, Overlay, Pane};
+use super::model::{FLASH_SECS, LOG_CAPACITY, Model, Overlay, Pane};
 use super::views::fmt::zone_label;
 use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
@@ -121,6 +121,25 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
     }
 }
 
+/// Clears the message once it has stood [`FLASH_SECS`] since a picture first found it: a
+/// picture arriving right after a key must not take its message away before it is drawn.
+fn age_flash(model: &mut Model, clock: &ClockReading) {
+    let Some(text) = &model.flash else {
+        model.flash_seen = None;
+        return;
+    };
+    match &model.flash_seen {
+        Some((seen, at)) if seen == text => {
+            let stood = (clock.now - *at).num_milliseconds() as f64 / 1000.0 / clock.rate.max(1e-9);
+            if stood >= FLASH_SECS {
+                model.flash = None;
+                model.flash_seen = None;
+            }
+        }
+        _ => model.flash_seen = Some((text.clone(), clock.now)),
+    }
+}
+
 fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> Vec<Command> {
     picture.regions.extend(model.unreachable.iter().cloned());
     let events = timeline_diff(model.picture.as_ref(), &picture);
@@ -137,7 +156,7 @@ fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> V
     model.picture = Some(picture);
     model.now = Some(clock.now);
     model.fatal = None;
-    model.flash = None;
+    age_flash(model, &clock);
     model.dirty = true;
     let mut commands = guard::on_picture(model, clock);
     commands.extend(reselect(model));

@@ -98,8 +98,13 @@ impl Tmux {
             s.contains(&title)
         });
         self.confirm("y");
-        self.wait_for("the rollback to finish", Duration::from_secs(60), |s| {
-            s.contains("rolled back:")
+        // The report, not its last progress line, which comes before it with the same words:
+        // only the report records what was sent (`Y` copies that). Both are said in the message
+        // line ("» d-…: rolled back: …"); in the event log the progress line is "· rolled
+        // back: …" and the report "d-…: rolled back: …".
+        self.wait_for("the rollback's report", Duration::from_secs(60), |s| {
+            s.lines()
+                .any(|l| l.contains(" d-") && l.contains(": rolled back:") && !l.contains('»'))
         });
         modal
     }

@@ -529,3 +529,35 @@ fn another_accounts_finished_deployments_are_not_news_from_between_two_looks() {
         .collect();
     assert!(between.is_empty(), "{between:?}");
 }
+
+#[test]
+fn a_message_stands_through_new_pictures_for_four_seconds_then_goes() {
+    let mut m = fx::model(Some(fx::picture()), (140, 45));
+    ctrl(&mut m, 'r');
+    assert_eq!(m.flash.as_deref(), Some("refresh requested"));
+    // A picture arriving right after the key (before a frame was drawn) keeps it...
+    let at = |secs: f64, rate: f64| Msg::Picture {
+        picture: Box::new(fx::picture()),
+        clock: rollwatch::domain::ClockReading {
+            now: fx::now() + chrono::Duration::milliseconds((secs * rate * 1000.0) as i64),
+            rate,
+            ..fx::clock()
+        },
+    };
+    update(&mut m, at(0.0, 1.0));
+    update(&mut m, at(3.9, 1.0));
+    assert_eq!(m.flash.as_deref(), Some("refresh requested"));
+    // ...and one four real seconds later takes it away, whatever the clock's rate.
+    update(&mut m, at(4.0, 1.0));
+    assert_eq!(m.flash, None);
+    ctrl(&mut m, 'r');
+    update(&mut m, at(5.0, 10.0));
+    update(&mut m, at(8.9, 10.0));
+    assert_eq!(
+        m.flash.as_deref(),
+        Some("refresh requested"),
+        "3.9 s at 10×"
+    );
+    update(&mut m, at(9.0, 10.0));
+    assert_eq!(m.flash, None);
+}
