@@ -47,7 +47,10 @@ pub fn hook_id_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         KeyCode::Enter => {
             let id = input.trim().to_string();
             model.overlay = None;
-            if let (Some(dep), false) = (model.selected.clone(), id.is_empty()) {
+            if let (Some(dep), false) = (
+                model.selected_deployment().map(str::to_owned),
+                id.is_empty(),
+            ) {
                 model.actions.hook_ids.insert(dep.clone(), id.clone());
                 say(
                     model,

@@ -74,7 +74,13 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
             model.flash = Some("the deployment group watches no alarms".to_string());
             return Vec::new();
         }
-        _ => console_url(region, &ConsolePage::Deployment { id: &row.id() }),
+        // A group row opened its application above: this row is a deployment's.
+        _ => console_url(
+            region,
+            &ConsolePage::Deployment {
+                id: row.deployment().map_or("", |d| &d.id),
+            },
+        ),
     };
     model.flash = Some(format!("opening {url}"));
     vec![Command::OpenUrl(url)]
@@ -97,7 +103,7 @@ pub fn copy(model: &mut Model) -> Vec<Command> {
         ));
         return vec![Command::Copy(text)];
     }
-    let id = row.id().to_string();
+    let id = row.deployment().map_or_else(String::new, |d| d.id.clone());
     // A rollback CodeDeploy created carries what was sent to the deployment it undoes.
     let undoes = row
         .deployment()

@@ -3,7 +3,6 @@
 //! metrics window, the help overlay, the bounded event log and the operator-action state.
 //! Plain data: `update` changes it, views read it.
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -59,12 +58,34 @@ pub enum Row<'a> {
     },
 }
 
-/// The selection key of a group row (never a deployment id: those have no space); the
-/// profile is part of it when several are watched.
-pub fn group_key(owner: &Owner, region: &str, application: &str) -> String {
-    match &owner.profile {
-        Some(profile) => format!("group {profile}/{region}/{application}"),
-        None => format!("group {region}/{application}"),
+/// What the selection holds, and what a folded group is known by: a deployment's row by its
+/// id, or a group row by the application, region and profile it gathers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RowKey {
+    Deployment(String),
+    Group {
+        profile: Option<String>,
+        region: String,
+        application: String,
+    },
+}
+
+impl RowKey {
+    /// The key of the group row of `application`'s deployments in `region`, read by `owner`.
+    pub fn group(owner: &Owner, region: &str, application: &str) -> Self {
+        Self::Group {
+            profile: owner.profile.clone(),
+            region: region.to_owned(),
+            application: application.to_owned(),
+        }
+    }
+
+    /// The deployment id, for a deployment's row.
+    pub fn deployment_id(&self) -> Option<&str> {
+        match self {
+            Self::Deployment(id) => Some(id),
+            Self::Group { .. } => None,
+        }
     }
 }
 
@@ -78,17 +99,17 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The selection key: the deployment id, or [`group_key`].
-    pub fn id(&self) -> Cow<'a, str> {
+    /// The selection key.
+    pub fn key(&self) -> RowKey {
         match self {
             Self::Group {
                 owner,
                 region,
                 application,
                 ..
-            } => Cow::Owned(group_key(owner, region, application)),
-            Self::Active { view, .. } => Cow::Borrowed(&view.deployment.id),
-            Self::Recent { deployment, .. } => Cow::Borrowed(&deployment.id),
+            } => RowKey::group(owner, region, application),
+            Self::Active { view, .. } => RowKey::Deployment(view.deployment.id.clone()),
+            Self::Recent { deployment, .. } => RowKey::Deployment(deployment.id.clone()),
         }
     }
 
@@ -151,8 +172,8 @@ pub struct Model {
     pub now: Option<DateTime<Utc>>,
     /// Set when the front end could not start watching (e.g. no credentials).
     pub fatal: Option<String>,
-    /// The selected deployment, by id.
-    pub selected: Option<String>,
+    /// The selected row.
+    pub selected: Option<RowKey>,
     /// The selected row's index, to land near it when the selected deployment disappears.
     pub selected_hint: usize,
     /// The user picked a row; until then the selection follows the first row as pictures arrive
@@ -200,8 +221,8 @@ pub struct Model {
     pub time_zone: TimeZoneChoice,
     /// The order of active deployments (`>` cycles).
     pub sort: SortOrder,
-    /// Group rows folded to their one line (Enter toggles), by [`group_key`].
-    pub collapsed: BTreeSet<String>,
+    /// Group rows folded to their one line (Enter toggles).
+    pub collapsed: BTreeSet<RowKey>,
     /// The logs pane (`l`), in place of the event log.
     pub logs: Option<LogsPane>,
 }
@@ -351,7 +372,7 @@ impl Model {
             }
             let collapsed = self
                 .collapsed
-                .contains(&group_key(owner, region, application));
+                .contains(&RowKey::group(owner, region, application));
             out.push(Row::Group {
                 owner,
                 region,
@@ -389,10 +410,15 @@ impl Model {
             .count()
     }
 
+    /// The selected deployment's id (none when a group row is selected).
+    pub fn selected_deployment(&self) -> Option<&str> {
+        self.selected.as_ref()?.deployment_id()
+    }
+
     /// The selected row's index in `rows`.
     pub fn selected_index(&self, rows: &[Row<'_>]) -> Option<usize> {
-        let id = self.selected.as_deref()?;
-        rows.iter().position(|r| r.id() == id)
+        let key = self.selected.as_ref()?;
+        rows.iter().position(|r| r.key() == *key)
     }
 
     /// The selected row, if it is visible under the filter.

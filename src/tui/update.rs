@@ -14,7 +14,7 @@ use super::command::Command;
 use super::guard;
 use super::links;
 use super::logs;
-use super::model::{FLASH_SECS, LOG_CAPACITY, Model, Overlay, Pane};
+use super::model::{FLASH_SECS, LOG_CAPACITY, Model, Overlay, Pane, RowKey};
 use super::views::fmt::zone_label;
 use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
@@ -173,11 +173,11 @@ fn reselect(model: &mut Model) -> Vec<Command> {
         let rows = model.rows();
         match model.selected_index(&rows) {
             _ if rows.is_empty() => (0, None),
-            _ if !model.user_selected => (0, Some(rows[0].id().to_string())),
+            _ if !model.user_selected => (0, Some(rows[0].key())),
             Some(i) => (i, before.clone()),
             None => {
                 let i = model.selected_hint.min(rows.len() - 1);
-                (i, Some(rows[i].id().to_string()))
+                (i, Some(rows[i].key()))
             }
         }
     };
@@ -187,7 +187,7 @@ fn reselect(model: &mut Model) -> Vec<Command> {
     if model.selected == before {
         Vec::new()
     } else {
-        vec![Command::Focus(model.selected.clone())]
+        vec![focus(model)]
     }
 }
 
@@ -264,7 +264,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
             }
         }
         Action::Open => {
-            if let Some(key) = model.selected.clone().filter(|k| k.starts_with("group ")) {
+            if let Some(key @ RowKey::Group { .. }) = model.selected.clone() {
                 // A group row folds or unfolds its deployments.
                 if !model.collapsed.remove(&key) {
                     model.collapsed.insert(key);
@@ -350,8 +350,7 @@ fn page(model: &Model) -> isize {
 fn step(model: &mut Model, delta: isize) -> Vec<Command> {
     if model.focus == Pane::EventLog {
         let max = model
-            .selected
-            .as_deref()
+            .selected_deployment()
             .map_or(0, |id| model.events_of(id).count().saturating_sub(1));
         // Newest first: down (positive) goes to older events.
         let scrolled = (model.log_scroll as isize).saturating_add(delta);
@@ -366,20 +365,25 @@ fn step(model: &mut Model, delta: isize) -> Vec<Command> {
     let next = current
         .saturating_add(delta)
         .clamp(0, rows.len() as isize - 1) as usize;
-    let id = rows[next].id().to_string();
+    let key = rows[next].key();
     drop(rows);
-    select(model, next, id)
+    select(model, next, key)
 }
 
-fn select(model: &mut Model, index: usize, id: String) -> Vec<Command> {
+/// The engine's focus: the selected deployment (none on a group row).
+fn focus(model: &Model) -> Command {
+    Command::Focus(model.selected_deployment().map(str::to_owned))
+}
+
+fn select(model: &mut Model, index: usize, key: RowKey) -> Vec<Command> {
     model.selected_hint = index;
     model.user_selected = true;
     model.log_scroll = 0;
-    let changed = model.selected.as_deref() != Some(id.as_str());
-    model.selected = Some(id);
+    let changed = model.selected.as_ref() != Some(&key);
+    model.selected = Some(key);
     keep_selection_visible(model);
     if changed {
-        vec![Command::Focus(model.selected.clone())]
+        vec![focus(model)]
     } else {
         Vec::new()
     }
@@ -447,9 +451,9 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Command> {
             let Some(row) = rows.get(index) else {
                 return Vec::new();
             };
-            let id = row.id().to_string();
+            let key = row.key();
             drop(rows);
-            select(model, index, id)
+            select(model, index, key)
         }
         _ => Vec::new(),
     }

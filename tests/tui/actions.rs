@@ -33,7 +33,7 @@ fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
 /// urgent deployment (verdict FAIL, alarm in ALARM) is first.
 fn on_canary() -> Model {
     let m = fx::model(Some(fx::picture()), (140, 45));
-    assert_eq!(m.selected.as_deref(), Some("d-CANARY002"));
+    assert_eq!(m.selected_deployment(), Some("d-CANARY002"));
     m
 }
 

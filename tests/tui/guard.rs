@@ -155,7 +155,11 @@ fn ctrl_x_cancels_while_typing_and_plain_x_is_typed() {
 #[test]
 fn a_persons_action_in_progress_makes_the_guard_stand_down() {
     let mut m = guarded();
-    assert_eq!(m.selected.as_deref(), Some(CANARY), "the most urgent first");
+    assert_eq!(
+        m.selected_deployment(),
+        Some(CANARY),
+        "the most urgent first"
+    );
     assert!(prepares(&update(&mut m, Msg::Action(Action::Stop))).is_some());
     tick(&mut m, 60);
     assert!(prepares(&tick(&mut m, 70)).is_none());

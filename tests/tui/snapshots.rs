@@ -89,7 +89,7 @@ fn finished_deployment_detail() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     update(&mut m, Msg::Action(Action::Bottom));
     update(&mut m, Msg::Action(Action::Up));
-    assert_eq!(m.selected.as_deref(), Some("d-ROLLBK005"));
+    assert_eq!(m.selected_deployment(), Some("d-ROLLBK005"));
     let screen = text(&draw(&m, 140, 45));
     assert_says(&screen, &["rollback of d-FAILED004", "Outcome"]);
 }

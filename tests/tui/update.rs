@@ -9,7 +9,7 @@ use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, Timel
 use rollwatch::engine::MetricSpan;
 use rollwatch::keymap::Action;
 use rollwatch::tui::Command;
-use rollwatch::tui::model::Pane;
+use rollwatch::tui::model::{Pane, RowKey};
 use rollwatch::tui::{Model, Msg, update};
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
@@ -24,7 +24,7 @@ fn ctrl(m: &mut Model, c: char) -> Vec<Command> {
 }
 
 fn selected(m: &Model) -> &str {
-    m.selected.as_deref().unwrap_or("")
+    m.selected_deployment().unwrap_or("")
 }
 
 #[test]
@@ -475,7 +475,12 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
         "{:?}",
         rows[0]
     );
-    assert_eq!(selected(&m), "group us-east-1/payments");
+    let payments = Some(RowKey::Group {
+        profile: None,
+        region: "us-east-1".into(),
+        application: "payments".into(),
+    });
+    assert_eq!(m.selected, payments);
     let before = rows.len();
     key(&mut m, KeyCode::Enter);
     assert!(!m.zoomed, "a group row folds, it does not open");
@@ -484,7 +489,7 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
         before - 3,
         "its three deployments folded away"
     );
-    assert_eq!(selected(&m), "group us-east-1/payments", "still selected");
+    assert_eq!(m.selected, payments, "still selected");
     key(&mut m, KeyCode::Enter);
     assert_eq!(m.rows().len(), before);
     // An action key on a group row says to pick a deployment.

@@ -14,7 +14,7 @@ use crate::tui::model::{Model, Pane};
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let focused = model.focus == Pane::EventLog;
-    let Some(id) = model.selected.as_deref() else {
+    let Some(id) = model.selected_deployment() else {
         return;
     };
     let total = model.events_of(id).count();

@@ -120,8 +120,7 @@ fn action_keys(model: &Model, spans: &mut Vec<Span<'static>>) {
         return;
     };
     if model
-        .selected
-        .as_ref()
+        .selected_deployment()
         .is_some_and(|id| model.actions.busy.contains(id))
     {
         spans.push(Span::styled(" action running… ", t.warning()));

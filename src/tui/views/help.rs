@@ -77,7 +77,7 @@ fn action_lines(model: &Model, lines: &mut Vec<Line<'static>>) {
         ));
         return;
     }
-    let (Some(menu), Some(id)) = (actions::menu(model), model.selected.as_deref()) else {
+    let (Some(menu), Some(id)) = (actions::menu(model), model.selected_deployment()) else {
         lines.push(Line::styled(
             " actions: select an active deployment",
             t.muted(),

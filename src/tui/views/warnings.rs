@@ -73,7 +73,7 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
         return Vec::new();
     };
     let views = || p.regions.iter().flat_map(|r| &r.deployments);
-    let is_selected = |id: &str| model.selected.as_deref() == Some(id);
+    let is_selected = |id: &str| model.selected_deployment() == Some(id);
     let ordered = views()
         .filter(|v| is_selected(&v.deployment.id))
         .chain(views().filter(|v| !is_selected(&v.deployment.id)));
