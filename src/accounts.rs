@@ -4,7 +4,7 @@
 //! picture (its error shown in place) while the others work.
 
 use crate::aws::{AwsReader, ConnectOptions, DeploymentReader, connect_accounts};
-use crate::domain::{Failure, Owner, RegionPicture};
+use crate::domain::{Failure, Owner, Profile, RegionPicture};
 use crate::engine::unlisted;
 
 /// How to reach every watched account, built at the entry from the command line and the
@@ -23,13 +23,13 @@ impl Reach {
     }
 
     /// The options of `profile`: its own, or the first profile's with its name.
-    pub fn of(&self, profile: Option<&str>) -> ConnectOptions {
+    pub fn of(&self, profile: &Profile) -> ConnectOptions {
         self.profiles
             .iter()
-            .find(|o| o.profile.as_deref() == profile)
+            .find(|o| o.profile == *profile)
             .cloned()
             .unwrap_or_else(|| ConnectOptions {
-                profile: profile.map(str::to_string),
+                profile: profile.clone(),
                 ..self.base()
             })
     }
@@ -102,7 +102,7 @@ impl Connected {
             self.notes.push(format!(
                 "the account of profile {} is unknown (STS did not answer): it is not checked \
                  against the other profiles, so an account reached by two profiles may show twice",
-                unknown.profile().unwrap_or("default")
+                unknown.profile().label()
             ));
         }
         for reader in readers {
@@ -116,11 +116,11 @@ impl Connected {
                 Some(earlier) => self.notes.push(format!(
                     "profile {} reaches account {} like profile {}: {} is shown once, through {} \
                      (the first listed: list first the profile that should act)",
-                    owner.profile.as_deref().unwrap_or("default"),
+                    owner.profile.label(),
                     owner.account.as_deref().unwrap_or_default(),
-                    earlier.profile().unwrap_or("default"),
+                    earlier.profile().label(),
                     reader.region(),
-                    earlier.profile().unwrap_or("default"),
+                    earlier.profile().label(),
                 )),
                 None => self.readers.push(reader),
             }

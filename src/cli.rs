@@ -49,21 +49,21 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     /// The profiles to watch: `--profile a,b` (or `AWS_PROFILE`), else `[ui] profiles`, else
-    /// the default credential chain (`None`). Repeats count once.
-    pub fn profiles(&self, configured: &[String]) -> Vec<Option<String>> {
+    /// the default credential chain. Repeats count once.
+    pub fn profiles(&self, configured: &[String]) -> Vec<crate::domain::Profile> {
         let given: Vec<&str> = if self.profile.iter().any(|p| !p.trim().is_empty()) {
             self.profile.iter().map(String::as_str).collect()
         } else {
             configured.iter().map(String::as_str).collect()
         };
-        let mut out: Vec<Option<String>> = Vec::new();
+        let mut out: Vec<crate::domain::Profile> = Vec::new();
         for p in given.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
-            if !out.iter().any(|o| o.as_deref() == Some(p)) {
-                out.push(Some(p.to_string()));
+            if !out.iter().any(|o| o.name() == Some(p)) {
+                out.push(crate::domain::Profile::named(p));
             }
         }
         if out.is_empty() {
-            out.push(None);
+            out.push(crate::domain::Profile::default());
         }
         out
     }
@@ -105,7 +105,11 @@ impl AwsArgs {
             limits.lambda.burst = burst;
         }
         crate::aws::ConnectOptions {
-            profile: self.profiles(configured).into_iter().next().flatten(),
+            profile: self
+                .profiles(configured)
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
             own_credentials: self.profiles(configured).len() > 1,
             regions: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),

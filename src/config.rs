@@ -50,9 +50,9 @@ impl Config {
     }
 
     /// The guards of `profile` (`default` when none is named).
-    pub fn profile(&self, profile: Option<&str>) -> ProfileSettings {
+    pub fn profile(&self, profile: &crate::domain::Profile) -> ProfileSettings {
         self.profiles
-            .get(profile.unwrap_or("default"))
+            .get(profile.label())
             .copied()
             .unwrap_or_default()
     }
@@ -328,10 +328,16 @@ mod tests {
                     [guard]\nfail_for_secs = 60\ncountdown_secs = 10\n\
                     [schedule]\nhold_at_100_for_one_interval = true\n";
         let c = parse(text, Path::new("c.toml")).expect("parses");
-        let prod = c.profile(Some("prod"));
+        let prod = c.profile(&crate::domain::Profile::named("prod"));
         assert!(prod.read_only && prod.protected);
-        assert_eq!(c.profile(Some("dev")), ProfileSettings::default());
-        assert_eq!(c.profile(None), ProfileSettings::default());
+        assert_eq!(
+            c.profile(&crate::domain::Profile::named("dev")),
+            ProfileSettings::default()
+        );
+        assert_eq!(
+            c.profile(&crate::domain::Profile::default()),
+            ProfileSettings::default()
+        );
         let rules = c.rules();
         assert!(rules.schedule.hold_at_100_for_one_interval);
         assert_eq!(rules.verdict.for_function("checkout").min_invocations, 500);

@@ -137,7 +137,7 @@ fn run_command(command: &[String], notice: &Notice) -> Option<tokio::task::JoinH
         )
         .env(
             "ROLLWATCH_NOTICE_PROFILE",
-            notice.owner.profile.as_deref().unwrap_or_default(),
+            notice.owner.profile.name().unwrap_or_default(),
         )
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

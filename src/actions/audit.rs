@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::Profile;
 use crate::domain::{AliasWeights, Failure};
 
 /// Who (or what) started an action.
@@ -111,7 +112,9 @@ pub struct AuditRecord {
     pub caller_arn: Option<String>,
     pub account: Option<String>,
     pub initiator: Initiator,
-    pub profile: Option<String>,
+    /// The profile's name, or null for the default credential chain.
+    #[serde(default)]
+    pub profile: Profile,
     pub region: String,
     pub deployment_id: String,
     /// `function:alias`.
@@ -306,7 +309,7 @@ pub fn readable(record: &AuditRecord) -> Vec<String> {
         record.subject,
         record.caller_arn.as_deref().unwrap_or("caller unknown"),
         who,
-        record.profile.as_deref().unwrap_or("default"),
+        record.profile.name().unwrap_or("default"),
         record.region,
     )];
     out.push(format!("    {}", record.message));
@@ -339,7 +342,7 @@ mod tests {
                 local_user: "alice".into(),
                 via: "tui".into(),
             },
-            profile: Some("prod".into()),
+            profile: Profile::named("prod"),
             region: "eu-west-1".into(),
             deployment_id: "d-ABC".into(),
             subject: "checkout:live".into(),

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::audit::{CallRecord, Initiator};
 use super::record::Recorder;
 use crate::aws::{CallerIdentity, DeploymentWriter, HookSearch};
+use crate::domain::Profile;
 use crate::domain::{
     Action, AliasWeights, AppSpec, Confirmation, ContinueRequest, Deployment, DeploymentView, Part,
     Refusal, SplitResolution, blast_radius, check_action, confirmation, continue_variant,
@@ -44,7 +45,7 @@ impl Request {
 /// Where and for whom the action runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
-    pub profile: Option<String>,
+    pub profile: Profile,
     pub region: String,
     /// `protected = true`: confirm by typing `function:alias`.
     pub protected: bool,
@@ -92,8 +93,8 @@ impl Prepared {
     }
 
     /// The profile the action goes through (the one that owns the deployment's row).
-    pub fn profile(&self) -> Option<&str> {
-        self.context.profile.as_deref()
+    pub fn profile(&self) -> &Profile {
+        &self.context.profile
     }
 
     /// Why nothing can run, if so.
@@ -288,7 +289,7 @@ async fn prepare_boxed<W: DeploymentWriter>(
             &view,
             &context.region,
             caller.as_ref().map(|c| c.account.as_str()),
-            context.profile.as_deref(),
+            &context.profile,
         );
         confirmation(a, blast, context.protected)
     });

@@ -11,15 +11,16 @@
 
 use crate::aws::Mode;
 pub use crate::config::ProfileSettings;
+use crate::domain::Profile;
 
 /// Read-only from the flag or the profile; the reason names which.
-pub fn mode(flag: bool, settings: ProfileSettings, profile: Option<&str>) -> Mode {
+pub fn mode(flag: bool, settings: ProfileSettings, profile: &Profile) -> Mode {
     if flag {
         Mode::ReadOnly("--read-only".into())
     } else if settings.read_only {
         Mode::ReadOnly(format!(
             "read_only = true in [profiles.{}]",
-            profile.unwrap_or("default")
+            profile.label()
         ))
     } else {
         Mode::Operator
@@ -36,12 +37,15 @@ mod tests {
             read_only: true,
             protected: false,
         };
-        assert_eq!(mode(true, ro, None), Mode::ReadOnly("--read-only".into()));
+        assert_eq!(
+            mode(true, ro, &Profile::default()),
+            Mode::ReadOnly("--read-only".into())
+        );
         assert!(
-            matches!(mode(false, ro, Some("prod")), Mode::ReadOnly(w) if w.contains("profiles.prod"))
+            matches!(mode(false, ro, &Profile::named("prod")), Mode::ReadOnly(w) if w.contains("profiles.prod"))
         );
         assert_eq!(
-            mode(false, ProfileSettings::default(), None),
+            mode(false, ProfileSettings::default(), &Profile::default()),
             Mode::Operator
         );
     }

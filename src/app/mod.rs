@@ -16,6 +16,7 @@ use crate::accounts::Reach;
 use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect, connect_logs};
 use crate::cli::DemoArgs;
 use crate::config::Config;
+use crate::domain::Profile;
 use crate::engine::{self, EngineHandle};
 use crate::exit::TuiExit;
 use crate::notify::Notifier;
@@ -70,7 +71,7 @@ async fn logs_readers(base: &ConnectOptions, readers: &[AwsReader]) -> LogsReade
     let mut out = LogsReaders::new();
     for reader in readers {
         let region = reader.region().to_string();
-        let profile = reader.profile().map(str::to_string);
+        let profile = reader.profile().clone();
         let options = ConnectOptions {
             profile: profile.clone(),
             ..base.clone()
@@ -93,12 +94,12 @@ async fn action_setup(
 ) -> Setup {
     let mut profiles: Vec<runtime::ProfileActions> = Vec::new();
     for reader in readers {
-        let profile = reader.profile().map(str::to_string);
+        let profile = reader.profile().clone();
         let region = reader.region().to_string();
         match profiles.iter_mut().find(|p| p.options.profile == profile) {
             Some(p) => p.regions.push(region),
             None => profiles.push(runtime::ProfileActions {
-                settings: config.profile(profile.as_deref()),
+                settings: config.profile(&profile),
                 options: ConnectOptions {
                     profile,
                     ..base.clone()
@@ -178,7 +179,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         r.set_account(account.clone());
     }
     let actions = action_setup(&options, &readers, read_only, config).await;
-    let mut model = initial_model(config, Some(format!("demo ({})", args.scenario)));
+    let mut model = initial_model(config, Profile::named(format!("demo ({})", args.scenario)));
     model.account = account;
     if let Err(code) = arm_guard(&mut model, guard, &actions, config) {
         sandbox.shutdown().await;

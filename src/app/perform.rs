@@ -14,6 +14,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::runtime::{Runtime, Setup};
 use crate::aws::LogsReader;
+use crate::domain::Profile;
 use crate::engine;
 use crate::notify::Notifier;
 use crate::tui::command::{Command, Effects};
@@ -21,7 +22,7 @@ use crate::tui::handoff;
 use crate::tui::update::Msg;
 
 /// The logs pane's readers by profile and region.
-pub type LogsReaders = HashMap<(Option<String>, String), Arc<LogsReader>>;
+pub type LogsReaders = HashMap<(Profile, String), Arc<LogsReader>>;
 
 /// What performs the TUI's effects.
 pub struct Performer {
@@ -89,7 +90,7 @@ impl Effects for Performer {
                 guard_rule,
             } => {
                 if let Some(actions) = self.actions() {
-                    actions.prepare(*view, profile.as_deref(), &region, request, guard_rule);
+                    actions.prepare(*view, &profile, &region, request, guard_rule);
                 }
             }
             Command::Run(confirmed) => {
@@ -133,7 +134,7 @@ fn read_logs(
     logs: &LogsReaders,
     tx: &UnboundedSender<Msg>,
     deployment_id: String,
-    place: &(Option<String>, String),
+    place: &(Profile, String),
     function: String,
     version: String,
     now: DateTime<Utc>,

@@ -15,7 +15,7 @@ use crate::actions::{
 };
 use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
 use crate::config::ProfileSettings;
-use crate::domain::DeploymentView;
+use crate::domain::{DeploymentView, Profile};
 use crate::tui::update::Msg;
 
 /// The write side of one profile: its writers per region, or why it has none.
@@ -28,8 +28,8 @@ struct ProfileSide {
 
 /// What the actions need at run time.
 pub struct Runtime {
-    /// By profile (`None`: the default credential chain).
-    sides: HashMap<Option<String>, ProfileSide>,
+    /// By profile.
+    sides: HashMap<Profile, ProfileSide>,
     executor: Executor,
     tx: UnboundedSender<Msg>,
     /// Stops following running actions (on quit); they still write their audit line.
@@ -72,7 +72,7 @@ pub async fn setup(profiles: Vec<ProfileActions>, read_only_flag: bool) -> Setup
     };
     let modes: Vec<Mode> = profiles
         .iter()
-        .map(|p| settings::mode(read_only_flag, p.settings, p.options.profile.as_deref()))
+        .map(|p| settings::mode(read_only_flag, p.settings, &p.options.profile))
         .collect();
     let all_read_only = modes.iter().all(|m| matches!(m, Mode::ReadOnly(_)));
     // Refuse early: no write side at all when the audit file cannot be appended to.
@@ -142,10 +142,7 @@ impl Setup {
             .iter()
             .filter_map(|(profile, side)| {
                 let why = side.refused.as_ref()?;
-                Some(format!(
-                    "profile {}: {why}",
-                    profile.as_deref().unwrap_or("default")
-                ))
+                Some(format!("profile {}: {why}", profile.label()))
             })
             .collect();
         out.sort();
@@ -174,7 +171,7 @@ impl Runtime {
     pub fn prepare(
         &self,
         view: DeploymentView,
-        profile: Option<&str>,
+        profile: &Profile,
         region: &str,
         request: Request,
         guard_rule: Option<String>,
@@ -183,16 +180,16 @@ impl Runtime {
             Some(rule) => Initiator::Guard { rule },
             None => Initiator::person("tui"),
         };
-        let side = self.sides.get(&profile.map(str::to_string));
+        let side = self.sides.get(profile);
         let context = Context {
-            profile: profile.map(str::to_string),
+            profile: profile.clone(),
             region: region.to_string(),
             protected: side.is_some_and(|s| s.protected),
             initiator,
         };
         let tx = self.tx.clone();
         let Some(writer) = self.writer(profile, region) else {
-            let who = profile.unwrap_or("the default credentials");
+            let who = profile.name().unwrap_or("the default credentials");
             let why = match side.and_then(|s| s.refused.clone()) {
                 Some(why) => format!("{who}: {why}"),
                 None => format!("no write side for {who} in region {region}"),
@@ -213,8 +210,8 @@ impl Runtime {
     pub fn run(&self, confirmed: Confirmed) {
         let id = confirmed.prepared().deployment_id().to_string();
         let region = confirmed.prepared().region().to_string();
-        let profile = confirmed.prepared().profile().map(str::to_string);
-        let Some(writer) = self.writer(profile.as_deref(), &region) else {
+        let profile = confirmed.prepared().profile().clone();
+        let Some(writer) = self.writer(&profile, &region) else {
             tracing::warn!("no writer for {region} with profile {profile:?}");
             return;
         };
@@ -262,8 +259,7 @@ impl Runtime {
     }
 
     /// The writer of `profile` in `region`.
-    fn writer(&self, profile: Option<&str>, region: &str) -> Option<Arc<AwsWriter>> {
-        let key = profile.map(str::to_string);
-        self.sides.get(&key)?.writers.get(region).cloned()
+    fn writer(&self, profile: &Profile, region: &str) -> Option<Arc<AwsWriter>> {
+        self.sides.get(profile)?.writers.get(region).cloned()
     }
 }

@@ -14,12 +14,13 @@ use super::clock::ServiceClock;
 use super::logs::LogsReader;
 use super::reader::AwsReader;
 use super::write::{AwsWriter, Mode};
+use crate::domain::Profile;
 use crate::domain::{Failure, FailureKind};
 
 /// How to reach AWS.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
-    pub profile: Option<String>,
+    pub profile: Profile,
     /// Read `profile`'s own credentials from the AWS files, never the environment's: with
     /// `--profile a,b` each account must be read and acted on with its own (as the AWS CLI's
     /// `--profile`). One profile alone keeps the SDK's default chain (environment first).
@@ -43,7 +44,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure
     if regions.is_empty() {
         let base = loader(options, None).load().await;
         let Some(region) = base.region() else {
-            let what = match &options.profile {
+            let what = match options.profile.name() {
                 Some(p) => format!("profile {p} does not exist or sets no region"),
                 None => "no region is configured".to_string(),
             };
@@ -52,13 +53,13 @@ pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure
                 "config",
                 "region",
                 format!("{what}: pass --region (e.g. --region us-east-1) or set AWS_REGION"),
-                options.profile.as_deref(),
+                options.profile.name(),
             ));
         };
         regions.push(region.to_string());
     }
     for region in &regions {
-        check_region_name(region.trim(), options.profile.as_deref())?;
+        check_region_name(region.trim(), options.profile.name())?;
     }
     let mut readers = Vec::new();
     for region in regions {
@@ -73,7 +74,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Vec<AwsReader>, Failure
 /// One profile's connection: its readers (one per region, each knowing the account), or why
 /// it could not connect.
 pub struct AccountReaders {
-    pub profile: Option<String>,
+    pub profile: Profile,
     pub readers: Result<Vec<AwsReader>, Failure>,
 }
 
@@ -132,7 +133,7 @@ pub async fn caller_identity(
     let site = super::errors::CallSite {
         service: "sts",
         operation: "GetCallerIdentity",
-        profile: options.profile.as_deref(),
+        profile: options.profile.name(),
     };
     let out = aws_sdk_sts::Client::new(&config)
         .get_caller_identity()
@@ -160,7 +161,7 @@ fn loader(options: &ConnectOptions, region: Option<String>) -> aws_config::Confi
                 .build(),
         )
         .retry_config(RetryConfig::disabled());
-    if let Some(profile) = &options.profile {
+    if let Some(profile) = options.profile.name() {
         loader = loader.profile_name(profile);
         if options.own_credentials {
             loader = loader.credentials_provider(
@@ -320,7 +321,7 @@ pub async fn connect_writer(
             "rollwatch",
             "connect_writer",
             format!("read-only mode ({why}): operator actions are disabled"),
-            options.profile.as_deref(),
+            options.profile.name(),
         );
         failure.hint =
             "run without --read-only on a profile without `read_only = true` to act".to_string();

@@ -15,6 +15,7 @@ use super::budget::{Budget, Rate};
 use super::errors::{CallSite, classify};
 use super::write::hook_log_group;
 use crate::domain::Failure;
+use crate::domain::Profile;
 use crate::domain::logs::{LogLine, stream_prefix};
 
 /// Pages of FilterLogEvents one read may take.
@@ -26,7 +27,7 @@ const LOOK_BACK_MINUTES: i64 = 15;
 /// Reads a version's recent log lines in one region.
 #[derive(Debug)]
 pub struct LogsReader {
-    profile: Option<String>,
+    profile: Profile,
     logs: aws_sdk_cloudwatchlogs::Client,
     lambda: aws_sdk_lambda::Client,
     budget: Budget,
@@ -35,7 +36,7 @@ pub struct LogsReader {
 
 impl LogsReader {
     pub(super) fn new(
-        profile: Option<String>,
+        profile: Profile,
         logs: aws_sdk_cloudwatchlogs::Client,
         lambda: aws_sdk_lambda::Client,
     ) -> Self {
@@ -55,7 +56,7 @@ impl LogsReader {
         CallSite {
             service,
             operation,
-            profile: self.profile.as_deref(),
+            profile: self.profile.name(),
         }
     }
 

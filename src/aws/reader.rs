@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::budget::{Budgets, Rate, Service};
+use crate::domain::Profile;
 
 use super::DeploymentReader;
 use super::clock::ServiceClock as Clock;
@@ -23,7 +24,7 @@ const GROUP_TTL: Duration = Duration::from_secs(300);
 /// SDK clients of one region.
 pub struct AwsReader {
     region: String,
-    profile: Option<String>,
+    profile: Profile,
     /// The account of the credentials, once STS said (see [`AwsReader::set_account`]).
     account: Option<String>,
     codedeploy: aws_sdk_codedeploy::Client,
@@ -41,7 +42,7 @@ impl AwsReader {
     /// A reader over ready-made clients (see [`super::connect`]).
     pub(super) fn new(
         region: String,
-        profile: Option<String>,
+        profile: Profile,
         codedeploy: aws_sdk_codedeploy::Client,
         lambda: aws_sdk_lambda::Client,
         cloudwatch: aws_sdk_cloudwatch::Client,
@@ -69,15 +70,15 @@ impl AwsReader {
     }
 
     /// The profile these clients were built from.
-    pub fn profile(&self) -> Option<&str> {
-        self.profile.as_deref()
+    pub fn profile(&self) -> &Profile {
+        &self.profile
     }
 
     fn cd(&self) -> CodeDeploy<'_> {
         CodeDeploy {
             client: &self.codedeploy,
             budget: &self.budgets.codedeploy,
-            profile: self.profile.as_deref(),
+            profile: self.profile.name(),
         }
     }
 
@@ -85,7 +86,7 @@ impl AwsReader {
         CloudWatch {
             client: &self.cloudwatch,
             budget: &self.budgets.cloudwatch,
-            profile: self.profile.as_deref(),
+            profile: self.profile.name(),
         }
     }
 }
@@ -227,7 +228,7 @@ impl DeploymentReader for AwsReader {
             &self.budgets.lambda,
             function,
             alias,
-            self.profile.as_deref(),
+            self.profile.name(),
         )
         .await
     }

@@ -74,7 +74,7 @@ pub trait DeploymentWriter: Send + Sync + 'static {
     fn region(&self) -> &str;
 
     /// The profile the calls are made with.
-    fn profile(&self) -> Option<&str>;
+    fn profile(&self) -> &crate::domain::Profile;
 
     /// STS GetCallerIdentity.
     fn caller_identity(&self) -> impl Future<Output = Result<CallerIdentity, Failure>> + Send;

@@ -45,7 +45,7 @@ pub use metrics::{
 };
 pub use picture::{
     ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Owner, Part,
-    Picture, RegionPicture, ScheduleStatus, ViewFreshness,
+    Picture, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
 pub use timeline::{Change, TimelineEvent, TimelineKind, diff as timeline_diff};

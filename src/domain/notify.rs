@@ -479,7 +479,7 @@ mod tests {
             RegionPicture {
                 region: "us-east-1".into(),
                 owner: Owner {
-                    profile: Some(account.into()),
+                    profile: crate::domain::Profile::named(account),
                     account: Some(account.into()),
                 },
                 deployments: vec![v],

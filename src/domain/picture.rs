@@ -3,7 +3,7 @@
 //! (with the reason). This is what front ends render and `snapshot --json` prints.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, Disagreement,
@@ -140,12 +140,47 @@ impl DeploymentView {
     }
 }
 
+/// The AWS profile whose credentials reach something: a named profile of the shared config
+/// files (`--profile`, `AWS_PROFILE`, `[ui] profiles`), or the default credential chain. In
+/// JSON, the name or nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Profile(Option<String>);
+
+impl Profile {
+    /// The named profile `name`.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self(Some(name.into()))
+    }
+
+    /// The profile's name; none for the default credential chain.
+    pub fn name(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// Whether this is the default credential chain.
+    pub fn is_default_chain(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The name, or "default" (how the config and messages call the default chain).
+    pub fn label(&self) -> &str {
+        self.name().unwrap_or("default")
+    }
+}
+
+impl From<Option<String>> for Profile {
+    fn from(name: Option<String>) -> Self {
+        Self(name)
+    }
+}
+
 /// Whose credentials read a region: the profile and, when STS said, the account id. With
 /// `--profile a,b`, each region of the picture belongs to one of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Owner {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Profile::is_default_chain")]
+    pub profile: Profile,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
 }
@@ -153,9 +188,9 @@ pub struct Owner {
 impl Owner {
     /// "prod (123456789012)", "prod", "123456789012", or "default credentials".
     pub fn label(&self) -> String {
-        match (&self.profile, &self.account) {
+        match (self.profile.name(), &self.account) {
             (Some(p), Some(a)) => format!("{p} ({a})"),
-            (Some(p), None) => p.clone(),
+            (Some(p), None) => p.to_owned(),
             (None, Some(a)) => a.clone(),
             (None, None) => "default credentials".to_string(),
         }

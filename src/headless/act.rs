@@ -132,7 +132,7 @@ async fn act_on(reach: &Reach, request: Request, act: &ActTarget, config: &Confi
                 return ActExit::AwsError.into();
             }
         };
-    let profile = owner.profile.as_deref();
+    let profile = &owner.profile;
     let profile_settings = config.profile(profile);
     let mode = settings::mode(reach.read_only, profile_settings, profile);
     let opts = reach.of(profile);

@@ -71,7 +71,7 @@ pub type NewVersionErrors = BTreeMap<String, Result<Vec<LogLine>, Failure>>;
 async fn new_version_errors(reach: &Reach, picture: &Picture, n: usize) -> NewVersionErrors {
     let mut out = NewVersionErrors::new();
     for region in &picture.regions {
-        let options = reach.of(region.owner.profile.as_deref());
+        let options = reach.of(&region.owner.profile);
         let reader = connect_logs(&options, &region.region).await;
         for view in &region.deployments {
             let Some(target) = &view.deployment.target else {

@@ -243,7 +243,7 @@ fn with_owner(line: &mut serde_json::Value, picture: &Picture, id: &str) {
         .find(|r| r.deployments.iter().any(|v| v.deployment.id == id))
         .map(|r| &r.owner);
     if let Some(owner) = owner {
-        if let Some(profile) = &owner.profile {
+        if let Some(profile) = owner.profile.name() {
             line["profile"] = json!(profile);
         }
         if let Some(account) = &owner.account {

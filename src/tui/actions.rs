@@ -11,11 +11,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::command::Command;
 use super::model::{Level, Modal, Model, Overlay, Row, log, say};
 use crate::actions::{Outcome, Prepared, Report, Request};
-use crate::domain::links;
 use crate::domain::{
     ActionOption, ContinueRequest, DeploymentView, Refusal, SplitResolution, action_options,
     running_hook,
 };
+use crate::domain::{Profile, links};
 use crate::keymap::Action as Key;
 
 /// The menu of the selected deployment (active deployments only).
@@ -177,7 +177,7 @@ fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
 
 /// The selected deployment to act on, with the profile and region that own it; `None`, with
 /// why on the message line, when the selection is nothing, a finished deployment or a group.
-fn selected_for_action(model: &mut Model) -> Option<(Option<String>, String, DeploymentView)> {
+fn selected_for_action(model: &mut Model) -> Option<(Profile, String, DeploymentView)> {
     let Some(row) = model.selected_row() else {
         say(model, "select a deployment first", Level::Info);
         return None;
@@ -378,7 +378,7 @@ pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Command> {
     if let Some(record) = &report.record {
         let commands = links::sent_commands(
             &record.region,
-            record.profile.as_deref(),
+            record.profile.name(),
             record.calls.iter().map(|c| (c.call.as_str(), &c.request)),
         );
         if !commands.is_empty() {

@@ -44,7 +44,7 @@ fn restore() {
 }
 
 /// The model for `config`, honouring NO_COLOR.
-pub fn initial_model(config: &Config, profile: Option<String>) -> Model {
+pub fn initial_model(config: &Config, profile: crate::domain::Profile) -> Model {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut model = Model::new(
         Keymap::with_overrides(&config.keys),

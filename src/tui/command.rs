@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actions::{Confirmed, Prepared, Request};
 use crate::domain::DeploymentView;
+use crate::domain::Profile;
 use crate::domain::notify::Notice;
 use crate::engine::MetricSpan;
 
@@ -36,7 +37,7 @@ pub enum Command {
     Prepare {
         view: Box<DeploymentView>,
         /// The profile that owns the deployment's row: the action goes through it.
-        profile: Option<String>,
+        profile: Profile,
         region: String,
         request: Request,
         /// Set when the guard asks (its rule, for the audit line); None: a person pressed a key.
@@ -56,7 +57,7 @@ pub enum Command {
     /// `deployment_id`); the result comes back as `Msg::Logs`.
     FetchLogs {
         deployment_id: String,
-        profile: Option<String>,
+        profile: Profile,
         region: String,
         function: String,
         version: String,

@@ -88,7 +88,7 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
 
 /// The profile a copied command needs: the row's own, else the one rollwatch runs with.
 fn row_profile<'a>(model: &'a Model, row: Row<'a>) -> Option<&'a str> {
-    row.owner().profile.as_deref().or(model.profile.as_deref())
+    row.owner().profile.name().or(model.profile.name())
 }
 
 /// `Y`.

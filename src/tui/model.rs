@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::theme::Theme;
 use crate::actions::Prepared;
 use crate::config::TimeZoneChoice;
+use crate::domain::Profile;
 use crate::domain::logs::LogLine;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::triage::urgency;
@@ -64,7 +65,7 @@ pub enum Row<'a> {
 pub enum RowKey {
     Deployment(String),
     Group {
-        profile: Option<String>,
+        profile: Profile,
         region: String,
         application: String,
     },
@@ -194,7 +195,7 @@ pub struct Model {
     pub log_scroll: usize,
     /// Set by the lead's read-only mode: shown as a badge.
     pub read_only: bool,
-    pub profile: Option<String>,
+    pub profile: Profile,
     pub account: Option<String>,
     /// Profiles that could not connect (`--profile a,b`), shown as failed regions in every
     /// picture while the others work.
@@ -561,7 +562,7 @@ pub const LOGS_LIMIT: usize = 200;
 pub struct LogsPane {
     pub deployment_id: String,
     /// The profile that owns the deployment (its credentials read the logs).
-    pub profile: Option<String>,
+    pub profile: Profile,
     pub region: String,
     pub function: String,
     pub old_version: String,

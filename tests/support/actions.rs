@@ -84,7 +84,7 @@ pub async fn env_with_timeout(scenario: &str, faults: Option<&str>, call_timeout
 
 pub fn context(protected: bool) -> Context {
     Context {
-        profile: Some("sandbox".into()),
+        profile: rollwatch::domain::Profile::named("sandbox"),
         region: "us-east-1".into(),
         protected,
         initiator: Initiator::Person {

@@ -444,7 +444,7 @@ pub fn arrives(m: &mut Model, picture: Picture) -> Vec<rollwatch::tui::Command> 
 
 pub fn model(picture: Option<Picture>, size: (u16, u16)) -> Model {
     let mut m = Model::new(Keymap::default(), Theme::default());
-    m.profile = Some("prod".into());
+    m.profile = rollwatch::domain::Profile::named("prod");
     m.account = Some("123456789012".into());
     update(&mut m, Msg::Resize(size.0, size.1));
     if let Some(p) = picture {
@@ -484,14 +484,19 @@ pub fn prepared(
         _ => Request::Stop,
     };
     let context = Context {
-        profile: Some("prod".into()),
+        profile: rollwatch::domain::Profile::named("prod"),
         region: "us-east-1".into(),
         protected,
         initiator,
     };
     let mut p = Prepared::refused(view, &request, context, String::new());
     p.action = Ok(action.clone());
-    let blast = blast_radius(view, "us-east-1", Some("123456789012"), Some("prod"));
+    let blast = blast_radius(
+        view,
+        "us-east-1",
+        Some("123456789012"),
+        &rollwatch::domain::Profile::named("prod"),
+    );
     p.confirmation = Some(confirmation(action, blast, protected));
     p
 }
@@ -552,7 +557,7 @@ pub fn asked(commands: &[rollwatch::tui::Command]) -> Vec<Asked> {
                 guard_rule,
             } => Asked::Prepare {
                 deployment: view.deployment.id.clone(),
-                profile: profile.clone(),
+                profile: profile.name().map(str::to_owned),
                 region: region.clone(),
                 request: request.clone(),
                 by_guard: guard_rule.is_some(),

@@ -189,7 +189,7 @@ fn a_refusal_is_shown_and_recorded() {
     press(&mut m, 'C');
     let view = view_of(&m, "d-CANARY002");
     let context = Context {
-        profile: None,
+        profile: rollwatch::domain::Profile::default(),
         region: "us-east-1".into(),
         protected: false,
         initiator: Initiator::person("test"),

@@ -476,7 +476,7 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
         rows[0]
     );
     let payments = Some(RowKey::Group {
-        profile: None,
+        profile: rollwatch::domain::Profile::default(),
         region: "us-east-1".into(),
         application: "payments".into(),
     });
@@ -508,7 +508,7 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
 #[test]
 fn another_accounts_finished_deployments_are_not_news_from_between_two_looks() {
     let owner = |p: &str| rollwatch::domain::Owner {
-        profile: Some(p.into()),
+        profile: rollwatch::domain::Profile::named(p),
         account: None,
     };
     let mut first = fx::picture();

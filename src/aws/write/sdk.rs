@@ -10,6 +10,7 @@ use super::errors::write_failure;
 use super::hooks::{extract_execution_id, hook_log_group};
 use super::{CallerIdentity, DeploymentWriter, HookSearch, NewDeployment, StopOutcome};
 use crate::aws::convert;
+use crate::domain::Profile;
 use crate::domain::{AliasWeights, Deployment, Failure, FailureKind};
 
 /// Pages of FilterLogEvents read while looking for a hook's execution id.
@@ -18,7 +19,7 @@ const LOG_PAGES: usize = 5;
 /// SDK clients of one region, for operator actions.
 pub struct AwsWriter {
     region: String,
-    profile: Option<String>,
+    profile: Profile,
     codedeploy: aws_sdk_codedeploy::Client,
     lambda: aws_sdk_lambda::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
@@ -29,7 +30,7 @@ impl AwsWriter {
     /// A writer over ready-made clients (see [`crate::aws::connect_writer`]).
     pub(in crate::aws) fn new(
         region: String,
-        profile: Option<String>,
+        profile: Profile,
         codedeploy: aws_sdk_codedeploy::Client,
         lambda: aws_sdk_lambda::Client,
         logs: aws_sdk_cloudwatchlogs::Client,
@@ -46,7 +47,7 @@ impl AwsWriter {
     }
 
     fn p(&self) -> Option<&str> {
-        self.profile.as_deref()
+        self.profile.name()
     }
 }
 
@@ -65,8 +66,8 @@ impl DeploymentWriter for AwsWriter {
         &self.region
     }
 
-    fn profile(&self) -> Option<&str> {
-        self.p()
+    fn profile(&self) -> &Profile {
+        &self.profile
     }
 
     async fn caller_identity(&self) -> Result<CallerIdentity, Failure> {

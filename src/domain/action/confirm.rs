@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::{ALL_AT_ONCE, Action, SplitResolution, versions};
+use crate::domain::Profile;
 use crate::domain::{AlarmState, AppSpec, DeploymentView, normalize_pct};
 
 /// Everything an action touches, shown before confirming.
@@ -13,7 +14,7 @@ use crate::domain::{AlarmState, AppSpec, DeploymentView, normalize_pct};
 pub struct BlastRadius {
     pub account: Option<String>,
     pub region: String,
-    pub profile: Option<String>,
+    pub profile: Profile,
     pub deployment_id: String,
     pub status: String,
     /// `function:alias` (or `application/group` when the function is unknown).
@@ -35,7 +36,7 @@ pub fn blast_radius(
     view: &DeploymentView,
     region: &str,
     account: Option<&str>,
-    profile: Option<&str>,
+    profile: &Profile,
 ) -> BlastRadius {
     let vs = versions(view);
     let weights = match view.alias.value() {
@@ -63,7 +64,7 @@ pub fn blast_radius(
     BlastRadius {
         account: account.map(str::to_string),
         region: region.to_string(),
-        profile: profile.map(str::to_string),
+        profile: profile.clone(),
         deployment_id: view.deployment.id.clone(),
         status: view.deployment.status.as_str().to_string(),
         subject: view.deployment.subject(),
@@ -98,7 +99,7 @@ impl BlastRadius {
                 self.account.as_deref().unwrap_or("unknown"),
                 self.region,
                 self.profile
-                    .as_deref()
+                    .name()
                     .map_or(String::new(), |p| format!(" · profile {p}"))
             ),
             format!(

@@ -1,6 +1,7 @@
 //! Which actions apply in which state, the continue variants, and the confirmation text.
 
 use super::*;
+use crate::domain::Profile;
 use crate::domain::{
     Alarm, AlarmKind, AlarmState, AliasWeights, Creator, Deployment, DeploymentAlarm,
     FunctionTarget, LambdaTarget, LifecycleEvent, MinutePoint, Part, VersionMetrics, ViewFreshness,
@@ -296,7 +297,12 @@ fn split_resolutions_after_a_stop_without_rollback() {
 #[test]
 fn blast_radius_shows_weights_traffic_and_alarms() {
     let v = view(DeploymentStatus::InProgress);
-    let b = blast_radius(&v, "us-east-1", Some("123456789012"), Some("prod"));
+    let b = blast_radius(
+        &v,
+        "us-east-1",
+        Some("123456789012"),
+        &Profile::named("prod"),
+    );
     assert_eq!(b.weights, "v1 90% / v2 10%");
     assert_eq!(b.firing_alarms, vec!["checkout-live-errors".to_string()]);
     let text = b.lines().join("\n");
@@ -315,7 +321,11 @@ fn blast_radius_shows_weights_traffic_and_alarms() {
 #[test]
 fn stop_confirmation_says_the_alias_stays_split() {
     let v = view(DeploymentStatus::InProgress);
-    let c = confirmation(&Action::Stop, blast_radius(&v, "r", None, None), false);
+    let c = confirmation(
+        &Action::Stop,
+        blast_radius(&v, "r", None, &Profile::default()),
+        false,
+    );
     let text = c.lines().join("\n");
     assert!(text.contains("autoRollbackEnabled=false"), "{text}");
     assert!(text.contains("STAYS SPLIT (v1 90% / v2 10%)"), "{text}");
@@ -329,7 +339,11 @@ fn stop_confirmation_says_the_alias_stays_split() {
 #[test]
 fn protected_profiles_type_function_alias() {
     let v = view(DeploymentStatus::InProgress);
-    let c = confirmation(&Action::Rollback, blast_radius(&v, "r", None, None), true);
+    let c = confirmation(
+        &Action::Rollback,
+        blast_radius(&v, "r", None, &Profile::default()),
+        true,
+    );
     assert_eq!(c.typed.as_deref(), Some("checkout:live"));
     assert!(c.prompt().contains("type checkout:live"));
     assert!(!c.accepts("y"));
@@ -342,7 +356,7 @@ fn promote_confirmation_names_every_step() {
     let v = view(DeploymentStatus::InProgress);
     let c = confirmation(
         &Action::PromoteNow,
-        blast_radius(&v, "r", None, None),
+        blast_radius(&v, "r", None, &Profile::default()),
         false,
     );
     let text = c.steps.join("\n");

@@ -30,9 +30,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         let labels: Vec<String> = owners.iter().map(|o| o.label()).collect();
         labels.join(" · ")
     } else {
-        match (&model.profile, &model.account) {
+        match (model.profile.name(), &model.account) {
             (Some(p), Some(a)) => format!("{p} ({a})"),
-            (Some(p), None) => p.clone(),
+            (Some(p), None) => p.to_owned(),
             (None, Some(a)) => format!("default credentials ({a})"),
             (None, None) => "default credentials".to_string(),
         }
