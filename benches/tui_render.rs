@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use rollwatch::keymap::Action;
+use rollwatch::keymap::KeyAction;
 use rollwatch::tui::{Msg, update, views};
 
 fn render_200(c: &mut Criterion) {
@@ -18,7 +18,7 @@ fn render_200(c: &mut Criterion) {
     let mut model = tui_fixtures::model(Some(tui_fixtures::big_picture(200)), (w, h));
     // Select a deployment in the middle: the table scrolls, the detail shows the canary.
     for _ in 0..101 {
-        update(&mut model, Msg::Action(Action::Down));
+        update(&mut model, Msg::Action(KeyAction::Down));
     }
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     c.bench_function("frame_200_deployments_with_detail", |b| {

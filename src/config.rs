@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::{GuardConfig, ScheduleModel, VerdictConfig};
 use crate::engine::{EngineConfig, Rules};
-use crate::keymap::{Action, KeySpec};
+use crate::keymap::{KeyAction, KeySpec};
 
 /// The default config file, as printed by `rollwatch config --print-default`.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.default.toml");
@@ -27,8 +27,8 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.default.toml");
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Action name → keys; actions not listed keep their default keys.
-    pub keys: BTreeMap<Action, Vec<KeySpec>>,
+    /// KeyAction name → keys; actions not listed keep their default keys.
+    pub keys: BTreeMap<KeyAction, Vec<KeySpec>>,
     pub colors: Colors,
     pub refresh: EngineConfig,
     pub ui: Ui,

@@ -1,9 +1,9 @@
 //! The keymap as data: every user action has a snake_case name (the `[keys]` table of the config
 //! file maps names to key strings such as `"j"`, `"down"`, `"ctrl-r"`), a description for the
 //! help overlay and the panes it applies in. Adding an action is one enum variant and one row of
-//! [`Action::ALL`]. The operator actions (`R` roll back, `S` stop, `C` continue, `X` reject the
+//! [`KeyAction::ALL`]. The operator actions (`R` roll back, `S` stop, `C` continue, `X` reject the
 //! waiting hook, `I` paste a hook execution id, `O`/`N` resolve a split alias) are rows like the
-//! others; [`Action::operator`] tells them apart.
+//! others; [`KeyAction::operator`] tells them apart.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 /// What a key means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub enum KeyAction {
     Up,
     Down,
     Top,
@@ -77,7 +77,7 @@ pub enum Scope {
     Confirmation,
 }
 
-impl Action {
+impl KeyAction {
     /// Every action, in help order: (action, default keys, description, scope).
     pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 30] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),
@@ -321,7 +321,7 @@ impl fmt::Display for KeySpec {
 /// by action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    bindings: Vec<(Action, Vec<KeySpec>)>,
+    bindings: Vec<(KeyAction, Vec<KeySpec>)>,
 }
 
 impl Default for Keymap {
@@ -332,8 +332,8 @@ impl Default for Keymap {
 
 impl Keymap {
     /// The default keymap with `overrides` applied.
-    pub fn with_overrides(overrides: &BTreeMap<Action, Vec<KeySpec>>) -> Self {
-        let bindings = Action::ALL
+    pub fn with_overrides(overrides: &BTreeMap<KeyAction, Vec<KeySpec>>) -> Self {
+        let bindings = KeyAction::ALL
             .iter()
             .map(|(action, keys, ..)| {
                 let keys = overrides
@@ -347,7 +347,7 @@ impl Keymap {
     }
 
     /// The action `event` means outside a confirmation, if any (the first binding wins).
-    pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
+    pub fn action_for(&self, event: &KeyEvent) -> Option<KeyAction> {
         self.bindings
             .iter()
             .filter(|(a, _)| a.scope() != Scope::Confirmation)
@@ -356,12 +356,12 @@ impl Keymap {
     }
 
     /// Whether `event` is one of `action`'s keys (the confirmation asks for its own).
-    pub fn means(&self, action: Action, event: &KeyEvent) -> bool {
+    pub fn means(&self, action: KeyAction, event: &KeyEvent) -> bool {
         self.keys(action).iter().any(|k| k.matches(event))
     }
 
     /// The keys bound to `action`.
-    pub fn keys(&self, action: Action) -> &[KeySpec] {
+    pub fn keys(&self, action: KeyAction) -> &[KeySpec] {
         self.bindings
             .iter()
             .find(|(a, _)| *a == action)
@@ -369,13 +369,13 @@ impl Keymap {
     }
 
     /// "j/↓" for the footer and help.
-    pub fn label(&self, action: Action) -> String {
+    pub fn label(&self, action: KeyAction) -> String {
         let keys: Vec<String> = self.keys(action).iter().map(ToString::to_string).collect();
         keys.join("/")
     }
 
     /// Every binding, in help order.
-    pub fn bindings(&self) -> impl Iterator<Item = (Action, &[KeySpec])> {
+    pub fn bindings(&self) -> impl Iterator<Item = (KeyAction, &[KeySpec])> {
         self.bindings.iter().map(|(a, k)| (*a, k.as_slice()))
     }
 }
@@ -393,24 +393,24 @@ mod tests {
         let map = Keymap::default();
         assert_eq!(
             map.action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
-            Some(Action::Down)
+            Some(KeyAction::Down)
         );
         assert_eq!(
             map.action_for(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Action::Bottom)
+            Some(KeyAction::Bottom)
         );
         assert_eq!(
             map.action_for(&key(KeyCode::Char('r'), KeyModifiers::CONTROL)),
-            Some(Action::Refresh)
+            Some(KeyAction::Refresh)
         );
         assert_eq!(
             map.action_for(&key(KeyCode::Char('r'), KeyModifiers::NONE)),
             None
         );
         for (c, action) in [
-            ('S', Action::Stop),
-            ('R', Action::Rollback),
-            ('C', Action::Continue),
+            ('S', KeyAction::Stop),
+            ('R', KeyAction::Rollback),
+            ('C', KeyAction::Continue),
         ] {
             assert_eq!(
                 map.action_for(&key(KeyCode::Char(c), KeyModifiers::SHIFT)),
@@ -442,16 +442,16 @@ mod tests {
     #[test]
     fn overrides_replace_one_action() {
         let mut o = BTreeMap::new();
-        o.insert(Action::Down, vec!["n".parse().expect("key")]);
+        o.insert(KeyAction::Down, vec!["n".parse().expect("key")]);
         let map = Keymap::with_overrides(&o);
         assert_eq!(
             map.action_for(&key(KeyCode::Char('n'), KeyModifiers::NONE)),
-            Some(Action::Down)
+            Some(KeyAction::Down)
         );
         assert_eq!(
             map.action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
             None
         );
-        assert_eq!(map.label(Action::Up), "k/↑");
+        assert_eq!(map.label(KeyAction::Up), "k/↑");
     }
 }

@@ -48,7 +48,7 @@ pub use picture::{
     Picture, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
-pub use timeline::{Change, TimelineEvent, TimelineKind, diff as timeline_diff};
+pub use timeline::{Change, TimelineEvent, TimelineKind, timeline_diff};
 pub use verdict::{
     Judgement, MetricKind, MetricVerdict, TestKind, Verdict, VerdictConfig, VerdictThresholds,
     judge_view, slow_threshold, verdict_minutes,

@@ -219,7 +219,7 @@ impl TimelineEvent {
 }
 
 /// The transitions between `old` (None at start-up) and `new`, in a stable order.
-pub fn diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
+pub fn timeline_diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent> {
     let at = new.taken_at;
     let mut out = Vec::new();
     for view in new.regions.iter().flat_map(|r| &r.deployments) {

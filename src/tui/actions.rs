@@ -16,7 +16,7 @@ use crate::domain::{
     running_hook,
 };
 use crate::domain::{Profile, links};
-use crate::keymap::Action as Key;
+use crate::keymap::KeyAction;
 
 /// The menu of the selected deployment (active deployments only).
 pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
@@ -80,17 +80,17 @@ pub fn confirmation_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         .as_ref()
         .and_then(|c| c.typed.clone());
     let keymap = &model.keymap;
-    let back = keymap.means(Key::Back, &key) || keymap.means(Key::Open, &key);
+    let back = keymap.means(KeyAction::Back, &key) || keymap.means(KeyAction::Open, &key);
     if ctrl && key.code == KeyCode::Char('c') {
         model.quit = true;
         return cancel(model, "cancelled: nothing sent");
     }
     if typed.is_none() {
         // Cancelling wins: a confirm key also bound to Esc or Enter still cancels.
-        if back || keymap.means(Key::Decline, &key) {
+        if back || keymap.means(KeyAction::Decline, &key) {
             return cancel(model, "cancelled: nothing sent");
         }
-        if keymap.means(Key::Confirm, &key) {
+        if keymap.means(KeyAction::Confirm, &key) {
             return confirm(model, "y");
         }
         return Vec::new();
@@ -207,7 +207,7 @@ fn selected_for_action(model: &mut Model) -> Option<(Profile, String, Deployment
 }
 
 /// An operator key on the selected deployment.
-pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
+pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Command> {
     model.dirty = true;
     if let Some(why) = model.actions.disabled.clone() {
         say(model, format!("actions disabled: {why}"), Level::Error);
@@ -226,7 +226,7 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
         return Vec::new();
     }
     let hook = running_hook(&view);
-    if key == Key::HookId {
+    if key == KeyAction::HookId {
         match hook {
             Some(_) => model.overlay = Some(Overlay::HookId(String::new())),
             None => say(
@@ -240,10 +240,10 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
     let pasted = model.actions.hook_ids.get(&id).cloned();
     let options = action_options(&view, pasted.as_deref());
     let (letter, request) = match key {
-        Key::Rollback => ('R', Request::Rollback),
-        Key::Stop => ('S', Request::Stop),
-        Key::Continue | Key::RejectHook => {
-            let request = if key == Key::Continue {
+        KeyAction::Rollback => ('R', Request::Rollback),
+        KeyAction::Stop => ('S', Request::Stop),
+        KeyAction::Continue | KeyAction::RejectHook => {
+            let request = if key == KeyAction::Continue {
                 ContinueRequest::Auto
             } else {
                 ContinueRequest::Reject
@@ -256,11 +256,11 @@ pub fn on_action(model: &mut Model, key: Key) -> Vec<Command> {
                 },
             )
         }
-        Key::BackToOld => ('O', Request::Resolve(SplitResolution::BackToOld)),
-        Key::ForwardToNew => ('N', Request::Resolve(SplitResolution::ForwardToNew)),
+        KeyAction::BackToOld => ('O', Request::Resolve(SplitResolution::BackToOld)),
+        KeyAction::ForwardToNew => ('N', Request::Resolve(SplitResolution::ForwardToNew)),
         _ => return Vec::new(),
     };
-    if key == Key::RejectHook && hook.is_none() {
+    if key == KeyAction::RejectHook && hook.is_none() {
         say(
             model,
             format!("{id}: no BeforeAllowTraffic/AfterAllowTraffic hook is waiting"),

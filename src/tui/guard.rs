@@ -14,7 +14,7 @@ use super::model::{Level, Model, log, say};
 use crate::actions::{Prepared, Request};
 use crate::domain::notify::{Notice, What};
 use crate::domain::{ClockReading, GuardEvent};
-use crate::keymap::Action as Key;
+use crate::keymap::KeyAction;
 
 /// A new picture (already in the model): the guard sees the verdicts.
 pub fn on_picture(model: &mut Model, clock: ClockReading) -> Vec<Command> {
@@ -41,7 +41,7 @@ pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
 /// Whether `key` is the cancel key and should cancel now: ctrl-x always; plain `x` unless the
 /// person is typing (filter, hook id, typed confirmation).
 pub fn is_cancel(model: &Model, key: &KeyEvent) -> bool {
-    if model.guard.is_none() || model.keymap.action_for(key) != Some(Key::CancelGuard) {
+    if model.guard.is_none() || model.keymap.action_for(key) != Some(KeyAction::CancelGuard) {
         return false;
     }
     key.modifiers.contains(KeyModifiers::CONTROL) || !model.typing()

@@ -21,7 +21,7 @@ use crate::actions::{Prepared, Report};
 use crate::domain::logs::LogLine;
 use crate::domain::{ClockReading, Failure, Picture, notify, timeline_diff};
 use crate::engine::MetricSpan;
-use crate::keymap::Action;
+use crate::keymap::KeyAction;
 
 /// What happened, as the model understands it.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub enum Msg {
         clock: ClockReading,
     },
     /// A resolved action (keys resolve to these through the keymap).
-    Action(Action),
+    Action(KeyAction),
     /// The engine is gone or could not start: shown instead of the picture.
     Fatal(String),
     /// An action was prepared (from [`Command::Prepare`]): confirm it, or its refusal.
@@ -200,7 +200,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     }
     if model.too_small() {
         // Nothing on screen to act on: only quitting works.
-        let quit = model.keymap.action_for(&key) == Some(Action::Quit)
+        let quit = model.keymap.action_for(&key) == Some(KeyAction::Quit)
             || (key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL));
         model.quit |= quit;
         return Vec::new();
@@ -238,22 +238,22 @@ fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     reselect(model)
 }
 
-fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
+fn on_action(model: &mut Model, action: KeyAction) -> Vec<Command> {
     model.dirty = true;
-    if model.help_open() && !matches!(action, Action::Quit) {
-        if matches!(action, Action::Help | Action::Back) {
+    if model.help_open() && !matches!(action, KeyAction::Quit) {
+        if matches!(action, KeyAction::Help | KeyAction::Back) {
             model.overlay = None;
         }
         return Vec::new();
     }
     match action {
-        Action::Quit => model.quit = true,
-        Action::Help => model.overlay = Some(Overlay::Help),
-        Action::Filter => {
+        KeyAction::Quit => model.quit = true,
+        KeyAction::Help => model.overlay = Some(Overlay::Help),
+        KeyAction::Filter => {
             model.overlay = Some(Overlay::Filter);
             model.focus = Pane::Deployments;
         }
-        Action::Back => {
+        KeyAction::Back => {
             if model.zoomed {
                 model.zoomed = false;
             } else if model.focus == Pane::EventLog {
@@ -263,7 +263,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
                 return reselect(model);
             }
         }
-        Action::Open => {
+        KeyAction::Open => {
             if let Some(key @ RowKey::Group { .. }) = model.selected.clone() {
                 // A group row folds or unfolds its deployments.
                 if !model.collapsed.remove(&key) {
@@ -273,31 +273,31 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
             }
             model.zoomed = model.selected.is_some();
         }
-        Action::Sort => {
+        KeyAction::Sort => {
             model.sort = model.sort.next();
             model.flash = Some(format!("deployments sorted {}", model.sort.label()));
             return reselect(model);
         }
-        Action::NextPane => {
+        KeyAction::NextPane => {
             model.focus = match model.focus {
                 Pane::Deployments => Pane::EventLog,
                 Pane::EventLog => Pane::Deployments,
             };
         }
-        Action::Refresh => {
+        KeyAction::Refresh => {
             model.flash = Some("refresh requested".to_string());
             return vec![Command::RefreshNow];
         }
-        Action::Logs => return logs::toggle(model),
-        Action::LogsVersion => return logs::switch_version(model),
-        Action::OpenConsole => return links::open(model),
-        Action::CopyCommand => return links::copy(model),
-        Action::TimeZone => {
+        KeyAction::Logs => return logs::toggle(model),
+        KeyAction::LogsVersion => return logs::switch_version(model),
+        KeyAction::OpenConsole => return links::open(model),
+        KeyAction::CopyCommand => return links::copy(model),
+        KeyAction::TimeZone => {
             model.time_zone = model.time_zone.toggled();
             model.flash = Some(format!("times shown in {}", zone_label(model.time_zone)));
             return Vec::new();
         }
-        Action::MetricsWindow => {
+        KeyAction::MetricsWindow => {
             model.window = match model.window {
                 MetricSpan::Last15Minutes => MetricSpan::LastHour,
                 MetricSpan::LastHour => MetricSpan::SinceStart,
@@ -305,22 +305,22 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Command> {
             };
             return vec![Command::MetricWindow(model.window)];
         }
-        Action::Up => return step(model, -1),
-        Action::Down => return step(model, 1),
-        Action::PageUp => return step(model, -page(model)),
-        Action::PageDown => return step(model, page(model)),
-        Action::Top => return step(model, isize::MIN / 2),
-        Action::Bottom => return step(model, isize::MAX / 2),
-        Action::Rollback
-        | Action::Stop
-        | Action::Continue
-        | Action::RejectHook
-        | Action::HookId
-        | Action::BackToOld
-        | Action::ForwardToNew => return actions::on_action(model, action),
-        Action::CancelGuard => return guard::cancel(model),
+        KeyAction::Up => return step(model, -1),
+        KeyAction::Down => return step(model, 1),
+        KeyAction::PageUp => return step(model, -page(model)),
+        KeyAction::PageDown => return step(model, page(model)),
+        KeyAction::Top => return step(model, isize::MIN / 2),
+        KeyAction::Bottom => return step(model, isize::MAX / 2),
+        KeyAction::Rollback
+        | KeyAction::Stop
+        | KeyAction::Continue
+        | KeyAction::RejectHook
+        | KeyAction::HookId
+        | KeyAction::BackToOld
+        | KeyAction::ForwardToNew => return actions::on_action(model, action),
+        KeyAction::CancelGuard => return guard::cancel(model),
         // Keys of the confirmation: `confirmation_key` reads them while it is open.
-        Action::Confirm | Action::Decline => {}
+        KeyAction::Confirm | KeyAction::Decline => {}
     }
     Vec::new()
 }

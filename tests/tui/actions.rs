@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request};
 use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
-use rollwatch::keymap::Action;
+use rollwatch::keymap::KeyAction;
 use rollwatch::tui::{Command, Model, Msg, update, views};
 
 const READ_ONLY: &str = "read-only mode (--read-only): operator actions are disabled";
@@ -312,7 +312,7 @@ fn read_only_header_and_footer() {
     press(&mut m, 'R');
     let (text, _) = screen(&m, 140, 45);
     assert_says(&text, &["actions disabled: read-only mode (--read-only)"]);
-    update(&mut m, Msg::Action(Action::Help));
+    update(&mut m, Msg::Action(KeyAction::Help));
     let (text, _) = screen(&m, 140, 45);
     assert_says(&text, &["actions disabled: read-only mode"]);
 }
@@ -323,7 +323,7 @@ fn a_confirmation_closes_the_filter_being_typed_so_its_keys_cannot_answer_it() {
     let cmds = press(&mut m, 'R');
     assert_eq!(cmds.len(), 1);
     // While the rollback is being prepared, the person starts typing a filter.
-    update(&mut m, Msg::Action(Action::Filter));
+    update(&mut m, Msg::Action(KeyAction::Filter));
     press(&mut m, 'p');
     assert!(m.filter_editing());
     let p = prepared(&view_of(&m, "d-CANARY002"), &Act::Rollback, false);
@@ -365,7 +365,7 @@ fn a_terminal_too_small_to_show_the_confirmation_cancels_it_and_keys_do_nothing(
 fn the_confirmation_keys_come_from_the_keymap_and_cancel_still_wins() {
     let keys = |confirm: &str| {
         let spec: rollwatch::keymap::KeySpec = confirm.parse().unwrap();
-        let overrides = std::collections::BTreeMap::from([(Action::Confirm, vec![spec])]);
+        let overrides = std::collections::BTreeMap::from([(KeyAction::Confirm, vec![spec])]);
         rollwatch::keymap::Keymap::with_overrides(&overrides)
     };
     let mut m = modal(&Act::Stop, false, 'S');

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use rollwatch::config::{self, Config, Icons};
 use rollwatch::engine::EngineConfig;
-use rollwatch::keymap::{Action, Keymap};
+use rollwatch::keymap::{KeyAction, Keymap};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -39,7 +39,7 @@ fn valid_file_overrides_only_what_it_sets() {
     let press = |code, m| keys.action_for(&KeyEvent::new(code, m));
     assert_eq!(
         press(KeyCode::Char('n'), KeyModifiers::NONE),
-        Some(Action::Down)
+        Some(KeyAction::Down)
     );
     assert_eq!(
         press(KeyCode::Char('j'), KeyModifiers::NONE),
@@ -48,12 +48,12 @@ fn valid_file_overrides_only_what_it_sets() {
     );
     assert_eq!(
         press(KeyCode::Char('k'), KeyModifiers::NONE),
-        Some(Action::Up),
+        Some(KeyAction::Up),
         "kept"
     );
     assert_eq!(
         press(KeyCode::Char('q'), KeyModifiers::CONTROL),
-        Some(Action::Quit)
+        Some(KeyAction::Quit)
     );
     assert_eq!(press(KeyCode::Char('q'), KeyModifiers::NONE), None);
 }

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rollwatch::actions::{Initiator, Prepared, Request};
 use rollwatch::domain::{Action as Act, Guard, GuardConfig};
-use rollwatch::keymap::Action;
+use rollwatch::keymap::KeyAction;
 use rollwatch::tui::{Command, Model, Msg, update, views};
 
 const CANARY: &str = "d-CANARY002";
@@ -113,8 +113,8 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
     let rule = rule.as_deref().unwrap_or_default();
     assert_says(rule, &["verdict FAIL for 60s"]);
     // A person pressing R now finds the deployment busy: one action at a time.
-    update(&mut m, Msg::Action(Action::Down));
-    assert!(update(&mut m, Msg::Action(Action::Rollback)).is_empty());
+    update(&mut m, Msg::Action(KeyAction::Down));
+    assert!(update(&mut m, Msg::Action(KeyAction::Rollback)).is_empty());
     // The guard confirms its own prepared rollback: no modal, the run starts.
     let prepared = guards_prepared(&m);
     let cmds = update(&mut m, Msg::Prepared(Box::new(prepared)));
@@ -143,7 +143,7 @@ fn x_stands_the_guard_down_and_nothing_is_ever_prepared() {
 #[test]
 fn ctrl_x_cancels_while_typing_and_plain_x_is_typed() {
     let mut m = guarded();
-    update(&mut m, Msg::Action(Action::Filter));
+    update(&mut m, Msg::Action(KeyAction::Filter));
     press(&mut m, 'x', KeyModifiers::NONE);
     assert_eq!(m.filter, "x", "x goes into the filter");
     assert!(screen(&m).contains("guard armed"));
@@ -160,7 +160,7 @@ fn a_persons_action_in_progress_makes_the_guard_stand_down() {
         Some(CANARY),
         "the most urgent first"
     );
-    assert!(prepares(&update(&mut m, Msg::Action(Action::Stop))).is_some());
+    assert!(prepares(&update(&mut m, Msg::Action(KeyAction::Stop))).is_some());
     tick(&mut m, 60);
     assert!(prepares(&tick(&mut m, 70)).is_none());
     assert_says(&fx::message(&m), &["the guard stands down"]);

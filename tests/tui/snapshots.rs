@@ -7,7 +7,7 @@ use crate::support::tui as fx;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use rollwatch::keymap::Action;
+use rollwatch::keymap::KeyAction;
 use rollwatch::tui::{Model, Msg, update, views};
 
 fn draw(model: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -78,8 +78,8 @@ fn failing_canary_detail() {
 #[test]
 fn zoomed_detail_shows_charts_and_events() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
-    update(&mut m, Msg::Action(Action::Down));
-    update(&mut m, Msg::Action(Action::Open));
+    update(&mut m, Msg::Action(KeyAction::Down));
+    update(&mut m, Msg::Action(KeyAction::Open));
     let screen = snapshot("zoomed", &m, 140, 45);
     assert_says(&screen, &["Error rate %", "p99 duration ms", "Events (1)"]);
 }
@@ -87,8 +87,8 @@ fn zoomed_detail_shows_charts_and_events() {
 #[test]
 fn finished_deployment_detail() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
-    update(&mut m, Msg::Action(Action::Bottom));
-    update(&mut m, Msg::Action(Action::Up));
+    update(&mut m, Msg::Action(KeyAction::Bottom));
+    update(&mut m, Msg::Action(KeyAction::Up));
     assert_eq!(m.selected_deployment(), Some("d-ROLLBK005"));
     let screen = text(&draw(&m, 140, 45));
     assert_says(&screen, &["rollback of d-FAILED004", "Outcome"]);
@@ -137,11 +137,11 @@ fn empty() {
 #[test]
 fn help_overlay() {
     let mut m = fx::model(Some(fx::picture()), (120, 40));
-    update(&mut m, Msg::Action(Action::Bottom));
-    update(&mut m, Msg::Action(Action::Top));
-    update(&mut m, Msg::Action(Action::Down));
-    update(&mut m, Msg::Action(Action::Down));
-    update(&mut m, Msg::Action(Action::Help));
+    update(&mut m, Msg::Action(KeyAction::Bottom));
+    update(&mut m, Msg::Action(KeyAction::Top));
+    update(&mut m, Msg::Action(KeyAction::Down));
+    update(&mut m, Msg::Action(KeyAction::Down));
+    update(&mut m, Msg::Action(KeyAction::Help));
     let screen = snapshot("help", &m, 120, 40);
     assert!(screen.contains("ctrl-r") && screen.contains("refresh now"));
     // The operator actions of the selected deployment, enabled or with the reason.
@@ -221,7 +221,7 @@ fn long_lists_scroll_with_the_selection() {
     let first = text(&draw(&m, 120, 40));
     assert_says(&first, &["30 deploys", "d-000000001"]);
     assert!(!first.contains("d-000000058"));
-    update(&mut m, Msg::Action(Action::Bottom));
+    update(&mut m, Msg::Action(KeyAction::Bottom));
     let screen = text(&draw(&m, 120, 40));
     assert!(
         screen.contains("d-FAILED004"),
@@ -231,7 +231,7 @@ fn long_lists_scroll_with_the_selection() {
         !screen.contains("d-000000001 "),
         "the first rows scrolled away"
     );
-    update(&mut m, Msg::Action(Action::Top));
+    update(&mut m, Msg::Action(KeyAction::Top));
     assert!(text(&draw(&m, 120, 40)).contains("d-000000001"));
 }
 

@@ -7,7 +7,7 @@ use crate::support::{assert_begins, assert_says};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
 use rollwatch::engine::MetricSpan;
-use rollwatch::keymap::Action;
+use rollwatch::keymap::KeyAction;
 use rollwatch::tui::Command;
 use rollwatch::tui::model::{Pane, RowKey};
 use rollwatch::tui::{Model, Msg, update};
@@ -334,7 +334,7 @@ fn event_log_is_bounded() {
 #[test]
 fn key_actions_resolve_through_the_keymap() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
-    update(&mut m, Msg::Action(Action::Down));
+    update(&mut m, Msg::Action(KeyAction::Down));
     assert_eq!(selected(&m), "d-STOPPED03");
 }
 
@@ -493,7 +493,7 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
     key(&mut m, KeyCode::Enter);
     assert_eq!(m.rows().len(), before);
     // An action key on a group row says to pick a deployment.
-    assert!(update(&mut m, Msg::Action(Action::Rollback)).is_empty());
+    assert!(update(&mut m, Msg::Action(KeyAction::Rollback)).is_empty());
     assert_says(&fx::message(&m), &["select one of them"]);
     // `>` cycles: urgency → name → newest → urgency.
     for order in [SortOrder::Name, SortOrder::Newest, SortOrder::Urgency] {

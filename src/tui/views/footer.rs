@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::engine::MetricSpan;
-use crate::keymap::{Action, Scope};
+use crate::keymap::{KeyAction, Scope};
 use crate::tui::actions;
 use crate::tui::model::{Model, Overlay, Pane};
 
@@ -45,39 +45,39 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         spans.push(Span::styled(
             format!(
                 " {} cancel the guard ",
-                model.keymap.label(Action::CancelGuard)
+                model.keymap.label(KeyAction::CancelGuard)
             ),
             t.badge(t.error()),
         ));
         spans.push(Span::raw(" "));
     }
     action_keys(model, &mut spans);
-    for (action, _, desc, scope) in Action::ALL {
+    for (action, _, desc, scope) in KeyAction::ALL {
         if action.operator() {
             continue;
         }
         let show = match action {
             // The header names the time zone; `?` lists the key.
-            Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Up
-            | Action::TimeZone
-            | Action::Sort
-            | Action::OpenConsole
-            | Action::CopyCommand => false,
-            Action::LogsVersion => model.logs.is_some(),
-            Action::Open => !model.zoomed && model.selected.is_some() && !in_log,
-            Action::Back => model.zoomed || in_log || !model.filter.is_empty(),
-            Action::Filter => !in_log,
-            Action::CancelGuard => model.guard.is_some() && !guard_armed,
+            KeyAction::Top
+            | KeyAction::Bottom
+            | KeyAction::PageUp
+            | KeyAction::PageDown
+            | KeyAction::Up
+            | KeyAction::TimeZone
+            | KeyAction::Sort
+            | KeyAction::OpenConsole
+            | KeyAction::CopyCommand => false,
+            KeyAction::LogsVersion => model.logs.is_some(),
+            KeyAction::Open => !model.zoomed && model.selected.is_some() && !in_log,
+            KeyAction::Back => model.zoomed || in_log || !model.filter.is_empty(),
+            KeyAction::Filter => !in_log,
+            KeyAction::CancelGuard => model.guard.is_some() && !guard_armed,
             _ => scope == Scope::Everywhere || scope == Scope::Lists,
         };
-        let label = if action == Action::Down {
+        let label = if action == KeyAction::Down {
             // Up and down share one entry: "j/k".
             let first = |a| model.keymap.keys(a).first().map(ToString::to_string);
-            [first(Action::Down), first(Action::Up)]
+            [first(KeyAction::Down), first(KeyAction::Up)]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -89,11 +89,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             continue;
         }
         let desc = match action {
-            Action::MetricsWindow => format!("window ({})", window_label(model.window)),
-            Action::Down if in_log => "scroll".to_string(),
-            Action::Down => "move".to_string(),
-            Action::NextPane if in_log => "to deployments".to_string(),
-            Action::NextPane => "to events".to_string(),
+            KeyAction::MetricsWindow => format!("window ({})", window_label(model.window)),
+            KeyAction::Down if in_log => "scroll".to_string(),
+            KeyAction::Down => "move".to_string(),
+            KeyAction::NextPane if in_log => "to deployments".to_string(),
+            KeyAction::NextPane => "to events".to_string(),
             _ => desc.to_string(),
         };
         spans.extend([
@@ -161,13 +161,13 @@ fn short(key: char) -> &'static str {
 }
 
 /// The keymap action behind a menu key of [`crate::domain::action_options`].
-pub fn keymap_action(key: char) -> Option<Action> {
+pub fn keymap_action(key: char) -> Option<KeyAction> {
     match key {
-        'R' => Some(Action::Rollback),
-        'S' => Some(Action::Stop),
-        'C' => Some(Action::Continue),
-        'O' => Some(Action::BackToOld),
-        'N' => Some(Action::ForwardToNew),
+        'R' => Some(KeyAction::Rollback),
+        'S' => Some(KeyAction::Stop),
+        'C' => Some(KeyAction::Continue),
+        'O' => Some(KeyAction::BackToOld),
+        'N' => Some(KeyAction::ForwardToNew),
         _ => None,
     }
 }
@@ -184,7 +184,10 @@ fn overlay_keys(model: &Model) -> Option<Line<'static>> {
             Span::styled("  enter apply · esc clear · !text excludes", t.muted()),
         ])),
         Some(Overlay::Help) => Some(Line::from(vec![
-            Span::styled(format!(" {}", model.keymap.label(Action::Back)), t.accent()),
+            Span::styled(
+                format!(" {}", model.keymap.label(KeyAction::Back)),
+                t.accent(),
+            ),
             Span::raw(" close help"),
         ])),
         Some(Overlay::Confirm(modal)) => {
@@ -203,7 +206,7 @@ fn overlay_keys(model: &Model) -> Option<Line<'static>> {
             let text = if let Some(t) = typed {
                 format!(" type {t} then enter to confirm · esc cancel")
             } else {
-                let (yes, no) = (first(Action::Confirm), first(Action::Decline));
+                let (yes, no) = (first(KeyAction::Confirm), first(KeyAction::Decline));
                 format!(" {yes} confirm · {no}/esc cancel (nothing is sent until {yes})")
             };
             Some(Line::styled(text, t.warning()))

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::footer::keymap_action;
-use crate::keymap::{Action, Scope};
+use crate::keymap::{KeyAction, Scope};
 use crate::tui::actions;
 use crate::tui::model::Model;
 
@@ -101,7 +101,7 @@ fn action_lines(model: &Model, lines: &mut Vec<Line<'static>>) {
         };
         lines.push(line);
     }
-    for action in [Action::RejectHook, Action::HookId] {
+    for action in [KeyAction::RejectHook, KeyAction::HookId] {
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<3}", model.keymap.label(action)), t.accent()),
             Span::raw(action.describe()),
