@@ -2,7 +2,7 @@
 //! exhaustive `match` — the engine's commands sent to the engine, notices delivered (bell,
 //! desktop notice, `[notify] command`), the browser and clipboard hand-offs, the actions handed
 //! to the write side ([`Runtime`]) and the logs pane's reads. Results that come later arrive at
-//! the loop as messages. Adding an effect is one `Command` variant, the `update` code that asks
+//! the loop as messages. Adding an effect is one `Effect` variant, the `update` code that asks
 //! for it and one arm here.
 
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ use crate::aws::LogsReader;
 use crate::domain::Profile;
 use crate::engine;
 use crate::notify::Notifier;
-use crate::tui::command::{Command, Effects};
+use crate::tui::effect::{Effect, Effects};
 use crate::tui::handoff;
 use crate::tui::update::Msg;
 
@@ -70,19 +70,19 @@ impl Performer {
 }
 
 impl Effects for Performer {
-    fn perform(&mut self, command: Command, terminal: &mut dyn Write) {
+    fn perform(&mut self, command: Effect, terminal: &mut dyn Write) {
         match command {
-            Command::RefreshNow => self.to_engine(engine::Command::RefreshNow),
-            Command::Focus(id) => self.to_engine(engine::Command::Focus(id)),
-            Command::MetricWindow(span) => self.to_engine(engine::Command::MetricWindow(span)),
-            Command::Notify(notices) => self.notifier.deliver(notices, Some(terminal)),
-            Command::Copy(text) => handoff::copy(&text, terminal),
-            Command::OpenUrl(url) => {
+            Effect::RefreshNow => self.to_engine(engine::Command::RefreshNow),
+            Effect::Focus(id) => self.to_engine(engine::Command::Focus(id)),
+            Effect::MetricWindow(span) => self.to_engine(engine::Command::MetricWindow(span)),
+            Effect::Notify(notices) => self.notifier.deliver(notices, Some(terminal)),
+            Effect::Copy(text) => handoff::copy(&text, terminal),
+            Effect::OpenUrl(url) => {
                 if let Err(why) = handoff::open(&url) {
                     let _ = self.tx.send(Msg::Flash(format!("{url} — {why}")));
                 }
             }
-            Command::Prepare {
+            Effect::Prepare {
                 view,
                 profile,
                 region,
@@ -93,17 +93,17 @@ impl Effects for Performer {
                     actions.prepare(*view, &profile, &region, request, guard_rule);
                 }
             }
-            Command::Run(confirmed) => {
+            Effect::Run(confirmed) => {
                 if let Some(actions) = self.actions() {
                     actions.run(*confirmed);
                 }
             }
-            Command::Decline(prepared) => {
+            Effect::Decline(prepared) => {
                 if let Some(actions) = self.actions() {
                     actions.decline(*prepared);
                 }
             }
-            Command::FetchLogs {
+            Effect::FetchLogs {
                 deployment_id,
                 profile,
                 region,

@@ -3,12 +3,12 @@
 //! happens (read-only, not applicable, already running) or asks the loop to prepare it; the
 //! prepared action opens the confirmation modal (cancel has the focus: `y` confirms, `n`/Esc
 //! cancels, protected profiles type `function:alias` then Enter); a confirmation becomes a
-//! [`Command::Run`], a cancel a [`Command::Decline`] (recorded, nothing sent). Progress lines and
+//! [`Effect::Run`], a cancel a [`Effect::Decline`] (recorded, nothing sent). Progress lines and
 //! the final report land in the message line and the event log, then the engine refreshes.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::command::Command;
+use super::effect::Effect;
 use super::model::{Level, Modal, Model, Overlay, Row, log, say};
 use crate::actions::{Outcome, Prepared, Report, Request};
 use crate::domain::{
@@ -34,7 +34,7 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
 }
 
 /// A key while a hook execution id is being typed (`I`): text, Enter keeps it, Esc drops it.
-pub fn hook_id_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+pub fn hook_id_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     model.dirty = true;
     let Some(Overlay::HookId(input)) = model.overlay.as_mut() else {
         return Vec::new();
@@ -68,7 +68,7 @@ pub fn hook_id_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
 /// A key while the confirmation is open. Cancel has the focus: the keymap's `decline` keys,
 /// Esc and Enter cancel; only its `confirm` keys send (or, on a protected profile, Enter after
 /// typing `function:alias`). Ctrl-C cancels and quits.
-pub fn confirmation_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+pub fn confirmation_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     model.dirty = true;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let Some(modal) = model.modal() else {
@@ -117,7 +117,7 @@ pub fn confirmation_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
 }
 
 /// The terminal became too small to show the confirmation: it is cancelled, nothing is sent.
-pub fn cancel_unseen(model: &mut Model) -> Vec<Command> {
+pub fn cancel_unseen(model: &mut Model) -> Vec<Effect> {
     cancel(
         model,
         "cancelled: the terminal became too small to show the confirmation; nothing sent",
@@ -135,7 +135,7 @@ fn take_modal(model: &mut Model) -> Option<Modal> {
     }
 }
 
-fn cancel(model: &mut Model, why: &str) -> Vec<Command> {
+fn cancel(model: &mut Model, why: &str) -> Vec<Effect> {
     let Some(modal) = take_modal(model) else {
         return Vec::new();
     };
@@ -143,10 +143,10 @@ fn cancel(model: &mut Model, why: &str) -> Vec<Command> {
     model.actions.busy.remove(&id);
     say(model, format!("{id}: {why}"), Level::Info);
     log(model, &id, format!("action {why}"));
-    vec![Command::Decline(modal.prepared)]
+    vec![Effect::Decline(modal.prepared)]
 }
 
-fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
+fn confirm(model: &mut Model, answer: &str) -> Vec<Effect> {
     let Some(modal) = take_modal(model) else {
         return Vec::new();
     };
@@ -160,7 +160,7 @@ fn confirm(model: &mut Model, answer: &str) -> Vec<Command> {
             let id = confirmed.prepared().deployment_id().to_string();
             say(model, format!("{id}: {label}: running…"), Level::Info);
             log(model, &id, format!("action confirmed: {label}"));
-            vec![Command::Run(Box::new(confirmed))]
+            vec![Effect::Run(Box::new(confirmed))]
         }
         Err(prepared) => {
             model.overlay = Some(Overlay::Confirm(Modal {
@@ -207,7 +207,7 @@ fn selected_for_action(model: &mut Model) -> Option<(Profile, String, Deployment
 }
 
 /// An operator key on the selected deployment.
-pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Command> {
+pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Effect> {
     model.dirty = true;
     if let Some(why) = model.actions.disabled.clone() {
         say(model, format!("actions disabled: {why}"), Level::Error);
@@ -290,7 +290,7 @@ pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Command> {
     // Acting on a deployment picks it: the selection stays on it (and on what the action
     // sent) instead of following the first row as the table re-sorts.
     model.user_selected = true;
-    vec![Command::Prepare {
+    vec![Effect::Prepare {
         view: Box::new(view),
         profile,
         region,
@@ -300,7 +300,7 @@ pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Command> {
 }
 
 /// A prepared action: the modal, or the refusal.
-pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
+pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Effect> {
     if prepared.by_guard() {
         return super::guard::on_prepared(model, prepared);
     }
@@ -314,7 +314,7 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
         model.actions.busy.remove(&id);
         say(model, text.clone(), Level::Error);
         log(model, &id, text);
-        return vec![Command::Decline(prepared)];
+        return vec![Effect::Decline(prepared)];
     }
     if model.modal().is_some() || model.too_small() {
         model.actions.busy.remove(&id);
@@ -325,7 +325,7 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
             say(model, text.clone(), Level::Error);
             log(model, &id, text);
         }
-        return vec![Command::Decline(prepared)];
+        return vec![Effect::Decline(prepared)];
     }
     // One overlay at a time: the confirmation replaces any text being typed (and the help),
     // so no key meant for a field can answer it.
@@ -355,7 +355,7 @@ pub fn on_progress(model: &mut Model, id: &str, line: &str) {
 }
 
 /// The end of an action (or the record of a declined one): message line, event log, refresh.
-pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Command> {
+pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Effect> {
     model.actions.busy.remove(id);
     let level = match report.outcome {
         Outcome::Done => Level::Done,
@@ -386,7 +386,7 @@ pub fn on_report(model: &mut Model, id: &str, report: &Report) -> Vec<Command> {
         }
     }
     match report.outcome {
-        Outcome::Done | Outcome::Failed => vec![Command::RefreshNow],
+        Outcome::Done | Outcome::Failed => vec![Effect::RefreshNow],
         _ => Vec::new(),
     }
 }

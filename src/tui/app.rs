@@ -16,7 +16,7 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::MissedTickBehavior;
 
-use super::command::Effects;
+use super::effect::Effects;
 use super::model::Model;
 use super::theme::Theme;
 use super::update::{Msg, update};

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyModifiers};
 
-use super::command::Command;
+use super::effect::Effect;
 use super::model::{Level, Model, log, say};
 use crate::actions::{Prepared, Request};
 use crate::domain::notify::{Notice, What};
@@ -17,7 +17,7 @@ use crate::domain::{ClockReading, GuardEvent};
 use crate::keymap::KeyAction;
 
 /// A new picture (already in the model): the guard sees the verdicts.
-pub fn on_picture(model: &mut Model, clock: ClockReading) -> Vec<Command> {
+pub fn on_picture(model: &mut Model, clock: ClockReading) -> Vec<Effect> {
     let visible = !model.too_small();
     let (Some(guard), Some(picture)) = (model.guard.as_mut(), model.picture.as_ref()) else {
         return Vec::new();
@@ -28,7 +28,7 @@ pub fn on_picture(model: &mut Model, clock: ClockReading) -> Vec<Command> {
 }
 
 /// A tick: countdowns start and run out (not while the terminal is too small to show them).
-pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
+pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Effect> {
     let visible = !model.too_small();
     let Some(guard) = model.guard.as_mut() else {
         return Vec::new();
@@ -48,7 +48,7 @@ pub fn is_cancel(model: &Model, key: &KeyEvent) -> bool {
 }
 
 /// The cancel key.
-pub fn cancel(model: &mut Model) -> Vec<Command> {
+pub fn cancel(model: &mut Model) -> Vec<Effect> {
     model.dirty = true;
     let Some(guard) = model.guard.as_mut() else {
         say(
@@ -66,7 +66,7 @@ pub fn cancel(model: &mut Model) -> Vec<Command> {
     on_events(model, events)
 }
 
-fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Command> {
+fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Effect> {
     let mut commands = Vec::new();
     for event in events {
         model.dirty = true;
@@ -109,7 +109,7 @@ fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Command> {
 }
 
 /// The guard's countdown, as a notice (rung even when nobody is looking at the screen).
-fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Command> {
+fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Effect> {
     let picture = model.picture.as_ref()?;
     let (region, view) = picture.regions.iter().find_map(|r| {
         r.deployments
@@ -117,7 +117,7 @@ fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Command> {
             .find(|v| v.deployment.id == id)
             .map(|v| (r, v))
     })?;
-    Some(Command::Notify(vec![Notice {
+    Some(Effect::Notify(vec![Notice {
         at: picture.taken_at,
         region: region.region.clone(),
         owner: region.owner.clone(),
@@ -128,7 +128,7 @@ fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Command> {
 }
 
 /// The countdown ran out: prepare the rollback as the guard, unless a person is acting on it.
-fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Command> {
+fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Effect> {
     if model.actions.busy.contains(id) {
         let text =
             format!("guard: a person's action on {id} is in progress: the guard stands down");
@@ -157,7 +157,7 @@ fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Comman
     let text = format!("guard: rolling back {id} now (reading the alias)…");
     log(model, id, text.clone());
     say(model, text, Level::Error);
-    vec![Command::Prepare {
+    vec![Effect::Prepare {
         view: Box::new(view),
         profile,
         region,
@@ -167,7 +167,7 @@ fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Comman
 }
 
 /// The guard's prepared rollback: run it (the guard confirms its own), or record the refusal.
-pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
+pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Effect> {
     model.dirty = true;
     let id = prepared.deployment_id().to_string();
     if let Some(why) = prepared.refusal() {
@@ -175,17 +175,17 @@ pub fn on_prepared(model: &mut Model, prepared: Box<Prepared>) -> Vec<Command> {
         model.actions.busy.remove(&id);
         log(model, &id, text.clone());
         say(model, text, Level::Error);
-        return vec![Command::Decline(prepared)];
+        return vec![Effect::Decline(prepared)];
     }
     match prepared.confirm_by_guard() {
         Ok(confirmed) => {
             log(model, &id, "guard: rollback sent".into());
-            vec![Command::Run(Box::new(confirmed))]
+            vec![Effect::Run(Box::new(confirmed))]
         }
         Err(prepared) => {
             model.actions.busy.remove(&id);
             log(model, &id, "guard: not a rollback: nothing sent".into());
-            vec![Command::Decline(prepared)]
+            vec![Effect::Decline(prepared)]
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::command::Command;
+use super::effect::Effect;
 use super::model::{Model, Overlay, Row};
 use crate::domain::links::{
     ConsolePage, console_url, list_deployments_command, show_deployment_command,
@@ -17,7 +17,7 @@ use crate::domain::links::{
 const CHOICE: &str = "open in the AWS console: d deployment · a alias · m alarms · esc nothing";
 
 /// `o`.
-pub fn open(model: &mut Model) -> Vec<Command> {
+pub fn open(model: &mut Model) -> Vec<Effect> {
     if model.selected_row().is_none() {
         return Vec::new();
     }
@@ -30,7 +30,7 @@ pub fn open(model: &mut Model) -> Vec<Command> {
 }
 
 /// The key after `o` in the detail view.
-pub fn on_choice(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+pub fn on_choice(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     model.overlay = None;
     model.dirty = true;
     if let KeyCode::Char(c @ ('d' | 'a' | 'm')) = key.code {
@@ -40,7 +40,7 @@ pub fn on_choice(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     Vec::new()
 }
 
-fn open_page(model: &mut Model, which: char) -> Vec<Command> {
+fn open_page(model: &mut Model, which: char) -> Vec<Effect> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
@@ -48,7 +48,7 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
     if let Row::Group { application, .. } = row {
         let url = console_url(region, &ConsolePage::Application { name: application });
         model.flash = Some(format!("opening {url}"));
-        return vec![Command::OpenUrl(url)];
+        return vec![Effect::OpenUrl(url)];
     }
     let target = row.deployment().and_then(|d| d.target.as_ref());
     let group_alarms = match row {
@@ -83,7 +83,7 @@ fn open_page(model: &mut Model, which: char) -> Vec<Command> {
         ),
     };
     model.flash = Some(format!("opening {url}"));
-    vec![Command::OpenUrl(url)]
+    vec![Effect::OpenUrl(url)]
 }
 
 /// The profile a copied command needs: the row's own, else the one rollwatch runs with.
@@ -92,7 +92,7 @@ fn row_profile<'a>(model: &'a Model, row: Row<'a>) -> Option<&'a str> {
 }
 
 /// `Y`.
-pub fn copy(model: &mut Model) -> Vec<Command> {
+pub fn copy(model: &mut Model) -> Vec<Effect> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
@@ -101,7 +101,7 @@ pub fn copy(model: &mut Model) -> Vec<Command> {
         model.flash = Some(format!(
             "copied the command that lists {application}'s deployments"
         ));
-        return vec![Command::Copy(text)];
+        return vec![Effect::Copy(text)];
     }
     let id = row.deployment().map_or_else(String::new, |d| d.id.clone());
     // A rollback CodeDeploy created carries what was sent to the deployment it undoes.
@@ -124,5 +124,5 @@ pub fn copy(model: &mut Model) -> Vec<Command> {
         ),
     };
     model.flash = Some(format!("copied {what} for {id}"));
-    vec![Command::Copy(text)]
+    vec![Effect::Copy(text)]
 }

@@ -1,17 +1,17 @@
 //! The logs pane (`l`): the latest log lines of one version of the selected deployment's
 //! function — the new version first, `v` switches to the old one — with errors highlighted,
 //! read again every [`LOGS_EVERY_SECS`] of the service's clock while the pane is open (one read
-//! at a time, in its own budget). Pure: returns [`Command::FetchLogs`]; the loop reads.
+//! at a time, in its own budget). Pure: returns [`Effect::FetchLogs`]; the loop reads.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::command::Command;
+use super::effect::Effect;
 use super::model::{LOGS_EVERY_SECS, LogsPane, Model, Row};
 use crate::domain::Failure;
 use crate::domain::logs::LogLine;
 
 /// `l`: opens the pane on the selected deployment's new version, or closes it.
-pub fn toggle(model: &mut Model) -> Vec<Command> {
+pub fn toggle(model: &mut Model) -> Vec<Effect> {
     if model.logs.take().is_some() {
         return Vec::new();
     }
@@ -47,7 +47,7 @@ pub fn toggle(model: &mut Model) -> Vec<Command> {
 }
 
 /// `v`: the other version's lines.
-pub fn switch_version(model: &mut Model) -> Vec<Command> {
+pub fn switch_version(model: &mut Model) -> Vec<Effect> {
     let now = model.now;
     let Some(pane) = model.logs.as_mut() else {
         model.flash = Some("v switches versions in the logs pane (l opens it)".to_string());
@@ -61,7 +61,7 @@ pub fn switch_version(model: &mut Model) -> Vec<Command> {
 }
 
 /// A tick: read again when due.
-pub fn on_tick(model: &mut Model) -> Vec<Command> {
+pub fn on_tick(model: &mut Model) -> Vec<Effect> {
     let now = model.now;
     let Some(pane) = model.logs.as_mut() else {
         return Vec::new();
@@ -103,12 +103,12 @@ pub fn on_read(
 }
 
 /// Asks the loop to read the pane's version now (`now`: the service's clock).
-fn fetch(pane: &mut LogsPane, now: Option<DateTime<Utc>>) -> Vec<Command> {
+fn fetch(pane: &mut LogsPane, now: Option<DateTime<Utc>>) -> Vec<Effect> {
     let Some(now) = now else {
         return Vec::new();
     };
     pane.reading = true;
-    vec![Command::FetchLogs {
+    vec![Effect::FetchLogs {
         deployment_id: pane.deployment_id.clone(),
         profile: pane.profile.clone(),
         region: pane.region.clone(),

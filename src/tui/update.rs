@@ -1,4 +1,4 @@
-//! `update(&mut Model, Msg) -> Vec<Command>`: the only place the model changes. Pure — no IO,
+//! `update(&mut Model, Msg) -> Vec<Effect>`: the only place the model changes. Pure — no IO,
 //! no clock reads (time arrives in [`Msg::Tick`] and with each picture); the commands it
 //! returns are for the engine (refresh now, focus a deployment, change the metrics window) and
 //! for the operator actions (prepare, run, decline: see [`super::actions`]).
@@ -10,7 +10,7 @@ use crossterm::event::{
 use ratatui::layout::Rect;
 
 use super::actions;
-use super::command::Command;
+use super::effect::Effect;
 use super::guard;
 use super::links;
 use super::logs;
@@ -40,7 +40,7 @@ pub enum Msg {
     Action(KeyAction),
     /// The engine is gone or could not start: shown instead of the picture.
     Fatal(String),
-    /// An action was prepared (from [`Command::Prepare`]): confirm it, or its refusal.
+    /// An action was prepared (from [`Effect::Prepare`]): confirm it, or its refusal.
     Prepared(Box<Prepared>),
     /// A progress line of a running action.
     ActionProgress {
@@ -52,7 +52,7 @@ pub enum Msg {
         deployment_id: String,
         report: Box<Report>,
     },
-    /// Log lines read for the logs pane (from [`Command::FetchLogs`]).
+    /// Log lines read for the logs pane (from [`Effect::FetchLogs`]).
     Logs {
         deployment_id: String,
         version: String,
@@ -63,7 +63,7 @@ pub enum Msg {
 }
 
 /// Applies `msg`; returns the commands for the engine.
-pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
@@ -140,7 +140,7 @@ fn age_flash(model: &mut Model, clock: &ClockReading) {
     }
 }
 
-fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> Vec<Command> {
+fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> Vec<Effect> {
     picture.regions.extend(model.unreachable.iter().cloned());
     let events = timeline_diff(model.picture.as_ref(), &picture);
     let notices = notify::notices(model.picture.as_ref(), &picture, &events, &model.notify);
@@ -161,13 +161,13 @@ fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> V
     let mut commands = guard::on_picture(model, clock);
     commands.extend(reselect(model));
     if !notices.is_empty() {
-        commands.push(Command::Notify(notices));
+        commands.push(Effect::Notify(notices));
     }
     commands
 }
 
 /// After the rows changed: keep the selected id, or land on the row where it was.
-fn reselect(model: &mut Model) -> Vec<Command> {
+fn reselect(model: &mut Model) -> Vec<Effect> {
     let before = model.selected.clone();
     let (hint, after) = {
         let rows = model.rows();
@@ -191,7 +191,7 @@ fn reselect(model: &mut Model) -> Vec<Command> {
     }
 }
 
-fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
@@ -219,7 +219,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     }
 }
 
-fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     model.dirty = true;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
@@ -238,7 +238,7 @@ fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     reselect(model)
 }
 
-fn on_action(model: &mut Model, action: KeyAction) -> Vec<Command> {
+fn on_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
     model.dirty = true;
     if model.help_open() && !matches!(action, KeyAction::Quit) {
         if matches!(action, KeyAction::Help | KeyAction::Back) {
@@ -286,7 +286,7 @@ fn on_action(model: &mut Model, action: KeyAction) -> Vec<Command> {
         }
         KeyAction::Refresh => {
             model.flash = Some("refresh requested".to_string());
-            return vec![Command::RefreshNow];
+            return vec![Effect::RefreshNow];
         }
         KeyAction::Logs => return logs::toggle(model),
         KeyAction::LogsVersion => return logs::switch_version(model),
@@ -303,7 +303,7 @@ fn on_action(model: &mut Model, action: KeyAction) -> Vec<Command> {
                 MetricSpan::LastHour => MetricSpan::SinceStart,
                 MetricSpan::SinceStart => MetricSpan::Last15Minutes,
             };
-            return vec![Command::MetricWindow(model.window)];
+            return vec![Effect::MetricWindow(model.window)];
         }
         KeyAction::Up => return step(model, -1),
         KeyAction::Down => return step(model, 1),
@@ -347,7 +347,7 @@ fn page(model: &Model) -> isize {
 }
 
 /// Moves the selection (or scrolls the event log) by `delta`.
-fn step(model: &mut Model, delta: isize) -> Vec<Command> {
+fn step(model: &mut Model, delta: isize) -> Vec<Effect> {
     if model.focus == Pane::EventLog {
         let max = model
             .selected_deployment()
@@ -371,11 +371,11 @@ fn step(model: &mut Model, delta: isize) -> Vec<Command> {
 }
 
 /// The engine's focus: the selected deployment (none on a group row).
-fn focus(model: &Model) -> Command {
-    Command::Focus(model.selected_deployment().map(str::to_owned))
+fn focus(model: &Model) -> Effect {
+    Effect::Focus(model.selected_deployment().map(str::to_owned))
 }
 
-fn select(model: &mut Model, index: usize, key: RowKey) -> Vec<Command> {
+fn select(model: &mut Model, index: usize, key: RowKey) -> Vec<Effect> {
     model.selected_hint = index;
     model.user_selected = true;
     model.log_scroll = 0;
@@ -402,7 +402,7 @@ fn keep_selection_visible(model: &mut Model) {
     model.table_offset = model.table_offset.min(total.saturating_sub(visible));
 }
 
-fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Command> {
+fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
     let areas = layout(model);
     let inside = |r: Option<Rect>| {
         r.is_some_and(|r| {

@@ -432,7 +432,7 @@ pub fn clock() -> ClockReading {
 
 /// A model of `size` that received `picture` (None: still loading).
 /// A picture arrives from the engine, read at [`clock`]: the commands the model answers with.
-pub fn arrives(m: &mut Model, picture: Picture) -> Vec<rollwatch::tui::Command> {
+pub fn arrives(m: &mut Model, picture: Picture) -> Vec<rollwatch::tui::Effect> {
     update(
         m,
         Msg::Picture {
@@ -541,15 +541,15 @@ pub enum Asked {
 }
 
 /// [`Asked`] for each of `commands`.
-pub fn asked(commands: &[rollwatch::tui::Command]) -> Vec<Asked> {
-    use rollwatch::tui::Command;
+pub fn asked(commands: &[rollwatch::tui::Effect]) -> Vec<Asked> {
+    use rollwatch::tui::Effect;
     commands
         .iter()
         .map(|c| match c {
-            Command::RefreshNow => Asked::RefreshNow,
-            Command::Focus(id) => Asked::Focus(id.clone()),
-            Command::MetricWindow(span) => Asked::MetricWindow(*span),
-            Command::Prepare {
+            Effect::RefreshNow => Asked::RefreshNow,
+            Effect::Focus(id) => Asked::Focus(id.clone()),
+            Effect::MetricWindow(span) => Asked::MetricWindow(*span),
+            Effect::Prepare {
                 view,
                 profile,
                 region,
@@ -562,17 +562,17 @@ pub fn asked(commands: &[rollwatch::tui::Command]) -> Vec<Asked> {
                 request: request.clone(),
                 by_guard: guard_rule.is_some(),
             },
-            Command::Run(confirmed) => Asked::Run {
+            Effect::Run(confirmed) => Asked::Run {
                 deployment: confirmed.prepared().deployment_id().to_owned(),
                 action: confirmed.prepared().action.clone().ok(),
             },
-            Command::Decline(prepared) => Asked::Decline {
+            Effect::Decline(prepared) => Asked::Decline {
                 deployment: prepared.deployment_id().to_owned(),
             },
-            Command::Notify(notices) => Asked::Notify(notices.len()),
-            Command::OpenUrl(url) => Asked::OpenUrl(url.clone()),
-            Command::Copy(text) => Asked::Copy(text.clone()),
-            Command::FetchLogs {
+            Effect::Notify(notices) => Asked::Notify(notices.len()),
+            Effect::OpenUrl(url) => Asked::OpenUrl(url.clone()),
+            Effect::Copy(text) => Asked::Copy(text.clone()),
+            Effect::FetchLogs {
                 deployment_id,
                 version,
                 ..

@@ -12,11 +12,11 @@ use ratatui::backend::TestBackend;
 use rollwatch::actions::{Context, Initiator, Outcome, Prepared, Report, Request};
 use rollwatch::domain::{Action as Act, DeploymentView, Failure, FailureKind};
 use rollwatch::keymap::KeyAction;
-use rollwatch::tui::{Command, Model, Msg, update, views};
+use rollwatch::tui::{Effect, Model, Msg, update, views};
 
 const READ_ONLY: &str = "read-only mode (--read-only): operator actions are disabled";
 
-fn press(m: &mut Model, c: char) -> Vec<Command> {
+fn press(m: &mut Model, c: char) -> Vec<Effect> {
     let modifiers = if c.is_ascii_uppercase() {
         KeyModifiers::SHIFT
     } else {
@@ -25,7 +25,7 @@ fn press(m: &mut Model, c: char) -> Vec<Command> {
     update(m, Msg::Key(KeyEvent::new(KeyCode::Char(c), modifiers)))
 }
 
-fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
+fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
@@ -94,7 +94,7 @@ fn action_keys_ask_to_prepare_off_the_ui_thread() {
     let mut m = on_canary();
     assert!(matches!(
         press(&mut m, 'S').as_slice(),
-        [Command::Prepare {
+        [Effect::Prepare {
             request: Request::Stop,
             ..
         }]
@@ -136,8 +136,8 @@ fn confirmation_opens_with_cancel_focused_and_n_or_esc_send_nothing() {
         assert!(m.modal().is_some());
         let cmds = key(&mut m, cancel);
         assert_eq!(cmds.len(), 1);
-        assert!(matches!(&cmds[0], Command::Decline(p) if p.action == Ok(Act::Stop)));
-        assert!(!cmds.iter().any(|c| matches!(c, Command::Run(_))));
+        assert!(matches!(&cmds[0], Effect::Decline(p) if p.action == Ok(Act::Stop)));
+        assert!(!cmds.iter().any(|c| matches!(c, Effect::Run(_))));
         assert!(m.modal().is_none());
         assert!(m.actions.busy.is_empty(), "a new action may be started");
         assert_says(&fx::message(&m), &["cancelled: nothing sent"]);
@@ -149,7 +149,7 @@ fn y_confirms_and_returns_the_run_command() {
     let mut m = modal(&Act::Rollback, false, 'R');
     let cmds = press(&mut m, 'y');
     assert_eq!(cmds.len(), 1);
-    let Command::Run(confirmed) = &cmds[0] else {
+    let Effect::Run(confirmed) = &cmds[0] else {
         panic!("{cmds:?}")
     };
     assert_eq!(confirmed.prepared().action, Ok(Act::Rollback));
@@ -172,14 +172,14 @@ fn protected_profiles_type_function_alias() {
         assert!(press(&mut m, c).is_empty());
     }
     let cmds = key(&mut m, KeyCode::Enter);
-    assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Effect::Run(_)]), "{cmds:?}");
 
     let mut m = modal(&Act::Rollback, true, 'R');
     for c in "payments-fn:lve".chars() {
         press(&mut m, c);
     }
     let cmds = key(&mut m, KeyCode::Enter);
-    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Effect::Decline(_)]), "{cmds:?}");
     assert_says(&fx::message(&m), &["did not match"]);
 }
 
@@ -196,7 +196,7 @@ fn a_refusal_is_shown_and_recorded() {
     };
     let p = Prepared::refused(&view, &Request::Stop, context, "already stopping".into());
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
-    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
+    assert!(matches!(cmds.as_slice(), [Effect::Decline(_)]));
     assert!(m.modal().is_none() && m.actions.busy.is_empty());
     assert_says(&fx::message(&m), &["refused: already stopping"]);
 }
@@ -342,7 +342,7 @@ fn a_terminal_too_small_to_show_the_confirmation_cancels_it_and_keys_do_nothing(
     let cmds = update(&mut m, Msg::Resize(60, 20));
     assert!(m.modal().is_none());
     assert!(
-        matches!(cmds.as_slice(), [Command::Decline(_)]),
+        matches!(cmds.as_slice(), [Effect::Decline(_)]),
         "recorded as cancelled, nothing sent: {cmds:?}"
     );
     assert!(press(&mut m, 'R').is_empty(), "no action below 80×24");
@@ -356,7 +356,7 @@ fn a_terminal_too_small_to_show_the_confirmation_cancels_it_and_keys_do_nothing(
     let p = prepared(&view_of(&m, "d-CANARY002"), &Act::Rollback, false);
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
     assert!(m.modal().is_none());
-    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]));
+    assert!(matches!(cmds.as_slice(), [Effect::Decline(_)]));
 }
 
 /// The confirmation's keys come from the keymap (`[keys] confirm`, `decline`) like every other
@@ -373,11 +373,11 @@ fn the_confirmation_keys_come_from_the_keymap_and_cancel_still_wins() {
     assert!(press(&mut m, 'y').is_empty(), "y is no longer confirm");
     assert!(m.modal().is_some());
     let cmds = press(&mut m, 'a');
-    assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Effect::Run(_)]), "{cmds:?}");
     // Outside a confirmation the key keeps its ordinary meaning (none for `a`, `y`).
     assert!(press(&mut m, 'y').is_empty());
     let mut m = modal(&Act::Stop, false, 'S');
     m.keymap = keys("enter");
     let cmds = key(&mut m, KeyCode::Enter);
-    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Effect::Decline(_)]), "{cmds:?}");
 }

@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use rollwatch::actions::{Initiator, Prepared, Request};
 use rollwatch::domain::{Action as Act, Guard, GuardConfig};
 use rollwatch::keymap::KeyAction;
-use rollwatch::tui::{Command, Model, Msg, update, views};
+use rollwatch::tui::{Effect, Model, Msg, update, views};
 
 const CANARY: &str = "d-CANARY002";
 
@@ -30,21 +30,21 @@ fn guarded() -> Model {
     m
 }
 
-fn picture(m: &mut Model) -> Vec<Command> {
+fn picture(m: &mut Model) -> Vec<Effect> {
     fx::arrives(m, fx::picture())
 }
 
-fn tick(m: &mut Model, secs: i64) -> Vec<Command> {
+fn tick(m: &mut Model, secs: i64) -> Vec<Effect> {
     update(m, Msg::Tick(fx::now() + Duration::seconds(secs)))
 }
 
-fn press(m: &mut Model, c: char, modifiers: KeyModifiers) -> Vec<Command> {
+fn press(m: &mut Model, c: char, modifiers: KeyModifiers) -> Vec<Effect> {
     update(m, Msg::Key(KeyEvent::new(KeyCode::Char(c), modifiers)))
 }
 
-fn prepares(cmds: &[Command]) -> Option<(&str, &Request, &Option<String>)> {
+fn prepares(cmds: &[Effect]) -> Option<(&str, &Request, &Option<String>)> {
     cmds.iter().find_map(|c| match c {
-        Command::Prepare {
+        Effect::Prepare {
             view,
             request,
             guard_rule,
@@ -118,7 +118,7 @@ fn a_failing_verdict_counts_down_visibly_then_the_guard_runs_its_own_rollback() 
     // The guard confirms its own prepared rollback: no modal, the run starts.
     let prepared = guards_prepared(&m);
     let cmds = update(&mut m, Msg::Prepared(Box::new(prepared)));
-    assert!(matches!(cmds.as_slice(), [Command::Run(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Effect::Run(_)]), "{cmds:?}");
     assert!(m.modal().is_none());
     // It fires once.
     assert!(prepares(&tick(&mut m, 500)).is_none());
@@ -176,7 +176,7 @@ fn a_refused_guard_rollback_is_recorded_not_run() {
         "the deployment is no longer in progress".into(),
     ));
     let cmds = update(&mut m, Msg::Prepared(Box::new(p)));
-    assert!(matches!(cmds.as_slice(), [Command::Decline(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Effect::Decline(_)]), "{cmds:?}");
     assert!(fx::message(&m).contains("refused"), "{}", fx::message(&m));
     assert!(!m.actions.busy.contains(CANARY));
 }

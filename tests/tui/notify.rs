@@ -9,7 +9,7 @@ use crate::support::assert_begins;
 use crate::support::tui as fx;
 use rollwatch::domain::notify::{Notice, What};
 use rollwatch::domain::{AlarmState, DeploymentStatus, EventStatus, Judgement, Part, Picture};
-use rollwatch::tui::{Command, Model};
+use rollwatch::tui::{Effect, Model};
 
 /// The notices `update` asks to deliver for `picture`, taken `secs` after the fixture's.
 fn notices_for(m: &mut Model, mut picture: Picture, secs: i64) -> Vec<Notice> {
@@ -17,7 +17,7 @@ fn notices_for(m: &mut Model, mut picture: Picture, secs: i64) -> Vec<Notice> {
     fx::arrives(m, picture)
         .into_iter()
         .flat_map(|c| match c {
-            Command::Notify(notices) => notices,
+            Effect::Notify(notices) => notices,
             _ => Vec::new(),
         })
         .collect()

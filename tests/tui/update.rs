@@ -8,15 +8,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use rollwatch::domain::{AlarmState, DeploymentStatus, Part, TimelineEvent, TimelineKind};
 use rollwatch::engine::MetricSpan;
 use rollwatch::keymap::KeyAction;
-use rollwatch::tui::Command;
+use rollwatch::tui::Effect;
 use rollwatch::tui::model::{Pane, RowKey};
 use rollwatch::tui::{Model, Msg, update};
 
-fn key(m: &mut Model, code: KeyCode) -> Vec<Command> {
+fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn ctrl(m: &mut Model, c: char) -> Vec<Command> {
+fn ctrl(m: &mut Model, c: char) -> Vec<Effect> {
     update(
         m,
         Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
@@ -417,9 +417,9 @@ fn o_in_the_detail_view_asks_which_console_page_and_opens_it() {
     key(&mut m, KeyCode::Char('j'));
     key(&mut m, KeyCode::Char('j'));
     assert_eq!(selected(&m), "d-LINEAR001");
-    let open = |commands: Vec<Command>| {
+    let open = |commands: Vec<Effect>| {
         commands.into_iter().find_map(|c| match c {
-            Command::OpenUrl(url) => Some(url),
+            Effect::OpenUrl(url) => Some(url),
             _ => None,
         })
     };

@@ -19,14 +19,14 @@ use crate::engine::MetricSpan;
 pub trait Effects {
     /// Performs `command`. `terminal` is where the terminal's own effects are written (the
     /// bell and desktop notices, the OSC 52 clipboard); anything slower runs in a task.
-    fn perform(&mut self, command: Command, terminal: &mut dyn std::io::Write);
+    fn perform(&mut self, command: Effect, terminal: &mut dyn std::io::Write);
     /// On quit: waits for running actions to write their audit lines.
     fn finish(self) -> impl std::future::Future<Output = ()> + Send;
 }
 
 /// One effect for the loop.
 #[derive(Debug, Clone)]
-pub enum Command {
+pub enum Effect {
     /// Refresh everything now (ctrl-r, and after every action).
     RefreshNow,
     /// The deployment the user is looking at gets the Lambda budget first.
@@ -65,7 +65,7 @@ pub enum Command {
     },
 }
 
-impl Command {
+impl Effect {
     /// The deployment an action effect is about.
     pub fn deployment_id(&self) -> Option<&str> {
         match self {
