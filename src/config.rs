@@ -27,7 +27,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.default.toml");
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// KeyAction name → keys; actions not listed keep their default keys.
+    /// A key action's name → keys; actions not listed keep their default keys.
     pub keys: BTreeMap<KeyAction, Vec<KeySpec>>,
     pub colors: Colors,
     pub refresh: EngineConfig,

@@ -309,7 +309,7 @@ pub fn readable(record: &AuditRecord) -> Vec<String> {
         record.subject,
         record.caller_arn.as_deref().unwrap_or("caller unknown"),
         who,
-        record.profile.name().unwrap_or("default"),
+        record.profile.label(),
         record.region,
     )];
     out.push(format!("    {}", record.message));

@@ -64,21 +64,3 @@ pub enum Effect {
         now: DateTime<Utc>,
     },
 }
-
-impl Effect {
-    /// The deployment an action effect is about.
-    pub fn deployment_id(&self) -> Option<&str> {
-        match self {
-            Self::Prepare { view, .. } => Some(&view.deployment.id),
-            Self::Run(c) => Some(c.prepared().deployment_id()),
-            Self::Decline(p) => Some(p.deployment_id()),
-            Self::RefreshNow
-            | Self::Focus(_)
-            | Self::MetricWindow(_)
-            | Self::Notify(_)
-            | Self::OpenUrl(_)
-            | Self::Copy(_)
-            | Self::FetchLogs { .. } => None,
-        }
-    }
-}

@@ -45,16 +45,19 @@ fn open_page(model: &mut Model, which: char) -> Vec<Effect> {
         return Vec::new();
     };
     let region = row.region();
-    if let Row::Group { application, .. } = row {
-        let url = console_url(region, &ConsolePage::Application { name: application });
-        model.flash = Some(format!("opening {url}"));
-        return vec![Effect::OpenUrl(url)];
-    }
-    let target = row.deployment().and_then(|d| d.target.as_ref());
-    let group_alarms = match row {
-        Row::Active { view, .. } => view.group.value().map(|g| g.alarm_names.clone()),
-        Row::Recent { .. } | Row::Group { .. } => None,
+    let (deployment, group_alarms) = match row {
+        Row::Group { application, .. } => {
+            let url = console_url(region, &ConsolePage::Application { name: application });
+            model.flash = Some(format!("opening {url}"));
+            return vec![Effect::OpenUrl(url)];
+        }
+        Row::Active { view, .. } => (
+            &view.deployment,
+            view.group.value().map(|g| g.alarm_names.clone()),
+        ),
+        Row::Recent { deployment, .. } => (deployment, None),
     };
+    let target = deployment.target.as_ref();
     let url = match (which, target, &group_alarms) {
         ('a', Some(t), _) => console_url(
             region,
@@ -74,13 +77,7 @@ fn open_page(model: &mut Model, which: char) -> Vec<Effect> {
             model.flash = Some("the deployment group watches no alarms".to_string());
             return Vec::new();
         }
-        // A group row opened its application above: this row is a deployment's.
-        _ => console_url(
-            region,
-            &ConsolePage::Deployment {
-                id: row.deployment().map_or("", |d| &d.id),
-            },
-        ),
+        _ => console_url(region, &ConsolePage::Deployment { id: &deployment.id }),
     };
     model.flash = Some(format!("opening {url}"));
     vec![Effect::OpenUrl(url)]
@@ -96,18 +93,20 @@ pub fn copy(model: &mut Model) -> Vec<Effect> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
-    if let Row::Group { application, .. } = row {
-        let text = list_deployments_command(row.region(), application, row_profile(model, row));
-        model.flash = Some(format!(
-            "copied the command that lists {application}'s deployments"
-        ));
-        return vec![Effect::Copy(text)];
-    }
-    let id = row.deployment().map_or_else(String::new, |d| d.id.clone());
+    let deployment = match row {
+        Row::Group { application, .. } => {
+            let text = list_deployments_command(row.region(), application, row_profile(model, row));
+            model.flash = Some(format!(
+                "copied the command that lists {application}'s deployments"
+            ));
+            return vec![Effect::Copy(text)];
+        }
+        Row::Active { view, .. } => &view.deployment,
+        Row::Recent { deployment, .. } => deployment,
+    };
+    let id = deployment.id.clone();
     // A rollback CodeDeploy created carries what was sent to the deployment it undoes.
-    let undoes = row
-        .deployment()
-        .and_then(|d| d.rollback.triggered_by_deployment_id.as_ref());
+    let undoes = deployment.rollback.triggered_by_deployment_id.as_ref();
     let sent = model
         .actions
         .sent
