@@ -150,7 +150,12 @@ async fn first_fails(
         },
         ..ConnectOptions::default()
     };
-    let readers = connect(&options).await.expect("connect");
+    let readers: Vec<_> = connect(&options)
+        .await
+        .expect("connect")
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     // `VERDICT_E2E_WARMUP_MINUTES=0`: the verdict without its warm-up handling, to see what
     // it is for.
     let warmup = std::env::var("VERDICT_E2E_WARMUP_MINUTES")
@@ -167,7 +172,6 @@ async fn first_fails(
             &readers,
             PictureOptions {
                 rules: config.rules(),
-                latency_quantile: true,
                 ..PictureOptions::default()
             },
         )

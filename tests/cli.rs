@@ -172,11 +172,13 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
         .as_str()
         .unwrap_or_default();
     assert!(message.contains("HTTP 404"), "{view}");
-    // moto implements no deployment targets: that part fails alone, not the picture.
-    assert_eq!(view["target"]["state"], "failed");
-    assert_eq!(
-        view["target"]["failure"]["kind"], "other",
-        "not misread as credentials"
+    // moto leaves the deployment Created: its target is not read (CodeDeploy creates it when
+    // the deployment starts), and the part says so.
+    assert_eq!(view["deployment"]["status"], "Created");
+    assert_eq!(view["target"]["state"], "skipped", "{view}");
+    assert_says(
+        &view["target"]["reason"].to_string(),
+        &["not started", "creates the target"],
     );
     // moto's GetDeploymentGroup drops the alarm configuration, so no alarm is watched, and
     // rollwatch says what that means.

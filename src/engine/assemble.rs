@@ -121,6 +121,13 @@ pub fn assemble_view(
         Some(Ok(Some(t))) => Part::Ok { value: t },
         Some(Ok(None)) => Part::skipped("CodeDeploy has not created the deployment target yet"),
         Some(Err(failure)) => Part::Failed { failure },
+        None if matches!(
+            deployment.status,
+            DeploymentStatus::Created | DeploymentStatus::Queued
+        ) =>
+        {
+            Part::skipped("not started: CodeDeploy creates the target when the deployment starts")
+        }
         None if deployment.status.is_active() => Part::skipped("not fetched yet"),
         None => Part::skipped("not fetched"),
     };

@@ -7,7 +7,7 @@
 //! backs the service off (AIMD). Owned [`Update`]s go to the front end over a channel (no lock
 //! shared with drawing); front ends steer it with [`Command`]s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::assemble::Rules;
 use super::config::EngineConfig;
-use super::messages::{Command, Update};
+use super::messages::{Command, MetricSpan, Update};
 use super::schedule::{
     Datum, Due, Now, Paces, Schedule, alarm_names, alias_interval, order, target_interval,
 };
@@ -73,7 +73,8 @@ pub fn spawn<R: DeploymentReader>(
     let (update_tx, updates) = mpsc::channel(4);
     let (commands, command_rx) = mpsc::channel(64);
     let cancel = CancellationToken::new();
-    let engine = Engine::new(readers, config, rules);
+    let readers = readers.into_iter().map(Arc::new).collect();
+    let engine = Engine::new(readers, config, rules, Reads::Live);
     let task = tokio::spawn(engine.run(update_tx, command_rx, cancel.clone()));
     EngineHandle {
         updates,
@@ -83,12 +84,70 @@ pub fn spawn<R: DeploymentReader>(
     }
 }
 
+/// Everything on screen read once across `readers` (one per region), with the live engine's
+/// reads and rounds: one complete picture for `snapshot` and `act`. Each datum is read once
+/// (the metrics twice when the first read decides the verdict's latency threshold).
+/// CodeDeploy's and CloudWatch's calls wait for their budgets; aliases the Lambda budget does
+/// not grant during the pass are left unread and say so. The picture's refresh intervals are
+/// 0: nothing refreshes it.
+pub async fn read_once<R: DeploymentReader>(
+    readers: &[Arc<R>],
+    config: EngineConfig,
+    rules: Rules,
+    span: MetricSpan,
+) -> Picture {
+    let mut engine = Engine::new(readers.to_vec(), config, rules, Reads::Once);
+    for region in &mut engine.regions {
+        let (now, _) = region.now();
+        region.schedule.command(&Command::MetricWindow(span), now);
+    }
+    loop {
+        for i in 0..engine.regions.len() {
+            engine.dispatch(i);
+        }
+        match engine.tasks.join_next_with_id().await {
+            Some(joined) => engine.joined(joined),
+            None => break,
+        }
+    }
+    let clock = engine.clock();
+    engine.picture(&clock)
+}
+
+/// The first reading taken from the service's clock, else this machine's clock.
+pub fn service_clock(readings: impl IntoIterator<Item = ClockReading>) -> ClockReading {
+    let mut first = None;
+    for reading in readings {
+        if reading.source == ClockSource::Service {
+            return reading;
+        }
+        first.get_or_insert(reading);
+    }
+    first.unwrap_or_else(|| ClockReading {
+        now: chrono::Utc::now(),
+        rate: 1.0,
+        rate_known: false,
+        source: ClockSource::Local,
+    })
+}
+
+/// How the engine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// On and on, each datum when due, each service within its budget now.
+    Live,
+    /// Each datum once (see [`read_once`]).
+    Once,
+}
+
 /// One region: its reader, what is known, what is due, and each service's back-off.
 struct Region<R> {
     reader: Arc<R>,
     state: RegionState,
     schedule: Schedule,
     paces: Paces,
+    /// The datums sent so far, when each is read once ([`Reads::Once`]).
+    sent: Option<HashSet<Datum>>,
 }
 
 impl<R: DeploymentReader> Region<R> {
@@ -126,7 +185,7 @@ struct Engine<R> {
 }
 
 impl<R: DeploymentReader> Engine<R> {
-    fn new(readers: Vec<R>, config: EngineConfig, rules: Rules) -> Self {
+    fn new(readers: Vec<Arc<R>>, config: EngineConfig, rules: Rules, reads: Reads) -> Self {
         let intervals = Intervals {
             discovery: config.discovery_secs,
             details: config.details_secs,
@@ -139,9 +198,10 @@ impl<R: DeploymentReader> Engine<R> {
             .into_iter()
             .map(|reader| Region {
                 state: RegionState::new(reader.region(), intervals),
-                reader: Arc::new(reader),
+                reader,
                 schedule: Schedule::default(),
                 paces: Paces::default(),
+                sent: (reads == Reads::Once).then(HashSet::new),
             })
             .collect();
         Self {
@@ -223,11 +283,21 @@ impl<R: DeploymentReader> Engine<R> {
     }
 
     fn clock(&self) -> ClockReading {
-        super::collect::service_clock(self.regions.iter().map(|r| r.reader.clock()))
+        service_clock(self.regions.iter().map(|r| r.reader.clock()))
     }
 
     fn update(&mut self) -> Update {
         let clock = self.clock();
+        let picture = self.picture(&clock);
+        Update::Picture {
+            picture: Box::new(picture),
+            clock,
+        }
+    }
+
+    /// The picture now: each region's state assembled, its warnings held (live) and folded.
+    fn picture(&mut self, clock: &ClockReading) -> Picture {
+        let once = self.regions.iter().any(|r| r.sent.is_some());
         let mut regions: Vec<_> = self
             .regions
             .iter()
@@ -241,29 +311,29 @@ impl<R: DeploymentReader> Engine<R> {
         // Intervals are real seconds; freshness is judged on the service's clock, which runs
         // faster against an accelerated sandbox. Until that rate is known nothing is judged
         // stale: a guessed rate would mark fresh reads STALE.
+        // A picture read once is never refreshed: its intervals are 0.
+        let rate = (clock.rate_known && !once).then_some(clock.rate);
         for region in &mut regions {
-            scale_intervals(region, clock.rate_known.then_some(clock.rate));
+            scale_intervals(region, rate);
         }
-        let hold = chrono::Duration::milliseconds(
-            (WARNING_HOLD_SECS * clock.rate.max(1.0) * 1000.0) as i64,
-        );
-        self.hold.apply(
-            regions.iter_mut().flat_map(|r| &mut r.deployments),
-            clock.now,
-            hold,
-        );
+        if !once {
+            let hold = chrono::Duration::milliseconds(
+                (WARNING_HOLD_SECS * clock.rate.max(1.0) * 1000.0) as i64,
+            );
+            self.hold.apply(
+                regions.iter_mut().flat_map(|r| &mut r.deployments),
+                clock.now,
+                hold,
+            );
+        }
         // Folded after the hold, so that a held warning of a canary past its first minutes
         // joins the one line instead of standing beside it.
         fold_canary_warnings(regions.iter_mut().flat_map(|r| &mut r.deployments));
-        let picture = Picture {
+        Picture {
             schema_version: 1,
             taken_at: clock.now,
             clock: clock.source,
             regions,
-        };
-        Update::Picture {
-            picture: Box::new(picture),
-            clock,
         }
     }
 
@@ -286,7 +356,16 @@ impl<R: DeploymentReader> Engine<R> {
             model: self.rules.schedule,
             alias_round_secs: alias_round_secs(region),
         };
-        let mut due = region.schedule.due(&region.state, &now);
+        let mut due = match &region.sent {
+            None => region.schedule.due(&region.state, &now),
+            // Read once: everything there is to read, now, except what was sent (records
+            // come with the listings).
+            Some(sent) => {
+                let mut all = region.schedule.readable(&region.state, &now);
+                all.retain(|d| !sent.contains(&d.datum) && !matches!(d.datum, Datum::Record(_)));
+                all
+            }
+        };
         if due.is_empty() {
             return;
         }
@@ -300,8 +379,14 @@ impl<R: DeploymentReader> Engine<R> {
                 continue;
             }
             for mut call in calls(region, &of_service, at, &self.rules.verdict) {
-                if region.reader.reserve(service, call.tokens) == 0 {
+                // Read once, only the Lambda budget (shared with CodeDeploy's own alias
+                // updates) is asked first; the other calls wait for theirs.
+                let asks = region.sent.is_none() || service == Service::Lambda;
+                if asks && region.reader.reserve(service, call.tokens) == 0 {
                     break; // the rest waits for the budget, in order
+                }
+                if let Some(sent) = &mut region.sent {
+                    sent.extend(call.datums.iter().cloned());
                 }
                 if let Task::Adopt(list) = &mut call.task {
                     // Taken only once the call can go (else they wait for the next turn).
@@ -373,6 +458,9 @@ impl<R: DeploymentReader> Engine<R> {
                     .metrics_fetched(result.is_ok().then_some(window.end));
                 if state.metrics(result, now, self.rules.verdict.enabled) {
                     region.schedule.metrics_read_again();
+                    if let Some(sent) = &mut region.sent {
+                        sent.remove(&Datum::Metrics);
+                    }
                 }
             }
         }

@@ -6,21 +6,28 @@ use super::assemble::ShownMinutes;
 use crate::domain::{ClockReading, Picture};
 
 /// The window of per-version metrics the front end shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricSpan {
-    #[default]
-    Last15Minutes,
-    LastHour,
+    /// The last N complete minutes (at most 24 h).
+    Last(u32),
     /// Since the deployment's traffic started shifting (at most 24 h).
     SinceStart,
 }
 
+impl Default for MetricSpan {
+    fn default() -> Self {
+        Self::LAST_15_MINUTES
+    }
+}
+
 impl MetricSpan {
+    pub const LAST_15_MINUTES: Self = Self::Last(15);
+    pub const LAST_HOUR: Self = Self::Last(60);
+
     /// Minutes of data to fetch (SinceStart fetches the most the engine keeps: 24 h).
     pub fn minutes(self) -> u32 {
         match self {
-            Self::Last15Minutes => 15,
-            Self::LastHour => 60,
+            Self::Last(minutes) => minutes.clamp(1, 24 * 60),
             Self::SinceStart => 24 * 60,
         }
     }
@@ -29,7 +36,7 @@ impl MetricSpan {
     pub fn shown(self) -> ShownMinutes {
         match self {
             Self::SinceStart => ShownMinutes::SinceTrafficStart,
-            other => ShownMinutes::Last(other.minutes()),
+            Self::Last(_) => ShownMinutes::Last(self.minutes()),
         }
     }
 }

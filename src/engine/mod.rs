@@ -18,9 +18,9 @@ mod state_picture;
 mod tasks;
 
 pub use assemble::Rules;
-pub use collect::{PictureOptions, collect_picture, service_clock, unlisted};
+pub use collect::{PictureOptions, collect_picture, unlisted};
 pub use config::EngineConfig;
-pub use live::{EngineHandle, spawn};
+pub use live::{EngineHandle, service_clock, spawn};
 pub use messages::{Command, MetricSpan, Update};
 
 #[cfg(test)]

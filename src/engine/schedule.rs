@@ -216,11 +216,21 @@ impl Schedule {
 
     /// Every datum due at `now` that is not in flight.
     pub fn due(&self, region: &RegionState, now: &Now<'_>) -> Vec<Due> {
+        self.due_by(region, now, now.at)
+    }
+
+    /// Every datum there is to read that is not in flight, due or not (read once).
+    pub fn readable(&self, region: &RegionState, now: &Now<'_>) -> Vec<Due> {
+        self.due_by(region, now, DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Every datum due by `horizon` that is not in flight.
+    fn due_by(&self, region: &RegionState, now: &Now<'_>, horizon: DateTime<Utc>) -> Vec<Due> {
         let config = now.config;
         let mut out = Vec::new();
         let mut push = |datum: Datum, due: Option<(DateTime<Utc>, DateTime<Utc>)>| {
             if let Some((at, deadline)) = due {
-                if at <= now.at && !self.in_flight.contains(&datum) {
+                if at <= horizon && !self.in_flight.contains(&datum) {
                     out.push(Due { datum, deadline });
                 }
             }

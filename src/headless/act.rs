@@ -11,6 +11,7 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::accounts::Reach;
@@ -125,7 +126,7 @@ async fn act_on(reach: &Reach, request: Request, act: &ActTarget, config: &Confi
         }
     };
     let (view, region, owner) =
-        match Box::pin(find_view(&readers, &act.deployment_id, config)).await {
+        match Box::pin(find_view(readers, &act.deployment_id, config)).await {
             Ok(found) => found,
             Err(message) => {
                 say(&format!("rollwatch: {message}"));
@@ -228,22 +229,23 @@ fn finish(report: &Report) -> ExitCode {
 /// The picture's view of the deployment (with alarms and metrics for the blast radius), or a
 /// bare view when the picture does not show it (finished and superseded).
 async fn find_view(
-    readers: &[AwsReader],
+    readers: Vec<AwsReader>,
     id: &str,
     config: &Config,
 ) -> Result<(DeploymentView, String, Owner), String> {
+    let readers: Vec<Arc<AwsReader>> = readers.into_iter().map(Arc::new).collect();
     let options = PictureOptions {
         rules: config.rules(),
         ..PictureOptions::default()
     };
-    let picture = collect_picture(readers, options).await;
+    let picture = collect_picture(&readers, options).await;
     for region in &picture.regions {
         if let Some(v) = region.deployments.iter().find(|v| v.deployment.id == id) {
             return Ok((v.clone(), region.region.clone(), region.owner.clone()));
         }
     }
     let mut errors = Vec::new();
-    for reader in readers {
+    for reader in &readers {
         match reader.deployments(&[id.to_string()]).await {
             Ok(found) => {
                 if let Some(d) = found.into_iter().next() {

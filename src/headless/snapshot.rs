@@ -49,12 +49,11 @@ pub async fn run_snapshot(reach: &Reach, args: SnapshotRequest, config: &Config)
     let options = PictureOptions {
         metric_minutes: args.minutes.clamp(1, 1440),
         rules: config.rules(),
-        latency_quantile: config.verdict.enabled,
-        ..PictureOptions::default()
     };
     for note in &notes {
         eprintln!("rollwatch snapshot: {note}");
     }
+    let readers: Vec<_> = readers.into_iter().map(std::sync::Arc::new).collect();
     let mut picture = collect_picture(&readers, options).await;
     picture.regions.extend(unreachable);
     if args.logs == 0 {

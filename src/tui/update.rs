@@ -299,9 +299,9 @@ fn on_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
         }
         KeyAction::MetricsWindow => {
             model.window = match model.window {
-                MetricSpan::Last15Minutes => MetricSpan::LastHour,
-                MetricSpan::LastHour => MetricSpan::SinceStart,
-                MetricSpan::SinceStart => MetricSpan::Last15Minutes,
+                MetricSpan::LAST_HOUR => MetricSpan::SinceStart,
+                MetricSpan::Last(_) => MetricSpan::LAST_HOUR,
+                MetricSpan::SinceStart => MetricSpan::LAST_15_MINUTES,
             };
             return vec![Effect::MetricWindow(model.window)];
         }

@@ -46,9 +46,12 @@ impl Cli {
     }
 
     async fn deployment_of(&self, function: &str) -> String {
-        let readers = rollwatch::aws::connect(&options(&self.sandbox))
+        let readers: Vec<_> = rollwatch::aws::connect(&options(&self.sandbox))
             .await
-            .unwrap();
+            .unwrap()
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect();
         let picture = rollwatch::engine::collect_picture(
             &readers,
             rollwatch::engine::PictureOptions::default(),

@@ -26,6 +26,17 @@ fn options(sandbox: &Sandbox, limits: Limits) -> ConnectOptions {
     }
 }
 
+/// Connected readers, shared as a picture reads them.
+fn shared(
+    readers: Result<Vec<rollwatch::aws::AwsReader>, rollwatch::domain::Failure>,
+) -> Vec<std::sync::Arc<rollwatch::aws::AwsReader>> {
+    readers
+        .expect("connect")
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect()
+}
+
 /// Calls per CodeDeploy operation so far.
 fn codedeploy_calls(endpoint: &str) -> BTreeMap<String, u64> {
     let stats = http::stats(endpoint);
@@ -43,9 +54,7 @@ fn codedeploy_calls(endpoint: &str) -> BTreeMap<String, u64> {
 async fn a_cold_picture_of_a_stack_is_batched_and_complete() {
     let sandbox = sandbox("stack", 0.0).await;
     sandbox.advance(30.0); // every deployment of the stack update has started shifting
-    let readers = connect(&options(&sandbox, Limits::default()))
-        .await
-        .expect("connect");
+    let readers = shared(connect(&options(&sandbox, Limits::default())).await);
     let picture = collect_picture(&readers, PictureOptions::default()).await;
     let region = &picture.regions[0];
     assert_eq!(
@@ -231,9 +240,7 @@ async fn a_stack_update_is_one_group_row_with_its_aggregate_and_no_early_low_tra
     use rollwatch::tui::model::Row;
     let sandbox = sandbox("stack", 0.0).await;
     sandbox.advance(30.0);
-    let readers = connect(&options(&sandbox, Limits::default()))
-        .await
-        .expect("connect");
+    let readers = shared(connect(&options(&sandbox, Limits::default())).await);
     let model = model_of(collect_picture(&readers, PictureOptions::default()).await);
     let rows = model.rows();
     let groups: Vec<(&str, &str, usize)> = rows

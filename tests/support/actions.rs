@@ -20,7 +20,7 @@ use serde_json::Value;
 /// A sandbox with rollwatch's reader, writer and an executor writing to a temp audit log.
 pub struct Env {
     pub sandbox: Arc<Sandbox>,
-    pub readers: Vec<AwsReader>,
+    pub readers: Vec<std::sync::Arc<AwsReader>>,
     pub writer: AwsWriter,
     pub executor: Executor,
     pub audit: AuditLog,
@@ -58,7 +58,12 @@ pub async fn env_with_timeout(scenario: &str, faults: Option<&str>, call_timeout
     );
     let mut opts = options(&sandbox);
     opts.limits.call_timeout_secs = call_timeout_secs;
-    let readers = connect(&opts).await.unwrap();
+    let readers = connect(&opts)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let writer = connect_writer(&opts, sandbox.region(), &Mode::Operator)
         .await
         .unwrap();

@@ -142,7 +142,7 @@ fn metrics_window_cycles_and_asks_the_engine() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     assert_eq!(
         fx::asked(&key(&mut m, KeyCode::Char('t'))),
-        vec![Asked::MetricWindow(MetricSpan::LastHour)]
+        vec![Asked::MetricWindow(MetricSpan::LAST_HOUR)]
     );
     assert_eq!(
         fx::asked(&key(&mut m, KeyCode::Char('t'))),
@@ -150,7 +150,7 @@ fn metrics_window_cycles_and_asks_the_engine() {
     );
     assert_eq!(
         fx::asked(&key(&mut m, KeyCode::Char('t'))),
-        vec![Asked::MetricWindow(MetricSpan::Last15Minutes)]
+        vec![Asked::MetricWindow(MetricSpan::LAST_15_MINUTES)]
     );
 }
 

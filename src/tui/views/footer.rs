@@ -15,11 +15,11 @@ use crate::tui::actions;
 use crate::tui::model::{Model, Overlay, Pane};
 
 /// The metrics window as people say it.
-pub fn window_label(span: MetricSpan) -> &'static str {
+pub fn window_label(span: MetricSpan) -> String {
     match span {
-        MetricSpan::Last15Minutes => "last 15 min",
-        MetricSpan::LastHour => "last hour",
-        MetricSpan::SinceStart => "since start",
+        MetricSpan::LAST_HOUR => "last hour".to_string(),
+        MetricSpan::Last(minutes) => format!("last {minutes} min"),
+        MetricSpan::SinceStart => "since start".to_string(),
     }
 }
 
