@@ -78,6 +78,18 @@ pub enum Scope {
 }
 
 impl KeyAction {
+    /// The action behind a menu key of [`crate::domain::action_options`].
+    pub fn for_menu_key(key: char) -> Option<Self> {
+        match key {
+            'R' => Some(Self::Rollback),
+            'S' => Some(Self::Stop),
+            'C' => Some(Self::Continue),
+            'O' => Some(Self::BackToOld),
+            'N' => Some(Self::ForwardToNew),
+            _ => None,
+        }
+    }
+
     /// Every action, in help order: (action, default keys, description, scope).
     pub const ALL: [(Self, &'static [&'static str], &'static str, Scope); 30] = [
         (Self::Up, &["k", "up"], "move up", Scope::Lists),

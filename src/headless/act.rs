@@ -125,14 +125,14 @@ async fn act_on(reach: &Reach, request: Request, act: &ActTarget, config: &Confi
             return ActExit::AwsError.into();
         }
     };
-    let (view, region, owner) =
-        match Box::pin(find_view(readers, &act.deployment_id, config)).await {
-            Ok(found) => found,
-            Err(message) => {
-                say(&format!("rollwatch: {message}"));
-                return ActExit::AwsError.into();
-            }
-        };
+    let (view, region, owner) = match Box::pin(find_view(readers, &act.deployment_id, config)).await
+    {
+        Ok(found) => found,
+        Err(message) => {
+            say(&format!("rollwatch: {message}"));
+            return ActExit::AwsError.into();
+        }
+    };
     let profile = &owner.profile;
     let profile_settings = config.profile(profile);
     let mode = settings::mode(reach.read_only, profile_settings, profile);

@@ -1,12 +1,9 @@
 //! The operator-action flow of the TUI, pure like the rest of `update`: an action key checks
 //! what applies to the selected deployment ([`action_options`]) and either explains why nothing
 //! happens (read-only, not applicable, already running) or asks the loop to prepare it; the
-//! prepared action opens the confirmation modal (cancel has the focus: `y` confirms, `n`/Esc
-//! cancels, protected profiles type `function:alias` then Enter); a confirmation becomes a
-//! [`Effect::Run`], a cancel a [`Effect::Decline`] (recorded, nothing sent). Progress lines and
+//! prepared action opens the confirmation (`super::overlay::confirm`: its keys turn it into
+//! an [`Effect::Run`] or an [`Effect::Decline`], recorded, nothing sent). Progress lines and
 //! the final report land in the message line and the event log, then the engine refreshes.
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::effect::Effect;
 use super::model::{Level, Modal, Model, Overlay, Row, log, say};
@@ -30,148 +27,6 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
                 .map(String::as_str),
         )),
         Row::Recent { .. } | Row::Group { .. } => None,
-    }
-}
-
-/// A key while a hook execution id is being typed (`I`): text, Enter keeps it, Esc drops it.
-pub fn hook_id_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    model.dirty = true;
-    let Some(Overlay::HookId(input)) = model.overlay.as_mut() else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => model.overlay = None,
-        KeyCode::Backspace => {
-            input.pop();
-        }
-        KeyCode::Enter => {
-            let id = input.trim().to_string();
-            model.overlay = None;
-            if let (Some(dep), false) = (
-                model.selected_deployment().map(str::to_owned),
-                id.is_empty(),
-            ) {
-                model.actions.hook_ids.insert(dep.clone(), id.clone());
-                say(
-                    model,
-                    format!("hook execution id {id} set for {dep}: C approves, X rejects"),
-                    Level::Info,
-                );
-            }
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// A key while the confirmation is open. Cancel has the focus: the keymap's `decline` keys,
-/// Esc and Enter cancel; only its `confirm` keys send (or, on a protected profile, Enter after
-/// typing `function:alias`). Ctrl-C cancels and quits.
-pub fn confirmation_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    model.dirty = true;
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let Some(modal) = model.modal() else {
-        return Vec::new();
-    };
-    let typed = modal
-        .prepared
-        .confirmation
-        .as_ref()
-        .and_then(|c| c.typed.clone());
-    let keymap = &model.keymap;
-    let back = keymap.means(KeyAction::Back, &key) || keymap.means(KeyAction::Open, &key);
-    if ctrl && key.code == KeyCode::Char('c') {
-        model.quit = true;
-        return cancel(model, "cancelled: nothing sent");
-    }
-    if typed.is_none() {
-        // Cancelling wins: a confirm key also bound to Esc or Enter still cancels.
-        if back || keymap.means(KeyAction::Decline, &key) {
-            return cancel(model, "cancelled: nothing sent");
-        }
-        if keymap.means(KeyAction::Confirm, &key) {
-            return confirm(model, "y");
-        }
-        return Vec::new();
-    }
-    let Some(Overlay::Confirm(modal)) = model.overlay.as_mut() else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => cancel(model, "cancelled: nothing sent"),
-        KeyCode::Enter => {
-            let answer = modal.typed.clone();
-            confirm(model, &answer)
-        }
-        KeyCode::Backspace => {
-            modal.typed.pop();
-            Vec::new()
-        }
-        KeyCode::Char(c) if !ctrl => {
-            modal.typed.push(c);
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The terminal became too small to show the confirmation: it is cancelled, nothing is sent.
-pub fn cancel_unseen(model: &mut Model) -> Vec<Effect> {
-    cancel(
-        model,
-        "cancelled: the terminal became too small to show the confirmation; nothing sent",
-    )
-}
-
-/// Takes the confirmation off the screen.
-fn take_modal(model: &mut Model) -> Option<Modal> {
-    match model.overlay.take() {
-        Some(Overlay::Confirm(modal)) => Some(modal),
-        other => {
-            model.overlay = other;
-            None
-        }
-    }
-}
-
-fn cancel(model: &mut Model, why: &str) -> Vec<Effect> {
-    let Some(modal) = take_modal(model) else {
-        return Vec::new();
-    };
-    let id = modal.prepared.deployment_id().to_string();
-    model.actions.busy.remove(&id);
-    say(model, format!("{id}: {why}"), Level::Info);
-    log(model, &id, format!("action {why}"));
-    vec![Effect::Decline(modal.prepared)]
-}
-
-fn confirm(model: &mut Model, answer: &str) -> Vec<Effect> {
-    let Some(modal) = take_modal(model) else {
-        return Vec::new();
-    };
-    let label = modal
-        .prepared
-        .action
-        .as_ref()
-        .map_or_else(|_| "action".to_string(), crate::domain::Action::label);
-    match modal.prepared.confirm(answer) {
-        Ok(confirmed) => {
-            let id = confirmed.prepared().deployment_id().to_string();
-            say(model, format!("{id}: {label}: running…"), Level::Info);
-            log(model, &id, format!("action confirmed: {label}"));
-            vec![Effect::Run(Box::new(confirmed))]
-        }
-        Err(prepared) => {
-            model.overlay = Some(Overlay::Confirm(Modal {
-                prepared,
-                typed: String::new(),
-            }));
-            cancel(
-                model,
-                "the typed text did not match function:alias: cancelled, nothing sent",
-            )
-        }
     }
 }
 

@@ -5,8 +5,6 @@
 //! incident notes. Returns the effects; the loop
 //! opens the browser and writes the clipboard sequence.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use super::effect::Effect;
 use super::model::{Model, Overlay, Row};
 use crate::domain::links::{
@@ -29,18 +27,8 @@ pub fn open(model: &mut Model) -> Vec<Effect> {
     open_page(model, 'd')
 }
 
-/// The key after `o` in the detail view.
-pub fn on_choice(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    model.overlay = None;
-    model.dirty = true;
-    if let KeyCode::Char(c @ ('d' | 'a' | 'm')) = key.code {
-        return open_page(model, c);
-    }
-    model.flash = None;
-    Vec::new()
-}
-
-fn open_page(model: &mut Model, which: char) -> Vec<Effect> {
+/// Opens page `which` (`d` deployment, `a` alias, `m` alarms) of the selected row.
+pub fn open_page(model: &mut Model, which: char) -> Vec<Effect> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };

@@ -7,6 +7,9 @@
 //! - [`effect`]: what `update` asks for, as data (engine commands, actions, notices, hand-offs,
 //!   log reads), and the [`Effects`](effect::Effects) performer that carries them out.
 //! - [`model`]: the state; selection by deployment id.
+//! - [`overlay`]: what is on top (help, filter, hook id, confirmation, console choice): each
+//!   one's keys, footer line and drawing in its own file.
+//! - [`selection`]: moving the selection and keeping it on its deployment and in view.
 //! - [`update`]: `update(&mut Model, Msg) -> Vec<Effect>`; no IO, no clock reads.
 //! - [`views`]: `render(frame, area, &Model)`, one file per screen region.
 //! - [`theme`]: colors and icons by meaning; NO_COLOR and ASCII fallbacks.
@@ -26,6 +29,8 @@ pub mod links;
 pub mod logging;
 pub mod logs;
 pub mod model;
+pub mod overlay;
+pub mod selection;
 pub mod theme;
 pub mod update;
 pub mod views;

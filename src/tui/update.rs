@@ -15,8 +15,9 @@ use super::guard;
 use super::links;
 use super::logs;
 use super::model::{FLASH_SECS, LOG_CAPACITY, Model, Overlay, Pane, RowKey};
+use super::overlay;
+use super::selection::{keep_selection_visible, layout, reselect, select, table_rows};
 use super::views::fmt::zone_label;
-use super::views::layout::{Areas, areas};
 use crate::actions::{Prepared, Report};
 use crate::domain::logs::LogLine;
 use crate::domain::{ClockReading, Failure, Picture, notify, timeline_diff};
@@ -75,7 +76,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 if matches!(model.overlay, Some(Overlay::Filter | Overlay::HookId(_))) {
                     model.overlay = None;
                 }
-                return actions::cancel_unseen(model);
+                return overlay::confirm::cancel_unseen(model);
             }
             Vec::new()
         }
@@ -166,31 +167,6 @@ fn on_picture(model: &mut Model, mut picture: Picture, clock: ClockReading) -> V
     commands
 }
 
-/// After the rows changed: keep the selected id, or land on the row where it was.
-fn reselect(model: &mut Model) -> Vec<Effect> {
-    let before = model.selected.clone();
-    let (hint, after) = {
-        let rows = model.rows();
-        match model.selected_index(&rows) {
-            _ if rows.is_empty() => (0, None),
-            _ if !model.user_selected => (0, Some(rows[0].key())),
-            Some(i) => (i, before.clone()),
-            None => {
-                let i = model.selected_hint.min(rows.len() - 1);
-                (i, Some(rows[i].key()))
-            }
-        }
-    };
-    model.selected_hint = hint;
-    model.selected = after;
-    keep_selection_visible(model);
-    if model.selected == before {
-        Vec::new()
-    } else {
-        vec![focus(model)]
-    }
-}
-
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
@@ -205,13 +181,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         model.quit |= quit;
         return Vec::new();
     }
-    // The overlay on top takes the key first; the help screen only through the keymap.
-    match &model.overlay {
-        Some(Overlay::Confirm(_)) => return actions::confirmation_key(model, key),
-        Some(Overlay::HookId(_)) => return actions::hook_id_key(model, key),
-        Some(Overlay::Filter) => return edit_filter(model, key),
-        Some(Overlay::OpenChoice) => return links::on_choice(model, key),
-        Some(Overlay::Help) | None => {}
+    // The overlay on top takes the key first (the help screen only through the keymap).
+    if let Some(effects) = overlay::on_key(model, key) {
+        return effects;
     }
     match model.keymap.action_for(&key) {
         Some(action) => on_action(model, action),
@@ -219,32 +191,10 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-fn edit_filter(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    model.dirty = true;
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('c') if ctrl => model.quit = true,
-        KeyCode::Esc => {
-            model.filter.clear();
-            model.overlay = None;
-        }
-        KeyCode::Enter => model.overlay = None,
-        KeyCode::Backspace => {
-            model.filter.pop();
-        }
-        KeyCode::Char(c) if !ctrl => model.filter.push(c),
-        _ => return Vec::new(),
-    }
-    reselect(model)
-}
-
 fn on_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
     model.dirty = true;
-    if model.help_open() && !matches!(action, KeyAction::Quit) {
-        if matches!(action, KeyAction::Help | KeyAction::Back) {
-            model.overlay = None;
-        }
-        return Vec::new();
+    if let Some(effects) = overlay::on_action(model, action) {
+        return effects;
     }
     match action {
         KeyAction::Quit => model.quit = true,
@@ -319,22 +269,10 @@ fn on_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
         | KeyAction::BackToOld
         | KeyAction::ForwardToNew => return actions::on_action(model, action),
         KeyAction::CancelGuard => return guard::cancel(model),
-        // Keys of the confirmation: `confirmation_key` reads them while it is open.
+        // Keys of the confirmation: `overlay::confirm::on_key` reads them while it is open.
         KeyAction::Confirm | KeyAction::Decline => {}
     }
     Vec::new()
-}
-
-fn layout(model: &Model) -> Areas {
-    let (w, h) = model.size;
-    areas(Rect::new(0, 0, w, h), model)
-}
-
-/// Rows of the table body currently visible (at least 1).
-fn table_rows(model: &Model) -> usize {
-    layout(model)
-        .table
-        .map_or(1, |t| usize::from(t.height.saturating_sub(3)).max(1))
 }
 
 fn page(model: &Model) -> isize {
@@ -371,37 +309,6 @@ fn step(model: &mut Model, delta: isize) -> Vec<Effect> {
 }
 
 /// The engine's focus: the selected deployment (none on a group row).
-fn focus(model: &Model) -> Effect {
-    Effect::Focus(model.selected_deployment().map(str::to_owned))
-}
-
-fn select(model: &mut Model, index: usize, key: RowKey) -> Vec<Effect> {
-    model.selected_hint = index;
-    model.user_selected = true;
-    model.log_scroll = 0;
-    let changed = model.selected.as_ref() != Some(&key);
-    model.selected = Some(key);
-    keep_selection_visible(model);
-    if changed {
-        vec![focus(model)]
-    } else {
-        Vec::new()
-    }
-}
-
-/// Scrolls the table only when the selection leaves the visible rows.
-fn keep_selection_visible(model: &mut Model) {
-    let visible = table_rows(model);
-    let index = model.selected_hint;
-    if index < model.table_offset {
-        model.table_offset = index;
-    } else if index >= model.table_offset + visible {
-        model.table_offset = index + 1 - visible;
-    }
-    let total = model.rows().len();
-    model.table_offset = model.table_offset.min(total.saturating_sub(visible));
-}
-
 fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
     let areas = layout(model);
     let inside = |r: Option<Rect>| {

@@ -12,7 +12,8 @@ use ratatui::widgets::Paragraph;
 use crate::engine::MetricSpan;
 use crate::keymap::{KeyAction, Scope};
 use crate::tui::actions;
-use crate::tui::model::{Model, Overlay, Pane};
+use crate::tui::model::{Model, Pane};
+use crate::tui::overlay;
 
 /// The metrics window as people say it.
 pub fn window_label(span: MetricSpan) -> String {
@@ -28,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let key = |k: String| Span::styled(k, t.accent());
     let mut spans = Vec::new();
     // The overlay on top says its own keys.
-    if let Some(line) = overlay_keys(model) {
+    if let Some(line) = overlay::footer(model) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
@@ -127,7 +128,7 @@ fn action_keys(model: &Model, spans: &mut Vec<Span<'static>>) {
         return;
     }
     for option in menu {
-        let Some(action) = keymap_action(option.key) else {
+        let Some(action) = KeyAction::for_menu_key(option.key) else {
             continue;
         };
         let label = model.keymap.label(action);
@@ -157,60 +158,5 @@ fn short(key: char) -> &'static str {
         'O' => "alias→old",
         'N' => "alias→new",
         _ => "",
-    }
-}
-
-/// The keymap action behind a menu key of [`crate::domain::action_options`].
-pub fn keymap_action(key: char) -> Option<KeyAction> {
-    match key {
-        'R' => Some(KeyAction::Rollback),
-        'S' => Some(KeyAction::Stop),
-        'C' => Some(KeyAction::Continue),
-        'O' => Some(KeyAction::BackToOld),
-        'N' => Some(KeyAction::ForwardToNew),
-        _ => None,
-    }
-}
-
-/// The keys of the overlay on top, which says its own (the filter being typed, help, a
-/// confirmation); `None` when the footer lists the screen's keys.
-fn overlay_keys(model: &Model) -> Option<Line<'static>> {
-    let t = &model.theme;
-    match &model.overlay {
-        Some(Overlay::Filter) => Some(Line::from(vec![
-            Span::styled(" /", t.accent()),
-            Span::raw(model.filter.clone()),
-            Span::styled("▏", t.accent()),
-            Span::styled("  enter apply · esc clear · !text excludes", t.muted()),
-        ])),
-        Some(Overlay::Help) => Some(Line::from(vec![
-            Span::styled(
-                format!(" {}", model.keymap.label(KeyAction::Back)),
-                t.accent(),
-            ),
-            Span::raw(" close help"),
-        ])),
-        Some(Overlay::Confirm(modal)) => {
-            let typed = modal
-                .prepared
-                .confirmation
-                .as_ref()
-                .and_then(|c| c.typed.as_ref());
-            let first = |action| {
-                model
-                    .keymap
-                    .keys(action)
-                    .first()
-                    .map_or_else(String::new, ToString::to_string)
-            };
-            let text = if let Some(t) = typed {
-                format!(" type {t} then enter to confirm · esc cancel")
-            } else {
-                let (yes, no) = (first(KeyAction::Confirm), first(KeyAction::Decline));
-                format!(" {yes} confirm · {no}/esc cancel (nothing is sent until {yes})")
-            };
-            Some(Line::styled(text, t.warning()))
-        }
-        Some(Overlay::HookId(_) | Overlay::OpenChoice) | None => None,
     }
 }

@@ -20,17 +20,15 @@
 //! ```
 //!
 //! Enter zooms the detail to the whole body; `?` draws the help over everything; an operator
-//! action's confirmation ([`confirm`]) is drawn over all of it; below
+//! action's confirmation ([`super::overlay`]) is drawn over all of it; below
 //! [`layout::MIN_WIDTH`]×[`layout::MIN_HEIGHT`] only a "terminal too small" message is drawn.
 
 pub mod alarms;
 pub mod charts;
-pub mod confirm;
 pub mod events;
 pub mod fmt;
 pub mod footer;
 pub mod header;
-pub mod help;
 pub mod layout;
 pub mod logs;
 pub mod metrics;
@@ -43,7 +41,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::model::{Model, Overlay};
+use super::model::Model;
 use layout::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen into `area`.
@@ -97,10 +95,5 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     footer::render(frame, a.footer, model);
     // The overlay is drawn last, over everything.
-    match &model.overlay {
-        Some(Overlay::Help) => help::render(frame, area, model),
-        Some(Overlay::HookId(_)) => confirm::render_input(frame, area, model),
-        Some(Overlay::Confirm(_)) => confirm::render(frame, area, model),
-        Some(Overlay::Filter | Overlay::OpenChoice) | None => {}
-    }
+    super::overlay::draw(frame, area, model);
 }

@@ -1,18 +1,20 @@
 //! The help overlay (`?`): every binding of the keymap with its description, the reserved
 //! operator actions for the selected deployment (enabled, or disabled with the reason; read-only
-//! says why), and what the symbols mean — generated, so it is never out of date.
+//! says why), and what the symbols mean — generated, so it is never out of date. Its keys come
+//! through the keymap: `?` or Esc closes it, `q` quits, the others do nothing under it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::footer::keymap_action;
 use crate::keymap::{KeyAction, Scope};
 use crate::tui::actions;
+use crate::tui::effect::Effect;
 use crate::tui::model::Model;
 
-pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+/// The help screen, over everything.
+pub fn draw(frame: &mut Frame, area: Rect, model: &Model) {
     let t = &model.theme;
     let mut lines: Vec<Line> = Vec::new();
     for (action, keys) in model
@@ -86,7 +88,7 @@ fn action_lines(model: &Model, lines: &mut Vec<Line<'static>>) {
     };
     lines.push(Line::styled(format!(" actions on {id}:"), t.title()));
     for option in menu {
-        let key = keymap_action(option.key)
+        let key = KeyAction::for_menu_key(option.key)
             .map(|a| model.keymap.label(a))
             .unwrap_or_default();
         let line = match &option.outcome {
@@ -107,4 +109,29 @@ fn action_lines(model: &Model, lines: &mut Vec<Line<'static>>) {
             Span::raw(action.describe()),
         ]));
     }
+}
+
+/// The keymap's `action` while help is open: `?` and Esc close it, quitting quits (`None`:
+/// its ordinary meaning), anything else does nothing.
+pub fn on_action(model: &mut Model, action: KeyAction) -> Option<Vec<Effect>> {
+    match action {
+        KeyAction::Quit => None,
+        KeyAction::Help | KeyAction::Back => {
+            model.overlay = None;
+            Some(Vec::new())
+        }
+        _ => Some(Vec::new()),
+    }
+}
+
+/// The footer while help is open.
+pub fn footer(model: &Model) -> Line<'static> {
+    let t = &model.theme;
+    Line::from(vec![
+        Span::styled(
+            format!(" {}", model.keymap.label(KeyAction::Back)),
+            t.accent(),
+        ),
+        Span::raw(" close help"),
+    ])
 }
