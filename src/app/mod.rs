@@ -16,7 +16,7 @@ use crate::accounts::Reach;
 use crate::aws::{AwsReader, ConnectOptions, DeploymentReader as _, connect, connect_logs};
 use crate::cli::DemoArgs;
 use crate::config::Config;
-use crate::domain::Profile;
+use crate::domain::{Place, Profile};
 use crate::engine::{self, EngineHandle};
 use crate::exit::TuiExit;
 use crate::notify::Notifier;
@@ -77,7 +77,7 @@ async fn logs_readers(base: &ConnectOptions, readers: &[AwsReader]) -> LogsReade
             ..base.clone()
         };
         out.insert(
-            (profile, region.clone()),
+            Place::new(profile, region.clone()),
             Arc::new(connect_logs(&options, &region).await),
         );
     }

@@ -14,7 +14,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::runtime::{Runtime, Setup};
 use crate::aws::LogsReader;
-use crate::domain::Profile;
+use crate::domain::Place;
 use crate::engine;
 use crate::notify::Notifier;
 use crate::tui::effect::{Effect, Effects};
@@ -22,7 +22,7 @@ use crate::tui::handoff;
 use crate::tui::update::Msg;
 
 /// The logs pane's readers by profile and region.
-pub type LogsReaders = HashMap<(Profile, String), Arc<LogsReader>>;
+pub type LogsReaders = HashMap<Place, Arc<LogsReader>>;
 
 /// What performs the TUI's effects.
 pub struct Performer {
@@ -84,13 +84,12 @@ impl Effects for Performer {
             }
             Effect::Prepare {
                 view,
-                profile,
-                region,
+                place,
                 request,
                 guard_rule,
             } => {
                 if let Some(actions) = self.actions() {
-                    actions.prepare(*view, &profile, &region, request, guard_rule);
+                    actions.prepare(*view, &place, request, guard_rule);
                 }
             }
             Effect::Run(confirmed) => {
@@ -105,8 +104,7 @@ impl Effects for Performer {
             }
             Effect::FetchLogs {
                 deployment_id,
-                profile,
-                region,
+                place,
                 function,
                 version,
                 now,
@@ -114,7 +112,7 @@ impl Effects for Performer {
                 &self.logs,
                 &self.tx,
                 deployment_id,
-                &(profile, region),
+                &place,
                 function,
                 version,
                 now,
@@ -134,7 +132,7 @@ fn read_logs(
     logs: &LogsReaders,
     tx: &UnboundedSender<Msg>,
     deployment_id: String,
-    place: &(Profile, String),
+    place: &Place,
     function: String,
     version: String,
     now: DateTime<Utc>,

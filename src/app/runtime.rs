@@ -15,7 +15,7 @@ use crate::actions::{
 };
 use crate::aws::{AwsWriter, ConnectOptions, Mode, connect_writer};
 use crate::config::ProfileSettings;
-use crate::domain::{DeploymentView, Profile};
+use crate::domain::{DeploymentView, Place, Profile};
 use crate::tui::update::Msg;
 
 /// The write side of one profile: its writers per region, or why it has none.
@@ -171,8 +171,7 @@ impl Runtime {
     pub fn prepare(
         &self,
         view: DeploymentView,
-        profile: &Profile,
-        region: &str,
+        place: &Place,
         request: Request,
         guard_rule: Option<String>,
     ) {
@@ -180,6 +179,7 @@ impl Runtime {
             Some(rule) => Initiator::Guard { rule },
             None => Initiator::person("tui"),
         };
+        let (profile, region) = (&place.profile, place.region.as_str());
         let side = self.sides.get(profile);
         let context = Context {
             profile: profile.clone(),
@@ -188,7 +188,7 @@ impl Runtime {
             initiator,
         };
         let tx = self.tx.clone();
-        let Some(writer) = self.writer(profile, region) else {
+        let Some(writer) = self.writer(place) else {
             let who = profile.name().unwrap_or("the default credentials");
             let why = match side.and_then(|s| s.refused.clone()) {
                 Some(why) => format!("{who}: {why}"),
@@ -209,10 +209,12 @@ impl Runtime {
     /// `Msg::ActionProgress`, its report as `Msg::ActionDone`.
     pub fn run(&self, confirmed: Confirmed) {
         let id = confirmed.prepared().deployment_id().to_string();
-        let region = confirmed.prepared().region().to_string();
-        let profile = confirmed.prepared().profile().clone();
-        let Some(writer) = self.writer(&profile, &region) else {
-            tracing::warn!("no writer for {region} with profile {profile:?}");
+        let place = Place::new(
+            confirmed.prepared().profile().clone(),
+            confirmed.prepared().region(),
+        );
+        let Some(writer) = self.writer(&place) else {
+            tracing::warn!("no writer for {place:?}");
             return;
         };
         let executor = self.executor.clone();
@@ -259,7 +261,11 @@ impl Runtime {
     }
 
     /// The writer of `profile` in `region`.
-    fn writer(&self, profile: &Profile, region: &str) -> Option<Arc<AwsWriter>> {
-        self.sides.get(profile)?.writers.get(region).cloned()
+    fn writer(&self, place: &Place) -> Option<Arc<AwsWriter>> {
+        self.sides
+            .get(&place.profile)?
+            .writers
+            .get(&place.region)
+            .cloned()
     }
 }

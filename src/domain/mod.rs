@@ -45,7 +45,7 @@ pub use metrics::{
 };
 pub use picture::{
     ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Owner, Part,
-    Picture, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
+    Picture, Place, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
 pub use timeline::{Change, TimelineEvent, TimelineKind, timeline_diff};

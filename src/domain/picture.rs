@@ -175,6 +175,24 @@ impl From<Option<String>> for Profile {
     }
 }
 
+/// Where a deployment lives, as rollwatch reaches it: the account (through the profile whose
+/// credentials reach it) and the region. Writers, log readers, group rows and the effects
+/// that act or read are keyed by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    pub profile: Profile,
+    pub region: String,
+}
+
+impl Place {
+    pub fn new(profile: Profile, region: impl Into<String>) -> Self {
+        Self {
+            profile,
+            region: region.into(),
+        }
+    }
+}
+
 /// Whose credentials read a region: the profile and, when STS said, the account id. With
 /// `--profile a,b`, each region of the picture belongs to one of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -12,7 +12,7 @@ use crate::domain::{
     ActionOption, ContinueRequest, DeploymentView, Refusal, SplitResolution, action_options,
     running_hook,
 };
-use crate::domain::{Profile, links};
+use crate::domain::{Place, links};
 use crate::keymap::KeyAction;
 
 /// The menu of the selected deployment (active deployments only).
@@ -30,9 +30,9 @@ pub fn menu(model: &Model) -> Option<Vec<ActionOption>> {
     }
 }
 
-/// The selected deployment to act on, with the profile and region that own it; `None`, with
-/// why on the message line, when the selection is nothing, a finished deployment or a group.
-fn selected_for_action(model: &mut Model) -> Option<(Profile, String, DeploymentView)> {
+/// The selected deployment to act on, with where it lives; `None`, with why on the message
+/// line, when the selection is nothing, a finished deployment or a group.
+fn selected_for_action(model: &mut Model) -> Option<(Place, DeploymentView)> {
     let Some(row) = model.selected_row() else {
         say(model, "select a deployment first", Level::Info);
         return None;
@@ -42,7 +42,7 @@ fn selected_for_action(model: &mut Model) -> Option<(Profile, String, Deployment
             owner,
             region,
             view,
-        } => Some((owner.profile.clone(), region.to_string(), view.clone())),
+        } => Some((Place::new(owner.profile.clone(), region), view.clone())),
         Row::Recent { deployment, .. } => {
             let text = format!(
                 "{} has finished ({}): no action applies",
@@ -68,7 +68,7 @@ pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Effect> {
         say(model, format!("actions disabled: {why}"), Level::Error);
         return Vec::new();
     }
-    let Some((profile, region, view)) = selected_for_action(model) else {
+    let Some((place, view)) = selected_for_action(model) else {
         return Vec::new();
     };
     let id = view.deployment.id.clone();
@@ -147,8 +147,7 @@ pub fn on_action(model: &mut Model, key: KeyAction) -> Vec<Effect> {
     model.user_selected = true;
     vec![Effect::Prepare {
         view: Box::new(view),
-        profile,
-        region,
+        place,
         request,
         guard_rule: None,
     }]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actions::{Confirmed, Prepared, Request};
 use crate::domain::DeploymentView;
-use crate::domain::Profile;
+use crate::domain::Place;
 use crate::domain::notify::Notice;
 use crate::engine::MetricSpan;
 
@@ -36,9 +36,8 @@ pub enum Effect {
     /// Prepare an action off the UI thread; the result comes back as `Msg::Prepared`.
     Prepare {
         view: Box<DeploymentView>,
-        /// The profile that owns the deployment's row: the action goes through it.
-        profile: Profile,
-        region: String,
+        /// Where the deployment's row was read: the action goes through its profile.
+        place: Place,
         request: Request,
         /// Set when the guard asks (its rule, for the audit line); None: a person pressed a key.
         guard_rule: Option<String>,
@@ -57,8 +56,7 @@ pub enum Effect {
     /// `deployment_id`); the result comes back as `Msg::Logs`.
     FetchLogs {
         deployment_id: String,
-        profile: Profile,
-        region: String,
+        place: Place,
         function: String,
         version: String,
         now: DateTime<Utc>,

@@ -13,7 +13,7 @@ use super::effect::Effect;
 use super::model::{Level, Model, log, say};
 use crate::actions::{Prepared, Request};
 use crate::domain::notify::{Notice, What};
-use crate::domain::{ClockReading, GuardEvent};
+use crate::domain::{ClockReading, GuardEvent, Place};
 use crate::keymap::KeyAction;
 
 /// A new picture (already in the model): the guard sees the verdicts.
@@ -101,7 +101,7 @@ fn on_events(model: &mut Model, events: Vec<GuardEvent>) -> Vec<Effect> {
                 );
             }
             GuardEvent::Fire { id, region, rule } => {
-                commands.extend(fire(model, &id, region, rule));
+                commands.extend(fire(model, &id, &region, rule));
             }
         }
     }
@@ -128,7 +128,7 @@ fn countdown_notice(model: &Model, id: String, secs: u32) -> Option<Effect> {
 }
 
 /// The countdown ran out: prepare the rollback as the guard, unless a person is acting on it.
-fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Effect> {
+fn fire(model: &mut Model, id: &str, region: &str, rule: String) -> Vec<Effect> {
     if model.actions.busy.contains(id) {
         let text =
             format!("guard: a person's action on {id} is in progress: the guard stands down");
@@ -142,10 +142,10 @@ fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Effect
             .filter(|r| r.region == region)
             .find_map(|r| {
                 let view = r.deployments.iter().find(|v| v.deployment.id == id)?;
-                Some((r.owner.profile.clone(), view.clone()))
+                Some((Place::new(r.owner.profile.clone(), region), view.clone()))
             })
     });
-    let Some((profile, view)) = found else {
+    let Some((place, view)) = found else {
         log(
             model,
             id,
@@ -159,8 +159,7 @@ fn fire(model: &mut Model, id: &str, region: String, rule: String) -> Vec<Effect
     say(model, text, Level::Error);
     vec![Effect::Prepare {
         view: Box::new(view),
-        profile,
-        region,
+        place,
         request: Request::Rollback,
         guard_rule: Some(rule),
     }]

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::effect::Effect;
 use super::model::{LOGS_EVERY_SECS, LogsPane, Model, Row};
-use crate::domain::Failure;
 use crate::domain::logs::LogLine;
+use crate::domain::{Failure, Place};
 
 /// `l`: opens the pane on the selected deployment's new version, or closes it.
 pub fn toggle(model: &mut Model) -> Vec<Effect> {
@@ -30,8 +30,7 @@ pub fn toggle(model: &mut Model) -> Vec<Effect> {
     };
     let mut pane = LogsPane {
         deployment_id: view.deployment.id.clone(),
-        profile: owner.profile.clone(),
-        region: region.to_string(),
+        place: Place::new(owner.profile.clone(), region),
         function: target.function.clone(),
         old_version: target.current_version.clone(),
         new_version: target.target_version.clone(),
@@ -110,8 +109,7 @@ fn fetch(pane: &mut LogsPane, now: Option<DateTime<Utc>>) -> Vec<Effect> {
     pane.reading = true;
     vec![Effect::FetchLogs {
         deployment_id: pane.deployment_id.clone(),
-        profile: pane.profile.clone(),
-        region: pane.region.clone(),
+        place: pane.place.clone(),
         function: pane.function.clone(),
         version: pane.version().to_string(),
         now,

@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 use super::theme::Theme;
 use crate::actions::Prepared;
 use crate::config::TimeZoneChoice;
-use crate::domain::Profile;
 use crate::domain::logs::LogLine;
 use crate::domain::notify::NotifyConfig;
 use crate::domain::triage::urgency;
 use crate::domain::{
     Change, Deployment, DeploymentView, Failure, Guard, Owner, Picture, TimelineEvent,
 };
+use crate::domain::{Place, Profile};
 use crate::engine::MetricSpan;
 use crate::keymap::Keymap;
 
@@ -64,19 +64,14 @@ pub enum Row<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RowKey {
     Deployment(String),
-    Group {
-        profile: Profile,
-        region: String,
-        application: String,
-    },
+    Group { place: Place, application: String },
 }
 
 impl RowKey {
     /// The key of the group row of `application`'s deployments in `region`, read by `owner`.
     pub fn group(owner: &Owner, region: &str, application: &str) -> Self {
         Self::Group {
-            profile: owner.profile.clone(),
-            region: region.to_owned(),
+            place: Place::new(owner.profile.clone(), region),
             application: application.to_owned(),
         }
     }
@@ -561,9 +556,8 @@ pub const LOGS_LIMIT: usize = 200;
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsPane {
     pub deployment_id: String,
-    /// The profile that owns the deployment (its credentials read the logs).
-    pub profile: Profile,
-    pub region: String,
+    /// Where the deployment lives (its profile's credentials read the logs).
+    pub place: Place,
     pub function: String,
     pub old_version: String,
     pub new_version: String,

@@ -551,14 +551,13 @@ pub fn asked(commands: &[rollwatch::tui::Effect]) -> Vec<Asked> {
             Effect::MetricWindow(span) => Asked::MetricWindow(*span),
             Effect::Prepare {
                 view,
-                profile,
-                region,
+                place,
                 request,
                 guard_rule,
             } => Asked::Prepare {
                 deployment: view.deployment.id.clone(),
-                profile: profile.name().map(str::to_owned),
-                region: region.clone(),
+                profile: place.profile.name().map(str::to_owned),
+                region: place.region.clone(),
                 request: request.clone(),
                 by_guard: guard_rule.is_some(),
             },

@@ -476,8 +476,7 @@ fn enter_folds_a_group_and_gt_cycles_the_sort_order() {
         rows[0]
     );
     let payments = Some(RowKey::Group {
-        profile: rollwatch::domain::Profile::default(),
-        region: "us-east-1".into(),
+        place: rollwatch::domain::Place::new(rollwatch::domain::Profile::default(), "us-east-1"),
         application: "payments".into(),
     });
     assert_eq!(m.selected, payments);
