@@ -344,5 +344,4 @@ impl Guard {
 }
 
 #[cfg(test)]
-#[path = "guard_tests.rs"]
 mod tests;

@@ -455,7 +455,7 @@ mod tests {
     /// account A's in ALARM; now B's fires too. That is news for B's deployment only.
     #[test]
     fn an_alarm_of_the_same_name_in_another_account_is_its_own_news() {
-        use crate::domain::verdict::view_tests::view;
+        use crate::domain::verdict::view::tests::view;
         use crate::domain::{
             AlarmKind, ClockSource, DeploymentAlarm, Freshness, Owner, Part, RegionPicture,
         };

@@ -260,5 +260,4 @@ impl TrafficPlan {
 }
 
 #[cfg(test)]
-#[path = "plan_tests.rs"]
 mod tests;

@@ -688,3 +688,6 @@ fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: Option<f64>)
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,8 +22,3 @@ pub use collect::{PictureOptions, collect_picture, unlisted};
 pub use config::EngineConfig;
 pub use live::{EngineHandle, service_clock, spawn};
 pub use messages::{Command, MetricSpan, Update};
-
-#[cfg(test)]
-mod live_tests;
-#[cfg(test)]
-mod schedule_tests;

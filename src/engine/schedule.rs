@@ -514,3 +514,6 @@ pub fn alarm_names(region: &RegionState) -> Vec<String> {
     names.dedup();
     names
 }
+
+#[cfg(test)]
+mod tests;

@@ -770,3 +770,6 @@ pub(crate) fn count(n: u64) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -34,14 +34,7 @@ mod samples;
 mod sequential;
 mod stats;
 mod thresholds;
-mod view;
-
-#[cfg(test)]
-mod judge_tests;
-#[cfg(test)]
-mod stats_tests;
-#[cfg(test)]
-pub(crate) mod view_tests;
+pub(crate) mod view;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

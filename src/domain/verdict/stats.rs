@@ -253,3 +253,6 @@ pub(super) fn normal_sf(z: f64) -> f64 {
 pub(super) fn clamp_p(p: f64) -> f64 {
     if p.is_nan() { 1.0 } else { p.clamp(0.0, 1.0) }
 }
+
+#[cfg(test)]
+mod tests;

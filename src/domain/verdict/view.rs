@@ -37,3 +37,6 @@ pub fn judge_view(view: &DeploymentView, config: &VerdictConfig) -> Option<Verdi
         &config.for_function(function),
     ))
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Guard, GuardConfig, GuardEvent, Phase};
-use crate::domain::verdict::view_tests::{at, view};
+use crate::domain::verdict::view::tests::{at, view};
 use crate::domain::verdict::{Judgement, Verdict};
 use crate::domain::{ClockSource, DeploymentStatus, Freshness, Part, Picture, RegionPicture};
 

@@ -5,10 +5,10 @@
 
 use serde::Deserialize;
 
-use super::mann_whitney::{UMethod, mann_whitney_u};
-use super::stats::{Alternative, ProportionMethod, fisher_exact, proportion_test};
+use crate::domain::verdict::mann_whitney::{UMethod, mann_whitney_u};
+use crate::domain::verdict::stats::{Alternative, ProportionMethod, fisher_exact, proportion_test};
 
-const FIXTURES: &str = include_str!("../../../tests/fixtures/verdict/stats.json");
+const FIXTURES: &str = include_str!("../../../../tests/fixtures/verdict/stats.json");
 
 #[derive(Deserialize)]
 struct Fixtures {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::{
+use crate::domain::verdict::{
     Judgement, MetricKind, MetricVerdict, TestKind, TestMethod, Verdict, VerdictThresholds, judge,
 };
 use crate::domain::{MinutePoint, VersionMetrics};
@@ -191,7 +191,7 @@ fn the_new_versions_warm_up_minute_is_left_out_of_latency_and_said() {
     new.points[0].duration_p99_ms = Some(600.0);
     new.points[0].errors = Some(6.0);
     let since = Some(start());
-    let v = super::judge(&old, &new, since, &VerdictThresholds::default());
+    let v = crate::domain::verdict::judge(&old, &new, since, &VerdictThresholds::default());
     let p99 = metric(&v, MetricKind::DurationP99);
     assert_ne!(p99.judgement, Judgement::Fail, "{}", p99.reason);
     assert!(
@@ -215,12 +215,12 @@ fn the_new_versions_warm_up_minute_is_left_out_of_latency_and_said() {
         warmup_minutes: 0,
         ..VerdictThresholds::default()
     };
-    let v = super::judge(&old, &new, since, &all);
+    let v = crate::domain::verdict::judge(&old, &new, since, &all);
     let p99 = metric(&v, MetricKind::DurationP99);
     assert_eq!(p99.numbers.evidence_minute, Some(1), "{}", p99.reason);
     assert_eq!(v.window(), "since the shift, 12 min");
     // Without a shift known there is no warm-up to leave out.
-    let v = super::judge(&old, &new, None, &VerdictThresholds::default());
+    let v = crate::domain::verdict::judge(&old, &new, None, &VerdictThresholds::default());
     assert_eq!(v.warmup_minutes, 0);
 }
 
@@ -565,7 +565,7 @@ fn throttles_on_both_versions_compare_their_shares() {
 /// one placing far fewer per request fails.
 #[test]
 fn a_business_sum_per_minute_is_compared_per_invocation_of_each_version() {
-    let orders: super::BusinessMetric = toml::from_str(
+    let orders: crate::domain::verdict::BusinessMetric = toml::from_str(
         r#"
         name = "orders placed"
         namespace = "Shop"

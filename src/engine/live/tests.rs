@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::fake::{FakeReader, Shape};
-use super::{EngineConfig, Update, spawn};
 use crate::aws::{Limits, Service};
 use crate::domain::{Picture, WeightSource};
+use crate::engine::fake::{FakeReader, Shape};
+use crate::engine::{EngineConfig, Update, spawn};
 
 /// Every picture the engine sends in `secs` of (paused) time.
 async fn pictures(fake: &Arc<FakeReader>, secs: u64) -> Vec<Picture> {
@@ -18,7 +18,11 @@ async fn pictures(fake: &Arc<FakeReader>, secs: u64) -> Vec<Picture> {
 }
 
 async fn pictures_with(fake: &Arc<FakeReader>, secs: u64, config: EngineConfig) -> Vec<Picture> {
-    let mut engine = spawn(vec![Arc::clone(fake)], config, super::Rules::default());
+    let mut engine = spawn(
+        vec![Arc::clone(fake)],
+        config,
+        crate::engine::Rules::default(),
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     let mut all = Vec::new();
     loop {
@@ -316,7 +320,7 @@ async fn metrics_reach_back_to_the_deployments_creation_while_the_verdict_is_on(
     let created = FakeReader::t0() - chrono::Duration::seconds(5);
     for verdict in [true, false] {
         let fake = Arc::new(FakeReader::new());
-        let mut rules = super::Rules::default();
+        let mut rules = crate::engine::Rules::default();
         Arc::make_mut(&mut rules.verdict).enabled = verdict;
         let engine = spawn(vec![Arc::clone(&fake)], EngineConfig::default(), rules);
         tokio::time::sleep(Duration::from_secs(30 * 60)).await;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::{Judgement, MetricKind, VerdictConfig, judge_view};
+use crate::domain::verdict::{Judgement, MetricKind, VerdictConfig, judge_view};
 use crate::domain::{
     Deployment, DeploymentStatus, DeploymentView, FunctionTarget, MinutePoint, Part, TrafficPlan,
     TrafficRouting, VersionMetrics, ViewFreshness,

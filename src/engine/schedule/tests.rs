@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::config::EngineConfig;
-use super::schedule::{Datum, Due, Now, Paces, Schedule, order};
-use super::state::{Intervals, RegionState};
-use super::tasks::Adopted;
 use crate::domain::{
     AliasWeights, AppSpec, Deployment, DeploymentConfig, DeploymentStatus, EventStatus,
     FunctionTarget, GroupSettings, LambdaTarget, LifecycleEvent, Part, ScheduleModel,
 };
+use crate::engine::config::EngineConfig;
+use crate::engine::schedule::{Datum, Due, Now, Paces, Schedule, order};
+use crate::engine::state::{Intervals, RegionState};
+use crate::engine::tasks::Adopted;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
@@ -283,7 +283,7 @@ fn a_budget_serves_the_focus_first_then_the_earliest_deadline_then_whoever_waite
     assert_eq!(ids[0], "Alarms", "earliest deadline first: {ids:?}");
     // a was never served, then c (longest ago), then b.
     assert_eq!(&ids[1..], ["Alias(\"a\")", "Alias(\"c\")", "Alias(\"b\")"]);
-    schedule.command(&super::Command::Focus(Some("b".into())), at(0));
+    schedule.command(&crate::engine::Command::Focus(Some("b".into())), at(0));
     order(&mut due, &schedule);
     assert_eq!(format!("{:?}", due[0].datum), "Alias(\"b\")", "focus first");
 }
@@ -339,7 +339,7 @@ fn a_stopped_deployment_left_split_is_held_to_slow_intervals_and_never_reads_sta
         .get_mut("a")
         .expect("still watched: its alias is split");
     t.freshness.target.interval_secs =
-        super::schedule::target_interval(t, &config, ScheduleModel::default());
+        crate::engine::schedule::target_interval(t, &config, ScheduleModel::default());
     let f = &r.tracked["a"].freshness;
     assert_eq!(f.deployment.interval_secs, config.recent_secs);
     assert_eq!(f.target.interval_secs, 0, "read once: it no longer changes");
