@@ -1,7 +1,8 @@
 //! The engine owns network IO and the clock: it decides what to fetch and when, and hands
-//! owned domain values to the front ends. [`collect_picture`] builds one complete picture in at
-//! most four dependent rounds of batched calls, whatever the number of deployments; [`spawn`]
-//! runs the live refresh loop for interactive front ends, whose calls follow what changes.
+//! owned domain values to the front ends. [`spawn`] runs the live refresh loop for interactive
+//! front ends, whose calls follow what changes; [`collect_picture`] is the same engine reading
+//! every datum once for one complete picture (`snapshot`, `act`), in a few dependent rounds of
+//! batched calls whatever the number of deployments.
 
 mod assemble;
 mod collect;
