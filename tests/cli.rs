@@ -5,6 +5,8 @@
 
 #[path = "cli/robustness.rs"]
 mod robustness;
+#[path = "cli/splits.rs"]
+mod splits;
 mod support;
 
 use rollwatch::sandbox::SandboxConfig;

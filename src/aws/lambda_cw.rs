@@ -12,6 +12,85 @@ use super::errors::{CallSite, classify};
 use super::metrics::{Collected, build_queries};
 use crate::domain::{Alarm, AliasWeights, Failure, MetricWindow, MetricsRequest, VersionMetrics};
 
+/// One page of function names (ListFunctions, 50 a page) from `marker`, within the Lambda
+/// budget: the names and the next marker.
+pub async fn list_function_names(
+    client: &aws_sdk_lambda::Client,
+    budget: &Budget,
+    marker: Option<String>,
+    profile: Option<&str>,
+) -> Result<(Vec<String>, Option<String>), Failure> {
+    let out = call::read(budget, || {
+        client
+            .list_functions()
+            .set_marker(marker.clone())
+            .max_items(50)
+            .send()
+    })
+    .await
+    .map_err(|e| {
+        classify(
+            &e,
+            CallSite {
+                service: "lambda",
+                operation: "ListFunctions",
+                profile,
+            },
+        )
+    })?;
+    let names = out
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_name().map(str::to_owned))
+        .collect();
+    Ok((names, out.next_marker().map(str::to_owned)))
+}
+
+/// Every alias of `function` with its weights (ListAliases, each page within the Lambda
+/// budget).
+pub async fn list_aliases(
+    client: &aws_sdk_lambda::Client,
+    budget: &Budget,
+    function: &str,
+    profile: Option<&str>,
+) -> Result<Vec<AliasWeights>, Failure> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = call::read(budget, || {
+            client
+                .list_aliases()
+                .function_name(function)
+                .set_marker(marker.clone())
+                .send()
+        })
+        .await
+        .map_err(|e| {
+            classify(
+                &e,
+                CallSite {
+                    service: "lambda",
+                    operation: "ListAliases",
+                    profile,
+                },
+            )
+        })?;
+        out.extend(page.aliases().iter().map(|a| {
+            convert::routing_weights(
+                function,
+                a.name().unwrap_or_default(),
+                a.function_version(),
+                a.routing_config(),
+                a.revision_id(),
+            )
+        }));
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// DescribeAlarms takes at most 100 names.
 pub const ALARM_NAMES_PER_CALL: usize = 100;
 

@@ -111,6 +111,19 @@ pub trait DeploymentReader: Send + Sync + 'static {
     /// The named alarms, metric and composite.
     fn alarms(&self, names: &[String]) -> impl Future<Output = Result<Vec<Alarm>, Failure>> + Send;
 
+    /// One page of the account's function names (ListFunctions), from `marker`: the names and
+    /// the next page's marker, if any.
+    fn function_names(
+        &self,
+        marker: Option<String>,
+    ) -> impl Future<Output = Result<(Vec<String>, Option<String>), Failure>> + Send;
+
+    /// Every alias of `function` with its weights (ListAliases, every page).
+    fn function_aliases(
+        &self,
+        function: &str,
+    ) -> impl Future<Output = Result<Vec<AliasWeights>, Failure>> + Send;
+
     /// Per-version series for each request, in order.
     fn version_metrics(
         &self,
@@ -185,6 +198,18 @@ impl<T: DeploymentReader> DeploymentReader for std::sync::Arc<T> {
     }
     fn alarms(&self, names: &[String]) -> impl Future<Output = Result<Vec<Alarm>, Failure>> + Send {
         T::alarms(self, names)
+    }
+    fn function_names(
+        &self,
+        marker: Option<String>,
+    ) -> impl Future<Output = Result<(Vec<String>, Option<String>), Failure>> + Send {
+        T::function_names(self, marker)
+    }
+    fn function_aliases(
+        &self,
+        function: &str,
+    ) -> impl Future<Output = Result<Vec<AliasWeights>, Failure>> + Send {
+        T::function_aliases(self, function)
     }
     fn version_metrics(
         &self,

@@ -12,7 +12,7 @@ use crate::domain::Profile;
 use super::DeploymentReader;
 use super::clock::ServiceClock as Clock;
 use super::codedeploy::{CodeDeploy, Listing};
-use super::lambda_cw::{CloudWatch, get_alias};
+use super::lambda_cw::{CloudWatch, get_alias, list_aliases, list_function_names};
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, ClockReading, ClockSource, Deployment, DeploymentConfig, Failure,
     GroupSettings, LambdaTarget, MetricWindow, MetricsRequest, Revision, VersionMetrics,
@@ -234,6 +234,27 @@ impl DeploymentReader for AwsReader {
     }
     async fn alarms(&self, names: &[String]) -> Result<Vec<Alarm>, Failure> {
         self.cw().alarms(names).await
+    }
+    async fn function_names(
+        &self,
+        marker: Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), Failure> {
+        list_function_names(
+            &self.lambda,
+            &self.budgets.lambda,
+            marker,
+            self.profile.name(),
+        )
+        .await
+    }
+    async fn function_aliases(&self, function: &str) -> Result<Vec<AliasWeights>, Failure> {
+        list_aliases(
+            &self.lambda,
+            &self.budgets.lambda,
+            function,
+            self.profile.name(),
+        )
+        .await
     }
 
     async fn version_metrics(

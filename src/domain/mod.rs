@@ -18,6 +18,7 @@ mod metrics;
 pub mod notify;
 mod picture;
 mod plan;
+mod splits;
 mod timeline;
 pub mod triage;
 pub mod verdict;
@@ -48,6 +49,7 @@ pub use picture::{
     Picture, Place, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
+pub use splits::{AliasScan, AliasSplit};
 pub use timeline::{Change, TimelineEvent, TimelineKind, timeline_diff};
 pub use verdict::{
     Judgement, MetricKind, MetricVerdict, TestKind, Verdict, VerdictConfig, VerdictThresholds,

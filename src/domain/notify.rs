@@ -486,6 +486,10 @@ mod tests {
                 listing: Part::Ok { value: 1 },
                 recent: Part::Ok { value: Vec::new() },
                 listing_freshness: Freshness::default(),
+
+                splits: Vec::new(),
+
+                alias_scan: crate::domain::AliasScan::default(),
             }
         };
         let picture = |regions, secs| Picture {

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, Disagreement,
-    Failure, LambdaTarget, TargetWeight, TrafficPlan, Verdict, VersionMetrics, Warning,
+    Alarm, AliasScan, AliasSplit, AliasWeights, AppSpec, Deployment, DeploymentAlarm,
+    DeploymentConfig, Disagreement, Failure, LambdaTarget, TargetWeight, TrafficPlan, Verdict,
+    VersionMetrics, Warning,
 };
 
 /// One part of the picture.
@@ -230,6 +231,10 @@ pub struct RegionPicture {
     pub recent: Part<Vec<Deployment>>,
     /// Freshness of the list of deployments.
     pub listing_freshness: Freshness,
+    /// Aliases split between versions that no deployment of this picture owns.
+    pub splits: Vec<AliasSplit>,
+    /// How much of the account the scan for those splits has read.
+    pub alias_scan: AliasScan,
 }
 
 impl RegionPicture {

@@ -20,6 +20,9 @@ pub struct PictureOptions {
     /// Minutes of per-version metrics shown (the verdict reads every minute of its deployment).
     pub metric_minutes: u32,
     pub rules: Rules,
+    /// Scan the account's aliases for splits no deployment owns, with what the Lambda budget
+    /// holds at the end of the picture's reads.
+    pub scan_aliases: bool,
 }
 
 impl Default for PictureOptions {
@@ -27,6 +30,7 @@ impl Default for PictureOptions {
         Self {
             metric_minutes: 15,
             rules: Rules::default(),
+            scan_aliases: true,
         }
     }
 }
@@ -37,7 +41,14 @@ pub async fn collect_picture<R: DeploymentReader>(
     options: PictureOptions,
 ) -> Picture {
     let span = MetricSpan::Last(options.metric_minutes);
-    read_once(readers, EngineConfig::default(), options.rules, span).await
+    read_once(
+        readers,
+        EngineConfig::default(),
+        options.rules,
+        span,
+        options.scan_aliases,
+    )
+    .await
 }
 
 /// A region whose deployments could not be listed: the failure, and nothing else.
@@ -52,5 +63,7 @@ pub fn unlisted(region: String, owner: Owner, failure: Failure, why: &str) -> Re
         },
         listing: Part::Failed { failure },
         recent: Part::skipped(why),
+        splits: Vec::new(),
+        alias_scan: crate::domain::AliasScan::default(),
     }
 }

@@ -21,13 +21,15 @@ pub enum Datum {
     Alias(String),
     Alarms,
     Metrics,
+    /// The next call of the scan for split aliases.
+    Scan,
 }
 
 impl Datum {
     /// The service whose budget the read spends.
     pub fn service(&self) -> Service {
         match self {
-            Self::Alias(_) => Service::Lambda,
+            Self::Alias(_) | Self::Scan => Service::Lambda,
             Self::Alarms | Self::Metrics => Service::CloudWatch,
             _ => Service::CodeDeploy,
         }

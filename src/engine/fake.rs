@@ -381,6 +381,17 @@ impl DeploymentReader for FakeReader {
         )
     }
 
+    async fn function_names(
+        &self,
+        _marker: Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), Failure> {
+        Ok((Vec::new(), None))
+    }
+
+    async fn function_aliases(&self, _function: &str) -> Result<Vec<AliasWeights>, Failure> {
+        Ok(Vec::new())
+    }
+
     async fn alias(&self, function: &str, alias: &str) -> Result<AliasWeights, Failure> {
         let now = self.now();
         self.log(|c| c.alias.push((now, function.to_string())));

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::future::join_all;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
@@ -24,7 +25,7 @@ use super::schedule::{
     Datum, Due, Now, Paces, Schedule, alarm_names, alias_interval, order, target_interval,
 };
 use super::state::{Intervals, RegionState, Tracked, throttled};
-use super::tasks::{Outcome, Task, run};
+use super::tasks::{Outcome, Task, run, scan};
 use crate::aws::{DeploymentReader, Service, metric_calls};
 use crate::domain::{
     ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
@@ -95,6 +96,7 @@ pub async fn read_once<R: DeploymentReader>(
     config: EngineConfig,
     rules: Rules,
     span: MetricSpan,
+    scan_aliases: bool,
 ) -> Picture {
     let mut engine = Engine::new(readers.to_vec(), config, rules, Reads::Once);
     for region in &mut engine.regions {
@@ -109,6 +111,9 @@ pub async fn read_once<R: DeploymentReader>(
             Some(joined) => engine.joined(joined),
             None => break,
         }
+    }
+    if scan_aliases {
+        join_all(engine.regions.iter_mut().map(Region::scan_once)).await;
     }
     let clock = engine.clock();
     engine.picture(&clock)
@@ -151,6 +156,18 @@ struct Region<R> {
 }
 
 impl<R: DeploymentReader> Region<R> {
+    /// The scan for split aliases with what the Lambda budget holds now, without waiting for
+    /// more: a small account entirely, a larger one as far as the budget goes (the picture's
+    /// `alias_scan` says how far).
+    async fn scan_once(&mut self) {
+        while !self.state.scan.pass_done() && self.reader.reserve(Service::Lambda, 1) == 1 {
+            let step = self.state.scan.next_step();
+            let result = scan(self.reader.as_ref(), &step).await;
+            let now = self.reader.clock().now;
+            self.state.scan.read(&step, result, now);
+        }
+    }
+
     /// "Now" on the service's clock (this machine's until a response carried the service's).
     fn now(&self) -> (DateTime<Utc>, f64) {
         let clock = self.reader.clock();
@@ -452,6 +469,7 @@ impl<R: DeploymentReader> Engine<R> {
             Outcome::Adopted(adopted) => state.adopt(adopted, now),
             Outcome::Alias { id, result } => state.alias(&id, result, now, alias_held),
             Outcome::Alarms(result) => state.alarms(result, now),
+            Outcome::Scan { step, result } => state.scan.read(&step, result, now),
             Outcome::Metrics { window, result } => {
                 region
                     .schedule
@@ -553,6 +571,11 @@ fn calls<R: DeploymentReader>(
                         tokens: 1,
                     },
                 ),
+                Datum::Scan => Some(Call {
+                    datums: vec![Datum::Scan],
+                    task: Task::Scan(state.scan.next_step()),
+                    tokens: 1,
+                }),
                 Datum::Alarms => {
                     let names = alarm_names(state);
                     Some(Call {

@@ -13,6 +13,7 @@ mod fake;
 mod live;
 mod messages;
 mod pace;
+mod scan;
 mod schedule;
 mod state;
 mod state_picture;

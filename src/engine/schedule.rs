@@ -283,6 +283,20 @@ impl Schedule {
         if region.tracked.values().any(|t| t.subject().is_some()) {
             push(Datum::Metrics, Some(self.metrics_due(now)));
         }
+        // The scan for split aliases takes what the Lambda budget leaves: it is due only while
+        // no rollout's alias is (nor in flight), and goes last among equals.
+        let lambda_busy = out.iter().any(|d| d.datum.service() == Service::Lambda)
+            || self.in_flight.iter().any(|d| matches!(d, Datum::Alias(_)));
+        if config.alias_scan_secs > 0 && !lambda_busy {
+            let every = now.every(config.alias_scan_secs, now.paces.lambda);
+            let due = self.last(&Datum::Scan).map_or(now.at, |l| l + every);
+            if due <= horizon && !self.in_flight.contains(&Datum::Scan) {
+                out.push(Due {
+                    datum: Datum::Scan,
+                    deadline: due + every,
+                });
+            }
+        }
         out
     }
 

@@ -3,6 +3,7 @@
 //! failure keeps the last good data and records the error); the schedule reads the times to
 //! decide what is due, and the picture is rebuilt from it.
 
+use super::scan::AliasScanState;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -213,6 +214,8 @@ pub struct RegionState {
     /// Deployments of other compute platforms (EC2, ECS) seen in the listings: not read again.
     pub others_active: HashSet<String>,
     pub others_finished: Vec<String>,
+    /// The scan for aliases split outside any deployment.
+    pub scan: AliasScanState,
 }
 
 fn note(freshness: &mut Freshness, now: DateTime<Utc>, error: Option<&Failure>) {
@@ -293,6 +296,10 @@ impl RegionState {
                     };
                     note(f, now, Some(failure));
                 }
+            }
+            Datum::Scan => {
+                let step = self.scan.next_step();
+                self.scan.read(&step, Err(failure.clone()), now);
             }
             Datum::Recent | Datum::Adopt => {}
         }

@@ -5,8 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use super::assemble::{Fetched, Rules, ShownMinutes, assemble_view};
-use super::state::{RegionState, Tracked};
-use crate::domain::{Deployment, DeploymentView, Part, RegionPicture};
+use std::collections::HashSet;
+
+use super::state::{RegionState, Tracked, function_name};
+use crate::domain::{AliasSplit, Deployment, DeploymentView, Part, RegionPicture};
 
 impl RegionState {
     /// This region's part of the picture at `now`, each view's metrics cut to `shown`.
@@ -59,7 +61,25 @@ impl RegionState {
             listing,
             recent,
             listing_freshness: self.listing_freshness.clone(),
+            splits: self.unowned_splits(),
+            alias_scan: self.scan.coverage().clone(),
         }
+    }
+
+    /// The split aliases the scan found that no tracked deployment moves (a deployment's own
+    /// split, running or left by a stop, is its row's).
+    fn unowned_splits(&self) -> Vec<AliasSplit> {
+        let owned: HashSet<(String, String)> = self
+            .tracked
+            .values()
+            .filter_map(Tracked::subject)
+            .map(|(function, alias, ..)| (function_name(&function).to_string(), alias))
+            .collect();
+        self.scan
+            .splits()
+            .filter(|s| !owned.contains(&(s.weights.function.clone(), s.weights.alias.clone())))
+            .cloned()
+            .collect()
     }
 
     fn fetched(&self, t: &Tracked) -> Fetched {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 
+use super::scan::{ScanRead, ScanStep};
 use crate::aws::{DeploymentReader, Listing};
 use crate::domain::{
     Alarm, AliasWeights, AppSpec, Deployment, DeploymentConfig, DeploymentStatus, Failure,
@@ -48,6 +49,8 @@ pub enum Task {
     },
     /// The named alarms.
     Alarms(Vec<String>),
+    /// The next call of the scan for split aliases.
+    Scan(ScanStep),
     /// Follow these finished deployments (stopped with their alias split).
     Adopt(Vec<Deployment>),
     /// Per-version metrics: (deployment id, request).
@@ -103,6 +106,10 @@ pub enum Outcome {
         result: Result<AliasWeights, Failure>,
     },
     Alarms(Result<Vec<Alarm>, Failure>),
+    Scan {
+        step: ScanStep,
+        result: Result<ScanRead, Failure>,
+    },
     Metrics {
         window: MetricWindow,
         result: Result<Vec<(String, Vec<VersionMetrics>)>, Failure>,
@@ -127,6 +134,7 @@ impl Outcome {
             Self::Target { result, .. } => result.as_ref().err().into_iter().collect(),
             Self::Alias { result, .. } => result.as_ref().err().into_iter().collect(),
             Self::Alarms(result) => result.as_ref().err().into_iter().collect(),
+            Self::Scan { result, .. } => result.as_ref().err().into_iter().collect(),
             Self::Metrics { result, .. } => result.as_ref().err().into_iter().collect(),
             Self::Adopted(_) => Vec::new(),
         }
@@ -137,59 +145,7 @@ impl Outcome {
 pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
     let reader = reader.as_ref();
     match task {
-        Task::Discover { known, since } => {
-            let created = async {
-                match since {
-                    Some(t) => reader.list_deployments(Listing::CreatedSince(t)).await,
-                    None => Ok(Vec::new()),
-                }
-            };
-            let (active, created) =
-                futures::join!(reader.list_deployments(Listing::Active), created);
-            let created = created.unwrap_or_else(|failure| {
-                // The active listing still works; a quick deployment may be caught a minute
-                // later by the finished list.
-                tracing::warn!(failure = %failure.one_line(), "listing deployments created since the last listing failed");
-                Vec::new()
-            });
-            let adopted = match &active {
-                Ok(ids) => {
-                    let mut new: Vec<String> = ids
-                        .iter()
-                        .filter(|id| !known.contains(id))
-                        .cloned()
-                        .collect();
-                    // Started and finished since the last listing: adopted too, so the front
-                    // ends hear of them (they move straight to the finished list).
-                    for id in created {
-                        if !known.contains(&id) && !new.contains(&id) {
-                            new.push(id);
-                        }
-                    }
-                    if new.is_empty() {
-                        Ok((Vec::new(), Vec::new()))
-                    } else {
-                        match reader.deployments(&new).await {
-                            Ok(deployments) => {
-                                let others = not_among(&new, &deployments);
-                                Ok((adopt(reader, deployments).await, others))
-                            }
-                            Err(failure) => Err(failure),
-                        }
-                    }
-                }
-                Err(failure) => Err(failure.clone()),
-            };
-            let (adopted, others) = match adopted {
-                Ok((adopted, others)) => (Ok(adopted), others),
-                Err(failure) => (Err(failure), Vec::new()),
-            };
-            Outcome::Discovered {
-                active,
-                adopted,
-                others,
-            }
-        }
+        Task::Discover { known, since } => discover(reader, &known, since).await,
         Task::Records(ids) => {
             let result = reader.deployments(&ids).await;
             Outcome::Records { ids, result }
@@ -226,6 +182,10 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
             Outcome::Alias { id, result }
         }
         Task::Alarms(names) => Outcome::Alarms(reader.alarms(&names).await),
+        Task::Scan(step) => Outcome::Scan {
+            result: scan(reader, &step).await,
+            step,
+        },
         Task::Metrics { requests, window } => {
             let (ids, reqs): (Vec<String>, Vec<MetricsRequest>) = requests.into_iter().unzip();
             let result = reader
@@ -283,6 +243,83 @@ fn not_among(asked: &[String], answer: &[Deployment]) -> Vec<String> {
 }
 
 /// Fills the function, alias and versions of finished deployments from their AppSpecs (one
+/// Lists active deployments (and those created since the last listing) and adopts the new ones.
+async fn discover<R: DeploymentReader>(
+    reader: &R,
+    known: &[String],
+    since: Option<DateTime<Utc>>,
+) -> Outcome {
+    let created = async {
+        match since {
+            Some(t) => reader.list_deployments(Listing::CreatedSince(t)).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (active, created) = futures::join!(reader.list_deployments(Listing::Active), created);
+    let created = created.unwrap_or_else(|failure| {
+        // The active listing still works; a quick deployment may be caught a minute
+        // later by the finished list.
+        tracing::warn!(failure = %failure.one_line(), "listing deployments created since the last listing failed");
+        Vec::new()
+    });
+    let adopted = match &active {
+        Ok(ids) => {
+            let mut new: Vec<String> = ids
+                .iter()
+                .filter(|id| !known.contains(id))
+                .cloned()
+                .collect();
+            // Started and finished since the last listing: adopted too, so the front
+            // ends hear of them (they move straight to the finished list).
+            for id in created {
+                if !known.contains(&id) && !new.contains(&id) {
+                    new.push(id);
+                }
+            }
+            if new.is_empty() {
+                Ok((Vec::new(), Vec::new()))
+            } else {
+                match reader.deployments(&new).await {
+                    Ok(deployments) => {
+                        let others = not_among(&new, &deployments);
+                        Ok((adopt(reader, deployments).await, others))
+                    }
+                    Err(failure) => Err(failure),
+                }
+            }
+        }
+        Err(failure) => Err(failure.clone()),
+    };
+    let (adopted, others) = match adopted {
+        Ok((adopted, others)) => (Ok(adopted), others),
+        Err(failure) => (Err(failure), Vec::new()),
+    };
+    Outcome::Discovered {
+        active,
+        adopted,
+        others,
+    }
+}
+
+/// One call of the scan for split aliases.
+pub async fn scan<R: DeploymentReader>(reader: &R, step: &ScanStep) -> Result<ScanRead, Failure> {
+    match step {
+        ScanStep::Functions(marker) => reader
+            .function_names(marker.clone())
+            .await
+            .map(|(names, next)| ScanRead::Functions { names, next }),
+        ScanStep::Aliases(function) => {
+            reader
+                .function_aliases(function)
+                .await
+                .map(|aliases| ScanRead::Aliases {
+                    function: function.clone(),
+                    aliases,
+                })
+        }
+    }
+}
+
 /// batched read per application; AppSpecs are read once per run).
 pub async fn with_function_targets<R: DeploymentReader>(
     reader: &R,

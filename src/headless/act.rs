@@ -236,6 +236,8 @@ async fn find_view(
     let readers: Vec<Arc<AwsReader>> = readers.into_iter().map(Arc::new).collect();
     let options = PictureOptions {
         rules: config.rules(),
+        // An action needs its deployment's view, not the account's other aliases.
+        scan_aliases: false,
         ..PictureOptions::default()
     };
     let picture = collect_picture(&readers, options).await;

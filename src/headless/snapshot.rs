@@ -49,6 +49,7 @@ pub async fn run_snapshot(reach: &Reach, args: SnapshotRequest, config: &Config)
     let options = PictureOptions {
         metric_minutes: args.minutes.clamp(1, 1440),
         rules: config.rules(),
+        scan_aliases: true,
     };
     for note in &notes {
         eprintln!("rollwatch snapshot: {note}");

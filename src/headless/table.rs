@@ -48,6 +48,7 @@ fn render_region(out: &mut String, region: &RegionPicture, now: DateTime<Utc>, s
     for view in &region.deployments {
         render_view(out, view, now);
     }
+    render_splits(out, region);
     match &region.recent {
         Part::Ok { value } if !value.is_empty() => {
             let _ = writeln!(out, "\n  Recently finished (24 h):");
@@ -86,6 +87,42 @@ fn render_region(out: &mut String, region: &RegionPicture, now: DateTime<Utc>, s
             );
         }
         _ => {}
+    }
+}
+
+/// The aliases split outside any deployment, and how much of the account was scanned for them.
+fn render_splits(out: &mut String, region: &RegionPicture) {
+    let scan = &region.alias_scan;
+    let covered = scan.coverage();
+    if region.splits.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  No alias split outside a deployment (scanned {covered})."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n  Aliases split outside any deployment (scanned {covered}):"
+        );
+    }
+    for split in &region.splits {
+        let _ = writeln!(
+            out,
+            "  ⚠ {}  {}  first seen {} (rollwatch cannot know when it was split)",
+            split.id,
+            split.shares(),
+            hms(split.first_seen)
+        );
+    }
+    if !scan.listed_all || scan.functions_read < scan.functions_listed {
+        let _ = writeln!(
+            out,
+            "  (the rest of the account was not scanned: the Lambda budget left after the \
+             rollouts' reads ran out; the TUI scans on in the background)"
+        );
+    }
+    if let Some(f) = &scan.last_error {
+        let _ = writeln!(out, "  ✖ alias scan: {}", f.one_line());
     }
 }
 

@@ -233,6 +233,34 @@ fn warnings_are_in_the_model() {
 }
 
 #[test]
+fn an_alias_split_outside_any_deployment_is_a_warning_and_none_is_none() {
+    let m = fx::model(Some(fx::picture()), (140, 45));
+    let before = rollwatch::tui::views::warnings::collect(&m);
+    assert!(
+        !before.iter().any(|(_, w)| w.contains("outside any deployment")),
+        "{before:?}"
+    );
+    let mut p = fx::picture();
+    let weights = rollwatch::domain::AliasWeights {
+        function: "reports".into(),
+        alias: "live".into(),
+        primary_version: "1".into(),
+        additional: vec![("2".into(), 0.25)],
+        revision_id: None,
+    };
+    p.regions[0].splits = rollwatch::domain::AliasSplit::of(weights, fx::now())
+        .into_iter()
+        .collect();
+    let m = fx::model(Some(p), (140, 45));
+    let warnings = rollwatch::tui::views::warnings::collect(&m);
+    assert!(
+        warnings.iter().any(|(who, w)| who == "reports:live"
+            && w.contains("split outside any deployment: v1 75% · v2 25%")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn event_log_records_transitions() {
     let mut m = fx::model(Some(fx::picture()), (140, 45));
     let appeared = m.log.len();

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::fmt::{age, fit};
+use super::fmt::{age, fit, hms};
 use crate::domain::guard::Armed;
 use crate::tui::model::Model;
 
@@ -77,11 +77,22 @@ pub fn collect(model: &Model) -> Vec<(String, String)> {
     let ordered = views()
         .filter(|v| is_selected(&v.deployment.id))
         .chain(views().filter(|v| !is_selected(&v.deployment.id)));
+    let splits = p.regions.iter().flat_map(|r| &r.splits).map(|s| {
+        (
+            s.id.clone(),
+            format!(
+                "split outside any deployment: {} (first seen {}; no release process owns it)",
+                s.shares(),
+                hms(s.first_seen, model.time_zone)
+            ),
+        )
+    });
     ordered
         .flat_map(|v| {
             let who = v.deployment.subject();
             v.warnings.iter().map(move |w| (who.clone(), w.to_string()))
         })
+        .chain(splits)
         .collect()
 }
 
