@@ -15,4 +15,6 @@ mod fleet;
 mod freshness;
 #[path = "live/signals.rs"]
 mod signals;
+#[path = "live/splits.rs"]
+mod splits;
 mod support;

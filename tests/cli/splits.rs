@@ -3,8 +3,6 @@
 //! hand on a function no deployment touches is listed with its weights, the scan says it read
 //! the whole (small) account, and the text output says it.
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
 use serde_json::Value;
 
 use crate::support::assert_says;
@@ -36,45 +34,6 @@ async fn snapshot(endpoint: &str, home: &std::path::Path, json: bool) -> (Option
     .expect("snapshot runs")
 }
 
-/// Function `reports` with versions 1 and 2 and its `live` alias on 1, 25% on 2: no
-/// deployment group, no deployment.
-async fn split_by_hand(lambda: &aws_sdk_lambda::Client) {
-    lambda
-        .create_function()
-        .function_name("reports")
-        .role("arn:aws:iam::123456789012:role/r")
-        .runtime(Runtime::Python312)
-        .handler("app.handler")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(b"PK".to_vec()))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("create function");
-    for _ in 0..2 {
-        lambda
-            .publish_version()
-            .function_name("reports")
-            .send()
-            .await
-            .expect("publish");
-    }
-    let routing = AliasRoutingConfiguration::builder()
-        .additional_version_weights("2", 0.25)
-        .build();
-    lambda
-        .create_alias()
-        .function_name("reports")
-        .name("live")
-        .function_version("1")
-        .routing_config(routing)
-        .send()
-        .await
-        .expect("create alias");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alias_split_by_hand_is_listed_and_a_deployments_own_split_is_not() {
     let sandbox = crate::support::run::sandbox("calm", 0.0).await;
@@ -101,7 +60,7 @@ async fn an_alias_split_by_hand_is_listed_and_a_deployments_own_split_is_not() {
     assert_eq!(scan["listed_all"], true, "{scan}");
     assert_eq!(scan["functions_read"], scan["functions_listed"], "{scan}");
 
-    split_by_hand(&crate::support::sdk::lambda(&sandbox).await).await;
+    crate::support::sdk::split_by_hand(&crate::support::sdk::lambda(&sandbox).await).await;
     let (_, json) = snapshot(&endpoint, home.path(), true).await;
     let doc: Value = serde_json::from_str(&json).expect("JSON");
     let splits = doc["regions"][0]["splits"].as_array().expect("splits");

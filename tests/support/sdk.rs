@@ -148,3 +148,42 @@ pub async fn deployments_of(
     infos.sort_by_key(|d| d.create_time.map(|t| t.as_secs_f64() as i64));
     infos
 }
+
+/// Function `reports` with versions 1 and 2 and its `live` alias on 1, 25% on 2: no
+/// deployment group, no deployment.
+pub async fn split_by_hand(lambda: &aws_sdk_lambda::Client) {
+    lambda
+        .create_function()
+        .function_name("reports")
+        .role("arn:aws:iam::123456789012:role/r")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .handler("app.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(b"PK".to_vec()))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create function");
+    for _ in 0..2 {
+        lambda
+            .publish_version()
+            .function_name("reports")
+            .send()
+            .await
+            .expect("publish");
+    }
+    let routing = aws_sdk_lambda::types::AliasRoutingConfiguration::builder()
+        .additional_version_weights("2", 0.25)
+        .build();
+    lambda
+        .create_alias()
+        .function_name("reports")
+        .name("live")
+        .function_version("1")
+        .routing_config(routing)
+        .send()
+        .await
+        .expect("create alias");
+}

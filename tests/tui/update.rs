@@ -237,7 +237,9 @@ fn an_alias_split_outside_any_deployment_is_a_warning_and_none_is_none() {
     let m = fx::model(Some(fx::picture()), (140, 45));
     let before = rollwatch::tui::views::warnings::collect(&m);
     assert!(
-        !before.iter().any(|(_, w)| w.contains("outside any deployment")),
+        !before
+            .iter()
+            .any(|(_, w)| w.contains("outside any deployment")),
         "{before:?}"
     );
     let mut p = fx::picture();

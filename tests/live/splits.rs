@@ -1,0 +1,87 @@
+//! The live engine's scan for aliases split outside any deployment, both ways, on `calm` at 10×:
+//! after a whole pass nothing is listed (calm's canaries split their own aliases, which are
+//! their rows'); an alias then split by hand on a function no deployment touches is listed
+//! within a pass, and goes once the alias is whole again.
+
+use std::time::{Duration, Instant};
+
+use rollwatch::domain::Picture;
+use rollwatch::engine::{EngineConfig, EngineHandle, Rules, Update, spawn};
+use rollwatch::sandbox::{Sandbox, SandboxConfig};
+
+/// Pictures until `done` says yes, or `within` real time passes: the matching picture.
+async fn until(
+    engine: &mut EngineHandle,
+    within: Duration,
+    done: impl Fn(&Picture) -> bool,
+) -> Option<(Box<Picture>, Duration)> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        let Ok(Some(Update::Picture { picture, .. })) =
+            tokio::time::timeout(Duration::from_millis(500), engine.updates.recv()).await
+        else {
+            continue;
+        };
+        if done(&picture) {
+            return Some((picture, started.elapsed()));
+        }
+    }
+    None
+}
+
+fn split_ids(picture: &Picture) -> Vec<String> {
+    picture
+        .regions
+        .iter()
+        .flat_map(|r| &r.splits)
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_split_is_found_within_a_pass_and_goes_when_whole_and_nothing_else_is() {
+    let sandbox = Sandbox::start(SandboxConfig::loopback("calm").speed(10.0).seed(5))
+        .await
+        .expect("sandbox starts");
+    let mut engine = spawn(
+        crate::support::run::readers(&sandbox).await,
+        EngineConfig::default(),
+        Rules::default(),
+    );
+    // A whole pass of calm: every function read, no split listed.
+    let (picture, _) = until(&mut engine, Duration::from_secs(40), |p| {
+        p.regions[0].alias_scan.last_pass_at.is_some()
+    })
+    .await
+    .expect("a whole pass within 40 s");
+    assert_eq!(split_ids(&picture), Vec::<String>::new());
+    assert!(picture.regions[0].alias_scan.functions_listed >= 4);
+
+    let lambda = crate::support::sdk::lambda(&sandbox).await;
+    crate::support::sdk::split_by_hand(&lambda).await;
+    let (picture, took) = until(&mut engine, Duration::from_secs(40), |p| {
+        split_ids(p) == ["reports:live"]
+    })
+    .await
+    .expect("the hand split is listed within 40 s");
+    let split = &picture.regions[0].splits[0];
+    assert_eq!(split.new_version(), ("2", 0.25));
+    println!("hand split listed after {took:?}");
+
+    lambda
+        .update_alias()
+        .function_name("reports")
+        .name("live")
+        .function_version("2")
+        .routing_config(aws_sdk_lambda::types::AliasRoutingConfiguration::builder().build())
+        .send()
+        .await
+        .expect("make the alias whole");
+    until(&mut engine, Duration::from_secs(40), |p| {
+        split_ids(p).is_empty()
+    })
+    .await
+    .expect("the split goes once the alias is whole");
+    engine.shutdown().await;
+    sandbox.shutdown().await;
+}
