@@ -564,6 +564,7 @@ async fn hundred(secs: u64) {
     let mut worst: HashMap<&'static str, f64> = HashMap::new();
     let (mut pictures, mut stale, mut rows) = (0, 0, 0);
     let mut stale_parts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut scan = rollwatch::domain::AliasScan::default();
     while start.elapsed() < Duration::from_secs(secs) {
         let Ok(Some(Update::Picture { picture, .. })) =
             tokio::time::timeout(Duration::from_millis(500), engine.updates.recv()).await
@@ -575,6 +576,7 @@ async fn hundred(secs: u64) {
             continue;
         }
         pictures += 1;
+        scan.clone_from(&picture.regions[0].alias_scan);
         let now = picture.taken_at;
         let mut any_stale = false;
         for view in picture.regions.iter().flat_map(|r| &r.deployments) {
@@ -594,6 +596,8 @@ async fn hundred(secs: u64) {
         stale += usize::from(any_stale);
     }
     engine.shutdown().await;
+    let lambda = stats_json(&sandbox.endpoint()).await["services"]["lambda"]["operations"].clone();
+    let calls = |op: &str| lambda[op]["calls"].as_u64().unwrap_or(0);
     sandbox.shutdown().await;
     let period = |per_sec: u32| rows as f64 / f64::from(per_sec.max(1));
     println!("\n== live engine on `stack-100`, {secs} s at real time ({rows} rows) ==");
@@ -617,6 +621,14 @@ async fn hundred(secs: u64) {
         );
     }
     println!("  STALE shown in {stale} of {pictures} pictures (stale parts seen: {stale_parts:?})");
+    println!(
+        "  Lambda calls: GetAlias {}, the alias scan's ListFunctions {} and ListAliases {}; the scan \
+         covered {}",
+        calls("GetAlias"),
+        calls("ListFunctions"),
+        calls("ListAliases"),
+        scan.coverage()
+    );
 }
 
 #[tokio::main]

@@ -51,6 +51,11 @@ pub enum What {
     HookWaiting { hook: String, waiting_secs: i64 },
     /// The guard counts down to a rollback (`x` cancels it).
     GuardCountdown { secs: u32 },
+    /// An alias was split outside any deployment (by hand, a script, a pipeline): a new
+    /// version takes part of the traffic and no release process owns it.
+    SplitSeen { shares: String },
+    /// That alias is no longer split outside a deployment (whole again, or a deployment's).
+    SplitEnded,
 }
 
 /// The kinds of notice, each with its own switch in `[notify]`.
@@ -61,6 +66,7 @@ pub enum NoticeKind {
     Ended,
     HookWaiting,
     GuardCountdown,
+    Split,
 }
 
 impl Notice {
@@ -71,6 +77,7 @@ impl Notice {
             What::Ended { .. } => NoticeKind::Ended,
             What::HookWaiting { .. } => NoticeKind::HookWaiting,
             What::GuardCountdown { .. } => NoticeKind::GuardCountdown,
+            What::SplitSeen { .. } | What::SplitEnded => NoticeKind::Split,
         }
     }
 
@@ -94,6 +101,10 @@ impl Notice {
             What::GuardCountdown { secs } => {
                 format!("guard rolls back {who} in {secs}s (x cancels)")
             }
+            What::SplitSeen { shares } => {
+                format!("{who} split outside any deployment: {shares}")
+            }
+            What::SplitEnded => format!("{who} no longer split outside a deployment"),
         }
     }
 
@@ -135,6 +146,8 @@ pub struct NotifyConfig {
     pub ended: bool,
     pub hook_waiting: bool,
     pub guard: bool,
+    /// An alias split outside any deployment, and its end.
+    pub split: bool,
 }
 
 impl Default for NotifyConfig {
@@ -150,6 +163,7 @@ impl Default for NotifyConfig {
             ended: true,
             hook_waiting: true,
             guard: true,
+            split: true,
         }
     }
 }
@@ -163,6 +177,7 @@ impl NotifyConfig {
             NoticeKind::Ended => self.ended,
             NoticeKind::HookWaiting => self.hook_waiting,
             NoticeKind::GuardCountdown => self.guard,
+            NoticeKind::Split => self.split,
         }
     }
 }
@@ -214,6 +229,7 @@ pub fn notices(
             }
         }
     }
+    out.extend(splits_changed(old, new));
     for event in timeline {
         // A superseded deployment ended long ago: that is not news.
         if matches!(event.change, Change::Superseded { .. }) {
@@ -240,6 +256,45 @@ pub fn notices(
                 detail: ended_detail(new, &event.deployment_id),
             },
         });
+    }
+    out
+}
+
+/// Aliases split outside any deployment that appeared since the older picture — once the scan
+/// has read the whole account (what it finds on its first pass was there before rollwatch
+/// started) — and those that ended.
+fn splits_changed(old: &Picture, new: &Picture) -> Vec<Notice> {
+    let mut out = Vec::new();
+    for region in &new.regions {
+        let Some(before) = old.regions.iter().find(|r| r.same_place(region)) else {
+            continue;
+        };
+        let notice = |id: &str, what| Notice {
+            at: new.taken_at,
+            region: region.region.clone(),
+            owner: region.owner.clone(),
+            deployment_ids: vec![id.to_string()],
+            subjects: vec![id.to_string()],
+            what,
+        };
+        let had = |id: &str| before.splits.iter().any(|s| s.id == id);
+        if before.alias_scan.last_pass_at.is_some() {
+            for split in region.splits.iter().filter(|s| !had(&s.id)) {
+                out.push(notice(
+                    &split.id,
+                    What::SplitSeen {
+                        shares: split.shares(),
+                    },
+                ));
+            }
+        }
+        for gone in before
+            .splits
+            .iter()
+            .filter(|s| !region.splits.iter().any(|n| n.id == s.id))
+        {
+            out.push(notice(&gone.id, What::SplitEnded));
+        }
     }
     out
 }
@@ -451,6 +506,73 @@ mod tests {
         assert_eq!(quiet.admit(vec![alarm("a", "d-1")], &on, at(1)).len(), 1);
     }
 
+    /// A split seen after the scan's first whole pass rings, one there from the start does
+    /// not, one kept rings nothing more, and its end rings.
+    #[test]
+    fn a_split_outside_any_deployment_rings_when_it_appears_and_when_it_ends() {
+        use crate::domain::{AliasScan, AliasSplit, AliasWeights, ClockSource, Freshness, Part};
+        let split = |id: &str| {
+            AliasSplit::of(
+                AliasWeights {
+                    function: id.into(),
+                    alias: "live".into(),
+                    primary_version: "1".into(),
+                    additional: vec![("2".into(), 0.25)],
+                    revision_id: None,
+                },
+                at(0),
+            )
+            .expect("split")
+        };
+        let picture = |splits: Vec<AliasSplit>, passed: bool, secs| Picture {
+            schema_version: 1,
+            taken_at: at(secs),
+            clock: ClockSource::Service,
+            regions: vec![RegionPicture {
+                region: "us-east-1".into(),
+                owner: Owner::default(),
+                deployments: Vec::new(),
+                listing: Part::Ok { value: 0 },
+                recent: Part::Ok { value: Vec::new() },
+                listing_freshness: Freshness::default(),
+                splits,
+                alias_scan: AliasScan {
+                    last_pass_at: passed.then(|| at(0)),
+                    ..AliasScan::default()
+                },
+            }],
+        };
+        let kinds = |notices: Vec<Notice>| -> Vec<(String, String)> {
+            notices
+                .iter()
+                .map(|n| (n.subjects.join(","), n.text()))
+                .collect()
+        };
+        // Found during the first pass: there before rollwatch started, not news.
+        let first = picture(vec![split("old")], false, 10);
+        assert!(splits_changed(&picture(Vec::new(), false, 0), &first).is_empty());
+        // After a whole pass, a new one is news; the one already known is not.
+        let known = picture(vec![split("old")], true, 20);
+        let new = picture(vec![split("old"), split("reports")], true, 30);
+        assert_eq!(
+            kinds(splits_changed(&known, &new)),
+            [(
+                "reports:live".to_string(),
+                "reports:live split outside any deployment: v1 75% · v2 25%".to_string()
+            )]
+        );
+        assert!(splits_changed(&new, &new).is_empty(), "kept: nothing more");
+        // Whole again: its end rings.
+        let whole = picture(vec![split("old")], true, 40);
+        assert_eq!(
+            kinds(splits_changed(&new, &whole)),
+            [(
+                "reports:live".to_string(),
+                "reports:live no longer split outside a deployment".to_string()
+            )]
+        );
+    }
+
     /// Two accounts, one region, an alarm of the same name in each: the old picture had
     /// account A's in ALARM; now B's fires too. That is news for B's deployment only.
     #[test]
@@ -486,9 +608,7 @@ mod tests {
                 listing: Part::Ok { value: 1 },
                 recent: Part::Ok { value: Vec::new() },
                 listing_freshness: Freshness::default(),
-
                 splits: Vec::new(),
-
                 alias_scan: crate::domain::AliasScan::default(),
             }
         };

@@ -284,11 +284,15 @@ impl Schedule {
             push(Datum::Metrics, Some(self.metrics_due(now)));
         }
         // The scan for split aliases takes what the Lambda budget leaves: it is due only while
-        // no rollout's alias is (nor in flight), and goes last among equals.
+        // no rollout's alias is (nor in flight), and at most at half the rate the rollouts'
+        // idle alias reads leave spare (never when they use it all, as at 100 deployments).
         let lambda_busy = out.iter().any(|d| d.datum.service() == Service::Lambda)
             || self.in_flight.iter().any(|d| matches!(d, Datum::Alias(_)));
-        if config.alias_scan_secs > 0 && !lambda_busy {
-            let every = now.every(config.alias_scan_secs, now.paces.lambda);
+        let used = now.alias_round_secs / f64::from(config.alias_idle_secs.max(1));
+        let spare = f64::from(config.lambda_per_sec.max(1)) * (1.0 - used);
+        if config.alias_scan_secs > 0 && !lambda_busy && spare > 0.0 {
+            let secs = f64::from(config.alias_scan_secs).max(2.0 / spare).round() as u32;
+            let every = now.every(secs, now.paces.lambda);
             let due = self.last(&Datum::Scan).map_or(now.at, |l| l + every);
             if due <= horizon && !self.in_flight.contains(&Datum::Scan) {
                 out.push(Due {

@@ -66,18 +66,35 @@ impl RegionState {
         }
     }
 
-    /// The split aliases the scan found that no tracked deployment moves (a deployment's own
-    /// split, running or left by a stop, is its row's).
+    /// The split aliases the scan found that no deployment moves: not a tracked deployment's
+    /// alias (its split, running or left by a stop, is its row's), nor a split between the two
+    /// versions of a deployment that finished in the last 24 h (its rollback shifting back,
+    /// or the scan's read from before it ended).
     fn unowned_splits(&self) -> Vec<AliasSplit> {
-        let owned: HashSet<(String, String)> = self
+        let tracked: HashSet<(String, String)> = self
             .tracked
             .values()
             .filter_map(Tracked::subject)
             .map(|(function, alias, ..)| (function_name(&function).to_string(), alias))
             .collect();
+        let finished: Vec<&crate::domain::FunctionTarget> = match &self.recent {
+            Some(Ok(list)) => list.iter().filter_map(|d| d.target.as_ref()).collect(),
+            _ => Vec::new(),
+        };
+        let of_a_finished_deployment = |s: &AliasSplit| {
+            let w = &s.weights;
+            finished.iter().any(|t| {
+                function_name(&t.function) == w.function
+                    && t.alias == w.alias
+                    && std::iter::once(&w.primary_version)
+                        .chain(w.additional.iter().map(|(v, _)| v))
+                        .all(|v| *v == t.current_version || *v == t.target_version)
+            })
+        };
         self.scan
             .splits()
-            .filter(|s| !owned.contains(&(s.weights.function.clone(), s.weights.alias.clone())))
+            .filter(|s| !tracked.contains(&(s.weights.function.clone(), s.weights.alias.clone())))
+            .filter(|s| !of_a_finished_deployment(s))
             .cloned()
             .collect()
     }

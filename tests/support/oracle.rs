@@ -527,15 +527,38 @@ struct Truth {
     /// claim "past its predicted end" is made about that moment).
     late_from: HashMap<String, f64>,
     calls: Vec<CallRecord>,
+    /// Per deployment: the function whose alias it shifted.
+    functions: HashMap<String, String>,
 }
 
 impl Truth {
+    /// Whether `function`'s alias was split at `at` by a change made outside CodeDeploy (the
+    /// API: by hand, a script) while none of its deployments was in progress: what a "split
+    /// outside any deployment" notice claims.
+    fn split_outside_a_deployment(&self, function: &str, at: f64) -> bool {
+        let Some(changes) = self.weights.get(function) else {
+            return false;
+        };
+        let Some((_, detail, source)) = changes.iter().rev().find(|(t, ..)| *t <= at) else {
+            return false;
+        };
+        let split = detail["additional_version_weights"]
+            .as_object()
+            .is_some_and(|w| !w.is_empty());
+        let deploying = self
+            .functions
+            .iter()
+            .any(|(d, f)| f == function && self.status_at(d, at) == Some("InProgress"));
+        source != "codedeploy" && split && !deploying
+    }
+
     fn of(events: &[Event], calls: &[CallRecord]) -> Self {
         let mut weights: HashMap<String, Vec<(f64, Value, String)>> = HashMap::new();
         let mut statuses: HashMap<String, Vec<(f64, String)>> = HashMap::new();
         let mut alarms: HashMap<String, Vec<(f64, String)>> = HashMap::new();
         let mut hooks: HashMap<String, Vec<(f64, String, String)>> = HashMap::new();
         let mut late_from: HashMap<String, f64> = HashMap::new();
+        let mut functions: HashMap<String, String> = HashMap::new();
         for e in events {
             match e.kind {
                 "traffic_plan" => {
@@ -549,6 +572,9 @@ impl Truth {
                     }
                 }
                 "weight" => {
+                    if let (Some(d), Some(f)) = (&e.deployment_id, &e.function) {
+                        functions.insert(d.clone(), f.clone());
+                    }
                     if let Some(f) = &e.function {
                         let source = e.detail["source"].as_str().unwrap_or("").to_owned();
                         weights.entry(f.clone()).or_default().push((
@@ -600,6 +626,7 @@ impl Truth {
             groups: HashMap::new(),
             late_from,
             calls: calls.to_vec(),
+            functions,
         }
     }
 
@@ -1540,6 +1567,7 @@ fn judge_notices(
     let mut alarm = KindReport::judged();
     let mut ended = KindReport::judged();
     let mut hook_waiting = KindReport::judged();
+    let mut split = KindReport::judged();
     let wait = f64::from(NotifyConfig::default().hook_wait_secs);
     let mut other: BTreeMap<&str, KindReport> = BTreeMap::new();
     for (at, notice) in said {
@@ -1593,8 +1621,23 @@ fn judge_notices(
             What::GuardCountdown { .. } => {
                 other.entry("notice:guard_countdown").or_default().raised += 1;
             }
+            What::SplitSeen { .. } => {
+                split.raised += 1;
+                let function = notice.subjects[0].split(':').next().unwrap_or_default();
+                if !truth.split_outside_a_deployment(function, at + slack) {
+                    split.false_signals.push(format!(
+                        "{:?} at +{:.0}s",
+                        notice.subjects,
+                        at - start
+                    ));
+                }
+            }
+            What::SplitEnded => {
+                other.entry("notice:split_ended").or_default().raised += 1;
+            }
         }
     }
+    report.kinds.insert("notice:split".to_owned(), split);
     notice_incidents(
         said,
         seen,

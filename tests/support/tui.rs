@@ -358,9 +358,7 @@ pub fn region(deployments: Vec<DeploymentView>, recent: Vec<Deployment>) -> Regi
         deployments,
         recent: Part::Ok { value: recent },
         listing_freshness: fresh(3, 15),
-
         splits: Vec::new(),
-
         alias_scan: rollwatch::domain::AliasScan::default(),
         owner: rollwatch::domain::Owner::default(),
     }

@@ -35,9 +35,7 @@ fn picture(judgement: Option<Judgement>, status: DeploymentStatus) -> Picture {
             listing: Part::Ok { value: 1 },
             recent: Part::Ok { value: Vec::new() },
             listing_freshness: Freshness::default(),
-
             splits: Vec::new(),
-
             alias_scan: crate::domain::AliasScan::default(),
             owner: crate::domain::Owner::default(),
         }],
