@@ -28,16 +28,7 @@ pub async fn list_function_names(
             .send()
     })
     .await
-    .map_err(|e| {
-        classify(
-            &e,
-            CallSite {
-                service: "lambda",
-                operation: "ListFunctions",
-                profile,
-            },
-        )
-    })?;
+    .map_err(|e| classify(&e, lambda_site("ListFunctions", profile)))?;
     let names = out
         .functions()
         .iter()
@@ -65,16 +56,7 @@ pub async fn list_aliases(
                 .send()
         })
         .await
-        .map_err(|e| {
-            classify(
-                &e,
-                CallSite {
-                    service: "lambda",
-                    operation: "ListAliases",
-                    profile,
-                },
-            )
-        })?;
+        .map_err(|e| classify(&e, lambda_site("ListAliases", profile)))?;
         out.extend(page.aliases().iter().map(|a| {
             convert::routing_weights(
                 function,
@@ -88,6 +70,15 @@ pub async fn list_aliases(
             Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
             _ => return Ok(out),
         }
+    }
+}
+
+/// Where a Lambda call failed, for its classified failure.
+fn lambda_site<'a>(operation: &'static str, profile: Option<&'a str>) -> CallSite<'a> {
+    CallSite {
+        service: "lambda",
+        operation,
+        profile,
     }
 }
 
@@ -110,16 +101,7 @@ pub async fn get_alias(
             .send()
     })
     .await
-    .map_err(|e| {
-        classify(
-            &e,
-            CallSite {
-                service: "lambda",
-                operation: "GetAlias",
-                profile,
-            },
-        )
-    })?;
+    .map_err(|e| classify(&e, lambda_site("GetAlias", profile)))?;
     Ok(convert::alias_weights(function, alias, &out))
 }
 
