@@ -36,11 +36,52 @@ pub struct Config {
     pub verdict: VerdictConfig,
     pub guard: GuardConfig,
     pub notify: NotifyConfig,
+    pub watch: WatchConfig,
     /// Guards per AWS profile, keyed by profile name (`default` without `--profile`).
     pub profiles: BTreeMap<String, ProfileSettings>,
 }
 
+/// The `[watch]` section: what to follow beyond what is found.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchConfig {
+    /// Aliases (`function:alias`) read at the normal pace, beside the scan of the account: a
+    /// split of one of them that no deployment owns is shown within one alias refresh.
+    pub aliases: Vec<String>,
+}
+
+impl WatchConfig {
+    /// Entries that are not `function:alias`, as "watch: aliases …" lines.
+    fn problems(&self) -> Vec<String> {
+        self.aliases
+            .iter()
+            .filter(|a| {
+                a.split_once(':').is_none_or(|(f, alias)| {
+                    f.is_empty() || alias.is_empty() || alias.contains(':')
+                })
+            })
+            .map(|a| format!("watch: aliases {a:?} is not function:alias (e.g. \"orders:live\")"))
+            .collect()
+    }
+}
+
 impl Config {
+    /// What the engine reads and how often: `[refresh]`, with the aliases `[watch]` names.
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            watched_aliases: self
+                .watch
+                .aliases
+                .iter()
+                .filter_map(|a| {
+                    let (function, alias) = a.split_once(':')?;
+                    Some((function.to_string(), alias.to_string()))
+                })
+                .collect(),
+            ..self.refresh.clone()
+        }
+    }
+
     /// How views are assembled and judged.
     pub fn rules(&self) -> Rules {
         Rules {
@@ -228,7 +269,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             message: err.message().trim().to_string(),
         }
     })?;
-    match config.verdict.problems().into_iter().next() {
+    let problems = config
+        .verdict
+        .problems()
+        .into_iter()
+        .chain(config.watch.problems());
+    match problems.into_iter().next() {
         Some(problem) => Err(out_of_range(text, path, &problem)),
         None => Ok(config),
     }
@@ -293,6 +339,23 @@ fn field_at(text: &str, offset: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_watched_alias_that_is_not_function_alias_is_an_error_at_its_line() {
+        let text = "[watch]\naliases = [\"orders:live\", \"orders\"]\n";
+        let err = parse(text, Path::new("c.toml")).expect_err("not function:alias");
+        assert_eq!(err.line, Some(2), "{err:?}");
+        assert!(err.message.contains("function:alias"), "{err:?}");
+        let ok = parse(
+            "[watch]\naliases = [\"orders:live\"]\n",
+            Path::new("c.toml"),
+        )
+        .expect("parses");
+        assert_eq!(
+            ok.engine().watched_aliases,
+            [("orders".to_string(), "live".to_string())]
+        );
+    }
 
     #[test]
     fn the_embedded_default_is_the_default() {

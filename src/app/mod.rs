@@ -59,7 +59,7 @@ pub async fn run_live(reach: &Reach, config: &Config, guard: bool) -> ExitCode {
         return code;
     }
     let logs = logs_readers(&base, &readers).await;
-    let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
+    let engine = engine::spawn(readers, config.engine(), config.rules());
     finish(
         launch(engine, model, actions, logs).await,
         log.as_ref().map(|(_, p)| p.as_path()),
@@ -186,7 +186,7 @@ pub async fn run_demo(args: &DemoArgs, config: &Config, read_only: bool, guard: 
         return code;
     }
     let logs = logs_readers(&options, &readers).await;
-    let engine = engine::spawn(readers, config.refresh.clone(), config.rules());
+    let engine = engine::spawn(readers, config.engine(), config.rules());
     let result = launch(engine, model, actions, logs).await;
     sandbox.shutdown().await;
     finish(result, log.as_ref().map(|(_, p)| p.as_path()))

@@ -23,6 +23,8 @@ pub struct PictureOptions {
     /// Scan the account's aliases for splits no deployment owns, with what the Lambda budget
     /// holds at the end of the picture's reads.
     pub scan_aliases: bool,
+    /// (function, alias) pairs read whatever the scan covers (`[watch] aliases`).
+    pub watched_aliases: Vec<(String, String)>,
 }
 
 impl Default for PictureOptions {
@@ -31,6 +33,7 @@ impl Default for PictureOptions {
             metric_minutes: 15,
             rules: Rules::default(),
             scan_aliases: true,
+            watched_aliases: Vec::new(),
         }
     }
 }
@@ -43,7 +46,10 @@ pub async fn collect_picture<R: DeploymentReader>(
     let span = MetricSpan::Last(options.metric_minutes);
     read_once(
         readers,
-        EngineConfig::default(),
+        EngineConfig {
+            watched_aliases: options.watched_aliases,
+            ..EngineConfig::default()
+        },
         options.rules,
         span,
         options.scan_aliases,

@@ -43,6 +43,9 @@ pub struct EngineConfig {
     pub cloudwatch_burst: u32,
     /// Timeout of every request.
     pub call_timeout_secs: u32,
+    /// (function, alias) pairs followed at the alias idle pace (from `[watch] aliases`).
+    #[serde(skip)]
+    pub watched_aliases: Vec<(String, String)>,
 }
 
 impl Default for EngineConfig {
@@ -66,6 +69,7 @@ impl Default for EngineConfig {
             cloudwatch_per_sec: limits.cloudwatch.per_sec,
             cloudwatch_burst: limits.cloudwatch.burst,
             call_timeout_secs: limits.call_timeout_secs,
+            watched_aliases: Vec::new(),
         }
     }
 }

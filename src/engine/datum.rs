@@ -23,13 +23,15 @@ pub enum Datum {
     Metrics,
     /// The next call of the scan for split aliases.
     Scan,
+    /// An alias `[watch]` names (`function:alias`).
+    Watched(String),
 }
 
 impl Datum {
     /// The service whose budget the read spends.
     pub fn service(&self) -> Service {
         match self {
-            Self::Alias(_) | Self::Scan => Service::Lambda,
+            Self::Alias(_) | Self::Scan | Self::Watched(_) => Service::Lambda,
             Self::Alarms | Self::Metrics => Service::CloudWatch,
             _ => Service::CodeDeploy,
         }

@@ -470,6 +470,7 @@ impl<R: DeploymentReader> Engine<R> {
             Outcome::Alias { id, result } => state.alias(&id, result, now, alias_held),
             Outcome::Alarms(result) => state.alarms(result, now),
             Outcome::Scan { step, result } => state.scan.read(&step, result, now),
+            Outcome::Watched(result) => state.scan.read_watched(result, now),
             Outcome::Metrics { window, result } => {
                 region
                     .schedule
@@ -571,6 +572,14 @@ fn calls<R: DeploymentReader>(
                         tokens: 1,
                     },
                 ),
+                Datum::Watched(id) => id.split_once(':').map(|(function, alias)| Call {
+                    datums: vec![item.datum.clone()],
+                    task: Task::Watched {
+                        function: function.to_string(),
+                        alias: alias.to_string(),
+                    },
+                    tokens: 1,
+                }),
                 Datum::Scan => Some(Call {
                     datums: vec![Datum::Scan],
                     task: Task::Scan(state.scan.next_step()),

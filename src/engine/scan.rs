@@ -119,6 +119,28 @@ impl AliasScanState {
         self.end_of_pass(now);
     }
 
+    /// An alias `[watch]` names was read: its split is kept (since when first seen) or, whole,
+    /// forgotten. A failed read keeps what was known.
+    pub fn read_watched(&mut self, result: Result<AliasWeights, Failure>, now: DateTime<Utc>) {
+        let Ok(weights) = result else {
+            return;
+        };
+        let id = format!("{}:{}", weights.function, weights.alias);
+        match AliasSplit::of(weights, now) {
+            Some(mut split) => {
+                if let Some(before) = self.splits.get(&id) {
+                    if before.new_version().0 == split.new_version().0 {
+                        split.first_seen = before.first_seen;
+                    }
+                }
+                self.splits.insert(id, split);
+            }
+            None => {
+                self.splits.remove(&id);
+            }
+        }
+    }
+
     fn end_of_pass(&mut self, now: DateTime<Utc>) {
         if self.pass_done() {
             self.coverage.last_pass_at = Some(now);
@@ -227,6 +249,18 @@ mod tests {
         let whole = vec![("b", vec![alias("b", "live", &[])])];
         pass(&mut scan, &whole, 130);
         assert_eq!(scan.splits().count(), 0, "the alias is whole again");
+    }
+
+    #[test]
+    fn a_watched_alias_is_kept_while_split_and_forgotten_when_whole() {
+        let mut scan = AliasScanState::default();
+        scan.read_watched(Ok(alias("b", "live", &[("2", 0.1)])), at(5));
+        scan.read_watched(Ok(alias("b", "live", &[("2", 0.3)])), at(50));
+        let found: Vec<&AliasSplit> = scan.splits().collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].first_seen, at(5));
+        scan.read_watched(Ok(alias("b", "live", &[])), at(95));
+        assert_eq!(scan.splits().count(), 0);
     }
 
     #[test]

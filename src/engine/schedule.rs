@@ -283,6 +283,12 @@ impl Schedule {
         if region.tracked.values().any(|t| t.subject().is_some()) {
             push(Datum::Metrics, Some(self.metrics_due(now)));
         }
+        for (function, alias) in &config.watched_aliases {
+            let datum = Datum::Watched(format!("{function}:{alias}"));
+            let every = now.every(config.alias_idle_secs, now.paces.lambda);
+            let due = self.periodic(&datum, every, now);
+            push(datum, Some(due));
+        }
         // The scan for split aliases takes what the Lambda budget leaves: it is due only while
         // no rollout's alias is (nor in flight), and at most at half the rate the rollouts'
         // idle alias reads leave spare (never when they use it all, as at 100 deployments).

@@ -301,7 +301,7 @@ impl RegionState {
                 let step = self.scan.next_step();
                 self.scan.read(&step, Err(failure.clone()), now);
             }
-            Datum::Recent | Datum::Adopt => {}
+            Datum::Recent | Datum::Adopt | Datum::Watched(_) => {}
         }
     }
 

@@ -51,6 +51,8 @@ pub enum Task {
     Alarms(Vec<String>),
     /// The next call of the scan for split aliases.
     Scan(ScanStep),
+    /// An alias `[watch]` names.
+    Watched { function: String, alias: String },
     /// Follow these finished deployments (stopped with their alias split).
     Adopt(Vec<Deployment>),
     /// Per-version metrics: (deployment id, request).
@@ -110,6 +112,7 @@ pub enum Outcome {
         step: ScanStep,
         result: Result<ScanRead, Failure>,
     },
+    Watched(Result<AliasWeights, Failure>),
     Metrics {
         window: MetricWindow,
         result: Result<Vec<(String, Vec<VersionMetrics>)>, Failure>,
@@ -132,7 +135,9 @@ impl Outcome {
                 result.as_ref().err().into_iter().collect()
             }
             Self::Target { result, .. } => result.as_ref().err().into_iter().collect(),
-            Self::Alias { result, .. } => result.as_ref().err().into_iter().collect(),
+            Self::Alias { result, .. } | Self::Watched(result) => {
+                result.as_ref().err().into_iter().collect()
+            }
             Self::Alarms(result) => result.as_ref().err().into_iter().collect(),
             Self::Scan { result, .. } => result.as_ref().err().into_iter().collect(),
             Self::Metrics { result, .. } => result.as_ref().err().into_iter().collect(),
@@ -182,6 +187,9 @@ pub async fn run<R: DeploymentReader>(reader: Arc<R>, task: Task) -> Outcome {
             Outcome::Alias { id, result }
         }
         Task::Alarms(names) => Outcome::Alarms(reader.alarms(&names).await),
+        Task::Watched { function, alias } => {
+            Outcome::Watched(reader.alias(&function, &alias).await)
+        }
         Task::Scan(step) => Outcome::Scan {
             result: scan(reader, &step).await,
             step,

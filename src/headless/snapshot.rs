@@ -50,6 +50,7 @@ pub async fn run_snapshot(reach: &Reach, args: SnapshotRequest, config: &Config)
         metric_minutes: args.minutes.clamp(1, 1440),
         rules: config.rules(),
         scan_aliases: true,
+        watched_aliases: config.engine().watched_aliases,
     };
     for note in &notes {
         eprintln!("rollwatch snapshot: {note}");

@@ -58,7 +58,7 @@ pub async fn run_watch(reach: &Reach, args: &WatchRequest, config: &Config) -> E
     if readers.is_empty() {
         return WatchExit::CannotWatch.into();
     }
-    let mut engine = spawn(readers, config.refresh.clone(), config.rules());
+    let mut engine = spawn(readers, config.engine(), config.rules());
     let mut notifier = Notifier::new(config.notify.clone());
     let code = follow(&mut engine.updates, args, &mut notifier).await;
     engine.shutdown().await;

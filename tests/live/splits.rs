@@ -85,3 +85,51 @@ async fn a_hand_split_is_found_within_a_pass_and_goes_when_whole_and_nothing_els
     engine.shutdown().await;
     sandbox.shutdown().await;
 }
+
+/// `[watch] aliases` with the scan off: a named alias split by hand is listed at its first read,
+/// and goes at the next once whole (the alias idle pace, 5 s here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_alias_is_followed_at_the_alias_pace_without_the_scan() {
+    let sandbox = Sandbox::start(SandboxConfig::loopback("calm").speed(10.0).seed(5))
+        .await
+        .expect("sandbox starts");
+    let lambda = crate::support::sdk::lambda(&sandbox).await;
+    crate::support::sdk::split_by_hand(&lambda).await;
+    let config = EngineConfig {
+        alias_scan_secs: 0,
+        alias_idle_secs: 5,
+        watched_aliases: vec![("reports".into(), "live".into())],
+        ..EngineConfig::default()
+    };
+    let mut engine = spawn(
+        crate::support::run::readers(&sandbox).await,
+        config,
+        Rules::default(),
+    );
+    let (picture, took) = until(&mut engine, Duration::from_secs(20), |p| {
+        split_ids(p) == ["reports:live"]
+    })
+    .await
+    .expect("the watched split is listed");
+    assert!(
+        picture.regions[0].alias_scan.functions_listed == 0,
+        "no scan"
+    );
+    println!("watched split listed after {took:?}");
+    lambda
+        .update_alias()
+        .function_name("reports")
+        .name("live")
+        .function_version("2")
+        .routing_config(aws_sdk_lambda::types::AliasRoutingConfiguration::builder().build())
+        .send()
+        .await
+        .expect("make the alias whole");
+    until(&mut engine, Duration::from_secs(20), |p| {
+        split_ids(p).is_empty()
+    })
+    .await
+    .expect("gone at the next read");
+    engine.shutdown().await;
+    sandbox.shutdown().await;
+}
