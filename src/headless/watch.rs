@@ -58,7 +58,14 @@ pub async fn run_watch(reach: &Reach, args: &WatchRequest, config: &Config) -> E
     if readers.is_empty() {
         return WatchExit::CannotWatch.into();
     }
-    let mut engine = spawn(readers, config.engine(), config.rules());
+    // `watch` follows deployments and reports nothing of split aliases: no scan of the account.
+    // (With the scan on, the alarm-notice test of `watch` at 20x missed the alarm in 1 run of
+    // 4: the deployment ended before an alarm read showed ALARM, for a reason not yet found.)
+    let engine_config = crate::engine::EngineConfig {
+        alias_scan_secs: 0,
+        ..config.engine()
+    };
+    let mut engine = spawn(readers, engine_config, config.rules());
     let mut notifier = Notifier::new(config.notify.clone());
     let code = follow(&mut engine.updates, args, &mut notifier).await;
     engine.shutdown().await;
