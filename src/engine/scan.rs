@@ -98,22 +98,14 @@ impl AliasScanState {
                 }
                 self.coverage.functions_read += 1;
                 let prefix = format!("{function}:");
-                let mut found: BTreeMap<String, AliasSplit> = aliases
+                let found: Vec<AliasSplit> = aliases
                     .into_iter()
                     .filter_map(|w| AliasSplit::of(w, now))
-                    .map(|s| (s.id.clone(), s))
+                    .map(|s| self.seen_since(s))
                     .collect();
-                // A split seen before keeps when it was first seen while its new version
-                // stays the same.
-                for (id, split) in &mut found {
-                    if let Some(before) = self.splits.get(id) {
-                        if before.new_version().0 == split.new_version().0 {
-                            split.first_seen = before.first_seen;
-                        }
-                    }
-                }
                 self.splits.retain(|id, _| !id.starts_with(&prefix));
-                self.splits.extend(found);
+                self.splits
+                    .extend(found.into_iter().map(|s| (s.id.clone(), s)));
             }
         }
         self.end_of_pass(now);
@@ -127,18 +119,25 @@ impl AliasScanState {
         };
         let id = format!("{}:{}", weights.function, weights.alias);
         match AliasSplit::of(weights, now) {
-            Some(mut split) => {
-                if let Some(before) = self.splits.get(&id) {
-                    if before.new_version().0 == split.new_version().0 {
-                        split.first_seen = before.first_seen;
-                    }
-                }
+            Some(split) => {
+                let split = self.seen_since(split);
                 self.splits.insert(id, split);
             }
             None => {
                 self.splits.remove(&id);
             }
         }
+    }
+
+    /// `split` as read now, keeping when it was first seen while its new version stays the
+    /// same.
+    fn seen_since(&self, mut split: AliasSplit) -> AliasSplit {
+        if let Some(before) = self.splits.get(&split.id) {
+            if before.new_version().0 == split.new_version().0 {
+                split.first_seen = before.first_seen;
+            }
+        }
+        split
     }
 
     fn end_of_pass(&mut self, now: DateTime<Utc>) {

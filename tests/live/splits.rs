@@ -68,15 +68,7 @@ async fn a_hand_split_is_found_within_a_pass_and_goes_when_whole_and_nothing_els
     assert_eq!(split.new_version(), ("2", 0.25));
     println!("hand split listed after {took:?}");
 
-    lambda
-        .update_alias()
-        .function_name("reports")
-        .name("live")
-        .function_version("2")
-        .routing_config(aws_sdk_lambda::types::AliasRoutingConfiguration::builder().build())
-        .send()
-        .await
-        .expect("make the alias whole");
+    crate::support::sdk::make_whole(&lambda).await;
     until(&mut engine, Duration::from_secs(40), |p| {
         split_ids(p).is_empty()
     })
@@ -116,15 +108,7 @@ async fn a_watched_alias_is_followed_at_the_alias_pace_without_the_scan() {
         "no scan"
     );
     println!("watched split listed after {took:?}");
-    lambda
-        .update_alias()
-        .function_name("reports")
-        .name("live")
-        .function_version("2")
-        .routing_config(aws_sdk_lambda::types::AliasRoutingConfiguration::builder().build())
-        .send()
-        .await
-        .expect("make the alias whole");
+    crate::support::sdk::make_whole(&lambda).await;
     until(&mut engine, Duration::from_secs(20), |p| {
         split_ids(p).is_empty()
     })

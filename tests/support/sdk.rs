@@ -187,3 +187,16 @@ pub async fn split_by_hand(lambda: &aws_sdk_lambda::Client) {
         .await
         .expect("create alias");
 }
+
+/// Puts `reports:live` back whole, on version 2.
+pub async fn make_whole(lambda: &aws_sdk_lambda::Client) {
+    lambda
+        .update_alias()
+        .function_name("reports")
+        .name("live")
+        .function_version("2")
+        .routing_config(aws_sdk_lambda::types::AliasRoutingConfiguration::builder().build())
+        .send()
+        .await
+        .expect("make the alias whole");
+}
