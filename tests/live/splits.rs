@@ -43,9 +43,13 @@ async fn a_hand_split_is_found_within_a_pass_and_goes_when_whole_and_nothing_els
     let sandbox = Sandbox::start(SandboxConfig::loopback("calm").speed(10.0).seed(5))
         .await
         .expect("sandbox starts");
+    let config = EngineConfig {
+        alias_scan_secs: 2,
+        ..EngineConfig::default()
+    };
     let mut engine = spawn(
         crate::support::run::readers(&sandbox).await,
-        EngineConfig::default(),
+        config,
         Rules::default(),
     );
     // A whole pass of calm: every function read, no split listed.
