@@ -181,6 +181,14 @@ impl Deployment {
                 .is_some_and(|id| id.starts_with("arn:aws:cloudformation"))
     }
 
+    /// Whether it may have left its alias split: stopped without a rollback (and not itself a
+    /// rollback). It stays watched until resolved or superseded.
+    pub fn left_split(&self) -> bool {
+        self.status == DeploymentStatus::Stopped
+            && self.rollback.rollback_deployment_id.is_none()
+            && !self.creator.is_rollback()
+    }
+
     /// A short "function:alias" label, or the application/group when the target is unknown.
     pub fn subject(&self) -> String {
         match &self.target {

@@ -66,12 +66,15 @@ pub enum Change {
         from: EventStatus,
         to: EventStatus,
     },
-    /// The deployment left the active list and its finished record says how it ended.
+    /// The deployment ended: its record says how (seen as it left the active list, or while
+    /// still shown there).
     Finished {
         from: DeploymentStatus,
         to: DeploymentStatus,
         #[serde(skip_serializing_if = "Option::is_none")]
         rolled_back_by: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<DeploymentError>,
     },
     /// A stopped deployment that left its alias split, now superseded by a later one.
     Superseded { status: DeploymentStatus },
@@ -143,6 +146,11 @@ impl TimelineEvent {
 
     /// The event in words, as the event log and `watch` print it.
     pub fn text(&self) -> String {
+        let why = |error: &Option<DeploymentError>| {
+            error
+                .as_ref()
+                .map_or_else(String::new, |e| format!(": {} {}", e.code, e.message))
+        };
         let rolled_back = |by: &Option<String>| {
             by.as_ref()
                 .map_or_else(String::new, |r| format!(", rolled back by {r}"))
@@ -164,10 +172,7 @@ impl TimelineEvent {
                 format!("{subject} {} ({config}){weight}", status.as_str())
             }
             Change::Status { from, to, error } => {
-                let why = error
-                    .as_ref()
-                    .map_or_else(String::new, |e| format!(": {} {}", e.code, e.message));
-                format!("status {} → {}{why}", from.as_str(), to.as_str())
+                format!("status {} → {}{}", from.as_str(), to.as_str(), why(error))
             }
             Change::Weight {
                 from: Some(from),
@@ -191,11 +196,13 @@ impl TimelineEvent {
                 from,
                 to,
                 rolled_back_by,
+                error,
             } => format!(
-                "finished: {} → {}{}",
+                "finished: {} → {}{}{}",
                 from.as_str(),
                 to.as_str(),
-                rolled_back(rolled_back_by)
+                rolled_back(rolled_back_by),
+                why(error)
             ),
             Change::Superseded { status } => format!(
                 "no longer watched: {}, a later deployment superseded it",
@@ -241,7 +248,16 @@ pub fn timeline_diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent>
             });
             continue;
         };
-        if prev.deployment.status != view.deployment.status {
+        if prev.deployment.status.is_active() && !view.deployment.status.is_active() {
+            // It ended while still shown among the active ones (held there until the alarms
+            // were read after its end, or left split by a stop): said once, here.
+            push(Change::Finished {
+                from: prev.deployment.status.clone(),
+                to: view.deployment.status.clone(),
+                rolled_back_by: view.deployment.rollback.rollback_deployment_id.clone(),
+                error: view.deployment.error.clone(),
+            });
+        } else if prev.deployment.status != view.deployment.status {
             push(Change::Status {
                 from: prev.deployment.status.clone(),
                 to: view.deployment.status.clone(),
@@ -301,13 +317,19 @@ pub fn timeline_diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent>
             let change = match finished {
                 None => Change::Unlisted,
                 // A stopped deployment that left its alias split, now superseded.
-                Some(d) if d.status == view.deployment.status => Change::Superseded {
-                    status: d.status.clone(),
-                },
+                Some(d) if d.status == view.deployment.status && d.left_split() => {
+                    Change::Superseded {
+                        status: d.status.clone(),
+                    }
+                }
+                // It ended while still among the active ones (kept there until the alarms
+                // were read after its end): its end is told already.
+                Some(d) if d.status == view.deployment.status => continue,
                 Some(d) => Change::Finished {
                     from: view.deployment.status.clone(),
                     to: d.status.clone(),
                     rolled_back_by: d.rollback.rollback_deployment_id.clone(),
+                    error: d.error.clone(),
                 },
             };
             out.push(TimelineEvent {

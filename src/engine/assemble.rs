@@ -93,13 +93,7 @@ pub fn watched(all: &[Deployment]) -> Vec<Deployment> {
     };
     let mut out: Vec<Deployment> = all
         .iter()
-        .filter(|d| {
-            d.status.is_active()
-                || (d.status == DeploymentStatus::Stopped
-                    && d.rollback.rollback_deployment_id.is_none()
-                    && !d.creator.is_rollback()
-                    && !superseded(d))
-        })
+        .filter(|d| d.status.is_active() || (d.left_split() && !superseded(d)))
         .cloned()
         .collect();
     out.sort_by(|a, b| {

@@ -21,9 +21,8 @@ pub struct EngineConfig {
     /// The alias when nothing is expected to change.
     pub alias_idle_secs: u32,
     /// The scan for aliases split outside any deployment: at most one call this often (0:
-    /// off, the default: with it on, tests of the alarm notice at 20x missed the alarm now and
-    /// then, for a reason not yet found), and only while no rollout's alias waits for the
-    /// Lambda budget. `snapshot` scans whatever this says.
+    /// off), and only while no rollout's alias waits for the Lambda budget. `snapshot` scans
+    /// whatever this says.
     pub alias_scan_secs: u32,
     /// Seconds after a predicted shift at which the target (and, from the second, the alias)
     /// is read again until the shift is seen.
@@ -59,7 +58,7 @@ impl Default for EngineConfig {
             recent_secs: 60,
             targets_idle_secs: 120,
             alias_idle_secs: 45,
-            alias_scan_secs: 0,
+            alias_scan_secs: 2,
             alias_after_step_secs: vec![1, 3, 10],
             alias_confirm_secs: 10,
             alarms_secs: 10,

@@ -247,7 +247,7 @@ impl<R: DeploymentReader> Engine<R> {
             if dirty && gap_over {
                 match updates.try_send(self.update()) {
                     Ok(()) => {
-                        dirty = false;
+                        dirty = self.pictured();
                         sent_at = Some(Instant::now());
                     }
                     Err(mpsc::error::TrySendError::Closed(_)) => return,
@@ -299,6 +299,21 @@ impl<R: DeploymentReader> Engine<R> {
         }
     }
 
+    /// A picture was delivered: deployments held for it move on. Returns whether the state
+    /// changed (another picture is due).
+    fn pictured(&mut self) -> bool {
+        let mut changed = false;
+        for region in &mut self.regions {
+            if region.state.pictured() {
+                changed = true;
+                if region.state.take_finished() {
+                    region.schedule.refresh_recent_now();
+                }
+            }
+        }
+        changed
+    }
+
     fn clock(&self) -> ClockReading {
         service_clock(self.regions.iter().map(|r| r.reader.clock()))
     }
@@ -332,6 +347,9 @@ impl<R: DeploymentReader> Engine<R> {
         let rate = (clock.rate_known && !once).then_some(clock.rate);
         for region in &mut regions {
             scale_intervals(region, rate);
+            if !once {
+                confirmed_splits_only(region);
+            }
         }
         if !once {
             let hold = chrono::Duration::milliseconds(
@@ -446,6 +464,9 @@ impl<R: DeploymentReader> Engine<R> {
             },
             Outcome::Records { ids, result } => {
                 state.records(&ids, result, now);
+                if state.take_ended() {
+                    region.schedule.read_alarms_now();
+                }
                 if state.take_finished() {
                     region.schedule.refresh_recent_now();
                 }
@@ -699,6 +720,17 @@ fn metric_requests(
 
 /// Turns `region`'s refresh intervals from real seconds into the service clock's (`rate`), or
 /// holds its parts to none while the rate is unknown.
+/// Keeps the splits a listing of deployments taken after their first sighting has not
+/// claimed: a deployment that just started splits its alias before rollwatch lists and adopts
+/// it, and the scan may read that alias first. Read once, the listing came first and
+/// every deployment it found is adopted: nothing to wait for.
+fn confirmed_splits_only(region: &mut crate::domain::RegionPicture) {
+    let listed_at = region.listing_freshness.fetched_at;
+    region
+        .splits
+        .retain(|s| listed_at.is_some_and(|listed| listed > s.first_seen));
+}
+
 fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: Option<f64>) {
     let scale = |f: &mut crate::domain::Freshness| {
         f.interval_secs = match rate {

@@ -113,6 +113,9 @@ pub struct Schedule {
     /// The last metrics read failed (retried at the metrics interval, not every minute close).
     metrics_failed: bool,
     recent_now: bool,
+    /// A deployment just ended: read the alarms at once, while an alarm that stopped it is
+    /// still in ALARM (at a fast sandbox it may be OK again before the next periodic read).
+    alarms_now: bool,
     pending_adopt: Vec<Deployment>,
 }
 
@@ -137,9 +140,16 @@ impl Schedule {
         self.span
     }
 
-    /// Refresh the finished list at the next opportunity (a deployment just finished).
+    /// Refresh the finished list at the next opportunity (a deployment just finished: to
+    /// show the rollback it caused).
     pub fn refresh_recent_now(&mut self) {
         self.recent_now = true;
+    }
+
+    /// Read the alarms at the next opportunity (a deployment just ended: to see the alarm
+    /// that stopped it while it is still in ALARM).
+    pub fn read_alarms_now(&mut self) {
+        self.alarms_now = true;
     }
 
     /// Finished deployments to adopt at the next opportunity.
@@ -177,8 +187,10 @@ impl Schedule {
             if let Some(id) = datum.deployment() {
                 self.served.insert((datum.service(), id.to_string()), now);
             }
-            if *datum == Datum::Recent {
-                self.recent_now = false;
+            match datum {
+                Datum::Recent => self.recent_now = false,
+                Datum::Alarms => self.alarms_now = false,
+                _ => {}
             }
         }
     }
@@ -275,10 +287,12 @@ impl Schedule {
         }
         if !alarm_names(region).is_empty() {
             let every = now.every(config.alarms_secs, now.paces.cloudwatch);
-            push(
-                Datum::Alarms,
-                Some(self.periodic(&Datum::Alarms, every, now)),
-            );
+            let due = if self.alarms_now {
+                (now.at, now.at)
+            } else {
+                self.periodic(&Datum::Alarms, every, now)
+            };
+            push(Datum::Alarms, Some(due));
         }
         if region.tracked.values().any(|t| t.subject().is_some()) {
             push(Datum::Metrics, Some(self.metrics_due(now)));

@@ -45,6 +45,10 @@ pub struct Tracked {
     /// The latest reads of the target's share by the live alias and by CodeDeploy's record,
     /// to prove (or not) that they disagree.
     pub witnesses: WeightWitnesses,
+    /// How many alarm reads the region had answered when a record first said this deployment
+    /// ended. It stays among the active ones until a picture has shown it with a later one
+    /// (see [`RegionState::retire`]). Counted, not timed: the service clock is an estimate.
+    pub ended_after_alarm_reads: Option<u64>,
 }
 
 /// The verdict's latency threshold for one deployment.
@@ -93,6 +97,7 @@ impl Tracked {
             metrics_error: None,
             slow_threshold: LatencyThreshold::Undecided,
             witnesses: WeightWitnesses::default(),
+            ended_after_alarm_reads: None,
             freshness: ViewFreshness {
                 deployment: Freshness::fetched(now, record_interval),
                 target: unread(intervals.details),
@@ -206,8 +211,14 @@ pub struct RegionState {
     pub alarms: Option<Vec<Alarm>>,
     pub alarms_error: Option<Failure>,
     pub alarms_fetched: Option<DateTime<Utc>>,
+    /// How many alarm reads have been answered, whatever their outcome.
+    alarm_reads: u64,
+    /// `alarm_reads` as of the last picture delivered.
+    alarm_reads_pictured: u64,
     pub intervals: Intervals,
     finished_since_recent: bool,
+    /// A tracked deployment's record said it ended since the last call: read the alarms now.
+    ended_since: bool,
     /// Deployments moved to the finished list by this engine that no listing of finished
     /// deployments has shown yet (one taken before they finished must not drop them).
     retired_unlisted: HashSet<String>,
@@ -324,6 +335,10 @@ impl RegionState {
             Ok(deployments) => {
                 for d in deployments {
                     if let Some(t) = self.tracked.get_mut(&d.id) {
+                        if t.adopted.deployment.status.is_active() && !d.status.is_active() {
+                            t.ended_after_alarm_reads = Some(self.alarm_reads);
+                            self.ended_since = true;
+                        }
                         t.freshness.deployment.interval_secs = if d.status.is_active() {
                             self.intervals.details
                         } else {
@@ -446,7 +461,24 @@ impl RegionState {
                     .cloned(),
             );
         }
-        let keep: Vec<String> = watched(&all).into_iter().map(|d| d.id).collect();
+        let mut keep: Vec<String> = watched(&all).into_iter().map(|d| d.id).collect();
+        // A deployment that just ended stays among the active ones until a picture has shown
+        // it with the alarms read after its end: an alarm that stopped it (CodeDeploy polls
+        // alarms more often than rollwatch reads them) is then seen on it, and notified.
+        let pictured = self.alarm_reads_pictured;
+        keep.extend(
+            self.tracked
+                .values()
+                .filter(|t| {
+                    t.ended_after_alarm_reads
+                        .is_some_and(|reads| pictured <= reads)
+                        && t.adopted
+                            .group
+                            .value()
+                            .is_some_and(|g| !g.alarm_names.is_empty())
+                })
+                .map(|t| t.adopted.deployment.id.clone()),
+        );
         let retired: Vec<Deployment> = self
             .tracked
             .values()
@@ -476,6 +508,12 @@ impl RegionState {
     /// refreshed now, to show the rollback it caused).
     pub fn take_finished(&mut self) -> bool {
         std::mem::take(&mut self.finished_since_recent)
+    }
+
+    /// Whether a tracked deployment's record said it ended since the last call (the alarms
+    /// should be read now, to see an alarm that stopped it while it is still in ALARM).
+    pub fn take_ended(&mut self) -> bool {
+        std::mem::take(&mut self.ended_since)
     }
 
     /// A live alias read; `interval_secs` is how often it is held to be read now (it grows
@@ -519,9 +557,23 @@ impl RegionState {
             }
             Err(failure) => self.alarms_error = Some(failure),
         }
+        self.alarm_reads += 1;
         for t in self.tracked.values_mut() {
             note(&mut t.freshness.alarms, now, error.as_ref());
         }
+    }
+
+    /// A picture of this state was delivered: a deployment that ended and was held among the
+    /// active ones until the alarms were read after its end has now been shown with them, and
+    /// moves to the finished list. Returns whether one did.
+    pub fn pictured(&mut self) -> bool {
+        if self.alarm_reads_pictured == self.alarm_reads {
+            return false;
+        }
+        self.alarm_reads_pictured = self.alarm_reads;
+        let before = self.tracked.len();
+        self.retire();
+        self.tracked.len() != before
     }
 
     /// Per-version metrics. Returns whether they must be read again at once: a deployment's

@@ -294,7 +294,7 @@ fn event_log_records_transitions() {
     );
     assert!(
         new.iter()
-            .any(|e| e.text().starts_with("status InProgress → Stopped")),
+            .any(|e| e.text().starts_with("finished: InProgress → Stopped")),
         "{new:?}"
     );
     assert!(

@@ -364,3 +364,66 @@ fn a_deployment_that_finished_during_a_read_of_the_finished_list_stays_in_it() {
         "with its function, from the AppSpec"
     );
 }
+
+#[test]
+fn a_deployment_that_ends_makes_the_alarms_due_at_once() {
+    let mut schedule = Schedule::default();
+    let mut r = RegionState::new("us-east-1", Intervals::default());
+    let mut watched = adopted("a", DeploymentStatus::InProgress);
+    watched.group = Part::Ok {
+        value: GroupSettings {
+            alarm_names: vec!["checkout-errors".into()],
+            ..GroupSettings::default()
+        },
+    };
+    r.adopt(vec![watched], at(-5));
+    schedule.dispatched(&[Datum::Alarms], at(5));
+    schedule.finished(&[Datum::Alarms]);
+    assert!(
+        !is_due(&schedule, &r, at(6), &Datum::Alarms),
+        "read just now"
+    );
+    // The record says it ended (an alarm may have stopped it): the alarms are read now, while
+    // that alarm is still in ALARM, not at their next turn.
+    schedule.read_alarms_now();
+    assert!(is_due(&schedule, &r, at(6), &Datum::Alarms));
+    schedule.dispatched(&[Datum::Alarms], at(6));
+    schedule.finished(&[Datum::Alarms]);
+    assert!(!is_due(&schedule, &r, at(7), &Datum::Alarms), "once");
+}
+
+#[test]
+fn a_deployment_that_ends_stays_active_until_a_picture_showed_it_with_the_alarms_read_after() {
+    let mut r = RegionState::new("us-east-1", Intervals::default());
+    let mut watched = adopted("a", DeploymentStatus::InProgress);
+    watched.group = Part::Ok {
+        value: GroupSettings {
+            alarm_names: vec!["checkout-errors".into()],
+            ..GroupSettings::default()
+        },
+    };
+    r.adopt(vec![watched], at(-5));
+    r.recent(Ok(Vec::new()), Vec::new());
+    r.alarms(Ok(Vec::new()), at(1));
+    r.pictured();
+    // CodeDeploy stopped it on an alarm, and rolled back: the record says so first.
+    let mut stopped = deployment("a", DeploymentStatus::Stopped);
+    stopped.rollback.rollback_deployment_id = Some("b".into());
+    r.records(&["a".into()], Ok(vec![stopped]), at(6));
+    assert!(r.take_ended(), "the alarms are to be read now");
+    assert!(
+        r.tracked.contains_key("a"),
+        "held: no alarm read since its end"
+    );
+    assert!(!r.pictured() && r.tracked.contains_key("a"));
+    r.alarms(Ok(Vec::new()), at(7));
+    assert!(
+        r.tracked.contains_key("a"),
+        "held until a picture has shown it with those alarms"
+    );
+    assert!(r.pictured(), "shown: it moves on");
+    assert!(!r.tracked.contains_key("a"));
+    let finished = r.recent.as_ref().and_then(|l| l.as_ref().ok());
+    assert!(finished.is_some_and(|l| l.iter().any(|d| d.id == "a")));
+    assert!(r.take_finished());
+}
