@@ -141,7 +141,7 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
         "partial picture; stderr: {stderr}\n{stdout}"
     );
     let doc: Value = serde_json::from_str(&stdout).expect("valid JSON");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     let region = &doc["regions"][0];
     assert_eq!(region["region"], "us-east-1");
     let view = region["deployments"]
@@ -150,6 +150,10 @@ fn snapshot_json_against_moto_shows_the_deployment_and_marks_cloudwatch_failed()
         .iter()
         .find(|v| v["deployment"]["id"] == deployment_id.as_str())
         .unwrap_or_else(|| panic!("deployment {deployment_id} missing: {stdout}"));
+    // The rollout as the commands know it.
+    assert_eq!(view["source"], "codedeploy", "{view}");
+    assert_eq!(view["id"], deployment_id.as_str(), "{view}");
+    assert_eq!(view["function"], "orders", "{view}");
     let target = &view["deployment"]["target"];
     assert_eq!(target["function"], "orders");
     assert_eq!(target["alias"], "live");

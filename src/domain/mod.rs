@@ -18,6 +18,7 @@ mod metrics;
 pub mod notify;
 mod picture;
 mod plan;
+mod rollout;
 mod splits;
 mod timeline;
 pub mod triage;
@@ -45,10 +46,11 @@ pub use metrics::{
     VersionMetrics,
 };
 pub use picture::{
-    ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Owner, Part,
-    Picture, Place, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
+    ClockReading, ClockSource, Completeness, DeploymentView, Freshness, GroupSettings, Owner,
+    PICTURE_SCHEMA, Part, Picture, Place, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
+pub use rollout::{RolloutKey, Source, alias_id, function_name};
 pub use splits::{AliasScan, AliasSplit};
 pub use timeline::{Change, TimelineEvent, TimelineKind, timeline_diff};
 pub use verdict::{

@@ -254,10 +254,14 @@ pub enum Completeness {
     Nothing,
 }
 
+/// The shape of a picture in JSON (`snapshot --json`): 2 added each rollout's `source`, `id`
+/// and `function`.
+pub const PICTURE_SCHEMA: u32 = 2;
+
 /// The complete picture across regions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Picture {
-    /// Version of this document's shape.
+    /// Version of this document's shape: [`PICTURE_SCHEMA`].
     pub schema_version: u32,
     /// "Now", on the service's clock when a response carried one.
     pub taken_at: DateTime<Utc>,

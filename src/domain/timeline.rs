@@ -304,41 +304,47 @@ pub fn timeline_diff(old: Option<&Picture>, new: &Picture) -> Vec<TimelineEvent>
         }
     }
     if let Some(old) = old {
-        for view in old.regions.iter().flat_map(|r| &r.deployments) {
-            if new.view(&view.deployment.id).is_some() {
-                continue;
-            }
-            let finished = new
-                .regions
-                .iter()
-                .filter_map(|r| r.recent.value())
-                .flatten()
-                .find(|d| d.id == view.deployment.id);
-            let change = match finished {
-                None => Change::Unlisted,
-                // A stopped deployment that left its alias split, now superseded.
-                Some(d) if d.status == view.deployment.status && d.left_split() => {
-                    Change::Superseded {
-                        status: d.status.clone(),
-                    }
-                }
-                // It ended while still among the active ones (kept there until the alarms
-                // were read after its end): its end is told already.
-                Some(d) if d.status == view.deployment.status => continue,
-                Some(d) => Change::Finished {
-                    from: view.deployment.status.clone(),
-                    to: d.status.clone(),
-                    rolled_back_by: d.rollback.rollback_deployment_id.clone(),
-                    error: d.error.clone(),
-                },
-            };
-            out.push(TimelineEvent {
-                at,
-                deployment_id: view.deployment.id.clone(),
-                change,
-            });
-        }
+        out.extend(left_the_active_list(old, new));
         out.extend(ran_between(old, new));
+    }
+    out
+}
+
+/// Deployments shown active in `old` that `new` no longer shows active: finished (as their
+/// finished record says), superseded, or no longer listed.
+fn left_the_active_list(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
+    let mut out = Vec::new();
+    for view in old.regions.iter().flat_map(|r| &r.deployments) {
+        if new.view(&view.deployment.id).is_some() {
+            continue;
+        }
+        let finished = new
+            .regions
+            .iter()
+            .filter_map(|r| r.recent.value())
+            .flatten()
+            .find(|d| d.id == view.deployment.id);
+        let change = match finished {
+            None => Change::Unlisted,
+            // A stopped deployment that left its alias split, now superseded.
+            Some(d) if d.status == view.deployment.status && d.left_split() => Change::Superseded {
+                status: d.status.clone(),
+            },
+            // It ended while still among the active ones (kept there until the alarms
+            // were read after its end): its end is told already.
+            Some(d) if d.status == view.deployment.status => continue,
+            Some(d) => Change::Finished {
+                from: view.deployment.status.clone(),
+                to: d.status.clone(),
+                rolled_back_by: d.rollback.rollback_deployment_id.clone(),
+                error: d.error.clone(),
+            },
+        };
+        out.push(TimelineEvent {
+            at: new.taken_at,
+            deployment_id: view.deployment.id.clone(),
+            change,
+        });
     }
     out
 }

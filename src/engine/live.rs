@@ -365,7 +365,7 @@ impl<R: DeploymentReader> Engine<R> {
         // joins the one line instead of standing beside it.
         fold_canary_warnings(regions.iter_mut().flat_map(|r| &mut r.deployments));
         Picture {
-            schema_version: 1,
+            schema_version: crate::domain::PICTURE_SCHEMA,
             taken_at: clock.now,
             clock: clock.source,
             regions,

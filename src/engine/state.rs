@@ -13,7 +13,7 @@ use super::datum::Datum;
 use super::tasks::Adopted;
 use crate::domain::{
     Alarm, AliasWeights, Deployment, DeploymentStatus, Failure, FailureKind, Freshness,
-    LambdaTarget, VersionMetrics, ViewFreshness, WeightWitnesses,
+    LambdaTarget, VersionMetrics, ViewFreshness, WeightWitnesses, function_name,
 };
 
 /// The last read of a deployment's target: when, what status the deployment had then, and the
@@ -175,16 +175,6 @@ impl Tracked {
             (Some((_, w)), None) | (None, Some((_, w))) => Some(w),
             (None, None) => None,
         }
-    }
-}
-
-/// The function's name in an AppSpec `Name`, which may also be a full or partial ARN
-/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, `ACCOUNT:function:NAME`).
-pub fn function_name(name: &str) -> &str {
-    let mut parts = name.split(':');
-    match parts.position(|p| p == "function") {
-        Some(_) => parts.next().unwrap_or(name),
-        None => name,
     }
 }
 
@@ -625,19 +615,4 @@ impl RegionState {
 /// Whether any failure in `results` is AWS throttling.
 pub fn throttled<'a>(mut failures: impl Iterator<Item = &'a Failure>) -> bool {
     failures.any(|f| f.kind == FailureKind::Throttled)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::function_name;
-
-    #[test]
-    fn a_function_name_is_taken_out_of_an_arn() {
-        assert_eq!(function_name("orders"), "orders");
-        assert_eq!(
-            function_name("arn:aws:lambda:eu-west-1:123456789012:function:orders:live"),
-            "orders"
-        );
-        assert_eq!(function_name("123456789012:function:orders"), "orders");
-    }
 }

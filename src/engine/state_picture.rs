@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use super::assemble::{Fetched, Rules, ShownMinutes, assemble_view};
 use std::collections::HashSet;
 
-use super::state::{RegionState, Tracked, function_name};
+use super::state::{RegionState, Tracked};
+use crate::domain::function_name;
 use crate::domain::{AliasSplit, Deployment, DeploymentView, Part, RegionPicture};
 
 impl RegionState {

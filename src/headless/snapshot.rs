@@ -9,7 +9,7 @@ use crate::accounts::Reach;
 use crate::aws::connect_logs;
 use crate::config::Config;
 use crate::domain::logs::LogLine;
-use crate::domain::{Completeness, Failure, Picture};
+use crate::domain::{AliasSplit, Completeness, Deployment, Failure, Picture, RolloutKey};
 use crate::engine::{PictureOptions, collect_picture};
 use crate::exit::SnapshotExit;
 
@@ -105,6 +105,7 @@ fn document(
 ) -> Result<serde_json::Value, serde_json::Error> {
     let mut value = serde_json::to_value(picture)?;
     with_owner_on_every_deployment(&mut value);
+    with_rollout_keys(&mut value, picture);
     let Some(errors) = errors else {
         return Ok(value);
     };
@@ -161,6 +162,34 @@ fn with_owner_on_every_deployment(value: &mut serde_json::Value) {
                 object.insert(k.clone(), v.clone());
             }
         }
+    }
+}
+
+/// Puts each rollout's `source`, `id` (what `rollback|stop|resolve` accept) and `function` on
+/// its object: active views, finished deployments and splits outside any deployment.
+fn with_rollout_keys(value: &mut serde_json::Value, picture: &Picture) {
+    fn put(array: Option<&mut Vec<serde_json::Value>>, keys: impl Iterator<Item = RolloutKey>) {
+        for (object, key) in array.into_iter().flatten().zip(keys) {
+            if let (Some(object), Ok(serde_json::Value::Object(key))) =
+                (object.as_object_mut(), serde_json::to_value(key))
+            {
+                object.extend(key);
+            }
+        }
+    }
+    let regions = value["regions"].as_array_mut().into_iter().flatten();
+    for (json, region) in regions.zip(&picture.regions) {
+        let views = region.deployments.iter().map(|v| v.deployment.key());
+        put(json["deployments"].as_array_mut(), views);
+        let finished = region.recent.value().into_iter().flatten();
+        put(
+            json["recent"]["value"].as_array_mut(),
+            finished.map(Deployment::key),
+        );
+        put(
+            json["splits"].as_array_mut(),
+            region.splits.iter().map(AliasSplit::key),
+        );
     }
 }
 

@@ -19,7 +19,8 @@ use serde_json::json;
 use crate::accounts::Reach;
 use crate::config::Config;
 use crate::domain::{
-    Change, Deployment, DeploymentStatus, Judgement, Picture, TimelineEvent, notify, timeline_diff,
+    Change, Deployment, DeploymentStatus, Judgement, Picture, RolloutKey, Source, TimelineEvent,
+    notify, timeline_diff,
 };
 use crate::engine::{Update, spawn};
 use crate::exit::WatchExit;
@@ -27,7 +28,7 @@ use crate::notify::Notifier;
 
 /// The version of `watch --json`'s lines (docs/watch-ndjson.md): 2 added `change`, the
 /// event's fields, beside its `text`.
-const NDJSON_SCHEMA: u32 = 2;
+const NDJSON_SCHEMA: u32 = 3;
 
 /// What `rollwatch watch` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -229,6 +230,7 @@ fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
             line["status"] = json!(status);
         }
         with_owner(&mut line, picture, &event.deployment_id);
+        with_key(&mut line, picture, &event.deployment_id);
         line.to_string()
     } else {
         format!(
@@ -240,6 +242,31 @@ fn print_event(json: bool, picture: &Picture, event: &TimelineEvent) {
         )
     };
     emit(&line);
+}
+
+/// The `source`, `id` and `function` of the rollout an event is about (`watch` follows
+/// CodeDeploy deployments: their source is `codedeploy`, their id the deployment's).
+fn with_key(line: &mut serde_json::Value, picture: &Picture, id: &str) {
+    let region = picture.regions.iter();
+    let found = region
+        .flat_map(|r| {
+            let finished = r.recent.value().into_iter().flatten();
+            r.deployments.iter().map(|v| &v.deployment).chain(finished)
+        })
+        .find(|d| d.id == id);
+    let key = found.map_or_else(
+        || RolloutKey {
+            source: Source::CodeDeploy,
+            id: id.to_string(),
+            function: None,
+        },
+        Deployment::key,
+    );
+    if let (Some(line), Ok(serde_json::Value::Object(key))) =
+        (line.as_object_mut(), serde_json::to_value(key))
+    {
+        line.extend(key);
+    }
 }
 
 /// The `profile` and `account` of the region that shows deployment `id`, on an event.
@@ -272,6 +299,7 @@ fn print_verdict(json: bool, picture: &Picture, event: &TimelineEvent, judgement
             "text": event.text(),
         });
         with_owner(&mut line, picture, &event.deployment_id);
+        with_key(&mut line, picture, &event.deployment_id);
         line.to_string()
     } else {
         format!(

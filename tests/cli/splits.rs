@@ -66,6 +66,8 @@ async fn an_alias_split_by_hand_is_listed_and_a_deployments_own_split_is_not() {
     let splits = doc["regions"][0]["splits"].as_array().expect("splits");
     assert_eq!(splits.len(), 1, "{splits:?}");
     assert_eq!(splits[0]["id"], "reports:live");
+    assert_eq!(splits[0]["source"], "alias", "{splits:?}");
+    assert_eq!(splits[0]["function"], "reports", "{splits:?}");
     assert_eq!(splits[0]["weights"]["primary_version"], "1");
     assert_eq!(splits[0]["weights"]["additional"][0][0], "2");
     assert_eq!(splits[0]["weights"]["additional"][0][1], 0.25);

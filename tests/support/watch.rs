@@ -89,7 +89,10 @@ impl Watch {
         ] {
             assert!(event[field].is_string(), "no {field}: {line}");
         }
-        assert_eq!(event["schema_version"], 2, "{line}");
+        assert_eq!(event["schema_version"], 3, "{line}");
+        // Each event names its rollout as the commands know it.
+        assert_eq!(event["source"], "codedeploy", "{line}");
+        assert_eq!(event["id"], event["deployment_id"], "{line}");
         assert!(event["change"]["type"].is_string(), "no change: {line}");
         self.events.push(event);
     }
