@@ -138,7 +138,8 @@ pub enum Command {
     Stop(ActArgs),
     /// Continue: approve/reject a waiting hook, ContinueDeployment (Ready), or promote now.
     Continue(ContinueArgs),
-    /// Resolve an alias left split by a stop without rollback (UpdateAlias, RevisionId-guarded).
+    /// Resolve an alias left split by a stop without rollback, or split outside any deployment
+    /// (`function:alias`): UpdateAlias, RevisionId-guarded.
     Resolve(ResolveArgs),
     /// Print the audit log of operator actions.
     Audit(AuditArgs),
@@ -230,7 +231,9 @@ pub struct WatchArgs {
 /// 4 cancelled at the confirmation; 5 done, but the audit line could not be written.
 #[derive(Args, Debug, Clone)]
 pub struct ActArgs {
-    /// The deployment id (d-XXXXXXXXX).
+    /// The rollout's id: a deployment id (d-XXXXXXXXX), or `function:alias` for an alias
+    /// split outside any deployment (`resolve` only).
+    #[arg(value_name = "ID")]
     pub deployment_id: String,
     /// Confirm without asking (required when stdin is not a terminal).
     #[arg(long)]
@@ -262,9 +265,11 @@ pub struct ContinueArgs {
 /// Where `rollwatch resolve` puts the alias.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResolveTo {
-    /// 100% on the deployment's old (current) version.
+    /// 100% on the deployment's old (current) version; for a split outside any deployment,
+    /// the alias's primary version.
     Old,
-    /// 100% on the deployment's new (target) version.
+    /// 100% on the deployment's new (target) version; for a split outside any deployment, the
+    /// version taking part of the traffic.
     New,
 }
 

@@ -13,7 +13,7 @@ use crate::aws::{CallerIdentity, DeploymentWriter, HookSearch};
 use crate::domain::Profile;
 use crate::domain::{
     Action, AliasWeights, AppSpec, Confirmation, ContinueRequest, Deployment, DeploymentView, Part,
-    Refusal, SplitResolution, blast_radius, check_action, confirmation, continue_variant,
+    Refusal, Source, SplitResolution, blast_radius, check_action, confirmation, continue_variant,
     hook_function, running_hook,
 };
 
@@ -193,6 +193,10 @@ async fn read_again<W: DeploymentWriter>(
             )
             .await;
         view.alias = Part::from_result(fresh);
+    }
+    // A split no deployment owns has no status to read: its alias is all there is.
+    if view.deployment.source == Source::Alias {
+        return None;
     }
     // Never act on an old status: the deployment is read again too.
     let id = view.deployment.id.clone();

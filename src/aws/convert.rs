@@ -61,6 +61,7 @@ pub fn deployment(info: &cd::DeploymentInfo) -> Deployment {
             .map(str::to_string),
         description: info.description().map(str::to_string),
         revision: info.revision().map(revision),
+        source: crate::domain::Source::CodeDeploy,
     }
 }
 

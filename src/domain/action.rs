@@ -12,7 +12,7 @@ mod tests;
 
 use serde::Serialize;
 
-use super::{AppSpec, DeploymentStatus, DeploymentView, EventStatus};
+use super::{AppSpec, DeploymentStatus, DeploymentView, EventStatus, Source};
 
 pub use confirm::{BlastRadius, Confirmation, appspec_content, blast_radius, confirmation};
 pub use refusal::Refusal;
@@ -147,6 +147,11 @@ fn stopping_reason(view: &DeploymentView) -> Option<Refusal> {
 
 /// Whether `action` may run on the deployment as it is now.
 pub fn check(view: &DeploymentView, action: &Action) -> Result<(), Refusal> {
+    // A split nobody's release process owns: there is no deployment to stop, roll back or
+    // continue, only the alias to put whole.
+    if view.deployment.source == Source::Alias && !matches!(action, Action::ResolveSplit { .. }) {
+        return Err(Refusal::NoDeployment);
+    }
     match action {
         Action::Rollback => check_rollback(view),
         Action::Stop => check_stop(view),
@@ -233,7 +238,7 @@ fn check_promote(view: &DeploymentView) -> Result<(), Refusal> {
 
 fn check_resolve(view: &DeploymentView) -> Result<(), Refusal> {
     let d = &view.deployment;
-    if d.status.is_active() {
+    if d.source == Source::CodeDeploy && d.status.is_active() {
         return Err(Refusal::StillActive);
     }
     let Some(alias) = view.alias.value() else {

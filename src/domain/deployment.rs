@@ -156,6 +156,10 @@ pub struct Deployment {
     pub description: Option<String>,
     /// Where the AppSpec lives (CodeDeploy's `revision`).
     pub revision: Option<Revision>,
+    /// Who shifts the alias: CodeDeploy, or nobody rollwatch knows (an alias split by hand,
+    /// shown as a deployment of its own). In JSON beside the deployment, as `source`.
+    #[serde(skip)]
+    pub source: super::Source,
 }
 
 /// A deployment's revision location. For Lambda it is AppSpec content (`AppSpecContent` or

@@ -26,6 +26,7 @@ pub(crate) fn deployment(id: &str, status: DeploymentStatus, config_name: &str) 
         external_id: None,
         description: None,
         revision: None,
+        source: crate::domain::Source::CodeDeploy,
     }
 }
 

@@ -5,13 +5,17 @@
 
 use serde::Serialize;
 
-use super::{AliasSplit, Deployment};
+use super::{
+    AliasSplit, Creator, Deployment, DeploymentStatus, DeploymentView, FunctionTarget, Part,
+    RollbackLinks, TargetWeight, ViewFreshness, WeightSource,
+};
 
 /// Who shifts a rollout's alias.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// A CodeDeploy deployment.
+    #[default]
     CodeDeploy,
     /// An alias split that no deployment rollwatch sees owns: by hand, a script, a shifter.
     Alias,
@@ -32,12 +36,76 @@ impl Deployment {
     /// The deployment as a rollout.
     pub fn key(&self) -> RolloutKey {
         RolloutKey {
-            source: Source::CodeDeploy,
+            source: self.source,
             id: self.id.clone(),
             function: self
                 .target
                 .as_ref()
                 .map(|t| function_name(&t.function).to_string()),
+        }
+    }
+}
+
+impl Deployment {
+    /// A split no deployment owns, as a deployment of its own (source `Alias`, id
+    /// `function:alias`): old = the alias's primary version, new = the version taking part of
+    /// the traffic. Its times are when rollwatch first saw it split (it cannot know more).
+    pub fn of_split(split: &AliasSplit) -> Self {
+        let w = &split.weights;
+        let (new, _) = split.new_version();
+        Self {
+            id: split.id.clone(),
+            application: String::new(),
+            group: String::new(),
+            status: DeploymentStatus::InProgress,
+            creator: Creator::User,
+            config_name: "split by hand".into(),
+            create_time: Some(split.first_seen),
+            start_time: Some(split.first_seen),
+            complete_time: None,
+            target: Some(FunctionTarget {
+                function: w.function.clone(),
+                alias: w.alias.clone(),
+                current_version: w.primary_version.clone(),
+                target_version: new.to_string(),
+            }),
+            rollback: RollbackLinks::default(),
+            error: None,
+            status_messages: Vec::new(),
+            external_id: None,
+            description: None,
+            revision: None,
+            source: Source::Alias,
+        }
+    }
+}
+
+impl DeploymentView {
+    /// The view of a split no deployment owns: its alias as read, the new version's share,
+    /// and no CodeDeploy parts (there is no deployment to read them from).
+    pub fn of_split(split: &AliasSplit) -> Self {
+        const NONE: &str = "no deployment owns this split";
+        Self {
+            deployment: Deployment::of_split(split),
+            config: Part::skipped(NONE),
+            target: Part::skipped(NONE),
+            appspec: Part::skipped(NONE),
+            group: Part::skipped(NONE),
+            alias: Part::Ok {
+                value: split.weights.clone(),
+            },
+            weight: Some(TargetWeight {
+                weight: split.new_version().1,
+                source: WeightSource::LiveAlias,
+            }),
+            plan: None,
+            schedule: None,
+            alarms: Part::Ok { value: Vec::new() },
+            metrics: Part::skipped(NONE),
+            alias_disagrees: None,
+            warnings: Vec::new(),
+            freshness: ViewFreshness::default(),
+            verdict: None,
         }
     }
 }

@@ -21,7 +21,9 @@ use crate::actions::{
 };
 use crate::aws::{AwsReader, DeploymentReader, Mode, connect_writer};
 use crate::config::Config;
-use crate::domain::{Confirmation, DeploymentView, Owner, Part, ViewFreshness};
+use crate::domain::{
+    AliasSplit, Confirmation, DeploymentView, FailureKind, Owner, Part, ViewFreshness, alias_id,
+};
 use crate::engine::{PictureOptions, collect_picture};
 use crate::exit::{ActExit, ToolExit};
 
@@ -246,6 +248,22 @@ async fn find_view(
             return Ok((v.clone(), region.region.clone(), region.owner.clone()));
         }
     }
+    if let Some((function, alias)) = alias_id(id) {
+        // A deployment that moves this alias owns its split: act on the deployment.
+        let subject = format!("{function}:{alias}");
+        let owner = picture
+            .regions
+            .iter()
+            .flat_map(|r| &r.deployments)
+            .find(|v| v.deployment.subject() == subject);
+        if let Some(v) = owner {
+            return Err(format!(
+                "deployment {} moves {subject}: act on it (rollwatch resolve {} …)",
+                v.deployment.id, v.deployment.id
+            ));
+        }
+        return split_view(&readers, function, alias).await;
+    }
     let mut errors = Vec::new();
     for reader in &readers {
         match reader.deployments(&[id.to_string()]).await {
@@ -260,6 +278,48 @@ async fn find_view(
     if errors.is_empty() {
         Err(format!(
             "no Lambda deployment {id} in {}",
+            readers
+                .iter()
+                .map(DeploymentReader::region)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// The view of the alias `function:alias` split outside any deployment, read now, from the
+/// first region that has the function.
+async fn split_view(
+    readers: &[Arc<AwsReader>],
+    function: &str,
+    alias: &str,
+) -> Result<(DeploymentView, String, Owner), String> {
+    let mut errors = Vec::new();
+    for reader in readers {
+        match reader.alias(function, alias).await {
+            Ok(weights) => {
+                let primary = weights.primary_version.clone();
+                let now = reader.clock().now;
+                return match AliasSplit::of(weights, now) {
+                    Some(split) => Ok((
+                        DeploymentView::of_split(&split),
+                        reader.region().to_string(),
+                        reader.owner(),
+                    )),
+                    None => Err(format!(
+                        "{function}:{alias} is not split: it sends all traffic to version {primary}"
+                    )),
+                };
+            }
+            Err(f) if f.kind == FailureKind::NotFound => {}
+            Err(f) => errors.push(f.one_line()),
+        }
+    }
+    if errors.is_empty() {
+        Err(format!(
+            "no alias {function}:{alias} in {}",
             readers
                 .iter()
                 .map(DeploymentReader::region)

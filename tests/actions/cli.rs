@@ -356,3 +356,52 @@ async fn a_rollback_ended_by_sigterm_or_sigkill_mid_follow_is_still_on_record() 
     let line: Value = serde_json::from_str(text(&raw).0.lines().last().unwrap()).unwrap();
     assert_eq!(line["outcome"], "unknown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_split_by_hand_is_resolved_by_its_function_alias_and_never_rolled_back() {
+    let cli = Cli::start("calm", 0.0, None).await;
+    crate::support::sdk::split_by_hand(&crate::support::sdk::lambda(&cli.sandbox).await).await;
+    let before = cli.mutating().await;
+
+    // No deployment owns it: nothing to roll back, and nothing is sent.
+    let out = cli.run(&["rollback", "reports:live", "--yes"]).await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "refused: {stdout}{err}");
+    assert_says(&stdout, &["no deployment owns this split", "resolve"]);
+    assert_eq!(cli.mutating().await, before, "nothing sent");
+
+    let out = cli
+        .run(&["resolve", "reports:live", "--to", "new", "--yes"])
+        .await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert_eq!(stdout.trim(), "reports:live now at v2 100%");
+    let alias = crate::support::sdk::lambda(&cli.sandbox)
+        .await
+        .get_alias()
+        .function_name("reports")
+        .name("live")
+        .send()
+        .await
+        .expect("alias");
+    assert_eq!(alias.function_version(), Some("2"));
+    let weights = alias
+        .routing_config()
+        .map(|r| r.additional_version_weights().cloned().unwrap_or_default())
+        .unwrap_or_default();
+    assert!(weights.is_empty(), "whole: {weights:?}");
+    let done: Vec<Value> = cli
+        .audit()
+        .into_iter()
+        .filter(|r| r["deployment_id"] == "reports:live" && r["outcome"] == "done")
+        .collect();
+    assert_eq!(done.len(), 1, "audited: {:?}", cli.audit());
+
+    // Whole now: nothing left to resolve.
+    let out = cli
+        .run(&["resolve", "reports:live", "--to", "old", "--yes"])
+        .await;
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{err}");
+    assert_says(&err, &["reports:live is not split"]);
+}

@@ -57,6 +57,7 @@ pub fn deployment(
         external_id: None,
         description: None,
         revision: None,
+        source: rollwatch::domain::Source::CodeDeploy,
     }
 }
 

@@ -62,6 +62,8 @@ pub enum Refusal {
         primary: String,
         others: Vec<String>,
     },
+    /// Stop, roll back or continue on an alias split that no deployment owns.
+    NoDeployment,
     /// The front end cannot act right now (read-only, no writer, no audit log…), in its words.
     Unavailable(String),
 }
@@ -163,6 +165,11 @@ impl fmt::Display for Refusal {
             } => write!(
                 f,
                 "alias {function}:{alias} is not split (100% on v{version}): nothing to resolve"
+            ),
+            Self::NoDeployment => f.write_str(
+                "no deployment owns this split (made by hand or by a script): there is nothing \
+                 to stop or roll back; put the alias whole on the old or the new version (O/N, \
+                 rollwatch resolve ID --to old|new)",
             ),
             Self::VersionsUnknown => {
                 f.write_str("the deployment's versions are unknown (no readable AppSpec)")
