@@ -6,6 +6,8 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
+use super::{Deployment, Source};
+
 /// What to open in the console.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsolePage<'a> {
@@ -70,6 +72,23 @@ pub fn show_deployment_command(region: &str, id: &str, profile: Option<&str>) ->
         quote(region)
     );
     with_profile(command, profile)
+}
+
+/// The AWS CLI command that shows `rollout`: its deployment, or for a split no deployment
+/// owns, its alias (`aws lambda get-alias`).
+pub fn show_rollout_command(region: &str, rollout: &Deployment, profile: Option<&str>) -> String {
+    match (rollout.source, &rollout.target) {
+        (Source::Alias, Some(t)) => with_profile(
+            format!(
+                "aws lambda get-alias --function-name {} --name {} --region {}",
+                quote(&t.function),
+                quote(&t.alias),
+                quote(region)
+            ),
+            profile,
+        ),
+        _ => show_deployment_command(region, &rollout.id, profile),
+    }
 }
 
 fn with_profile(command: String, profile: Option<&str>) -> String {
@@ -201,6 +220,25 @@ mod tests {
         assert!(
             console_url("us-gov-west-1", &page)
                 .starts_with("https://console.amazonaws-us-gov.com/")
+        );
+    }
+
+    #[test]
+    fn a_split_outside_any_deployment_is_shown_by_its_alias() {
+        let split = crate::domain::AliasSplit::of(
+            crate::domain::AliasWeights {
+                function: "reports".into(),
+                alias: "live".into(),
+                primary_version: "1".into(),
+                additional: vec![("2".into(), 0.25)],
+                revision_id: None,
+            },
+            chrono::DateTime::UNIX_EPOCH,
+        )
+        .expect("split");
+        assert_eq!(
+            show_rollout_command("us-east-1", &Deployment::of_split(&split), None),
+            "aws lambda get-alias --function-name reports --name live --region us-east-1"
         );
     }
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{
-    AlarmState, DeploymentError, DeploymentStatus, EventStatus, Judgement, Picture, TargetWeight,
-    WeightSource, normalize_pct,
+    AlarmState, DeploymentError, DeploymentStatus, EventStatus, Judgement, Picture, Source,
+    TargetWeight, WeightSource, normalize_pct,
 };
 
 /// What kind of transition an event records (for colouring and filtering).
@@ -80,6 +80,8 @@ pub enum Change {
     Superseded { status: DeploymentStatus },
     /// The deployment left the active list; its finished record is not known (yet).
     Unlisted,
+    /// An alias split outside any deployment is no longer: whole again, or now a deployment's.
+    SplitEnded,
     /// A deployment started and finished between two looks (never seen active).
     RanBetween {
         subject: String,
@@ -117,6 +119,7 @@ impl TimelineEvent {
             | Change::Finished { .. }
             | Change::Superseded { .. }
             | Change::Unlisted
+            | Change::SplitEnded
             | Change::RanBetween { .. }
             | Change::Verdict { .. }
             | Change::Note { .. } => TimelineKind::Status,
@@ -209,6 +212,9 @@ impl TimelineEvent {
                 status.as_str()
             ),
             Change::Unlisted => "no longer listed as active".to_string(),
+            Change::SplitEnded => {
+                "split ended: the alias is whole again (or a deployment now moves it)".to_string()
+            }
             Change::RanBetween {
                 subject,
                 config,
@@ -325,6 +331,7 @@ fn left_the_active_list(old: &Picture, new: &Picture) -> Vec<TimelineEvent> {
             .flatten()
             .find(|d| d.id == view.deployment.id);
         let change = match finished {
+            None if view.deployment.source == Source::Alias => Change::SplitEnded,
             None => Change::Unlisted,
             // A stopped deployment that left its alias split, now superseded.
             Some(d) if d.status == view.deployment.status && d.left_split() => Change::Superseded {

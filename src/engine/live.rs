@@ -28,8 +28,8 @@ use super::state::{Intervals, RegionState, Tracked, throttled};
 use super::tasks::{Outcome, Task, run, scan};
 use crate::aws::{DeploymentReader, Service, metric_calls};
 use crate::domain::{
-    ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
-    WarningHold, fold_canary_warnings, verdict_minutes,
+    ClockReading, ClockSource, DeploymentView, Failure, FailureKind, MetricWindow, MetricsRequest,
+    Picture, WarningHold, fold_canary_warnings, verdict_minutes,
 };
 
 /// The running engine: its updates, its command inbox, and how to stop it.
@@ -153,6 +153,8 @@ struct Region<R> {
     paces: Paces,
     /// The datums sent so far, when each is read once ([`Reads::Once`]).
     sent: Option<HashSet<Datum>>,
+    /// Reads were scheduled on this machine's clock, before a response carried the service's.
+    on_local_clock: bool,
 }
 
 impl<R: DeploymentReader> Region<R> {
@@ -165,6 +167,21 @@ impl<R: DeploymentReader> Region<R> {
             let result = scan(self.reader.as_ref(), &step).await;
             let now = self.reader.clock().now;
             self.state.scan.read(&step, result, now);
+        }
+    }
+
+    /// Moves the times the schedule took from this machine's clock onto the service's, once a
+    /// response has carried it. Left on the local clock they hold the next reads back (or
+    /// hurry them) by the skew: against the `calm` sandbox, 47 s behind, the listing stayed
+    /// STALE for its first minute.
+    fn onto_service_clock(&mut self) {
+        if !self.on_local_clock {
+            return;
+        }
+        let clock = self.reader.clock();
+        if clock.source == ClockSource::Service {
+            self.schedule.shift(clock.now - Utc::now());
+            self.on_local_clock = false;
         }
     }
 
@@ -219,6 +236,7 @@ impl<R: DeploymentReader> Engine<R> {
                 schedule: Schedule::default(),
                 paces: Paces::default(),
                 sent: (reads == Reads::Once).then(HashSet::new),
+                on_local_clock: false,
             })
             .collect();
         Self {
@@ -349,6 +367,10 @@ impl<R: DeploymentReader> Engine<R> {
             scale_intervals(region, rate);
             if !once {
                 confirmed_splits_only(region);
+                // Each split no deployment owns is a row of its own beside the deployments,
+                // with its weights, its timeline and O/N to resolve it.
+                let rows: Vec<_> = region.splits.iter().map(DeploymentView::of_split).collect();
+                region.deployments.extend(rows);
             }
         }
         if !once {
@@ -382,7 +404,9 @@ impl<R: DeploymentReader> Engine<R> {
     /// Starts, in order, every due read of region `i` its budgets grant now.
     fn dispatch(&mut self, i: usize) {
         let region = &mut self.regions[i];
+        region.onto_service_clock();
         let (at, rate) = region.now();
+        region.on_local_clock |= region.reader.clock().source == ClockSource::Local;
         let now = Now {
             at,
             rate,
@@ -427,6 +451,7 @@ impl<R: DeploymentReader> Engine<R> {
                     // Taken only once the call can go (else they wait for the next turn).
                     *list = region.schedule.take_adopt();
                 }
+                tracing::trace!(datums = ?call.datums, %at, "dispatched");
                 region.schedule.dispatched(&call.datums, at);
                 let reader = Arc::clone(&region.reader);
                 let datums = call.datums.clone();
@@ -440,6 +465,7 @@ impl<R: DeploymentReader> Engine<R> {
 
     fn apply(&mut self, i: usize, datums: &[Datum], outcome: Outcome) {
         let region = &mut self.regions[i];
+        tracing::trace!(?datums, "answered");
         region.schedule.finished(datums);
         let now = region.reader.clock().now;
         if let Some(service) = datums.first().map(Datum::service) {
@@ -718,8 +744,6 @@ fn metric_requests(
         .collect()
 }
 
-/// Turns `region`'s refresh intervals from real seconds into the service clock's (`rate`), or
-/// holds its parts to none while the rate is unknown.
 /// Keeps the splits a listing of deployments taken after their first sighting has not
 /// claimed: a deployment that just started splits its alias before rollwatch lists and adopts
 /// it, and the scan may read that alias first. Read once, the listing came first and
@@ -731,6 +755,8 @@ fn confirmed_splits_only(region: &mut crate::domain::RegionPicture) {
         .retain(|s| listed_at.is_some_and(|listed| listed > s.first_seen));
 }
 
+/// Turns `region`'s refresh intervals from real seconds into the service clock's (`rate`), or
+/// holds its parts to none while the rate is unknown.
 fn scale_intervals(region: &mut crate::domain::RegionPicture, rate: Option<f64>) {
     let scale = |f: &mut crate::domain::Freshness| {
         f.interval_secs = match rate {

@@ -179,6 +179,20 @@ impl Schedule {
         self.metrics_end = None;
     }
 
+    /// Moves every time taken so far by `by` (they were taken on this machine's clock, and the
+    /// service's is now known to differ by that much).
+    pub fn shift(&mut self, by: Duration) {
+        for at in self.dispatched.values_mut().chain(self.served.values_mut()) {
+            *at += by;
+        }
+        for at in [&mut self.forced_at, &mut self.metrics_end]
+            .into_iter()
+            .flatten()
+        {
+            *at += by;
+        }
+    }
+
     /// `datums` were sent at `now`.
     pub fn dispatched(&mut self, datums: &[Datum], now: DateTime<Utc>) {
         for datum in datums {

@@ -7,8 +7,9 @@
 
 use super::effect::Effect;
 use super::model::{Model, Overlay, Row};
+use crate::domain::Source;
 use crate::domain::links::{
-    ConsolePage, console_url, list_deployments_command, show_deployment_command,
+    ConsolePage, console_url, list_deployments_command, show_rollout_command,
 };
 
 /// The choice offered by `o` in the detail view.
@@ -46,6 +47,11 @@ pub fn open_page(model: &mut Model, which: char) -> Vec<Effect> {
         Row::Recent { deployment, .. } => (deployment, None),
     };
     let target = deployment.target.as_ref();
+    // A split no deployment owns has no deployment page: its alias is its page.
+    let which = match deployment.source {
+        Source::Alias => 'a',
+        Source::CodeDeploy => which,
+    };
     let url = match (which, target, &group_alarms) {
         ('a', Some(t), _) => console_url(
             region,
@@ -106,7 +112,7 @@ pub fn copy(model: &mut Model) -> Vec<Effect> {
             format!("the {} command(s) sent", sent.len()),
         ),
         None => (
-            show_deployment_command(row.region(), &id, row_profile(model, row)),
+            show_rollout_command(row.region(), deployment, row_profile(model, row)),
             "the command that shows it".to_string(),
         ),
     };

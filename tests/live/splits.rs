@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use rollwatch::domain::Picture;
+use rollwatch::domain::{Picture, Source};
 use rollwatch::engine::{EngineConfig, EngineHandle, Rules, Update, spawn};
 use rollwatch::sandbox::{Sandbox, SandboxConfig};
 
@@ -71,6 +71,21 @@ async fn a_hand_split_is_found_within_a_pass_and_goes_when_whole_and_nothing_els
     let split = &picture.regions[0].splits[0];
     assert_eq!(split.new_version(), ("2", 0.25));
     println!("hand split listed after {took:?}");
+    // A row of its own beside the deployments, as the commands know it.
+    let row = picture.regions[0]
+        .deployments
+        .iter()
+        .find(|v| v.deployment.source == Source::Alias)
+        .expect("the split's row");
+    assert_eq!(row.deployment.id, "reports:live");
+    assert_eq!(row.weight.map(|w| w.weight), Some(0.25));
+    let rows = picture.regions[0].deployments.iter();
+    assert_eq!(
+        rows.filter(|v| v.deployment.source == Source::Alias)
+            .count(),
+        1,
+        "only the hand split is a split row"
+    );
 
     crate::support::sdk::make_whole(&lambda).await;
     until(&mut engine, Duration::from_secs(40), |p| {

@@ -381,3 +381,47 @@ fn the_confirmation_keys_come_from_the_keymap_and_cancel_still_wins() {
     let cmds = key(&mut m, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Effect::Decline(_)]), "{cmds:?}");
 }
+
+#[test]
+fn a_split_outside_any_deployment_is_a_row_that_o_and_n_resolve_and_r_refuses() {
+    let split = rollwatch::domain::AliasSplit::of(
+        rollwatch::domain::AliasWeights {
+            function: "reports".into(),
+            alias: "live".into(),
+            primary_version: "1".into(),
+            additional: vec![("2".into(), 0.25)],
+            revision_id: Some("rev-1".into()),
+        },
+        fx::now(),
+    )
+    .unwrap();
+    let mut picture = fx::picture();
+    picture.regions[0]
+        .deployments
+        .push(DeploymentView::of_split(&split));
+    let mut m = fx::model(Some(picture), (160, 45));
+    for _ in 0..10 {
+        if m.selected_deployment() == Some("reports:live") {
+            break;
+        }
+        press(&mut m, 'j');
+    }
+    assert_eq!(m.selected_deployment(), Some("reports:live"));
+    let (screen, _) = screen(&m, 160, 45);
+    assert_says(
+        &screen,
+        &["split", "reports:live", "1→2", "hand split", "25%"],
+    );
+    // No deployment to stop or roll back: said, nothing asked.
+    for c in ['R', 'S'] {
+        assert!(press(&mut m, c).is_empty(), "{c}");
+        assert_says(&fx::message(&m), &["no deployment owns this split"]);
+    }
+    assert!(matches!(
+        press(&mut m, 'O').as_slice(),
+        [Effect::Prepare {
+            request: Request::Resolve(rollwatch::domain::SplitResolution::BackToOld),
+            ..
+        }]
+    ));
+}

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{ALL_AT_ONCE, Action, SplitResolution, versions};
 use crate::domain::Profile;
-use crate::domain::{AlarmState, AppSpec, DeploymentView, normalize_pct};
+use crate::domain::{AlarmState, AppSpec, DeploymentView, Source, normalize_pct};
 
 /// Everything an action touches, shown before confirming.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,6 +16,8 @@ pub struct BlastRadius {
     pub region: String,
     pub profile: Profile,
     pub deployment_id: String,
+    /// Who shifts the alias: a deployment, or nobody rollwatch knows (a split by hand).
+    pub source: Source,
     pub status: String,
     /// `function:alias` (or `application/group` when the function is unknown).
     pub subject: String,
@@ -66,6 +68,7 @@ pub fn blast_radius(
         region: region.to_string(),
         profile: profile.clone(),
         deployment_id: view.deployment.id.clone(),
+        source: view.deployment.source,
         status: view.deployment.status.as_str().to_string(),
         subject: view.deployment.subject(),
         current_version: vs.as_ref().map(|v| v.0.clone()),
@@ -102,10 +105,13 @@ impl BlastRadius {
                     .name()
                     .map_or(String::new(), |p| format!(" · profile {p}"))
             ),
-            format!(
-                "{}  deployment {} ({})",
-                self.subject, self.deployment_id, self.status
-            ),
+            match self.source {
+                Source::CodeDeploy => format!(
+                    "{}  deployment {} ({})",
+                    self.subject, self.deployment_id, self.status
+                ),
+                Source::Alias => format!("{}  split outside any deployment", self.subject),
+            },
             format!(
                 "versions {} → {} · alias now {}",
                 opt(&self.current_version),
@@ -268,9 +274,15 @@ pub fn confirmation(action: &Action, blast: BlastRadius, protected: bool) -> Con
                      additional weights, guarded by its RevisionId (a concurrent change is \
                      reported, never overwritten)"
                 )],
-                vec![format!(
-                    "all traffic goes to v{version}; deployment {id} stays Stopped"
-                )],
+                vec![match blast.source {
+                    Source::CodeDeploy => {
+                        format!("all traffic goes to v{version}; deployment {id} stays Stopped")
+                    }
+                    Source::Alias => format!(
+                        "all traffic goes to v{version}; no deployment owns the split, so \
+                         nothing else changes"
+                    ),
+                }],
             )
         }
     };

@@ -427,3 +427,21 @@ fn a_deployment_that_ends_stays_active_until_a_picture_showed_it_with_the_alarms
     assert!(finished.is_some_and(|l| l.iter().any(|d| d.id == "a")));
     assert!(r.take_finished());
 }
+
+#[test]
+fn reads_scheduled_on_the_local_clock_move_onto_the_service_clock() {
+    let mut schedule = Schedule::default();
+    let r = region(&[], &DeploymentStatus::InProgress);
+    // Listed at 01:00:47 by this machine's clock; the service's runs 47 s behind.
+    schedule.dispatched(&[Datum::Listing], at(47));
+    schedule.finished(&[Datum::Listing]);
+    assert!(
+        !is_due(&schedule, &r, at(10), &Datum::Listing),
+        "held back by the skew"
+    );
+    schedule.shift(Duration::seconds(-47));
+    assert!(
+        is_due(&schedule, &r, at(10), &Datum::Listing),
+        "due 10 s after the listing, on the service's clock"
+    );
+}

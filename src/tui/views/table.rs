@@ -13,7 +13,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableStat
 use super::fmt::{bar, coarse_age, countdown, fit, freshness, rate};
 use crate::domain::triage::GroupSummary;
 use crate::domain::{
-    Deployment, DeploymentConfig, DeploymentView, Judgement, Owner, Part, WeightSource, worst_state,
+    Deployment, DeploymentConfig, DeploymentView, Judgement, Owner, Part, Source, WeightSource,
+    worst_state,
 };
 use crate::tui::model::{Model, Pane, Row};
 use crate::tui::theme::Theme;
@@ -128,6 +129,9 @@ fn versions(d: &Deployment, arrow: &str) -> String {
 }
 
 fn config_label(d: &Deployment, config: Option<&Part<DeploymentConfig>>) -> String {
+    if d.source == Source::Alias {
+        return "hand split".to_string();
+    }
     if let Some(c) = config.and_then(Part::value) {
         return c.short_label();
     }
@@ -216,15 +220,16 @@ fn row<'a>(r: &Row<'a>, model: &Model, t: &Theme, wide: bool) -> TableRow<'a> {
         return TableRow::new(cells);
     };
     let (icon, status_style) = t.status(&d.status);
-    let group = format!("{}/{}", d.application, d.group);
+    // A split no deployment owns: its function:alias is its id (the next column shows it).
+    let (id, group) = match d.source {
+        Source::Alias => ("split".to_string(), "no deployment owns it".to_string()),
+        Source::CodeDeploy => (d.id.clone(), format!("{}/{}", d.application, d.group)),
+    };
     let subject = d.target.as_ref().map_or_else(
         || "?".to_string(),
         |x| format!("{}:{}", x.function, x.alias),
     );
-    let mut cells = vec![
-        Cell::from(icon).style(status_style),
-        Cell::from(d.id.clone()),
-    ];
+    let mut cells = vec![Cell::from(icon).style(status_style), Cell::from(id)];
     cells.extend(account_cell(r, model, t));
     if wide {
         cells.push(Cell::from(fit(&group, 40, t)));
