@@ -134,6 +134,17 @@ pub struct FunctionTarget {
     pub target_version: String,
 }
 
+/// Who shifts a rollout's alias.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A CodeDeploy deployment.
+    #[default]
+    CodeDeploy,
+    /// An alias split that no deployment rollwatch sees owns: by hand, a script, a shifter.
+    Alias,
+}
+
 /// One CodeDeploy deployment on the Lambda compute platform.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deployment {
@@ -159,7 +170,7 @@ pub struct Deployment {
     /// Who shifts the alias: CodeDeploy, or nobody rollwatch knows (an alias split by hand,
     /// shown as a deployment of its own). In JSON beside the deployment, as `source`.
     #[serde(skip)]
-    pub source: super::Source,
+    pub source: Source,
 }
 
 /// A deployment's revision location. For Lambda it is AppSpec content (`AppSpecContent` or

@@ -36,7 +36,8 @@ pub use action::{
 pub use alarm::{Alarm, AlarmKind, AlarmMeasure, AlarmState, DeploymentAlarm, worst_state};
 pub use appspec::{AppSpec, AppSpecError, parse_appspec};
 pub use deployment::{
-    Creator, Deployment, DeploymentError, DeploymentStatus, FunctionTarget, Revision, RollbackLinks,
+    Creator, Deployment, DeploymentError, DeploymentStatus, FunctionTarget, Revision,
+    RollbackLinks, Source,
 };
 pub use failure::{Failure, FailureKind};
 pub use guard::{Guard, GuardConfig, GuardEvent};
@@ -50,7 +51,7 @@ pub use picture::{
     PICTURE_SCHEMA, Part, Picture, Place, Profile, RegionPicture, ScheduleStatus, ViewFreshness,
 };
 pub use plan::{DeploymentConfig, ScheduleModel, Step, TrafficPlan, TrafficRouting};
-pub use rollout::{RolloutKey, Source, alias_id, function_name};
+pub use rollout::{RolloutKey, alias_id, function_name};
 pub use splits::{AliasScan, AliasSplit};
 pub use timeline::{Change, TimelineEvent, TimelineKind, timeline_diff};
 pub use verdict::{

@@ -7,19 +7,8 @@ use serde::Serialize;
 
 use super::{
     AliasSplit, Creator, Deployment, DeploymentStatus, DeploymentView, FunctionTarget, Part,
-    RollbackLinks, TargetWeight, ViewFreshness, WeightSource,
+    RollbackLinks, Source, TargetWeight, ViewFreshness, WeightSource,
 };
-
-/// Who shifts a rollout's alias.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    /// A CodeDeploy deployment.
-    #[default]
-    CodeDeploy,
-    /// An alias split that no deployment rollwatch sees owns: by hand, a script, a shifter.
-    Alias,
-}
 
 /// What names a rollout: its source, the id `rollwatch rollback|stop|resolve` accept (unique
 /// within a profile and region), and its function once known.
