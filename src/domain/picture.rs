@@ -133,6 +133,12 @@ impl DeploymentView {
             .as_ref()
             .map(|p| p.traffic_start)
             .or_else(|| self.target.value().and_then(LambdaTarget::traffic_start))
+            // A split outside any deployment: from when rollwatch first saw it.
+            .or_else(|| {
+                (self.deployment.source == super::Source::Alias)
+                    .then_some(self.deployment.start_time)
+                    .flatten()
+            })
     }
 
     /// The alarms, if fetched, as plain alarms.

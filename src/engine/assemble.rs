@@ -7,10 +7,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Alarm, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentStatus,
-    DeploymentView, Disagreement, Failure, Freshness, FunctionTarget, GroupSettings, LambdaTarget,
-    MetricWindow, Part, ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VerdictConfig,
-    VersionMetrics, ViewFreshness, WeightSource, judge_view, warnings_for,
+    Alarm, AliasSplit, AliasWeights, AppSpec, Deployment, DeploymentAlarm, DeploymentConfig,
+    DeploymentStatus, DeploymentView, Disagreement, Failure, Freshness, FunctionTarget,
+    GroupSettings, LambdaTarget, MetricWindow, Part, ScheduleModel, ScheduleStatus, TargetWeight,
+    TrafficPlan, VerdictConfig, VersionMetrics, ViewFreshness, WeightSource, judge_view,
+    warnings_for,
 };
 
 /// How views are assembled and judged: the timing model's tunable points and the verdict's
@@ -100,6 +101,32 @@ pub fn watched(all: &[Deployment]) -> Vec<Deployment> {
         (!a.status.is_active(), b.create_time).cmp(&(!b.status.is_active(), a.create_time))
     });
     out
+}
+
+/// The row of a split outside any deployment: its alias as last read, its per-version
+/// metrics (primary version against the one taking part of the traffic) and the verdict on
+/// them since the split was first seen (rollwatch cannot know when it began), the metrics
+/// then cut to `shown`.
+pub fn split_view(
+    split: &AliasSplit,
+    metrics: Option<Result<Vec<VersionMetrics>, Failure>>,
+    rules: &Rules,
+    shown: ShownMinutes,
+    now: DateTime<Utc>,
+) -> DeploymentView {
+    let mut view = DeploymentView::of_split(split);
+    view.metrics = match metrics {
+        Some(Ok(value)) => Part::Ok { value },
+        Some(Err(failure)) => Part::Failed { failure },
+        None => Part::skipped("fetching metrics…"),
+    };
+    view.verdict = judge_view(&view, &rules.verdict);
+    if let (Some(from), Part::Ok { value }) = (shown.from(&view, now), &mut view.metrics) {
+        for version in value {
+            version.points.retain(|p| p.at >= from);
+        }
+    }
+    view
 }
 
 /// The view of `deployment` from what was fetched, at `now`, its metrics cut to `shown` once

@@ -18,7 +18,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::assemble::Rules;
+use super::assemble::{Rules, split_view};
 use super::config::EngineConfig;
 use super::messages::{Command, MetricSpan, Update};
 use super::schedule::{
@@ -28,8 +28,8 @@ use super::state::{Intervals, RegionState, Tracked, throttled};
 use super::tasks::{Outcome, Task, run, scan};
 use crate::aws::{DeploymentReader, Service, metric_calls};
 use crate::domain::{
-    ClockReading, ClockSource, DeploymentView, Failure, FailureKind, MetricWindow, MetricsRequest,
-    Picture, WarningHold, fold_canary_warnings, verdict_minutes,
+    ClockReading, ClockSource, Failure, FailureKind, MetricWindow, MetricsRequest, Picture,
+    WarningHold, fold_canary_warnings, verdict_minutes,
 };
 
 /// The running engine: its updates, its command inbox, and how to stop it.
@@ -363,13 +363,21 @@ impl<R: DeploymentReader> Engine<R> {
         // stale: a guessed rate would mark fresh reads STALE.
         // A picture read once is never refreshed: its intervals are 0.
         let rate = (clock.rate_known && !once).then_some(clock.rate);
-        for region in &mut regions {
+        for (region, of) in regions.iter_mut().zip(&self.regions) {
             scale_intervals(region, rate);
             if !once {
                 confirmed_splits_only(region);
                 // Each split no deployment owns is a row of its own beside the deployments,
-                // with its weights, its timeline and O/N to resolve it.
-                let rows: Vec<_> = region.splits.iter().map(DeploymentView::of_split).collect();
+                // with its weights, per-version metrics and verdict, its timeline and O/N.
+                let shown = of.schedule.span().shown();
+                let rows: Vec<_> = region
+                    .splits
+                    .iter()
+                    .map(|s| {
+                        let metrics = of.state.split_metrics.get(&s.id).cloned();
+                        split_view(s, metrics, &self.rules, shown, clock.now)
+                    })
+                    .collect();
                 region.deployments.extend(rows);
             }
         }
@@ -721,27 +729,40 @@ fn metric_requests(
     state: &RegionState,
     verdict: &crate::domain::VerdictConfig,
 ) -> Vec<(String, MetricsRequest)> {
-    state
-        .tracked
-        .iter()
-        .filter_map(|(id, t)| {
-            let (function, alias, current, target) = t.subject()?;
-            Some((
-                id.clone(),
-                MetricsRequest {
-                    business: if verdict.enabled {
-                        verdict.business_for(&function)
-                    } else {
-                        Vec::new()
-                    },
-                    function,
-                    alias,
-                    versions: vec![current, target],
-                    slow_above_ms: t.slow_threshold.ms().filter(|_| verdict.enabled),
-                },
-            ))
-        })
-        .collect()
+    let business = |function: &str| {
+        if verdict.enabled {
+            verdict.business_for(function)
+        } else {
+            Vec::new()
+        }
+    };
+    let deployments = state.tracked.iter().filter_map(|(id, t)| {
+        let (function, alias, current, target) = t.subject()?;
+        Some((
+            id.clone(),
+            MetricsRequest {
+                business: business(&function),
+                function,
+                alias,
+                versions: vec![current, target],
+                slow_above_ms: t.slow_threshold.ms().filter(|_| verdict.enabled),
+            },
+        ))
+    });
+    // Each split outside any deployment, its primary version against the one taking part of
+    // the traffic (p99 by the rank test: no threshold is decided for it).
+    let splits = state.unowned_splits().into_iter().map(|split| {
+        let w = &split.weights;
+        let request = MetricsRequest {
+            business: business(&w.function),
+            function: w.function.clone(),
+            alias: w.alias.clone(),
+            versions: vec![w.primary_version.clone(), split.new_version().0.to_string()],
+            slow_above_ms: None,
+        };
+        (split.id, request)
+    });
+    deployments.chain(splits).collect()
 }
 
 /// Keeps the splits a listing of deployments taken after their first sighting has not

@@ -308,7 +308,8 @@ impl Schedule {
             };
             push(Datum::Alarms, Some(due));
         }
-        if region.tracked.values().any(|t| t.subject().is_some()) {
+        let splits = region.scan.splits().next().is_some();
+        if splits || region.tracked.values().any(|t| t.subject().is_some()) {
             push(Datum::Metrics, Some(self.metrics_due(now)));
         }
         for (function, alias) in &config.watched_aliases {

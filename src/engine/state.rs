@@ -4,7 +4,7 @@
 //! decide what is due, and the picture is rebuilt from it.
 
 use super::scan::AliasScanState;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -217,6 +217,8 @@ pub struct RegionState {
     pub others_finished: Vec<String>,
     /// The scan for aliases split outside any deployment.
     pub scan: AliasScanState,
+    /// The per-version metrics of each split outside any deployment, by its id.
+    pub split_metrics: HashMap<String, Result<Vec<VersionMetrics>, Failure>>,
 }
 
 fn note(freshness: &mut Freshness, now: DateTime<Utc>, error: Option<&Failure>) {
@@ -580,6 +582,10 @@ impl RegionState {
         match result {
             Ok(series) => {
                 for (id, metrics) in series {
+                    if !self.tracked.contains_key(&id) {
+                        self.split_metrics.insert(id, Ok(metrics));
+                        continue;
+                    }
                     if let Some(t) = self.tracked.get_mut(&id) {
                         if verdict && t.slow_threshold == LatencyThreshold::Undecided {
                             let threshold = t
@@ -606,8 +612,13 @@ impl RegionState {
                     note(&mut t.freshness.metrics, now, Some(&failure));
                     t.metrics_error = Some(failure.clone());
                 }
+                for split in self.split_metrics.values_mut() {
+                    *split = Err(failure.clone());
+                }
             }
         }
+        let splits: HashSet<String> = self.scan.splits().map(|s| s.id.clone()).collect();
+        self.split_metrics.retain(|id, _| splits.contains(id));
         read_again
     }
 }

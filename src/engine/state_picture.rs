@@ -71,7 +71,7 @@ impl RegionState {
     /// alias (its split, running or left by a stop, is its row's), nor a split between the two
     /// versions of a deployment that finished in the last 24 h (its rollback shifting back,
     /// or the scan's read from before it ended).
-    fn unowned_splits(&self) -> Vec<AliasSplit> {
+    pub fn unowned_splits(&self) -> Vec<AliasSplit> {
         let tracked: HashSet<(String, String)> = self
             .tracked
             .values()

@@ -86,6 +86,15 @@ async fn a_hand_split_is_found_within_a_pass_and_goes_when_whole_and_nothing_els
         1,
         "only the hand split is a split row"
     );
+    // Its per-version metrics are read like a deployment's.
+    until(&mut engine, Duration::from_secs(30), |p| {
+        p.regions[0]
+            .deployments
+            .iter()
+            .any(|v| v.deployment.source == Source::Alias && v.metrics.value().is_some())
+    })
+    .await
+    .expect("the split row's per-version metrics within 30 s");
 
     crate::support::sdk::make_whole(&lambda).await;
     until(&mut engine, Duration::from_secs(40), |p| {

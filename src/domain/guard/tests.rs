@@ -248,3 +248,15 @@ fn nothing_runs_out_while_the_countdown_cannot_be_seen() {
             .any(|e| matches!(e, GuardEvent::Fire { .. }))
     );
 }
+
+#[test]
+fn a_failing_split_outside_any_deployment_is_never_guarded() {
+    let mut g = guard();
+    let t0 = at(0);
+    let mut split = fail();
+    split.regions[0].deployments[0].deployment.source = crate::domain::Source::Alias;
+    for s in [0, 61, 200, 1000] {
+        assert!(g.observe(&split, secs(t0, s), 1.0).is_empty(), "at {s} s");
+        assert!(!fired(&g.tick(secs(t0, s))));
+    }
+}

@@ -15,7 +15,7 @@ use crate::config::TimeZoneChoice;
 use crate::domain::triage::GroupSummary;
 use crate::domain::{
     Deployment, DeploymentView, EventStatus, HOOK_TIME_LIMIT, Judgement, LambdaTarget,
-    MetricVerdict, Part, Verdict, WeightSource,
+    MetricVerdict, Part, Source, Verdict, WeightSource,
 };
 use crate::tui::model::{Model, Row};
 use crate::tui::theme::Theme;
@@ -414,7 +414,18 @@ fn status_line(
         let ago = now.map_or_else(String::new, |n| {
             format!(" ({} ago)", age((n - start).num_seconds()))
         });
-        spans.push(Span::raw(format!("started {}{ago}", hms(start, zone))));
+        // rollwatch cannot know when a split outside any deployment began: it says so.
+        let since = match d.source {
+            Source::Alias => "split first seen",
+            Source::CodeDeploy => "started",
+        };
+        spans.push(Span::raw(format!("{since} {}{ago}", hms(start, zone))));
+        if d.source == Source::Alias {
+            spans.push(Span::styled(
+                " (not when it was split: rollwatch cannot know) · its verdict counts from then",
+                t.muted(),
+            ));
+        }
     }
     let by = if d.creator.is_rollback() {
         " · a rollback".to_string()
