@@ -2,8 +2,9 @@
 //! notifications by escape sequence (OSC 9, understood by iTerm2, WezTerm, kitty, foot and
 //! Windows Terminal; OSC 777, by VTE terminals and urxvt), wrapped in tmux's passthrough when
 //! running inside tmux, and the `[notify] command`, run once per notice with the notice as JSON
-//! on stdin and in `ROLLWATCH_NOTICE_*` environment variables. A command that fails or hangs is
-//! logged and killed after 10 s; it never holds up the screen.
+//! on stdin and in `ROLLWATCH_NOTICE_*` environment variables, one notice at a time in the
+//! order they were raised (an alarm's notice is delivered before the stop it caused). A
+//! command that fails or hangs is logged and killed after 10 s; it never holds up the screen.
 
 use std::io::Write;
 use std::process::Stdio;
@@ -23,8 +24,12 @@ pub struct Notifier {
     config: NotifyConfig,
     quiet: Quiet,
     in_tmux: bool,
-    /// Commands still running.
-    running: Vec<tokio::task::JoinHandle<()>>,
+    /// The notices waiting for the command, and the task that runs it for each in turn
+    /// (started with the first notice).
+    commands: Option<(
+        tokio::sync::mpsc::UnboundedSender<Notice>,
+        tokio::task::JoinHandle<()>,
+    )>,
 }
 
 impl Notifier {
@@ -33,7 +38,7 @@ impl Notifier {
             config,
             quiet: Quiet::default(),
             in_tmux: std::env::var_os("TMUX").is_some(),
-            running: Vec::new(),
+            commands: None,
         }
     }
 
@@ -41,10 +46,11 @@ impl Notifier {
         &self.config
     }
 
-    /// Waits for the commands still running (each is killed after 10 s).
+    /// Waits for the commands still to run (each is killed after 10 s).
     pub async fn finish(self) {
-        for handle in self.running {
-            let _ = handle.await;
+        if let Some((queue, worker)) = self.commands {
+            drop(queue);
+            let _ = worker.await;
         }
     }
 
@@ -64,10 +70,23 @@ impl Notifier {
                 tracing::warn!("notify: cannot write to the terminal: {e}");
             }
         }
-        self.running.retain(|h| !h.is_finished());
-        for notice in &notices {
-            self.running
-                .extend(run_command(&self.config.command, notice));
+        if self.config.command.is_empty() {
+            return;
+        }
+        let command = self.config.command.clone();
+        let (queue, _) = self.commands.get_or_insert_with(|| {
+            let (queue, mut waiting) = tokio::sync::mpsc::unbounded_channel::<Notice>();
+            let worker = tokio::spawn(async move {
+                while let Some(notice) = waiting.recv().await {
+                    run_command(&command, &notice).await;
+                }
+            });
+            (queue, worker)
+        });
+        for notice in notices {
+            if queue.send(notice).is_err() {
+                tracing::warn!("notify: the command runner has stopped; a notice was not sent");
+            }
         }
     }
 }
@@ -106,15 +125,17 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// Runs `command` for `notice` in the background: JSON on stdin, the main fields in the
-/// environment.
-fn run_command(command: &[String], notice: &Notice) -> Option<tokio::task::JoinHandle<()>> {
-    let (program, args) = command.split_first()?;
+/// Runs `command` for `notice` until it ends (at most 10 s): JSON on stdin, the main fields
+/// in the environment.
+async fn run_command(command: &[String], notice: &Notice) {
+    let Some((program, args)) = command.split_first() else {
+        return;
+    };
     let json = match serde_json::to_vec(notice) {
         Ok(json) => json,
         Err(e) => {
             tracing::warn!("notify: cannot encode the notice: {e}");
-            return None;
+            return;
         }
     };
     let kind = serde_json::to_value(&notice.what)
@@ -143,27 +164,24 @@ fn run_command(command: &[String], notice: &Notice) -> Option<tokio::task::JoinH
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    let program = program.clone();
-    Some(tokio::spawn(async move {
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(e) => {
-                tracing::warn!("notify: cannot run {program}: {e}");
-                return;
-            }
-        };
-        if let Some(mut stdin) = child.stdin.take() {
-            if let Err(e) = stdin.write_all(&json).await {
-                tracing::warn!("notify: {program} did not take the notice: {e}");
-            }
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            tracing::warn!("notify: cannot run {program}: {e}");
+            return;
         }
-        match tokio::time::timeout(COMMAND_TIMEOUT, child.wait()).await {
-            Ok(Ok(status)) if status.success() => {}
-            Ok(Ok(status)) => tracing::warn!("notify: {program} exited with {status}"),
-            Ok(Err(e)) => tracing::warn!("notify: {program}: {e}"),
-            Err(_) => tracing::warn!("notify: {program} ran over 10 s and was killed"),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        if let Err(e) = stdin.write_all(&json).await {
+            tracing::warn!("notify: {program} did not take the notice: {e}");
         }
-    }))
+    }
+    match tokio::time::timeout(COMMAND_TIMEOUT, child.wait()).await {
+        Ok(Ok(status)) if status.success() => {}
+        Ok(Ok(status)) => tracing::warn!("notify: {program} exited with {status}"),
+        Ok(Err(e)) => tracing::warn!("notify: {program}: {e}"),
+        Err(_) => tracing::warn!("notify: {program} ran over 10 s and was killed"),
+    }
 }
 
 #[cfg(test)]
@@ -214,5 +232,37 @@ mod tests {
             ..NotifyConfig::default()
         };
         assert_eq!(escape_sequences(&notice(), &config, false), "");
+    }
+
+    #[tokio::test]
+    async fn the_command_runs_for_each_notice_in_turn_in_the_order_raised() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("notices.jsonl");
+        // The alarm's is slow on purpose: run side by side, the second would be written first.
+        let script = format!(
+            "[ \"$ROLLWATCH_NOTICE_KIND\" = alarm ] && sleep 0.5; cat >> '{0}'; echo >> '{0}'",
+            file.display()
+        );
+        let config = NotifyConfig {
+            command: vec!["sh".into(), "-c".into(), script],
+            bell: false,
+            osc: false,
+            ..NotifyConfig::default()
+        };
+        let mut notifier = Notifier::new(config);
+        let mut first = notice();
+        first.subjects = vec!["first:live".into()];
+        let mut second = notice();
+        second.what = What::SplitEnded;
+        second.subjects = vec!["second:live".into()];
+        notifier.deliver(vec![first, second], None);
+        notifier.finish().await;
+        let written = std::fs::read_to_string(&file).expect("written");
+        let subjects: Vec<String> = written
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one notice a line"))
+            .map(|n| n["subjects"][0].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(subjects, ["first:live", "second:live"]);
     }
 }
