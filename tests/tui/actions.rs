@@ -410,7 +410,14 @@ fn a_split_outside_any_deployment_is_a_row_that_o_and_n_resolve_and_r_refuses() 
     let (screen, _) = screen(&m, 160, 45);
     assert_says(
         &screen,
-        &["split", "reports:live", "1→2", "hand split", "25%"],
+        &[
+            "split",
+            "reports:live",
+            "1→2",
+            "hand split",
+            "25%",
+            "3 active · 1 split outside any deployment",
+        ],
     );
     // No deployment to stop or roll back: said, nothing asked.
     for c in ['R', 'S'] {

@@ -358,10 +358,14 @@ fn error_rates<'a>(view: &DeploymentView, t: &Theme) -> Cell<'a> {
 fn frame_block<'a>(model: &'a Model, rows: &[Row], finished: usize) -> Block<'a> {
     let t = &model.theme;
     let mut title = vec![Span::styled(" Deployments ", t.title())];
+    let is_split =
+        |r: &&Row| matches!(r, Row::Active { view, .. } if view.deployment.source == Source::Alias);
+    let splits = rows.iter().filter(is_split).count();
     let active = rows
         .iter()
         .filter(|r| matches!(r, Row::Active { .. }))
         .count()
+        - splits
         + rows
             .iter()
             .filter_map(|r| match r {
@@ -373,9 +377,14 @@ fn frame_block<'a>(model: &'a Model, rows: &[Row], finished: usize) -> Block<'a>
                 _ => None,
             })
             .sum::<usize>();
+    let splits = match splits {
+        0 => String::new(),
+        1 => "1 split outside any deployment · ".to_string(),
+        n => format!("{n} splits outside any deployment · "),
+    };
     title.push(Span::styled(
         format!(
-            "{active} active · {finished} finished in 24 h · {} ",
+            "{active} active · {splits}{finished} finished in 24 h · {} ",
             model.sort.label()
         ),
         t.muted(),
