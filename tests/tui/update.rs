@@ -595,3 +595,53 @@ fn a_message_stands_through_new_pictures_for_four_seconds_then_goes() {
     update(&mut m, at(9.0, 10.0));
     assert_eq!(m.flash, None);
 }
+
+#[test]
+fn a_split_outside_any_deployment_logs_its_weight_changes_and_its_end() {
+    let split = |weight: f64| {
+        let split = rollwatch::domain::AliasSplit::of(
+            rollwatch::domain::AliasWeights {
+                function: "reports".into(),
+                alias: "live".into(),
+                primary_version: "1".into(),
+                additional: vec![("2".into(), weight)],
+                revision_id: None,
+            },
+            fx::now(),
+        )
+        .expect("split");
+        rollwatch::domain::DeploymentView::of_split(&split)
+    };
+    let with = |weight: Option<f64>, secs: i64| {
+        let mut p = fx::picture();
+        p.taken_at += chrono::Duration::seconds(secs);
+        p.regions[0].deployments.extend(weight.map(split));
+        p
+    };
+    let mut m = fx::model(Some(with(Some(0.25), 0)), (140, 45));
+    let texts = |m: &rollwatch::tui::Model| -> Vec<String> {
+        m.log
+            .iter()
+            .filter(|e| e.deployment_id == "reports:live")
+            .map(TimelineEvent::text)
+            .collect()
+    };
+    assert_eq!(
+        texts(&m),
+        ["reports:live InProgress (split by hand), new version at 25%"]
+    );
+    fx::arrives(&mut m, with(Some(0.5), 30));
+    assert!(
+        texts(&m).contains(&"new version weight 25% → 50%".to_string()),
+        "{:?}",
+        texts(&m)
+    );
+    fx::arrives(&mut m, with(None, 60));
+    assert!(
+        texts(&m)
+            .iter()
+            .any(|t| t.starts_with("split ended: the alias is whole again")),
+        "{:?}",
+        texts(&m)
+    );
+}
