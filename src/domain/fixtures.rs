@@ -37,3 +37,18 @@ pub(crate) fn at(secs: i64) -> DateTime<Utc> {
         .expect("a valid instant")
         + chrono::Duration::seconds(secs)
 }
+
+/// `reports:live` split by hand, v1 75% · v2 25%, first seen at `first_seen`.
+pub fn split(first_seen: DateTime<Utc>) -> crate::domain::AliasSplit {
+    crate::domain::AliasSplit::of(
+        crate::domain::AliasWeights {
+            function: "reports".into(),
+            alias: "live".into(),
+            primary_version: "1".into(),
+            additional: vec![("2".into(), 0.25)],
+            revision_id: None,
+        },
+        first_seen,
+    )
+    .expect("a split")
+}

@@ -225,17 +225,7 @@ mod tests {
 
     #[test]
     fn a_split_outside_any_deployment_is_shown_by_its_alias() {
-        let split = crate::domain::AliasSplit::of(
-            crate::domain::AliasWeights {
-                function: "reports".into(),
-                alias: "live".into(),
-                primary_version: "1".into(),
-                additional: vec![("2".into(), 0.25)],
-                revision_id: None,
-            },
-            chrono::DateTime::UNIX_EPOCH,
-        )
-        .expect("split");
+        let split = crate::domain::fixtures::split(chrono::DateTime::UNIX_EPOCH);
         assert_eq!(
             show_rollout_command("us-east-1", &Deployment::of_split(&split), None),
             "aws lambda get-alias --function-name reports --name live --region us-east-1"

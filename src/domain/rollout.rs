@@ -157,17 +157,7 @@ mod tests {
     #[test]
     fn a_split_row_counts_from_when_it_was_first_seen() {
         let first_seen = chrono::DateTime::UNIX_EPOCH + chrono::Duration::hours(1);
-        let split = AliasSplit::of(
-            crate::domain::AliasWeights {
-                function: "reports".into(),
-                alias: "live".into(),
-                primary_version: "1".into(),
-                additional: vec![("2".into(), 0.25)],
-                revision_id: None,
-            },
-            first_seen,
-        )
-        .expect("split");
+        let split = crate::domain::fixtures::split(first_seen);
         let view = DeploymentView::of_split(&split);
         assert_eq!(view.traffic_start(), Some(first_seen));
         let target = view.deployment.target.as_ref().expect("versions");

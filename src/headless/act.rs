@@ -275,17 +275,20 @@ async fn find_view(
             Err(f) => errors.push(f.one_line()),
         }
     }
+    Err(not_found(
+        &format!("Lambda deployment {id}"),
+        &readers,
+        &errors,
+    ))
+}
+
+/// Why nothing was found: the reads that failed, else that `what` is in none of the regions.
+fn not_found(what: &str, readers: &[Arc<AwsReader>], errors: &[String]) -> String {
     if errors.is_empty() {
-        Err(format!(
-            "no Lambda deployment {id} in {}",
-            readers
-                .iter()
-                .map(DeploymentReader::region)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        let regions: Vec<&str> = readers.iter().map(DeploymentReader::region).collect();
+        format!("no {what} in {}", regions.join(", "))
     } else {
-        Err(errors.join("; "))
+        errors.join("; ")
     }
 }
 
@@ -317,18 +320,11 @@ async fn split_view(
             Err(f) => errors.push(f.one_line()),
         }
     }
-    if errors.is_empty() {
-        Err(format!(
-            "no alias {function}:{alias} in {}",
-            readers
-                .iter()
-                .map(DeploymentReader::region)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    } else {
-        Err(errors.join("; "))
-    }
+    Err(not_found(
+        &format!("alias {function}:{alias}"),
+        readers,
+        &errors,
+    ))
 }
 
 fn bare_view(deployment: crate::domain::Deployment) -> DeploymentView {

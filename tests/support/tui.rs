@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rollwatch::domain::{
-    Alarm, AlarmKind, AlarmMeasure, AlarmState, AliasWeights, ClockReading, ClockSource, Creator,
-    Deployment, DeploymentAlarm, DeploymentConfig, DeploymentError, DeploymentStatus,
-    DeploymentView, EventStatus, Failure, FailureKind, Freshness, FunctionTarget, GroupSettings,
-    LambdaTarget, LifecycleEvent, MinutePoint, Part, Picture, RegionPicture, RollbackLinks,
-    ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics, ViewFreshness,
-    WeightSource, warnings_for,
+    Alarm, AlarmKind, AlarmMeasure, AlarmState, AliasSplit, AliasWeights, ClockReading,
+    ClockSource, Creator, Deployment, DeploymentAlarm, DeploymentConfig, DeploymentError,
+    DeploymentStatus, DeploymentView, EventStatus, Failure, FailureKind, Freshness, FunctionTarget,
+    GroupSettings, LambdaTarget, LifecycleEvent, MinutePoint, Part, Picture, RegionPicture,
+    RollbackLinks, ScheduleModel, ScheduleStatus, TargetWeight, TrafficPlan, VersionMetrics,
+    ViewFreshness, WeightSource, warnings_for,
 };
 use rollwatch::keymap::Keymap;
 use rollwatch::tui::theme::Theme;
@@ -584,4 +584,20 @@ pub fn asked(commands: &[rollwatch::tui::Effect]) -> Vec<Asked> {
             },
         })
         .collect()
+}
+
+/// The row of `reports:live` split by hand: v1 and v2 at `weight`, first seen now.
+pub fn split_row(weight: f64) -> DeploymentView {
+    let split = AliasSplit::of(
+        AliasWeights {
+            function: "reports".into(),
+            alias: "live".into(),
+            primary_version: "1".into(),
+            additional: vec![("2".into(), weight)],
+            revision_id: Some("rev-1".into()),
+        },
+        now(),
+    )
+    .expect("a split");
+    DeploymentView::of_split(&split)
 }

@@ -384,21 +384,8 @@ fn the_confirmation_keys_come_from_the_keymap_and_cancel_still_wins() {
 
 #[test]
 fn a_split_outside_any_deployment_is_a_row_that_o_and_n_resolve_and_r_refuses() {
-    let split = rollwatch::domain::AliasSplit::of(
-        rollwatch::domain::AliasWeights {
-            function: "reports".into(),
-            alias: "live".into(),
-            primary_version: "1".into(),
-            additional: vec![("2".into(), 0.25)],
-            revision_id: Some("rev-1".into()),
-        },
-        fx::now(),
-    )
-    .unwrap();
     let mut picture = fx::picture();
-    picture.regions[0]
-        .deployments
-        .push(DeploymentView::of_split(&split));
+    picture.regions[0].deployments.push(fx::split_row(0.25));
     let mut m = fx::model(Some(picture), (160, 45));
     for _ in 0..10 {
         if m.selected_deployment() == Some("reports:live") {

@@ -598,24 +598,10 @@ fn a_message_stands_through_new_pictures_for_four_seconds_then_goes() {
 
 #[test]
 fn a_split_outside_any_deployment_logs_its_weight_changes_and_its_end() {
-    let split = |weight: f64| {
-        let split = rollwatch::domain::AliasSplit::of(
-            rollwatch::domain::AliasWeights {
-                function: "reports".into(),
-                alias: "live".into(),
-                primary_version: "1".into(),
-                additional: vec![("2".into(), weight)],
-                revision_id: None,
-            },
-            fx::now(),
-        )
-        .expect("split");
-        rollwatch::domain::DeploymentView::of_split(&split)
-    };
     let with = |weight: Option<f64>, secs: i64| {
         let mut p = fx::picture();
         p.taken_at += chrono::Duration::seconds(secs);
-        p.regions[0].deployments.extend(weight.map(split));
+        p.regions[0].deployments.extend(weight.map(fx::split_row));
         p
     };
     let mut m = fx::model(Some(with(Some(0.25), 0)), (140, 45));

@@ -365,11 +365,10 @@ fn a_deployment_that_finished_during_a_read_of_the_finished_list_stays_in_it() {
     );
 }
 
-#[test]
-fn a_deployment_that_ends_makes_the_alarms_due_at_once() {
-    let mut schedule = Schedule::default();
+/// A region whose one deployment, `id`, is in progress in a group that watches an alarm.
+fn watching_an_alarm(id: &str) -> RegionState {
     let mut r = RegionState::new("us-east-1", Intervals::default());
-    let mut watched = adopted("a", DeploymentStatus::InProgress);
+    let mut watched = adopted(id, DeploymentStatus::InProgress);
     watched.group = Part::Ok {
         value: GroupSettings {
             alarm_names: vec!["checkout-errors".into()],
@@ -377,6 +376,13 @@ fn a_deployment_that_ends_makes_the_alarms_due_at_once() {
         },
     };
     r.adopt(vec![watched], at(-5));
+    r
+}
+
+#[test]
+fn a_deployment_that_ends_makes_the_alarms_due_at_once() {
+    let mut schedule = Schedule::default();
+    let r = watching_an_alarm("a");
     schedule.dispatched(&[Datum::Alarms], at(5));
     schedule.finished(&[Datum::Alarms]);
     assert!(
@@ -394,15 +400,7 @@ fn a_deployment_that_ends_makes_the_alarms_due_at_once() {
 
 #[test]
 fn a_deployment_that_ends_stays_active_until_a_picture_showed_it_with_the_alarms_read_after() {
-    let mut r = RegionState::new("us-east-1", Intervals::default());
-    let mut watched = adopted("a", DeploymentStatus::InProgress);
-    watched.group = Part::Ok {
-        value: GroupSettings {
-            alarm_names: vec!["checkout-errors".into()],
-            ..GroupSettings::default()
-        },
-    };
-    r.adopt(vec![watched], at(-5));
+    let mut r = watching_an_alarm("a");
     r.recent(Ok(Vec::new()), Vec::new());
     r.alarms(Ok(Vec::new()), at(1));
     r.pictured();
