@@ -120,13 +120,23 @@ pub fn split_view(
         Some(Err(failure)) => Part::Failed { failure },
         None => Part::skipped("fetching metrics…"),
     };
-    view.verdict = judge_view(&view, &rules.verdict);
-    if let (Some(from), Part::Ok { value }) = (shown.from(&view, now), &mut view.metrics) {
+    judge_then_cut(&mut view, rules, shown, now);
+    view
+}
+
+/// Judges `view` on every minute of its metrics, then cuts them to the minutes `shown`.
+fn judge_then_cut(
+    view: &mut DeploymentView,
+    rules: &Rules,
+    shown: ShownMinutes,
+    now: DateTime<Utc>,
+) {
+    view.verdict = judge_view(view, &rules.verdict);
+    if let (Some(from), Part::Ok { value }) = (shown.from(view, now), &mut view.metrics) {
         for version in value {
             version.points.retain(|p| p.at >= from);
         }
     }
-    view
 }
 
 /// The view of `deployment` from what was fetched, at `now`, its metrics cut to `shown` once
@@ -219,12 +229,7 @@ pub fn assemble_view(
         freshness: ViewFreshness::default(),
         verdict: None,
     };
-    view.verdict = judge_view(&view, &rules.verdict);
-    if let (Some(from), Part::Ok { value }) = (shown.from(&view, now), &mut view.metrics) {
-        for version in value {
-            version.points.retain(|p| p.at >= from);
-        }
-    }
+    judge_then_cut(&mut view, rules, shown, now);
     view.freshness = fetched.freshness.unwrap_or_else(|| ViewFreshness {
         deployment: Freshness::fetched(now, 0),
         target: freshness_of(&view.target, now),

@@ -153,7 +153,7 @@ struct Region<R> {
     paces: Paces,
     /// The datums sent so far, when each is read once ([`Reads::Once`]).
     sent: Option<HashSet<Datum>>,
-    /// Reads were scheduled on this machine's clock, before a response carried the service's.
+    /// The schedule's times are this machine's clock's: no response has carried the service's.
     on_local_clock: bool,
 }
 
@@ -175,14 +175,12 @@ impl<R: DeploymentReader> Region<R> {
     /// hurry them) by the skew: against the `calm` sandbox, 47 s behind, the listing stayed
     /// STALE for its first minute.
     fn onto_service_clock(&mut self) {
-        if !self.on_local_clock {
-            return;
-        }
         let clock = self.reader.clock();
-        if clock.source == ClockSource::Service {
+        let local = clock.source == ClockSource::Local;
+        if self.on_local_clock && !local {
             self.schedule.shift(clock.now - Utc::now());
-            self.on_local_clock = false;
         }
+        self.on_local_clock = local;
     }
 
     /// "Now" on the service's clock (this machine's until a response carried the service's).
@@ -414,7 +412,6 @@ impl<R: DeploymentReader> Engine<R> {
         let region = &mut self.regions[i];
         region.onto_service_clock();
         let (at, rate) = region.now();
-        region.on_local_clock |= region.reader.clock().source == ClockSource::Local;
         let now = Now {
             at,
             rate,

@@ -170,11 +170,7 @@ fn with_owner_on_every_deployment(value: &mut serde_json::Value) {
 fn with_rollout_keys(value: &mut serde_json::Value, picture: &Picture) {
     fn put(array: Option<&mut Vec<serde_json::Value>>, keys: impl Iterator<Item = RolloutKey>) {
         for (object, key) in array.into_iter().flatten().zip(keys) {
-            if let (Some(object), Ok(serde_json::Value::Object(key))) =
-                (object.as_object_mut(), serde_json::to_value(key))
-            {
-                object.extend(key);
-            }
+            super::with_rollout_key(object, &key);
         }
     }
     let regions = value["regions"].as_array_mut().into_iter().flatten();

@@ -60,8 +60,6 @@ pub async fn run_watch(reach: &Reach, args: &WatchRequest, config: &Config) -> E
         return WatchExit::CannotWatch.into();
     }
     // `watch` follows deployments and reports nothing of split aliases: no scan of the account.
-    // (With the scan on, the alarm-notice test of `watch` at 20x missed the alarm in 1 run of
-    // 4: the deployment ended before an alarm read showed ALARM, for a reason not yet found.)
     let engine_config = crate::engine::EngineConfig {
         alias_scan_secs: 0,
         ..config.engine()
@@ -262,11 +260,7 @@ fn with_key(line: &mut serde_json::Value, picture: &Picture, id: &str) {
         },
         Deployment::key,
     );
-    if let (Some(line), Ok(serde_json::Value::Object(key))) =
-        (line.as_object_mut(), serde_json::to_value(key))
-    {
-        line.extend(key);
-    }
+    super::with_rollout_key(line, &key);
 }
 
 /// The `profile` and `account` of the region that shows deployment `id`, on an event.
