@@ -101,11 +101,12 @@ fn verdict_not_caught(view: &DeploymentView, out: &mut Vec<Warning>) {
     }
 }
 
-/// An alias left split with no deployment in progress.
+/// An alias left split with no deployment in progress (a rollback under way owns it).
 fn split_alias(view: &DeploymentView, out: &mut Vec<Warning>) {
     let d = &view.deployment;
     if let Some(alias) = view.alias.value() {
-        if alias.is_split() && !d.status.is_active() {
+        if alias.is_split() && !d.status.is_active() && d.rollback.rollback_deployment_id.is_none()
+        {
             out.push(Warning::AliasLeftSplit {
                 function: alias.function.clone(),
                 alias: alias.alias.clone(),

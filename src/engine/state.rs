@@ -46,7 +46,7 @@ pub struct Tracked {
     /// to prove (or not) that they disagree.
     pub witnesses: WeightWitnesses,
     /// How many alarm reads the region had answered when a record first said this deployment
-    /// ended. It stays among the active ones until a picture has shown it with a later one
+    /// stopped or failed. It stays among the active ones until a picture has shown it with a later one
     /// (see [`RegionState::retire`]). Counted, not timed: the service clock is an estimate.
     pub ended_after_alarm_reads: Option<u64>,
 }
@@ -207,7 +207,7 @@ pub struct RegionState {
     alarm_reads_pictured: u64,
     pub intervals: Intervals,
     finished_since_recent: bool,
-    /// A tracked deployment's record said it ended since the last call: read the alarms now.
+    /// A tracked deployment's record said it stopped or failed since the last call: read the alarms now.
     ended_since: bool,
     /// Deployments moved to the finished list by this engine that no listing of finished
     /// deployments has shown yet (one taken before they finished must not drop them).
@@ -327,7 +327,12 @@ impl RegionState {
             Ok(deployments) => {
                 for d in deployments {
                     if let Some(t) = self.tracked.get_mut(&d.id) {
-                        if t.adopted.deployment.status.is_active() && !d.status.is_active() {
+                        // Stopped or failed: an alarm may have done it (a success it did not).
+                        let stopped = matches!(
+                            d.status,
+                            DeploymentStatus::Stopped | DeploymentStatus::Failed
+                        );
+                        if t.adopted.deployment.status.is_active() && stopped {
                             t.ended_after_alarm_reads = Some(self.alarm_reads);
                             self.ended_since = true;
                         }
@@ -502,7 +507,7 @@ impl RegionState {
         std::mem::take(&mut self.finished_since_recent)
     }
 
-    /// Whether a tracked deployment's record said it ended since the last call (the alarms
+    /// Whether a tracked deployment's record said it stopped or failed since the last call (the alarms
     /// should be read now, to see an alarm that stopped it while it is still in ALARM).
     pub fn take_ended(&mut self) -> bool {
         std::mem::take(&mut self.ended_since)
