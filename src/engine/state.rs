@@ -207,7 +207,8 @@ pub struct RegionState {
     alarm_reads_pictured: u64,
     pub intervals: Intervals,
     finished_since_recent: bool,
-    /// A tracked deployment's record said it stopped or failed since the last call: read the alarms now.
+    /// A tracked deployment's record said it stopped or failed since the last call: read the
+    /// alarms now.
     ended_since: bool,
     /// Deployments moved to the finished list by this engine that no listing of finished
     /// deployments has shown yet (one taken before they finished must not drop them).
@@ -507,8 +508,8 @@ impl RegionState {
         std::mem::take(&mut self.finished_since_recent)
     }
 
-    /// Whether a tracked deployment's record said it stopped or failed since the last call (the alarms
-    /// should be read now, to see an alarm that stopped it while it is still in ALARM).
+    /// Whether a tracked deployment's record said it stopped or failed since the last call (the
+    /// alarms should be read now, to see an alarm that stopped it while it is still in ALARM).
     pub fn take_ended(&mut self) -> bool {
         std::mem::take(&mut self.ended_since)
     }
